@@ -1,0 +1,1 @@
+"""Metodist API: the control plane, the tenant plane routing and the HTTP interface."""

@@ -1,0 +1,99 @@
+"""The API application: `create_api_app(...)` assembles routes, dependencies, errors and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+import swagger_ui_bundle
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+from sqlalchemy import select
+
+from api.db import Database, create_engine
+from api.dependencies import dependencies
+from api.domain.organisations.controllers import OrganisationController
+from api.domain.organisations.models import Organisation
+from api.domain.organisations.rules import OrgStatus
+from api.domain.system.controllers import health, ready
+from api.domain.territories.controllers import TerritoryController
+from api.errors import exception_handlers
+from api.jobs import Jobs, build_queue
+from api.settings import Settings
+
+log = structlog.get_logger()
+
+API_TITLE = "Metodist API"
+API_VERSION = "0.1.0"
+_ASSETS = "/api/schema/assets"
+
+
+def openapi_config() -> OpenAPIConfig:
+    # The viewer's scripts are served from the installed bundle: nothing is fetched from outside.
+    swagger = SwaggerRenderPlugin(
+        js_url=f"{_ASSETS}/swagger-ui-bundle.js",
+        css_url=f"{_ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{_ASSETS}/swagger-ui-standalone-preset.js",
+        path="/",
+    )
+    return OpenAPIConfig(
+        title=API_TITLE,
+        version=API_VERSION,
+        description=(
+            "Educational- and scientific-methodological work of Kazakhstan's education organisations "
+            "(Rules approved by order No. 583). Errors always come as "
+            '`{"status", "message", "field", "clause"}`.'
+        ),
+        path="/api/schema",
+        render_plugins=[swagger, JsonRenderPlugin(path="/openapi.json")],
+    )
+
+
+def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = True) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db = Database(create_engine(settings, database_url))
+        jobs = Jobs(build_queue(settings, database_url), db, settings, database_url)
+        app.state.db = db
+        app.state.jobs = jobs
+        app.state.settings = settings
+        await jobs.start(run_worker=run_worker)
+        await _resume_interrupted_provisioning(db, jobs)
+        try:
+            yield
+        finally:
+            await jobs.stop()
+            await db.dispose()
+
+    return Litestar(
+        route_handlers=[
+            health,
+            ready,
+            TerritoryController,
+            OrganisationController,
+            create_static_files_router(
+                path=_ASSETS,
+                directories=[swagger_ui_bundle.swagger_ui_path],
+                include_in_schema=False,
+                opt={"scope": "public", "role": None},
+            ),
+        ],
+        dependencies=dependencies,
+        exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        openapi_config=openapi_config(),
+        lifespan=[lifespan],
+        debug=False,
+    )
+
+
+async def _resume_interrupted_provisioning(db: Database, jobs: Jobs) -> None:
+    """Organisations left `provisioning` by a stopped process are queued again (it is idempotent)."""
+    async with db.session() as session:
+        waiting = (await session.scalars(select(Organisation.id).where(Organisation.status == OrgStatus.PROVISIONING))).all()
+    for organisation_id in waiting:
+        await jobs.enqueue_provisioning(organisation_id)
+    if waiting:
+        log.info("re-queued interrupted provisioning", count=len(waiting))

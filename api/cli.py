@@ -1,0 +1,230 @@
+"""`metodist`: serve the product and run its operations from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from api.settings import Settings, get_settings
+
+T = TypeVar("T")
+
+
+def _database_url(settings: Settings) -> str:
+    from api.embedded import resolve_database_url
+
+    return resolve_database_url(settings)
+
+
+def _with_db(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    from api.db import Database, create_engine
+
+    async def run() -> T:
+        db = Database(create_engine(settings, _database_url(settings)))
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+@click.group()
+def main() -> None:
+    """Metodist: methodological work of education organisations (order No. 583)."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default PORT or 8000).")
+@click.option("--no-demo", is_flag=True, help="Do not load the demo data set on first start.")
+def serve(host: str | None, port: int | None, no_demo: bool) -> None:
+    """Prepare the database (migrations, territories, demo data) and serve API and web on one port."""
+    import uvicorn
+
+    from api.asgi import create_app
+    from api.bootstrap import load_territories, upgrade_control
+    from api.demo import load_demo
+    from tenants.migrate import migrate_all
+
+    settings = get_settings()
+    database_url = _database_url(settings)
+    click.echo("Applying control-plane migrations…")
+    upgrade_control(database_url)
+    migrate_all(database_url, concurrency=settings.migrate_concurrency, lock_timeout_ms=settings.lock_timeout_ms,
+                progress=lambda line: click.echo(f"  {line}"))
+
+    async def prepare(db: Any) -> int:
+        await load_territories(db, settings)
+        return 0 if no_demo or not settings.demo_data else await load_demo(db)
+
+    created = _with_db(settings, prepare)
+    if created:
+        click.echo(f"Loaded the demo data set: {created} organisations.")
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    click.echo(f"Metodist is running at http://{bind_host}:{bind_port}/  (API: /api, API docs: /api/schema)")
+    uvicorn.run(create_app(settings, database_url), host=bind_host, port=bind_port, log_level="warning")
+
+
+@main.group()
+def db() -> None:
+    """The control-plane database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply control-plane migrations and load the territories."""
+    from api.bootstrap import load_territories, upgrade_control
+
+    settings = get_settings()
+    upgrade_control(_database_url(settings))
+    count = _with_db(settings, lambda d: load_territories(d, settings))
+    click.echo(f"Control plane at head; {count} top-level territories loaded.")
+
+
+@main.group()
+def tenants() -> None:
+    """Organisations and their schemas."""
+
+
+@tenants.command("list")
+def tenants_list() -> None:
+    """List organisations with their schema, status and schema version."""
+    from sqlalchemy import select
+
+    from api.domain.organisations.models import Organisation
+
+    async def work(db: Any) -> list[Any]:
+        async with db.session() as session:
+            return list((await session.scalars(select(Organisation).order_by(Organisation.name_ru))).all())
+
+    rows = _with_db(get_settings(), work)
+    if not rows:
+        click.echo("No organisations yet. Create one with `metodist tenants create` or `metodist demo load`.")
+        return
+    for org in rows:
+        click.echo(f"{org.schema_name:<20} {org.status:<13} {org.schema_version or '-':<14} {org.kind:<17} {org.name_ru}")
+
+
+@tenants.command("create")
+@click.option("--bin", "bin_", required=True, help="BIN: 12 digits with a valid check digit.")
+@click.option("--kind", required=True, help="school, college, university, cabinet_region …")
+@click.option("--territory", required=True, help="Territory slug, e.g. karaganda.")
+@click.option("--name-kk", required=True)
+@click.option("--name-ru", required=True)
+@click.option("--name-en", default=None)
+@click.option("--level", "levels", multiple=True, help="Education level (cl. 2); repeat for several.")
+def tenants_create(bin_: str, kind: str, territory: str, name_kk: str, name_ru: str, name_en: str | None, levels: tuple[str, ...]) -> None:
+    """Register an organisation and provision its schema now (the same path as the API's job)."""
+    import msgspec
+
+    from api.domain.organisations.schemas import OrganisationCreate
+    from api.domain.organisations.services import OrganisationService
+    from api.domain.territories.services import TerritoryService
+    from api.errors import DomainError
+    from tenants.provisioning import provision_organisation
+
+    async def work(db: Any) -> str:
+        async with db.session() as session, session.begin():
+            place = await TerritoryService(session).by_slug(territory)
+            data = msgspec.convert(
+                {"kind": kind, "territory_id": str(place.id), "bin": bin_, "name_kk": name_kk,
+                 "name_ru": name_ru, "name_en": name_en, "levels": list(levels)},
+                OrganisationCreate,
+            )
+            org = await OrganisationService(session).create(data)
+        status = await provision_organisation(db, org.id)
+        return f"{org.schema_name}: {status}"
+
+    try:
+        click.echo(_with_db(get_settings(), work))
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.field or 'error'}: {exc.message}") from exc
+    except msgspec.ValidationError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@tenants.command("migrate")
+@click.option("--concurrency", type=int, default=None, help="Schemas migrated at once.")
+@click.option("--schema", "schemas", multiple=True, help="Only these schemas.")
+def tenants_migrate(concurrency: int | None, schemas: tuple[str, ...]) -> None:
+    """Bring every tenant schema to head; failures are listed at the end (exit 1)."""
+    from tenants.migrate import migrate_all
+
+    settings = get_settings()
+    report = migrate_all(
+        _database_url(settings),
+        concurrency=concurrency or settings.migrate_concurrency,
+        lock_timeout_ms=settings.lock_timeout_ms,
+        only=schemas or None,
+        progress=click.echo,
+    )
+    migrated = len(report.results) - len(report.failures)
+    click.echo(f"done in {report.seconds:.2f}s: {migrated} migrated, {report.skipped} already at head, {len(report.failures)} failed")
+    if report.failures:
+        for failure in report.failures:
+            click.echo(f"FAILED {failure.schema}: {failure.error}", err=True)
+        sys.exit(1)
+
+
+@tenants.command("drop")
+@click.argument("schema")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def tenants_drop(schema: str, yes: bool) -> None:
+    """Archive an organisation: export its schema with pg_dump, then drop the schema."""
+    from sqlalchemy import select
+
+    from api.domain.organisations.models import Organisation
+    from tenants.naming import validate_schema_name
+    from tenants.provisioning import archive_organisation
+
+    settings = get_settings()
+    validate_schema_name(schema)
+    if not yes:
+        click.confirm(f"Export and drop schema {schema}?", abort=True)
+
+    async def work(db: Any) -> str:
+        async with db.session() as session:
+            org = await session.scalar(select(Organisation).where(Organisation.schema_name == schema))
+        if org is None:
+            raise click.ClickException(f"No organisation has schema {schema}.")
+        path = await archive_organisation(db, _database_url(settings), org.id, settings.archive_dir)
+        return f"{schema} archived; export: {path or 'none (schema did not exist)'}"
+
+    click.echo(_with_db(settings, work))
+
+
+@main.group()
+def demo() -> None:
+    """The demo data set."""
+
+
+@demo.command("load")
+def demo_load() -> None:
+    """Load the demo region, districts, cabinets, schools, college and university (once)."""
+    from api.bootstrap import load_territories
+    from api.demo import load_demo
+
+    settings = get_settings()
+
+    async def work(db: Any) -> int:
+        await load_territories(db, settings)
+        return await load_demo(db)
+
+    created = _with_db(settings, work)
+    click.echo(f"{created} demo organisations created." if created else "Organisations exist already; nothing loaded.")
+
+
+@main.command("openapi")
+@click.argument("target", type=click.Path(dir_okay=False), default="docs/openapi.json")
+def openapi(target: str) -> None:
+    """Write the API's OpenAPI document (docs/openapi.json by default)."""
+    from api.openapi_doc import write_openapi
+
+    write_openapi(target)
+    click.echo(f"wrote {target}")

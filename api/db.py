@@ -1,0 +1,75 @@
+"""Engines, sessions and the routing of tenant tables to one organisation's schema.
+
+Routing is per execution: a tenant session is bound to `engine.execution_options(
+schema_translate_map={None: schema})`, a lightweight copy of the engine that shares its pool.
+The map is part of the bind, so it survives `commit()`, and nothing is ever `SET` on a pooled
+connection, so a schema cannot leak from one request to the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from api.settings import Settings
+from tenants.naming import validate_schema_name
+
+
+def async_url(database_url: str) -> URL:
+    return make_url(database_url).set(drivername="postgresql+asyncpg")
+
+
+def sync_url(database_url: str) -> URL:
+    return make_url(database_url).set(drivername="postgresql+psycopg")
+
+
+def libpq_dsn(database_url: str) -> str:
+    """The URL as libpq tools (pg_dump, psycopg) read it."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
+    return create_async_engine(
+        async_url(database_url),
+        pool_size=settings.pool_size,
+        max_overflow=settings.pool_size,
+        pool_pre_ping=True,
+        # Each connection caches catalog entries of every schema it touched: recycle it.
+        pool_recycle=settings.pool_recycle_s,
+        connect_args={
+            "statement_cache_size": settings.statement_cache_size,
+            "server_settings": {"application_name": "metodist"},
+        },
+    )
+
+
+@dataclass
+class Database:
+    engine: AsyncEngine
+
+    def __post_init__(self) -> None:
+        self._control = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> AsyncSession:
+        """A session on the control plane (`public`)."""
+        return self._control()
+
+    def tenant_engine(self, schema: str) -> AsyncEngine:
+        return self.engine.execution_options(schema_translate_map={None: validate_schema_name(schema)})
+
+    def tenant_session(self, schema: str) -> AsyncSession:
+        """A session whose tenant tables resolve to `schema`; shared tables still name `public`."""
+        return AsyncSession(self.tenant_engine(schema), expire_on_commit=False)
+
+    @asynccontextmanager
+    async def tenant_context(self, schema: str) -> AsyncIterator[AsyncSession]:
+        """The explicit tenant scope for jobs and the CLI: commit on success, roll back on error."""
+        async with self.tenant_session(schema) as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, Response, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.access import Scope, access
+from api.domain.organisations.rules import OrgKind, OrgStatus
+from api.domain.organisations.schemas import (
+    OrganisationCreate,
+    OrganisationRead,
+    OrganisationUpdate,
+    Page,
+    ProvisioningStatus,
+)
+from api.domain.organisations.services import OrganisationService, OrgFilter, OrgSort, to_read
+from api.jobs import Jobs
+
+ADMIN = "national_admin"
+
+
+class OrganisationController(Controller):
+    path = "/api/organisations"
+    tags = ["organisations"]
+
+    @get("/", name="organisations:list", operation_id="ListOrganisations", opt=access(Scope.SHARED, "any"))
+    async def list_organisations(
+        self,
+        organisations: NamedDependency[OrganisationService],
+        territory_id: FromQuery[UUID | None] = None,
+        kind: FromQuery[OrgKind | None] = None,
+        status: FromQuery[OrgStatus | None] = None,
+        q: Annotated[str | None, Parameter(max_length=200, description="Search in kk/ru/en names and BIN")] = None,
+        sort: FromQuery[OrgSort] = OrgSort.NAME_RU,
+        page: Annotated[int, Parameter(ge=1)] = 1,
+        page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
+    ) -> Page:
+        return await organisations.list(OrgFilter(territory_id, kind, status, q, sort, page, page_size))
+
+    @post("/", name="organisations:create", operation_id="CreateOrganisation", status_code=202, opt=access(Scope.SHARED, ADMIN))
+    async def create(
+        self, organisations: NamedDependency[OrganisationService], session: NamedDependency[AsyncSession], jobs: NamedDependency[Jobs], data: JSONBody[OrganisationCreate]
+    ) -> OrganisationRead:
+        """Registers the organisation and provisions its schema in the background (status `provisioning`)."""
+        org = await organisations.create(data)
+        await session.commit()
+        await jobs.enqueue_provisioning(org.id)
+        return to_read(org)
+
+    @get("/{organisation_id:uuid}", name="organisations:detail", operation_id="GetOrganisation", opt=access(Scope.SHARED, "any"))
+    async def detail(self, organisations: NamedDependency[OrganisationService], organisation_id: FromPath[UUID]) -> OrganisationRead:
+        return to_read(await organisations.get(organisation_id))
+
+    @patch("/{organisation_id:uuid}", name="organisations:update", operation_id="UpdateOrganisation", opt=access(Scope.SHARED, ADMIN))
+    async def update(
+        self, organisations: NamedDependency[OrganisationService], organisation_id: FromPath[UUID], data: JSONBody[OrganisationUpdate]
+    ) -> OrganisationRead:
+        return to_read(await organisations.update(organisation_id, data))
+
+    @get(
+        "/{organisation_id:uuid}/provisioning",
+        name="organisations:provisioning",
+        operation_id="GetProvisioningStatus",
+        opt=access(Scope.SHARED, "any"),
+    )
+    async def provisioning(self, organisations: NamedDependency[OrganisationService], organisation_id: FromPath[UUID]) -> ProvisioningStatus:
+        org = await organisations.get(organisation_id)
+        return ProvisioningStatus(org.id, OrgStatus(org.status), org.status_reason, org.schema_version, org.provisioned_at)
+
+    @post(
+        "/{organisation_id:uuid}/provision",
+        name="organisations:provision",
+        operation_id="RetryProvisioning",
+        status_code=202,
+        opt=access(Scope.SHARED, ADMIN),
+    )
+    async def retry_provisioning(
+        self, organisations: NamedDependency[OrganisationService], session: NamedDependency[AsyncSession], jobs: NamedDependency[Jobs], organisation_id: FromPath[UUID]
+    ) -> OrganisationRead:
+        """Runs provisioning again; it finishes whatever a failed or interrupted run left."""
+        org = await organisations.retry_provisioning(organisation_id)
+        await session.commit()
+        await jobs.enqueue_provisioning(org.id)
+        return to_read(org)
+
+    @post("/{organisation_id:uuid}/suspend", name="organisations:suspend", operation_id="SuspendOrganisation", status_code=200, opt=access(Scope.SHARED, ADMIN))
+    async def suspend(self, organisations: NamedDependency[OrganisationService], organisation_id: FromPath[UUID]) -> OrganisationRead:
+        return to_read(await organisations.suspend(organisation_id))
+
+    @post("/{organisation_id:uuid}/resume", name="organisations:resume", operation_id="ResumeOrganisation", status_code=200, opt=access(Scope.SHARED, ADMIN))
+    async def resume(self, organisations: NamedDependency[OrganisationService], organisation_id: FromPath[UUID]) -> OrganisationRead:
+        return to_read(await organisations.resume(organisation_id))
+
+    @post("/{organisation_id:uuid}/archive", name="organisations:archive", operation_id="ArchiveOrganisation", status_code=202, opt=access(Scope.SHARED, ADMIN))
+    async def archive(self, organisations: NamedDependency[OrganisationService], jobs: NamedDependency[Jobs], organisation_id: FromPath[UUID]) -> Response[OrganisationRead]:
+        """Exports the schema (pg_dump) and then drops it, in the background; the record stays as `archived`."""
+        org = await organisations.check_archivable(organisation_id)
+        await jobs.enqueue_archive(org.id)
+        return Response(to_read(org), status_code=202)

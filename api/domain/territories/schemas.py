@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+
+
+class TerritoryNode(msgspec.Struct):
+    id: UUID
+    slug: str
+    kind: str
+    name_kk: str
+    name_ru: str
+    name_en: str
+    parent_id: UUID | None = None
+    children: list[TerritoryNode] = msgspec.field(default_factory=list)

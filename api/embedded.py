@@ -1,0 +1,38 @@
+"""The database to use: DATABASE_URL when set, else an embedded PostgreSQL under `.data/pg`."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import make_url
+
+from api.settings import Settings
+
+EMBEDDED_DATABASE = "metodist"
+
+
+@lru_cache(maxsize=4)
+def _embedded_server(pgdata: Path):  # type: ignore[no-untyped-def]
+    import pgserver
+
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    pgdata.mkdir(parents=True, exist_ok=True)
+    # "stop": the server stops when the last process using it exits; the data stays on disk.
+    return pgserver.get_server(pgdata, cleanup_mode="stop")
+
+
+def embedded_url(pgdata: Path, database: str = EMBEDDED_DATABASE) -> str:
+    server = _embedded_server(pgdata.resolve())
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    if "(1 row)" not in exists:
+        server.psql(f"CREATE DATABASE {database};")
+    url = make_url(server.get_uri(database))
+    return url.set(password=None).render_as_string(hide_password=False)
+
+
+def resolve_database_url(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    return embedded_url(settings.data_dir / "pg")

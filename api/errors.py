@@ -1,0 +1,99 @@
+"""The one error format: `{"status", "message", "field", "clause"}` for every failure.
+
+Services raise `DomainError` (or a subclass); the handlers here turn it, and Litestar's own
+validation and HTTP errors, into that shape, so clients and the web front end read one format.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import IntegrityError
+
+log = structlog.get_logger()
+
+
+class DomainError(Exception):
+    status = 422
+
+    def __init__(
+        self, message: str, *, field: str | None = None, clause: str | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.clause = clause
+        if status is not None:
+            self.status = status
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+def error_body(status: int, message: str, field: str | None = None, clause: str | None = None) -> dict[str, Any]:
+    return {"status": status, "message": message, "field": field, "clause": clause}
+
+
+def _response(status: int, message: str, field: str | None = None, clause: str | None = None) -> Response[Any]:
+    return Response(error_body(status, message, field, clause), status_code=status)
+
+
+def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return _response(exc.status, exc.message, exc.field, exc.clause)
+
+
+_JSON_PATH = re.compile(r"at `\$\.([A-Za-z0-9_]+)")
+
+
+def validation_error_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """Litestar reports body and parameter errors as a list; we answer with the first field."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    first = extra[0] if extra and isinstance(extra[0], dict) else {}
+    message = str(first.get("message") or exc.detail)
+    field = first.get("key") or None
+    match = _JSON_PATH.search(message)
+    if match:
+        field = match.group(1)
+        message = _JSON_PATH.sub("", message).rstrip(" -")
+    if field is None and "Missing required field" in message:
+        field = message.rsplit("`", 2)[-2] if message.count("`") >= 2 else None
+    return _response(400 if exc.status_code == 400 else exc.status_code, message, field)
+
+
+def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    return _response(exc.status_code, str(exc.detail))
+
+
+def integrity_error_handler(_: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    # Services check what they can first; this is the race they could not see.
+    constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+    log.warning("integrity error", constraint=constraint)
+    return _response(409, "The change conflicts with data that already exists.", constraint)
+
+
+def internal_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error", exc_info=exc)
+    return _response(HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error.")
+
+
+exception_handlers = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_error_handler,
+    IntegrityError: integrity_error_handler,
+    HTTPException: http_error_handler,
+    HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
+}

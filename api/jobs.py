@@ -1,0 +1,90 @@
+"""Background jobs (SAQ): provisioning and archiving tenants.
+
+The queue lives in Redis when REDIS_URL is set, else in PostgreSQL itself, so the embedded
+single-process run needs nothing else. The worker runs inside the server process by default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import structlog
+from saq import Queue, Worker
+from sqlalchemy import make_url
+
+from api.db import Database, libpq_dsn
+from api.settings import Settings
+from tenants.provisioning import archive_organisation, provision_organisation
+
+log = structlog.get_logger()
+
+
+async def provision_job(ctx: dict[str, Any], *, organisation_id: str) -> str:
+    return str(await provision_organisation(ctx["db"], UUID(organisation_id)))
+
+
+async def archive_job(ctx: dict[str, Any], *, organisation_id: str) -> str | None:
+    path = await archive_organisation(
+        ctx["db"], ctx["database_url"], UUID(organisation_id), ctx["settings"].archive_dir
+    )
+    return str(path) if path else None
+
+
+class _InProcessWorker(Worker):
+    # The web server owns the process's signals; the worker is stopped by the app's lifespan.
+    SIGNALS: list[Any] = []
+
+
+def build_queue(settings: Settings, database_url: str) -> Queue:
+    # Named after the database, so deployments (and test runs) sharing one Redis never take
+    # each other's jobs.
+    name = f"metodist-{make_url(database_url).database or 'default'}"
+    if settings.redis_url:
+        return Queue.from_url(settings.redis_url, name=name)
+    return Queue.from_url(libpq_dsn(database_url), name=name, min_size=1, max_size=4)
+
+
+@dataclass
+class Jobs:
+    """The application's handle on background work."""
+
+    queue: Queue
+    db: Database
+    settings: Settings
+    database_url: str
+    _worker: Worker | None = None
+    _task: asyncio.Task[None] | None = None
+
+    async def enqueue_provisioning(self, organisation_id: UUID) -> None:
+        await self.queue.enqueue("provision_job", organisation_id=str(organisation_id), timeout=600, retries=1)
+
+    async def enqueue_archive(self, organisation_id: UUID) -> None:
+        await self.queue.enqueue("archive_job", organisation_id=str(organisation_id), timeout=3600, retries=1)
+
+    async def start(self, *, run_worker: bool) -> None:
+        await self.queue.connect()
+        if not run_worker:
+            return
+
+        async def startup(ctx: dict[str, Any]) -> None:
+            ctx.update(db=self.db, settings=self.settings, database_url=self.database_url)
+
+        self._worker = _InProcessWorker(
+            self.queue,
+            functions=[provision_job, archive_job],
+            concurrency=self.settings.worker_concurrency,
+            startup=startup,
+            timers={"schedule": 1, "worker_info": 10, "sweep": 60, "abort": 1},
+        )
+        self._task = asyncio.create_task(self._worker.start())
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            await self._worker.stop()
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self.queue.disconnect()

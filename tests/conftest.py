@@ -1,0 +1,101 @@
+"""Test fixtures on real servers.
+
+PostgreSQL: the machine's when DATABASE_URL is set (a fresh database is created per run and
+dropped after), else an embedded one (pgserver) under .data/test-pg. Redis: REDIS_URL when set;
+the job queue then runs on Redis, as in production; otherwise on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy import make_url
+
+from api.settings import PROJECT_ROOT, Settings
+from tests.support import AsgiLifespan
+
+# Tests decide their settings explicitly; the developer's environment must not leak in.
+for _name in ("METODIST_ENV", "METODIST_DATA_DIR"):
+    os.environ.pop(_name, None)
+
+
+def _server_url() -> str:
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    from api.embedded import embedded_url
+
+    return embedded_url(PROJECT_ROOT / ".data" / "test-pg", database="postgres")
+
+
+def _admin(url: str) -> psycopg.Connection:
+    dsn = make_url(url).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    return psycopg.connect(dsn, autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh database for this test run, at the control-plane head, territories loaded."""
+    server = _server_url()
+    name = f"metodist_test_{uuid.uuid4().hex[:10]}"
+    with _admin(server) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    from api.bootstrap import upgrade_control
+
+    upgrade_control(url)
+    yield url
+    with _admin(server) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        redis_url=os.environ.get("REDIS_URL") or None,
+        data_dir=tmp_path_factory.mktemp("data"),
+        worker_concurrency=4,
+        demo_data=False,
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, database_url: str) -> AsyncIterator[object]:
+    """The single-process application (API + web) with its lifespan running, worker included."""
+    from api.asgi import create_app
+    from api.bootstrap import load_territories
+    from api.db import Database, create_engine
+
+    db = Database(create_engine(settings, database_url))
+    await load_territories(db, settings)
+    await db.dispose()
+    async with AsgiLifespan(create_app(settings, database_url)) as dispatcher:
+        yield dispatcher
+
+
+@pytest.fixture(scope="session")
+async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:  # type: ignore[arg-type]
+        yield c
+
+
+@pytest.fixture(scope="session")
+async def db(settings: Settings, database_url: str) -> AsyncIterator[object]:
+    """Direct database access for assertions and set-up that the API does not offer."""
+    from api.db import Database, create_engine
+
+    database = Database(create_engine(settings, database_url))
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return PROJECT_ROOT
