@@ -1,19 +1,56 @@
-"""What each route declares about access: whether it is shared or tenant-scoped, and its role.
+"""Who is asking, and what each route declares about access.
 
-Every route handler carries `opt=access(...)`; an architecture test fails on one that does not.
+Every route handler carries `opt=access(scope, role)`: whether it is public, shared (control
+plane, filtered by the caller's place in the hierarchy) or tenant-scoped (one organisation's
+schema), and the role it needs. An architecture test fails on a route that does not declare both.
+
+The authentication middleware puts a `Principal` in the ASGI scope; handlers and services read it
+with `principal(request)`. Without one the caller is anonymous.
 """
 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
+
+PRINCIPAL_KEY = "metodist.principal"
 
 
 class Scope(enum.StrEnum):
     PUBLIC = "public"  # no identity needed: health, readiness, the API's own description
     SHARED = "shared"  # control plane data, filtered by the caller's place in the hierarchy
-    TENANT = "tenant"  # one organisation's schema
+    TENANT = "tenant"  # one organisation's schema, named by the path's organisation_id
 
 
 def access(scope: Scope, role: str | None = None) -> dict[str, Any]:
     return {"scope": scope.value, "role": role}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role held at one node: a territory, an organisation, or a unit of an organisation."""
+
+    role: str
+    territory_id: UUID | None = None
+    organisation_id: UUID | None = None
+    unit_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: UUID | None = None
+    grants: tuple[Grant, ...] = field(default_factory=tuple)
+    via: str = "anonymous"  # "session", "token" or "anonymous"
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.via == "anonymous"
+
+
+ANONYMOUS = Principal()
+
+
+def principal(request: Any) -> Principal:
+    return request.scope.get(PRINCIPAL_KEY) or ANONYMOUS

@@ -15,13 +15,11 @@ from sqlalchemy import select
 
 from api.db import Database, create_engine
 from api.dependencies import dependencies
-from api.domain.organisations.controllers import OrganisationController
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
-from api.domain.system.controllers import health, ready
-from api.domain.territories.controllers import TerritoryController
 from api.errors import exception_handlers
 from api.jobs import Jobs, build_queue
+from api.routes import route_handlers
 from api.settings import Settings
 
 log = structlog.get_logger()
@@ -70,10 +68,7 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
 
     return Litestar(
         route_handlers=[
-            health,
-            ready,
-            TerritoryController,
-            OrganisationController,
+            *route_handlers,
             create_static_files_router(
                 path=_ASSETS,
                 directories=[swagger_ui_bundle.swagger_ui_path],

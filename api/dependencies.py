@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.domain.organisations.services import OrganisationService
 from api.domain.territories.services import TerritoryService
 from api.jobs import Jobs
+from api.tenancy import tenant_dependencies
 
 
 async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
@@ -41,4 +42,5 @@ dependencies = {
     "jobs": Provide(provide_jobs, sync_to_thread=False),
     "organisations": Provide(provide_organisation_service, sync_to_thread=False),
     "territories": Provide(provide_territory_service, sync_to_thread=False),
+    **tenant_dependencies,
 }

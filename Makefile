@@ -1,0 +1,35 @@
+# `make run` and `make test` do all set-up on a fresh machine with Python 3.11+.
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	if command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then echo $$p; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+# Re-install only when the pinned dependencies change, so a second `make run` starts in seconds.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
+
+.PHONY: run test install translations openapi bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required"; exit 1; }
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	@$(BIN)/pybabel compile --use-fuzzy -d web/locales -D messages >/dev/null 2>&1 || true
+
+run: install
+	$(BIN)/metodist serve
+
+test: install
+	$(BIN)/pytest
+
+openapi: install
+	$(BIN)/metodist openapi docs/openapi.json
+
+clean:
+	rm -rf $(VENV) .data .pytest_cache

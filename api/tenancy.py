@@ -1,0 +1,57 @@
+"""Resolving the tenant of a tenant-scoped request.
+
+Tenant-scoped routes live under `/api/organisations/{organisation_id}/…`. The organisation is
+looked up in the control plane; only an active one is served (a suspended one reads as 403 with
+the reason, a missing or archived one as 404). The tenant session is bound to the organisation's
+schema for the whole request and committed when the handler succeeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from uuid import UUID
+
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.domain.organisations.models import Organisation
+from api.domain.organisations.rules import OrgKind, OrgStatus
+from api.errors import Conflict, Forbidden, NotFound
+
+
+@dataclass(frozen=True)
+class Tenant:
+    organisation_id: UUID
+    schema: str
+    kind: OrgKind
+    territory_id: UUID
+
+
+async def provide_tenant(session: NamedDependency[AsyncSession], organisation_id: FromPath[UUID]) -> Tenant:
+    org = await session.get(Organisation, organisation_id)
+    if org is None or org.status == OrgStatus.ARCHIVED:
+        raise NotFound("Organisation not found.", field="organisation_id")
+    if org.status == OrgStatus.SUSPENDED:
+        raise Forbidden("The organisation is suspended.", field="organisation_id")
+    if org.status != OrgStatus.ACTIVE:
+        raise Conflict(f"The organisation is not ready yet ({org.status}).", field="organisation_id")
+    return Tenant(org.id, org.schema_name, OrgKind(org.kind), org.territory_id)
+
+
+async def provide_tenant_session(state: State, tenant: NamedDependency[Tenant]) -> AsyncGenerator[AsyncSession, None]:
+    async with state.db.tenant_session(tenant.schema) as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+tenant_dependencies = {
+    "tenant": Provide(provide_tenant),
+    "tenant_session": Provide(provide_tenant_session),
+}
