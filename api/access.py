@@ -24,7 +24,9 @@ class Scope(enum.StrEnum):
     TENANT = "tenant"  # one organisation's schema, named by the path's organisation_id
 
 
-def access(scope: Scope, role: str | None = None) -> dict[str, Any]:
+def access(scope: Scope, role: str | tuple[str, ...] | None = None) -> dict[str, Any]:
+    """`role`: one role name, a tuple of role names (any of them), `"any"` (any signed-in
+    principal) or None for public routes. Roles are `api.roles.Role` values."""
     return {"scope": scope.value, "role": role}
 
 

@@ -19,8 +19,9 @@ from api.domain.organisations.schemas import (
 )
 from api.domain.organisations.services import OrganisationService, OrgFilter, OrgSort, to_read
 from api.jobs import Jobs
+from api.roles import Role
 
-ADMIN = "national_admin"
+ADMIN = (Role.NATIONAL_ADMIN, Role.REGIONAL_ADMIN)
 
 
 class OrganisationController(Controller):
