@@ -57,6 +57,7 @@ def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Respons
 
 
 _JSON_PATH = re.compile(r"at `\$\.([A-Za-z0-9_]+)")
+_NAMED_FIELD = re.compile(r"(?:unknown|required) field `([A-Za-z0-9_]+)`")
 
 
 def validation_error_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
@@ -69,8 +70,9 @@ def validation_error_handler(_: Request[Any, Any, Any], exc: ValidationException
     if match:
         field = match.group(1)
         message = _JSON_PATH.sub("", message).rstrip(" -")
-    if field is None and "Missing required field" in message:
-        field = message.rsplit("`", 2)[-2] if message.count("`") >= 2 else None
+    named = _NAMED_FIELD.search(message)
+    if named:
+        field = named.group(1)
     return _response(400 if exc.status_code == 400 else exc.status_code, message, field)
 
 
