@@ -35,6 +35,7 @@ def openapi_config() -> OpenAPIConfig:
         js_url=f"{_ASSETS}/swagger-ui-bundle.js",
         css_url=f"{_ASSETS}/swagger-ui.css",
         standalone_preset_js_url=f"{_ASSETS}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{_ASSETS}/favicon-32x32.png'>",
         path="/",
     )
     return OpenAPIConfig(
