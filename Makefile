@@ -1,7 +1,7 @@
 # `make run` and `make test` do all set-up on a fresh machine with Python 3.11+.
 SHELL := /bin/bash
-PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
-	if command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then echo $$p; break; fi; done)
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	if $$p -c "import sys; sys.exit(sys.version_info < (3, 11))" >/dev/null 2>&1; then echo $$p; break; fi; done)
 VENV := .venv
 BIN := $(VENV)/bin
 # Re-install only when the pinned dependencies change, so a second `make run` starts in seconds.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -52,6 +53,7 @@ def serve(host: str | None, port: int | None, no_demo: bool) -> None:
     from tenants.migrate import migrate_all
 
     settings = get_settings()
+    logging.getLogger("saq").setLevel(logging.WARNING)
     database_url = _database_url(settings)
     click.echo("Applying control-plane migrations…")
     upgrade_control(database_url)

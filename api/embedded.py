@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,12 +16,15 @@ EMBEDDED_DATABASE = "metodist"
 
 @lru_cache(maxsize=4)
 def _embedded_server(pgdata: Path):  # type: ignore[no-untyped-def]
-    import pgserver
-
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     pgdata.mkdir(parents=True, exist_ok=True)
-    # "stop": the server stops when the last process using it exits; the data stays on disk.
-    return pgserver.get_server(pgdata, cleanup_mode="stop")
+    with warnings.catch_warnings():
+        # pgserver keeps its lock file in the runtime dir; without XDG_RUNTIME_DIR it uses /tmp.
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        # "stop": the server stops when the last process using it exits; the data stays on disk.
+        return pgserver.get_server(pgdata, cleanup_mode="stop")
 
 
 def embedded_url(pgdata: Path, database: str = EMBEDDED_DATABASE) -> str:

@@ -26,21 +26,32 @@ from api.db import sync_url
 from migrations.runner import TENANT_DIR, alembic_config
 from tenants.naming import validate_schema_name
 
-# Reads every tenant's version in one statement: query_to_xml runs the per-schema SELECT
-# inside the server, so 10,000 schemas cost one round trip instead of 10,000.
-VERSIONS_SQL = text(
+# Reads every tenant's version in one statement. The per-schema SELECT runs inside the server
+# (a session-temporary PL/pgSQL function; the embedded server lacks libxml, so no query_to_xml),
+# so 10,000 schemas cost one round trip instead of 10,000.
+_VERSIONS_FUNCTION = text(
     """
-    SELECT o.schema_name,
-           CASE WHEN to_regclass(quote_ident(o.schema_name) || '.alembic_version') IS NULL THEN NULL
-                ELSE (xpath('/row/v/text()', query_to_xml(
-                        format('SELECT version_num AS v FROM %I.alembic_version', o.schema_name),
-                        false, true, '')))[1]::text
-           END AS version
-      FROM public.organisation o
-     WHERE o.status IN ('active', 'suspended')
-     ORDER BY o.schema_name
+    CREATE OR REPLACE FUNCTION pg_temp.metodist_tenant_versions()
+    RETURNS TABLE (schema_name text, version text) LANGUAGE plpgsql AS $fn$
+    DECLARE
+        s text;
+        v text;
+    BEGIN
+        FOR s IN SELECT o.schema_name FROM public.organisation o
+                  WHERE o.status IN ('active', 'suspended') ORDER BY o.schema_name LOOP
+            v := NULL;
+            IF to_regclass(quote_ident(s) || '.alembic_version') IS NOT NULL THEN
+                EXECUTE format('SELECT max(version_num) FROM %I.alembic_version', s) INTO v;
+            END IF;
+            schema_name := s;
+            version := v;
+            RETURN NEXT;
+        END LOOP;
+    END
+    $fn$
     """
 )
+VERSIONS_SQL = text("SELECT schema_name, version FROM pg_temp.metodist_tenant_versions()")
 
 
 @dataclass(frozen=True)
@@ -119,6 +130,7 @@ def migrate_schema(
 
 def read_versions(engine: Engine) -> dict[str, str | None]:
     with engine.connect() as conn:
+        conn.execute(_VERSIONS_FUNCTION)
         return {row.schema_name: row.version for row in conn.execute(VERSIONS_SQL)}
 
 
