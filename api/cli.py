@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -43,7 +44,8 @@ def main() -> None:
 @click.option("--host", default=None, help="Interface to bind (default HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default PORT or 8000).")
 @click.option("--no-demo", is_flag=True, help="Do not load the demo data set on first start.")
-def serve(host: str | None, port: int | None, no_demo: bool) -> None:
+@click.option("--no-worker", is_flag=True, help="Leave background jobs to `metodist worker` processes.")
+def serve(host: str | None, port: int | None, no_demo: bool, no_worker: bool) -> None:
     """Prepare the database (migrations, territories, demo data) and serve API and web on one port."""
     import uvicorn
 
@@ -70,7 +72,35 @@ def serve(host: str | None, port: int | None, no_demo: bool) -> None:
     bind_host = host or settings.host
     bind_port = port or settings.port
     click.echo(f"Metodist is running at http://{bind_host}:{bind_port}/  (API: /api, API docs: /api/schema)")
-    uvicorn.run(create_app(settings, database_url), host=bind_host, port=bind_port, log_level="warning")
+    app = create_app(settings, database_url, run_worker=not no_worker)
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
+
+
+@main.command()
+def worker() -> None:
+    """Run background jobs only (provisioning, archiving), for deployments that scale them apart."""
+    from api.db import Database, create_engine
+    from api.jobs import Jobs, build_queue
+
+    settings = get_settings()
+    database_url = _database_url(settings)
+
+    async def run() -> None:
+        db = Database(create_engine(settings, database_url))
+        jobs = Jobs(build_queue(settings, database_url), db, settings, database_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await jobs.start(run_worker=True)
+        click.echo("worker running; Ctrl-C stops it")
+        try:
+            await stop.wait()
+        finally:
+            await jobs.stop()
+            await db.dispose()
+
+    asyncio.run(run())
 
 
 @main.group()
