@@ -26,7 +26,8 @@ class Scope(enum.StrEnum):
 
 def access(scope: Scope, role: str | tuple[str, ...] | None = None) -> dict[str, Any]:
     """`role`: one role name, a tuple of role names (any of them), `"any"` (any signed-in
-    principal) or None for public routes. Roles are `api.roles.Role` values."""
+    principal holding some role), `"self"` (any signed-in principal, even without a role: routes
+    about the caller only) or None for public routes. Roles are `api.roles.Role` values."""
     return {"scope": scope.value, "role": role}
 
 
@@ -45,6 +46,11 @@ class Principal:
     user_id: UUID | None = None
     grants: tuple[Grant, ...] = field(default_factory=tuple)
     via: str = "anonymous"  # "session", "token" or "anonymous"
+    # Why a caller who presented credentials is anonymous ("The API token expired."), so the
+    # guard can say so in its 401; None when no credentials were presented.
+    reason: str | None = None
+    # The session or API token that authenticated the caller (for audit and revocation).
+    credential_id: UUID | None = None
 
     @property
     def is_anonymous(self) -> bool:

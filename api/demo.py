@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from api.db import Database
+from api.domain.accounts.models import RoleAssignment, User
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import EducationLevel, OrgKind, make_bin
 from api.domain.organisations.schemas import OrganisationCreate
 from api.domain.organisations.services import OrganisationService
-from api.domain.territories.models import TerritoryKind
+from api.domain.territories.models import Territory, TerritoryKind
 from api.domain.territories.services import TerritoryService
+from api.identity.dev import DEV_ISSUER
+from api.roles import Role
 from tenants.provisioning import provision_organisation
 
 REGION = "karaganda"
@@ -64,11 +67,64 @@ def demo_bin(serial: str) -> str:
     return bin_
 
 
+@dataclass(frozen=True)
+class DemoUser:
+    subject: str
+    full_name: str
+    email: str
+    role: Role
+    territory: str | None = None  # a territory slug, or
+    organisation: str | None = None  # a DemoOrg serial
+
+
+# Development sign-in offers these accounts (api.identity.dev), one per kind of work.
+DEMO_USERS = [
+    DemoUser("national-admin", "Айгүл Сәрсенова", "national.admin@demo.metodist.kz", Role.NATIONAL_ADMIN, territory="kz"),
+    DemoUser("district-methodist", "Нұрлан Ахметов", "methodist@demo.metodist.kz", Role.DISTRICT_METHODIST,
+             territory="karaganda-bukhar-zhyrau"),
+    DemoUser("school-admin", "Дана Қасымова", "admin@botakara.demo.metodist.kz", Role.ORGANISATION_ADMIN,
+             organisation="07014000404"),
+    DemoUser("deputy-head", "Ерлан Жұмабеков", "deputy@botakara.demo.metodist.kz", Role.DEPUTY_HEAD,
+             organisation="07014000404"),
+    DemoUser("teacher", "Мәдина Оспанова", "teacher@botakara.demo.metodist.kz", Role.TEACHER,
+             organisation="07014000404"),
+]
+
+
+async def load_demo_users(db: Database) -> int:
+    """Adds the demo users that are missing, with their roles. Returns how many were added."""
+    added = 0
+    async with db.session() as session, session.begin():
+        for demo in DEMO_USERS:
+            exists = await session.scalar(select(User.id).where(User.issuer == DEV_ISSUER, User.subject == demo.subject))
+            if exists is not None:
+                continue
+            territory_id = organisation_id = None
+            if demo.territory:
+                territory_id = await session.scalar(select(Territory.id).where(Territory.slug == demo.territory))
+            if demo.organisation:
+                organisation_id = await session.scalar(select(Organisation.id).where(Organisation.bin == demo_bin(demo.organisation)))
+            if territory_id is None and organisation_id is None:
+                continue  # the demo organisation or territory is not there
+            user = User(issuer=DEV_ISSUER, subject=demo.subject, email=demo.email, full_name=demo.full_name,
+                        email_verified=True)
+            session.add(user)
+            await session.flush()
+            session.add(RoleAssignment(user_id=user.id, role=demo.role.value, territory_id=territory_id,
+                                       organisation_id=organisation_id))
+            added += 1
+    return added
+
+
 async def load_demo(db: Database) -> int:
     """Creates the demo set once: skipped when any organisation exists. Returns how many were made."""
+    async with db.session() as session:
+        existing = bool(await session.scalar(select(func.count()).select_from(Organisation)))
+    if existing:
+        # A data set from before the demo users existed gets them now.
+        await load_demo_users(db)
+        return 0
     async with db.session() as session, session.begin():
-        if await session.scalar(select(func.count()).select_from(Organisation)):
-            return 0
         territories = TerritoryService(session)
         region = await territories.by_slug(REGION)
         for slug, kind, kk, ru, en in DISTRICTS:
@@ -91,4 +147,5 @@ async def load_demo(db: Database) -> int:
             created.append(org.id)
     for organisation_id in created:
         await provision_organisation(db, organisation_id)
+    await load_demo_users(db)
     return len(created)

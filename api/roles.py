@@ -50,5 +50,11 @@ ROLE_LEVELS: dict[Role, frozenset[NodeLevel]] = {
     Role.TEACHER: frozenset({NodeLevel.ORGANISATION}),
 }
 
-# Any signed-in principal; what they see is filtered by their reach in the hierarchy.
+# Any signed-in principal; what they see is filtered by their reach in the hierarchy. The guard
+# wants a grant for it: a person who holds no role yet is refused.
 ANY_SIGNED_IN = "any"
+# Any signed-in principal, even one holding no role at all: for routes about the caller only
+# (who am I, my sessions), whose answers and changes never reach past the caller's own records.
+# Never on a route that names an organisation: there a grant reaching it is always needed.
+# Read-only roles may change their own records through such a route (end their own session).
+SELF = "self"

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import datetime
 from uuid import UUID
 
+from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,6 +21,8 @@ class User(ControlBase):
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     full_name: Mapped[str | None] = mapped_column(String(300))
     is_active: Mapped[bool] = mapped_column(default=True)
+    email_verified: Mapped[bool] = mapped_column(default=False, server_default="false")
+    last_sign_in_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC(timezone=True))
 
 
 class RoleAssignment(ControlBase):

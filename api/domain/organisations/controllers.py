@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import Scope, access
+from api.access import Scope, access, principal
 from api.domain.organisations.rules import OrgKind, OrgStatus
 from api.domain.organisations.schemas import (
     OrganisationCreate,
@@ -18,6 +18,7 @@ from api.domain.organisations.schemas import (
     ProvisioningStatus,
 )
 from api.domain.organisations.services import OrganisationService, OrgFilter, OrgSort, to_read
+from api.identity.reach import reach_of, require_territory
 from api.jobs import Jobs
 from api.roles import Role
 
@@ -31,6 +32,7 @@ class OrganisationController(Controller):
     @get("/", name="organisations:list", operation_id="ListOrganisations", opt=access(Scope.SHARED, "any"))
     async def list_organisations(
         self,
+        request: Request[Any, Any, Any],
         organisations: NamedDependency[OrganisationService],
         territory_id: FromQuery[UUID | None] = None,
         kind: FromQuery[OrgKind | None] = None,
@@ -40,13 +42,16 @@ class OrganisationController(Controller):
         page: Annotated[int, Parameter(ge=1)] = 1,
         page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
     ) -> Page:
-        return await organisations.list(OrgFilter(territory_id, kind, status, q, sort, page, page_size))
+        # Only the organisations within the caller's reach in the hierarchy are listed.
+        within = (await reach_of(organisations.session, principal(request))).organisation_clause()
+        return await organisations.list(OrgFilter(territory_id, kind, status, q, sort, page, page_size), within=within)
 
     @post("/", name="organisations:create", operation_id="CreateOrganisation", status_code=202, opt=access(Scope.SHARED, ADMIN))
     async def create(
-        self, organisations: NamedDependency[OrganisationService], session: NamedDependency[AsyncSession], jobs: NamedDependency[Jobs], data: JSONBody[OrganisationCreate]
+        self, request: Request[Any, Any, Any], organisations: NamedDependency[OrganisationService], session: NamedDependency[AsyncSession], jobs: NamedDependency[Jobs], data: JSONBody[OrganisationCreate]
     ) -> OrganisationRead:
         """Registers the organisation and provisions its schema in the background (status `provisioning`)."""
+        await require_territory(session, principal(request), data.territory_id, ADMIN)
         org = await organisations.create(data)
         await session.commit()
         await jobs.enqueue_provisioning(org.id)
@@ -58,8 +63,10 @@ class OrganisationController(Controller):
 
     @patch("/{organisation_id:uuid}", name="organisations:update", operation_id="UpdateOrganisation", opt=access(Scope.SHARED, ADMIN))
     async def update(
-        self, organisations: NamedDependency[OrganisationService], organisation_id: FromPath[UUID], data: JSONBody[OrganisationUpdate]
+        self, request: Request[Any, Any, Any], organisations: NamedDependency[OrganisationService], organisation_id: FromPath[UUID], data: JSONBody[OrganisationUpdate]
     ) -> OrganisationRead:
+        if isinstance(data.territory_id, UUID):  # moved: the new place must be in reach too
+            await require_territory(organisations.session, principal(request), data.territory_id, ADMIN)
         return to_read(await organisations.update(organisation_id, data))
 
     @get(

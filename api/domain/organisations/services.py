@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.organisations.models import Organisation
@@ -88,8 +88,11 @@ class OrganisationService:
         self.session = session
         self.territories = TerritoryService(session)
 
-    async def list(self, flt: OrgFilter) -> Page:
+    async def list(self, flt: OrgFilter, within: ColumnElement[bool] | None = None) -> Page:
+        """`within`: the caller's reach (api.identity.reach), None when it is everything."""
         query = select(Organisation)
+        if within is not None:
+            query = query.where(within)
         if flt.territory_id is not None:
             query = query.where(Organisation.territory_id.in_(await self.territories.descendant_ids(flt.territory_id)))
         if flt.kind is not None:

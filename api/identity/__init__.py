@@ -1,0 +1,1 @@
+"""Identity: OpenID Connect sign-in, identity providers, accounts, invitations and sessions."""

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.access import Scope, access, principal
+from api.identity.assignment_schemas import RoleAssignmentRead, RoleGrant
+from api.identity.assignments import RoleAssignmentService, to_read
+from api.roles import ANY_SIGNED_IN, Role
+
+# Who may grant: administrators within their reach, and district methodists for the leaders of
+# inter-school associations in their district (cl. 30); the service decides each case.
+GRANTORS = (Role.NATIONAL_ADMIN, Role.REGIONAL_ADMIN, Role.ORGANISATION_ADMIN, Role.DISTRICT_METHODIST)
+
+
+class RoleAssignmentController(Controller):
+    tags = ["roles"]
+
+    @post(
+        "/api/role-assignments",
+        name="roles:grant",
+        operation_id="GrantRole",
+        status_code=201,
+        opt=access(Scope.SHARED, GRANTORS),
+    )
+    async def grant(
+        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], data: JSONBody[RoleGrant]
+    ) -> RoleAssignmentRead:
+        """Grants a role at a node: a territory, an organisation, or a unit of an organisation."""
+        return to_read(await RoleAssignmentService(session, principal(request)).grant(data))
+
+    @delete(
+        "/api/role-assignments/{assignment_id:uuid}",
+        name="roles:revoke",
+        operation_id="RevokeRole",
+        status_code=204,
+        opt=access(Scope.SHARED, GRANTORS),
+    )
+    async def revoke(
+        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], assignment_id: FromPath[UUID]
+    ) -> None:
+        await RoleAssignmentService(session, principal(request)).revoke(assignment_id)
+
+    @get(
+        "/api/users/{user_id:uuid}/roles",
+        name="roles:of-user",
+        operation_id="ListUserRoles",
+        opt=access(Scope.SHARED, ANY_SIGNED_IN),
+    )
+    async def of_user(
+        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], user_id: FromPath[UUID]
+    ) -> list[RoleAssignmentRead]:
+        """The user's roles at the nodes within the caller's reach (all of them for oneself)."""
+        return [to_read(a) for a in await RoleAssignmentService(session, principal(request)).of_user(user_id)]
+
+    @get(
+        "/api/organisations/{organisation_id:uuid}/role-assignments",
+        name="roles:at-organisation",
+        operation_id="ListOrganisationRoles",
+        opt=access(Scope.SHARED, ANY_SIGNED_IN),
+    )
+    async def at_organisation(
+        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], organisation_id: FromPath[UUID]
+    ) -> list[RoleAssignmentRead]:
+        """Who holds which role at the organisation and its units."""
+        service = RoleAssignmentService(session, principal(request))
+        return [to_read(a) for a in await service.at_organisation(organisation_id)]

@@ -1,0 +1,128 @@
+"""Role assignments: granting and revoking a role at a node, and reading who holds what.
+
+The rules of who may grant what are in api.identity.grants; reading is filtered by reach — a
+principal sees the assignments at nodes they reach (all of their own), and a user none of whose
+roles is in reach reads as not found.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.access import Principal
+from api.domain.accounts.models import RoleAssignment, User
+from api.domain.organisations.models import Organisation
+from api.errors import Conflict, NotFound
+from api.identity.assignment_schemas import RoleAssignmentRead, RoleGrant
+from api.identity.grants import check_may_grant, check_not_self, parse_role, resolve_node
+from api.identity.reach import Reach, reach_of
+
+
+def to_read(a: RoleAssignment) -> RoleAssignmentRead:
+    return RoleAssignmentRead(
+        a.id, a.user_id, a.role, a.territory_id, a.organisation_id, a.unit_id, a.granted_by, a.created_at
+    )
+
+
+class RoleAssignmentService:
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+
+    async def grant(self, data: RoleGrant) -> RoleAssignment:
+        role = parse_role(data.role)
+        if await self.session.get(User, data.user_id) is None:
+            raise NotFound("User not found.", field="user_id")
+        check_not_self(self.principal, data.user_id)
+        node = await resolve_node(
+            self.session, territory_id=data.territory_id, organisation_id=data.organisation_id, unit_id=data.unit_id
+        )
+        await check_may_grant(self.session, self.principal, role, node)
+        existing = await self.session.scalar(
+            select(RoleAssignment.id).where(
+                RoleAssignment.user_id == data.user_id,
+                RoleAssignment.role == role.value,
+                RoleAssignment.territory_id.is_(None) if data.territory_id is None else RoleAssignment.territory_id == data.territory_id,
+                RoleAssignment.organisation_id.is_(None) if data.organisation_id is None else RoleAssignment.organisation_id == data.organisation_id,
+                RoleAssignment.unit_id.is_(None) if data.unit_id is None else RoleAssignment.unit_id == data.unit_id,
+            )
+        )
+        if existing is not None:
+            raise Conflict("The user already holds this role here.", field="role")
+        assignment = RoleAssignment(
+            user_id=data.user_id,
+            role=role.value,
+            territory_id=data.territory_id,
+            organisation_id=data.organisation_id,
+            unit_id=data.unit_id,
+            granted_by=self.principal.user_id,
+        )
+        self.session.add(assignment)
+        await self.session.flush()
+        return assignment
+
+    async def revoke(self, assignment_id: UUID) -> None:
+        assignment = await self.session.get(RoleAssignment, assignment_id)
+        if assignment is None or not await self._visible(assignment):
+            raise NotFound("Role assignment not found.", field="assignment_id")
+        check_not_self(self.principal, assignment.user_id)
+        node = await resolve_node(
+            self.session,
+            territory_id=assignment.territory_id,
+            organisation_id=assignment.organisation_id,
+            unit_id=assignment.unit_id,
+        )
+        await check_may_grant(self.session, self.principal, parse_role(assignment.role), node, verb="revoke")
+        await self.session.delete(assignment)
+        await self.session.flush()
+
+    async def _reach(self, assignments: list[RoleAssignment]) -> Reach:
+        return await reach_of(self.session, self.principal, must_know=[a.territory_id for a in assignments])
+
+    async def _visible(self, assignment: RoleAssignment) -> bool:
+        return bool(await self._filter([assignment]))
+
+    async def _filter(self, assignments: list[RoleAssignment]) -> list[RoleAssignment]:
+        if not assignments:
+            return []
+        reach = await self._reach(assignments)
+        org_ids = {a.organisation_id for a in assignments if a.organisation_id is not None}
+        placed = {}
+        if org_ids:
+            rows = await self.session.execute(select(Organisation.id, Organisation.territory_id).where(Organisation.id.in_(org_ids)))
+            placed = {r[0]: r[1] for r in rows}
+        visible = []
+        for a in assignments:
+            if a.user_id == self.principal.user_id:
+                visible.append(a)
+            elif a.organisation_id is not None:
+                if reach.grants_for_organisation(a.organisation_id, placed.get(a.organisation_id)):
+                    visible.append(a)
+            elif a.territory_id is not None and reach.grants_for_territory(a.territory_id):
+                visible.append(a)
+        return visible
+
+    async def of_user(self, user_id: UUID) -> list[RoleAssignment]:
+        if await self.session.get(User, user_id) is None:
+            raise NotFound("User not found.", field="user_id")
+        rows = list(
+            (await self.session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == user_id).order_by(RoleAssignment.created_at))).all()
+        )
+        visible = await self._filter(rows)
+        if not visible and user_id != self.principal.user_id:
+            reach = await self._reach([])
+            if not reach.is_national():
+                raise NotFound("User not found.", field="user_id")
+        return visible
+
+    async def at_organisation(self, organisation_id: UUID) -> list[RoleAssignment]:
+        """Everyone holding a role at the organisation or a unit of it (the guard checked reach)."""
+        rows = await self.session.scalars(
+            select(RoleAssignment)
+            .where(or_(RoleAssignment.organisation_id == organisation_id))
+            .order_by(RoleAssignment.role, RoleAssignment.created_at)
+        )
+        return list(rows.all())

@@ -1,0 +1,227 @@
+"""Invitations: an admin offers a role at their organisation to an e-mail address.
+
+The link in the e-mail carries a random token (only its hash is stored). The role is bound when
+the invitee first signs in, either through the link or because their provider vouches for the
+invited address. An invitation expires, and can be revoked while it is pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import smtplib
+from email.message import EmailMessage
+from typing import Literal
+from uuid import UUID
+
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.domain.accounts.models import RoleAssignment
+from api.domain.organisations.models import Organisation
+from api.errors import Conflict, DomainError, NotFound
+from api.identity.crypto import new_token, token_hash
+from api.identity.models import Invitation
+from api.identity.schemas import InvitationCreate, InvitationRead
+from api.roles import ROLE_LEVELS, NodeLevel, Role
+from api.settings import Settings
+
+log = structlog.get_logger()
+
+Status = Literal["pending", "accepted", "revoked", "expired"]
+
+
+def now_utc() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def status_of(row: Invitation, now: datetime.datetime | None = None) -> Status:
+    if row.accepted_at is not None:
+        return "accepted"
+    if row.revoked_at is not None:
+        return "revoked"
+    if row.expires_at <= (now or now_utc()):
+        return "expired"
+    return "pending"
+
+
+def to_read(row: Invitation) -> InvitationRead:
+    return InvitationRead(
+        id=row.id,
+        email=row.email,
+        role=row.role,
+        organisation_id=row.organisation_id,
+        territory_id=row.territory_id,
+        unit_id=row.unit_id,
+        status=status_of(row),
+        expires_at=row.expires_at,
+        created_at=row.created_at,
+        invited_by=row.invited_by,
+        accepted_at=row.accepted_at,
+        revoked_at=row.revoked_at,
+        mail_sent_at=row.mail_sent_at,
+        mail_error=row.mail_error,
+    )
+
+
+def invitation_link(settings: Settings, token: str) -> str:
+    return f"{settings.public_url.rstrip('/')}/sign-in?invitation={token}"
+
+
+def mask_email(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}{'•' * max(1, len(local) - 1)}@{domain}"
+
+
+class InvitationService:
+    def __init__(self, session: AsyncSession, settings: Settings) -> None:
+        self.session = session
+        self.settings = settings
+
+    async def create(self, org: Organisation, data: InvitationCreate, invited_by: UUID | None) -> tuple[Invitation, str]:
+        try:
+            role = Role(data.role)
+        except ValueError:
+            raise DomainError(f"Unknown role {data.role!r}.", field="role", status=400) from None
+        level = NodeLevel.UNIT if data.unit_id else NodeLevel.ORGANISATION
+        if level not in ROLE_LEVELS[role]:
+            where = "a unit" if data.unit_id else "an organisation"
+            raise DomainError(f"The role {role.value} cannot be granted at {where}.", field="role", status=400)
+        email = data.email.strip().lower()
+        pending = await self.session.scalar(
+            select(Invitation).where(
+                func.lower(Invitation.email) == email,
+                Invitation.organisation_id == org.id,
+                Invitation.role == role.value,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now_utc(),
+            )
+        )
+        if pending is not None:
+            raise Conflict("This address already has a pending invitation for this role.", field="email")
+        token = new_token()
+        row = Invitation(
+            email=email,
+            role=role.value,
+            organisation_id=org.id,
+            unit_id=data.unit_id,
+            token_hash=token_hash(token),
+            expires_at=now_utc() + datetime.timedelta(days=self.settings.invitation_ttl_days),
+            invited_by=invited_by,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return row, token
+
+    async def list_for(self, organisation_id: UUID) -> list[Invitation]:
+        rows = await self.session.scalars(
+            select(Invitation).where(Invitation.organisation_id == organisation_id).order_by(Invitation.created_at.desc())
+        )
+        return list(rows.all())
+
+    async def get_for(self, organisation_id: UUID, invitation_id: UUID) -> Invitation:
+        row = await self.session.get(Invitation, invitation_id)
+        if row is None or row.organisation_id != organisation_id:
+            raise NotFound("No such invitation in this organisation.", field="invitation_id")
+        return row
+
+    async def revoke(self, row: Invitation) -> Invitation:
+        status = status_of(row)
+        if status == "accepted":
+            raise Conflict("The invitation has been accepted already; remove the role instead.", field="invitation_id")
+        if status == "pending":
+            row.revoked_at = now_utc()
+            await self.session.flush()
+        return row
+
+    async def by_token(self, token: str) -> Invitation | None:
+        return await self.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
+
+    async def pending_for_email(self, email: str) -> list[Invitation]:
+        rows = await self.session.scalars(
+            select(Invitation).where(
+                func.lower(Invitation.email) == email.lower(),
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now_utc(),
+            )
+        )
+        return list(rows.all())
+
+    async def accept(self, row: Invitation, user_id: UUID) -> None:
+        """Binds the invitation's role to the user (once) and marks it accepted."""
+        existing = await self.session.scalar(
+            select(RoleAssignment.id).where(
+                RoleAssignment.user_id == user_id,
+                RoleAssignment.role == row.role,
+                RoleAssignment.organisation_id.is_not_distinct_from(row.organisation_id),
+                RoleAssignment.territory_id.is_not_distinct_from(row.territory_id),
+                RoleAssignment.unit_id.is_not_distinct_from(row.unit_id),
+            )
+        )
+        if existing is None:
+            self.session.add(
+                RoleAssignment(
+                    user_id=user_id,
+                    role=row.role,
+                    organisation_id=row.organisation_id,
+                    territory_id=row.territory_id,
+                    unit_id=row.unit_id,
+                    granted_by=row.invited_by,
+                )
+            )
+        row.accepted_at = now_utc()
+        row.accepted_by = user_id
+        await self.session.flush()
+
+    async def record_delivery(self, row: Invitation, error: str | None) -> None:
+        if error is None:
+            row.mail_sent_at, row.mail_error = now_utc(), None
+        else:
+            row.mail_error = error[:1000]
+        await self.session.flush()
+
+
+def invitation_message(settings: Settings, row: Invitation, org: Organisation, link: str) -> EmailMessage:
+    # The invitee's language is not known yet: the message speaks all three.
+    message = EmailMessage()
+    message["Subject"] = "Metodist: шақыру / приглашение / invitation"
+    message["From"] = settings.smtp_sender
+    message["To"] = row.email
+    expires = row.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    message.set_content(
+        f"Сізді Metodist жүйесіне «{org.name_kk}» ұйымына шақырды (рөлі: {row.role}).\n"
+        f"Кіру үшін сілтемені ашыңыз: {link}\n"
+        f"Шақыру {expires} дейін жарамды.\n\n"
+        f"Вас пригласили в Metodist в организацию «{org.name_ru}» (роль: {row.role}).\n"
+        f"Чтобы войти, откройте ссылку: {link}\n"
+        f"Приглашение действует до {expires}.\n\n"
+        f"You have been invited to Metodist at {org.name_en or org.name_ru} (role: {row.role}).\n"
+        f"To sign in, open this link: {link}\n"
+        f"The invitation is valid until {expires}.\n"
+    )
+    return message
+
+
+def _deliver(settings: Settings, message: EmailMessage) -> None:
+    assert settings.smtp_host is not None
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_username and settings.smtp_password:
+            smtp.login(settings.smtp_username, settings.smtp_password)
+        smtp.send_message(message)
+
+
+async def send_mail(settings: Settings, message: EmailMessage) -> str | None:
+    """Sends through the configured SMTP server; returns an error text instead of raising."""
+    if not settings.smtp_host:
+        return "No SMTP server is configured; pass the link on yourself."
+    try:
+        await asyncio.to_thread(_deliver, settings, message)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("invitation mail failed", error=str(exc))
+        return f"The mail server refused the message: {exc}"
+    return None

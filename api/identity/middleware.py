@@ -1,0 +1,98 @@
+"""Authentication: who is calling, put in the ASGI scope as an `api.access.Principal`.
+
+First an `Authorization: Bearer <token>` API token; else the browser session
+(`api.identity.sessions.principal_from_session`). A presented credential that cannot be used —
+unknown, revoked, expired token; revoked or timed-out session — leaves the caller anonymous with
+the reason, which the guard reports in its 401. A bearer credential that fails never falls back
+to the session cookie: the caller asked to be that token.
+
+Two refusals happen here, before any handler: a session-authenticated state-changing request
+from another site (see api.identity.csrf), and bearer requests from an address that sent too
+many invalid tokens (see api.identity.ratelimit).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from api.access import ANONYMOUS, PRINCIPAL_KEY, Principal
+from api.identity.csrf import CROSS_SITE_MESSAGE, same_site_request
+from api.identity.ratelimit import POLICIES, client_address, limits_counter, send_error, send_too_many
+from api.identity.tokens import authenticate_token
+
+_MISSING = object()
+_session_resolver: Any = _MISSING
+
+
+def _principal_from_session() -> Any:
+    """The sessions module's resolver, or None while that module does not exist."""
+    global _session_resolver
+    if _session_resolver is _MISSING:
+        try:
+            from api.identity.sessions import principal_from_session
+        except ModuleNotFoundError as exc:
+            if exc.name != "api.identity.sessions":
+                raise
+            return None
+        _session_resolver = principal_from_session
+    return _session_resolver
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def resolve_principal(scope: Scope, receive: Receive) -> Principal:
+    authorization = _header(scope, b"authorization")
+    if authorization is not None:
+        scheme, _, credentials = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            return Principal(reason="Send an API token as 'Authorization: Bearer <token>'.")
+        async with scope["litestar_app"].state.db.session() as session:
+            return await authenticate_token(session, credentials.strip(), client_ip=client_address(scope))
+    resolver = _principal_from_session()
+    if resolver is None:
+        return ANONYMOUS
+    request = scope["litestar_app"].request_class(scope=scope, receive=receive)
+    found = resolver(request)
+    if inspect.isawaitable(found):
+        found = await found
+    return found if isinstance(found, Principal) else ANONYMOUS
+
+
+class AuthenticationMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
+
+    def __init__(self, allowed_origins: tuple[str, ...] = ()) -> None:
+        self.allowed_origins = allowed_origins
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        bearer = _header(scope, b"authorization") is not None
+        failures = POLICIES["bearer_failures"]
+        failure_key = f"rate:{failures.name}:{client_address(scope)}"
+        if bearer and scope["type"] == ScopeType.HTTP:
+            count, ttl = await limits_counter(scope).peek(failure_key)
+            if count >= failures.limit:
+                await send_too_many(send, failures.message, ttl)
+                return
+        found = await resolve_principal(scope, receive)
+        if bearer and found.is_anonymous and found.credential_id is None:
+            # An unknown secret (not a revoked or expired one): someone may be guessing.
+            await limits_counter(scope).hit(failure_key, failures.window_s)
+        scope[PRINCIPAL_KEY] = found  # type: ignore[literal-required]
+        if (
+            found.via == "session"
+            and scope["type"] == ScopeType.HTTP
+            and not same_site_request(dict(scope), self.allowed_origins)
+        ):
+            await send_error(send, 403, CROSS_SITE_MESSAGE)
+            return
+        await next_app(scope, receive, send)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.access import Scope, access, principal
+from api.identity.ratelimit import rate_limit
+from api.identity.token_schemas import TokenCreate, TokenIssued, TokenRead
+from api.identity.token_service import TokenService, to_read
+from api.roles import Role
+
+TOKEN_ADMINS = (Role.NATIONAL_ADMIN, Role.REGIONAL_ADMIN, Role.ORGANISATION_ADMIN)
+
+
+class TokenController(Controller):
+    path = "/api/tokens"
+    tags = ["api tokens"]
+
+    @post(
+        "/",
+        name="tokens:create",
+        operation_id="CreateApiToken",
+        status_code=201,
+        opt={**access(Scope.SHARED, TOKEN_ADMINS), **rate_limit("token")},
+    )
+    async def create(
+        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], data: JSONBody[TokenCreate]
+    ) -> TokenIssued:
+        """Issues a token for a machine client. The secret is in this answer only: store it now."""
+        token, secret = await TokenService(session, principal(request)).issue(data)
+        return TokenIssued(to_read(token), secret)
+
+    @get("/", name="tokens:list", operation_id="ListApiTokens", opt=access(Scope.SHARED, TOKEN_ADMINS))
+    async def list_tokens(self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession]) -> list[TokenRead]:
+        """The tokens at nodes within the caller's reach; never their secrets."""
+        return [to_read(t) for t in await TokenService(session, principal(request)).list()]
+
+    @get("/{token_id:uuid}", name="tokens:detail", operation_id="GetApiToken", opt=access(Scope.SHARED, TOKEN_ADMINS))
+    async def detail(
+        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], token_id: FromPath[UUID]
+    ) -> TokenRead:
+        return to_read(await TokenService(session, principal(request)).get(token_id))
+
+    @post(
+        "/{token_id:uuid}/revoke",
+        name="tokens:revoke",
+        operation_id="RevokeApiToken",
+        status_code=200,
+        opt={**access(Scope.SHARED, TOKEN_ADMINS), **rate_limit("token")},
+    )
+    async def revoke(
+        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], token_id: FromPath[UUID]
+    ) -> TokenRead:
+        """Revokes the token at once: its next request is refused."""
+        return to_read(await TokenService(session, principal(request)).revoke(token_id))
