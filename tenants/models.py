@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Identity, String
+from sqlalchemy import DDL, BigInteger, Identity, String, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -13,7 +13,12 @@ from api.planes import TenantBase
 
 
 class AuditEntry(TenantBase):
-    """Who did what, when, with the state before and after. Append-only."""
+    """Who did what, when, with the state before and after. Append-only and hash-chained.
+
+    Rows are written only by `tenants.audit.record`; a trigger refuses UPDATE, DELETE and
+    TRUNCATE. `prev_hash` is the previous entry's `hash` (64 zeros for the first), and it is
+    unique, so two appends can never fork the chain.
+    """
 
     __tablename__ = "audit_log"
 
@@ -24,6 +29,27 @@ class AuditEntry(TenantBase):
     entity_id: Mapped[str | None] = mapped_column(String(80))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# The same statements are in the tenant migration that added them (audit log append-only);
+# `%(schema)s` renders as the tenant's schema in provisioning DDL and as the search path's
+# schema in create_all, so the function always lands next to its table.
+AUDIT_APPEND_ONLY_DDL = (
+    "CREATE FUNCTION %(schema)s.audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN RAISE EXCEPTION USING MESSAGE = 'audit_log is append-only: ' || TG_OP || ' refused', "
+    "ERRCODE = 'insufficient_privilege'; END $$",
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON %(fullname)s "
+    "FOR EACH ROW EXECUTE FUNCTION %(schema)s.audit_log_refuse_change()",
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON %(fullname)s "
+    "FOR EACH STATEMENT EXECUTE FUNCTION %(schema)s.audit_log_refuse_change()",
+    # Owners and superusers bypass privileges, so the trigger is the guard; this closes the door
+    # for any other role that is ever granted access to the schema.
+    "REVOKE UPDATE, DELETE, TRUNCATE ON %(fullname)s FROM PUBLIC",
+)
+for _statement in AUDIT_APPEND_ONLY_DDL:
+    event.listen(AuditEntry.__table__, "after_create", DDL(_statement))
 
 
 class Setting(TenantBase):

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+Place = Annotated[str, msgspec.Meta(max_length=300)]
+AwareDateTime = Annotated[datetime.datetime, msgspec.Meta(tz=True, description="With a time zone offset")]
+BodyKind = Annotated[str, msgspec.Meta(min_length=1, max_length=40, description="association, council, commission…")]
+
+
+class AgendaItemCreate(msgspec.Struct, forbid_unknown_fields=True):
+    title: Title
+    notes: str | None = None
+    document_id: UUID | None = msgspec.field(default=None)
+    position: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+
+class AgendaItemUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    title: Title | msgspec.UnsetType = msgspec.UNSET
+    notes: str | None | msgspec.UnsetType = msgspec.UNSET
+    document_id: UUID | None | msgspec.UnsetType = msgspec.UNSET
+    position: Annotated[int, msgspec.Meta(ge=1)] | msgspec.UnsetType = msgspec.UNSET
+
+
+class AgendaItemRead(msgspec.Struct):
+    id: UUID
+    position: int
+    title: str
+    notes: str | None
+    document_id: UUID | None
+
+
+class MeetingCreate(msgspec.Struct, forbid_unknown_fields=True):
+    body_kind: BodyKind
+    body_id: UUID
+    starts_at: AwareDateTime
+    ends_at: AwareDateTime | None = None
+    title: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    place: Place | None = None
+    agenda: list[AgendaItemCreate] = msgspec.field(default_factory=list)
+
+
+class MeetingUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    starts_at: AwareDateTime | msgspec.UnsetType = msgspec.UNSET
+    ends_at: AwareDateTime | None | msgspec.UnsetType = msgspec.UNSET
+    title: Annotated[str, msgspec.Meta(max_length=300)] | None | msgspec.UnsetType = msgspec.UNSET
+    place: Place | None | msgspec.UnsetType = msgspec.UNSET
+    minutes: Annotated[str, msgspec.Meta(max_length=100_000)] | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class AttendanceEntry(msgspec.Struct, forbid_unknown_fields=True):
+    staff_id: UUID
+    present: bool
+    absence_reason: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+
+
+class AttendanceRead(msgspec.Struct):
+    staff_id: UUID
+    present: bool
+    absence_reason: str | None
+
+
+class DecisionCreate(msgspec.Struct, forbid_unknown_fields=True):
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
+    agenda_item_id: UUID | None = None
+
+
+class DecisionUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)] | msgspec.UnsetType = msgspec.UNSET
+    agenda_item_id: UUID | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class DecisionRead(msgspec.Struct):
+    id: UUID
+    number: int
+    text: str
+    agenda_item_id: UUID | None
+
+
+class QuorumRead(msgspec.Struct):
+    rule: str  # the body's quorum rule: more_than_half (the default), two_thirds, all
+    members: int
+    present_members: int
+    required: int
+    met: bool
+
+
+class MeetingRead(msgspec.Struct):
+    id: UUID
+    body_kind: str
+    body_id: UUID
+    body_name: str | None
+    title: str | None
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime | None
+    place: str | None
+    minutes: str | None
+    agenda: list[AgendaItemRead]
+    attendance: list[AttendanceRead]
+    decisions: list[DecisionRead]
+    archived_at: datetime.datetime | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class MeetingPage(msgspec.Struct):
+    items: list[MeetingRead]
+    total: int
+    page: int
+    page_size: int
+
+
+class QuarterCompliance(msgspec.Struct):
+    """Cl. 25: an association meets at least once a quarter."""
+
+    association_id: UUID
+    association_name: str
+    meetings: int
+    compliant: bool
+
+
+class QuarterComplianceReport(msgspec.Struct):
+    school_year: int
+    term_kind: str  # quarter (schools) or semester
+    term_number: int
+    term_starts_on: datetime.date
+    term_ends_on: datetime.date
+    clause: str
+    associations: list[QuarterCompliance]

@@ -1,0 +1,433 @@
+"""The rules of meetings: agenda, attendance, quorum, minutes, numbered decisions, cl. 25."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.domain.bodies.registry import BodyInfo, BodyKind, QuorumRule
+from api.domain.meetings.context import KZ_TIME, WorkContext, body_member_staff, list_bodies, required_present, snapshot
+from api.domain.meetings.models import AgendaItem, Attendance, Decision, Meeting
+from api.domain.meetings.schemas import (
+    AgendaItemCreate,
+    AgendaItemRead,
+    AgendaItemUpdate,
+    AttendanceEntry,
+    AttendanceRead,
+    DecisionCreate,
+    DecisionRead,
+    DecisionUpdate,
+    MeetingCreate,
+    MeetingPage,
+    MeetingRead,
+    MeetingUpdate,
+    QuarterCompliance,
+    QuarterComplianceReport,
+    QuorumRead,
+)
+from api.errors import Conflict, DomainError, NotFound
+
+ASSOCIATION = BodyKind.ASSOCIATION.value
+# Messages with values; the same templates are in api.i18n.MESSAGE_TEMPLATES, so they are translated.
+NO_QUORUM = (
+    "No quorum: {present} of {members} members present, {required} needed. "
+    "A decision is recorded only when the meeting has a quorum."
+)
+LINKED_DECISIONS = "Decisions {numbers} refer to this agenda item; change or remove them first."
+
+
+def clean_text(value: str | None, field: str, *, required: bool) -> str | None:
+    cleaned = value.strip() if value is not None else None
+    if not cleaned:
+        if required:
+            raise DomainError("This field must not be empty.", field=field)
+        return None
+    return cleaned
+
+
+def changes_of(data: msgspec.Struct) -> dict[str, Any]:
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    if not changes:
+        raise DomainError("Nothing to change.")
+    return changes
+
+
+def meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
+    return snapshot(meeting)
+
+
+@dataclass(frozen=True)
+class MeetingFilter:
+    body_kind: str | None = None
+    body_id: UUID | None = None
+    starts_from: datetime.datetime | None = None
+    starts_before: datetime.datetime | None = None
+    staff_id: UUID | None = None  # meetings of the bodies this person belongs to
+    include_archived: bool = False
+    page: int = 1
+    page_size: int = 20
+
+
+class MeetingService:
+    def __init__(self, ctx: WorkContext) -> None:
+        self.ctx = ctx
+        self.session: AsyncSession = ctx.session
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    async def to_read(self, meeting: Meeting, body_name: str | None = None) -> MeetingRead:
+        if body_name is None:
+            body = await self.ctx.find_body(meeting.body_kind, meeting.body_id)
+            body_name = body.name if body is not None else None
+        return MeetingRead(
+            id=meeting.id,
+            body_kind=meeting.body_kind,
+            body_id=meeting.body_id,
+            body_name=body_name,
+            title=meeting.title,
+            starts_at=meeting.starts_at,
+            ends_at=meeting.ends_at,
+            place=meeting.place,
+            minutes=meeting.minutes,
+            agenda=[
+                AgendaItemRead(a.id, a.position, a.title, a.notes, a.document_id)
+                for a in sorted(meeting.agenda, key=lambda a: a.position)
+            ],
+            attendance=[
+                AttendanceRead(a.staff_id, a.present, a.absence_reason)
+                for a in sorted(meeting.attendance, key=lambda a: (not a.present, str(a.staff_id)))
+            ],
+            decisions=[
+                DecisionRead(d.id, d.number, d.text, d.agenda_item_id)
+                for d in sorted(meeting.decisions, key=lambda d: d.number)
+            ],
+            archived_at=meeting.archived_at,
+            created_at=meeting.created_at,
+            updated_at=meeting.updated_at,
+        )
+
+    async def get(self, meeting_id: UUID, *, for_change: bool = False) -> tuple[Meeting, Any]:
+        meeting = await self.session.get(Meeting, meeting_id, with_for_update=for_change)
+        if meeting is None:
+            raise NotFound("Meeting not found.", field="meeting_id")
+        body = await self.ctx.find_body(meeting.body_kind, meeting.body_id)
+        if for_change:
+            await self.ctx.require_keeper(body)
+            if meeting.archived_at is not None:
+                raise Conflict("The meeting is archived and cannot be changed.", field="archived_at")
+        else:
+            await self.ctx.require_reader(body)
+        return meeting, body
+
+    async def read(self, meeting_id: UUID) -> MeetingRead:
+        meeting, body = await self.get(meeting_id)
+        return await self.to_read(meeting, body.name if body is not None else None)
+
+    async def list(self, flt: MeetingFilter) -> MeetingPage:
+        query = select(Meeting)
+        if not flt.include_archived:
+            query = query.where(Meeting.archived_at.is_(None))
+        if flt.body_kind is not None:
+            query = query.where(Meeting.body_kind == flt.body_kind)
+        if flt.body_id is not None:
+            query = query.where(Meeting.body_id == flt.body_id)
+        if flt.starts_from is not None:
+            query = query.where(Meeting.starts_at >= flt.starts_from)
+        if flt.starts_before is not None:
+            query = query.where(Meeting.starts_at < flt.starts_before)
+        if flt.staff_id is not None:
+            query = query.where(await self._bodies_clause(await self.ctx.bodies_of_staff(flt.staff_id), set()))
+        if not self.ctx.reads_everything():
+            me = await self.ctx.my_staff_id()
+            mine = await self.ctx.bodies_of_staff(me) if me is not None else []
+            query = query.where(await self._bodies_clause(mine, self.ctx.granted_units()))
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = (
+            await self.session.scalars(
+                query.order_by(Meeting.starts_at.desc(), Meeting.id).offset((flt.page - 1) * flt.page_size).limit(flt.page_size)
+            )
+        ).all()
+        names: dict[tuple[str, UUID], str | None] = {}
+        items = []
+        for meeting in rows:
+            key = (meeting.body_kind, meeting.body_id)
+            if key not in names:
+                body = await self.ctx.find_body(*key)
+                names[key] = body.name if body is not None else None
+            items.append(await self.to_read(meeting, names[key] or ""))
+        return MeetingPage(items, total, flt.page, flt.page_size)
+
+    @staticmethod
+    async def _bodies_clause(bodies: list[tuple[str, UUID]], units: set[UUID]) -> Any:
+        parts = [and_(Meeting.body_kind == kind, Meeting.body_id == body_id) for kind, body_id in bodies]
+        if units:
+            parts.append(Meeting.body_id.in_(units))
+        return or_(*parts) if parts else Meeting.id.is_(None)
+
+    # --- the meeting itself -------------------------------------------------------------------------
+
+    async def create(self, data: MeetingCreate) -> Meeting:
+        kind = data.body_kind.strip()
+        body = await self.ctx.body(kind, data.body_id)
+        await self.ctx.require_keeper(body)
+        if data.ends_at is not None and data.ends_at <= data.starts_at:
+            raise DomainError("The meeting must end after it starts.", field="ends_at")
+        meeting = Meeting(
+            body_kind=kind,
+            body_id=data.body_id,
+            title=clean_text(data.title, "title", required=False),
+            starts_at=data.starts_at,
+            ends_at=data.ends_at,
+            place=clean_text(data.place, "place", required=False),
+            agenda=[],
+            attendance=[],
+            decisions=[],
+        )
+        for position, item in enumerate(data.agenda, start=1):
+            meeting.agenda.append(self._agenda_item(item, position, f"agenda[{position - 1}].title"))
+        self.session.add(meeting)
+        await self.session.flush()
+        await self.ctx.audit("meeting.create", "meeting", meeting.id, None, self._full_snapshot(meeting))
+        return meeting
+
+    async def update(self, meeting_id: UUID, data: MeetingUpdate) -> Meeting:
+        meeting, _ = await self.get(meeting_id, for_change=True)
+        before = snapshot(meeting)
+        changes = changes_of(data)
+        for field in ("title", "place", "minutes"):
+            if field in changes:
+                changes[field] = clean_text(changes[field], field, required=False)
+        starts_at = changes.get("starts_at", meeting.starts_at)
+        ends_at = changes.get("ends_at", meeting.ends_at)
+        if ends_at is not None and ends_at <= starts_at:
+            raise DomainError("The meeting must end after it starts.", field="ends_at")
+        for key, value in changes.items():
+            setattr(meeting, key, value)
+        await self.session.flush()
+        await self.ctx.audit("meeting.update", "meeting", meeting.id, before, snapshot(meeting))
+        return meeting
+
+    async def archive(self, meeting_id: UUID) -> Meeting:
+        meeting, _ = await self.get(meeting_id, for_change=True)
+        before = snapshot(meeting)
+        meeting.archived_at = datetime.datetime.now(datetime.UTC)
+        await self.session.flush()
+        await self.ctx.audit("meeting.archive", "meeting", meeting.id, before, snapshot(meeting))
+        return meeting
+
+    def _full_snapshot(self, meeting: Meeting) -> dict[str, Any]:
+        return {
+            **snapshot(meeting),
+            "agenda": [snapshot(a) for a in meeting.agenda],
+            "attendance": [snapshot(a) for a in meeting.attendance],
+            "decisions": [snapshot(d) for d in meeting.decisions],
+        }
+
+    # --- agenda -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _agenda_item(data: AgendaItemCreate, position: int, field: str) -> AgendaItem:
+        return AgendaItem(
+            position=position,
+            title=clean_text(data.title, field, required=True),
+            notes=clean_text(data.notes, "notes", required=False),
+            document_id=data.document_id,
+        )
+
+    @staticmethod
+    def _place(items: list[AgendaItem], item: AgendaItem, position: int | None) -> None:
+        """Puts `item` at `position` (1-based; the end when None) and numbers the rest around it."""
+        others = [i for i in items if i is not item]
+        index = len(others) if position is None else min(max(position, 1), len(others) + 1) - 1
+        others.insert(index, item)
+        for number, entry in enumerate(others, start=1):
+            entry.position = number
+
+    async def add_agenda_item(self, meeting_id: UUID, data: AgendaItemCreate) -> AgendaItem:
+        meeting, _ = await self.get(meeting_id, for_change=True)
+        item = self._agenda_item(data, 0, "title")
+        ordered = sorted(meeting.agenda, key=lambda i: i.position)
+        self._place(ordered, item, data.position)
+        meeting.agenda.append(item)
+        await self.session.flush()
+        await self.ctx.audit("meeting.agenda.add", "meeting_agenda_item", item.id, None, snapshot(item))
+        return item
+
+    async def _agenda_item_of(self, meeting: Meeting, item_id: UUID) -> AgendaItem:
+        for item in meeting.agenda:
+            if item.id == item_id:
+                return item
+        raise NotFound("Agenda item not found in this meeting.", field="item_id")
+
+    async def update_agenda_item(self, meeting_id: UUID, item_id: UUID, data: AgendaItemUpdate) -> AgendaItem:
+        meeting, _ = await self.get(meeting_id, for_change=True)
+        item = await self._agenda_item_of(meeting, item_id)
+        before = snapshot(item)
+        changes = changes_of(data)
+        if "title" in changes:
+            item.title = clean_text(changes["title"], "title", required=True)  # type: ignore[assignment]
+        if "notes" in changes:
+            item.notes = clean_text(changes["notes"], "notes", required=False)
+        if "document_id" in changes:
+            item.document_id = changes["document_id"]
+        if "position" in changes:
+            self._place(sorted(meeting.agenda, key=lambda i: i.position), item, changes["position"])
+        await self.session.flush()
+        await self.ctx.audit("meeting.agenda.update", "meeting_agenda_item", item.id, before, snapshot(item))
+        return item
+
+    async def remove_agenda_item(self, meeting_id: UUID, item_id: UUID) -> None:
+        meeting, _ = await self.get(meeting_id, for_change=True)
+        item = await self._agenda_item_of(meeting, item_id)
+        linked = [d.number for d in meeting.decisions if d.agenda_item_id == item.id]
+        if linked:
+            raise Conflict(LINKED_DECISIONS.format(numbers=", ".join(str(n) for n in linked)), field="item_id")
+        before = snapshot(item)
+        meeting.agenda.remove(item)
+        for number, entry in enumerate(sorted(meeting.agenda, key=lambda i: i.position), start=1):
+            entry.position = number
+        await self.session.flush()
+        await self.ctx.audit("meeting.agenda.remove", "meeting_agenda_item", item_id, before, None)
+
+    # --- attendance and quorum --------------------------------------------------------------------
+
+    async def set_attendance(self, meeting_id: UUID, entries: list[AttendanceEntry]) -> Meeting:
+        """Replaces the attendance record of the meeting with `entries`."""
+        meeting, _ = await self.get(meeting_id, for_change=True)
+        seen: set[UUID] = set()
+        for index, entry in enumerate(entries):
+            if entry.staff_id in seen:
+                raise DomainError("Each person may be listed once.", field=f"attendance[{index}].staff_id")
+            seen.add(entry.staff_id)
+            if entry.present and entry.absence_reason:
+                raise DomainError(
+                    "A reason of absence is given only for those absent.", field=f"attendance[{index}].absence_reason"
+                )
+        await self.ctx.check_staff(seen, field="attendance")
+        before = [snapshot(a) for a in meeting.attendance]
+        current = {a.staff_id: a for a in meeting.attendance}
+        for entry in entries:
+            row = current.pop(entry.staff_id, None)
+            reason = None if entry.present else clean_text(entry.absence_reason, "absence_reason", required=False)
+            if row is None:
+                meeting.attendance.append(Attendance(staff_id=entry.staff_id, present=entry.present, absence_reason=reason))
+            else:
+                row.present, row.absence_reason = entry.present, reason
+        for row in current.values():
+            meeting.attendance.remove(row)
+        await self.session.flush()
+        after = [snapshot(a) for a in meeting.attendance]
+        await self.ctx.audit("meeting.attendance", "meeting", meeting.id, {"attendance": before}, {"attendance": after})
+        return meeting
+
+    async def quorum_of(self, meeting: Meeting, body: BodyInfo | None) -> QuorumRead:
+        """Members present against the body's members on the day of the meeting; guests do not count."""
+        if body is not None:
+            body = await self.ctx.find_body(meeting.body_kind, meeting.body_id, on=meeting.starts_at.astimezone(KZ_TIME).date()) or body
+        if body is None:
+            return QuorumRead(QuorumRule.MORE_THAN_HALF.value, 0, 0, 1, False)
+        members = body_member_staff(body)
+        present = sum(1 for a in meeting.attendance if a.present and a.staff_id in members)
+        count = len(body.members)
+        return QuorumRead(
+            body.quorum_rule.value, count, present, required_present(body.quorum_rule, count), body.quorum_met(present)
+        )
+
+    async def quorum(self, meeting_id: UUID) -> QuorumRead:
+        meeting, body = await self.get(meeting_id)
+        return await self.quorum_of(meeting, body)
+
+    # --- decisions --------------------------------------------------------------------------------
+
+    async def _check_quorum(self, meeting: Meeting, body: Any) -> None:
+        quorum = await self.quorum_of(meeting, body)
+        if quorum.met:
+            return
+        if quorum.members == 0:
+            raise DomainError("No quorum: the body has no members, so it cannot decide.", field="attendance")
+        raise DomainError(
+            NO_QUORUM.format(present=quorum.present_members, members=quorum.members, required=quorum.required),
+            field="attendance",
+        )
+
+    def _check_item(self, meeting: Meeting, item_id: UUID | None) -> None:
+        if item_id is not None and all(a.id != item_id for a in meeting.agenda):
+            raise DomainError("No such agenda item in this meeting.", field="agenda_item_id")
+
+    async def add_decision(self, meeting_id: UUID, data: DecisionCreate) -> Decision:
+        meeting, body = await self.get(meeting_id, for_change=True)
+        text = clean_text(data.text, "text", required=True)
+        self._check_item(meeting, data.agenda_item_id)
+        await self._check_quorum(meeting, body)
+        number = max((d.number for d in meeting.decisions), default=0) + 1
+        decision = Decision(number=number, text=text, agenda_item_id=data.agenda_item_id)
+        meeting.decisions.append(decision)
+        await self.session.flush()
+        await self.ctx.audit("meeting.decision.add", "meeting_decision", decision.id, None, snapshot(decision))
+        return decision
+
+    async def _decision_of(self, meeting: Meeting, decision_id: UUID) -> Decision:
+        for decision in meeting.decisions:
+            if decision.id == decision_id:
+                return decision
+        raise NotFound("Decision not found in this meeting.", field="decision_id")
+
+    async def update_decision(self, meeting_id: UUID, decision_id: UUID, data: DecisionUpdate) -> Decision:
+        meeting, _ = await self.get(meeting_id, for_change=True)
+        decision = await self._decision_of(meeting, decision_id)
+        before = snapshot(decision)
+        changes = changes_of(data)
+        if "text" in changes:
+            decision.text = clean_text(changes["text"], "text", required=True)  # type: ignore[assignment]
+        if "agenda_item_id" in changes:
+            self._check_item(meeting, changes["agenda_item_id"])
+            decision.agenda_item_id = changes["agenda_item_id"]
+        await self.session.flush()
+        await self.ctx.audit("meeting.decision.update", "meeting_decision", decision.id, before, snapshot(decision))
+        return decision
+
+    async def remove_decision(self, meeting_id: UUID, decision_id: UUID) -> None:
+        meeting, _ = await self.get(meeting_id, for_change=True)
+        decision = await self._decision_of(meeting, decision_id)
+        if decision.number != max(d.number for d in meeting.decisions):
+            # Decisions are cited by number: only the last one may go, so no number changes meaning.
+            raise Conflict("Only the last decision may be removed; change the text of this one instead.", field="decision_id")
+        before = snapshot(decision)
+        meeting.decisions.remove(decision)
+        await self.session.flush()
+        await self.ctx.audit("meeting.decision.remove", "meeting_decision", decision_id, before, None)
+
+    # --- compliance (cl. 25) ------------------------------------------------------------------------
+
+    async def quarter_compliance(self, on: datetime.date) -> QuarterComplianceReport:
+        quarter = await self.ctx.quarter(on)
+        start = datetime.datetime.combine(quarter.starts_on, datetime.time.min, tzinfo=KZ_TIME)
+        end = datetime.datetime.combine(quarter.ends_on + datetime.timedelta(days=1), datetime.time.min, tzinfo=KZ_TIME)
+        associations = await list_bodies(self.session, BodyKind.ASSOCIATION)
+        counts = dict(
+            (
+                await self.session.execute(
+                    select(Meeting.body_id, func.count())
+                    .where(
+                        Meeting.body_kind == ASSOCIATION,
+                        Meeting.archived_at.is_(None),
+                        Meeting.starts_at >= start,
+                        Meeting.starts_at < end,
+                    )
+                    .group_by(Meeting.body_id)
+                )
+            ).all()
+        )
+        rows = [
+            QuarterCompliance(a.id, a.name, counts.get(a.id, 0), counts.get(a.id, 0) >= 1)
+            for a in sorted(associations, key=lambda a: a.name)
+        ]
+        return QuarterComplianceReport(
+            quarter.school_year, quarter.kind, quarter.number, quarter.starts_on, quarter.ends_on, "25", rows
+        )

@@ -1,0 +1,224 @@
+"""HTTP for the organisation's structure: units, subjects, staff, academic calendar."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+
+from api.access import Scope, access
+from api.domain.bodies.rules import today
+from api.domain.structure.actors import Actor
+from api.domain.structure.common import Paging
+from api.domain.structure.rules import Position, TermKind, UnitKind
+from api.domain.structure.schemas import (
+    CalendarCreate,
+    CalendarRead,
+    CurrentTerm,
+    Page,
+    StaffCreate,
+    StaffRead,
+    StaffUpdate,
+    SubjectCreate,
+    SubjectRead,
+    SubjectUpdate,
+    TermRead,
+    TermUpdate,
+    UnitCreate,
+    UnitNode,
+    UnitRead,
+    UnitUpdate,
+)
+from api.domain.structure.services import (
+    CalendarService,
+    StaffFilter,
+    StaffService,
+    SubjectFilter,
+    SubjectService,
+    UnitFilter,
+    UnitService,
+    current_term,
+    next_term,
+)
+from api.roles import ANY_SIGNED_IN, Role
+
+# The organisation admin and the deputy head for academic work shape the structure.
+SHAPE = (Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD)
+READ = ANY_SIGNED_IN
+
+PageNo = Annotated[int, Parameter(ge=1)]
+PageSize = Annotated[int, Parameter(ge=1, le=200)]
+Search = Annotated[str | None, Parameter(max_length=200, description="Search in names")]
+BASE = "/api/organisations/{organisation_id:uuid}"
+
+
+def to_unit(row: object) -> UnitRead:
+    return msgspec.convert(row, UnitRead, from_attributes=True)
+
+
+def to_subject(row: object) -> SubjectRead:
+    return msgspec.convert(row, SubjectRead, from_attributes=True)
+
+
+def to_term(row: object) -> TermRead:
+    return msgspec.convert(row, TermRead, from_attributes=True)
+
+
+class UnitController(Controller):
+    path = f"{BASE}/units"
+    tags = ["structure"]
+
+    @get("/", name="units:list", operation_id="ListUnits", opt=access(Scope.TENANT, READ))
+    async def list_units(
+        self, units: NamedDependency[UnitService], kind: FromQuery[UnitKind | None] = None,
+        parent_id: FromQuery[UUID | None] = None, q: Search = None, include_archived: FromQuery[bool] = False,
+        page: PageNo = 1, page_size: PageSize = 50,
+    ) -> Page[UnitRead]:
+        rows, total = await units.list(UnitFilter(kind, parent_id, q, include_archived), Paging(page, page_size))
+        return Page([to_unit(r) for r in rows], total, page, page_size)
+
+    @get("/tree", name="units:tree", operation_id="GetUnitTree", opt=access(Scope.TENANT, READ))
+    async def tree(self, units: NamedDependency[UnitService]) -> list[UnitNode]:
+        """The live units as a tree (cl. 10)."""
+        return await units.tree()
+
+    @post("/", name="units:create", operation_id="CreateUnit", opt=access(Scope.TENANT, SHAPE))
+    async def create(self, units: NamedDependency[UnitService], actor: NamedDependency[Actor], data: JSONBody[UnitCreate]) -> UnitRead:
+        return to_unit(await units.create(data, actor))
+
+    @get("/{unit_id:uuid}", name="units:detail", operation_id="GetUnit", opt=access(Scope.TENANT, READ))
+    async def detail(self, units: NamedDependency[UnitService], unit_id: FromPath[UUID]) -> UnitRead:
+        return to_unit(await units.get(unit_id))
+
+    @patch("/{unit_id:uuid}", name="units:update", operation_id="UpdateUnit", opt=access(Scope.TENANT, SHAPE))
+    async def update(
+        self, units: NamedDependency[UnitService], actor: NamedDependency[Actor], unit_id: FromPath[UUID], data: JSONBody[UnitUpdate]
+    ) -> UnitRead:
+        return to_unit(await units.update(unit_id, data, actor))
+
+    @post("/{unit_id:uuid}/archive", name="units:archive", operation_id="ArchiveUnit", status_code=200, opt=access(Scope.TENANT, SHAPE))
+    async def archive(self, units: NamedDependency[UnitService], actor: NamedDependency[Actor], unit_id: FromPath[UUID]) -> UnitRead:
+        return to_unit(await units.archive(unit_id, actor))
+
+
+class SubjectController(Controller):
+    path = f"{BASE}/subjects"
+    tags = ["structure"]
+
+    @get("/", name="subjects:list", operation_id="ListSubjects", opt=access(Scope.TENANT, READ))
+    async def list_subjects(
+        self, subjects: NamedDependency[SubjectService], q: Search = None, include_archived: FromQuery[bool] = False,
+        page: PageNo = 1, page_size: PageSize = 100,
+    ) -> Page[SubjectRead]:
+        """The organisation's subjects; a school's catalogue starts with the general-education subjects."""
+        rows, total = await subjects.list(SubjectFilter(q, include_archived), Paging(page, page_size))
+        return Page([to_subject(r) for r in rows], total, page, page_size)
+
+    @post("/", name="subjects:create", operation_id="CreateSubject", opt=access(Scope.TENANT, SHAPE))
+    async def create(self, subjects: NamedDependency[SubjectService], actor: NamedDependency[Actor], data: JSONBody[SubjectCreate]) -> SubjectRead:
+        return to_subject(await subjects.create(data, actor))
+
+    @get("/{subject_id:uuid}", name="subjects:detail", operation_id="GetSubject", opt=access(Scope.TENANT, READ))
+    async def detail(self, subjects: NamedDependency[SubjectService], subject_id: FromPath[UUID]) -> SubjectRead:
+        return to_subject(await subjects.get(subject_id))
+
+    @patch("/{subject_id:uuid}", name="subjects:update", operation_id="UpdateSubject", opt=access(Scope.TENANT, SHAPE))
+    async def update(
+        self, subjects: NamedDependency[SubjectService], actor: NamedDependency[Actor], subject_id: FromPath[UUID], data: JSONBody[SubjectUpdate]
+    ) -> SubjectRead:
+        return to_subject(await subjects.update(subject_id, data, actor))
+
+    @post("/{subject_id:uuid}/archive", name="subjects:archive", operation_id="ArchiveSubject", status_code=200, opt=access(Scope.TENANT, SHAPE))
+    async def archive(self, subjects: NamedDependency[SubjectService], actor: NamedDependency[Actor], subject_id: FromPath[UUID]) -> SubjectRead:
+        return to_subject(await subjects.archive(subject_id, actor))
+
+
+class StaffController(Controller):
+    path = f"{BASE}/staff"
+    tags = ["structure"]
+
+    @get("/", name="staff:list", operation_id="ListStaff", opt=access(Scope.TENANT, READ))
+    async def list_staff(
+        self, staff_service: NamedDependency[StaffService], unit_id: FromQuery[UUID | None] = None,
+        subject_id: FromQuery[UUID | None] = None, position: FromQuery[Position | None] = None,
+        user_id: FromQuery[UUID | None] = None, q: Search = None, include_archived: FromQuery[bool] = False,
+        page: PageNo = 1, page_size: PageSize = 50,
+    ) -> Page[StaffRead]:
+        items, total = await staff_service.list(
+            StaffFilter(unit_id, subject_id, position, user_id, q, include_archived), Paging(page, page_size)
+        )
+        return Page(items, total, page, page_size)
+
+    @post("/", name="staff:create", operation_id="CreateStaff", opt=access(Scope.TENANT, SHAPE))
+    async def create(self, staff_service: NamedDependency[StaffService], actor: NamedDependency[Actor], data: JSONBody[StaffCreate]) -> StaffRead:
+        return await staff_service.create(data, actor)
+
+    @get("/{staff_id:uuid}", name="staff:detail", operation_id="GetStaff", opt=access(Scope.TENANT, READ))
+    async def detail(self, staff_service: NamedDependency[StaffService], staff_id: FromPath[UUID]) -> StaffRead:
+        return await staff_service.get(staff_id)
+
+    @patch("/{staff_id:uuid}", name="staff:update", operation_id="UpdateStaff", opt=access(Scope.TENANT, SHAPE))
+    async def update(
+        self, staff_service: NamedDependency[StaffService], actor: NamedDependency[Actor], staff_id: FromPath[UUID], data: JSONBody[StaffUpdate]
+    ) -> StaffRead:
+        return await staff_service.update(staff_id, data, actor)
+
+    @post("/{staff_id:uuid}/archive", name="staff:archive", operation_id="ArchiveStaff", status_code=200, opt=access(Scope.TENANT, SHAPE))
+    async def archive(self, staff_service: NamedDependency[StaffService], actor: NamedDependency[Actor], staff_id: FromPath[UUID]) -> StaffRead:
+        return await staff_service.archive(staff_id, actor)
+
+
+class CalendarController(Controller):
+    path = f"{BASE}/calendar"
+    tags = ["structure"]
+
+    @get("/", name="calendar:list", operation_id="ListCalendarYears", opt=access(Scope.TENANT, READ))
+    async def years(self, calendar: NamedDependency[CalendarService]) -> list[CalendarRead]:
+        """Every school year with a calendar, with its quarters (schools) or semesters (colleges, universities)."""
+        out = []
+        for year in await calendar.years():
+            out.append(CalendarRead(year, calendar.kind, [to_term(t) for t in await calendar.year(year)]))
+        return out
+
+    @post("/", name="calendar:create", operation_id="CreateCalendarYear", opt=access(Scope.TENANT, SHAPE))
+    async def create(self, calendar: NamedDependency[CalendarService], actor: NamedDependency[Actor], data: JSONBody[CalendarCreate]) -> CalendarRead:
+        terms = await calendar.create(data, actor)
+        return CalendarRead(data.school_year, calendar.kind, [to_term(t) for t in terms])
+
+    @get("/current", name="calendar:current", operation_id="GetCurrentTerm", opt=access(Scope.TENANT, READ))
+    async def current(self, calendar: NamedDependency[CalendarService], on: FromQuery[datetime.date | None] = None) -> CurrentTerm:
+        """"This quarter" (semester): the term containing `on` (default today), and the next one."""
+        day = on or today()
+        term = await current_term(calendar.session, day)
+        upcoming = await next_term(calendar.session, day)
+        return CurrentTerm(day, to_term(term) if term else None, to_term(upcoming) if upcoming else None)
+
+    @get("/{school_year:int}", name="calendar:year", operation_id="GetCalendarYear", opt=access(Scope.TENANT, READ))
+    async def year(self, calendar: NamedDependency[CalendarService], school_year: FromPath[int], include_archived: FromQuery[bool] = False) -> CalendarRead:
+        terms = await calendar.year(school_year, include_archived=include_archived)
+        return CalendarRead(school_year, TermKind(terms[0].kind) if terms else calendar.kind, [to_term(t) for t in terms])
+
+    @get("/terms/{term_id:uuid}", name="calendar:term", operation_id="GetTerm", opt=access(Scope.TENANT, READ))
+    async def term(self, calendar: NamedDependency[CalendarService], term_id: FromPath[UUID]) -> TermRead:
+        return to_term(await calendar.get(term_id))
+
+    @patch("/terms/{term_id:uuid}", name="calendar:term-update", operation_id="UpdateTerm", opt=access(Scope.TENANT, SHAPE))
+    async def update_term(
+        self, calendar: NamedDependency[CalendarService], actor: NamedDependency[Actor], term_id: FromPath[UUID], data: JSONBody[TermUpdate]
+    ) -> TermRead:
+        return to_term(await calendar.update(term_id, data, actor))
+
+    @post("/terms/{term_id:uuid}/archive", name="calendar:archive", operation_id="ArchiveCalendarYear", status_code=200, opt=access(Scope.TENANT, SHAPE))
+    async def archive(self, calendar: NamedDependency[CalendarService], actor: NamedDependency[Actor], term_id: FromPath[UUID]) -> CalendarRead:
+        """Archives the term's whole school year (a year with a missing term is no calendar)."""
+        term = await calendar.archive(term_id, actor)
+        terms = await calendar.year(term.school_year, include_archived=True)
+        return CalendarRead(term.school_year, TermKind(term.kind), [to_term(t) for t in terms])
+
+
+structure_controllers = [UnitController, SubjectController, StaffController, CalendarController]

@@ -1,0 +1,162 @@
+"""The tenant's audit log: every change written once, chained by hashes, checked by `verify`.
+
+Domain services call `record(...)` in the same transaction as the change they describe, with the
+actor passed in explicitly (controllers take it from `api.access.principal(request).user_id`).
+
+Each entry stores `prev_hash` (the previous entry's hash, `GENESIS` for the first) and
+`hash = sha256(prev_hash + canonical JSON of the entry)`. Appends are serialised per schema
+with a transaction-level advisory lock, and `prev_hash` is unique, so the chain cannot fork.
+The database refuses UPDATE, DELETE and TRUNCATE (see `tenants.models`); an edit made by
+someone who switched the trigger off, or a deleted row, breaks the chain at that entry, which
+`verify` (and `metodist audit verify`) reports.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import uuid_utils
+from uuid_utils.compat import uuid7
+from sqlalchemy import func, inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenants.models import AuditEntry
+from tenants.naming import validate_schema_name
+
+GENESIS = "0" * 64
+
+# Columns that say nothing about the change itself.
+_SKIPPED = frozenset({"sa_orm_sentinel", "_sentinel", "created_at", "updated_at"})
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (UUID, uuid_utils.UUID)):
+        return str(value)
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value)
+    raise TypeError(f"not JSON serialisable in the audit log: {type(value).__name__}")
+
+
+def to_json(value: Any) -> Any:
+    """The value as JSONB will give it back, so a hash computed now matches one computed later."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=_default, ensure_ascii=False))
+
+
+def snapshot(model: Any) -> dict[str, Any]:
+    """A model instance's column values, ready for `before` / `after`."""
+    mapper = inspect(model).mapper
+    return to_json({c.key: getattr(model, c.key) for c in mapper.column_attrs if c.key not in _SKIPPED})
+
+
+def canonical(entry: Mapping[str, Any]) -> str:
+    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
+def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical(entry)).encode()).hexdigest()
+
+
+def _hashed_fields(row: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "actor_id": str(row.actor_id) if row.actor_id else None,
+        "action": row.action,
+        "entity": row.entity,
+        "entity_id": row.entity_id,
+        "before": row.before,
+        "after": row.after,
+        "created_at": row.created_at.astimezone(datetime.UTC).isoformat(),
+    }
+
+
+def session_schema(session: AsyncSession) -> str:
+    """The tenant schema a tenant session is routed to (its bind's schema_translate_map)."""
+    bind = session.bind
+    options = bind.get_execution_options() if bind is not None else {}
+    schema = (options.get("schema_translate_map") or {}).get(None)
+    if not schema:
+        raise RuntimeError("the audit log is written through a tenant session only")
+    return validate_schema_name(schema)
+
+
+def _lock_key(schema: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"audit_log:{schema}".encode()).digest()[:8], "big", signed=True)
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor_id: UUID | None,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> AuditEntry:
+    """Append one entry to the tenant's audit log, in the caller's transaction.
+
+    `action` is a dotted verb (`association.create`), `entity` the kind of thing changed,
+    `before` / `after` its state (use `snapshot(model)`); None where it did not exist.
+    """
+    await session.execute(select(func.pg_advisory_xact_lock(_lock_key(session_schema(session)))))
+    prev = await session.scalar(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))
+    prev_hash = prev or GENESIS
+    row = AuditEntry(
+        id=uuid7(),
+        actor_id=actor_id,
+        action=action,
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        before=to_json(before),
+        after=to_json(after),
+        created_at=datetime.datetime.now(datetime.UTC),
+    )
+    row.prev_hash = prev_hash
+    row.hash = entry_hash(prev_hash, _hashed_fields(row))
+    session.add(row)
+    await session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    entries: int
+    broken_seq: int | None = None
+    reason: str | None = None
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"OK: {self.entries} entries, chain intact"
+        return f"BROKEN at seq {self.broken_seq}: {self.reason}"
+
+
+async def verify(session: AsyncSession) -> ChainReport:
+    """Walk the chain in `seq` order; report the first entry whose links or hash do not hold."""
+    expected_prev = GENESIS
+    count = 0
+    rows = await session.stream_scalars(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=500))
+    async for row in rows:
+        count += 1
+        if row.prev_hash != expected_prev:
+            return ChainReport(False, count, row.seq, "prev_hash does not match the previous entry (an entry is missing or was changed)")
+        if entry_hash(row.prev_hash, _hashed_fields(row)) != row.hash:
+            return ChainReport(False, count, row.seq, "hash does not match the entry's content (the entry was edited)")
+        expected_prev = row.hash
+    return ChainReport(True, count)
