@@ -1,0 +1,1 @@
+"""Review routes and approvals of methodological documentation (cl. 13, 18-21, 29)."""

@@ -1,0 +1,151 @@
+"""The review aggregate through its services, on a real tenant schema: the cl. 19 route in a
+university, returns and resumption, approval, and decisions refused with nothing written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from api.domain.documents.models import Document, DocumentVersion
+from api.domain.documents.rules import DocumentKind
+from api.domain.documents.schemas import DocumentCreate
+from api.domain.reviews.models import ReviewDecision
+from api.errors import Conflict, DomainError, Forbidden
+from tenants.models import AuditEntry
+from tests.reviews import world as w
+from tests.reviews.conftest import Desk
+
+pytestmark = pytest.mark.asyncio
+
+
+async def _curriculum(desk: Desk) -> tuple[Any, Any]:
+    doc = await desk.create("author", DocumentCreate(
+        kind=DocumentKind.WORKING_CURRICULUM, title="Working curriculum 6B01", author_staff_ids=[
+            desk.world["author"].staff_id, desk.world["coauthor"].staff_id], school_year=2025,
+        follows_model="Model curriculum 2024"))
+    version = await desk.upload("author", doc, w.pdf("v1"), "curriculum.pdf")
+    return doc, version
+
+
+def _meeting(world: w.World, body: str) -> dict[str, Any]:
+    meeting, item = world.meetings[body]
+    return {"meeting_id": meeting, "agenda_item_id": item}
+
+
+async def test_working_curriculum_route_in_a_university(uni_desk: Desk, uni: w.World, db: Any) -> None:
+    doc, v1 = await _curriculum(uni_desk)
+    round_ = await uni_desk.submit("author", doc, v1)
+    timeline = await uni_desk.timeline("author", doc)
+    stages = timeline.rounds[0].stages
+    assert [s.selector for s in stages] == [
+        "commission", "department", "unit_councils", "unit_councils", "um_office", "all_councils", "approval"]
+    assert all(s.clause == "19" for s in stages)
+    # Nearest unit council first: the faculty's, then the institute's.
+    assert [s.members[0].name for s in stages[2:4]] == ["Faculty Council", "Institute Council"]
+    assert {m.name for m in stages[5].members} == {"Org Council", "Faculty Council", "Institute Council"}
+    assert stages[-1].approver_roles == ["head"]
+
+    # The version is locked by submission.
+    async with db.tenant_session(uni.schema) as s:
+        assert (await s.get(DocumentVersion, v1)).locked_at is not None
+
+    ids = [s.id for s in stages]
+    # Out of order: the department may not decide before the commission.
+    with pytest.raises(Conflict, match="not current"):
+        await uni_desk.decide("dep_chair", doc, stage_id=ids[1], version_id=v1, outcome="positive",
+                              **_meeting(uni, "department_body"))
+    # Wrong person: the department's chair cannot record the commission's conclusion.
+    with pytest.raises(Forbidden):
+        await uni_desk.decide("dep_chair", doc, stage_id=ids[0], version_id=v1, outcome="positive",
+                              **_meeting(uni, "cycle_commission"))
+    # A collegial body decides at a meeting of its own.
+    with pytest.raises(DomainError, match="not a meeting of"):
+        await uni_desk.decide("cc_chair", doc, stage_id=ids[0], version_id=v1, outcome="positive",
+                              **_meeting(uni, "department_body"))
+    assert await w.count(db, uni.schema, ReviewDecision, ReviewDecision.round_id == round_.id) == 0
+
+    await uni_desk.decide("cc_secretary", doc, stage_id=ids[0], version_id=v1, outcome="positive",
+                          **_meeting(uni, "cycle_commission"))
+    # The department returns it for revision.
+    await uni_desk.decide("dep_chair", doc, stage_id=ids[1], version_id=v1, outcome="return",
+                          remarks="Hours of practice are missing.", **_meeting(uni, "department_body"))
+    async with db.tenant_session(uni.schema) as s:
+        assert (await s.get(Document, doc)).status == "returned"
+    with pytest.raises(Conflict, match="with its authors"):
+        await uni_desk.decide("fac_chair", doc, stage_id=ids[2], version_id=v1, outcome="positive",
+                              **_meeting(uni, "faculty_council"))
+
+    # A new version resumes at the department, not at the commission.
+    v2 = await uni_desk.upload("coauthor", doc, w.pdf("v2"), "curriculum-v2.pdf", note="Practice hours added")
+    await uni_desk.submit("coauthor", doc, v2)
+    with pytest.raises(Conflict, match="already been passed"):
+        await uni_desk.decide("cc_chair", doc, stage_id=ids[0], version_id=v2, outcome="positive",
+                              **_meeting(uni, "cycle_commission"))
+    with pytest.raises(Conflict, match="version under review"):
+        await uni_desk.decide("dep_chair", doc, stage_id=ids[1], version_id=v1, outcome="positive",
+                              **_meeting(uni, "department_body"))
+    await uni_desk.decide("dep_chair", doc, stage_id=ids[1], version_id=v2, outcome="positive",
+                          **_meeting(uni, "department_body"))
+    await uni_desk.decide("fac_chair", doc, stage_id=ids[2], version_id=v2, outcome="positive",
+                          **_meeting(uni, "faculty_council"))
+    await uni_desk.decide("inst_secretary", doc, stage_id=ids[3], version_id=v2, outcome="positive",
+                          **_meeting(uni, "institute_council"))
+    # The office is headed, not a collegial body: its head decides without a meeting.
+    await uni_desk.decide("office_head", doc, stage_id=ids[4], version_id=v2, outcome="positive")
+
+    # All councils: the approval waits until every one of them has said yes.
+    councils = {"org_council": "org_chair", "faculty_council": "fac_secretary", "institute_council": "inst_chair"}
+    for index, (body, who) in enumerate(councils.items()):
+        with pytest.raises(Conflict, match="not current"):
+            await uni_desk.decide("head", doc, stage_id=ids[6], version_id=v2, outcome="positive")
+        await uni_desk.decide(who, doc, stage_id=ids[5], version_id=v2, outcome="positive",
+                              body_id=uni.bodies[body][1], **_meeting(uni, body))
+    # A deputy head may not approve a working curriculum (cl. 19 names the head).
+    with pytest.raises(Forbidden, match="head"):
+        await uni_desk.decide("deputy", doc, stage_id=ids[6], version_id=v2, outcome="positive")
+    await uni_desk.decide("head", doc, stage_id=ids[6], version_id=v2, outcome="positive")
+
+    async with db.tenant_session(uni.schema) as s:
+        document = await s.get(Document, doc)
+        assert document.status == "approved" and document.approved_version_id == v2
+        actions = (await s.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == str(round_.id)))).all()
+    assert actions.count("review.decide") == 10 and "review.approve" in actions and "review.return" in actions
+
+    # A later version needs its own round, starting from the first stage.
+    v3 = await uni_desk.upload("author", doc, w.pdf("v3"), "curriculum-v3.pdf", note="Electives updated")
+    second = await uni_desk.submit("author", doc, v3)
+    assert second.number == 2 and second.current_position == 0
+
+
+async def test_negative_conclusion_at_all_councils_returns_and_restarts_that_stage(uni_desk: Desk, uni: w.World) -> None:
+    doc, v1 = await _curriculum(uni_desk)
+    await uni_desk.submit("author", doc, v1)
+    ids = [s.id for s in (await uni_desk.timeline("author", doc)).rounds[0].stages]
+    steps = [("cc_chair", "cycle_commission"), ("dep_chair", "department_body"), ("fac_chair", "faculty_council"),
+             ("inst_chair", "institute_council")]
+    for index, (who, body) in enumerate(steps):
+        await uni_desk.decide(who, doc, stage_id=ids[index], version_id=v1, outcome="positive", **_meeting(uni, body))
+    await uni_desk.decide("office_head", doc, stage_id=ids[4], version_id=v1, outcome="positive")
+    await uni_desk.decide("org_chair", doc, stage_id=ids[5], version_id=v1, outcome="positive",
+                          body_id=uni.bodies["org_council"][1], **_meeting(uni, "org_council"))
+    with pytest.raises(Conflict, match="already given its conclusion"):
+        await uni_desk.decide("org_secretary", doc, stage_id=ids[5], version_id=v1, outcome="positive",
+                              body_id=uni.bodies["org_council"][1], **_meeting(uni, "org_council"))
+    with pytest.raises(DomainError, match="remarks"):
+        await uni_desk.decide("fac_chair", doc, stage_id=ids[5], version_id=v1, outcome="negative",
+                              body_id=uni.bodies["faculty_council"][1], **_meeting(uni, "faculty_council"))
+    await uni_desk.decide("fac_chair", doc, stage_id=ids[5], version_id=v1, outcome="negative", remarks="No.",
+                          body_id=uni.bodies["faculty_council"][1], **_meeting(uni, "faculty_council"))
+    v2 = await uni_desk.upload("author", doc, w.pdf("v2b"), "c.pdf", note="Reworked")
+    await uni_desk.submit("author", doc, v2)
+    timeline = await uni_desk.timeline("author", doc)
+    stage = timeline.rounds[0].stages[5]
+    assert stage.status == "active" and not any(m.decided for m in stage.members)
+    # Every council decides the new version again; the organisation council's earlier yes was for v1.
+    for body, who in {"org_council": "org_chair", "faculty_council": "fac_chair", "institute_council": "inst_chair"}.items():
+        await uni_desk.decide(who, doc, stage_id=ids[5], version_id=v2, outcome="positive",
+                              body_id=uni.bodies[body][1], **_meeting(uni, body))
+    await uni_desk.decide("head", doc, stage_id=ids[6], version_id=v2, outcome="positive")
+    assert (await uni_desk.timeline("author", doc)).status == "approved"
