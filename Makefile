@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) translations
 
+# Compiles web/locales/*/LC_MESSAGES/messages.po into .mo (not kept in git); the app also does it
+# at start when one is missing or stale. Extracting and merging new messages: see babel.cfg.
 translations: $(STAMP)
-	@$(BIN)/pybabel compile --use-fuzzy -d web/locales -D messages >/dev/null 2>&1 || true
+	@$(BIN)/pybabel compile -d web/locales -D messages
 
 run: install
 	$(BIN)/metodist serve

@@ -15,6 +15,8 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import IntegrityError
 
+from api.i18n import N_, negotiate, translate_message
+
 log = structlog.get_logger()
 
 
@@ -48,19 +50,27 @@ def error_body(status: int, message: str, field: str | None = None, clause: str 
     return {"status": status, "message": message, "field": field, "clause": clause}
 
 
-def _response(status: int, message: str, field: str | None = None, clause: str | None = None) -> Response[Any]:
-    return Response(error_body(status, message, field, clause), status_code=status)
+def _response(
+    request: Request[Any, Any, Any], status: int, message: str, field: str | None = None, clause: str | None = None
+) -> Response[Any]:
+    # The message is in the caller's language (Accept-Language); field and clause never change.
+    locale = negotiate(request.headers.get("accept-language"))
+    if locale:
+        message = translate_message(message, locale)
+    return Response(
+        error_body(status, message, field, clause), status_code=status, headers={"Vary": "Accept-Language"}
+    )
 
 
-def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return _response(exc.status, exc.message, exc.field, exc.clause)
+def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return _response(request, exc.status, exc.message, exc.field, exc.clause)
 
 
 _JSON_PATH = re.compile(r"at `\$\.([A-Za-z0-9_]+)")
 _NAMED_FIELD = re.compile(r"(?:unknown|required) field `([A-Za-z0-9_]+)`")
 
 
-def validation_error_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+def validation_error_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     """Litestar reports body and parameter errors as a list; we answer with the first field."""
     extra = exc.extra if isinstance(exc.extra, list) else []
     first = extra[0] if extra and isinstance(extra[0], dict) else {}
@@ -73,23 +83,23 @@ def validation_error_handler(_: Request[Any, Any, Any], exc: ValidationException
     named = _NAMED_FIELD.search(message)
     if named:
         field = named.group(1)
-    return _response(400 if exc.status_code == 400 else exc.status_code, message, field)
+    return _response(request, 400 if exc.status_code == 400 else exc.status_code, message, field)
 
 
-def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    return _response(exc.status_code, str(exc.detail))
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    return _response(request, exc.status_code, str(exc.detail))
 
 
-def integrity_error_handler(_: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+def integrity_error_handler(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
     # Services check what they can first; this is the race they could not see.
     constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
     log.warning("integrity error", constraint=constraint)
-    return _response(409, "The change conflicts with data that already exists.", constraint)
+    return _response(request, 409, N_("The change conflicts with data that already exists."), constraint)
 
 
-def internal_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error", exc_info=exc)
-    return _response(HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error.")
+    return _response(request, HTTP_500_INTERNAL_SERVER_ERROR, N_("Internal server error."))
 
 
 exception_handlers = {

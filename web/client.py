@@ -3,14 +3,35 @@
 In the single-process run it speaks to the API app in process (httpx's ASGI transport); deployed
 apart, over the network to METODIST_API_URL. Either way it is plain HTTP with the user's language
 and identity passed along, and API errors come back as `ApiError` in the API's one error format.
+
+`caller_headers` is the one place that decides what of the browser's request goes to the API.
 """
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypeVar
+from uuid import UUID
 
 import httpx
+import msgspec
+
+T = TypeVar("T")
+
+# Identity travels as the browser sent it: the session cookie or a bearer token.
+FORWARDED_HEADERS: tuple[str, ...] = ("cookie", "authorization")
+
+
+def caller_headers(request_headers: Mapping[str, str], locale: str) -> dict[str, str]:
+    """The headers every API call made for this browser request carries."""
+    headers = {"accept-language": locale}
+    for name in FORWARDED_HEADERS:
+        value = request_headers.get(name)
+        if value:
+            headers[name] = value
+    return headers
 
 
 @dataclass
@@ -21,9 +42,71 @@ class ApiError(Exception):
     clause: str | None = None
 
 
+class Territory(msgspec.Struct):
+    id: UUID
+    slug: str
+    kind: str
+    name_kk: str
+    name_ru: str
+    name_en: str
+    parent_id: UUID | None = None
+    children: list[Territory] = msgspec.field(default_factory=list)
+
+
+class Organisation(msgspec.Struct):
+    id: UUID
+    kind: str
+    levels: list[str]
+    territory_id: UUID
+    bin: str
+    name_kk: str
+    name_ru: str
+    name_en: str | None
+    schema_name: str
+    status: str
+    status_reason: str | None
+    schema_version: str | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    provisioned_at: datetime.datetime | None
+    archived_at: datetime.datetime | None
+
+
+class OrganisationPage(msgspec.Struct):
+    items: list[Organisation]
+    total: int
+    page: int
+    page_size: int
+
+
+class Provisioning(msgspec.Struct):
+    id: UUID
+    status: str
+    status_reason: str | None
+    schema_version: str | None
+    provisioned_at: datetime.datetime | None
+
+
+class OrganisationQuery(msgspec.Struct, omit_defaults=True):
+    territory_id: UUID | None = None
+    kind: str | None = None
+    status: str | None = None
+    q: str | None = None
+    sort: str | None = None
+    page: int = 1
+    page_size: int = 20
+
+    def params(self) -> dict[str, str]:
+        return {k: str(v) for k, v in msgspec.structs.asdict(self).items() if v not in (None, "")}
+
+
+OrganisationAction = Literal["suspend", "resume", "archive", "provision"]
+
+
 class ApiClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, headers: Mapping[str, str] | None = None) -> None:
         self.http = http
+        self.headers = dict(headers or {})
 
     @classmethod
     def in_process(cls, api_app: Any) -> ApiClient:
@@ -33,12 +116,18 @@ class ApiClient:
     def remote(cls, base_url: str) -> ApiClient:
         return cls(httpx.AsyncClient(base_url=base_url, timeout=30))
 
-    async def request(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
-        response = await self.http.request(method, path, headers=headers, **kwargs)
+    def bound(self, headers: Mapping[str, str]) -> ApiClient:
+        """The same connection, speaking for one caller (see `caller_headers`)."""
+        return ApiClient(self.http, {**self.headers, **headers})
+
+    async def send(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+        response = await self.http.request(method, path, headers={**self.headers, **(headers or {})}, **kwargs)
         if response.status_code >= 400:
             try:
                 body = response.json()
             except ValueError:
+                body = {}
+            if not isinstance(body, dict):
                 body = {}
             raise ApiError(
                 response.status_code,
@@ -46,6 +135,10 @@ class ApiClient:
                 body.get("field"),
                 body.get("clause"),
             )
+        return response
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self.send(method, path, **kwargs)
         return response.json() if response.content else None
 
     async def get(self, path: str, **kwargs: Any) -> Any:
@@ -56,6 +149,30 @@ class ApiClient:
 
     async def patch(self, path: str, **kwargs: Any) -> Any:
         return await self.request("PATCH", path, **kwargs)
+
+    async def _typed(self, kind: type[T], method: str, path: str, **kwargs: Any) -> T:
+        response = await self.send(method, path, **kwargs)
+        return msgspec.json.decode(response.content, type=kind)
+
+    # --- the calls the pages make ---
+
+    async def territories(self) -> list[Territory]:
+        return await self._typed(list[Territory], "GET", "/api/territories")
+
+    async def organisations(self, query: OrganisationQuery) -> OrganisationPage:
+        return await self._typed(OrganisationPage, "GET", "/api/organisations", params=query.params())
+
+    async def organisation(self, organisation_id: UUID) -> Organisation:
+        return await self._typed(Organisation, "GET", f"/api/organisations/{organisation_id}")
+
+    async def provisioning(self, organisation_id: UUID) -> Provisioning:
+        return await self._typed(Provisioning, "GET", f"/api/organisations/{organisation_id}/provisioning")
+
+    async def create_organisation(self, payload: Mapping[str, Any]) -> Organisation:
+        return await self._typed(Organisation, "POST", "/api/organisations", json=dict(payload))
+
+    async def organisation_action(self, organisation_id: UUID, action: OrganisationAction) -> Organisation:
+        return await self._typed(Organisation, "POST", f"/api/organisations/{organisation_id}/{action}")
 
     async def aclose(self) -> None:
         await self.http.aclose()

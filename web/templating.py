@@ -1,0 +1,126 @@
+"""Templates: one Jinja2 environment with gettext in the request's language, and the page helper.
+
+A page is one template with named blocks. `page(...)` renders the whole document, or for an HTMX
+request only the block that changes (jinja2-fragments), and always says `Vary: HX-Request` so a
+cache never hands the fragment to a browser asking for the page.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2_fragments.litestar import HTMXBlockTemplate
+from litestar import Request
+from litestar.plugins.jinja import JinjaTemplateEngine
+
+from api import i18n
+from web.identity.viewer import header
+
+WEB_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+
+try:
+    LOCAL_TIME = ZoneInfo("Asia/Almaty")
+except ZoneInfoNotFoundError:  # pragma: no cover - a system without time-zone data
+    LOCAL_TIME = ZoneInfo("UTC")
+
+VARY = "HX-Request, Accept-Language, Cookie"
+LANGUAGES: tuple[tuple[str, str], ...] = (("kk", "Қазақша"), ("ru", "Русский"), ("en", "English"))
+
+
+def localized_name(item: Any, locale: str | None = None) -> str:
+    """The name in the current language, falling back to Russian, Kazakh, English."""
+    locale = locale or i18n.current_locale()
+    for code in (locale, "ru", "kk", "en"):
+        value = getattr(item, f"name_{code}", None)
+        if value:
+            return str(value)
+    return ""
+
+
+def when(value: datetime.datetime | None) -> str:
+    if value is None:
+        return "—"
+    return format_datetime(value, "medium", tzinfo=LOCAL_TIME, locale=i18n.current_locale())
+
+
+def number(value: int) -> str:
+    return format_decimal(value, locale=i18n.current_locale())
+
+
+def url_with(path: str, params: Mapping[str, Any], **changes: Any) -> str:
+    """`path` with the given query parameters, some changed; empty values are left out."""
+    merged = {**params, **changes}
+    query = urlencode([(k, str(v)) for k, v in merged.items() if v not in (None, "")])
+    return f"{path}?{query}" if query else path
+
+
+def lang_url(request: Request[Any, Any, Any], locale: str) -> str:
+    """This page in another language (the choice is then remembered in a cookie)."""
+    params = {k: v for k, v in request.query_params.items() if k != "lang"}
+    return url_with(request.url.path, params, lang=locale)
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        current_locale=i18n.current_locale,
+        languages=LANGUAGES,
+        kinds=tuple(i18n.KIND_LABELS),
+        statuses=tuple(i18n.STATUS_LABELS),
+        levels=tuple(i18n.LEVEL_LABELS),
+        url_with=url_with,
+        lang_url=lang_url,
+        header=header,
+    )
+    env.filters.update(label=i18n.label, name=localized_name, when=when, number=number)
+    return env
+
+
+ENVIRONMENT = build_environment()
+
+
+def template_engine() -> JinjaTemplateEngine:
+    return JinjaTemplateEngine.from_environment(ENVIRONMENT)
+
+
+def is_fragment(request: Request[Any, Any, Any]) -> bool:
+    """An HTMX request for part of a page; a history restore wants the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    block: str | None,
+    context: Mapping[str, Any],
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMXBlockTemplate:
+    """The whole page, or only `block` for an HTMX request."""
+    return HTMXBlockTemplate(
+        template_name=template,
+        block_name=block if block and is_fragment(request) else None,
+        context={"locale": i18n.current_locale(), **context},
+        status_code=status_code,
+        headers={"Vary": VARY, **(headers or {})},
+    )

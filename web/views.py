@@ -1,0 +1,387 @@
+"""The pages. Each handler asks the API (through `ApiClient`) and renders a page or, for HTMX, one block."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.htmx import ClientRedirect
+from litestar.response import Redirect, Template
+
+from api import i18n
+from api.access import Scope, access
+from api.i18n import N_, gettext as _
+from web.client import ApiClient, ApiError, Organisation, OrganisationAction, OrganisationQuery, Territory, caller_headers
+from web.templating import VARY, localized_name, page, url_with
+
+PUBLIC = access(Scope.PUBLIC)
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+# --- territories ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TerritoryIndex:
+    """The territory tree as the pages need it: by id, with each node's path from the top."""
+
+    roots: list[Territory]
+    by_id: dict[UUID, Territory] = field(default_factory=dict)
+    parents: dict[UUID, UUID | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, roots: list[Territory]) -> TerritoryIndex:
+        index = cls(roots)
+
+        def walk(nodes: Iterable[Territory], parent: UUID | None) -> None:
+            for node in nodes:
+                index.by_id[node.id] = node
+                index.parents[node.id] = parent
+                walk(node.children, node.id)
+
+        walk(roots, None)
+        for node in index.by_id.values():
+            node.children.sort(key=_territory_order)
+        roots.sort(key=_territory_order)
+        return index
+
+    def path(self, territory_id: UUID | None) -> list[Territory]:
+        chain: list[Territory] = []
+        while territory_id is not None and territory_id in self.by_id:
+            chain.append(self.by_id[territory_id])
+            territory_id = self.parents[territory_id]
+        return list(reversed(chain))
+
+    def options(self) -> list[tuple[str, list[tuple[UUID, str]]]]:
+        """Choices grouped by region (or city of republican significance) for a select."""
+        groups: list[tuple[str, list[tuple[UUID, str]]]] = []
+        for root in self.roots:
+            groups.append((localized_name(root), [(root.id, localized_name(root))]))
+            for top in root.children:
+                choices = [(top.id, f"{localized_name(top)} ({i18n.label(top.kind).lower()})")]
+                choices += [(child.id, f"{localized_name(child)} ({i18n.label(child.kind).lower()})") for child in top.children]
+                groups.append((localized_name(top), choices))
+        return groups
+
+
+def _territory_order(node: Territory) -> tuple[int, str]:
+    # Regions first, then the cities of republican significance; districts before towns.
+    rank = {"republic": 0, "region": 1, "city": 2, "district": 3, "town": 4}.get(node.kind, 9)
+    return rank, localized_name(node).casefold()
+
+
+async def territory_index(api: ApiClient) -> TerritoryIndex:
+    return TerritoryIndex.of(await api.territories())
+
+
+# --- listing --------------------------------------------------------------------------------------
+
+SORTS: dict[str, str] = {
+    "name": N_("Name, A to Z"),
+    "-name": N_("Name, Z to A"),
+    "-created": N_("Newest first"),
+    "created": N_("Oldest first"),
+}
+
+
+def _api_sort(sort: str) -> str:
+    locale = i18n.current_locale()
+    return {
+        "name": f"name_{locale}",
+        "-name": f"-name_{locale}",
+        "-created": "-created_at",
+        "created": "created_at",
+    }[sort]
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value) if value else default
+    except ValueError:
+        return default
+    return min(max(number, low), high)
+
+
+def _uuid(value: str | None) -> UUID | None:
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class Listing:
+    """What the organisations list was asked for, read leniently: a bad value means no filter."""
+
+    q: str = ""
+    kind: str = ""
+    status: str = ""
+    territory_id: UUID | None = None
+    sort: str = "name"
+    page: int = 1
+    page_size: int = PAGE_SIZE
+
+    @classmethod
+    def read(cls, params: Mapping[str, str | None]) -> Listing:
+        kind = params.get("kind") or ""
+        status = params.get("status") or ""
+        sort = params.get("sort") or "name"
+        return cls(
+            q=(params.get("q") or "").strip()[:200],
+            kind=kind if kind in i18n.KIND_LABELS else "",
+            status=status if status in i18n.STATUS_LABELS else "",
+            territory_id=_uuid(params.get("territory_id")),
+            sort=sort if sort in SORTS else "name",
+            page=_int(params.get("page"), 1, 1, 10**6),
+            page_size=_int(params.get("page_size"), PAGE_SIZE, 1, MAX_PAGE_SIZE),
+        )
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.q or self.kind or self.status or self.territory_id)
+
+    def query(self) -> OrganisationQuery:
+        return OrganisationQuery(
+            territory_id=self.territory_id,
+            kind=self.kind or None,
+            status=self.status or None,
+            q=self.q or None,
+            sort=_api_sort(self.sort),
+            page=self.page,
+            page_size=self.page_size,
+        )
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "q": self.q,
+            "kind": self.kind,
+            "status": self.status,
+            "territory_id": self.territory_id,
+            "sort": "" if self.sort == "name" else self.sort,
+            "page_size": "" if self.page_size == PAGE_SIZE else self.page_size,
+        }
+
+
+@dataclass
+class Pager:
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def numbers(self) -> list[int | None]:
+        """Page numbers to show: the ends and the neighbourhood of the current page; None is a gap."""
+        wanted = {1, self.pages, *range(self.page - 2, self.page + 3)}
+        shown = sorted(n for n in wanted if 1 <= n <= self.pages)
+        out: list[int | None] = []
+        for n in shown:
+            if out and out[-1] is not None and n - out[-1] > 1:  # type: ignore[operator]
+                out.append(None)
+            out.append(n)
+        return out
+
+
+# --- forms ----------------------------------------------------------------------------------------
+
+FORM_FIELDS = ("kind", "territory_id", "bin", "name_kk", "name_ru", "name_en")
+
+
+def form_field(api_field: str | None) -> str:
+    """The form field an API error names (`levels[0]` is the levels field); '' for the whole form."""
+    base = (api_field or "").split("[", 1)[0].split(".", 1)[0]
+    return base if base in (*FORM_FIELDS, "levels") else ""
+
+
+def _payload(values: Mapping[str, Any]) -> dict[str, Any]:
+    payload: dict[str, Any] = {"levels": list(values["levels"])}
+    for name in ("kind", "territory_id"):
+        if values[name]:
+            payload[name] = values[name]
+    payload["bin"] = "".join(values["bin"].split())
+    payload["name_kk"] = values["name_kk"]
+    payload["name_ru"] = values["name_ru"]
+    payload["name_en"] = values["name_en"] or None
+    return payload
+
+
+# --- organisation actions -------------------------------------------------------------------------
+
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "active": ("suspend", "archive"),
+    "suspended": ("resume", "archive"),
+    "failed": ("provision", "archive"),
+}
+ACTION_LABELS: dict[str, str] = {
+    "suspend": N_("Suspend"),
+    "resume": N_("Resume"),
+    "archive": N_("Archive"),
+    "provision": N_("Retry preparation"),
+}
+ACTION_CONFIRMATIONS: dict[str, str] = {
+    "suspend": N_("Suspend this organisation? Its users lose access until it is resumed."),
+    "resume": N_("Resume this organisation? Its users get access again."),
+    "archive": N_("Archive this organisation? Its data is exported and removed; this cannot be undone here."),
+    "provision": N_("Run the preparation of this organisation's workspace again?"),
+}
+ACTION_DONE: dict[str, str] = {
+    "suspend": N_("The organisation has been suspended."),
+    "resume": N_("The organisation has been resumed."),
+    "archive": N_("Archiving has started: the data is exported, then removed."),
+    "provision": N_("The preparation has been started again."),
+    "created": N_("The organisation has been registered. Its workspace is being prepared."),
+}
+
+
+def _action(name: str) -> OrganisationAction:
+    if name not in ACTION_LABELS:
+        raise ApiError(404, _("There is no such action."))
+    return name  # type: ignore[return-value]
+
+
+def _detail_context(org: Organisation, index: TerritoryIndex, **extra: Any) -> dict[str, Any]:
+    actions = [
+        {"name": name, "label": _(ACTION_LABELS[name]), "confirm": _(ACTION_CONFIRMATIONS[name])}
+        for name in ACTIONS.get(org.status, ())
+    ]
+    return {"org": org, "territory_path": index.path(org.territory_id), "actions": actions, **extra}
+
+
+# --- handlers -------------------------------------------------------------------------------------
+
+
+class Pages(Controller):
+    path = "/"
+
+    @get("/", name="home", opt=PUBLIC)
+    async def home(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient]) -> Template:
+        statuses = tuple(i18n.STATUS_LABELS)
+        pages = await asyncio.gather(
+            api.organisations(OrganisationQuery(page_size=1)),
+            *(api.organisations(OrganisationQuery(status=s, page_size=1)) for s in statuses),
+            api.organisations(OrganisationQuery(sort="-created_at", page_size=5)),
+        )
+        counts = {status: result.total for status, result in zip(statuses, pages[1:-1], strict=True)}
+        return page(request, "pages/home.html", None, {"total": pages[0].total, "counts": counts, "recent": pages[-1].items})
+
+    @get("/territories", name="territories", opt=PUBLIC)
+    async def territories(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], territory_id: FromQuery[str | None] = None
+    ) -> Template:
+        index = await territory_index(api)
+        wanted = _uuid(territory_id)
+        selected = index.by_id.get(wanted) if wanted else None
+        result = None
+        if selected is not None:
+            result = await api.organisations(
+                OrganisationQuery(territory_id=selected.id, sort=_api_sort("name"), page_size=PAGE_SIZE)
+            )
+        context = {"index": index, "selected": selected, "result": result, "path": index.path(selected.id if selected else None)}
+        return page(request, "pages/territories.html", "territory_panel", context)
+
+    @get("/organisations", name="organisations", opt=PUBLIC)
+    async def organisations(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient]) -> Template:
+        listing = Listing.read(request.query_params)
+        result, index = await asyncio.gather(api.organisations(listing.query()), territory_index(api))
+        pager = Pager(listing.page, max(1, math.ceil(result.total / listing.page_size)), result.total)
+        context = {"listing": listing, "result": result, "index": index, "pager": pager, "sorts": {k: _(v) for k, v in SORTS.items()}}
+        # The address bar shows the canonical URL of what is listed, without empty fields.
+        canonical = url_with("/organisations", listing.params(), page=listing.page if listing.page > 1 else None)
+        return page(request, "pages/organisations.html", "results", context, headers={"HX-Push-Url": canonical})
+
+    @get("/organisations/new", name="organisations:new", opt=PUBLIC)
+    async def new_organisation(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient]) -> Template:
+        index = await territory_index(api)
+        values = {name: "" for name in FORM_FIELDS} | {"levels": []}
+        # Opened from a territory or a filter, the form starts with that choice made.
+        kind = request.query_params.get("kind") or ""
+        territory = _uuid(request.query_params.get("territory_id"))
+        values["kind"] = kind if kind in i18n.KIND_LABELS else ""
+        values["territory_id"] = str(territory) if territory in index.by_id else ""
+        return page(request, "pages/organisation_form.html", "org_form", {"index": index, "values": values, "errors": {}})
+
+    @post("/organisations", name="organisations:create", opt=PUBLIC, status_code=303)
+    async def create_organisation(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient]
+    ) -> Template | Redirect | ClientRedirect:
+        form = await request.form()
+        values: dict[str, Any] = {name: str(form.get(name) or "").strip() for name in FORM_FIELDS}
+        values["levels"] = [str(level) for level in form.getall("levels")] if "levels" in form else []
+        try:
+            org = await api.create_organisation(_payload(values))
+        except ApiError as error:
+            if error.status >= 500:
+                raise
+            index = await territory_index(api)
+            errors = {form_field(error.field): error.message}
+            context = {"index": index, "values": values, "errors": errors}
+            return page(request, "pages/organisation_form.html", "org_form", context, status_code=422)
+        target = url_with(f"/organisations/{org.id}", {}, done="created")
+        if request.htmx:  # type: ignore[attr-defined]
+            redirect = ClientRedirect(target)
+            redirect.status_code = 200  # HTMX follows HX-Redirect only on a success
+            return redirect
+        return Redirect(target, status_code=303)
+
+    @get("/organisations/{organisation_id:uuid}", name="organisations:detail", opt=PUBLIC)
+    async def organisation(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        done: FromQuery[str | None] = None,
+    ) -> Template:
+        org, index = await asyncio.gather(api.organisation(organisation_id), territory_index(api))
+        notice = _(ACTION_DONE[done]) if done in ACTION_DONE else None
+        return page(request, "pages/organisation.html", "org_panel", _detail_context(org, index, notice=notice, error=None))
+
+    @post("/organisations/{organisation_id:uuid}/{action:str}", name="organisations:action", opt=PUBLIC, status_code=200)
+    async def organisation_action(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], action: FromPath[str]
+    ) -> Template | Redirect:
+        chosen = _action(action)
+        notice = error = None
+        status_code = 200
+        try:
+            await api.organisation_action(organisation_id, chosen)
+            notice = _(ACTION_DONE[chosen])
+        except ApiError as failure:
+            if failure.status == 404 or failure.status >= 500:
+                raise
+            # A refusal (not now, not by you) is shown in the panel, in the caller's language.
+            error, status_code = failure.message, failure.status
+        if not request.htmx and error is None:  # type: ignore[attr-defined]
+            return Redirect(url_with(f"/organisations/{organisation_id}", {}, done=action), status_code=303)
+        org, index = await asyncio.gather(api.organisation(organisation_id), territory_index(api))
+        context = _detail_context(org, index, notice=notice, error=error)
+        return page(request, "pages/organisation.html", "org_panel", context, status_code=status_code)
+
+    @get("/organisations/{organisation_id:uuid}/status", name="organisations:status", opt=PUBLIC)
+    async def organisation_status(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        was: FromQuery[str | None] = None,
+    ) -> Template:
+        state = await api.provisioning(organisation_id)
+        headers = {"Vary": VARY}
+        if was == "provisioning" and state.status != "provisioning":
+            # The page around the badge (the actions) is refreshed once the status settles.
+            headers["HX-Trigger"] = "org-status-changed"
+        return Template(
+            template_name="partials/status_badge.html",
+            context={"org": state, "locale": i18n.current_locale()},
+            headers=headers,
+        )
+
+
+def provide_api(request: Request[Any, Any, Any]) -> ApiClient:
+    """The API client speaking for this request's caller, in its language."""
+    return request.app.state.api_client.bound(caller_headers(request.headers, i18n.current_locale()))
