@@ -7,17 +7,22 @@ from contextlib import asynccontextmanager
 
 import structlog
 import swagger_ui_bundle
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from sqlalchemy import select
 
+from api.access import Scope, access
 from api.db import Database, create_engine
 from api.dependencies import dependencies
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
 from api.errors import exception_handlers
+from api.identity.guards import access_guard
+from api.identity.middleware import AuthenticationMiddleware
+from api.identity.ratelimit import RateLimitMiddleware
+from api.identity.stores import build_stores
 from api.jobs import Jobs, build_queue
 from api.routes import route_handlers
 from api.settings import Settings
@@ -48,10 +53,14 @@ def openapi_config() -> OpenAPIConfig:
         ),
         path="/api/schema",
         render_plugins=[swagger, JsonRenderPlugin(path="/openapi.json")],
+        # The API's description is public; declared like every other route (api.access).
+        openapi_router=Router("/api/schema", route_handlers=[], include_in_schema=False, opt=access(Scope.PUBLIC)),
     )
 
 
 def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = True) -> Litestar:
+    stores = build_stores(settings)
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         db = Database(create_engine(settings, database_url))
@@ -66,6 +75,7 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
         finally:
             await jobs.stop()
             await db.dispose()
+            await stores.close()  # the Redis connections of sessions, sign-in state and rate limits
 
     return Litestar(
         route_handlers=[
@@ -78,6 +88,12 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
             ),
         ],
         dependencies=dependencies,
+        # Sessions, sign-in state and rate limits: Redis when REDIS_URL is set, else files.
+        stores=stores,
+        # Who is calling (session or API token), then the rate limits that count per caller.
+        middleware=[AuthenticationMiddleware(allowed_origins=(settings.public_url,)), RateLimitMiddleware()],
+        # The one guard: each handler's declared scope and role against the caller's grants.
+        guards=[access_guard],
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         openapi_config=openapi_config(),
         lifespan=[lifespan],

@@ -232,6 +232,43 @@ def tenants_drop(schema: str, yes: bool) -> None:
 
 
 @main.group()
+def audit() -> None:
+    """The tenants' audit logs."""
+
+
+@audit.command("verify")
+@click.argument("organisation")
+def audit_verify(organisation: str) -> None:
+    """Walk an organisation's audit-log hash chain (ORGANISATION: its schema, t_..., or its BIN).
+
+    Prints OK, or the first broken entry and exits 1.
+    """
+    from sqlalchemy import or_, select
+
+    from api.domain.organisations.models import Organisation
+    from tenants.audit import verify
+    from tenants.naming import InvalidSchemaName, validate_schema_name
+
+    async def work(db: Any) -> Any:
+        async with db.session() as session:
+            org = await session.scalar(
+                select(Organisation).where(or_(Organisation.schema_name == organisation, Organisation.bin == organisation))
+            )
+        if org is None:
+            raise click.ClickException(f"No organisation has the schema or BIN {organisation}.")
+        async with db.tenant_context(validate_schema_name(org.schema_name)) as tenant_session:
+            return org.schema_name, await verify(tenant_session)
+
+    try:
+        schema, report = _with_db(get_settings(), work)
+    except InvalidSchemaName as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{schema}: {report.describe()}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.group()
 def demo() -> None:
     """The demo data set."""
 

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from saq import Queue, Worker
+from saq import CronJob, Queue, Worker
 from sqlalchemy import make_url
 
 from api.db import Database, libpq_dsn
@@ -69,12 +69,20 @@ class Jobs:
         if not run_worker:
             return
 
+        from api.domain.reviews.jobs import review_notifications_job
+
         async def startup(ctx: dict[str, Any]) -> None:
             ctx.update(db=self.db, settings=self.settings, database_url=self.database_url)
 
         self._worker = _InProcessWorker(
             self.queue,
             functions=[provision_job, archive_job],
+            # Reminders before review due dates, overdue notices and the daily digests.
+            cron_jobs=(
+                [CronJob(review_notifications_job, cron="*/5 * * * *", unique=True, timeout=600)]
+                if self.settings.periodic_jobs
+                else []
+            ),
             concurrency=self.settings.worker_concurrency,
             startup=startup,
             timers={"schedule": 1, "worker_info": 10, "sweep": 60, "abort": 1},

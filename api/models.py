@@ -5,20 +5,83 @@ its models here.
 """
 
 from api.domain.accounts.models import RoleAssignment, User
+from api.domain.bodies.models import (
+    Association,
+    BodyMembership,
+    Commission,
+    Council,
+    InterSchoolAssociation,
+    InterSchoolMember,
+    LeaderTerm,
+    SectorUnion,
+    UnionMember,
+)
+from api.domain.events.models import EventMaterial, EventParticipant, MethodologicalEvent
+from api.domain.documents.models import Document, DocumentVersion
+from api.domain.meetings.models import AgendaItem, Attendance, Decision, Meeting
 from api.domain.organisations.models import Organisation
+from api.domain.plans.models import PlanItem, WorkPlan
+from api.domain.reviews.models import (
+    Notification,
+    NotificationPreference,
+    ReviewDecision,
+    ReviewRound,
+    ReviewRoute,
+    ReviewStage,
+    ReviewStageMember,
+)
+from api.domain.structure.models import AcademicTerm, StaffSubject, Staff, Subject, Unit
 from api.domain.territories.models import Territory
+from api.identity.models import IdentityProvider, Invitation, UserSession
+from api.identity.tokens import ApiToken
 from api.planes import ControlBase, TenantBase, control_metadata, tenant_metadata
 from tenants.models import AuditEntry, Setting
 
 __all__ = [
+    "Document",
+    "DocumentVersion",
+    "Notification",
+    "NotificationPreference",
+    "ReviewDecision",
+    "ReviewRound",
+    "ReviewRoute",
+    "ReviewStage",
+    "ReviewStageMember",
+    "AgendaItem",
+    "Attendance",
+    "Decision",
+    "EventMaterial",
+    "EventParticipant",
+    "Meeting",
+    "MethodologicalEvent",
+    "PlanItem",
+    "WorkPlan",
+    "ApiToken",
+    "AcademicTerm",
+    "Association",
+    "BodyMembership",
+    "Commission",
+    "Council",
+    "InterSchoolAssociation",
+    "InterSchoolMember",
+    "LeaderTerm",
+    "SectorUnion",
+    "Staff",
+    "StaffSubject",
+    "Subject",
+    "UnionMember",
+    "Unit",
     "AuditEntry",
     "ControlBase",
+    "IdentityProvider",
+    "Invitation",
     "Organisation",
     "RoleAssignment",
     "Setting",
     "TenantBase",
     "Territory",
     "User",
+    "UserSession",
     "control_metadata",
     "tenant_metadata",
 ]

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+from api.domain.bodies.controllers import bodies_controllers
+from api.domain.documents.controllers import DocumentController
+from api.domain.events.controllers import EventController
+from api.domain.meetings.controllers import MeetingController
 from api.domain.organisations.controllers import OrganisationController
+from api.domain.plans.controllers import PlanController
+from api.domain.reviews.controllers import ReviewController
+from api.domain.structure.controllers import structure_controllers
 from api.domain.system.controllers import health, ready
 from api.domain.territories.controllers import TerritoryController
+from api.identity.assignment_controllers import RoleAssignmentController
+from api.identity.controllers import identity_controllers
+from api.identity.token_controllers import TokenController
 
 route_handlers: list[object] = [
     health,
     ready,
     TerritoryController,
     OrganisationController,
+    MeetingController,
+    PlanController,
+    EventController,
+    TokenController,
+    RoleAssignmentController,
+    *identity_controllers,
+    *structure_controllers,
+    *bodies_controllers,
+    DocumentController,
+    ReviewController,
 ]

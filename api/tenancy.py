@@ -30,8 +30,12 @@ class Tenant:
     territory_id: UUID
 
 
-async def provide_tenant(session: NamedDependency[AsyncSession], organisation_id: FromPath[UUID]) -> Tenant:
-    org = await session.get(Organisation, organisation_id)
+async def provide_tenant(state: State, organisation_id: FromPath[UUID]) -> Tenant:
+    # A short control-plane session of its own, closed before the tenant session opens: holding
+    # the request's control session meanwhile takes two pooled connections per request, and a
+    # burst of requests larger than the pool then waits on itself.
+    async with state.db.session() as session:
+        org = await session.get(Organisation, organisation_id)
     if org is None or org.status == OrgStatus.ARCHIVED:
         raise NotFound("Organisation not found.", field="organisation_id")
     if org.status == OrgStatus.SUSPENDED:

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import make_url
 
 from api.settings import PROJECT_ROOT, Settings
-from tests.support import AsgiLifespan
+from tests.support import AsgiLifespan, drop_database_soon
 
 # Tests decide their settings explicitly; the developer's environment must not leak in.
 for _name in ("METODIST_ENV", "METODIST_DATA_DIR"):
@@ -50,8 +50,7 @@ def database_url() -> Iterator[str]:
 
     upgrade_control(url)
     yield url
-    with _admin(server) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    drop_database_soon(server, name)
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +62,9 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         data_dir=tmp_path_factory.mktemp("data"),
         worker_concurrency=4,
         demo_data=False,
+        # Tests run the periodic jobs themselves; a scheduled pass over every test organisation
+        # would compete with the tests for locks and time.
+        periodic_jobs=False,
     )
 
 
@@ -81,8 +83,20 @@ async def app(settings: Settings, database_url: str) -> AsyncIterator[object]:
 
 
 @pytest.fixture(scope="session")
-async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:  # type: ignore[arg-type]
+async def national_admin_headers(app: object, db: object) -> dict[str, str]:
+    """A national admin's API token, made directly in the database (the API needs a caller)."""
+    from tests.identity.access.principals import issue_at_republic
+
+    secret = await issue_at_republic(db, "national_admin", name="shared test client")
+    return {"authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture(scope="session")
+async def client(app: object, national_admin_headers: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    """The API as a national admin (an API token): every route is open to it."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=national_admin_headers  # type: ignore[arg-type]
+    ) as c:
         yield c
 
 
@@ -99,3 +113,10 @@ async def db(settings: Settings, database_url: str) -> AsyncIterator[object]:
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The isolation matrix's count of cases and leaks (tests/identity/access/test_isolation_matrix.py)."""
+    from tests.identity.access.report import write_summary
+
+    write_summary(terminalreporter)
