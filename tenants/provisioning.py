@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import shutil
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
@@ -19,8 +20,7 @@ from sqlalchemy import Connection, text
 from api.db import Database, libpq_dsn
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
-from migrations.runner import TENANT_DIR, head_revision
-from tenants.ddl import tenant_ddl
+from tenants.ddl import tenant_ddl, tenant_head
 from tenants.migrate import migrate_schema
 from tenants.naming import validate_schema_name
 
@@ -56,12 +56,61 @@ async def create_schema(db: Database, schema: str) -> None:
         await driver.execute(script)
 
 
+_IMPOSTORS_SQL = text(
+    """
+    SELECT c.relname,
+           CASE c.relkind WHEN 'v' THEN 'a view' WHEN 'm' THEN 'a materialized view'
+                          WHEN 'f' THEN 'a foreign table' WHEN 'S' THEN 'a sequence'
+                          WHEN 'i' THEN 'an index' ELSE 'a relation of kind ' || c.relkind::text END AS what
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = :s AND c.relname = ANY(:names) AND c.relkind NOT IN ('r', 'p')
+     ORDER BY 1
+    """
+)
+
+_DIFF_WORDS = {"add": "missing", "remove": "unexpected", "modify": "different"}
+
+
+class SchemaMismatch(RuntimeError):
+    """What is in the schema cannot be finished into the tenant models."""
+
+
+def _describe_diff(diff: list[object]) -> str:
+    described: list[str] = []
+    for entry in diff:
+        for op in entry if isinstance(entry, list) else [entry]:
+            assert isinstance(op, tuple)
+            verb, _, kind = op[0].partition("_")
+            names = [getattr(x, "name", None) or x for x in op[1:] if isinstance(x, str) or getattr(x, "name", None)]
+            described.append(f"{_DIFF_WORDS.get(verb, verb)} {kind} {'.'.join(str(n) for n in names[:2])}")
+    return "; ".join(described)
+
+
 def _finish_schema(connection: Connection, schema: str) -> None:
     """A schema without a version table was cut short: create what is missing, then stamp it."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
     from api.models import tenant_metadata
 
     connection.execute(text("SELECT set_config('search_path', :s, true)"), {"s": schema})
+    # `checkfirst` counts a view or sequence of a table's name as the table: name those instead.
+    impostors = connection.execute(_IMPOSTORS_SQL, {"s": schema, "names": list(tenant_metadata.tables)}).all()
+    if impostors:
+        found = ", ".join(f"{schema}.{row.relname} is {row.what}" for row in impostors)
+        raise SchemaMismatch(f"{found}, where a table belongs; drop or rename it and provision again")
     tenant_metadata.create_all(connection.execution_options(schema_translate_map={None: schema}), checkfirst=True)
+    # A table left over from an older attempt may differ from head: stamp only what matches.
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "compare_type": True,
+            "include_name": lambda name, type_, _p: not (type_ == "table" and name == "alembic_version"),
+        },
+    )
+    diff = compare_metadata(context, tenant_metadata)
+    if diff:
+        raise SchemaMismatch(f"{schema} differs from the tenant models: {_describe_diff(diff)}")
     connection.execute(
         text(
             f"CREATE TABLE {schema}.alembic_version (version_num VARCHAR(32) NOT NULL, "
@@ -69,7 +118,7 @@ def _finish_schema(connection: Connection, schema: str) -> None:
         )
     )
     connection.execute(
-        text(f"INSERT INTO {schema}.alembic_version (version_num) VALUES (:v)"), {"v": head_revision(TENANT_DIR)}
+        text(f"INSERT INTO {schema}.alembic_version (version_num) VALUES (:v)"), {"v": tenant_head()}
     )
 
 
@@ -79,12 +128,27 @@ async def ensure_schema(db: Database, schema: str) -> str:
     if not state.has_schema:
         await create_schema(db, schema)
         return "created"
-    async with db.engine.begin() as conn:
-        if state.has_version:
+    if state.has_version:
+        # `migrate_schema` holds a thread lock while Alembic awaits the database inside run_sync;
+        # a second task reaching it on this event loop would block the loop's thread for good.
+        async with _alembic_turn(), db.engine.begin() as conn:
             await conn.run_sync(lambda c: migrate_schema(c, schema))
             return "migrated"
+    async with db.engine.begin() as conn:
         await conn.run_sync(lambda c: _finish_schema(c, schema))
         return "finished"
+
+
+_alembic_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _alembic_turn() -> asyncio.Lock:
+    """One Alembic run at a time per event loop (Alembic keeps its state in module globals)."""
+    loop = asyncio.get_running_loop()
+    lock = _alembic_turns.get(loop)
+    if lock is None:
+        lock = _alembic_turns[loop] = asyncio.Lock()
+    return lock
 
 
 async def provision_organisation(db: Database, organisation_id: UUID) -> str:
@@ -103,7 +167,7 @@ async def provision_organisation(db: Database, organisation_id: UUID) -> str:
         log.warning("provisioning failed", organisation=str(organisation_id), schema=schema, reason=reason)
         await _set_status(db, organisation_id, OrgStatus.FAILED, reason=reason)
         return OrgStatus.FAILED
-    await _set_status(db, organisation_id, OrgStatus.ACTIVE, version=head_revision(TENANT_DIR))
+    await _set_status(db, organisation_id, OrgStatus.ACTIVE, version=tenant_head())
     log.info("provisioned", organisation=str(organisation_id), schema=schema, action=action)
     return OrgStatus.ACTIVE
 
