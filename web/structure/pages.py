@@ -388,16 +388,14 @@ class StructurePages(Controller):
             api.organisation(organisation_id), work.get(f"/meetings/{meeting_id}"), work.get(f"/meetings/{meeting_id}/quorum")
         )
         work.with_times(meeting)
-        body = await work.get(f"/bodies/{meeting['body_kind']}/{meeting['body_id']}")
-        attendance = {a["staff_id"]: a for a in meeting["attendance"]}
-        people = [{"staff_id": m["staff_id"], "full_name": m["full_name"], "member": True} for m in body["members"] if m["staff_id"]]
-        known = {p["staff_id"] for p in people}
-        if any(a not in known for a in attendance):
-            staff = await work.get("/staff", page_size=200)
-            names = {s["id"]: s["full_name"] for s in staff["items"]}
-            people += [{"staff_id": a, "full_name": names.get(a, a), "member": False} for a in attendance if a not in known]
+        if meeting["body_kind"] in REMOTE_BODIES:
+            body, people = await _remote_attendance(api, work, meeting)
+        else:
+            body = await work.get(f"/bodies/{meeting['body_kind']}/{meeting['body_id']}")
+            people = await _local_attendance(work, meeting, body)
         return {
-            "org": org, "meeting": meeting, "quorum": quorum, "body": body, "people": people, "attendance": attendance,
+            "org": org, "meeting": meeting, "quorum": quorum, "body": body, "people": people,
+            "schools": meeting["body_kind"] == "inter_school_association",
             "body_path": _body_path(organisation_id, meeting["body_kind"], meeting["body_id"]),
             "error": None, "notice": None, "panel": None, **_labels(), **extra,
         }
@@ -452,13 +450,15 @@ class StructurePages(Controller):
         form = await request.form()
         present = {str(v) for v in form.getall("present")} if "present" in form else set()
         entries = []
-        for staff_id in form.getall("staff_id") if "staff_id" in form else []:
-            staff_id = str(staff_id)
-            if staff_id in present:
-                entries.append({"staff_id": staff_id, "present": True})
-            else:
-                reason = str(form.get(f"reason_{staff_id}") or "").strip() or None
-                entries.append({"staff_id": staff_id, "present": False, "absence_reason": reason})
+        # Staff of this organisation by staff_id; members of an inter-school association or a union by member_id.
+        for name in ("staff_id", "member_id"):
+            for key in form.getall(name) if name in form else []:
+                key = str(key)
+                if key in present:
+                    entries.append({name: key, "present": True})
+                else:
+                    reason = str(form.get(f"reason_{key}") or "").strip() or None
+                    entries.append({name: key, "present": False, "absence_reason": reason})
         return await self._meeting_change(
             request, api, organisation_id, meeting_id, "attendance_panel",
             lambda w: w.put(f"/meetings/{meeting_id}/attendance", entries), N_("The attendance has been recorded."),
@@ -559,6 +559,58 @@ def _month(value: str | None) -> datetime.date | None:
 
 def _now_local() -> str:
     return datetime.datetime.now(KZ_TIME).strftime("%Y-%m-%dT%H:%M")
+
+
+# Bodies whose members are people of other organisations, named by the registry's member_id;
+# they are read at their own addresses, with their members' rows.
+REMOTE_BODIES = {"inter_school_association": "/inter-school-associations", "union": "/unions"}
+
+
+def _person(key: str, field: str, full_name: str, mark: Any, *, member: bool = True, former: bool = False, school: Any = None) -> dict[str, Any]:
+    return {"key": key, "field": field, "full_name": full_name, "mark": mark, "member": member, "former": former, "school": school}
+
+
+async def _local_attendance(work: Work, meeting: dict[str, Any], body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The body's members, then guests (staff of the organisation who are not members)."""
+    attendance = {a["staff_id"]: a for a in meeting["attendance"] if a["staff_id"]}
+    people = [_person(m["staff_id"], "staff_id", m["full_name"], attendance.get(m["staff_id"])) for m in body["members"] if m["staff_id"]]
+    known = {p["key"] for p in people}
+    if any(a not in known for a in attendance):
+        staff = await work.get("/staff", page_size=200)
+        names = {s["id"]: s["full_name"] for s in staff["items"]}
+        people += [_person(a, "staff_id", names.get(a, a), row, member=False) for a, row in attendance.items() if a not in known]
+    return people
+
+
+async def _remote_attendance(api: ApiClient, work: Work, meeting: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The members of an inter-school association (teachers of the district's schools, with their
+    school) or of a union on the day of the meeting, by member_id; then the people recorded who
+    are no longer members."""
+    inter_school = meeting["body_kind"] == "inter_school_association"
+    path = f"{REMOTE_BODIES[meeting['body_kind']]}/{meeting['body_id']}"
+    body, rows = await asyncio.gather(work.get(path), work.get(f"{path}/members", include_past="true", page_size=200))
+    day = meeting["starts_at"].astimezone(KZ_TIME).date().isoformat()
+
+    def key_of(item: dict[str, Any]) -> tuple[Any, ...]:
+        # A teacher who left and joined again has a new member row but is the same teacher of the same school.
+        return (item["organisation_id"], item["staff_id"]) if inter_school else (item.get("member_id") or item.get("id"),)
+
+    attendance = {key_of(a): a for a in meeting["attendance"]}
+    members = [r for r in rows["items"] if r["starts_on"] <= day and (r["left_on"] is None or r["left_on"] > day)]
+    school_ids = sorted({m["organisation_id"] for m in members if m.get("organisation_id")}) if inter_school else []
+    found = await asyncio.gather(*(api.organisation(UUID(i)) for i in school_ids), return_exceptions=True)
+    schools = {i: o for i, o in zip(school_ids, found, strict=True) if not isinstance(o, BaseException)}
+    people = [
+        _person(m["id"], "member_id", m["full_name"], attendance.get(key_of(m)), school=schools.get(m.get("organisation_id")))
+        for m in sorted(members, key=lambda m: m["full_name"])
+    ]
+    known = {key_of(m) for m in members}
+    names = {key_of(r): r["full_name"] for r in rows["items"]}
+    people += [
+        _person(a["member_id"], "member_id", names.get(key, a["member_id"]), a, former=True)
+        for key, a in attendance.items() if key not in known and a["member_id"]
+    ]
+    return body, people
 
 
 def _body_path(organisation_id: UUID, kind: str, body_id: Any) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.bodies import registry
-from api.domain.bodies.registry import BodyInfo, BodyRef, BodyKind, QuorumRule
+from api.domain.bodies.registry import BodyInfo, BodyKind, BodyMember, BodyRef, QuorumRule
 from api.domain.structure.actors import Actor
 from api.domain.structure.models import AcademicTerm, Staff
 from api.identity.reach import IMPLIED_ROLES
@@ -173,6 +173,33 @@ def body_units(body: BodyInfo) -> set[UUID]:
 
 def body_member_staff(body: BodyInfo) -> set[UUID]:
     return set(body.staff_ids)
+
+
+# What identifies a member of a body across its membership rows: a local body's members are staff
+# of this organisation; an inter-school association's, teachers of the district's schools (one
+# may leave and join again under a new member row, still the same teacher of the same school); a
+# sector union's, its member rows (a member may have no staff record anywhere).
+MemberKey = tuple[UUID | None, ...]
+
+
+def is_remote(kind: BodyKind | str) -> bool:
+    return BodyKind(kind) in (BodyKind.INTER_SCHOOL_ASSOCIATION, BodyKind.UNION)
+
+
+def member_key(kind: BodyKind | str, *, staff_id: UUID | None, organisation_id: UUID | None, member_id: UUID | None) -> MemberKey:
+    kind = BodyKind(kind)
+    if kind is BodyKind.INTER_SCHOOL_ASSOCIATION:
+        return (organisation_id, staff_id)
+    if kind is BodyKind.UNION:
+        return (member_id,)
+    return (staff_id,)
+
+
+def body_member_keys(body: BodyInfo) -> dict[MemberKey, BodyMember]:
+    return {
+        member_key(body.kind, staff_id=m.staff_id, organisation_id=m.organisation_id, member_id=m.member_id): m
+        for m in body.members
+    }
 
 
 def body_keeper_staff(body: BodyInfo) -> set[UUID]:

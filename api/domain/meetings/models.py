@@ -59,14 +59,23 @@ class AgendaItem(TenantBase):
 
 
 class Attendance(TenantBase):
+    """A person at a meeting. Local bodies: `staff_id` (staff of this organisation). Inter-school
+    associations: `organisation_id` + `staff_id` of the member's school, and the `member_id` they
+    were recorded by. Sector unions: `member_id` (a union member may have no staff record)."""
+
     __tablename__ = "meeting_attendance"
     __table_args__ = (
         UniqueConstraint("meeting_id", "staff_id"),
+        # Named: the convention names a unique constraint by its first column, as the one above.
+        UniqueConstraint("meeting_id", "member_id", name="uq_meeting_attendance_member_id"),
         CheckConstraint("NOT present OR absence_reason IS NULL", name="reason_if_absent"),
+        CheckConstraint("staff_id IS NOT NULL OR member_id IS NOT NULL", name="names_a_person"),
     )
 
     meeting_id: Mapped[UUID] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
-    staff_id: Mapped[UUID] = mapped_column(index=True)
+    staff_id: Mapped[UUID | None] = mapped_column(index=True)
+    organisation_id: Mapped[UUID | None] = mapped_column()
+    member_id: Mapped[UUID | None] = mapped_column()
     present: Mapped[bool] = mapped_column()
     absence_reason: Mapped[str | None] = mapped_column(String(300))
 

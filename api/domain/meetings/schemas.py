@@ -53,15 +53,24 @@ class MeetingUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tr
 
 
 class AttendanceEntry(msgspec.Struct, forbid_unknown_fields=True):
-    staff_id: UUID
-    present: bool
+    """One person's attendance. A member of a local body is named by `staff_id`; a member of an
+    inter-school association by `member_id` (the registry's member id) or by `organisation_id` +
+    `staff_id` of their school; a member of a sector union by `member_id`. `present` is required
+    (it has a default only so that `staff_id` may be left out)."""
+
+    staff_id: UUID | None = None
+    present: bool | msgspec.UnsetType = msgspec.UNSET
     absence_reason: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    member_id: UUID | None = None
+    organisation_id: UUID | None = None
 
 
 class AttendanceRead(msgspec.Struct):
-    staff_id: UUID
+    staff_id: UUID | None  # None only for members of a sector union, who may have no staff record
     present: bool
     absence_reason: str | None
+    member_id: UUID | None = None  # inter-school and union members: the registry's member id
+    organisation_id: UUID | None = None  # inter-school members: their school
 
 
 class DecisionCreate(msgspec.Struct, forbid_unknown_fields=True):

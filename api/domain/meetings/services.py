@@ -12,7 +12,17 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.bodies.registry import BodyInfo, BodyKind, QuorumRule
-from api.domain.meetings.context import KZ_TIME, WorkContext, body_member_staff, list_bodies, required_present, snapshot
+from api.domain.meetings.context import (
+    KZ_TIME,
+    MemberKey,
+    WorkContext,
+    body_member_keys,
+    is_remote,
+    list_bodies,
+    member_key,
+    required_present,
+    snapshot,
+)
 from api.domain.meetings.models import AgendaItem, Attendance, Decision, Meeting
 from api.domain.meetings.schemas import (
     AgendaItemCreate,
@@ -40,6 +50,10 @@ NO_QUORUM = (
     "A decision is recorded only when the meeting has a quorum."
 )
 LINKED_DECISIONS = "Decisions {numbers} refer to this agenda item; change or remove them first."
+
+
+def _named_by(entry: AttendanceEntry) -> str:
+    return "member_id" if entry.member_id is not None else "staff_id"
 
 
 def clean_text(value: str | None, field: str, *, required: bool) -> str | None:
@@ -100,8 +114,8 @@ class MeetingService:
                 for a in sorted(meeting.agenda, key=lambda a: a.position)
             ],
             attendance=[
-                AttendanceRead(a.staff_id, a.present, a.absence_reason)
-                for a in sorted(meeting.attendance, key=lambda a: (not a.present, str(a.staff_id)))
+                AttendanceRead(a.staff_id, a.present, a.absence_reason, a.member_id, a.organisation_id)
+                for a in sorted(meeting.attendance, key=lambda a: (not a.present, str(a.staff_id or a.member_id)))
             ],
             decisions=[
                 DecisionRead(d.id, d.number, d.text, d.agenda_item_id)
@@ -298,27 +312,42 @@ class MeetingService:
     # --- attendance and quorum --------------------------------------------------------------------
 
     async def set_attendance(self, meeting_id: UUID, entries: list[AttendanceEntry]) -> Meeting:
-        """Replaces the attendance record of the meeting with `entries`."""
-        meeting, _ = await self.get(meeting_id, for_change=True)
-        seen: set[UUID] = set()
+        """Replaces the attendance record of the meeting with `entries`.
+
+        A local body's meeting may record guests (any staff of the organisation; they do not count
+        for the quorum). An inter-school association's or a union's members are people of other
+        organisations, known here only as the body's members: anyone else is refused.
+        """
+        meeting, body = await self.get(meeting_id, for_change=True)
+        kind = meeting.body_kind
+        on_day = await self._body_on_meeting_day(meeting, body)
+        resolved: list[tuple[MemberKey, AttendanceEntry, dict[str, UUID | None]]] = []
+        seen: set[MemberKey] = set()
         for index, entry in enumerate(entries):
-            if entry.staff_id in seen:
-                raise DomainError("Each person may be listed once.", field=f"attendance[{index}].staff_id")
-            seen.add(entry.staff_id)
+            where = f"attendance[{index}]"
+            if entry.present is msgspec.UNSET:
+                raise DomainError("Say whether the person was present.", field=f"{where}.present")
+            person = self._attendee(kind, on_day, entry, where)
+            key = member_key(kind, **person)
+            if key in seen:
+                raise DomainError("Each person may be listed once.", field=f"{where}.{_named_by(entry)}")
+            seen.add(key)
             if entry.present and entry.absence_reason:
-                raise DomainError(
-                    "A reason of absence is given only for those absent.", field=f"attendance[{index}].absence_reason"
-                )
-        await self.ctx.check_staff(seen, field="attendance")
+                raise DomainError("A reason of absence is given only for those absent.", field=f"{where}.absence_reason")
+            resolved.append((key, entry, person))
+        if not is_remote(kind):
+            await self.ctx.check_staff((p["staff_id"] for _, _, p in resolved if p["staff_id"] is not None), field="attendance")
         before = [snapshot(a) for a in meeting.attendance]
-        current = {a.staff_id: a for a in meeting.attendance}
-        for entry in entries:
-            row = current.pop(entry.staff_id, None)
-            reason = None if entry.present else clean_text(entry.absence_reason, "absence_reason", required=False)
+        current = {self._row_key(kind, a): a for a in meeting.attendance}
+        for key, entry, person in resolved:
+            row = current.pop(key, None)
+            present = bool(entry.present)
+            reason = None if present else clean_text(entry.absence_reason, "absence_reason", required=False)
             if row is None:
-                meeting.attendance.append(Attendance(staff_id=entry.staff_id, present=entry.present, absence_reason=reason))
+                meeting.attendance.append(Attendance(**person, present=present, absence_reason=reason))
             else:
-                row.present, row.absence_reason = entry.present, reason
+                row.present, row.absence_reason = present, reason
+                row.staff_id, row.organisation_id, row.member_id = person["staff_id"], person["organisation_id"], person["member_id"]
         for row in current.values():
             meeting.attendance.remove(row)
         await self.session.flush()
@@ -326,14 +355,56 @@ class MeetingService:
         await self.ctx.audit("meeting.attendance", "meeting", meeting.id, {"attendance": before}, {"attendance": after})
         return meeting
 
+    async def _body_on_meeting_day(self, meeting: Meeting, body: BodyInfo | None) -> BodyInfo | None:
+        """The body with its members on the day of the meeting (members come and go)."""
+        if body is None:
+            return None
+        day = meeting.starts_at.astimezone(KZ_TIME).date()
+        return await self.ctx.find_body(meeting.body_kind, meeting.body_id, on=day) or body
+
+    @staticmethod
+    def _row_key(kind: str, row: Attendance) -> MemberKey:
+        return member_key(kind, staff_id=row.staff_id, organisation_id=row.organisation_id, member_id=row.member_id)
+
+    @staticmethod
+    def _attendee(kind: str, body: BodyInfo | None, entry: AttendanceEntry, where: str) -> dict[str, UUID | None]:
+        """The person an entry names, as the attendance row stores them; refused if unknown."""
+        if not is_remote(kind):
+            for name in ("member_id", "organisation_id"):
+                if getattr(entry, name) is not None:
+                    raise DomainError("Members of this body are staff of this organisation: name them by staff_id.", field=f"{where}.{name}")
+            if entry.staff_id is None:
+                raise DomainError("Name the person by staff_id or member_id.", field=f"{where}.staff_id")
+            return {"staff_id": entry.staff_id, "organisation_id": None, "member_id": None}
+        if entry.staff_id is None and entry.member_id is None:
+            raise DomainError("Name the person by staff_id or member_id.", field=f"{where}.member_id")
+        members = body.members if body is not None else ()
+        if entry.member_id is not None:
+            found = [m for m in members if m.member_id == entry.member_id]
+            if not found:
+                raise DomainError("Not a member of this body on the day of the meeting.", field=f"{where}.member_id")
+            member = found[0]
+            if (entry.staff_id is not None and entry.staff_id != member.staff_id) or (
+                entry.organisation_id is not None and entry.organisation_id != member.organisation_id
+            ):
+                raise DomainError("The member_id and the staff_id name different people.", field=f"{where}.staff_id")
+        else:
+            found = [
+                m for m in members
+                if m.staff_id == entry.staff_id and entry.organisation_id in (None, m.organisation_id)
+            ]
+            if len(found) != 1:
+                raise DomainError("Not a member of this body on the day of the meeting.", field=f"{where}.staff_id")
+            member = found[0]
+        return {"staff_id": member.staff_id, "organisation_id": member.organisation_id, "member_id": member.member_id}
+
     async def quorum_of(self, meeting: Meeting, body: BodyInfo | None) -> QuorumRead:
         """Members present against the body's members on the day of the meeting; guests do not count."""
-        if body is not None:
-            body = await self.ctx.find_body(meeting.body_kind, meeting.body_id, on=meeting.starts_at.astimezone(KZ_TIME).date()) or body
+        body = await self._body_on_meeting_day(meeting, body)
         if body is None:
             return QuorumRead(QuorumRule.MORE_THAN_HALF.value, 0, 0, 1, False)
-        members = body_member_staff(body)
-        present = sum(1 for a in meeting.attendance if a.present and a.staff_id in members)
+        members = body_member_keys(body)
+        present = sum(1 for a in meeting.attendance if a.present and self._row_key(meeting.body_kind, a) in members)
         count = len(body.members)
         return QuorumRead(
             body.quorum_rule.value, count, present, required_present(body.quorum_rule, count), body.quorum_met(present)
