@@ -16,6 +16,7 @@ from sqlalchemy import select
 from api.access import Scope, access
 from api.db import Database, create_engine
 from api.dependencies import dependencies
+from api.domain.documents.storage import build_file_store
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
 from api.errors import exception_handlers
@@ -60,6 +61,8 @@ def openapi_config() -> OpenAPIConfig:
 
 def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = True) -> Litestar:
     stores = build_stores(settings)
+    # Built now so that a misconfigured file store (METODIST_FILE_STORE=s3 without a bucket) stops the start.
+    file_store = build_file_store(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -68,6 +71,7 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
         app.state.db = db
         app.state.jobs = jobs
         app.state.settings = settings
+        app.state.file_store = file_store
         await jobs.start(run_worker=run_worker)
         await _resume_interrupted_provisioning(db, jobs)
         try:
@@ -76,6 +80,8 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
             await jobs.stop()
             await db.dispose()
             await stores.close()  # the Redis connections of sessions, sign-in state and rate limits
+            if hasattr(file_store, "close"):
+                file_store.close()  # the S3 client's connection pool
 
     return Litestar(
         route_handlers=[
