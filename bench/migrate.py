@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -36,39 +35,12 @@ REVISION = "bench00000001"
 SAMPLE_REVISION = "bench00000002"
 
 
-def _revision(revision: str, down: str, column: str) -> str:
-    return f'''"""throw-away benchmark revision: settings.{column}"""
-
-import sqlalchemy as sa
-from alembic import op
-
-revision = "{revision}"
-down_revision = "{down}"
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    op.add_column("settings", sa.Column("{column}", sa.Text(), nullable=True))
-
-
-def downgrade() -> None:
-    op.drop_column("settings", "{column}")
-'''
-
-
 def throwaway_tracks(root: Path) -> tuple[Path, Path]:
     """Two copies of migrations/tenant: head + one revision, and head + two (for the baseline sample)."""
-    from migrations.runner import TENANT_DIR, head_revision
+    from migrations.throwaway import throwaway_track
 
-    head = head_revision(TENANT_DIR)
-    one, two = root / "one", root / "two"
-    for track in (one, two):
-        shutil.copytree(TENANT_DIR, track, ignore=shutil.ignore_patterns("__pycache__"))
-        (track / "versions" / f"2099_{REVISION}_bench_note.py").write_text(_revision(REVISION, head, "bench_note"))
-    (two / "versions" / f"2099_{SAMPLE_REVISION}_bench_sample.py").write_text(
-        _revision(SAMPLE_REVISION, REVISION, "bench_sample")
-    )
+    one = throwaway_track(root / "one", [(REVISION, "bench_note")])
+    two = throwaway_track(root / "two", [(REVISION, "bench_note"), (SAMPLE_REVISION, "bench_sample")])
     return one, two
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from sqlalchemy import text
 
 from api.models import control_metadata
 from migrations.runner import CONTROL_DIR, TENANT_DIR, alembic_config, head_revision
+from migrations.throwaway import throwaway_track as copy_with_throwaways
 from tenants.migrate import migrate_all
 from tests.tenancy.helpers import (
     catalog,
@@ -28,36 +28,9 @@ THROWAWAY = "ffff0000a001"
 THROWAWAY_2 = "ffff0000a002"
 
 
-def _revision_file(revision: str, down: str, column: str) -> str:
-    return f'''"""throw-away: settings.{column} (test only)"""
-
-import sqlalchemy as sa
-from alembic import op
-
-revision = "{revision}"
-down_revision = "{down}"
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    op.add_column("settings", sa.Column("{column}", sa.Text(), nullable=True))
-
-
-def downgrade() -> None:
-    op.drop_column("settings", "{column}")
-'''
-
-
 def throwaway_track(target: Path, *columns: str) -> Path:
     """A copy of migrations/tenant with additive revisions on top; the real tree is never touched."""
-    track = target / "tenant"
-    shutil.copytree(TENANT_DIR, track, ignore=shutil.ignore_patterns("__pycache__"))
-    down = head_revision(TENANT_DIR)
-    for revision, column in zip((THROWAWAY, THROWAWAY_2), columns, strict=False):
-        (track / "versions" / f"2099_01_01_{revision}_throwaway_{column}.py").write_text(_revision_file(revision, down, column))
-        down = revision
-    return track
+    return copy_with_throwaways(target / "tenant", list(zip((THROWAWAY, THROWAWAY_2), columns, strict=False)))
 
 
 # --- up and down, one revision at a time --------------------------------------------------------
