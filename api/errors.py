@@ -13,7 +13,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from api.i18n import N_, negotiate, translate_message
 
@@ -97,6 +97,16 @@ def integrity_error_handler(request: Request[Any, Any, Any], exc: IntegrityError
     return _response(request, 409, N_("The change conflicts with data that already exists."), constraint)
 
 
+def missing_relation_handler(request: Request[Any, Any, Any], exc: ProgrammingError) -> Response[Any]:
+    """A tenant schema behind the code (a migration not yet applied to it) reads as not ready."""
+    if getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None) == "42P01":  # undefined_table
+        log.warning("tenant schema behind the code", error=str(exc.orig).splitlines()[0])
+        return _response(
+            request, 503, N_("This organisation's data is being brought up to date. Try again in a few minutes.")
+        )
+    return internal_error_handler(request, exc)
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error", exc_info=exc)
     return _response(request, HTTP_500_INTERNAL_SERVER_ERROR, N_("Internal server error."))
@@ -106,6 +116,7 @@ exception_handlers = {
     DomainError: domain_error_handler,
     ValidationException: validation_error_handler,
     IntegrityError: integrity_error_handler,
+    ProgrammingError: missing_relation_handler,
     HTTPException: http_error_handler,
     HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
 }

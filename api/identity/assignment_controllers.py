@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access, principal
-from api.identity.assignment_schemas import RoleAssignmentRead, RoleGrant
+from api.identity.assignment_schemas import OrganisationPeople, RoleAssignmentRead, RoleGrant
 from api.identity.assignments import RoleAssignmentService, to_read
+from api.identity.authz import current_principal, require_organisation_admin
 from api.roles import ANY_SIGNED_IN, Role
 
 # Who may grant: administrators within their reach, and district methodists for the leaders of
@@ -70,3 +71,26 @@ class RoleAssignmentController(Controller):
         """Who holds which role at the organisation and its units."""
         service = RoleAssignmentService(session, principal(request))
         return [to_read(a) for a in await service.at_organisation(organisation_id)]
+
+    @get(
+        "/api/organisations/{organisation_id:uuid}/people",
+        name="roles:people",
+        operation_id="ListOrganisationPeople",
+        opt=access(Scope.TENANT, Role.ORGANISATION_ADMIN),
+    )
+    async def people(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        organisation_id: FromPath[UUID],
+        q: FromQuery[Annotated[str | None, Parameter(max_length=200, description="Search in names and e-mails")]] = None,
+        email: FromQuery[Annotated[str | None, Parameter(max_length=320, description="One address, exactly")]] = None,
+        page: Annotated[int, Parameter(ge=1)] = 1,
+        page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
+    ) -> OrganisationPeople:
+        """The organisation's people (everyone holding a role at it or its units) with those roles,
+        for its administrators: e-mail addresses are not for every colleague's eyes."""
+        principal = await current_principal(request)
+        await require_organisation_admin(session, principal, organisation_id)
+        service = RoleAssignmentService(session, principal)
+        return await service.people_at_organisation(organisation_id, q=q, email=email, page=page, page_size=page_size)

@@ -25,3 +25,21 @@ class RoleAssignmentRead(msgspec.Struct):
     unit_id: UUID | None
     granted_by: UUID | None
     created_at: datetime.datetime
+
+
+class OrganisationPerson(msgspec.Struct):
+    """A person holding at least one role at the organisation (or one of its units), with those roles."""
+
+    user_id: UUID
+    email: str | None
+    full_name: str | None
+    is_active: bool
+    last_sign_in_at: datetime.datetime | None
+    roles: list[RoleAssignmentRead]
+
+
+class OrganisationPeople(msgspec.Struct):
+    items: list[OrganisationPerson]
+    total: int
+    page: int
+    page_size: int

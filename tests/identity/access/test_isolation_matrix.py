@@ -130,6 +130,8 @@ EXPECTED: dict[str, Entry] = {
     "DELETE /api/role-assignments/{assignment_id:uuid}": E(401, 404, 403, 403, 404, 403, 401, 401),
     "GET /api/users/{user_id:uuid}/roles":              E(401, 404, 200, 200, 404, 200, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/role-assignments": E(401, 404, 200, 200, 404, 200, 401, 401),
+    # The people of A with their e-mail addresses: for A's administrators only.
+    "GET /api/organisations/{organisation_id:uuid}/people": E(401, 404, 403, 403, 404, 403, 401, 401),
     # --- the other areas' routes ---------------------------------------------------------------
     # Statuses follow each route's declared opt: reads open to teachers and methodists answer 200
     # (lists) or the route's own 404 (a random id); writes for the organisation's office holders
