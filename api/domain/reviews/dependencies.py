@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,7 @@ def provide_file_store(state: State) -> FileStore:
 
 
 async def provide_participant(
-    request: Any, tenant: NamedDependency[Tenant], tenant_session: NamedDependency[AsyncSession]
+    request: Request[Any, Any, Any], tenant: NamedDependency[Tenant], tenant_session: NamedDependency[AsyncSession]
 ) -> Participant:
     return await participant_of(tenant_session, principal(request), tenant.organisation_id)
 

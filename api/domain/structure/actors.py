@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from litestar import Request
 from litestar.di import NamedDependency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,8 +77,7 @@ async def staff_for_user(session: AsyncSession, user_id: UUID | None) -> Any:
 
 
 async def provide_actor(
-    request: Any,
-    session: NamedDependency[AsyncSession],
+    request: Request[Any, Any, Any],
     tenant: NamedDependency[Tenant],
     tenant_session: NamedDependency[AsyncSession],
 ) -> Actor:
@@ -86,7 +86,10 @@ async def provide_actor(
     p = principal(request)
     grants: list[Grant] = []
     if p.grants:
-        reach = await reach_of(session, p, must_know=[tenant.territory_id])
+        # A short control session of its own: the request keeps only its tenant connection, so a
+        # burst of requests cannot take the whole pool waiting for a second one.
+        async with request.app.state.db.session() as control:
+            reach = await reach_of(control, p, must_know=[tenant.territory_id])
         grants = reach.grants_for_organisation(tenant.organisation_id, tenant.territory_id)
     staff = await staff_for_user(tenant_session, p.user_id)
     return Actor.of(p.user_id, grants, staff.id if staff else None)
