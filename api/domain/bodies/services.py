@@ -741,32 +741,16 @@ class InterSchoolService:
         row = await self.session.get(InterSchoolMember, member_id)
         if row is None or row.association_id != association_id:
             raise NotFound("No such member of this association.", field="member_id")
-        if row.left_on is not None:
-            raise Conflict("The membership has ended already.", field="member_id")
-        left_on = data.left_on or today()
-        if left_on < row.starts_on:
-            raise DomainError("A membership cannot end before it starts.", field="left_on")
-        before = snapshot(row)
-        row.left_on = left_on
-        return await updated(self.session, actor.user_id, "inter_school_member", row, before, action="end")
+        return await end_external_membership(self.session, actor, "inter_school_member", row, data)
 
     async def members(self, association_id: UUID, *, include_past: bool, paging: Paging) -> tuple[list[InterSchoolMember], int]:
         await self.get(association_id)
-        query = select(InterSchoolMember).where(InterSchoolMember.association_id == association_id)
-        if not include_past:
-            query = query.where(InterSchoolMember.left_on.is_(None))
-        return await paged(self.session, query.order_by(InterSchoolMember.full_name, InterSchoolMember.id), paging)
+        return await external_members(
+            self.session, InterSchoolMember, InterSchoolMember.association_id, association_id, include_past, paging
+        )
 
     async def member_counts(self, ids: list[UUID]) -> dict[UUID, int]:
-        if not ids:
-            return {}
-        rows = await self.session.execute(
-            select(InterSchoolMember.association_id, func.count())
-            .where(InterSchoolMember.association_id.in_(ids), InterSchoolMember.left_on.is_(None))
-            .group_by(InterSchoolMember.association_id)
-        )
-        counts = dict(rows.all())
-        return {i: int(counts.get(i, 0)) for i in ids}
+        return await live_member_counts(self.session, InterSchoolMember, InterSchoolMember.association_id, ids)
 
     async def appoint_leader(self, association_id: UUID, data: InterSchoolLeaderCreate, actor: Actor) -> LeaderTerm:
         """Cl. 30: leaders of inter-school associations are appointed by the district (city)
@@ -888,31 +872,50 @@ class UnionService:
         row = await self.session.get(UnionMember, member_id)
         if row is None or row.union_id != union_id:
             raise NotFound("No such member of this union.", field="member_id")
-        if row.left_on is not None:
-            raise Conflict("The membership has ended already.", field="member_id")
-        if member_id in (union.chair_member_id, union.secretary_member_id):
+        if row.left_on is None and member_id in (union.chair_member_id, union.secretary_member_id):
             raise Conflict("This member is the chair or the secretary: name another one first.", field="member_id")
-        left_on = data.left_on or today()
-        if left_on < row.starts_on:
-            raise DomainError("A membership cannot end before it starts.", field="left_on")
-        before = snapshot(row)
-        row.left_on = left_on
-        return await updated(self.session, actor.user_id, "union_member", row, before, action="end")
+        return await end_external_membership(self.session, actor, "union_member", row, data)
 
     async def members(self, union_id: UUID, *, include_past: bool, paging: Paging) -> tuple[list[UnionMember], int]:
         await self.get(union_id)
-        query = select(UnionMember).where(UnionMember.union_id == union_id)
-        if not include_past:
-            query = query.where(UnionMember.left_on.is_(None))
-        return await paged(self.session, query.order_by(UnionMember.full_name, UnionMember.id), paging)
+        return await external_members(self.session, UnionMember, UnionMember.union_id, union_id, include_past, paging)
 
     async def member_counts(self, ids: list[UUID]) -> dict[UUID, int]:
-        if not ids:
-            return {}
-        rows = await self.session.execute(
-            select(UnionMember.union_id, func.count())
-            .where(UnionMember.union_id.in_(ids), UnionMember.left_on.is_(None))
-            .group_by(UnionMember.union_id)
-        )
-        counts = dict(rows.all())
-        return {i: int(counts.get(i, 0)) for i in ids}
+        return await live_member_counts(self.session, UnionMember, UnionMember.union_id, ids)
+
+
+# --- members named by their own rows (inter-school associations, unions) ------------------------
+
+
+async def end_external_membership(
+    session: AsyncSession, actor: Actor, entity: str, row: Any, data: MembershipEnd
+) -> Any:
+    """Ends a membership row that has `starts_on` and `left_on`; refused when it has ended."""
+    if row.left_on is not None:
+        raise Conflict("The membership has ended already.", field="member_id")
+    left_on = data.left_on or today()
+    if left_on < row.starts_on:
+        raise DomainError("A membership cannot end before it starts.", field="left_on")
+    before = snapshot(row)
+    row.left_on = left_on
+    return await updated(session, actor.user_id, entity, row, before, action="end")
+
+
+async def external_members(
+    session: AsyncSession, model: Any, body_column: Any, body_id: UUID, include_past: bool, paging: Paging
+) -> tuple[list[Any], int]:
+    query = select(model).where(body_column == body_id)
+    if not include_past:
+        query = query.where(model.left_on.is_(None))
+    return await paged(session, query.order_by(model.full_name, model.id), paging)
+
+
+async def live_member_counts(session: AsyncSession, model: Any, body_column: Any, ids: list[UUID]) -> dict[UUID, int]:
+    """Current members per body, for list pages (one query for the page)."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(body_column, func.count()).where(body_column.in_(ids), model.left_on.is_(None)).group_by(body_column)
+    )
+    counts = dict(rows.all())
+    return {i: int(counts.get(i, 0)) for i in ids}
