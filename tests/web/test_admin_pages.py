@@ -16,7 +16,7 @@ from api.domain.accounts.models import RoleAssignment, User
 from api.identity.csrf import CSRF_COOKIE
 from api.identity.tokens import ApiToken
 from api.roles import Role
-from tests.identity.access.principals import new_user, session_cookie
+from tests.identity.access.principals import new_user
 from tests.identity.login.flows import make_organisation
 from tests.web.test_header import browser
 
