@@ -32,6 +32,11 @@ def libpq_dsn(database_url: str) -> str:
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def escape_like(text: str) -> str:
+    """User text made literal inside a LIKE/ILIKE pattern (PostgreSQL's default escape is `\\`)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
     return create_async_engine(
         async_url(database_url),

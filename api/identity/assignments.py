@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Principal
+from api.db import escape_like
 from api.domain.accounts.models import RoleAssignment, User
 from api.domain.organisations.models import Organisation
 from api.errors import Conflict, NotFound
@@ -138,7 +139,7 @@ class RoleAssignmentService:
         if email:
             people = people.where(func.lower(User.email) == email.strip().lower())
         if q:
-            pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            pattern = f"%{escape_like(q.strip())}%"
             people = people.where(or_(User.full_name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")))
         total = int(await self.session.scalar(select(func.count()).select_from(people.subquery())) or 0)
         users = list(

@@ -60,7 +60,8 @@ from api.domain.bodies.schemas import (
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
 from api.domain.structure.actors import Actor
-from api.domain.structure.common import Paging, archived, changes, created, escape_like, get_any, get_live, paged, updated
+from api.db import escape_like
+from api.domain.structure.common import Paging, archived, changes, created, get_any, get_live, paged, updated
 from api.domain.structure.models import Staff, StaffSubject, Subject, Unit
 from api.domain.structure.rules import UnitKind
 from api.errors import Conflict, DomainError, Forbidden, NotFound

@@ -11,6 +11,7 @@ import msgspec
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import escape_like
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import (
     ALLOWED_LEVELS,
@@ -70,10 +71,6 @@ def to_read(org: Organisation) -> OrganisationRead:
     )
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _clean_name(value: str | None, field: str, *, required: bool) -> str | None:
     cleaned = " ".join(value.split()) if value is not None else None
     if not cleaned:
@@ -100,7 +97,7 @@ class OrganisationService:
         if flt.status is not None:
             query = query.where(Organisation.status == flt.status.value)
         if flt.q:
-            pattern = f"%{_escape_like(flt.q.strip())}%"
+            pattern = f"%{escape_like(flt.q.strip())}%"
             query = query.where(
                 or_(
                     Organisation.name_kk.ilike(pattern),

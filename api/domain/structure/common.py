@@ -27,10 +27,6 @@ class Paging:
         return (self.page - 1) * self.page_size
 
 
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 async def paged(session: AsyncSession, query: Select[Any], paging: Paging) -> tuple[list[Any], int]:
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = (await session.scalars(query.offset(paging.offset).limit(paging.page_size))).all()

@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.bodies.rules import today
 from api.domain.organisations.rules import OrgKind
+from api.db import escape_like
 from api.domain.structure.actors import Actor, staff_for_user
 from api.domain.structure.common import (
     Paging,
     archived,
     changes,
     created,
-    escape_like,
     get_any,
     get_live,
     paged,
