@@ -8,17 +8,14 @@ the job queue then runs on Redis, as in production; otherwise on PostgreSQL.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
-from sqlalchemy import make_url
 
 from api.settings import PROJECT_ROOT, Settings
-from tests.support import AsgiLifespan, drop_database_soon
+from tests.support import AsgiLifespan, scratch_database
 
 # Tests decide their settings explicitly; the developer's environment must not leak in.
 for _name in ("METODIST_ENV", "METODIST_DATA_DIR"):
@@ -33,24 +30,11 @@ def _server_url() -> str:
     return embedded_url(PROJECT_ROOT / ".data" / "test-pg", database="postgres")
 
 
-def _admin(url: str) -> psycopg.Connection:
-    dsn = make_url(url).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    return psycopg.connect(dsn, autocommit=True)
-
-
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
-    """A fresh database for this test run, at the control-plane head, territories loaded."""
-    server = _server_url()
-    name = f"metodist_test_{uuid.uuid4().hex[:10]}"
-    with _admin(server) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    from api.bootstrap import upgrade_control
-
-    upgrade_control(url)
-    yield url
-    drop_database_soon(server, name)
+    """A fresh database for this test run, at the control-plane head."""
+    with scratch_database(_server_url(), prefix="metodist_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -125,3 +127,26 @@ def drop_database_soon(server_url: str, name: str) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+@contextlib.contextmanager
+def scratch_database(server_url: str, *, control: bool = True, prefix: str = "metodist_scratch") -> Iterator[str]:
+    """A database of its own on the test server, dropped afterwards; at the control head if asked."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy import make_url
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = make_url(server_url).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        if control:
+            from api.bootstrap import upgrade_control
+
+            upgrade_control(url)
+        yield url
+    finally:
+        drop_database_soon(server_url, name)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from api.settings import Settings
-from tests.tenancy.helpers import scratch_database
+from tests.support import scratch_database
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import contextlib
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,30 +21,13 @@ from api.domain.organisations.schemas import OrganisationCreate
 from api.domain.organisations.services import OrganisationService
 from api.domain.territories.services import TerritoryService
 from api.settings import PROJECT_ROOT
-from tests.support import drop_database_soon, fresh_bin
+from tests.support import fresh_bin
 
 PLACEHOLDER = "<schema>"
 
 
 def admin_dsn(database_url: str, database: str = "postgres") -> str:
     return make_url(database_url).set(drivername="postgresql", database=database).render_as_string(hide_password=False)
-
-
-@contextlib.contextmanager
-def scratch_database(database_url: str, *, control: bool = True) -> Iterator[str]:
-    """A database of its own on the test server, dropped afterwards; at the control head if asked."""
-    name = f"metodist_scratch_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_dsn(database_url), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        if control:
-            from api.bootstrap import upgrade_control
-
-            upgrade_control(url)
-        yield url
-    finally:
-        drop_database_soon(database_url, name)
 
 
 def psql(database_url: str, sql: str, params: Any = None) -> list[tuple[Any, ...]]:

@@ -9,7 +9,8 @@ import pytest
 from api.demo import DEMO_ORGS, demo_bin
 from migrations.runner import TENANT_DIR, head_revision
 from tests.support import fresh_bin
-from tests.tenancy.helpers import catalog, metodist, psql, scratch_database, schema_exists
+from tests.support import scratch_database
+from tests.tenancy.helpers import catalog, metodist, psql, schema_exists
 
 
 @pytest.fixture(scope="module")

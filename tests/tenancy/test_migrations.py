@@ -13,12 +13,12 @@ from api.models import control_metadata
 from migrations.runner import CONTROL_DIR, TENANT_DIR, alembic_config, head_revision
 from migrations.throwaway import throwaway_track as copy_with_throwaways
 from tenants.migrate import migrate_all
+from tests.support import scratch_database
 from tests.tenancy.helpers import (
     catalog,
     metadata_diff,
     provisioned_organisation,
     psql,
-    scratch_database,
     sync_connection,
     tenant_alembic,
     tenant_revisions,

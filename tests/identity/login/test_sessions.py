@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import make_url, select
+from sqlalchemy import select
 
 from api.identity.models import UserSession
 from api.identity.sessions import SESSION_COOKIE, SessionManager
@@ -124,17 +124,10 @@ async def test_a_new_sign_in_replaces_the_browsers_session(login_server: LoginSe
 @pytest.fixture(scope="module")
 def fresh_database_url(database_url: str) -> Iterator[str]:
     """A database of its own: the development sign-in needs one where no provider is registered."""
-    from api.bootstrap import upgrade_control
-    from tests.conftest import _admin
-    from tests.support import drop_database_soon
+    from tests.support import scratch_database
 
-    name = f"metodist_dev_{uuid.uuid4().hex[:10]}"
-    with _admin(database_url) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    upgrade_control(url)
-    yield url
-    drop_database_soon(database_url, name)
+    with scratch_database(database_url, prefix="metodist_dev") as url:
+        yield url
 
 
 async def _client_for(settings: Settings, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
