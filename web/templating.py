@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +20,8 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
+from litestar.plugins.htmx import ClientRedirect
+from litestar.response import Redirect
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from api import i18n
@@ -124,3 +127,24 @@ def page(
         status_code=status_code,
         headers={"Vary": VARY, **(headers or {})},
     )
+
+
+def go_to(request: Request[Any, Any, Any], target: str) -> Redirect | ClientRedirect:
+    """Where a form or a confirmed action leads: the whole page at `target`.
+
+    HTMX follows `HX-Redirect` only on a success, so it gets a 200 carrying it; a plain form post
+    gets 303 See Other.
+    """
+    if request.htmx:  # type: ignore[attr-defined]
+        redirect = ClientRedirect(target)
+        redirect.status_code = 200
+        return redirect
+    return Redirect(target, status_code=303)
+
+
+def parse_uuid(value: Any) -> UUID | None:
+    """A form or query value as a UUID; empty or malformed means none."""
+    try:
+        return UUID(str(value)) if value else None
+    except ValueError:
+        return None

@@ -19,7 +19,7 @@ from api import i18n
 from api.access import Scope, access
 from api.i18n import N_, gettext as _
 from web.client import ApiClient, ApiError, Organisation, OrganisationAction, OrganisationQuery, Territory, caller_headers
-from web.templating import VARY, localized_name, page, url_with
+from web.templating import VARY, go_to, localized_name, page, parse_uuid, url_with
 
 PUBLIC = access(Scope.PUBLIC)
 PAGE_SIZE = 20
@@ -109,13 +109,6 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
     return min(max(number, low), high)
 
 
-def _uuid(value: str | None) -> UUID | None:
-    try:
-        return UUID(value) if value else None
-    except ValueError:
-        return None
-
-
 @dataclass
 class Listing:
     """What the organisations list was asked for, read leniently: a bad value means no filter."""
@@ -137,7 +130,7 @@ class Listing:
             q=(params.get("q") or "").strip()[:200],
             kind=kind if kind in i18n.KIND_LABELS else "",
             status=status if status in i18n.STATUS_LABELS else "",
-            territory_id=_uuid(params.get("territory_id")),
+            territory_id=parse_uuid(params.get("territory_id")),
             sort=sort if sort in SORTS else "name",
             page=_int(params.get("page"), 1, 1, 10**6),
             page_size=_int(params.get("page_size"), PAGE_SIZE, 1, MAX_PAGE_SIZE),
@@ -275,7 +268,7 @@ class Pages(Controller):
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], territory_id: FromQuery[str | None] = None
     ) -> Template:
         index = await territory_index(api)
-        wanted = _uuid(territory_id)
+        wanted = parse_uuid(territory_id)
         selected = index.by_id.get(wanted) if wanted else None
         result = None
         if selected is not None:
@@ -301,7 +294,7 @@ class Pages(Controller):
         values = {name: "" for name in FORM_FIELDS} | {"levels": []}
         # Opened from a territory or a filter, the form starts with that choice made.
         kind = request.query_params.get("kind") or ""
-        territory = _uuid(request.query_params.get("territory_id"))
+        territory = parse_uuid(request.query_params.get("territory_id"))
         values["kind"] = kind if kind in i18n.KIND_LABELS else ""
         values["territory_id"] = str(territory) if territory in index.by_id else ""
         return page(request, "pages/organisation_form.html", "org_form", {"index": index, "values": values, "errors": {}})
@@ -322,12 +315,7 @@ class Pages(Controller):
             errors = {form_field(error.field): error.message}
             context = {"index": index, "values": values, "errors": errors}
             return page(request, "pages/organisation_form.html", "org_form", context, status_code=422)
-        target = url_with(f"/organisations/{org.id}", {}, done="created")
-        if request.htmx:  # type: ignore[attr-defined]
-            redirect = ClientRedirect(target)
-            redirect.status_code = 200  # HTMX follows HX-Redirect only on a success
-            return redirect
-        return Redirect(target, status_code=303)
+        return go_to(request, url_with(f"/organisations/{org.id}", {}, done="created"))
 
     @get("/organisations/{organisation_id:uuid}", name="organisations:detail", opt=PUBLIC)
     async def organisation(

@@ -24,7 +24,7 @@ from api.i18n import N_
 from api.roles import ROLE_LEVELS, NodeLevel
 from web.client import ApiClient, ApiError
 from web.identity.pages import _dates, _name, role_label
-from web.templating import LOCAL_TIME, page
+from web.templating import LOCAL_TIME, go_to, page
 from web.views import PUBLIC, Pager
 
 PEOPLE_PAGE_SIZE = 20
@@ -79,15 +79,6 @@ def _ended(request: Request[Any, Any, Any]) -> int | None:
         return max(0, int(request.query_params["ended"])) if "ended" in request.query_params else None
     except ValueError:
         return None
-
-
-def _respond(request: Request[Any, Any, Any], target: str) -> Redirect | ClientRedirect:
-    # A confirmed HTMX action reloads the page where it was asked: its whole page, not a block.
-    if request.htmx:  # type: ignore[attr-defined]
-        redirect = ClientRedirect(target)
-        redirect.status_code = 200  # HTMX follows HX-Redirect only on a success
-        return redirect
-    return Redirect(target, status_code=303)
 
 
 def _expiry(value: str) -> str | None:
@@ -176,7 +167,7 @@ class AdminPages(Controller):
         assignment_id: FromPath[UUID],
     ) -> Redirect | ClientRedirect:
         await api.request("DELETE", f"/api/role-assignments/{assignment_id}")
-        return _respond(request, f"/organisations/{organisation_id}/people?done=revoked")
+        return go_to(request, f"/organisations/{organisation_id}/people?done=revoked")
 
     @post("/people/{user_id:uuid}/sessions/revoke", name="people-revoke-sessions", opt=PUBLIC)
     async def revoke_sessions(
@@ -185,7 +176,7 @@ class AdminPages(Controller):
     ) -> Redirect | ClientRedirect:
         ended = await api.request("DELETE", f"/api/users/{user_id}/sessions")
         count = int(ended.get("revoked", 0)) if isinstance(ended, dict) else 0
-        return _respond(request, f"/organisations/{organisation_id}/people?ended={count}")
+        return go_to(request, f"/organisations/{organisation_id}/people?ended={count}")
 
     # --- API tokens ----------------------------------------------------------------------------
 
@@ -244,4 +235,4 @@ class AdminPages(Controller):
         token_id: FromPath[UUID],
     ) -> Redirect | ClientRedirect:
         await api.post(f"/api/tokens/{token_id}/revoke")
-        return _respond(request, f"/organisations/{organisation_id}/api-tokens?done=token-revoked")
+        return go_to(request, f"/organisations/{organisation_id}/api-tokens?done=token-revoked")

@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from api import i18n
 from api.i18n import N_, gettext as _
 from web.client import ApiClient, ApiError
-from web.templating import page, url_with
+from web.templating import go_to, page, parse_uuid, url_with
 from web.views import PUBLIC
 
 # Kazakhstan keeps one time zone, UTC+5: what people type in a form is that local time.
@@ -101,21 +101,6 @@ def local_datetime(value: str) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=KZ_TIME)
     return moment.isoformat()
-
-
-def _uuid(value: Any) -> UUID | None:
-    try:
-        return UUID(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def _respond(request: Request[Any, Any, Any], target: str) -> Redirect | ClientRedirect:
-    if request.htmx:  # type: ignore[attr-defined]
-        redirect = ClientRedirect(target)
-        redirect.status_code = 200  # HTMX follows HX-Redirect only on a success
-        return redirect
-    return Redirect(target, status_code=303)
 
 
 class Work:
@@ -206,7 +191,7 @@ class StructurePages(Controller):
                 raise
             context = await self._tree_context(api, organisation_id, values=values, error=error)
             return page(request, "structure/tree.html", "bodies_panel", context, status_code=422)
-        return _respond(request, f"/organisations/{organisation_id}/associations/{created['id']}?done=created")
+        return go_to(request, f"/organisations/{organisation_id}/associations/{created['id']}?done=created")
 
     # --- an association ------------------------------------------------------------------------
 
@@ -282,7 +267,7 @@ class StructurePages(Controller):
                 raise
             context = await self._association_context(api, organisation_id, association_id, error=error)
             return page(request, "structure/association.html", "plan_panel", context, status_code=error.status)
-        return _respond(request, f"/organisations/{organisation_id}/associations/{association_id}#plan")
+        return go_to(request, f"/organisations/{organisation_id}/associations/{association_id}#plan")
 
     @post("/associations/{association_id:uuid}/plans/{plan_id:uuid}/items", name="structure:plan-item", opt=PUBLIC, status_code=303)
     async def add_plan_item(
@@ -324,7 +309,7 @@ class StructurePages(Controller):
                 raise
             context = await self._association_context(api, organisation_id, association_id, error=error)
             return page(request, "structure/association.html", "plan_panel", context, status_code=error.status)
-        return _respond(request, f"/organisations/{organisation_id}/associations/{association_id}?done={action}#plan")
+        return go_to(request, f"/organisations/{organisation_id}/associations/{association_id}?done={action}#plan")
 
     # --- a council -----------------------------------------------------------------------------
 
@@ -380,7 +365,7 @@ class StructurePages(Controller):
                 status_code=422 if error.status < 500 else error.status,
                 headers={"HX-Retarget": "#meeting-form-errors", "HX-Reswap": "innerHTML"},
             )
-        return _respond(request, f"/organisations/{organisation_id}/meetings/{created['id']}")
+        return go_to(request, f"/organisations/{organisation_id}/meetings/{created['id']}")
 
     async def _meeting_context(self, api: ApiClient, organisation_id: UUID, meeting_id: UUID, **extra: Any) -> dict[str, Any]:
         work = Work(api, organisation_id)
@@ -470,7 +455,7 @@ class StructurePages(Controller):
     ) -> Template | Redirect:
         form = await request.form()
         payload: dict[str, Any] = {"text": str(form.get("text") or "")}
-        if _uuid(form.get("agenda_item_id")):
+        if parse_uuid(form.get("agenda_item_id")):
             payload["agenda_item_id"] = str(form.get("agenda_item_id"))
         return await self._meeting_change(
             request, api, organisation_id, meeting_id, "decisions_panel",
@@ -494,7 +479,7 @@ class StructurePages(Controller):
     ) -> Redirect | ClientRedirect:
         work = Work(api, organisation_id)
         meeting = await work.post(f"/meetings/{meeting_id}/archive")
-        return _respond(request, _body_path(organisation_id, meeting["body_kind"], meeting["body_id"]))
+        return go_to(request, _body_path(organisation_id, meeting["body_kind"], meeting["body_id"]))
 
     # --- the calendar --------------------------------------------------------------------------
 
@@ -505,7 +490,7 @@ class StructurePages(Controller):
     ) -> Template:
         first = _month(month) or today().replace(day=1)
         following = (first + datetime.timedelta(days=32)).replace(day=1)
-        person = _uuid(staff_id)
+        person = parse_uuid(staff_id)
         work = Work(api, organisation_id)
         org, entries, staff = await asyncio.gather(
             api.organisation(organisation_id),
