@@ -41,6 +41,7 @@ from api.domain.meetings.schemas import (
     QuarterComplianceReport,
     QuorumRead,
 )
+from api.domain.structure.common import changes
 from api.errors import Conflict, DomainError, NotFound
 
 ASSOCIATION = BodyKind.ASSOCIATION.value
@@ -66,10 +67,11 @@ def clean_text(value: str | None, field: str, *, required: bool) -> str | None:
 
 
 def changes_of(data: msgspec.Struct) -> dict[str, Any]:
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-    if not changes:
+    """The fields a partial update sets; an update that sets none is refused."""
+    found = changes(data)
+    if not found:
         raise DomainError("Nothing to change.")
-    return changes
+    return found
 
 
 def meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
