@@ -16,6 +16,9 @@ from typing import Any
 from uuid import UUID
 
 PRINCIPAL_KEY = "metodist.principal"
+# The caller's grants that reach the organisation named in the path, as the guard found them:
+# `(organisation_id, grants)`, so the request's dependencies need not work them out again.
+GRANTS_HERE_KEY = "metodist.grants_here"
 
 
 class Scope(enum.StrEnum):

@@ -26,7 +26,7 @@ from uuid import UUID
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from api.access import Grant, Principal, Scope, principal
+from api.access import GRANTS_HERE_KEY, Grant, Principal, Scope, principal
 from api.errors import DomainError, Forbidden, NotFound
 from api.identity.reach import (
     READ_ONLY_ROLES,
@@ -100,6 +100,7 @@ async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
         org = await organisation_placement(session, organisation_id)
         reach = await reach_of(session, p, must_know=[org.territory_id] if org else [])
     grants = reach.grants_for_organisation(organisation_id, org.territory_id if org else None)
+    connection.scope[GRANTS_HERE_KEY] = (organisation_id, grants)  # type: ignore[literal-required]
     if not grants:
         raise NotFound("Organisation not found.", field="organisation_id")
     if not usable_grants(grants, role, method):
