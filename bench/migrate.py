@@ -5,8 +5,10 @@ from the rendered provisioning DDL (`tenants.ddl.tenant_ddl`), many per round tr
 copy of migrations/tenant gets one throw-away additive revision (a nullable column), and
 `tenants.migrate.migrate_all` applies it to every schema; a second run has nothing to apply (the
 no-op figure). Baselines, measured in the same run: the no-op check done one query per schema,
-and `alembic upgrade` run per schema on a sample (a fresh connection each, as a shell loop does).
-Last line: `... schemas_per_s=<float> noop_s=<float>`.
+`alembic upgrade` run per schema on a sample (a fresh connection each, as a shell loop does), and
+the runner itself without replay (`replay=False`: Alembic per schema, in chunks on one
+connection) on another sample. Last line: `... ratio=<vs the runner without replay>
+schemas_per_s=<float> noop_s=<float>`.
 """
 
 from __future__ import annotations
@@ -153,7 +155,7 @@ async def main(tenants: int, concurrency: int, sample: int) -> None:
         lines: list[str] = []
         report = migrate_all(url, script_dir=one, concurrency=concurrency, progress=lines.append)
         migrated = [r for r in report.results if r.ok]
-        if report.failures or len(migrated) != tenants:
+        if report.failures or len(migrated) != tenants or {r.method for r in migrated} != {"replayed"}:
             raise SystemExit(f"migration failed: {report.failures[:3]} ({len(migrated)} of {tenants} migrated)")
         say(f"{lines[0]}\n{lines[-1]}")
         rate = tenants / report.seconds
@@ -170,9 +172,15 @@ async def main(tenants: int, concurrency: int, sample: int) -> None:
         base_seconds = baseline_upgrade(url, two, picked)
         base_rate = len(picked) / base_seconds
         say(f"baseline upgrade (alembic per schema, fresh connection): {len(picked)} schemas in {base_seconds:.2f}s = {base_rate:.1f} schemas/s")
+        others = [r.schema for r in migrated[sample : 2 * sample]]
+        alembic = migrate_all(url, script_dir=two, concurrency=concurrency, only=others, progress=lambda _: None, replay=False)
+        if alembic.failures or {r.method for r in alembic.results} != {"alembic"}:
+            raise SystemExit(f"the runner without replay failed: {alembic.failures[:3]}")
+        alembic_rate = len(others) / alembic.seconds
+        say(f"baseline runner without replay (Alembic per schema, chunks on one connection): {len(others)} schemas in {alembic.seconds:.2f}s = {alembic_rate:.1f} schemas/s")
     say(
-        f"baseline_schemas_per_s={base_rate:.1f} baseline_noop_s={base_noop:.2f} "
-        f"schemas_per_s={rate:.1f} noop_s={noop.seconds:.2f}"
+        f"baseline_schemas_per_s={base_rate:.1f} alembic_runner_schemas_per_s={alembic_rate:.1f} "
+        f"baseline_noop_s={base_noop:.2f} ratio={rate / alembic_rate:.1f} schemas_per_s={rate:.1f} noop_s={noop.seconds:.2f}"
     )
 
 

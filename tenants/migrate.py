@@ -1,11 +1,11 @@
 """Migrating every tenant schema: read all versions in a few statements, skip those at head, migrate the rest.
 
-Alembic keeps its `op` and `context` proxies in module globals, so two migrations must never
-interleave in one process. Concurrency therefore comes from a bounded pool of worker processes
-(only when there is enough work and there are cores to spare). Each keeps one connection and
-migrates a chunk of schemas per transaction with a `lock_timeout`; when anything in a chunk
-fails, the chunk is redone one schema per transaction, so a failing schema is reported and the
-others go on. The organisation's recorded `schema_version` is updated in the same transaction as
+Each chunk of schemas is migrated in one transaction with a `lock_timeout`, by replaying the
+revision path's SQL rendered once where it can and through Alembic where it must
+(`tenants.upgrades`); when anything in a chunk fails, it is redone one schema per transaction, so
+a failing schema is reported and the others go on. Alembic keeps its state in module globals, so
+concurrency comes from a bounded pool of worker processes, used only when there is enough work
+and there are cores to spare; each keeps one connection. The organisation's recorded `schema_version` is updated in the same transaction as
 its schema, so a run that stops halfway leaves every record true, and a rerun resumes: schemas
 at head are skipped. Progress is printed as `[i/n]`.
 """
@@ -14,22 +14,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, pool, text
 
 from api.db import sync_url
-from migrations.runner import TENANT_DIR, alembic_config
-from tenants.naming import validate_schema_name
+from migrations.runner import TENANT_DIR
+from tenants.upgrades import RECORD_VERSION_SQL, MigrationResult, head_of, migrate_chunk, prepare_connection
 
 # Reads tenants' versions inside the server (a session-temporary PL/pgSQL function; the embedded
 # server lacks libxml, so no query_to_xml), a batch of schemas per round trip. Each read takes a
@@ -71,16 +66,6 @@ RECONNECT_AFTER = 500
 
 
 @dataclass(frozen=True)
-class MigrationResult:
-    schema: str
-    ok: bool
-    from_version: str | None
-    to_version: str | None
-    seconds: float
-    error: str | None = None
-
-
-@dataclass(frozen=True)
 class RunReport:
     total: int
     skipped: int
@@ -90,69 +75,6 @@ class RunReport:
     @property
     def failures(self) -> list[MigrationResult]:
         return [r for r in self.results if not r.ok]
-
-
-@lru_cache(maxsize=4)
-def _config(script_dir: str) -> Config:
-    return alembic_config(Path(script_dir))
-
-
-@lru_cache(maxsize=4)
-def _script(script_dir: str) -> ScriptDirectory:
-    return ScriptDirectory.from_config(_config(script_dir))
-
-
-def head_of(script_dir: Path) -> str:
-    head = _script(str(script_dir)).get_current_head()
-    assert head is not None
-    return head
-
-
-def run_tenant_migrations(
-    context: EnvironmentContext, connection: Connection, schema: str, lock_timeout_ms: int, *, with_models: bool = True
-) -> None:
-    """What `migrations/tenant/env.py` does, shared with the runner so both behave alike.
-
-    The models only serve autogenerate; the runner's worker processes start faster without them.
-    """
-    schema = validate_schema_name(schema)
-    target_metadata = None
-    if with_models:
-        from api.models import tenant_metadata as target_metadata
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        version_table_schema=schema,
-        include_name=lambda name, type_, _parents: not (type_ == "table" and name == "alembic_version"),
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        connection.execute(
-            text("SELECT set_config('search_path', :s, true), set_config('lock_timeout', :t, true)"),
-            {"s": schema, "t": f"{lock_timeout_ms}ms"},
-        )
-        context.run_migrations()
-
-
-_alembic_lock = threading.Lock()
-
-
-def migrate_schema(
-    connection: Connection,
-    schema: str,
-    *,
-    script_dir: Path = TENANT_DIR,
-    lock_timeout_ms: int = 5000,
-) -> None:
-    """Upgrade one schema to head inside the caller's transaction."""
-    script = _script(str(script_dir))
-
-    def steps(revision, _context):  # type: ignore[no-untyped-def]
-        return script._upgrade_revs("head", revision)
-
-    config = _config(str(script_dir))
-    with _alembic_lock, EnvironmentContext(config, script, fn=steps, destination_rev="head") as context:
-        run_tenant_migrations(context, connection, schema, lock_timeout_ms, with_models=False)
 
 
 def read_versions(engine: Engine, *, batch: int = VERSIONS_BATCH) -> dict[str, str | None]:
@@ -171,51 +93,6 @@ def read_versions(engine: Engine, *, batch: int = VERSIONS_BATCH) -> dict[str, s
 
 # --- migrating chunks of schemas -----------------------------------------------------------------
 
-_RECORD_SQL = text(
-    "UPDATE public.organisation SET schema_version = :v, updated_at = now() "
-    "WHERE schema_name = ANY(:s) AND schema_version IS DISTINCT FROM :v"
-)
-
-
-def _error(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-
-
-def _migrate_in_one_transaction(
-    conn: Connection, chunk: list[tuple[str, str | None]], script_dir: Path, lock_timeout_ms: int
-) -> list[MigrationResult]:
-    """All of `chunk` or nothing: raises on the first failure, the transaction rolled back."""
-    head = head_of(script_dir)
-    results: list[MigrationResult] = []
-    with conn.begin():
-        for schema, version in chunk:
-            started = time.perf_counter()
-            migrate_schema(conn, schema, script_dir=script_dir, lock_timeout_ms=lock_timeout_ms)
-            results.append(MigrationResult(schema, True, version, head, time.perf_counter() - started))
-        conn.execute(_RECORD_SQL, {"v": head, "s": [r.schema for r in results]})
-    return results
-
-
-def migrate_chunk(
-    conn: Connection, chunk: list[tuple[str, str | None]], script_dir: Path, lock_timeout_ms: int
-) -> list[MigrationResult]:
-    """Migrate `chunk` in one transaction, recording the versions in it too.
-
-    Should anything fail (a schema, or the commit), the transaction is rolled back and the
-    chunk is done again one schema per transaction, so only the schema at fault is reported
-    failed. Failures are rare: the common case pays no savepoint round trips.
-    """
-    started = time.perf_counter()
-    try:
-        return _migrate_in_one_transaction(conn, chunk, script_dir, lock_timeout_ms)
-    except Exception as exc:  # noqa: BLE001 - reported per tenant, the run goes on
-        if len(chunk) > 1 and not conn.invalidated:
-            return [r for item in chunk for r in migrate_chunk(conn, [item], script_dir, lock_timeout_ms)]
-        return [
-            MigrationResult(schema, False, version, None, time.perf_counter() - started, _error(exc))
-            for schema, version in chunk
-        ]
-
 
 class _Migrator:
     """One connection, reused for many chunks and renewed every RECONNECT_AFTER schemas."""
@@ -225,13 +102,16 @@ class _Migrator:
         self.conn: Connection | None = None
         self.used = 0
 
-    def run(self, chunk: list[tuple[str, str | None]], script_dir: Path, lock_timeout_ms: int) -> list[MigrationResult]:
+    def run(
+        self, chunk: list[tuple[str, str | None]], script_dir: Path, lock_timeout_ms: int, replay: bool
+    ) -> list[MigrationResult]:
         if self.conn is None or self.conn.invalidated or self.used >= RECONNECT_AFTER:
             self.close()
             self.conn = self.engine.connect()
+            prepare_connection(self.conn)
             self.used = 0
         self.used += len(chunk)
-        results = migrate_chunk(self.conn, chunk, script_dir, lock_timeout_ms)
+        results = migrate_chunk(self.conn, chunk, script_dir, lock_timeout_ms, replay=replay)
         if self.conn.invalidated or self.conn.in_transaction():
             self.close()
         return results
@@ -258,10 +138,10 @@ def _init_worker(database_url: str) -> None:
 
 
 def _migrate_chunk_in_worker(
-    chunk: list[tuple[str, str | None]], script_dir: str, lock_timeout_ms: int
+    chunk: list[tuple[str, str | None]], script_dir: str, lock_timeout_ms: int, replay: bool
 ) -> list[MigrationResult]:
     assert _worker is not None
-    return _worker.run(chunk, Path(script_dir), lock_timeout_ms)
+    return _worker.run(chunk, Path(script_dir), lock_timeout_ms, replay)
 
 
 def _worker_count(concurrency: int, pending: int, chunks: int, processes: bool | None) -> int:
@@ -299,11 +179,13 @@ def migrate_all(
     progress: Callable[[str], None] = print,
     chunk: int = CHUNK,
     processes: bool | None = None,
+    replay: bool = True,
 ) -> RunReport:
     """Bring every active or suspended tenant schema (or those in `only`) to the head of `script_dir`.
 
     `processes`: None decides by the work and the machine (see `_worker_count`); True or False
-    forces worker processes or the calling process.
+    forces worker processes or the calling process. `replay=False` runs every revision through
+    Alembic schema by schema, as if each set `per_schema`.
     """
     started = time.perf_counter()
     engine = create_engine(sync_url(database_url), poolclass=pool.NullPool)
@@ -329,7 +211,7 @@ def migrate_all(
                 status = "ok" if result.ok else f"FAILED {result.error}"
                 progress(
                     f"[{len(results)}/{len(pending)}] {result.schema} {result.from_version or '-'} -> "
-                    f"{result.to_version or '-'} {status} ({result.seconds * 1000:.0f} ms)"
+                    f"{result.to_version or '-'} {status} ({result.seconds * 1000:.0f} ms, {result.method})"
                 )
 
         workers = _worker_count(concurrency, len(pending), len(chunks), processes)
@@ -337,7 +219,7 @@ def migrate_all(
             migrator = _Migrator(database_url)
             try:
                 for part in chunks:
-                    report(migrator.run(part, script_dir, lock_timeout_ms))
+                    report(migrator.run(part, script_dir, lock_timeout_ms, replay))
             finally:
                 migrator.dispose()
         else:
@@ -348,7 +230,8 @@ def migrate_all(
                 initargs=(database_url,),
             ) as executor:
                 futures = [
-                    executor.submit(_migrate_chunk_in_worker, part, str(script_dir), lock_timeout_ms) for part in chunks
+                    executor.submit(_migrate_chunk_in_worker, part, str(script_dir), lock_timeout_ms, replay)
+                    for part in chunks
                 ]
                 for future in as_completed(futures):
                     report(future.result())
@@ -361,4 +244,4 @@ def _record_versions(engine: Engine, schemas: list[str], head: str) -> None:
     if not schemas:
         return
     with engine.begin() as conn:
-        conn.execute(_RECORD_SQL, {"v": head, "s": schemas})
+        conn.execute(RECORD_VERSION_SQL, {"v": head, "s": schemas})

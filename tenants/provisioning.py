@@ -21,7 +21,7 @@ from api.db import Database, libpq_dsn
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
 from tenants.ddl import tenant_ddl, tenant_head
-from tenants.migrate import migrate_schema
+from tenants.upgrades import migrate_schema
 from tenants.naming import validate_schema_name
 
 log = structlog.get_logger()

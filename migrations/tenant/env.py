@@ -15,7 +15,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from api.db import sync_url
-from tenants.migrate import run_tenant_migrations
+from tenants.upgrades import run_tenant_migrations
 
 config = context.config
 schema = config.attributes.get("schema") or os.environ["TENANT_SCHEMA"]

@@ -16,6 +16,10 @@ revision: str = ${repr(up_revision)}
 down_revision: str | Sequence[str] | None = ${repr(down_revision)}
 branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
+# True when upgrade() reads the tenant's data in Python (op.get_bind() and its rows): the revision
+# then runs through Alembic schema by schema, instead of as SQL rendered once and replayed in
+# every schema (tenants/upgrades.py).
+per_schema = False
 
 
 def upgrade() -> None:

@@ -80,7 +80,7 @@ def test_operator_session_from_an_empty_database(empty_database: str, tmp_path: 
     rows = [line.split()[:3] for line in listed.stdout.splitlines()]
     assert sorted(rows) == sorted([s, "active", head] for s in [*demo_schemas, f"t_{good_bin}"])
 
-    noop = metodist(url, "tenants", "migrate", data_dir=tmp_path)
+    noop = metodist(url, "tenants", "migrate", "--per-schema", data_dir=tmp_path)
     assert noop.returncode == 0, noop.stderr
     count = len(DEMO_ORGS) + 1
     assert noop.stdout.splitlines()[0] == f"{count} tenant schemas, {count} at head {head}, 0 to migrate"

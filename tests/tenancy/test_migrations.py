@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from api.models import control_metadata
 from migrations.runner import CONTROL_DIR, TENANT_DIR, alembic_config, head_revision
+from migrations.throwaway import add_revision
 from migrations.throwaway import throwaway_track as copy_with_throwaways
 from tenants.migrate import migrate_all
 from tests.support import scratch_database
@@ -168,8 +169,9 @@ async def test_runner_resumes_where_a_stopped_run_left_off(scratch: Any, tmp_pat
     first, rest = set(schemas[:2]), set(schemas[2:])
     # A run that got through two schemas before it stopped.
     lines, progress = _progress()
-    report = migrate_all(scratch.url, script_dir=track, only=first, concurrency=2, progress=progress)
+    report = migrate_all(scratch.url, script_dir=track, only=first, concurrency=2, progress=progress, replay=False)
     assert {r.schema for r in report.results if r.ok} == first and report.failures == []
+    assert {r.method for r in report.results} == {"alembic"}
     _assert_progress(lines, first)
     assert _versions(scratch.url, schemas) == {s: THROWAWAY if s in first else head_revision(TENANT_DIR) for s in schemas}
 
@@ -179,6 +181,7 @@ async def test_runner_resumes_where_a_stopped_run_left_off(scratch: Any, tmp_pat
     assert (report.total, report.skipped) == (5, 2)
     assert {r.schema for r in report.results} == rest and report.failures == []
     assert all(r.from_version == head_revision(TENANT_DIR) and r.to_version == THROWAWAY for r in report.results)
+    assert {r.method for r in report.results} == {"replayed"}
     assert lines[0] == f"5 tenant schemas, 2 at head {THROWAWAY}, 3 to migrate"
     _assert_progress(lines, rest)
     assert set(_versions(scratch.url, schemas).values()) == {THROWAWAY}
@@ -261,3 +264,91 @@ async def test_versions_are_read_in_batches_and_stale_records_are_corrected(scra
     psql(scratch.url, "UPDATE public.organisation SET schema_version = 'stale' WHERE schema_name = %s", (schemas[4],))
     migrate_all(scratch.url, only=schemas[2:], progress=lambda _: None)
     assert psql(scratch.url, "SELECT schema_version FROM public.organisation WHERE schema_name = %s", (schemas[4],)) == [(head,)]
+
+
+# --- SQL rendered once and replayed --------------------------------------------------------------
+
+def test_every_revision_path_renders_to_sql_but_those_through_a_per_schema_revision() -> None:
+    from alembic.script import ScriptDirectory
+
+    from tenants.upgrades import upgrade_sql
+
+    script = ScriptDirectory.from_config(alembic_config(TENANT_DIR))
+    revisions = tenant_revisions()
+    per_schema = [r for r in revisions if getattr(script.get_revision(r).module, "per_schema", False)]
+    assert per_schema == ["92a618e15886"]  # chains the audit entries already there, in Python
+    for index, start in enumerate(revisions[:-1]):
+        sql = upgrade_sql(str(TENANT_DIR), start)
+        through_per_schema = any(r in per_schema for r in revisions[index + 1 :])
+        assert (sql is None) == through_per_schema, start
+        if sql is not None:
+            # Unqualified names, found through the search path set for each schema.
+            assert " t_" not in sql and "public." not in sql and "BEGIN" not in sql
+            assert sql.rstrip().endswith(
+                f"UPDATE alembic_version SET version_num='{revisions[-1]}' "
+                f"WHERE alembic_version.version_num = '{revisions[-2]}';"
+            )
+    assert upgrade_sql(str(TENANT_DIR), "not a revision; DROP") is None
+
+
+async def test_replayed_schemas_end_as_alembic_leaves_them(scratch: Any, tmp_path: Path) -> None:
+    schemas = await _tenants(scratch, 4)
+    track = throwaway_track(tmp_path, "replay_note")
+    # Fills the new column from each tenant's own rows; the LIKE pattern's % must reach the server as is.
+    add_revision(
+        track, "ffff0000a003", THROWAWAY,
+        ['op.add_column("settings", sa.Column("origin", sa.Text(), nullable=True))',
+         """op.execute("UPDATE settings SET origin = 'from ' || key WHERE key LIKE 'p%'")"""],
+        ['op.drop_column("settings", "origin")'],
+    )
+    revisions = tenant_revisions(track)
+    # Two schemas a revision behind, one two behind, one before the per-schema revision.
+    with sync_connection(scratch.url) as conn:
+        for schema, at in zip(schemas, [revisions[-4], revisions[-4], revisions[-5], "bc25c35eba6f"], strict=True):
+            tenant_alembic(conn, schema, "downgrade", at, track)
+    for number, schema in enumerate(schemas):
+        psql(scratch.url, f"INSERT INTO {schema}.settings (id, key, value, created_at, updated_at) "
+                          f"VALUES (gen_random_uuid(), 'p{number}', '1', now(), now()), (gen_random_uuid(), 'q', '1', now(), now())")
+    lines, progress = _progress()
+
+    report = migrate_all(scratch.url, script_dir=track, chunk=10, progress=progress)
+
+    assert report.failures == []
+    methods = {r.schema: r.method for r in report.results}
+    assert methods == {schemas[0]: "replayed", schemas[1]: "replayed", schemas[2]: "replayed", schemas[3]: "alembic"}
+    _assert_progress(lines, set(schemas))
+    assert {line.rsplit(" ", 1)[-1] for line in lines if line.startswith("[")} == {"replayed)", "alembic)"}
+    # The same shape as a schema that Alembic took up the whole way, and each tenant's own data.
+    reference = f"t_reference_{uuid.uuid4().hex[:8]}"
+    with sync_connection(scratch.url) as conn:
+        conn.execute(text(f"CREATE SCHEMA {reference}"))
+        conn.commit()
+        tenant_alembic(conn, reference, "upgrade", "head", track)
+    expected = catalog(scratch.url, reference)
+    assert expected.version == [("ffff0000a003",)]
+    for number, schema in enumerate(schemas):
+        assert catalog(scratch.url, schema) == expected, schema
+        assert psql(scratch.url, f"SELECT key, origin FROM {schema}.settings ORDER BY key") == [(f"p{number}", f"from p{number}"), ("q", None)]
+    assert psql(scratch.url, "SELECT DISTINCT schema_version FROM public.organisation") == [("ffff0000a003",)]
+
+
+async def test_replay_refuses_a_schema_that_moved_since_its_version_was_read(scratch: Any, tmp_path: Path) -> None:
+    from tenants.upgrades import migrate_chunk, prepare_connection
+
+    [schema] = await _tenants(scratch, 1)
+    track = copy_with_throwaways(tmp_path / "tenant", [])
+    head = head_revision(TENANT_DIR)
+    # Not idempotent: applied twice, it would leave two marks.
+    add_revision(track, "ffff0000a004", head, ["""op.execute("UPDATE settings SET key = key || '+'")"""], [])
+    psql(scratch.url, f"INSERT INTO {schema}.settings (id, key, value, created_at, updated_at) VALUES (gen_random_uuid(), 'k', '1', now(), now())")
+    migrate_all(scratch.url, script_dir=track, progress=lambda _: None)
+    assert psql(scratch.url, f"SELECT key FROM {schema}.settings") == [("k+",)]
+    # A second runner that read the version before the first one moved the schema on.
+    with sync_connection(scratch.url) as conn:
+        prepare_connection(conn)
+        [result] = migrate_chunk(conn, [(schema, head)], track, 5000)
+
+    # The replay was refused; Alembic, reading the version itself, found nothing to do.
+    assert (result.ok, result.method, result.to_version) == (True, "alembic", "ffff0000a004")
+    assert psql(scratch.url, f"SELECT key FROM {schema}.settings") == [("k+",)]
+    assert catalog(scratch.url, schema).version == [("ffff0000a004",)]

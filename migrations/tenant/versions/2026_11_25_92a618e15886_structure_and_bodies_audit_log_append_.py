@@ -18,6 +18,8 @@ revision: str = '92a618e15886'
 down_revision: str | Sequence[str] | None = 'bc25c35eba6f'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+# upgrade() chains each schema's existing audit entries in Python: run it through Alembic per schema.
+per_schema = True
 
 
 def upgrade() -> None:
