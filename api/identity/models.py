@@ -23,7 +23,8 @@ class IdentityProvider(ControlBase):
     __tablename__ = "identity_provider"
     __table_args__ = (UniqueConstraint("organisation_id", "issuer", "client_id"),)
 
-    organisation_id: Mapped[UUID] = mapped_column(ForeignKey("public.organisation.id"), index=True)
+    # No index of its own: the unique constraint it leads serves lookups by it.
+    organisation_id: Mapped[UUID] = mapped_column(ForeignKey("public.organisation.id"))
     name: Mapped[str] = mapped_column(String(200))
     issuer: Mapped[str] = mapped_column(String(500))
     client_id: Mapped[str] = mapped_column(String(255))

@@ -57,7 +57,8 @@ class DocumentVersion(TenantBase):
         CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="document_version_sha256"),
     )
 
-    document_id: Mapped[UUID] = mapped_column(ForeignKey("document.id"), index=True)
+    # No index of its own: the unique constraint it leads serves lookups by it.
+    document_id: Mapped[UUID] = mapped_column(ForeignKey("document.id"))
     number: Mapped[int] = mapped_column(Integer)
     filename: Mapped[str] = mapped_column(String(255))
     format: Mapped[str] = mapped_column(String(8))

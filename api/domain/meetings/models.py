@@ -72,7 +72,8 @@ class Attendance(TenantBase):
         CheckConstraint("staff_id IS NOT NULL OR member_id IS NOT NULL", name="names_a_person"),
     )
 
-    meeting_id: Mapped[UUID] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique constraint it leads serves lookups by it.
+    meeting_id: Mapped[UUID] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     staff_id: Mapped[UUID | None] = mapped_column(index=True)
     organisation_id: Mapped[UUID | None] = mapped_column()
     member_id: Mapped[UUID | None] = mapped_column()
@@ -86,7 +87,8 @@ class Decision(TenantBase):
     __tablename__ = "meeting_decisions"
     __table_args__ = (UniqueConstraint("meeting_id", "number"),)
 
-    meeting_id: Mapped[UUID] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique constraint it leads serves lookups by it.
+    meeting_id: Mapped[UUID] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     agenda_item_id: Mapped[UUID | None] = mapped_column(ForeignKey("meeting_agenda_items.id", ondelete="SET NULL"))

@@ -38,7 +38,8 @@ class WorkPlan(TenantBase):
         ),
     )
 
-    association_id: Mapped[UUID] = mapped_column(ForeignKey("association.id"), index=True)
+    # No index of its own: the unique constraint it leads serves lookups by it.
+    association_id: Mapped[UUID] = mapped_column(ForeignKey("association.id"))
     # The year the school year starts (2026 means 2026/2027), as in the academic calendar.
     school_year: Mapped[int] = mapped_column(SmallInteger)
     version: Mapped[int] = mapped_column(Integer, default=1)

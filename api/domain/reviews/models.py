@@ -42,7 +42,8 @@ class ReviewRound(TenantBase):
         Index("uq_review_round_open", "document_id", unique=True, postgresql_where=text("status <> 'approved'")),
     )
 
-    document_id: Mapped[UUID] = mapped_column(ForeignKey("document.id"), index=True)
+    # No index of its own: the unique constraint it leads serves lookups by it.
+    document_id: Mapped[UUID] = mapped_column(ForeignKey("document.id"))
     number: Mapped[int] = mapped_column(Integer)
     version_id: Mapped[UUID] = mapped_column(ForeignKey("document_version.id"))  # the version under review
     submission: Mapped[int] = mapped_column(Integer, default=1)
@@ -61,7 +62,8 @@ class ReviewStage(TenantBase):
         CheckConstraint("status IN ('waiting', 'active', 'passed', 'returned')", name="review_stage_status"),
     )
 
-    round_id: Mapped[UUID] = mapped_column(ForeignKey("review_round.id"), index=True)
+    # No index of its own: the unique constraint it leads serves lookups by it.
+    round_id: Mapped[UUID] = mapped_column(ForeignKey("review_round.id"))
     position: Mapped[int] = mapped_column(SmallInteger)
     kind: Mapped[str] = mapped_column(String(20))
     selector: Mapped[str] = mapped_column(String(40))
@@ -83,7 +85,8 @@ class ReviewStageMember(TenantBase):
     __tablename__ = "review_stage_member"
     __table_args__ = (UniqueConstraint("stage_id", "body_id"),)
 
-    stage_id: Mapped[UUID] = mapped_column(ForeignKey("review_stage.id"), index=True)
+    # No index of its own: the unique constraint it leads serves lookups by it.
+    stage_id: Mapped[UUID] = mapped_column(ForeignKey("review_stage.id"))
     body_kind: Mapped[str] = mapped_column(String(40))  # a bodies.rules.BodyKind, or "unit" for an office
     body_id: Mapped[UUID] = mapped_column(index=True)
     name: Mapped[str] = mapped_column(String(300))

@@ -84,7 +84,8 @@ class StaffSubject(TenantBase):
     __tablename__ = "staff_subject"
     __table_args__ = (UniqueConstraint("staff_id", "subject_id"),)
 
-    staff_id: Mapped[UUID] = mapped_column(ForeignKey("staff.id"), index=True)
+    # No index of its own: the unique constraint it leads serves lookups by it.
+    staff_id: Mapped[UUID] = mapped_column(ForeignKey("staff.id"))
     subject_id: Mapped[UUID] = mapped_column(ForeignKey("subject.id"), index=True)
 
 

@@ -79,3 +79,32 @@ def test_every_model_belongs_to_exactly_one_plane() -> None:
         if planes[0] is TenantBase and schema is not None:
             problems.append(f"{model.__name__}: a tenant model's table must have no schema, has {schema!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_no_index_repeats_what_a_unique_constraint_already_indexes() -> None:
+    """An index on the leading columns of a full unique constraint (or primary key) on the same
+    table costs every write, and every new tenant schema a relation, and serves no lookup the
+    constraint's own index does not."""
+    from sqlalchemy import Index, PrimaryKeyConstraint, UniqueConstraint
+
+    from api.models import control_metadata, tenant_metadata
+
+    problems = []
+    for metadata in (control_metadata, tenant_metadata):
+        for table in metadata.tables.values():
+            covering = [
+                [c.name for c in constraint.columns]
+                for constraint in table.constraints
+                if isinstance(constraint, PrimaryKeyConstraint | UniqueConstraint) and constraint.columns
+            ] + [
+                [c.name for c in index.columns]
+                for index in table.indexes
+                if index.unique and index.dialect_options["postgresql"].get("where") is None
+            ]
+            for index in table.indexes:
+                columns = [c.name for c in index.columns]
+                if index.unique or not columns or index.dialect_options["postgresql"].get("where") is not None:
+                    continue
+                if any(key[: len(columns)] == columns for key in covering):
+                    problems.append(f"{table.name}: index {index.name} on {columns}")
+    assert problems == []
