@@ -211,6 +211,29 @@ def tenants_migrate(concurrency: int | None, schemas: tuple[str, ...], per_schem
         sys.exit(1)
 
 
+@tenants.command("spares")
+@click.option("--build", "target", type=int, default=None,
+              help="Build spares until this many are at head now (e.g. before an onboarding day).")
+def tenants_spares(target: int | None) -> None:
+    """Show the spare schemas kept built ahead of demand; --build N builds up to N of them."""
+    from tenants.spares import count_spares, replenish
+
+    settings = get_settings()
+
+    async def work(db: Any) -> str:
+        if target is not None:
+            if target < 0:
+                raise click.BadParameter("must be 0 or more", param_hint="--build")
+            done = await replenish(db, target)
+            if done.busy:
+                raise click.ClickException("Another process is building spares now; try again when it ends.")
+            click.echo(f"built {done.built}, dropped {done.dropped} of an older head")
+        count = await count_spares(db)
+        return f"{count.at_head} spare schemas at head ({count.stale} of an older head); the worker keeps {settings.tenant_spares}"
+
+    click.echo(_with_db(settings, work))
+
+
 @tenants.command("drop")
 @click.argument("schema")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")

@@ -1,4 +1,4 @@
-"""Background jobs (SAQ): provisioning and archiving tenants.
+"""Background jobs (SAQ): provisioning and archiving tenants, keeping spare schemas built.
 
 The queue lives in Redis when REDIS_URL is set, else in PostgreSQL itself, so the embedded
 single-process run needs nothing else. The worker runs inside the server process by default.
@@ -18,12 +18,29 @@ from sqlalchemy import make_url
 from api.db import Database, libpq_dsn
 from api.settings import Settings
 from tenants.provisioning import archive_organisation, provision_organisation
+from tenants.spares import replenish
 
 log = structlog.get_logger()
 
+# At most one replenishing job queued or running: SAQ ignores an enqueue whose key is taken.
+_REPLENISH_KEY = "replenish-spares"
+
+
+async def enqueue_replenish(queue: Queue, settings: Settings) -> None:
+    if settings.tenant_spares > 0:
+        await queue.enqueue("replenish_spares_job", key=_REPLENISH_KEY, timeout=1800, retries=1)
+
 
 async def provision_job(ctx: dict[str, Any], *, organisation_id: str) -> str:
-    return str(await provision_organisation(ctx["db"], UUID(organisation_id)))
+    status = await provision_organisation(ctx["db"], UUID(organisation_id))
+    # The organisation may have taken a spare: build its replacement in the background.
+    await enqueue_replenish(ctx["worker"].queue, ctx["settings"])
+    return str(status)
+
+
+async def replenish_spares_job(ctx: dict[str, Any]) -> str:
+    done = await replenish(ctx["db"], ctx["settings"].tenant_spares)
+    return f"built {done.built}, dropped {done.dropped}, {done.at_head} at head" + (" (another run busy)" if done.busy else "")
 
 
 async def archive_job(ctx: dict[str, Any], *, organisation_id: str) -> str | None:
@@ -76,10 +93,14 @@ class Jobs:
 
         self._worker = _InProcessWorker(
             self.queue,
-            functions=[provision_job, archive_job],
-            # Reminders before review due dates, overdue notices and the daily digests.
+            functions=[provision_job, archive_job, replenish_spares_job],
             cron_jobs=(
-                [CronJob(review_notifications_job, cron="*/5 * * * *", unique=True, timeout=600)]
+                [
+                    # Reminders before review due dates, overdue notices and the daily digests.
+                    CronJob(review_notifications_job, cron="*/5 * * * *", unique=True, timeout=600),
+                    # Spares of an older head (after a deploy) replaced, those claimed rebuilt.
+                    CronJob(replenish_spares_job, cron="*/10 * * * *", unique=True, timeout=1800),
+                ]
                 if self.settings.periodic_jobs
                 else []
             ),
@@ -88,6 +109,7 @@ class Jobs:
             timers={"schedule": 1, "worker_info": 10, "sweep": 60, "abort": 1},
         )
         self._task = asyncio.create_task(self._worker.start())
+        await enqueue_replenish(self.queue, self.settings)
 
     async def stop(self) -> None:
         if self._worker is not None:

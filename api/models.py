@@ -19,7 +19,7 @@ from api.domain.bodies.models import (
 from api.domain.events.models import EventMaterial, EventParticipant, MethodologicalEvent
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.meetings.models import AgendaItem, Attendance, Decision, Meeting
-from api.domain.organisations.models import Organisation
+from api.domain.organisations.models import Organisation, SpareSchema
 from api.domain.plans.models import PlanItem, WorkPlan
 from api.domain.reviews.models import (
     Notification,
@@ -78,6 +78,7 @@ __all__ = [
     "Organisation",
     "RoleAssignment",
     "Setting",
+    "SpareSchema",
     "TenantBase",
     "Territory",
     "User",

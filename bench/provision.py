@@ -1,10 +1,18 @@
 """How fast tenants are provisioned: `python bench/provision.py --tenants N`.
 
 Each tenant goes the API's way: `OrganisationService.create` in its own transaction, then the
-provisioning job's function `provision_organisation` (schema from rendered DDL, status active),
-with at most `--concurrency` at once, as the job worker runs them. The baseline, measured in the
-same run on fewer tenants, provisions by replaying the Alembic history per tenant instead: what
-provisioning would cost without the rendered DDL. Last line: `... tenants_per_s=<float>`.
+provisioning job's function `provision_organisation`, with at most `--concurrency` at once, as
+the job worker runs them. Three measurements in one run, each on tenants of its own:
+
+- the product as configured (`tenants_per_s`): `--spares` schemas built ahead, as the worker
+  keeps them in quiet time (timed apart), then the N tenants claim them, while a replenisher
+  builds new ones alongside as the worker does after each claim; tenants past the spares have
+  their schema built from the rendered DDL;
+- every schema built on demand from the rendered DDL, no spares (`built_on_demand_tenants_per_s`);
+- the baseline, on fewer tenants: the Alembic history replayed per tenant instead of the rendered
+  DDL (`baseline_tenants_per_s`).
+
+Last line: `... ratio=<tenants_per_s / baseline> tenants_per_s=<float>`.
 """
 
 from __future__ import annotations
@@ -56,9 +64,19 @@ async def provision_by_replay(db: Any, organisation_id: UUID) -> str:
     return await provision_organisation(db, organisation_id)
 
 
-async def provision_many(db: Any, count: int, concurrency: int, provision: Any) -> float:
+async def provision_many(db: Any, count: int, concurrency: int, provision: Any, spares: int = 0) -> float:
+    """Provision `count` new tenants; with `spares`, a replenisher keeps building spares meanwhile."""
+    from tenants.spares import replenish
+
     place = await territory_id(db)
     gate = asyncio.Semaphore(concurrency)
+    finished = asyncio.Event()
+
+    async def replenisher() -> None:
+        # What the worker's replenishing job does after each claim (one at a time).
+        while not finished.is_set():
+            if not (await replenish(db, spares)).built:
+                await asyncio.sleep(0.05)
 
     async def one() -> None:
         async with gate:
@@ -68,8 +86,14 @@ async def provision_many(db: Any, count: int, concurrency: int, provision: Any) 
                 raise RuntimeError(f"provisioning {organisation_id} ended {status}")
 
     started = time.perf_counter()
-    await asyncio.gather(*(one() for _ in range(count)))
-    return time.perf_counter() - started
+    background = asyncio.create_task(replenisher()) if spares else None
+    try:
+        await asyncio.gather(*(one() for _ in range(count)))
+        return time.perf_counter() - started
+    finally:
+        finished.set()
+        if background is not None:
+            await background
 
 
 async def check(db: Any, url: str, expected: int) -> None:
@@ -92,7 +116,7 @@ async def check(db: Any, url: str, expected: int) -> None:
         raise SystemExit(f"check failed: {active} active, {len(versions)} schemas, versions {set(versions.values())}")
 
 
-async def main(tenants: int, concurrency: int, baseline: int) -> None:
+async def main(tenants: int, concurrency: int, baseline: int, spares: int) -> None:
     import logging
 
     import structlog
@@ -100,27 +124,48 @@ async def main(tenants: int, concurrency: int, baseline: int) -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     from tenants.ddl import tenant_ddl
     from tenants.provisioning import provision_organisation
+    from tenants.spares import count_spares, replenish
 
     with throwaway_database() as url:
         say(f"machine: {machine()}; {server_version(url)}; commit {git_revision()}")
         tables = tenant_ddl("t_probe").count("CREATE TABLE ") - 1
-        say(f"tenant schema: {tables} tables; {tenants} tenants, concurrency {concurrency}")
+        say(f"tenant schema: {tables} tables; {tenants} tenants, concurrency {concurrency}, {spares} spares")
         db = await open_database(url, bench_settings(url, pool_size=max(10, concurrency)))
+        provisioned = 1
         try:
-            # One tenant first so imports, caches and connections are warm in both measurements.
+            # One tenant first so imports, caches and connections are warm in every measurement.
             await provision_many(db, 1, 1, provision_organisation)
+
+            # Built on demand first: dropping schemas (as clearing spares would) slows the
+            # file system's next creations for a while, which would tilt the comparison.
             seconds = await provision_many(db, tenants, concurrency, provision_organisation)
-            await check(db, url, tenants + 1)
+            provisioned += tenants
+            await check(db, url, provisioned)
+            demand_rate = tenants / seconds
+            say(f"built on demand (rendered DDL, no spares): {tenants} tenants in {seconds:.2f}s = {demand_rate:.2f} tenants/s")
+
+            started = time.perf_counter()
+            await replenish(db, spares)
+            say(f"spares: {spares} built ahead in {time.perf_counter() - started:.2f}s (the worker does this in quiet time)")
+            seconds = await provision_many(db, tenants, concurrency, provision_organisation, spares)
+            provisioned += tenants
+            await check(db, url, provisioned)
             rate = tenants / seconds
-            say(f"rendered DDL: {tenants} tenants in {seconds:.2f}s = {rate:.2f} tenants/s")
+            left = (await count_spares(db)).at_head
+            say(f"with spares: {tenants} tenants in {seconds:.2f}s = {rate:.2f} tenants/s ({left} spares at the end)")
 
             base_seconds = await provision_many(db, baseline, concurrency, provision_by_replay)
-            await check(db, url, tenants + 1 + baseline)
+            provisioned += baseline
+            await check(db, url, provisioned)
             base_rate = baseline / base_seconds
             say(f"baseline (Alembic history replayed per tenant): {baseline} tenants in {base_seconds:.2f}s = {base_rate:.2f} tenants/s")
         finally:
             await db.dispose()
-    say(f"baseline_tenants_per_s={base_rate:.2f} ratio={rate / base_rate:.2f} tenants_per_s={rate:.2f}")
+    say(
+        f"baseline_tenants_per_s={base_rate:.2f} built_on_demand_tenants_per_s={demand_rate:.2f} "
+        f"ratio={rate / base_rate:.2f} tenants_per_s={rate:.2f}"
+    )
+
 
 
 if __name__ == "__main__":
@@ -128,5 +173,9 @@ if __name__ == "__main__":
     parser.add_argument("--tenants", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=8, help="provisioning jobs at once (default 8)")
     parser.add_argument("--baseline", type=int, default=None, help="tenants for the baseline (default min(N, 40))")
+    parser.add_argument("--spares", type=int, default=None, help="spare schemas built ahead (default: the settings' 20)")
     args = parser.parse_args()
-    run(main(args.tenants, args.concurrency, args.baseline or min(args.tenants, 40)))
+    from api.settings import Settings
+
+    spares = Settings().tenant_spares if args.spares is None else args.spares
+    run(main(args.tenants, args.concurrency, args.baseline or min(args.tenants, 40), spares))

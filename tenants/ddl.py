@@ -11,6 +11,7 @@ from functools import lru_cache
 from sqlalchemy import create_mock_engine
 from sqlalchemy.schema import ExecutableDDLElement
 
+from api.db import Database
 from api.models import tenant_metadata
 from migrations.runner import TENANT_DIR, head_revision
 from tenants.naming import validate_schema_name
@@ -53,3 +54,12 @@ def tenant_ddl(schema: str) -> str:
         f"CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));\n"
         f"INSERT INTO {schema}.alembic_version (version_num) VALUES ('{head}');\n"
     )
+
+
+async def run_script(db: Database, script: str) -> None:
+    """A multi-statement script in one round trip; sent as a simple query, it is atomic."""
+    async with db.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None and not driver.is_in_transaction()
+        await driver.execute(script)

@@ -20,7 +20,8 @@ from sqlalchemy import Connection, text
 from api.db import Database, libpq_dsn
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
-from tenants.ddl import tenant_ddl, tenant_head
+from tenants.ddl import run_script, tenant_ddl, tenant_head
+from tenants.spares import claim_spare
 from tenants.upgrades import migrate_schema
 from tenants.naming import validate_schema_name
 
@@ -47,13 +48,8 @@ async def schema_state(db: Database, schema: str) -> SchemaState:
 
 
 async def create_schema(db: Database, schema: str) -> None:
-    """The whole schema at head in one round trip: a multi-statement simple query is atomic."""
-    script = tenant_ddl(schema)
-    async with db.engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None and not driver.is_in_transaction()
-        await driver.execute(script)
+    """The whole schema at head in one round trip."""
+    await run_script(db, tenant_ddl(schema))
 
 
 _IMPOSTORS_SQL = text(
@@ -126,6 +122,8 @@ async def ensure_schema(db: Database, schema: str) -> str:
     """Bring `schema` to head whatever state it is in; returns what was done."""
     state = await schema_state(db, schema)
     if not state.has_schema:
+        if await claim_spare(db, schema) is not None:
+            return "claimed"
         await create_schema(db, schema)
         return "created"
     if state.has_version:

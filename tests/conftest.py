@@ -49,6 +49,9 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         # Tests run the periodic jobs themselves; a scheduled pass over every test organisation
         # would compete with the tests for locks and time.
         periodic_jobs=False,
+        # Spares are built by tests/tenancy/test_spares.py where it wants them; elsewhere the
+        # worker building schemas in the background would only compete with the tests.
+        tenant_spares=0,
     )
 
 

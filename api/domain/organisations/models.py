@@ -37,3 +37,17 @@ class Organisation(ControlBase):
     provisioned_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     archived_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     archive_path: Mapped[str | None] = mapped_column(Text)
+
+
+class SpareSchema(ControlBase):
+    """A tenant schema built at the tenant head ahead of demand (tenants/spares.py).
+
+    The schema and its row are created in one transaction, and claimed in one (row deleted,
+    schema renamed to the organisation's), so a row always names an untouched schema at
+    `version`.
+    """
+
+    __tablename__ = "spare_schema"
+
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    version: Mapped[str] = mapped_column(String(64), index=True)

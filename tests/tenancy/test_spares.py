@@ -1,0 +1,184 @@
+"""Spare schemas built ahead of demand: claimed by new organisations, rebuilt, replaced after a deploy."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from api.settings import Settings
+from migrations.runner import TENANT_DIR, head_revision
+from tenants.provisioning import create_schema, ensure_schema, provision_organisation
+from tenants.spares import SPARE_PREFIX, SpareCount, build_spare, count_spares, replenish
+from tests.support import school_payload, territory_id, wait_for_status
+from tests.tenancy.helpers import catalog, organisation, psql, register_organisation, schema_exists
+
+pytestmark = pytest.mark.usefixtures("territories")
+
+
+def _spares(url: str) -> list[str]:
+    """Spare schemas as the server has them, checked against their rows."""
+    schemas = [r[0] for r in psql(url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_spare\\_%' ORDER BY 1")]
+    rows = [r[0] for r in psql(url, "SELECT name FROM public.spare_schema ORDER BY 1")]
+    assert schemas == rows, "a spare schema without its row, or a row without its schema"
+    return schemas
+
+
+async def test_a_new_organisation_takes_a_spare_that_looks_as_if_built_for_it(scratch: Any) -> None:
+    built = await replenish(scratch.db, 2)
+    assert (built.built, built.dropped, built.at_head, built.busy) == (2, 0, 2, False)
+    before = _spares(scratch.url)
+    assert len(before) == 2 and all(name.startswith(SPARE_PREFIX) for name in before)
+    org = await register_organisation(scratch.db)
+
+    assert await ensure_schema(scratch.db, org.schema_name) == "claimed"
+
+    after = _spares(scratch.url)
+    assert len(after) == 1 and set(after) < set(before)
+    assert (await count_spares(scratch.db)).at_head == 1
+    # The same shape, version and triggers as a schema built for the organisation itself.
+    reference = "t_reference_built"
+    await create_schema(scratch.db, reference)
+    assert catalog(scratch.url, org.schema_name) == catalog(scratch.url, reference)
+    assert catalog(scratch.url, org.schema_name).version == [(head_revision(TENANT_DIR),)]
+    # And it works as the tenant's schema: written and read through tenant routing.
+    from tenants.models import Setting
+
+    async with scratch.db.tenant_session(org.schema_name) as session, session.begin():
+        session.add(Setting(key="claimed", value={"ok": True}))
+    async with scratch.db.tenant_session(org.schema_name) as session:
+        assert list(await session.scalars(select(Setting.key))) == ["claimed"]
+
+
+async def test_with_no_spare_left_the_schema_is_built(scratch: Any) -> None:
+    await replenish(scratch.db, 1)
+    first, second = await register_organisation(scratch.db), await register_organisation(scratch.db)
+
+    assert await provision_organisation(scratch.db, first.id) == "active"
+    assert await provision_organisation(scratch.db, second.id) == "active"
+
+    assert _spares(scratch.url) == []
+    assert catalog(scratch.url, first.schema_name) == catalog(scratch.url, second.schema_name)
+    for org in (first, second):
+        assert (await organisation(scratch.db, org.id)).schema_version == head_revision(TENANT_DIR)
+
+
+async def test_simultaneous_organisations_take_different_spares(scratch: Any) -> None:
+    await replenish(scratch.db, 3)
+    orgs = [await register_organisation(scratch.db) for _ in range(6)]
+
+    actions = await asyncio.gather(*(ensure_schema(scratch.db, org.schema_name) for org in orgs))
+
+    assert sorted(actions) == ["claimed"] * 3 + ["created"] * 3
+    assert _spares(scratch.url) == []
+    shapes = {org.schema_name: catalog(scratch.url, org.schema_name) for org in orgs}
+    assert all(shape == shapes[orgs[0].schema_name] for shape in shapes.values())
+
+
+async def test_spares_of_an_older_head_are_never_claimed_and_are_replaced(scratch: Any) -> None:
+    await replenish(scratch.db, 2)
+    old, kept = _spares(scratch.url)
+    # A deploy moved the tenant head on: this spare was built for the previous one.
+    psql(scratch.url, "UPDATE public.spare_schema SET version = 'previous0000' WHERE name = %s", (old,))
+    assert await count_spares(scratch.db) == SpareCount(at_head=1, stale=1)
+    first, second = await register_organisation(scratch.db), await register_organisation(scratch.db)
+
+    assert await ensure_schema(scratch.db, first.schema_name) == "claimed"  # `kept`, at head
+    assert await ensure_schema(scratch.db, second.schema_name) == "created"  # not the stale one
+    assert _spares(scratch.url) == [old] and not schema_exists(scratch.url, kept)
+
+    done = await replenish(scratch.db, 2)
+
+    assert (done.built, done.dropped, done.at_head) == (2, 1, 2)
+    assert old not in _spares(scratch.url) and not schema_exists(scratch.url, old)
+    assert len(_spares(scratch.url)) == 2
+
+
+async def test_one_replenisher_at_a_time(scratch: Any) -> None:
+    from tenants.spares import _REPLENISH_LOCK
+
+    async with scratch.db.engine.connect() as other:
+        assert (await other.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _REPLENISH_LOCK})).scalar()
+        await other.commit()
+        busy = await replenish(scratch.db, 2)
+        await other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _REPLENISH_LOCK})
+        await other.commit()
+    assert (busy.busy, busy.built) == (True, 0) and _spares(scratch.url) == []
+    assert (await replenish(scratch.db, 1)).built == 1
+
+
+async def test_a_spare_that_fails_to_build_leaves_neither_schema_nor_row(scratch: Any) -> None:
+    psql(scratch.url, "ALTER TABLE public.spare_schema ADD CONSTRAINT refuse_all CHECK (false) NOT VALID")
+    with pytest.raises(Exception, match="refuse_all"):
+        await build_spare(scratch.db)
+    assert _spares(scratch.url) == []
+
+
+async def test_spares_from_the_command_line(scratch: Any, tmp_path: Any) -> None:
+    from tests.tenancy.helpers import metodist
+
+    built = metodist(scratch.url, "tenants", "spares", "--build", "2", data_dir=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.splitlines()[-2:] == [
+        "built 2, dropped 0 of an older head",
+        "2 spare schemas at head (0 of an older head); the worker keeps 20",
+    ]
+    refused = metodist(scratch.url, "tenants", "spares", "--build", "-1", data_dir=tmp_path)
+    assert refused.returncode == 2 and "--build" in refused.stderr and "must be 0 or more" in refused.stderr
+    assert len(_spares(scratch.url)) == 2
+
+
+async def test_the_worker_keeps_the_spares_built_as_organisations_take_them(
+    settings: Settings, database_url: str, national_admin_headers: dict[str, str], db: Any
+) -> None:
+    from tests.tenancy.test_api_provisioning import running_app
+
+    spared = dataclasses.replace(settings, redis_url=None, tenant_spares=2)
+    try:
+        async with running_app(spared, database_url, national_admin_headers) as running:
+            # Built at the worker's start.
+            await _wait_for(lambda: _count_at_head(db), 2)
+            taken = set(_spares(database_url))
+            region = await territory_id(running.client, "karaganda")
+            created = await running.client.post(
+                "/api/organisations", json=school_payload(region, kind="college", levels=["technical_vocational"])
+            )
+            assert created.status_code == 202, created.text
+            final = await wait_for_status(running.client, created.json()["id"], {"active", "failed"})
+            assert final["status"] == "active", final
+            # It got one of the spares, and the worker built a new one in its place.
+            await _wait_for(lambda: _count_at_head(db), 2)
+            assert len(taken - set(_spares(database_url))) == 1
+            assert catalog(database_url, created.json()["schema_name"]).version == [(head_revision(TENANT_DIR),)]
+    finally:
+        # Other tests build their schemas themselves.
+        for name in _spares(database_url):
+            psql(database_url, f"DROP SCHEMA {name} CASCADE")
+        psql(database_url, "DELETE FROM public.spare_schema")
+
+
+async def _count_at_head(db: Any) -> int:
+    return (await count_spares(db)).at_head
+
+
+async def _wait_for(read: Any, expected: int, timeout: float = 30) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (value := await read()) != expected:
+        assert asyncio.get_running_loop().time() < deadline, f"{value} after {timeout}s, expected {expected}"
+        await asyncio.sleep(0.1)
+
+
+async def test_a_spare_dropped_by_hand_is_passed_over(scratch: Any) -> None:
+    await replenish(scratch.db, 2)
+    # The one a claim would take first; its row stays behind.
+    [(gone,), (kept,)] = psql(scratch.url, "SELECT name FROM public.spare_schema ORDER BY created_at")
+    psql(scratch.url, f"DROP SCHEMA {gone} CASCADE")
+    org = await register_organisation(scratch.db)
+
+    assert await ensure_schema(scratch.db, org.schema_name) == "claimed"
+
+    assert psql(scratch.url, "SELECT name FROM public.spare_schema") == [] and not schema_exists(scratch.url, kept)
+    assert catalog(scratch.url, org.schema_name).version == [(head_revision(TENANT_DIR),)]
