@@ -224,7 +224,7 @@ def tenants_spares(target: int | None) -> None:
         if target is not None:
             if target < 0:
                 raise click.BadParameter("must be 0 or more", param_hint="--build")
-            done = await replenish(db, target)
+            done = await replenish(db, target, yield_to_provisioning=False)
             if done.busy:
                 raise click.ClickException("Another process is building spares now; try again when it ends.")
             click.echo(f"built {done.built}, dropped {done.dropped} of an older head")

@@ -7,6 +7,7 @@ single-process run needs nothing else. The worker runs inside the server process
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -26,21 +27,25 @@ log = structlog.get_logger()
 _REPLENISH_KEY = "replenish-spares"
 
 
-async def enqueue_replenish(queue: Queue, settings: Settings) -> None:
+async def enqueue_replenish(queue: Queue, settings: Settings, *, delay_s: int = 0) -> None:
     if settings.tenant_spares > 0:
-        await queue.enqueue("replenish_spares_job", key=_REPLENISH_KEY, timeout=1800, retries=1)
+        await queue.enqueue(
+            "replenish_spares_job", key=_REPLENISH_KEY, scheduled=int(time.time()) + delay_s, timeout=1800, retries=1
+        )
 
 
 async def provision_job(ctx: dict[str, Any], *, organisation_id: str) -> str:
     status = await provision_organisation(ctx["db"], UUID(organisation_id))
-    # The organisation may have taken a spare: build its replacement in the background.
-    await enqueue_replenish(ctx["worker"].queue, ctx["settings"])
+    # The organisation may have taken a spare: its replacement is built once the wave is over
+    # (the replenisher yields while others wait), so the run is scheduled a little later.
+    await enqueue_replenish(ctx["worker"].queue, ctx["settings"], delay_s=5)
     return str(status)
 
 
 async def replenish_spares_job(ctx: dict[str, Any]) -> str:
     done = await replenish(ctx["db"], ctx["settings"].tenant_spares)
-    return f"built {done.built}, dropped {done.dropped}, {done.at_head} at head" + (" (another run busy)" if done.busy else "")
+    note = " (another run busy)" if done.busy else " (organisations waiting: later)" if done.yielded else ""
+    return f"built {done.built}, dropped {done.dropped}, {done.at_head} at head{note}"
 
 
 async def archive_job(ctx: dict[str, Any], *, organisation_id: str) -> str | None:

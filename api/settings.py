@@ -35,7 +35,7 @@ class Settings:
     periodic_jobs: bool = True
     # Tenant schemas kept built ahead of demand, so a new organisation gets its schema at once
     # (tenants/spares.py); 0 builds every schema on demand.
-    tenant_spares: int = 20
+    tenant_spares: int = 50
     # asyncpg keys prepared statements on the final SQL, which names the tenant schema:
     # the cache must hold one entry per statement per active tenant.
     statement_cache_size: int = 2000
@@ -103,7 +103,7 @@ class Settings:
             migrate_concurrency=int(_env("METODIST_MIGRATE_CONCURRENCY", "4")),
             worker_concurrency=int(_env("METODIST_WORKER_CONCURRENCY", "4")),
             periodic_jobs=_env("METODIST_PERIODIC_JOBS", "1") == "1",
-            tenant_spares=int(_env("METODIST_TENANT_SPARES", "20")),
+            tenant_spares=int(_env("METODIST_TENANT_SPARES", "50")),
             statement_cache_size=int(_env("METODIST_STATEMENT_CACHE_SIZE", "2000")),
             pool_recycle_s=int(_env("METODIST_POOL_RECYCLE_S", "600")),
             pool_size=int(_env("METODIST_POOL_SIZE", "10")),

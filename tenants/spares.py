@@ -8,6 +8,10 @@ Organisations arrive in waves (a region onboards its schools in one sitting), so
 deletes its row and renames the schema to the organisation's, in one transaction; with none left
 it builds the schema itself. A spare built for an older tenant head is never claimed; the
 replenisher drops it and builds a new one.
+
+The replenisher builds only while no organisation waits for its schema: during a wave the
+server's CPU goes to the organisations waiting (claims first, then schemas built on demand),
+and the spares are rebuilt once it is over.
 """
 
 from __future__ import annotations
@@ -40,6 +44,12 @@ _CLAIM_SQL = text(
 _COUNT_SQL = text("SELECT count(*) FILTER (WHERE version = :v), count(*) FILTER (WHERE version <> :v) FROM public.spare_schema")
 _STALE_SQL = text("SELECT name FROM public.spare_schema WHERE version <> :v ORDER BY created_at")
 _TAKE_STALE_SQL = text("DELETE FROM public.spare_schema WHERE name = :n AND version <> :v RETURNING name")
+# Organisations waiting for their schema. One stuck for longer (its job lost) stops holding
+# the spares back; the server re-queues it at its next start.
+_WAITING_SQL = text(
+    "SELECT EXISTS (SELECT 1 FROM public.organisation "
+    "WHERE status = 'provisioning' AND updated_at > now() - interval '10 minutes')"
+)
 
 
 async def build_spare(db: Database) -> str:
@@ -97,6 +107,13 @@ class Replenished:
     at_head: int
     # Another replenisher held the lock: this one did nothing.
     busy: bool = False
+    # Stopped short because organisations were waiting for their schemas.
+    yielded: bool = False
+
+
+async def _organisations_waiting(db: Database) -> bool:
+    async with db.engine.connect() as conn:
+        return bool((await conn.execute(_WAITING_SQL)).scalar())
 
 
 async def _drop_stale(db: Database) -> int:
@@ -113,11 +130,12 @@ async def _drop_stale(db: Database) -> int:
     return dropped
 
 
-async def replenish(db: Database, target: int) -> Replenished:
+async def replenish(db: Database, target: int, *, yield_to_provisioning: bool = True) -> Replenished:
     """Drop spares of an older head, then build spares until `target` are at head.
 
     Claims may go on meanwhile, so the count is read again after each spare; the number built
-    in one call is bounded, and the next call carries on.
+    in one call is bounded, and the next call carries on. With `yield_to_provisioning`, it stops
+    as soon as an organisation is waiting for its schema (the caller tries again later).
     """
     async with db.engine.connect() as lock:
         if not (await lock.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _REPLENISH_LOCK})).scalar():
@@ -127,14 +145,18 @@ async def replenish(db: Database, target: int) -> Replenished:
         try:
             dropped = await _drop_stale(db)
             built = 0
+            yielded = False
             at_head = (await count_spares(db)).at_head
             while at_head < target and built < 2 * target:
+                if yield_to_provisioning and await _organisations_waiting(db):
+                    yielded = True
+                    break
                 await build_spare(db)
                 built += 1
                 at_head = (await count_spares(db)).at_head
             if built or dropped:
                 log.info("spare schemas replenished", built=built, dropped=dropped, at_head=at_head, target=target)
-            return Replenished(built, dropped, at_head)
+            return Replenished(built, dropped, at_head, yielded=yielded)
         finally:
             await lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _REPLENISH_LOCK})
             await lock.commit()

@@ -89,6 +89,8 @@ async def test_spares_of_an_older_head_are_never_claimed_and_are_replaced(scratc
     assert await ensure_schema(scratch.db, first.schema_name) == "claimed"  # `kept`, at head
     assert await ensure_schema(scratch.db, second.schema_name) == "created"  # not the stale one
     assert _spares(scratch.url) == [old] and not schema_exists(scratch.url, kept)
+    # As provisioning would record it (the replenisher waits while organisations wait).
+    psql(scratch.url, "UPDATE public.organisation SET status = 'active'")
 
     done = await replenish(scratch.db, 2)
 
@@ -124,7 +126,7 @@ async def test_spares_from_the_command_line(scratch: Any, tmp_path: Any) -> None
     assert built.returncode == 0, built.stderr
     assert built.stdout.splitlines()[-2:] == [
         "built 2, dropped 0 of an older head",
-        "2 spare schemas at head (0 of an older head); the worker keeps 20",
+        "2 spare schemas at head (0 of an older head); the worker keeps 50",
     ]
     refused = metodist(scratch.url, "tenants", "spares", "--build", "-1", data_dir=tmp_path)
     assert refused.returncode == 2 and "--build" in refused.stderr and "must be 0 or more" in refused.stderr
@@ -182,3 +184,27 @@ async def test_a_spare_dropped_by_hand_is_passed_over(scratch: Any) -> None:
 
     assert psql(scratch.url, "SELECT name FROM public.spare_schema") == [] and not schema_exists(scratch.url, kept)
     assert catalog(scratch.url, org.schema_name).version == [(head_revision(TENANT_DIR),)]
+
+
+async def test_the_replenisher_waits_while_organisations_wait_for_their_schemas(scratch: Any) -> None:
+    waiting = await register_organisation(scratch.db)  # status provisioning, its job not run yet
+
+    held = await replenish(scratch.db, 2)
+
+    assert (held.built, held.yielded, _spares(scratch.url)) == (0, True, [])
+    # Once it has its schema, the spares are built.
+    assert await provision_organisation(scratch.db, waiting.id) == "active"
+    done = await replenish(scratch.db, 2)
+    assert (done.built, done.yielded, len(_spares(scratch.url))) == (2, False, 2)
+    # One stuck in provisioning for long (its job lost) no longer holds the spares back.
+    stuck = await register_organisation(scratch.db)
+    psql(scratch.url, "UPDATE public.organisation SET updated_at = now() - interval '11 minutes' WHERE id = %s", (stuck.id,))
+    assert (await replenish(scratch.db, 3)).built == 1
+
+
+async def test_an_operator_builds_spares_even_while_organisations_wait(scratch: Any) -> None:
+    await register_organisation(scratch.db)
+
+    done = await replenish(scratch.db, 1, yield_to_provisioning=False)
+
+    assert (done.built, done.yielded) == (1, False)
