@@ -5,9 +5,10 @@ revision path's SQL rendered once where it can and through Alembic where it must
 (`tenants.upgrades`); when anything in a chunk fails, it is redone one schema per transaction, so
 a failing schema is reported and the others go on. Alembic keeps its state in module globals, so
 concurrency comes from a bounded pool of worker processes, used only when there is enough work
-and there are cores to spare; each keeps one connection. The organisation's recorded `schema_version` is updated in the same transaction as
-its schema, so a run that stops halfway leaves every record true, and a rerun resumes: schemas
-at head are skipped. Progress is printed as `[i/n]`.
+and there are cores to spare; each keeps one connection. The organisation's recorded
+`schema_version` is updated in the same transaction as its schema, so a run that stops halfway
+leaves every record true, and a rerun resumes: schemas at head are skipped. Progress is printed
+as `[i/n]`.
 """
 
 from __future__ import annotations

@@ -115,20 +115,21 @@ _REVISION_ID = re.compile(r"^[0-9A-Za-z_]{1,32}$")
 @lru_cache(maxsize=64)
 def upgrade_sql(script_dir: str, from_version: str) -> str | None:
     """The statements that take a schema from `from_version` to head, or None if they cannot be
-    replayed: a revision on the way says `per_schema = True`, or it does not render offline
-    (it asked its connection for rows, or passed parameters)."""
+    replayed: the version is not in the track, a revision on the way says `per_schema = True`,
+    or it does not render offline (it asked its connection for rows, or passed parameters).
+    None sends the schema down the Alembic path, which reports what is wrong with it."""
     if not _REVISION_ID.fullmatch(from_version):
         return None
     script = _script(script_dir)
-    path = script._upgrade_revs("head", from_version)
-    if any(getattr(step.revision.module, "per_schema", False) for step in path):
-        return None
     out = io.StringIO()
 
     def steps(revision, _context):  # type: ignore[no-untyped-def]
         return script._upgrade_revs("head", revision)
 
     try:
+        path = script._upgrade_revs("head", from_version)
+        if any(getattr(step.revision.module, "per_schema", False) for step in path):
+            return None
         with _alembic_lock, EnvironmentContext(
             _config(script_dir), script, fn=steps, as_sql=True, starting_rev=from_version, destination_rev="head"
         ) as context:
@@ -137,7 +138,7 @@ def upgrade_sql(script_dir: str, from_version: str) -> str | None:
             context.configure(dialect_name="postgresql", output_buffer=out, transactional_ddl=False, literal_binds=True)
             with context.begin_transaction():
                 context.run_migrations()
-    except Exception:  # noqa: BLE001 - not renderable: the Alembic path handles it
+    except Exception:  # noqa: BLE001 - not replayable: the Alembic path handles it
         return None
     return out.getvalue()
 

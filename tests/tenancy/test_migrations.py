@@ -222,6 +222,21 @@ async def test_runner_reports_a_failing_schema_and_migrates_the_others(scratch: 
     ]
 
 
+async def test_a_schema_at_a_version_the_track_does_not_know_is_reported(scratch: Any, tmp_path: Path) -> None:
+    schemas = await _tenants(scratch, 3)
+    stranger = schemas[0]
+    track = throwaway_track(tmp_path, "stranger_note")
+    # Stamped by a newer deploy, say, or by hand.
+    psql(scratch.url, f"UPDATE {stranger}.alembic_version SET version_num = '0123456789ab'")
+
+    report = migrate_all(scratch.url, script_dir=track, progress=lambda _: None)
+
+    [failure] = report.failures
+    assert failure.schema == stranger and failure.error is not None and "0123456789ab" in failure.error
+    assert {r.schema for r in report.results if r.ok} == set(schemas[1:])
+    assert _versions(scratch.url, schemas) == {s: "0123456789ab" if s == stranger else THROWAWAY for s in schemas}
+
+
 async def test_a_schema_that_fails_at_commit_costs_its_chunk_mates_nothing(scratch: Any, tmp_path: Path) -> None:
     schemas = await _tenants(scratch, 3)
     refusing = schemas[1]
@@ -289,6 +304,7 @@ def test_every_revision_path_renders_to_sql_but_those_through_a_per_schema_revis
                 f"WHERE alembic_version.version_num = '{revisions[-2]}';"
             )
     assert upgrade_sql(str(TENANT_DIR), "not a revision; DROP") is None
+    assert upgrade_sql(str(TENANT_DIR), "0123456789ab") is None  # not in the track
 
 
 async def test_replayed_schemas_end_as_alembic_leaves_them(scratch: Any, tmp_path: Path) -> None:
