@@ -41,7 +41,9 @@ _CLAIM_SQL = text(
     RETURNING name
     """
 )
-_COUNT_SQL = text("SELECT count(*) FILTER (WHERE version = :v), count(*) FILTER (WHERE version <> :v) FROM public.spare_schema")
+_COUNT_SQL = text(
+    "SELECT count(*) FILTER (WHERE version = :v), count(*) FILTER (WHERE version <> :v) FROM public.spare_schema"
+)
 _STALE_SQL = text("SELECT name FROM public.spare_schema WHERE version <> :v ORDER BY created_at")
 _TAKE_STALE_SQL = text("DELETE FROM public.spare_schema WHERE name = :n AND version <> :v RETURNING name")
 # Organisations waiting for their schema. One stuck for longer (its job lost) stops holding
