@@ -66,7 +66,7 @@ async def provision_by_replay(db: Any, organisation_id: UUID) -> str:
 
 
 async def provision_many(db: Any, count: int, concurrency: int, provision: Any, spares: int = 0) -> float:
-    """Provision `count` new tenants; with `spares`, a replenisher keeps building spares meanwhile."""
+    """Provision `count` new tenants; with `spares`, the replenisher runs alongside, as in the worker."""
     from tenants.spares import replenish
 
     place = await territory_id(db)
