@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from api.settings import Settings
@@ -35,6 +36,11 @@ def libpq_dsn(database_url: str) -> str:
 def escape_like(text: str) -> str:
     """User text made literal inside a LIKE/ILIKE pattern (PostgreSQL's default escape is `\\`)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def sqlstate(exc: DBAPIError) -> str | None:
+    """The server's error code behind a database error (asyncpg's own error is the cause)."""
+    return getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
 
 
 def create_engine(settings: Settings, database_url: str) -> AsyncEngine:

@@ -15,6 +15,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
+from api.db import sqlstate
 from api.i18n import N_, negotiate, translate_message
 
 log = structlog.get_logger()
@@ -99,7 +100,7 @@ def integrity_error_handler(request: Request[Any, Any, Any], exc: IntegrityError
 
 def missing_relation_handler(request: Request[Any, Any, Any], exc: ProgrammingError) -> Response[Any]:
     """A tenant schema behind the code (a migration not yet applied to it) reads as not ready."""
-    if getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None) == "42P01":  # undefined_table
+    if sqlstate(exc) == "42P01":  # undefined_table
         log.warning("tenant schema behind the code", error=str(exc.orig).splitlines()[0])
         return _response(
             request, 503, N_("This organisation's data is being brought up to date. Try again in a few minutes.")

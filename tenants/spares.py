@@ -23,7 +23,7 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from api.db import Database
+from api.db import Database, sqlstate
 from tenants.ddl import run_script, tenant_ddl, tenant_head
 from tenants.naming import validate_schema_name
 
@@ -83,7 +83,7 @@ async def claim_spare(db: Database, schema: str) -> str | None:
                 async with conn.begin_nested():
                     await conn.execute(text(f"ALTER SCHEMA {validate_schema_name(name)} RENAME TO {schema}"))
             except DBAPIError as exc:
-                if getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None) != "3F000":  # invalid_schema_name
+                if sqlstate(exc) != "3F000":  # invalid_schema_name
                     raise
                 log.warning("spare schema missing; its row is dropped", spare=name)
                 continue  # the row's deletion commits with this transaction
