@@ -89,6 +89,15 @@ def run_tenant_migrations(
         context.run_migrations()
 
 
+def _to_head(script: ScriptDirectory):  # type: ignore[no-untyped-def]
+    """Alembic's `fn` for an upgrade from whatever revision the context starts at to head."""
+
+    def steps(revision, _context):  # type: ignore[no-untyped-def]
+        return script._upgrade_revs("head", revision)
+
+    return steps
+
+
 def migrate_schema(
     connection: Connection,
     schema: str,
@@ -98,12 +107,8 @@ def migrate_schema(
 ) -> None:
     """Upgrade one schema to head inside the caller's transaction."""
     script = _script(str(script_dir))
-
-    def steps(revision, _context):  # type: ignore[no-untyped-def]
-        return script._upgrade_revs("head", revision)
-
     config = _config(str(script_dir))
-    with _alembic_lock, EnvironmentContext(config, script, fn=steps, destination_rev="head") as context:
+    with _alembic_lock, EnvironmentContext(config, script, fn=_to_head(script), destination_rev="head") as context:
         run_tenant_migrations(context, connection, schema, lock_timeout_ms, with_models=False)
 
 
@@ -122,16 +127,12 @@ def upgrade_sql(script_dir: str, from_version: str) -> str | None:
         return None
     script = _script(script_dir)
     out = io.StringIO()
-
-    def steps(revision, _context):  # type: ignore[no-untyped-def]
-        return script._upgrade_revs("head", revision)
-
     try:
         path = script._upgrade_revs("head", from_version)
         if any(getattr(step.revision.module, "per_schema", False) for step in path):
             return None
         with _alembic_lock, EnvironmentContext(
-            _config(script_dir), script, fn=steps, as_sql=True, starting_rev=from_version, destination_rev="head"
+            _config(script_dir), script, fn=_to_head(script), as_sql=True, starting_rev=from_version, destination_rev="head"
         ) as context:
             # No version_table_schema: the version table is found through the search path, like
             # every other name in the rendered text.
@@ -181,7 +182,8 @@ def _error(exc: BaseException) -> str:
 def _replay(
     conn: Connection, chunk: list[tuple[str, str]], script_dir: Path, lock_timeout_ms: int
 ) -> list[MigrationResult]:
-    """The whole chunk in one transaction and one round trip, or nothing: raises on failure."""
+    """The whole chunk in one transaction, its statements in one round trip, or nothing: raises
+    on failure."""
     head = head_of(script_dir)
     started = time.perf_counter()
     # Every interpolated value is checked first: schema names by validate_schema_name, versions
@@ -194,15 +196,11 @@ def _replay(
             f"SELECT set_config('search_path', '{validate_schema_name(schema)}', true);\n"
             f"SELECT pg_temp.metodist_expect_version('{version}');\n{sql}"
         )
-    names = ", ".join(f"'{schema}'" for schema, _ in chunk)
-    parts.append(
-        f"UPDATE public.organisation SET schema_version = '{head}', updated_at = now() "
-        f"WHERE schema_name = ANY(ARRAY[{names}]) AND schema_version IS DISTINCT FROM '{head}'"
-    )
     with conn.begin():
         # no_parameters: sent as a simple query, so the statements go in one round trip and a
         # `%` in a migration's SQL is not taken for a placeholder.
         conn.execution_options(no_parameters=True).exec_driver_sql(";\n".join(parts))
+        conn.execute(RECORD_VERSION_SQL, {"v": head, "s": [schema for schema, _ in chunk]})
     each = (time.perf_counter() - started) / len(chunk)
     return [MigrationResult(schema, True, version, head, each, method="replayed") for schema, version in chunk]
 
@@ -255,11 +253,11 @@ def migrate_chunk(
     `replay=False` sends every schema through Alembic.
     """
 
-    def replays(version: str | None) -> bool:
-        return replay and version is not None and upgrade_sql(str(script_dir), version) is not None
-
-    replayable = [(s, v) for s, v in chunk if replays(v)]
-    rest = [(s, v) for s, v in chunk if not replays(v)]
+    replayable: list[tuple[str, str | None]] = []
+    rest: list[tuple[str, str | None]] = []
+    for schema, version in chunk:
+        replays = replay and version is not None and upgrade_sql(str(script_dir), version) is not None
+        (replayable if replays else rest).append((schema, version))
     results: list[MigrationResult] = []
     if replayable:
         try:
