@@ -85,7 +85,7 @@ def test_no_index_repeats_what_a_unique_constraint_already_indexes() -> None:
     """An index on the leading columns of a full unique constraint (or primary key) on the same
     table costs every write, and every new tenant schema a relation, and serves no lookup the
     constraint's own index does not."""
-    from sqlalchemy import Index, PrimaryKeyConstraint, UniqueConstraint
+    from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint
 
     from api.models import control_metadata, tenant_metadata
 
