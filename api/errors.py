@@ -7,16 +7,19 @@ validation and HTTP errors, into that shape, so clients and the web front end re
 from __future__ import annotations
 
 import re
+import traceback
 from typing import Any
 
+import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 
 from api.db import sqlstate
 from api.i18n import N_, negotiate, translate_message
+from api.text import PATTERN_MESSAGES
 
 log = structlog.get_logger()
 
@@ -47,19 +50,35 @@ class Forbidden(DomainError):
     status = 403
 
 
+class ErrorBody(msgspec.Struct):
+    """Every error the API answers, whatever its status (declared in the OpenAPI document)."""
+
+    status: int
+    message: str
+    field: str | None
+    clause: str | None
+
+
 def error_body(status: int, message: str, field: str | None = None, clause: str | None = None) -> dict[str, Any]:
     return {"status": status, "message": message, "field": field, "clause": clause}
 
 
 def _response(
-    request: Request[Any, Any, Any], status: int, message: str, field: str | None = None, clause: str | None = None
+    request: Request[Any, Any, Any],
+    status: int,
+    message: str,
+    field: str | None = None,
+    clause: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response[Any]:
     # The message is in the caller's language (Accept-Language); field and clause never change.
     locale = negotiate(request.headers.get("accept-language"))
     if locale:
         message = translate_message(message, locale)
     return Response(
-        error_body(status, message, field, clause), status_code=status, headers={"Vary": "Accept-Language"}
+        error_body(status, message, field, clause),
+        status_code=status,
+        headers={**(headers or {}), "Vary": "Accept-Language"},
     )
 
 
@@ -84,11 +103,13 @@ def validation_error_handler(request: Request[Any, Any, Any], exc: ValidationExc
     named = _NAMED_FIELD.search(message)
     if named:
         field = named.group(1)
+    message = PATTERN_MESSAGES.get(message, message)
     return _response(request, 400 if exc.status_code == 400 else exc.status_code, message, field)
 
 
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    return _response(request, exc.status_code, str(exc.detail))
+    # Headers the exception carries are part of the answer: `Allow` on 405, `Retry-After` on 429.
+    return _response(request, exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
 
 
 def integrity_error_handler(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
@@ -108,9 +129,43 @@ def missing_relation_handler(request: Request[Any, Any, Any], exc: ProgrammingEr
     return internal_error_handler(request, exc)
 
 
+def data_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    """A value the database cannot take (SQLSTATE class 22, or refused by the driver) is the caller's
+    mistake: validation stops what it can foresee, this answers whatever slipped past it."""
+    code = sqlstate(exc)
+    if (code or "").startswith("22") or _driver_refused_value(exc):
+        log.warning("value refused by the database", sqlstate=code, path=request.url.path)
+        return _response(request, 400, N_("A value in the request is out of range or holds characters that cannot be stored."))
+    return internal_error_handler(request, exc)
+
+
+def _driver_refused_value(exc: DBAPIError) -> bool:
+    # asyncpg checks arguments before sending them (an int beyond int64, say): its DataError.
+    cause = getattr(exc.orig, "__cause__", None)
+    return type(cause).__name__ == "DataError" and type(cause).__module__.startswith("asyncpg")
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.exception("unhandled error", exc_info=exc)
+    # Logged once, on one line: the error's kind and where it was raised, never its locals or the
+    # request's values. Rendering a full traceback with locals took seconds of the event loop per
+    # error (every request waited) and copied request data into the log.
+    log.error(
+        "unhandled error",
+        error=type(exc).__name__,
+        sqlstate=sqlstate(exc) if isinstance(exc, DBAPIError) else None,
+        method=request.method,
+        path=request.url.path,
+        at=_where(exc),
+    )
     return _response(request, HTTP_500_INTERNAL_SERVER_ERROR, N_("Internal server error."))
+
+
+def _where(exc: BaseException, frames: int = 6) -> str:
+    """The innermost frames as `folder/file:line function`, innermost first: enough to find the fault."""
+    summary = traceback.extract_tb(exc.__traceback__)[-frames:]
+    return " < ".join(
+        f"{'/'.join(frame.filename.split('/')[-2:])}:{frame.lineno} {frame.name}" for frame in reversed(summary)
+    )
 
 
 exception_handlers = {
@@ -118,6 +173,8 @@ exception_handlers = {
     ValidationException: validation_error_handler,
     IntegrityError: integrity_error_handler,
     ProgrammingError: missing_relation_handler,
+    DBAPIError: data_error_handler,
     HTTPException: http_error_handler,
     HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
 }
+
