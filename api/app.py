@@ -25,6 +25,8 @@ from api.identity.middleware import AuthenticationMiddleware
 from api.identity.ratelimit import RateLimitMiddleware
 from api.identity.stores import build_stores
 from api.jobs import Jobs, build_queue
+from api.openapi_declared import complete_openapi
+from api.request_checks import check_request
 from api.routes import route_handlers
 from api.settings import Settings
 
@@ -83,7 +85,7 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
             if hasattr(file_store, "close"):
                 file_store.close()  # the S3 client's connection pool
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *route_handlers,
             create_static_files_router(
@@ -100,11 +102,15 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
         middleware=[AuthenticationMiddleware(allowed_origins=(settings.public_url,)), RateLimitMiddleware()],
         # The one guard: each handler's declared scope and role against the caller's grants.
         guards=[access_guard],
+        # Query text, declared upload size and JSON bodies, checked before anything reads them.
+        before_request=check_request,
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         openapi_config=openapi_config(),
         lifespan=[lifespan],
         debug=False,
     )
+    complete_openapi(app)
+    return app
 
 
 async def _resume_interrupted_provisioning(db: Database, jobs: Jobs) -> None:

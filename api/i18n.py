@@ -221,6 +221,11 @@ MESSAGE_TEMPLATES: tuple[str, ...] = (
     N_("Only a submitted work plan can be approved; this one is {status}."),
     N_("Only a submitted work plan goes back to draft; this one is {status}."),
     N_("A new version is made from the approved plan; this one is {status} and can be changed as it is."),
+    # Documents (api.domain.documents.text) and request checks (api.request_checks).
+    N_("The text of version {number} cannot be compared: its XML is malformed."),
+    N_("The text of version {number} cannot be compared: its XML declares a DTD or entities, which are refused."),
+    N_("The text of version {number} cannot be compared: its text part is missing or too large."),
+    N_("The upload is too large: at most {max_bytes} bytes are accepted."),
     # Litestar's and msgspec's validation messages.
     N_("Object missing required field `{field}`"),
     N_("Invalid enum value {value}"),

@@ -83,8 +83,23 @@ class Jobs:
     async def enqueue_provisioning(self, organisation_id: UUID) -> None:
         await self.queue.enqueue("provision_job", organisation_id=str(organisation_id), timeout=600, retries=1)
 
-    async def enqueue_archive(self, organisation_id: UUID) -> None:
-        await self.queue.enqueue("archive_job", organisation_id=str(organisation_id), timeout=3600, retries=1)
+    async def enqueue_archive(self, organisation_id: UUID) -> bool:
+        """False when this organisation's archiving is already queued or running.
+
+        One job key per organisation: the queue keeps a second one out while the first is
+        incomplete (both SAQ queues). `scheduled` is now, not 0, so that once a run has ended
+        (failed, say) a new request can queue it again: PostgreSQL's queue replaces a finished
+        job only by a later-scheduled one.
+        """
+        job = await self.queue.enqueue(
+            "archive_job",
+            key=f"archive:{organisation_id}",
+            scheduled=int(time.time()),
+            organisation_id=str(organisation_id),
+            timeout=3600,
+            retries=1,
+        )
+        return job is not None
 
     async def start(self, *, run_worker: bool) -> None:
         await self.queue.connect()

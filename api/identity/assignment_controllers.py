@@ -12,6 +12,7 @@ from api.access import Scope, access, principal
 from api.identity.assignment_schemas import OrganisationPeople, RoleAssignmentRead, RoleGrant
 from api.identity.assignments import RoleAssignmentService, to_read
 from api.identity.authz import current_principal, require_organisation_admin
+from api.paging import PageNo
 from api.roles import ANY_SIGNED_IN, Role
 
 # Who may grant: administrators within their reach, and district methodists for the leaders of
@@ -85,7 +86,7 @@ class RoleAssignmentController(Controller):
         organisation_id: FromPath[UUID],
         q: FromQuery[Annotated[str | None, Parameter(max_length=200, description="Search in names and e-mails")]] = None,
         email: FromQuery[Annotated[str | None, Parameter(max_length=320, description="One address, exactly")]] = None,
-        page: Annotated[int, Parameter(ge=1)] = 1,
+        page: PageNo = 1,
         page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
     ) -> OrganisationPeople:
         """The organisation's people (everyone holding a role at it or its units) with those roles,

@@ -7,11 +7,12 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
+from api.text import single_line
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Domain = Annotated[str, msgspec.Meta(min_length=3, max_length=255, pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")]
 Url = Annotated[str, msgspec.Meta(min_length=8, max_length=500, pattern=r"^https?://")]
-ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+ShortText = Annotated[str, single_line(max_length=200)]
 
 
 class ProviderOption(msgspec.Struct):

@@ -5,13 +5,14 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
+from api.text import single_line
 
 
 class TokenCreate(msgspec.Struct, forbid_unknown_fields=True):
     """A machine client's token: one role at one node (a territory_id, or an organisation_id and
     optionally a unit_id), until `expires_at` (at most a year ahead)."""
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="Who uses it, e.g. the regional information system")]
+    name: Annotated[str, single_line(max_length=200, description="Who uses it, e.g. the regional information system")]
     role: str
     expires_at: datetime.datetime
     territory_id: UUID | None = None

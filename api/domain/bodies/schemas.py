@@ -9,8 +9,9 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from api.domain.bodies.rules import AssociationKind, BodyKind, CommissionKind, LeaderMethod, QuorumRule, UnionMemberKind
 from api.domain.structure.schemas import Code, Email, Name, ShortName
+from api.text import multi_line
 
-Note = Annotated[str, Meta(max_length=2000)]
+Note = Annotated[str, multi_line(max_length=2000)]
 
 
 class MemberInput(Struct, forbid_unknown_fields=True):

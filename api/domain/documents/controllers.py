@@ -28,10 +28,13 @@ from api.domain.documents.services import DocumentService, version_read
 from api.domain.reviews import queries
 from api.domain.reviews.roles import STAFF
 from api.errors import DomainError
+from api.paging import PageNo
 
 # The transport's own cap; the configured limit (settings.document_max_bytes) is checked by the
 # service with a clear message, so keep this above any sensible setting.
 UPLOAD_TRANSPORT_LIMIT = 256 * 1024 * 1024
+# Version numbers are PostgreSQL integers.
+MAX_VERSION = 2_147_483_647
 
 
 @dataclass
@@ -62,7 +65,7 @@ class DocumentController(Controller):
         mine: Annotated[bool, Parameter(description="Only documents I wrote (always so for authors without a reader role)")] = False,
         kind: FromQuery[DocumentKind | None] = None,
         status: FromQuery[DocumentStatus | None] = None,
-        page: Annotated[int, Parameter(ge=1)] = 1,
+        page: PageNo = 1,
         page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
     ) -> DocumentPage:
         clause = documents.mine_clause() if (mine or not documents.who.reads_everything) else None
@@ -132,8 +135,8 @@ class DocumentController(Controller):
         self,
         documents: NamedDependency[DocumentService],
         document_id: FromPath[UUID],
-        old: Annotated[int, Parameter(query="from", ge=1)],
-        new: Annotated[int, Parameter(query="to", ge=1)],
+        old: Annotated[int, Parameter(query="from", ge=1, le=MAX_VERSION)],
+        new: Annotated[int, Parameter(query="to", ge=1, le=MAX_VERSION)],
     ) -> VersionDiff:
         """What changed between two versions: their metadata, and for DOCX and ODT their text."""
         return await documents.diff(document_id, old, new)

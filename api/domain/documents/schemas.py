@@ -7,9 +7,10 @@ from uuid import UUID
 import msgspec
 
 from api.domain.documents.rules import DocumentKind
+from api.text import multi_line, single_line
 
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-Note = Annotated[str, msgspec.Meta(max_length=4000)]
+Title = Annotated[str, single_line(max_length=500)]
+Note = Annotated[str, multi_line(max_length=4000)]
 SchoolYear = Annotated[int, msgspec.Meta(ge=2000, le=2100, description="The year the school year starts: 2025 is 2025/2026")]
 
 
@@ -21,7 +22,7 @@ class DocumentCreate(msgspec.Struct, forbid_unknown_fields=True):
     association_id: UUID | None = None
     subject_id: UUID | None = None
     school_year: SchoolYear | None = None
-    follows_model: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    follows_model: Annotated[str, single_line(min_length=0, max_length=500)] | None = None
     description: Note | None = None
 
 
@@ -30,7 +31,7 @@ class DocumentUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=T
     author_staff_ids: list[UUID] | msgspec.UnsetType = msgspec.UNSET
     subject_id: UUID | None | msgspec.UnsetType = msgspec.UNSET
     school_year: SchoolYear | None | msgspec.UnsetType = msgspec.UNSET
-    follows_model: Annotated[str, msgspec.Meta(max_length=500)] | None | msgspec.UnsetType = msgspec.UNSET
+    follows_model: Annotated[str, single_line(min_length=0, max_length=500)] | None | msgspec.UnsetType = msgspec.UNSET
     description: Note | None | msgspec.UnsetType = msgspec.UNSET
 
 

@@ -13,8 +13,8 @@ from api.domain.events.rules import EventKind
 from api.domain.events.schemas import EventCreate, EventPage, EventRead, EventUpdate
 from api.domain.events.services import EventFilter, EventService, to_read
 from api.domain.meetings.roles import KEEP, READ
+from api.paging import PageNo
 
-Page = Annotated[int, Parameter(ge=1)]
 PageSize = Annotated[int, Parameter(ge=1, le=200)]
 
 
@@ -33,7 +33,7 @@ class EventController(Controller):
         organiser_body_id: FromQuery[UUID | None] = None,
         staff_id: Annotated[UUID | None, Parameter(description="Events this person takes part in")] = None,
         include_archived: FromQuery[bool] = False,
-        page: Page = 1,
+        page: PageNo = 1,
         page_size: PageSize = 20,
     ) -> EventPage:
         return await events.list(

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.access import Scope, access
 from api.domain.meetings.calendar import CalendarEntry, work_calendar
+from api.domain.meetings.context import KZ_TIME
 from api.domain.meetings.roles import KEEP, READ
 from api.domain.meetings.schemas import (
     AgendaItemCreate,
@@ -26,10 +27,9 @@ from api.domain.meetings.schemas import (
     QuarterComplianceReport,
     QuorumRead,
 )
-from api.domain.meetings.context import KZ_TIME
 from api.domain.meetings.services import MeetingFilter, MeetingService
+from api.paging import PageNo
 
-Page = Annotated[int, Parameter(ge=1)]
 PageSize = Annotated[int, Parameter(ge=1, le=200)]
 
 
@@ -47,7 +47,7 @@ class MeetingController(Controller):
         starts_before: FromQuery[datetime.datetime | None] = None,
         staff_id: Annotated[UUID | None, Parameter(description="Meetings of the bodies this person belongs to")] = None,
         include_archived: FromQuery[bool] = False,
-        page: Page = 1,
+        page: PageNo = 1,
         page_size: PageSize = 20,
     ) -> MeetingPage:
         return await meetings.list(

@@ -5,9 +5,10 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
+from api.text import multi_line, single_line
 
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-Place = Annotated[str, msgspec.Meta(max_length=300)]
+Title = Annotated[str, single_line(max_length=500)]
+Place = Annotated[str, single_line(min_length=0, max_length=300)]
 AwareDateTime = Annotated[datetime.datetime, msgspec.Meta(tz=True, description="With a time zone offset")]
 BodyKind = Annotated[str, msgspec.Meta(min_length=1, max_length=40, description="association, council, commission…")]
 
@@ -16,14 +17,14 @@ class AgendaItemCreate(msgspec.Struct, forbid_unknown_fields=True):
     title: Title
     notes: str | None = None
     document_id: UUID | None = msgspec.field(default=None)
-    position: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    position: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | None = None
 
 
 class AgendaItemUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     title: Title | msgspec.UnsetType = msgspec.UNSET
     notes: str | None | msgspec.UnsetType = msgspec.UNSET
     document_id: UUID | None | msgspec.UnsetType = msgspec.UNSET
-    position: Annotated[int, msgspec.Meta(ge=1)] | msgspec.UnsetType = msgspec.UNSET
+    position: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | msgspec.UnsetType = msgspec.UNSET
 
 
 class AgendaItemRead(msgspec.Struct):
@@ -39,7 +40,7 @@ class MeetingCreate(msgspec.Struct, forbid_unknown_fields=True):
     body_id: UUID
     starts_at: AwareDateTime
     ends_at: AwareDateTime | None = None
-    title: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    title: Annotated[str, single_line(min_length=0, max_length=300)] | None = None
     place: Place | None = None
     agenda: list[AgendaItemCreate] = msgspec.field(default_factory=list)
 
@@ -47,9 +48,9 @@ class MeetingCreate(msgspec.Struct, forbid_unknown_fields=True):
 class MeetingUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     starts_at: AwareDateTime | msgspec.UnsetType = msgspec.UNSET
     ends_at: AwareDateTime | None | msgspec.UnsetType = msgspec.UNSET
-    title: Annotated[str, msgspec.Meta(max_length=300)] | None | msgspec.UnsetType = msgspec.UNSET
+    title: Annotated[str, single_line(min_length=0, max_length=300)] | None | msgspec.UnsetType = msgspec.UNSET
     place: Place | None | msgspec.UnsetType = msgspec.UNSET
-    minutes: Annotated[str, msgspec.Meta(max_length=100_000)] | None | msgspec.UnsetType = msgspec.UNSET
+    minutes: Annotated[str, multi_line(max_length=100_000)] | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class AttendanceEntry(msgspec.Struct, forbid_unknown_fields=True):
@@ -60,7 +61,7 @@ class AttendanceEntry(msgspec.Struct, forbid_unknown_fields=True):
 
     staff_id: UUID | None = None
     present: bool | msgspec.UnsetType = msgspec.UNSET
-    absence_reason: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    absence_reason: Annotated[str, multi_line(max_length=300)] | None = None
     member_id: UUID | None = None
     organisation_id: UUID | None = None
 
@@ -74,12 +75,12 @@ class AttendanceRead(msgspec.Struct):
 
 
 class DecisionCreate(msgspec.Struct, forbid_unknown_fields=True):
-    text: Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
+    text: Annotated[str, multi_line(min_length=1, max_length=20_000)]
     agenda_item_id: UUID | None = None
 
 
 class DecisionUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    text: Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)] | msgspec.UnsetType = msgspec.UNSET
+    text: Annotated[str, multi_line(min_length=1, max_length=20_000)] | msgspec.UnsetType = msgspec.UNSET
     agenda_item_id: UUID | None | msgspec.UnsetType = msgspec.UNSET
 
 

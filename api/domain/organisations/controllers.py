@@ -18,8 +18,10 @@ from api.domain.organisations.schemas import (
     ProvisioningStatus,
 )
 from api.domain.organisations.services import OrganisationService, OrgFilter, OrgSort, to_read
+from api.errors import Conflict
 from api.identity.reach import reach_of, require_territory
 from api.jobs import Jobs
+from api.paging import PageNo
 from api.roles import Role
 
 ADMIN = (Role.NATIONAL_ADMIN, Role.REGIONAL_ADMIN)
@@ -39,7 +41,7 @@ class OrganisationController(Controller):
         status: FromQuery[OrgStatus | None] = None,
         q: Annotated[str | None, Parameter(max_length=200, description="Search in kk/ru/en names and BIN")] = None,
         sort: FromQuery[OrgSort] = OrgSort.NAME_RU,
-        page: Annotated[int, Parameter(ge=1)] = 1,
+        page: PageNo = 1,
         page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
     ) -> Page:
         # Only the organisations within the caller's reach in the hierarchy are listed.
@@ -107,5 +109,6 @@ class OrganisationController(Controller):
     async def archive(self, organisations: NamedDependency[OrganisationService], jobs: NamedDependency[Jobs], organisation_id: FromPath[UUID]) -> Response[OrganisationRead]:
         """Exports the schema (pg_dump) and then drops it, in the background; the record stays as `archived`."""
         org = await organisations.check_archivable(organisation_id)
-        await jobs.enqueue_archive(org.id)
+        if not await jobs.enqueue_archive(org.id):
+            raise Conflict("The organisation is already being archived.", field="status")
         return Response(to_read(org), status_code=202)

@@ -7,8 +7,9 @@ from uuid import UUID
 import msgspec
 
 from api.domain.organisations.rules import EducationLevel, OrgKind, OrgStatus
+from api.text import single_line
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=300, description="Name of the organisation")]
+Name = Annotated[str, single_line(max_length=300, description="Name of the organisation")]
 
 
 class OrganisationCreate(msgspec.Struct, forbid_unknown_fields=True):

@@ -20,8 +20,8 @@ from api.domain.plans.schemas import (
     PlanUpdate,
 )
 from api.domain.plans.services import PlanFilter, PlanService
+from api.paging import PageNo
 
-Page = Annotated[int, Parameter(ge=1)]
 PageSize = Annotated[int, Parameter(ge=1, le=200)]
 
 
@@ -38,7 +38,7 @@ class PlanController(Controller):
         status: FromQuery[PlanStatus | None] = None,
         latest_only: Annotated[bool, Parameter(description="Only the newest version of each plan")] = False,
         include_archived: FromQuery[bool] = False,
-        page: Page = 1,
+        page: PageNo = 1,
         page_size: PageSize = 20,
     ) -> PlanPage:
         return await plans.list(

@@ -7,10 +7,11 @@ from uuid import UUID
 import msgspec
 
 from api.domain.plans.rules import Direction, PlanStatus
+from api.text import multi_line, single_line
 
 SchoolYear = Annotated[int, msgspec.Meta(ge=2000, le=2100, description="The year the school year starts: 2026 for 2026/2027")]
-ItemTitle = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-Basis = Annotated[str, msgspec.Meta(max_length=20_000, description="Diagnostics and analysis the plan rests on (cl. 29)")]
+ItemTitle = Annotated[str, single_line(max_length=500)]
+Basis = Annotated[str, multi_line(max_length=20_000, description="Diagnostics and analysis the plan rests on (cl. 29)")]
 
 
 class PlanItemWrite(msgspec.Struct, forbid_unknown_fields=True):
@@ -18,9 +19,9 @@ class PlanItemWrite(msgspec.Struct, forbid_unknown_fields=True):
     direction: Direction
     starts_on: datetime.date
     ends_on: datetime.date | None = None
-    description: Annotated[str, msgspec.Meta(max_length=5000)] | None = None
+    description: Annotated[str, multi_line(max_length=5000)] | None = None
     responsible_ids: list[UUID] = msgspec.field(default_factory=list)
-    position: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    position: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | None = None
 
 
 class PlanItemUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -28,9 +29,9 @@ class PlanItemUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=T
     direction: Direction | msgspec.UnsetType = msgspec.UNSET
     starts_on: datetime.date | msgspec.UnsetType = msgspec.UNSET
     ends_on: datetime.date | None | msgspec.UnsetType = msgspec.UNSET
-    description: Annotated[str, msgspec.Meta(max_length=5000)] | None | msgspec.UnsetType = msgspec.UNSET
+    description: Annotated[str, multi_line(max_length=5000)] | None | msgspec.UnsetType = msgspec.UNSET
     responsible_ids: list[UUID] | msgspec.UnsetType = msgspec.UNSET
-    position: Annotated[int, msgspec.Meta(ge=1)] | msgspec.UnsetType = msgspec.UNSET
+    position: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | msgspec.UnsetType = msgspec.UNSET
 
 
 class PlanItemRead(msgspec.Struct):
@@ -48,18 +49,18 @@ class PlanItemRead(msgspec.Struct):
 class PlanCreate(msgspec.Struct, forbid_unknown_fields=True):
     association_id: UUID
     school_year: SchoolYear
-    title: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    title: Annotated[str, single_line(min_length=0, max_length=300)] | None = None
     basis: Basis | None = None
     items: list[PlanItemWrite] = msgspec.field(default_factory=list)
 
 
 class PlanUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    title: Annotated[str, msgspec.Meta(max_length=300)] | None | msgspec.UnsetType = msgspec.UNSET
+    title: Annotated[str, single_line(min_length=0, max_length=300)] | None | msgspec.UnsetType = msgspec.UNSET
     basis: Basis | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class PlanReturn(msgspec.Struct, forbid_unknown_fields=True):
-    comment: Annotated[str, msgspec.Meta(max_length=5000)] | None = None
+    comment: Annotated[str, multi_line(max_length=5000)] | None = None
 
 
 class PlanRead(msgspec.Struct):

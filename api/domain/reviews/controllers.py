@@ -41,6 +41,7 @@ from api.domain.reviews.schemas import (
 )
 from api.domain.reviews.services import ReviewService
 from api.errors import DomainError, NotFound
+from api.paging import PageNo
 from api.tenancy import Tenant
 
 Org = "/api/organisations/{organisation_id:uuid}"
@@ -248,7 +249,7 @@ class ReviewController(Controller):
     async def catalogue(
         self, tenant: NamedDependency[Tenant], documents: NamedDependency[DocumentService],
         q: Annotated[str | None, Parameter(max_length=200)] = None,
-        page: Annotated[int, Parameter(ge=1)] = 1, page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
+        page: PageNo = 1, page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
     ) -> CataloguePage:
         """Approved methodological products of the organisation, readable by the district, region
         and republic above it."""

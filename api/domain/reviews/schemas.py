@@ -8,8 +8,9 @@ import msgspec
 
 from api.domain.documents.rules import DocumentKind
 from api.domain.reviews.rules import Outcome, StageTemplate
+from api.text import multi_line
 
-Remarks = Annotated[str, msgspec.Meta(max_length=8000)]
+Remarks = Annotated[str, multi_line(max_length=8000)]
 
 
 class SubmitRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -45,13 +45,13 @@ from api.domain.structure.services import (
     current_term,
     next_term,
 )
+from api.paging import PageNo
 from api.roles import ANY_SIGNED_IN, Role
 
 # The organisation admin and the deputy head for academic work shape the structure.
 SHAPE = (Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD)
 READ = ANY_SIGNED_IN
 
-PageNo = Annotated[int, Parameter(ge=1)]
 PageSize = Annotated[int, Parameter(ge=1, le=200)]
 Search = Annotated[str | None, Parameter(max_length=200, description="Search in names")]
 BASE = "/api/organisations/{organisation_id:uuid}"

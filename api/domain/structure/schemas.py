@@ -8,11 +8,12 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from api.domain.structure.rules import Position, QualificationCategory, TermKind, UnitKind
+from api.text import multi_line, single_line
 
 T = TypeVar("T")
 
-Name = Annotated[str, Meta(min_length=1, max_length=300)]
-ShortName = Annotated[str, Meta(min_length=1, max_length=200)]
+Name = Annotated[str, single_line(max_length=300)]
+ShortName = Annotated[str, single_line(max_length=200)]
 Code = Annotated[str, Meta(pattern=r"^[a-z0-9_]{1,60}$", description="lowercase letters, digits and _")]
 Email = Annotated[str, Meta(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}$", max_length=320)]
 SchoolYear = Annotated[int, Meta(ge=2000, le=2100, description="The year the school year starts: 2025 is 2025/2026")]
@@ -105,7 +106,7 @@ class StaffCreate(Struct, forbid_unknown_fields=True):
     qualification_category: QualificationCategory | None = None
     subject_ids: Annotated[list[UUID], Meta(max_length=40)] = msgspec.field(default_factory=list)
     supervised_subject_ids: Annotated[list[UUID], Meta(max_length=60)] = msgspec.field(default_factory=list)
-    note: Annotated[str, Meta(max_length=2000)] | None = None
+    note: Annotated[str, multi_line(max_length=2000)] | None = None
 
 
 class StaffUpdate(Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -118,7 +119,7 @@ class StaffUpdate(Struct, forbid_unknown_fields=True, omit_defaults=True):
     qualification_category: QualificationCategory | None | UnsetType = UNSET
     subject_ids: Annotated[list[UUID], Meta(max_length=40)] | UnsetType = UNSET
     supervised_subject_ids: Annotated[list[UUID], Meta(max_length=60)] | UnsetType = UNSET
-    note: Annotated[str, Meta(max_length=2000)] | None | UnsetType = UNSET
+    note: Annotated[str, multi_line(max_length=2000)] | None | UnsetType = UNSET
 
 
 class StaffRead(Struct):
