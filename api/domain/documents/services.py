@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from typing import Any
 from uuid import UUID
@@ -22,7 +23,7 @@ from api.domain.documents.schemas import (
     VersionRead,
 )
 from api.domain.documents.storage import FileStore, MissingFile
-from api.domain.documents.text import extract_lines, text_diff
+from api.domain.documents.text import UnreadableText, extract_lines, text_diff
 from api.domain.reviews.participants import Participant
 from api.domain.structure.models import Staff, Subject, Unit
 from api.errors import Conflict, DomainError, Forbidden, NotFound
@@ -267,10 +268,17 @@ class DocumentService:
         if not (old_fmt.has_text and new_fmt.has_text):
             return VersionDiff(document_id, old_number, new_number, changes, False, [],
                                "Text is compared for DOCX and ODT versions only.")
-        try:
-            old_lines = extract_lines(await self.store.get(old.sha256), old_fmt) or []
-            new_lines = extract_lines(await self.store.get(new.sha256), new_fmt) or []
-        except (MissingFile, ValueError, KeyError) as exc:
-            return VersionDiff(document_id, old_number, new_number, changes, False, [], f"The text could not be read: {exc}")
+        lines_of: dict[int, list[str]] = {}
+        for number, version, fmt, field in ((old_number, old, old_fmt, "from"), (new_number, new, new_fmt, "to")):
+            try:
+                content = await self.store.get(version.sha256)
+            except MissingFile as exc:
+                return VersionDiff(document_id, old_number, new_number, changes, False, [], f"The text could not be read: {exc}")
+            try:
+                # Unzipping and parsing up to the cap is CPU work: off the event loop.
+                lines_of[number] = await asyncio.to_thread(extract_lines, content, fmt) or []
+            except UnreadableText as exc:
+                raise DomainError(str(exc).format(number=number), field=field) from None
+        old_lines, new_lines = lines_of[old_number], lines_of[new_number]
         lines = text_diff(old_lines, new_lines, f"v{old_number} {old.filename}", f"v{new_number} {new.filename}")
         return VersionDiff(document_id, old_number, new_number, changes, True, lines)
