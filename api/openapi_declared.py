@@ -16,10 +16,11 @@ import typing
 from typing import Any
 
 import msgspec
-from litestar import Litestar
+from litestar import Litestar, MediaType
 from litestar.enums import RequestEncodingType
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference
 
 from api.errors import ErrorBody
 
@@ -40,11 +41,13 @@ _WHY: dict[int, str] = {
 def declared_errors(handler: HTTPRouteHandler) -> dict[int, ResponseSpec]:
     """The error answers one route handler can give."""
     writes = bool(set(handler.http_methods) - {"GET", "HEAD", "OPTIONS"})
-    statuses = {400, 429}  # any query may be malformed; the invalid-token limit counts on every route
+    # Any query may be malformed, anything may be missing or refused by a rule, and the
+    # invalid-token limit counts on every route.
+    statuses = {400, 404, 422, 429}
+    if writes:
+        statuses.add(409)
     if handler.opt.get("scope") != "public":
-        statuses |= {401, 403, 404, 422, 503}
-        if writes:
-            statuses.add(409)
+        statuses |= {401, 403, 503}
     body = handler.parsed_data_field
     if body is not None:
         statuses.add(413)
@@ -67,10 +70,20 @@ def complete_openapi(app: Litestar) -> None:
             if handler.parsed_data_field is not None:
                 _closed_structs(handler.parsed_data_field.annotation, closed)
     # The document is built once and kept; completing it here is what every reader then gets.
-    components = app.openapi_schema.components
+    document = app.openapi_schema
+    components = document.components
     for name, schema in (components.schemas or {}).items() if components else ():
         if getattr(schema, "title", name) in closed:
             schema.additional_properties = False
+    # An operation that declares its own error page (sign-in's HTML) still answers the request
+    # checks' and the rate limits' errors in the one format: both media types are declared.
+    error_body = OpenAPIMediaType(schema=Reference(ref="#/components/schemas/ErrorBody"))
+    for path_item in (document.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation = getattr(path_item, method, None)
+            for status, response in ((operation.responses or {}).items() if operation else ()):
+                if int(status) in _WHY and isinstance(response, OpenAPIResponse) and response.content is not None:
+                    response.content.setdefault(MediaType.JSON, error_body)
 
 
 def _media_type(body: Any) -> Any:

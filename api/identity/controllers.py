@@ -40,7 +40,7 @@ from api.identity.invitations import (
 from api.identity.login import LOGIN_STATE_TTL_S, LoginFlow, safe_return_to
 from api.identity.models import UserSession
 from api.identity.oidc import LoginError, OidcClient
-from api.identity.pages import login_error_page
+from api.identity.pages import LOGIN_ERROR_PAGES, login_error_page
 from api.identity.providers import (
     ProviderService,
     login_url,
@@ -153,7 +153,7 @@ class AuthController(Controller):
         dev = await dev_sign_in_available(state.settings, identity_providers)
         return await identity_providers.lookup(email=email, organisation=organisation, dev_sign_in=dev)
 
-    @get("/login", name="auth:login", operation_id="StartSignIn", opt=PUBLIC, status_code=302)
+    @get("/login", name="auth:login", operation_id="StartSignIn", opt=PUBLIC, status_code=302, responses=LOGIN_ERROR_PAGES)
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -175,7 +175,10 @@ class AuthController(Controller):
             return login_error_page(request, error)
         return Redirect(url, status_code=302, cookies=[_login_cookie(state, browser)], headers={"Cache-Control": "no-store"})
 
-    @get("/callback/{provider_id:str}", name="auth:callback", operation_id="FinishSignIn", opt=PUBLIC, status_code=303)
+    @get(
+        "/callback/{provider_id:str}", name="auth:callback", operation_id="FinishSignIn", opt=PUBLIC, status_code=303,
+        responses=LOGIN_ERROR_PAGES,
+    )
     async def callback(
         self,
         request: Request[Any, Any, Any],

@@ -12,6 +12,7 @@ from typing import Any
 
 from litestar import MediaType, Response
 from litestar.datastructures import Cookie
+from litestar.openapi.datastructures import ResponseSpec
 
 from api import i18n
 from api.i18n import N_
@@ -65,6 +66,18 @@ def request_locale(request: Any) -> str:
     if chosen in i18n.LOCALES:
         return chosen
     return i18n.negotiate(request.headers.get("accept-language")) or "ru"
+
+
+# What the sign-in routes a browser follows answer when sign-in cannot go on (LoginError's statuses).
+LOGIN_ERROR_PAGES = {
+    status: ResponseSpec(
+        data_container=str,
+        media_type=MediaType.HTML,
+        description="A page in the browser's language saying why sign-in did not complete; no session.",
+        generate_examples=False,
+    )
+    for status in (400, 403, 404, 502, 503)
+}
 
 
 def login_error_page(request: Any, error: LoginError, cookies: list[Cookie] | None = None) -> Response[str]:
