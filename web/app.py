@@ -28,6 +28,7 @@ from api.identity.csrf import web_csrf_config
 from api.settings import Settings
 from web.client import ApiClient, ApiError
 from web.locale import choose_locale, locale_middleware
+from web.security_headers import add_security_headers
 from web.templating import ENVIRONMENT, STATIC_DIR, VARY, is_fragment, template_engine
 from web.identity.admin import AdminPages
 from web.identity.pages import IdentityPages
@@ -125,6 +126,8 @@ def create_web_app(settings: Settings, client_factory: Callable[[], ApiClient]) 
             HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
         },
         lifespan=[lifespan],
+        # Content-Security-Policy and frame protection on every answer (web/security_headers.py).
+        before_send=[add_security_headers],
         openapi_config=None,
         debug=False,
     )
