@@ -146,18 +146,23 @@ def _driver_refused_value(exc: DBAPIError) -> bool:
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    # Logged once, on one line: the error's kind and where it was raised, never its locals or the
-    # request's values. Rendering a full traceback with locals took seconds of the event loop per
-    # error (every request waited) and copied request data into the log.
+    # Logged once, on one line, without the request's values (nor the path's query string).
+    log_unhandled("unhandled error", exc, method=request.method, path=request.url.path)
+    return _response(request, HTTP_500_INTERNAL_SERVER_ERROR, N_("Internal server error."))
+
+
+def log_unhandled(event: str, exc: BaseException, **context: Any) -> None:
+    """An error nobody foresaw, for the log: its kind, SQLSTATE and where it was raised, one line.
+
+    Never `exc_info`: structlog renders it as a traceback with every frame's locals, which took
+    seconds of the event loop per error and copied request data and secrets into the log."""
     log.error(
-        "unhandled error",
+        event,
         error=type(exc).__name__,
         sqlstate=sqlstate(exc) if isinstance(exc, DBAPIError) else None,
-        method=request.method,
-        path=request.url.path,
         at=_where(exc),
+        **context,
     )
-    return _response(request, HTTP_500_INTERNAL_SERVER_ERROR, N_("Internal server error."))
 
 
 def _where(exc: BaseException, frames: int = 6) -> str:

@@ -23,6 +23,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.template.config import TemplateConfig
 
 from api import i18n
+from api.errors import log_unhandled
 from api.i18n import N_
 from api.identity.csrf import web_csrf_config
 from api.settings import Settings
@@ -81,7 +82,7 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.exception("unhandled error in the web app", exc_info=exc)
+    log_unhandled("unhandled error in the web app", exc, method=request.method, path=request.url.path)
     return _error_response(request, 500, N_("Something went wrong on our side. Try again later."))
 
 

@@ -45,3 +45,23 @@ async def test_a_500_is_logged_once_briefly_without_locals(
     line = structlog.dev.ConsoleRenderer(colors=False)(None, "error", dict(entry))
     assert len(line) < 1_000 and "\n" not in line.strip()
     assert SECRET not in line and "xxxxxxxx" not in line
+
+
+async def test_a_web_page_500_is_logged_the_same_way(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from web.client import ApiClient
+
+    async def failing_territories(self: ApiClient) -> Any:
+        token = SECRET  # noqa: F841 - a sensitive local: it must not reach the log
+        raise RuntimeError("a fault the page did not foresee")
+
+    monkeypatch.setattr(ApiClient, "territories", failing_territories)
+    with capture_logs() as logs:
+        answer = await client.get("/organisations/new", params={"q": SECRET})
+    assert answer.status_code == 500
+    errors = [entry for entry in logs if entry.get("log_level") in ("error", "exception", "critical")]
+    assert len(errors) == 1 and errors[0]["error"] == "RuntimeError", logs
+    assert "exc_info" not in errors[0]
+    line = structlog.dev.ConsoleRenderer(colors=False)(None, "error", dict(errors[0]))
+    assert len(line) < 1_000 and SECRET not in line

@@ -13,16 +13,14 @@ import datetime
 from typing import Any
 from uuid import UUID
 
-import structlog
 from sqlalchemy import select
 
 from api.db import Database
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
 from api.domain.reviews import notifications
+from api.errors import log_unhandled
 from api.settings import Settings
-
-log = structlog.get_logger()
 
 
 async def run_review_notifications(db: Database, settings: Settings, now: datetime.datetime | None = None) -> dict[str, int]:
@@ -46,8 +44,8 @@ async def run_review_notifications(db: Database, settings: Settings, now: dateti
                 for key, value in delivered.items():
                     totals[key] += value
                 totals["organisations"] += 1
-            except Exception:  # one tenant's failure is logged and the others go on
-                log.exception("review notifications failed", organisation=str(organisation_id))
+            except Exception as exc:  # one tenant's failure is logged and the others go on
+                log_unhandled("review notifications failed", exc, organisation=str(organisation_id))
 
     await asyncio.gather(*(one(organisation_id, schema) for organisation_id, schema in rows))
     return totals
