@@ -88,3 +88,21 @@ async def test_an_upload_over_the_limit_is_refused_before_its_body_is_read(
     assert r.json()["field"] == "file" and "too large" in r.json()["message"]
     assert pulled == [], "the body was read before the declared size was refused"
     assert await w.count(db, uni.schema, DocumentVersion) == before
+
+
+async def test_an_odt_with_entities_is_refused_the_same_way(api: Api) -> None:
+    content_xml = (
+        '<?xml version="1.0"?><!DOCTYPE office:document-content [<!ENTITY a "aaaaaaaaaa">]>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>'
+        "<text:p>&a;</text:p></office:text></office:body></office:document-content>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", content_xml)
+    doc = await api.create("author", kind="guidelines", title="Guidelines")
+    assert (await api.upload("author", doc["id"], w.odt("Intro"), "g.odt")).status_code == 201
+    assert (await api.upload("author", doc["id"], buffer.getvalue(), "g2.odt", note="Changed")).status_code == 201
+    r = await api.call("author", "GET", f"/documents/{doc['id']}/diff", params={"from": 1, "to": 2})
+    assert r.status_code == 422 and r.json()["field"] == "to" and "DTD or entities" in r.json()["message"], r.text
