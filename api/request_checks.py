@@ -44,10 +44,11 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
 
 def _check_query(request: Request[Any, Any, Any]) -> None:
     for key, value in request.query_params.multi_items():
-        if REFUSED_IN_A_LINE.search(value) or REFUSED_IN_A_LINE.search(key):
+        bad_key = REFUSED_IN_A_LINE.search(key) is not None
+        if bad_key or REFUSED_IN_A_LINE.search(value):
             raise DomainError(
                 N_("Control characters, line breaks and bidirectional-formatting characters are not allowed here."),
-                field=key if not REFUSED_IN_A_LINE.search(key) else None,
+                field=None if bad_key else key,  # a name that is itself bad is not echoed back
                 status=400,
             )
 
