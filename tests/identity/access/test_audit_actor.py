@@ -90,3 +90,26 @@ def _in_a_day() -> Any:
     import datetime
 
     return datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+
+
+async def test_issuing_and_revoking_a_token_is_audited_as_a_grant_without_its_secret(app: Any, world: World) -> None:
+    import datetime
+
+    admin = await world.session(Grant(Role.REGIONAL_ADMIN, territory_id=world.region1))
+    admin_id = await world.user(Grant(Role.REGIONAL_ADMIN, territory_id=world.region1))
+    expiry = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30)).isoformat()
+    async with client_at(app, "10.3.0.3") as http:
+        created = await http.post("/api/tokens", headers=admin, json={
+            "name": "Audited IS", "role": "district_methodist", "territory_id": str(world.district1), "expires_at": expiry})
+        assert created.status_code == 201, created.text
+        token_id = created.json()["token"]["id"]
+        assert (await http.post(f"/api/tokens/{token_id}/revoke", headers=admin)).status_code == 200
+    async with world.db.session() as session:
+        rows = (await session.scalars(select(ControlAuditEntry).where(ControlAuditEntry.entity_id == token_id)
+                                      .order_by(ControlAuditEntry.recorded_at))).all()
+    assert [(r.action, r.actor_id) for r in rows] == [("api_token.issue", admin_id), ("api_token.revoke", admin_id)]
+    assert rows[0].after["role"] == "district_methodist" and rows[0].after["territory_id"] == str(world.district1)
+    assert rows[1].before["revoked_at"] is None and rows[1].after["revoked_at"] is not None
+    secret = created.json()["secret"]
+    for row in rows:
+        assert "secret_hash" not in (row.after or {}) and secret not in str(row.after) + str(row.before)
