@@ -15,16 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.bodies import registry
 from api.domain.bodies.registry import BodyInfo, QuorumRule
+from api.domain.bodies.rules import NO_QUORUM
 from api.domain.meetings.context import KZ_TIME, body_member_keys, member_key, required_present
 from api.domain.meetings.models import Meeting
 from api.domain.meetings.schemas import QuorumRead
 from api.errors import DomainError, NotFound
 
-# The same template as the meetings' own refusal, so it is translated once (api.i18n.MESSAGE_TEMPLATES).
-NO_QUORUM = (
-    "No quorum: {present} of {members} members present, {required} needed. "
-    "A decision is recorded only when the meeting has a quorum."
-)
 
 
 def meeting_day(meeting: Meeting) -> datetime.date:

@@ -21,16 +21,9 @@ import enum
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from api.domain.bodies.rules import NO_QUORUM
 from api.domain.reviews.rules import Outcome, StageKind
 from api.errors import Conflict, DomainError, Forbidden, NotFound
-
-
-# The meetings' own refusal (api.domain.meetings.quorum.NO_QUORUM), translated once; repeated here
-# because the aggregate imports nothing but the review rules.
-NO_QUORUM = (
-    "No quorum: {present} of {members} members present, {required} needed. "
-    "A decision is recorded only when the meeting has a quorum."
-)
 
 
 class RoundStatus(enum.StrEnum):
