@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from api.i18n import N_
+
 PRINCIPAL_KEY = "metodist.principal"
 # The caller's grants that reach the organisation named in the path, as the guard found them:
 # `(organisation_id, grants)`, so the request's dependencies need not work them out again.
@@ -27,11 +29,40 @@ class Scope(enum.StrEnum):
     TENANT = "tenant"  # one organisation's schema, named by the path's organisation_id
 
 
-def access(scope: Scope, role: str | tuple[str, ...] | None = None) -> dict[str, Any]:
+# Declared on the routes whose act is a person's: a body's conclusion, an approval, a decision
+# recorded in a body's minutes. API tokens stand for regional systems, which read and register but
+# never decide or approve; the guard refuses them on these routes, whatever role they hold.
+PERSON_ONLY = "person_only"
+# The clause a route's role comes from, so the guard's refusal cites it as the service would.
+CLAUSE = "clause"
+# The OpenAPI extension that marks a person-only operation.
+PERSON_ONLY_EXTENSION = "x-metodist-person-only"
+TOKEN_MAY_NOT_DECIDE = N_(
+    "Approvals and conclusions are acts of a person: an API token may read and register, never decide or "
+    "approve. Sign in as the person who decides."
+)
+
+
+def access(
+    scope: Scope, role: str | tuple[str, ...] | None = None, *, person_only: bool = False, clause: str | None = None
+) -> dict[str, Any]:
     """`role`: one role name, a tuple of role names (any of them), `"any"` (any signed-in
     principal holding some role), `"self"` (any signed-in principal, even without a role: routes
-    about the caller only) or None for public routes. Roles are `api.roles.Role` values."""
-    return {"scope": scope.value, "role": role}
+    about the caller only) or None for public routes. Roles are `api.roles.Role` values.
+
+    `person_only`: the route decides or approves, so only a signed-in person may call it (an API
+    token is refused with 403). `clause`: the clause of the Rules that names the role, cited by
+    the guard when it refuses a caller without it."""
+    declared: dict[str, Any] = {"scope": scope.value, "role": role}
+    if person_only:
+        declared[PERSON_ONLY] = True
+    if clause is not None:
+        declared[CLAUSE] = clause
+    return declared
+
+
+def is_person_only(opt: dict[str, Any] | None) -> bool:
+    return bool((opt or {}).get(PERSON_ONLY))
 
 
 @dataclass(frozen=True)
@@ -54,6 +85,8 @@ class Principal:
     reason: str | None = None
     # The session or API token that authenticated the caller (for audit and revocation).
     credential_id: UUID | None = None
+    # For an API token: the person who issued it, named in the audit log beside the token.
+    issued_by: UUID | None = None
 
     @property
     def is_anonymous(self) -> bool:

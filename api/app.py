@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 import swagger_ui_bundle
 from litestar import Litestar, Router
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Operation
 from litestar.static_files import create_static_files_router
 from sqlalchemy import select
 
-from api.access import Scope, access
+from api.access import PERSON_ONLY_EXTENSION, Scope, access, is_person_only
 from api.db import Database, create_engine
 from api.dependencies import dependencies
 from api.domain.documents.storage import build_file_store
@@ -109,8 +111,29 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
         lifespan=[lifespan],
         debug=False,
     )
+    # Person-only operations first: completing the document builds it, once.
+    declare_person_only_operations(app)
     complete_openapi(app)
     return app
+
+
+def declare_person_only_operations(app: Litestar) -> None:
+    """The OpenAPI document shows which operations only a person may call (`access(…, person_only=True)`):
+    `x-metodist-person-only: true`, and a sentence in the description, so a regional system's
+    developers see before calling that an API token is refused there."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            if is_person_only(handler.opt) and hasattr(handler, "operation_class"):
+                handler.operation_class = PersonOnlyOperation
+
+
+class PersonOnlyOperation(Operation):
+    def to_schema(self) -> dict[str, Any]:
+        schema = super().to_schema()
+        schema[PERSON_ONLY_EXTENSION] = True
+        note = "Only a signed-in person may do this: an API token is refused with 403."
+        schema["description"] = f"{schema['description']}\n\n{note}" if schema.get("description") else note
+        return schema
 
 
 async def _resume_interrupted_provisioning(db: Database, jobs: Jobs) -> None:

@@ -25,6 +25,7 @@ from api.domain.reviews.models import (
     Notification,
     NotificationPreference,
     ReviewDecision,
+    ReviewMissingStage,
     ReviewRound,
     ReviewRoute,
     ReviewStage,
@@ -32,6 +33,7 @@ from api.domain.reviews.models import (
 )
 from api.domain.structure.models import AcademicTerm, StaffSubject, Staff, Subject, Unit
 from api.domain.territories.models import Territory
+from api.identity.control_audit import ControlAuditEntry
 from api.identity.models import IdentityProvider, Invitation, UserSession
 from api.identity.tokens import ApiToken
 from api.planes import ControlBase, TenantBase, control_metadata, tenant_metadata
@@ -43,6 +45,8 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "ReviewDecision",
+    "ReviewMissingStage",
+    "ControlAuditEntry",
     "ReviewRound",
     "ReviewRoute",
     "ReviewStage",

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.access import principal
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
 from api.errors import Conflict, Forbidden, NotFound
+from tenants import audit
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,14 @@ async def provide_tenant(state: State, organisation_id: FromPath[UUID]) -> Tenan
     return Tenant(org.id, org.schema_name, OrgKind(org.kind), org.territory_id)
 
 
-async def provide_tenant_session(state: State, tenant: NamedDependency[Tenant]) -> AsyncGenerator[AsyncSession, None]:
+async def provide_tenant_session(
+    state: State, tenant: NamedDependency[Tenant], request: Request[Any, Any, Any]
+) -> AsyncGenerator[AsyncSession, None]:
     async with state.db.tenant_session(tenant.schema) as session:
+        caller = principal(request)
+        if caller.via == "token":
+            # Every audit entry of this request names the token and the person who issued it.
+            audit.bind_actor(session, audit.RequestActor(token_id=caller.credential_id, issued_by=caller.issued_by))
         try:
             yield session
             await session.commit()

@@ -2,6 +2,9 @@
 
 Domain services call `record(...)` in the same transaction as the change they describe, with the
 actor passed in explicitly (controllers take it from `api.access.principal(request).user_id`).
+A change made with an API token has no user of its own: the request's tenant session carries the
+token (`RequestActor` in `session.info`, put there by `api.tenancy`), and the entry names the token
+(`token_id`) and the person who issued it (`actor_id`).
 
 Each entry stores `prev_hash` (the previous entry's hash, `GENESIS` for the first) and
 `hash = sha256(prev_hash + canonical JSON of the entry)`. Appends are serialised per schema
@@ -73,7 +76,7 @@ def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
 
 
 def _hashed_fields(row: AuditEntry) -> dict[str, Any]:
-    return {
+    fields = {
         "id": str(row.id),
         "actor_id": str(row.actor_id) if row.actor_id else None,
         "action": row.action,
@@ -83,6 +86,26 @@ def _hashed_fields(row: AuditEntry) -> dict[str, Any]:
         "after": row.after,
         "created_at": row.created_at.astimezone(datetime.UTC).isoformat(),
     }
+    # Hashed only when present, so entries written before the column existed verify unchanged.
+    if row.token_id is not None:
+        fields["token_id"] = str(row.token_id)
+    return fields
+
+
+ACTOR_KEY = "metodist.audit_actor"
+
+
+@dataclass(frozen=True)
+class RequestActor:
+    """Who a request acts as, beyond the user id the services pass: the API token, if any, and
+    the person who issued it."""
+
+    token_id: UUID | None = None
+    issued_by: UUID | None = None
+
+
+def bind_actor(session: AsyncSession, actor: RequestActor) -> None:
+    session.info[ACTOR_KEY] = actor
 
 
 def session_schema(session: AsyncSession) -> str:
@@ -117,9 +140,14 @@ async def record(
     await session.execute(select(func.pg_advisory_xact_lock(_lock_key(session_schema(session)))))
     prev = await session.scalar(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))
     prev_hash = prev or GENESIS
+    bound: RequestActor | None = session.info.get(ACTOR_KEY)
+    token_id = bound.token_id if bound is not None else None
+    if token_id is not None and actor_id is None:
+        actor_id = bound.issued_by  # type: ignore[union-attr]
     row = AuditEntry(
         id=uuid7(),
         actor_id=actor_id,
+        token_id=token_id,
         action=action,
         entity=entity,
         entity_id=None if entity_id is None else str(entity_id),

@@ -24,6 +24,9 @@ class AuditEntry(TenantBase):
 
     seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), unique=True)
     actor_id: Mapped[UUID | None] = mapped_column()  # a shared user, by id only
+    # The API token the change was made with, by id only; `actor_id` is then the person who issued
+    # it, so every entry names a person, or a token and the person answerable for it.
+    token_id: Mapped[UUID | None] = mapped_column()
     action: Mapped[str] = mapped_column(String(80), index=True)
     entity: Mapped[str] = mapped_column(String(80))
     entity_id: Mapped[str | None] = mapped_column(String(80))

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.accounts.models import RoleAssignment, User
+from api.identity import control_audit
 from api.identity.invitations import InvitationService, status_of
 from api.identity.oidc import LoginError, ProviderConfig
 from api.identity.providers import ProviderService, email_domain
@@ -123,5 +124,11 @@ class AccountService:
                 )
             )
             if has_role is None:
-                self.session.add(RoleAssignment(user_id=user_id, role=Role.TEACHER.value, organisation_id=organisation_id))
+                joined = RoleAssignment(user_id=user_id, role=Role.TEACHER.value, organisation_id=organisation_id)
+                self.session.add(joined)
+                await self.session.flush()
+                # Granted by the organisation's sign-in set-up, not by a person: no actor.
+                await control_audit.record(self.session, None, action="role.grant", entity="role_assignment",
+                                           entity_id=joined.id, subject_user_id=user_id,
+                                           after=control_audit.snapshot(joined))
         await self.session.flush()

@@ -17,6 +17,7 @@ from api.db import escape_like
 from api.domain.accounts.models import RoleAssignment, User
 from api.domain.organisations.models import Organisation
 from api.errors import Conflict, NotFound
+from api.identity import control_audit
 from api.identity.assignment_schemas import OrganisationPeople, OrganisationPerson, RoleAssignmentRead, RoleGrant
 from api.identity.grants import check_may_grant, check_not_self, parse_role, resolve_node
 from api.identity.reach import Reach, reach_of
@@ -63,6 +64,9 @@ class RoleAssignmentService:
         )
         self.session.add(assignment)
         await self.session.flush()
+        await control_audit.record(self.session, self.principal, action="role.grant", entity="role_assignment",
+                                   entity_id=assignment.id, subject_user_id=assignment.user_id,
+                                   after=control_audit.snapshot(assignment))
         return assignment
 
     async def revoke(self, assignment_id: UUID) -> None:
@@ -77,8 +81,12 @@ class RoleAssignmentService:
             unit_id=assignment.unit_id,
         )
         await check_may_grant(self.session, self.principal, parse_role(assignment.role), node, verb="revoke")
+        before = control_audit.snapshot(assignment)
         await self.session.delete(assignment)
         await self.session.flush()
+        await control_audit.record(self.session, self.principal, action="role.revoke", entity="role_assignment",
+                                   entity_id=assignment_id, subject_user_id=assignment.user_id,
+                                   before=before)
 
     async def _reach(self, assignments: list[RoleAssignment]) -> Reach:
         return await reach_of(self.session, self.principal, must_know=[a.territory_id for a in assignments])

@@ -13,7 +13,12 @@ Registered once on the API app, it reads the handler's `opt` (`api.access.access
   names their role;
 - `"self"` (`api.roles.SELF`) admits every signed-in principal, one without any role too, for
   reading and changing what is their own (who am I, my sessions). It is refused on a route that
-  names an organisation: an organisation's data always needs a grant that reaches it.
+  names an organisation: an organisation's data always needs a grant that reaches it;
+- a route declared `person_only` (a conclusion, an approval, a body's decision) refuses API tokens
+  with 403 once their grants have been checked (a token out of reach still gets 404): tokens read
+  and register, people decide;
+- a route that declares the `clause` naming its role cites it when it refuses a caller without
+  that role (`{"clause": "29"}`), as the service behind it would.
 
 A handler without a declaration is refused (and the architecture test fails on it).
 """
@@ -26,7 +31,16 @@ from uuid import UUID
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from api.access import GRANTS_HERE_KEY, Grant, Principal, Scope, principal
+from api.access import (
+    CLAUSE,
+    GRANTS_HERE_KEY,
+    TOKEN_MAY_NOT_DECIDE,
+    Grant,
+    Principal,
+    Scope,
+    is_person_only,
+    principal,
+)
 from api.errors import DomainError, Forbidden, NotFound
 from api.identity.reach import (
     READ_ONLY_ROLES,
@@ -53,7 +67,7 @@ def usable_grants(grants: list[Grant] | tuple[Grant, ...], role: Any, method: st
     return usable
 
 
-def _denial(p: Principal, role: Any, method: str, *, here: bool) -> Forbidden:
+def _denial(p: Principal, role: Any, method: str, *, here: bool, clause: str | None = None) -> Forbidden:
     needed = role_names(role)
     where = " at this organisation" if here else ""
     if needed is None:
@@ -63,7 +77,14 @@ def _denial(p: Principal, role: Any, method: str, *, here: bool) -> Forbidden:
             if held
             else "You hold no role; ask an administrator to grant you one."
         )
+    if clause is not None:
+        return Forbidden(f"This needs the role {describe_roles(role)}{where} (cl. {clause}).", clause=clause)
     return Forbidden(f"This needs the role {describe_roles(role)}{where}.")
+
+
+def _person_only(p: Principal, opt: dict[str, Any]) -> None:
+    if is_person_only(opt) and p.via == "token":
+        raise Forbidden(TOKEN_MAY_NOT_DECIDE)
 
 
 def is_auto_options(handler: BaseRouteHandler) -> bool:
@@ -90,9 +111,11 @@ async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
         if organisation_id is not None:
             raise Forbidden("This route is declared for oneself but names an organisation, so it is closed.")
         return  # the handler acts on the caller's own records only
+    clause = opt.get(CLAUSE)
     if organisation_id is None:
         if not usable_grants(p.grants, role, method):
-            raise _denial(p, role, method, here=False)
+            raise _denial(p, role, method, here=False, clause=clause)
+        _person_only(p, opt)
         return
     if not isinstance(organisation_id, UUID):
         organisation_id = UUID(str(organisation_id))
@@ -104,4 +127,5 @@ async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
     if not grants:
         raise NotFound("Organisation not found.", field="organisation_id")
     if not usable_grants(grants, role, method):
-        raise _denial(p, role, method, here=True)
+        raise _denial(p, role, method, here=True, clause=clause)
+    _person_only(p, opt)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.domain.accounts.models import RoleAssignment
 from api.domain.organisations.models import Organisation
 from api.errors import Conflict, DomainError, NotFound
+from api.identity import control_audit
 from api.identity.crypto import new_token, token_hash
 from api.identity.models import Invitation
 from api.identity.schemas import InvitationCreate, InvitationRead
@@ -162,16 +163,20 @@ class InvitationService:
             )
         )
         if existing is None:
-            self.session.add(
-                RoleAssignment(
-                    user_id=user_id,
-                    role=row.role,
-                    organisation_id=row.organisation_id,
-                    territory_id=row.territory_id,
-                    unit_id=row.unit_id,
-                    granted_by=row.invited_by,
-                )
+            granted = RoleAssignment(
+                user_id=user_id,
+                role=row.role,
+                organisation_id=row.organisation_id,
+                territory_id=row.territory_id,
+                unit_id=row.unit_id,
+                granted_by=row.invited_by,
             )
+            self.session.add(granted)
+            await self.session.flush()
+            # The grant is the inviter's act, completed when the invitation is accepted.
+            await control_audit.record(self.session, None, action="role.grant", entity="role_assignment",
+                                       entity_id=granted.id, subject_user_id=user_id, actor_id=row.invited_by,
+                                       after={**control_audit.snapshot(granted), "invitation_id": row.id})
         row.accepted_at = now_utc()
         row.accepted_by = user_id
         await self.session.flush()

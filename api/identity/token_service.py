@@ -18,6 +18,7 @@ from api.errors import Conflict, DomainError, NotFound
 from api.identity.grants import ADMIN_ROLES, check_may_grant, parse_role, resolve_node
 from api.identity.reach import reach_of
 from api.identity.token_schemas import TokenCreate, TokenRead
+from api.identity import control_audit
 from api.identity.tokens import MAX_LIFETIME, ApiToken, issue_token, now
 
 
@@ -45,6 +46,11 @@ def to_read(token: ApiToken) -> TokenRead:
     )
 
 
+def _audited(token: ApiToken) -> dict[str, object]:
+    """The token as the audit log keeps it: everything but the hash of its secret."""
+    return {k: v for k, v in control_audit.snapshot(token).items() if k != "secret_hash"}
+
+
 class TokenService:
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
         self.session = session
@@ -67,9 +73,13 @@ class TokenService:
             self.session, territory_id=data.territory_id, organisation_id=data.organisation_id, unit_id=data.unit_id
         )
         await check_may_grant(self.session, self.principal, role, node, verb="issue tokens for")
-        return await issue_token(
+        token, secret = await issue_token(
             self.session, name=name, grant=node.grant(role.value), expires_at=expires_at, created_by=self.principal.user_id
         )
+        # A token holds a role: issuing one is a grant, audited with the others (never its secret).
+        await control_audit.record(self.session, self.principal, action="api_token.issue", entity="api_token",
+                                   entity_id=token.id, after=_audited(token))
+        return token, secret
 
     async def list(self) -> list[ApiToken]:
         reach = await reach_of(self.session, self.principal)
@@ -115,7 +125,10 @@ class TokenService:
         await check_may_grant(self.session, self.principal, parse_role(token.role), node, verb="revoke tokens for")
         if token.revoked_at is not None:
             raise Conflict("The API token is already revoked.", field="token_id")
+        before = _audited(token)
         token.revoked_at = now()
         token.revoked_by = self.principal.user_id
         await self.session.flush()
+        await control_audit.record(self.session, self.principal, action="api_token.revoke", entity="api_token",
+                                   entity_id=token.id, before=before, after=_audited(token))
         return token

@@ -130,4 +130,4 @@ async def authenticate_token(session: AsyncSession, secret: str, *, client_ip: s
             .execution_options(synchronize_session=False)
         )
         await session.commit()
-    return Principal(user_id=None, grants=(token.grant,), via="token", credential_id=token.id)
+    return Principal(user_id=None, grants=(token.grant,), via="token", credential_id=token.id, issued_by=token.created_by)

@@ -175,3 +175,37 @@ async def test_route_adjustments_within_the_clause(api: Api, uni: w.World) -> No
     r = await api.call("admin", "DELETE", base)
     assert r.status_code == 200 and not r.json()["customised"] and len(r.json()["stages"]) == 6
     assert (await api.call("admin", "DELETE", "/review-routes/other")).status_code == 200
+
+
+async def test_one_rule_for_authors_whoever_creates_the_document(app: Any, api: Api, db: Any, uni: w.World) -> None:
+    """Cl. 18-21: documents are developed by teachers and units, who answer the reviewers. Every
+    document names at least one author on the staff: an administrator without a staff record is
+    refused exactly as anyone else who names none, and nothing is written."""
+    import httpx
+
+    from api.access import Grant
+    from api.domain.documents.models import Document
+    from api.roles import Role
+    from tests.identity.access.principals import new_user, session_cookie
+
+    admin = await new_user(db, [Grant(Role.ORGANISATION_ADMIN, organisation_id=uni.org_id)], name="Admin Without Staff")
+    headers = await session_cookie(app.api, db, admin)
+    before = await w.count(db, uni.schema, Document)
+    unit = str(uni.units["department"])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        for payload in ({}, {"unit_id": unit}, {"author_staff_ids": []}):
+            refused = await http.post(f"{api.base}/documents", headers=headers,
+                                      json={"kind": "guidelines", "title": "Authorless", **payload})
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["field"] == "author_staff_ids"
+        assert await w.count(db, uni.schema, Document) == before
+        named = await http.post(f"{api.base}/documents", headers=headers, json={
+            "kind": "guidelines", "title": "On behalf of a teacher", "unit_id": unit,
+            "author_staff_ids": [str(uni["author"].staff_id)]})
+        assert named.status_code == 201 and named.json()["author_staff_ids"] == [str(uni["author"].staff_id)]
+    # A teacher naming no one is the author; with a unit named, the same.
+    mine = await api.create("author", kind="guidelines", title="Mine", unit_id=unit)
+    assert mine["author_staff_ids"] == [str(uni["author"].staff_id)]
+    # And no one may take the last author off a document.
+    emptied = await api.call("author", "PATCH", f"/documents/{mine['id']}", json={"author_staff_ids": []})
+    assert emptied.status_code == 422 and emptied.json()["field"] == "author_staff_ids"

@@ -109,3 +109,60 @@ async def test_cl13_4_product_reaches_the_catalogue_read_from_above(uni_api: Api
     async with uni_api.client() as c:
         r = await c.get(f"{uni_api.base}/catalogue", headers=await session_cookie(app.api, db, other))
     assert r.status_code == 404
+
+
+async def test_a_route_never_drops_a_stage_silently(app: Any, db: Any, district_id: Any) -> None:
+    """Cl. 20: a working programme is reviewed by the council of the unit and of the organisation.
+    A school without methodological councils (which cl. 32 requires it to have) cannot hold those
+    stages; the author and the approver see so before submitting, by API and on the page, and the
+    round records it where compliance checks can find it."""
+    import datetime
+
+    from sqlalchemy import select
+
+    from api.domain.bodies.models import Council
+    from api.domain.reviews.models import ReviewMissingStage
+    from tenants.models import AuditEntry
+
+    world = await w.school(db, district_id)
+    async with db.tenant_context(world.schema) as session:
+        council = await session.get(Council, world.bodies["org_council"][1])
+        council.archived_at = datetime.datetime.now(datetime.UTC)
+    api = Api(app, db, world)
+    doc = await api.create("author", kind="working_programme", title="Programme without councils", school_year=2025)
+    gaps = [("unit_council", "20"), ("organisation_council", "20")]
+    for who in ("author", "deputy"):
+        r = await api.call(who, "GET", f"/documents/{doc['id']}/route-plan")
+        assert r.status_code == 200, r.text
+        plan = r.json()
+        assert [s["selector"] for s in plan["stages"]] == ["approval"]
+        assert [(m["selector"], m["clause"]) for m in plan["missing_stages"]] == gaps
+        assert all(m["label"] for m in plan["missing_stages"])
+    # The page the author submits from says so too.
+    async with api.client() as c:
+        page = await c.get(f"/organisations/{world.org_id}/documents/{doc['id']}", headers=await api.headers("author"))
+    assert page.status_code == 200 and 'id="missing-stages"' in page.text
+    assert "Methodological council of the organisation" in page.text
+
+    r = await api.upload("author", doc["id"], w.docx("Programme"), "p.docx")
+    version = r.json()
+    assert (await api.submit("author", doc["id"], version["id"])).status_code == 201
+    timeline = await api.timeline("deputy", doc["id"])
+    assert [(m["selector"], m["clause"]) for m in timeline["rounds"][0]["missing_stages"]] == gaps
+    inbox = (await api.call("deputy", "GET", "/reviews/inbox")).json()
+    mine = [i for i in inbox if i["document_id"] == doc["id"]]
+    assert mine and [(m["selector"], m["clause"]) for m in mine[0]["missing_stages"]] == gaps
+    async with db.tenant_session(world.schema) as session:
+        rows = (await session.scalars(select(ReviewMissingStage).where(
+            ReviewMissingStage.round_id == timeline["rounds"][0]["id"]).order_by(ReviewMissingStage.position))).all()
+        logged = await session.scalar(select(AuditEntry).where(AuditEntry.action == "review.stages_missing",
+                                                               AuditEntry.entity_id == timeline["rounds"][0]["id"]))
+    assert [(r.selector, r.clause) for r in rows] == gaps
+    assert logged is not None and len(logged.after["missing_stages"]) == 2
+
+
+async def test_a_school_route_with_its_council_still_reports_the_unit_council_it_lacks(sch_api: Api) -> None:
+    doc = await sch_api.create("author", kind="lesson_plan", title="Lesson plan", school_year=2025)
+    plan = (await sch_api.call("author", "GET", f"/documents/{doc['id']}/route-plan")).json()
+    assert [s["selector"] for s in plan["stages"]] == ["organisation_council", "approval"]
+    assert [(m["selector"], m["clause"]) for m in plan["missing_stages"]] == [("unit_council", "20")]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from api.access import Grant, Principal
 from api.domain.accounts.models import RoleAssignment, User
 from api.domain.bodies.models import Association, BodyMembership, Commission, Council, LeaderTerm
-from api.domain.meetings.models import AgendaItem, Meeting
+from api.domain.meetings.models import AgendaItem, Attendance, Meeting
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import EducationLevel, OrgKind
 from api.domain.organisations.schemas import OrganisationCreate
@@ -190,13 +190,18 @@ async def add_body(db: Any, world: World, key: str, body_kind: str, *, unit: str
             session.add(LeaderTerm(body_kind="association", body_id=row.id, staff_id=world[chair].staff_id,
                                    full_name=world[chair].name, method="elected", starts_on=today - datetime.timedelta(days=30),
                                    ends_on=today + datetime.timedelta(days=300)))
-        for member in members:
+        # The chair and the secretary sit on the body; all its members attend its meeting, so the
+        # meeting has a quorum and a conclusion taken there counts.
+        seated = list(dict.fromkeys((chair, *((secretary,) if secretary else ()), *members)))
+        for member in seated:
             session.add(BodyMembership(body_kind=body_kind, body_id=row.id, staff_id=world[member].staff_id,
                                        starts_on=today - datetime.timedelta(days=30)))
         meeting = Meeting(body_kind=body_kind, body_id=row.id, title=f"Meeting of {name}",
                           starts_at=datetime.datetime.now(datetime.UTC))
         session.add(meeting)
         await session.flush()
+        for member in seated:
+            session.add(Attendance(meeting_id=meeting.id, staff_id=world[member].staff_id, present=True))
         item = AgendaItem(meeting_id=meeting.id, position=1, title="Documents under review")
         session.add(item)
         await session.flush()

@@ -405,6 +405,8 @@ async def test_inter_school_routes(app: Any, client: httpx.AsyncClient, as_user:
     await refused(await as_user.post(f"{association}/leaders", json=term, headers=cabinet_admin), 403, None)
     _, department = await session_of(app, db, Grant(Role.DISTRICT_METHODIST, territory_id=region.district))
     await refused(await as_user.post(f"{association}/leaders", json={**term, "ends_on": (TODAY + datetime.timedelta(days=400)).isoformat()}, headers=department), 422, "ends_on", "30")
+    # Cl. 30: appointed from the association's teachers, so not for a term starting before they joined it.
+    await refused(await as_user.post(f"{association}/leaders", json={**term, "starts_on": (TODAY - datetime.timedelta(days=5)).isoformat()}, headers=department), 422, "starts_on", "30")
     leader = await ok(await as_user.post(f"{association}/leaders", json=term, headers=department), 201)
     assert leader["method"] == "appointed" and leader["member_staff_id"] == teacher["id"]
     assert [h["id"] for h in await ok(await client.get(f"{association}/leaders"))] == [leader["id"]]

@@ -267,7 +267,8 @@ async def _association_with_members(db: Any, region: Region, n: int = 2) -> tupl
     people = [await new_staff(db, school, actor) for _ in range(n)]
     async with db.tenant_context(school.schema) as session:
         row = await BodiesService(session, school.tenant).create_association(
-            AssociationCreate(f"МО {uuid.uuid4().hex[:4]}", AssociationKind.PRIMARY_GRADES, members=[MemberInput(p) for p in people]),
+            AssociationCreate(f"МО {uuid.uuid4().hex[:4]}", AssociationKind.PRIMARY_GRADES,
+                              members=[MemberInput(p, starts_on=today() - datetime.timedelta(days=60)) for p in people]),
             actor,
         )
     return row, people
@@ -333,6 +334,32 @@ async def test_cl30_leader_comes_from_the_members(db: Any, region: Region) -> No
                 association.id, LeaderCreate(outsider, LeaderMethod.ELECTED, today(), today() + datetime.timedelta(days=10)), admin_of(school)
             )
     assert (refused.value.clause, refused.value.field) == ("30", "staff_id")
+
+
+async def test_cl30_a_leaders_term_does_not_start_before_their_membership(db: Any, region: Region) -> None:
+    """Cl. 30: the leader is elected from the association's teachers, so on the day the term
+    starts they are its member; a term reaching back before they joined is refused."""
+    school = region.school
+    actor = admin_of(school)
+    newcomer = await new_staff(db, school, actor)
+    async with db.tenant_context(school.schema) as session:
+        association = await BodiesService(session, school.tenant).create_association(
+            AssociationCreate(f"МО {uuid.uuid4().hex[:4]}", AssociationKind.CLASS_TEACHERS,
+                              members=[MemberInput(newcomer, starts_on=today() - datetime.timedelta(days=10))]),
+            actor,
+        )
+    before = await audit_count(db, school)
+    with pytest.raises(DomainError) as refused:
+        async with db.tenant_context(school.schema) as session:
+            await BodiesService(session, school.tenant).add_leader(association.id, LeaderCreate(
+                newcomer, LeaderMethod.ELECTED, today() - datetime.timedelta(days=40), today() + datetime.timedelta(days=300)), actor)
+    assert (refused.value.clause, refused.value.field) == ("30", "starts_on")
+    assert "before their membership" in refused.value.message
+    assert await audit_count(db, school) == before
+    async with db.tenant_context(school.schema) as session:
+        term = await BodiesService(session, school.tenant).add_leader(association.id, LeaderCreate(
+            newcomer, LeaderMethod.ELECTED, today() - datetime.timedelta(days=10), today() + datetime.timedelta(days=300)), actor)
+    assert term.starts_on == today() - datetime.timedelta(days=10)
 
 
 # --- cl. 14, 32: councils ----------------------------------------------------------------------

@@ -44,23 +44,25 @@ async def callers(app: Any, db: Any) -> AsyncIterator[Callers]:
     school = await furnished_school(db, "API School")
     other = await furnished_school(db, "Other School")
     org = school.org.id
+    # The administrator and the stranger are regional systems (API tokens: they read and register);
+    # the head and the leader decide and approve, which only people do.
     tokens = {
         "admin": await token_secret(db, Grant(Role.ORGANISATION_ADMIN, organisation_id=org)),
-        "head": await token_secret(db, Grant(Role.HEAD, organisation_id=org)),
-        "leader": await token_secret(
-            db, Grant(Role.ASSOCIATION_LEADER, organisation_id=org, unit_id=school.association_id)
-        ),
         "stranger": await token_secret(db, Grant(Role.ORGANISATION_ADMIN, organisation_id=other.org.id)),
     }
+    head_user = await new_user(db, [Grant(Role.HEAD, organisation_id=org)], name="School Head")
+    leader_user = await new_user(
+        db, [Grant(Role.ASSOCIATION_LEADER, organisation_id=org, unit_id=school.association_id)], name="Leader"
+    )
     member_user = await new_user(db, [Grant(Role.TEACHER, organisation_id=org)])
     async with db.tenant_context(school.schema) as session:
         await session.execute(update(Staff).where(Staff.id == school.teachers[1]).values(user_id=member_user))
-    cookie = await session_cookie(app.api, db, member_user)  # type: ignore[attr-defined]
+    cookies = [await session_cookie(app.api, db, u) for u in (head_user, leader_user, member_user)]  # type: ignore[attr-defined]
 
     def make(headers: dict[str, str]) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=headers)
 
-    clients = [make(bearer(tokens[k])) for k in ("admin", "head", "leader")] + [make(cookie), make(bearer(tokens["stranger"]))]
+    clients = [make(bearer(tokens["admin"]))] + [make(c) for c in cookies] + [make(bearer(tokens["stranger"]))]
     try:
         yield Callers(school, *clients, base=f"/api/organisations/{org}")
     finally:
@@ -181,7 +183,11 @@ async def test_another_organisations_admin_sees_nothing(callers: Callers) -> Non
 
 async def test_compliance_and_calendar(callers: Callers) -> None:
     c = callers
-    assert (await c.leader.post(f"{c.base}/meetings", json=meeting_payload(c, title="Calendar meeting"))).status_code == 201
+    created = await c.leader.post(f"{c.base}/meetings", json=meeting_payload(c, title="Calendar meeting"))
+    assert created.status_code == 201
+    # Cl. 25 counts a held meeting: its minutes (or attendance) recorded.
+    minutes = await c.leader.patch(f"{c.base}/meetings/{created.json()['id']}", json={"minutes": "Held as planned."})
+    assert minutes.status_code == 200
     report = await c.head.get(f"{c.base}/compliance/association-meetings")
     assert report.status_code == 200
     body = report.json()
@@ -341,3 +347,31 @@ async def test_bad_event_input(callers: Callers, db: Any, case: str, override: d
     assert response.status_code == status, response.text
     assert response.json()["field"] == field
     assert await count(db, callers.school, MethodologicalEvent) == before
+
+
+async def test_plan_approval_is_the_heads_act_and_the_refusal_cites_cl_29(callers: Callers, app: Any, db: Any) -> None:
+    """Cl. 29: the head of the organisation approves an association's plan. A deputy head is
+    refused by the guard citing the clause, as the service would; a token holding the head's
+    role is refused too: approval is an act of a person, and nothing is written either way."""
+    from api.access import TOKEN_MAY_NOT_DECIDE
+
+    c = callers
+    org = c.school.org.id
+    pid = (await c.leader.post(f"{c.base}/plans", json=plan_payload(c, 2033))).json()["id"]
+    assert (await c.leader.post(f"{c.base}/plans/{pid}/submit")).json()["status"] == "submitted"
+    deputy = await new_user(db, [Grant(Role.DEPUTY_HEAD, organisation_id=org)], name="Deputy")
+    head_token = await token_secret(db, Grant(Role.HEAD, organisation_id=org), name="regional system as head")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        by_deputy = await http.post(f"{c.base}/plans/{pid}/approve",
+                                    headers=await session_cookie(app.api, db, deputy))  # type: ignore[attr-defined]
+        by_token = await http.post(f"{c.base}/plans/{pid}/approve", headers=bearer(head_token))
+        returned_by_token = await http.post(f"{c.base}/plans/{pid}/return", json={"comment": "No"},
+                                            headers=bearer(head_token))
+    assert by_deputy.status_code == 403 and by_deputy.json()["clause"] == "29"
+    assert "(cl. 29)" in by_deputy.json()["message"] and "head" in by_deputy.json()["message"]
+    for refused in (by_token, returned_by_token):
+        assert refused.status_code == 403 and refused.json() == {
+            "status": 403, "message": TOKEN_MAY_NOT_DECIDE, "field": None, "clause": None}
+    assert (await c.head.get(f"{c.base}/plans/{pid}")).json()["status"] == "submitted"
+    approved = await c.head.post(f"{c.base}/plans/{pid}/approve")
+    assert approved.status_code == 200 and approved.json()["approved_by"] is not None

@@ -14,7 +14,8 @@ from playwright.async_api import expect
 from api.access import Grant
 from api.roles import Role
 from tests.browser.conftest import browser, live_server  # noqa: F401 - the web helper's server and Chromium
-from tests.identity.access.principals import token_secret
+from api.identity.sessions import SESSION_COOKIE
+from tests.identity.access.principals import new_user, session_cookie
 from tests.web.conftest import places  # noqa: F401 - live_server places organisations under these
 from tests.work.helpers import School, furnished_school
 
@@ -30,12 +31,13 @@ async def browser_school(app: Any, db: Any) -> School:
 
 
 @pytest.fixture
-async def deputy_page(browser: Any, live_server: str, db: Any, browser_school: School) -> AsyncIterator[Any]:  # noqa: F811
-    """A browser context signed in as the school's deputy head (an API token on every request)."""
-    secret = await token_secret(db, Grant(Role.DEPUTY_HEAD, organisation_id=browser_school.org.id))
-    context = await browser.new_context(
-        base_url=live_server, extra_http_headers={"Authorization": f"Bearer {secret}"}, viewport={"width": 1280, "height": 900}
-    )
+async def deputy_page(browser: Any, live_server: str, app: Any, db: Any, browser_school: School) -> AsyncIterator[Any]:  # noqa: F811
+    """A browser context signed in as the school's deputy head (a person's session: the decision
+    recorded below is an act of a person, which an API token may not do)."""
+    user = await new_user(db, [Grant(Role.DEPUTY_HEAD, organisation_id=browser_school.org.id)], name="Deputy Head")
+    cookie = (await session_cookie(app.api, db, user))["cookie"].split("=", 1)[1]
+    context = await browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    await context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": live_server}])
     tab = await context.new_page()
     try:
         yield tab

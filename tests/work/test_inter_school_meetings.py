@@ -26,7 +26,7 @@ from api.domain.structure.models import Staff
 from api.errors import DomainError
 from api.identity.csrf import CSRF_COOKIE, CSRF_HEADER
 from api.roles import Role
-from tests.identity.access.principals import bearer, token_secret
+from tests.identity.access.principals import bearer, new_user, session_cookie, token_secret
 from tests.support import fresh_bin
 from tests.work.helpers import KZ, TODAY, School, actor, context, provisioned_school, work_district
 
@@ -248,5 +248,11 @@ async def test_over_http_and_on_the_meeting_page(app: Any, db: Any, district: Di
         posted = await api.post(f"{page_path}/attendance", data=form, headers={"HX-Request": "true"}, params={"lang": "en"})
         assert posted.status_code == 200, posted.text
         assert "Quorum: 3 of 4 members present" in " ".join(posted.text.split())
-        decided = await api.post(f"{base}/decisions", json={"text": "Hold a district seminar"})
+        # The token registers attendance; the decision is an act of a person (the cabinet's admin).
+        by_token = await api.post(f"{base}/decisions", json={"text": "Hold a district seminar"})
+        assert by_token.status_code == 403, by_token.text
+        person = await session_cookie(app.api, db, await new_user(db, [Grant(Role.ORGANISATION_ADMIN, organisation_id=d.cabinet.id)]))
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+                                     headers=person) as admin:
+            decided = await admin.post(f"{base}/decisions", json={"text": "Hold a district seminar"})
         assert decided.status_code == 201, decided.text

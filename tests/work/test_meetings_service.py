@@ -241,12 +241,13 @@ async def test_association_meets_once_a_quarter(db: Any, school: School) -> None
     term = [t for t in terms if t[1] <= today][-1]
     async with db.tenant_context(school.schema) as session:
         service = MeetingService(context(session, leader_of(school)))
-        await service.create(
+        held = await service.create(
             MeetingCreate(
                 body_kind="association", body_id=school.association_id,
-                starts_at=datetime.datetime.combine(term[1], datetime.time(15), tzinfo=KZ),
+                starts_at=datetime.datetime.combine(term[1], datetime.time(8), tzinfo=KZ),
             )
         )
+        await service.update(held.id, MeetingUpdate(minutes="Results of the quarter discussed."))
         report = await service.quarter_compliance(today)
     assert report.clause == "25" and report.term_number == term[0] and report.term_starts_on == term[1]
     rows = {r.association_id: r for r in report.associations}
@@ -259,3 +260,63 @@ async def test_quarter_needs_a_calendar(db: Any, school: School) -> None:
         with pytest.raises(DomainError) as refused:
             await MeetingService(context(session, leader_of(school))).quarter_compliance(datetime.date(2001, 1, 1))
     assert refused.value.field == "on"
+
+
+async def test_only_a_held_meeting_counts_for_cl_25(db: Any, school: School) -> None:
+    """Cl. 25: associations meet once a quarter. A meeting scheduled ahead has not been held, and a
+    past one nobody recorded proves nothing: only minutes or attendance make it held."""
+    from api.domain.bodies.models import Association, BodyMembership
+
+    today = datetime.datetime.now(KZ).date()
+    now = datetime.datetime.now(KZ)
+    async with db.tenant_context(school.schema) as session:
+        association = Association(name="Primary grades teachers", kind="primary_grades")
+        session.add(association)
+        await session.flush()
+        session.add(BodyMembership(body_kind="association", body_id=association.id, staff_id=school.teachers[0],
+                                   starts_on=today - datetime.timedelta(days=400)))
+        association_id = association.id
+    async with db.tenant_context(school.schema) as session:
+        service = MeetingService(context(session, actor(school.org, Role.DEPUTY_HEAD)))
+        await service.create(MeetingCreate(body_kind="association", body_id=association_id,
+                                           starts_at=now + datetime.timedelta(hours=1), title="Planned"))
+        unrecorded = await service.create(MeetingCreate(body_kind="association", body_id=association_id,
+                                                        starts_at=now - datetime.timedelta(minutes=30)))
+        row = {r.association_id: r for r in (await service.quarter_compliance(today)).associations}[association_id]
+        unrecorded_id = unrecorded.id
+    assert (row.meetings, row.planned_meetings, row.compliant) == (0, 2, False)
+    async with db.tenant_context(school.schema) as session:
+        service = MeetingService(context(session, actor(school.org, Role.DEPUTY_HEAD)))
+        await service.set_attendance(unrecorded_id, [AttendanceEntry(staff_id=school.teachers[0], present=True)])
+        row = {r.association_id: r for r in (await service.quarter_compliance(today)).associations}[association_id]
+    assert (row.meetings, row.planned_meetings, row.compliant) == (1, 1, True)
+
+
+async def test_compliance_does_not_look_before_an_association_existed(db: Any, school: School) -> None:
+    """An association recorded after a quarter ended is not flagged for that quarter; one that
+    existed then and did not meet is."""
+    from api.domain.bodies.models import Association
+
+    today = datetime.datetime.now(KZ).date()
+    year = school_year_of(today)
+    terms = [t for t in quarters(year - 1) + quarters(year) if t[2] < today]
+    previous = terms[-1]
+    async with db.tenant_context(school.schema) as session:
+        old = Association(name="Boarding educators", kind="boarding_educators",
+                          created_at=datetime.datetime.combine(previous[1] - datetime.timedelta(days=30),
+                                                               datetime.time(9), tzinfo=KZ))
+        new = Association(name="Preschool educators", kind="preschool_educators")
+        session.add_all([old, new])
+        await session.flush()
+        old_id, new_id = old.id, new.id
+    async with db.tenant_session(school.schema) as session:
+        service = MeetingService(context(session, actor(school.org, Role.DEPUTY_HEAD)))
+        earlier = await service.quarter_compliance(previous[1])
+        current = await service.quarter_compliance(today)
+    assert earlier.term_starts_on == previous[1]
+    earlier_rows = {r.association_id: r for r in earlier.associations}
+    assert new_id not in earlier_rows
+    assert old_id in earlier_rows and not earlier_rows[old_id].compliant
+    assert earlier_rows[old_id].recorded_on == previous[1] - datetime.timedelta(days=30)
+    current_rows = {r.association_id: r for r in current.associations}
+    assert new_id in current_rows and not current_rows[new_id].compliant

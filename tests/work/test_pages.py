@@ -13,7 +13,7 @@ import pytest
 from api.access import Grant
 from api.identity.csrf import CSRF_COOKIE, CSRF_HEADER
 from api.roles import Role
-from tests.identity.access.principals import bearer, token_secret
+from tests.identity.access.principals import new_user, session_cookie
 from tests.work.helpers import KZ, SCHOOL_YEAR, TODAY, School, furnished_school
 
 # Members joined two months ago: the meeting is held while they are members.
@@ -31,7 +31,11 @@ async def pages_school(app: Any, db: Any) -> School:
 
 
 async def browser(app: Any, headers: dict[str, str]) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=headers)
+    """A browser signed in with a session (`headers` as session_cookie gives them): the session goes
+    into the cookie jar beside the CSRF cookie, as a browser keeps both."""
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    name, _, value = headers["cookie"].partition("=")
+    client.cookies.set(name, value)
     await client.get("/territories")
     token = client.cookies.get(CSRF_COOKIE)
     assert token
@@ -41,8 +45,9 @@ async def browser(app: Any, headers: dict[str, str]) -> httpx.AsyncClient:
 
 @pytest.fixture
 async def deputy(app: Any, db: Any, pages_school: School) -> AsyncIterator[httpx.AsyncClient]:
-    secret = await token_secret(db, Grant(Role.DEPUTY_HEAD, organisation_id=pages_school.org.id))
-    client = await browser(app, bearer(secret))
+    # A person signed in: the deputy head records a body's decisions, which tokens may not.
+    user = await new_user(db, [Grant(Role.DEPUTY_HEAD, organisation_id=pages_school.org.id)], name="Deputy Head")
+    client = await browser(app, await session_cookie(app.api, db, user))
     yield client
     await client.aclose()
 
@@ -133,7 +138,8 @@ async def test_plan_on_the_association_page(deputy: httpx.AsyncClient, app: Any,
     assert (await deputy.post(f"{base}/plans/{plan_id}/submit", headers=hx)).status_code == 200
     by_deputy = await deputy.post(f"{base}/plans/{plan_id}/approve", headers=hx)
     assert by_deputy.status_code == 403 and "cl. 29" in by_deputy.text
-    head = await browser(app, bearer(await token_secret(db, Grant(Role.HEAD, organisation_id=pages_school.org.id))))
+    head_user = await new_user(db, [Grant(Role.HEAD, organisation_id=pages_school.org.id)], name="Head")
+    head = await browser(app, await session_cookie(app.api, db, head_user))
     try:
         approved = await head.post(f"{base}/plans/{plan_id}/approve", headers=hx)
         assert approved.status_code == 200

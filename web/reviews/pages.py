@@ -34,6 +34,7 @@ STATUSES: Mapping[str, str] = {
     "draft": N_("Draft"),
     "in_review": N_("Under review"),
     "returned": N_("Returned to the authors"),
+    "rejected": N_("Negative conclusion: with the authors"),
     "approved": N_("Approved"),
 }
 STAGE_STATUSES: Mapping[str, str] = {
@@ -41,6 +42,7 @@ STAGE_STATUSES: Mapping[str, str] = {
     "active": N_("Current"),
     "passed": N_("Passed"),
     "returned": N_("Returned"),
+    "rejected": N_("Negative conclusion"),
     "planned": N_("Planned"),
 }
 OUTCOMES: Mapping[str, str] = {
@@ -121,12 +123,17 @@ class ReviewPages(Controller):
         org, document, timeline = await asyncio.gather(
             api.organisation(organisation_id), r.get(f"/documents/{document_id}"), r.get(f"/documents/{document_id}/timeline")
         )
-        planned = [] if timeline["rounds"] else await r.get(f"/documents/{document_id}/route")
+        if timeline["rounds"]:
+            planned, missing = [], timeline["rounds"][-1]["missing_stages"]
+        else:
+            plan = await r.get(f"/documents/{document_id}/route-plan")
+            planned, missing = plan["stages"], plan["missing_stages"]
         diff = None
         numbers = [v["number"] for v in document["versions"]]
         if len(numbers) >= 2:
             diff = await r.get(f"/documents/{document_id}/diff", **{"from": numbers[-2], "to": numbers[-1]})
-        return {"org": org, "document": document, "timeline": timeline, "planned": planned, "diff": diff,
+        return {"org": org, "document": document, "timeline": timeline, "planned": planned, "missing": missing,
+                "diff": diff,
                 "error": None, "notice": None, **_labels(), **extra}
 
     @get("/documents/{document_id:uuid}", name="reviews:document", opt=PUBLIC)

@@ -514,7 +514,7 @@ class UnionController(Controller):
 class AuditEntryRead(msgspec.Struct):
     seq: int
     id: UUID
-    actor_id: UUID | None
+    actor_id: UUID | None  # the person; for a change made with an API token, the person who issued it
     action: str
     entity: str
     entity_id: str | None
@@ -523,6 +523,7 @@ class AuditEntryRead(msgspec.Struct):
     created_at: Any
     prev_hash: str
     hash: str
+    token_id: UUID | None = None  # the API token the change was made with
 
 
 class ChainRead(msgspec.Struct):

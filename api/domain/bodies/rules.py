@@ -65,6 +65,14 @@ class QuorumRule(enum.StrEnum):
         return Fraction(present, members) >= self.share
 
 
+# The refusal of a decision or a conclusion taken at a meeting without its quorum; the template is
+# in api.i18n.MESSAGE_TEMPLATES, so it is translated with its values.
+NO_QUORUM = (
+    "No quorum: {present} of {members} members present, {required} needed. "
+    "A decision is recorded only when the meeting has a quorum."
+)
+
+
 # Kazakhstan keeps one time zone, UTC+5: terms and memberships run by its dates.
 KZ_TIME = datetime.timezone(datetime.timedelta(hours=5))
 

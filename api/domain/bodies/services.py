@@ -65,6 +65,7 @@ from api.domain.structure.common import Paging, archived, changes, created, get_
 from api.domain.structure.models import Staff, StaffSubject, Subject, Unit
 from api.domain.structure.rules import UnitKind
 from api.errors import Conflict, DomainError, Forbidden, NotFound
+from api.i18n import N_
 from api.roles import Role
 from api.tenancy import Tenant
 from tenants.audit import snapshot
@@ -80,6 +81,14 @@ _COMMISSION_UNIT = {
     CommissionKind.CYCLE_COMMISSION: UnitKind.CYCLE_COMMISSION,
     CommissionKind.DEPARTMENT: UnitKind.DEPARTMENT,
 }
+
+
+# One rule for local and inter-school leaders: the term starts on or after the day the leader's
+# membership does (cl. 30 elects or appoints the leader from the association's teachers).
+LEADER_BEFORE_MEMBERSHIP = N_(
+    "A leader's term cannot start before their membership of the association: the leader is elected "
+    "(appointed) from its teachers (cl. 30)."
+)
 
 
 def leader_read(term: LeaderTerm, on: datetime.date | None = None) -> LeaderRead:
@@ -401,6 +410,10 @@ class BodiesService:
                 "The leader is elected (appointed) from the association's teachers (cl. 30): add them as a member first.",
                 field="staff_id", clause="30",
             )
+        # Cl. 30: elected from the association's teachers, so a member on the day the term starts.
+        on_start = await get_body(self.session, BodyKind.ASSOCIATION, association.id, on=data.starts_on)
+        if person.id not in on_start.staff_ids:
+            raise DomainError(LEADER_BEFORE_MEMBERSHIP, field="starts_on", clause="30")
         clash = await self._overlapping_leader(BodyKind.ASSOCIATION, association.id, data.starts_on, data.ends_on)
         if clash is not None:
             raise Conflict(
@@ -775,6 +788,8 @@ class InterSchoolService:
                 "The leader is appointed from the association's teachers (cl. 30): add them as a member first.",
                 field="staff_id", clause="30",
             )
+        if member.starts_on > data.starts_on:
+            raise DomainError(LEADER_BEFORE_MEMBERSHIP, field="starts_on", clause="30")
         clash = await BodiesService(self.session, self.tenant)._overlapping_leader(
             BodyKind.INTER_SCHOOL_ASSOCIATION, association.id, data.starts_on, data.ends_on
         )

@@ -26,7 +26,7 @@ class Document(TenantBase):
             "'methodological_product', 'normative_document', 'association_plan')",
             name="document_kind",
         ),
-        CheckConstraint("status IN ('draft', 'in_review', 'returned', 'approved')", name="document_status"),
+        CheckConstraint("status IN ('draft', 'in_review', 'returned', 'rejected', 'approved')", name="document_status"),
         CheckConstraint("school_year IS NULL OR school_year BETWEEN 2000 AND 2100", name="document_school_year"),
     )
 

@@ -43,7 +43,8 @@ CLAUSE_OF_KIND: dict[DocumentKind, str] = {
 class DocumentStatus(enum.StrEnum):
     DRAFT = "draft"  # no version submitted yet
     IN_REVIEW = "in_review"
-    RETURNED = "returned"  # with its authors after a return or a negative conclusion
+    RETURNED = "returned"  # with its authors after a return for revision (remarks to address)
+    REJECTED = "rejected"  # with its authors after a negative conclusion
     APPROVED = "approved"  # its latest round ended in approval
 
 

@@ -27,6 +27,7 @@ from api.domain.documents.text import UnreadableText, extract_lines, text_diff
 from api.domain.reviews.participants import Participant
 from api.domain.structure.models import Staff, Subject, Unit
 from api.errors import Conflict, DomainError, Forbidden, NotFound
+from api.i18n import N_
 from tenants import audit
 
 
@@ -42,6 +43,9 @@ def version_read(version: DocumentVersion, approved_version_id: UUID | None) -> 
         uploaded_at=version.created_at, locked=version.locked_at is not None, locked_at=version.locked_at,
         approved=version.id == approved_version_id,
     )
+
+
+NAME_THE_AUTHORS = N_("Name the authors: teachers of the organisation or a unit.")
 
 
 class DocumentService:
@@ -111,10 +115,14 @@ class DocumentService:
                 raise DomainError("No such association in the organisation.", field="association_id")
 
     async def create(self, data: DocumentCreate) -> Document:
+        """One rule for everyone, administrators and teachers alike: a document names at least one
+        author on the staff (cl. 18-21: documents are developed by teachers and units, and the
+        authors are who answers the reviewers). Named authors are taken as given; with none named,
+        the caller is the author if they are on the staff, and anyone else must name them."""
         authors = list(dict.fromkeys(data.author_staff_ids))
-        if not authors and data.unit_id is None and data.association_id is None:
+        if not authors:
             if self.who.staff_id is None:
-                raise DomainError("Name the authors: teachers of the organisation or a unit.", field="author_staff_ids")
+                raise DomainError(NAME_THE_AUTHORS, field="author_staff_ids")
             authors = [self.who.staff_id]
         await self._check_refs(data.kind, authors, data.unit_id, data.association_id, data.subject_id)
         if not self.who.reads_everything and self.who.staff_id is None:
@@ -141,6 +149,8 @@ class DocumentService:
             raise DomainError("Nothing to change.")
         before = audit.snapshot(document)
         authors = list(dict.fromkeys(changes.get("author_staff_ids", document.author_staff_ids)))
+        if not authors:
+            raise DomainError(NAME_THE_AUTHORS, field="author_staff_ids")
         await self._check_refs(DocumentKind(document.kind), authors, None, None, changes.get("subject_id"))
         for key, value in changes.items():
             if key == "title":

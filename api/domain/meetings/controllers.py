@@ -129,7 +129,7 @@ class MeetingController(Controller):
 
     @post(
         "/meetings/{meeting_id:uuid}/decisions", name="meetings:decision-add", operation_id="AddDecision",
-        opt=access(Scope.TENANT, KEEP),
+        opt=access(Scope.TENANT, KEEP, person_only=True),
     )
     async def add_decision(
         self, meetings: NamedDependency[MeetingService], meeting_id: FromPath[UUID], data: JSONBody[DecisionCreate]
@@ -140,7 +140,7 @@ class MeetingController(Controller):
 
     @patch(
         "/meetings/{meeting_id:uuid}/decisions/{decision_id:uuid}", name="meetings:decision-update",
-        operation_id="UpdateDecision", opt=access(Scope.TENANT, KEEP),
+        operation_id="UpdateDecision", opt=access(Scope.TENANT, KEEP, person_only=True),
     )
     async def update_decision(
         self,
@@ -154,7 +154,7 @@ class MeetingController(Controller):
 
     @post(
         "/meetings/{meeting_id:uuid}/decisions/{decision_id:uuid}/remove", name="meetings:decision-remove",
-        operation_id="RemoveDecision", status_code=200, opt=access(Scope.TENANT, KEEP),
+        operation_id="RemoveDecision", status_code=200, opt=access(Scope.TENANT, KEEP, person_only=True),
     )
     async def remove_decision(
         self, meetings: NamedDependency[MeetingService], meeting_id: FromPath[UUID], decision_id: FromPath[UUID]

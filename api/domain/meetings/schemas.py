@@ -125,12 +125,15 @@ class MeetingPage(msgspec.Struct):
 
 
 class QuarterCompliance(msgspec.Struct):
-    """Cl. 25: an association meets at least once a quarter."""
+    """Cl. 25: an association meets at least once a quarter. Only held meetings count: one whose
+    minutes or attendance are recorded (a meeting still to come, or never recorded, does not)."""
 
     association_id: UUID
     association_name: str
-    meetings: int
+    meetings: int  # held in the quarter
     compliant: bool
+    planned_meetings: int = 0  # in the quarter, not (yet) recorded as held
+    recorded_on: datetime.date | None = None  # when the association was recorded: it is held to quarters from then
 
 
 class QuarterComplianceReport(msgspec.Struct):

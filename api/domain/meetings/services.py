@@ -8,22 +8,22 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.domain.bodies.registry import BodyInfo, BodyKind, QuorumRule
+from api.domain.bodies.models import Association
+from api.domain.bodies.registry import BodyInfo, BodyKind
 from api.domain.meetings.context import (
     KZ_TIME,
     MemberKey,
     WorkContext,
-    body_member_keys,
     is_remote,
-    list_bodies,
     member_key,
-    required_present,
     snapshot,
 )
 from api.domain.meetings.models import AgendaItem, Attendance, Decision, Meeting
+from api.domain.meetings.quorum import quorum_read
+from api.domain.meetings.quorum import refusal as quorum_refusal
 from api.domain.meetings.schemas import (
     AgendaItemCreate,
     AgendaItemRead,
@@ -46,10 +46,6 @@ from api.errors import Conflict, DomainError, NotFound
 
 ASSOCIATION = BodyKind.ASSOCIATION.value
 # Messages with values; the same templates are in api.i18n.MESSAGE_TEMPLATES, so they are translated.
-NO_QUORUM = (
-    "No quorum: {present} of {members} members present, {required} needed. "
-    "A decision is recorded only when the meeting has a quorum."
-)
 LINKED_DECISIONS = "Decisions {numbers} refer to this agenda item; change or remove them first."
 
 
@@ -402,15 +398,7 @@ class MeetingService:
 
     async def quorum_of(self, meeting: Meeting, body: BodyInfo | None) -> QuorumRead:
         """Members present against the body's members on the day of the meeting; guests do not count."""
-        body = await self._body_on_meeting_day(meeting, body)
-        if body is None:
-            return QuorumRead(QuorumRule.MORE_THAN_HALF.value, 0, 0, 1, False)
-        members = body_member_keys(body)
-        present = sum(1 for a in meeting.attendance if a.present and self._row_key(meeting.body_kind, a) in members)
-        count = len(body.members)
-        return QuorumRead(
-            body.quorum_rule.value, count, present, required_present(body.quorum_rule, count), body.quorum_met(present)
-        )
+        return quorum_read(meeting, await self._body_on_meeting_day(meeting, body))
 
     async def quorum(self, meeting_id: UUID) -> QuorumRead:
         meeting, body = await self.get(meeting_id)
@@ -420,14 +408,8 @@ class MeetingService:
 
     async def _check_quorum(self, meeting: Meeting, body: Any) -> None:
         quorum = await self.quorum_of(meeting, body)
-        if quorum.met:
-            return
-        if quorum.members == 0:
-            raise DomainError("No quorum: the body has no members, so it cannot decide.", field="attendance")
-        raise DomainError(
-            NO_QUORUM.format(present=quorum.present_members, members=quorum.members, required=quorum.required),
-            field="attendance",
-        )
+        if not quorum.met:
+            raise quorum_refusal(quorum, "attendance")
 
     def _check_item(self, meeting: Meeting, item_id: UUID | None) -> None:
         if item_id is not None and all(a.id != item_id for a in meeting.agenda):
@@ -479,14 +461,26 @@ class MeetingService:
     # --- compliance (cl. 25) ------------------------------------------------------------------------
 
     async def quarter_compliance(self, on: datetime.date) -> QuarterComplianceReport:
+        """Cl. 25: which associations met at least once in the quarter of `on`.
+
+        A meeting counts when it was held: it has started and its minutes or its attendance are
+        recorded (a meeting scheduled ahead, or one nobody recorded, proves nothing). An
+        association is held only to quarters it existed in: one recorded after the quarter ended
+        is left out of that quarter's report (docs/rules.md, cl. 25)."""
         quarter = await self.ctx.quarter(on)
         start = datetime.datetime.combine(quarter.starts_on, datetime.time.min, tzinfo=KZ_TIME)
         end = datetime.datetime.combine(quarter.ends_on + datetime.timedelta(days=1), datetime.time.min, tzinfo=KZ_TIME)
-        associations = await list_bodies(self.session, BodyKind.ASSOCIATION)
-        counts = dict(
-            (
+        now = datetime.datetime.now(datetime.UTC)
+        associations = (await self.session.scalars(
+            select(Association).where(Association.archived_at.is_(None)).order_by(Association.name)
+        )).all()
+        attended = exists(select(Attendance.id).where(Attendance.meeting_id == Meeting.id))
+        held = and_(Meeting.starts_at <= now, or_(Meeting.minutes.is_not(None), attended))
+        counts: dict[UUID, tuple[int, int]] = {
+            body_id: (int(n_held or 0), int(n_all or 0))
+            for body_id, n_held, n_all in (
                 await self.session.execute(
-                    select(Meeting.body_id, func.count())
+                    select(Meeting.body_id, func.count().filter(held), func.count())
                     .where(
                         Meeting.body_kind == ASSOCIATION,
                         Meeting.archived_at.is_(None),
@@ -496,11 +490,14 @@ class MeetingService:
                     .group_by(Meeting.body_id)
                 )
             ).all()
-        )
-        rows = [
-            QuarterCompliance(a.id, a.name, counts.get(a.id, 0), counts.get(a.id, 0) >= 1)
-            for a in sorted(associations, key=lambda a: a.name)
-        ]
+        }
+        rows = []
+        for a in associations:
+            recorded_on = a.created_at.astimezone(KZ_TIME).date()
+            if recorded_on > quarter.ends_on:
+                continue  # it did not exist in that quarter
+            n_held, n_all = counts.get(a.id, (0, 0))
+            rows.append(QuarterCompliance(a.id, a.name, n_held, n_held >= 1, n_all - n_held, recorded_on))
         return QuarterComplianceReport(
             quarter.school_year, quarter.kind, quarter.number, quarter.starts_on, quarter.ends_on, "25", rows
         )

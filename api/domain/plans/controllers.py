@@ -95,7 +95,7 @@ class PlanController(Controller):
 
     @post(
         "/{plan_id:uuid}/approve", name="plans:approve", operation_id="ApproveWorkPlan", status_code=200,
-        opt=access(Scope.TENANT, APPROVE),
+        opt=access(Scope.TENANT, APPROVE, person_only=True, clause="29"),
     )
     async def approve(self, plans: NamedDependency[PlanService], plan_id: FromPath[UUID]) -> PlanRead:
         """Cl. 29: the head of the organisation approves; the plan becomes read-only."""
@@ -104,7 +104,7 @@ class PlanController(Controller):
 
     @post(
         "/{plan_id:uuid}/return", name="plans:return", operation_id="ReturnWorkPlan", status_code=200,
-        opt=access(Scope.TENANT, (*APPROVE, *KEEP)),
+        opt=access(Scope.TENANT, (*APPROVE, *KEEP), person_only=True),
     )
     async def return_to_draft(
         self, plans: NamedDependency[PlanService], plan_id: FromPath[UUID], data: JSONBody[PlanReturn]

@@ -5,10 +5,13 @@ calls one method — `start`, `decide`, `resubmit` — and persists what changed
 events the method recorded (for the audit log and notifications). Every rule of the route lives
 here: a decision only for the current stage of the current round, by someone entitled to
 record it, never twice; a return or negative conclusion sends the document back to its authors,
-and the next version resumes at the stage that returned it; approval ends the round.
+and the next version goes through the whole route again: every stage concludes on the version
+that is approved (cl. 18-21 require a positive conclusion of every body on what is approved, and
+a conclusion on version 1 says nothing of version 2); approval ends the round.
 
 One round covers one approval: versions submitted after a return continue the round (each is a
-new *submission*); a version submitted after approval starts a new round.
+new *submission*, whose decisions are told apart by their submission number, so earlier ones stay
+in the history); a version submitted after approval starts a new round.
 """
 
 from __future__ import annotations
@@ -18,21 +21,28 @@ import enum
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from api.domain.bodies.rules import NO_QUORUM
 from api.domain.reviews.rules import Outcome, StageKind
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 
 
 class RoundStatus(enum.StrEnum):
     IN_REVIEW = "in_review"
-    RETURNED = "returned"  # with the authors after a return or a negative conclusion
+    RETURNED = "returned"  # with the authors after a return for revision (remarks to address)
+    REJECTED = "rejected"  # with the authors after a negative conclusion
     APPROVED = "approved"
+
+    @property
+    def with_authors(self) -> bool:
+        return self in (RoundStatus.RETURNED, RoundStatus.REJECTED)
 
 
 class StageStatus(enum.StrEnum):
     WAITING = "waiting"
     ACTIVE = "active"
     PASSED = "passed"
-    RETURNED = "returned"  # returned the document; active again when a new version comes
+    RETURNED = "returned"  # returned the document for revision
+    REJECTED = "rejected"  # gave a negative conclusion
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,12 @@ class MeetingRef:
     agenda_item_id: UUID | None
     agenda_document_id: UUID | None = None
     archived: bool = False
+    # The meeting's quorum (api.domain.meetings.quorum): members present against the body's
+    # members on the day of the meeting, and what the body's rule requires.
+    quorum_met: bool = False
+    present_members: int = 0
+    members: int = 0
+    required: int = 1
 
 
 # --- events: what happened, for the audit log and the notifications -----------------------------
@@ -124,7 +140,7 @@ class Event:
 class Submitted(Event):
     version_id: UUID
     submission: int
-    resumed_at: int | None = None  # the stage position a resubmission resumes at
+    restarted: bool = False  # a new version after a return: the route starts again at its first stage
 
 
 @dataclass(frozen=True)
@@ -273,6 +289,9 @@ class ReviewRound:
         self._check_already_decided(stage, member)
         if self.status is RoundStatus.APPROVED:
             raise Conflict("This review round has ended: the document was approved.", field="stage_id")
+        if self.status is RoundStatus.REJECTED:
+            raise Conflict("The document is with its authors after a negative conclusion; it is decided again after "
+                           "a new version is submitted.", field="stage_id")
         if self.status is RoundStatus.RETURNED:
             raise Conflict("The document is with its authors for revision; it is decided again after a new version "
                            "is submitted.", field="stage_id")
@@ -314,6 +333,12 @@ class ReviewRound:
                     raise DomainError("Name the agenda item where this was decided.", field="agenda_item_id")
                 if meeting.agenda_document_id not in (None, self.document_id):
                     raise DomainError("The agenda item is about another document.", field="agenda_item_id")
+                # A body concludes at a meeting that has its quorum, as its own decisions need one.
+                if not meeting.quorum_met:
+                    if meeting.members == 0:
+                        raise DomainError("No quorum: the body has no members, so it cannot decide.", field="meeting_id")
+                    raise DomainError(NO_QUORUM.format(present=meeting.present_members, members=meeting.members,
+                                                       required=meeting.required), field="meeting_id")
         decision = Decision(
             id=decision_id, stage_id=stage.id, submission=self.submission, version_id=version_id, outcome=outcome,
             remarks=cleaned, decided_by=decider.user_id, decided_by_staff_id=decider.staff_id,
@@ -326,8 +351,9 @@ class ReviewRound:
         self.events.append(Decided(self.id, self.document_id, now, decision))
         self.lock_version += 1
         if outcome is not Outcome.POSITIVE:
-            stage.status = StageStatus.RETURNED
-            self.status = RoundStatus.RETURNED
+            rejected = outcome is Outcome.NEGATIVE
+            stage.status = StageStatus.REJECTED if rejected else StageStatus.RETURNED
+            self.status = RoundStatus.REJECTED if rejected else RoundStatus.RETURNED
             self.events.append(ReturnedToAuthors(self.id, self.document_id, now, stage.id, stage.position, outcome, cleaned))
             return decision
         if stage.kind is StageKind.ALL_COUNCILS and self.pending_members(stage):
@@ -343,7 +369,8 @@ class ReviewRound:
         return decision
 
     def resubmit(self, *, version_id: UUID, now: datetime.datetime) -> None:
-        """A new version after a return: the round resumes at the stage that returned it."""
+        """A new version after a return or a negative conclusion: the route starts again at its
+        first stage, so every body concludes on the version that will be approved (cl. 18-21)."""
         if self.status is RoundStatus.IN_REVIEW:
             raise Conflict("The document is already under review; wait for the current stage to decide.",
                            field="version_id")
@@ -352,13 +379,17 @@ class ReviewRound:
         if version_id == self.version_id:
             raise Conflict("This version was already reviewed and returned: upload a new version.", field="version_id")
         stage = self.current_stage
-        assert stage is not None and stage.status is StageStatus.RETURNED
+        assert stage is not None and stage.status in (StageStatus.RETURNED, StageStatus.REJECTED)
         self.version_id = version_id
         self.submission += 1
         self.status = RoundStatus.IN_REVIEW
         self.lock_version += 1
-        self.events.append(Submitted(self.id, self.document_id, now, version_id, self.submission, stage.position))
-        self._activate(stage, now)
+        for each in self.stages:
+            each.status = StageStatus.WAITING
+            each.activated_at = None
+            each.due_at = None
+        self.events.append(Submitted(self.id, self.document_id, now, version_id, self.submission, restarted=True))
+        self._activate(self.stages[0], now)
 
 
 def check_invariants(round_: ReviewRound) -> None:
@@ -386,6 +417,14 @@ def check_invariants(round_: ReviewRound) -> None:
         assert all(s.status is StageStatus.PASSED for s in round_.stages), "approved with a stage not passed"
         approval = round_.decisions_of(round_.stages[-1])
         assert approval and approval[-1].outcome is Outcome.POSITIVE and approval[-1].version_id == round_.version_id
+        # Cl. 18-21: every body concluded positively on the very version that was approved.
+        for stage in round_.stages:
+            made = round_.decisions_of(stage)
+            assert made and all(d.outcome is Outcome.POSITIVE and d.version_id == round_.version_id for d in made), \
+                "approved without a positive conclusion of this stage on the approved version"
+            if stage.kind is StageKind.ALL_COUNCILS:
+                assert {d.body_id for d in made} == {m.body_id for m in stage.members}, \
+                    "approved without every council's conclusion on the approved version"
     if round_.current_position is not None:
         assert all(s.status is StageStatus.PASSED for s in round_.stages[: round_.current_position]), \
             "a later stage is current while an earlier one has not passed"

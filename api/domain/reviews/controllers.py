@@ -33,6 +33,7 @@ from api.domain.reviews.schemas import (
     NotificationPreferenceRead,
     NotificationPreferenceUpdate,
     NotificationRead,
+    RoutePlan,
     RouteRead,
     RouteUpdate,
     StageRead,
@@ -45,6 +46,15 @@ from api.paging import PageNo
 from api.tenancy import Tenant
 
 Org = "/api/organisations/{organisation_id:uuid}"
+
+
+def planned_stages(planned: list[tuple[Any, tuple[Any, ...]]]) -> list[StageRead]:
+    return [StageRead(
+        id=s.id, position=s.position, kind=s.kind, selector=s.selector, clause=s.clause, label=s.label,
+        status="planned", approver_roles=list(s.approver_roles), due_days=s.due_days, activated_at=None,
+        due_at=None, overdue=False, decisions=[],
+        members=[queries.MemberRead(m.body_kind, m.body_id, m.name, m.collegial) for m in members],
+    ) for s, members in planned]
 
 
 def route_read(d: RouteDescription) -> RouteRead:
@@ -88,14 +98,25 @@ class ReviewController(Controller):
         self, documents: NamedDependency[DocumentService], reviews: NamedDependency[ReviewService],
         document_id: FromPath[UUID],
     ) -> list[StageRead]:
-        """The route this document would take if submitted now: the stages the organisation has."""
+        """The route this document would take if submitted now: the stages the organisation has.
+        The stages it would go without are at `…/route-plan`."""
         document = await documents.get(document_id)
-        return [StageRead(
-            id=s.id, position=s.position, kind=s.kind, selector=s.selector, clause=s.clause, label=s.label,
-            status="planned", approver_roles=list(s.approver_roles), due_days=s.due_days, activated_at=None,
-            due_at=None, overdue=False, decisions=[],
-            members=[queries.MemberRead(m.body_kind, m.body_id, m.name, m.collegial) for m in members],
-        ) for s, members in await reviews.plan(document)]
+        return planned_stages(await reviews.plan(document))
+
+    @get(
+        "/documents/{document_id:uuid}/route-plan", name="reviews:document-route-plan",
+        operation_id="PlanDocumentRouteWithGaps", opt=access(Scope.TENANT, STAFF),
+    )
+    async def document_route_plan(
+        self, documents: NamedDependency[DocumentService], reviews: NamedDependency[ReviewService],
+        document_id: FromPath[UUID],
+    ) -> RoutePlan:
+        """The route this document would take if submitted now, and the stages of its clause's route
+        it would go without because the organisation lacks the body (a school without councils,
+        cl. 20): seen by the author and the approver before submitting, recorded when submitted."""
+        document = await documents.get(document_id)
+        stages, missing = await reviews.route_plan(document)
+        return RoutePlan(document.id, planned_stages(stages), [queries.missing_read(m) for m in missing])
 
     # --- submitting and deciding ------------------------------------------------------------------
 
@@ -116,7 +137,7 @@ class ReviewController(Controller):
 
     @post(
         "/documents/{document_id:uuid}/decisions", name="reviews:decide", operation_id="DecideStage",
-        opt=access(Scope.TENANT, STAFF),
+        opt=access(Scope.TENANT, STAFF, person_only=True),
     )
     async def decide(
         self,

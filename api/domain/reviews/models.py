@@ -37,7 +37,7 @@ class ReviewRound(TenantBase):
     __tablename__ = "review_round"
     __table_args__ = (
         UniqueConstraint("document_id", "number"),
-        CheckConstraint("status IN ('in_review', 'returned', 'approved')", name="review_round_status"),
+        CheckConstraint("status IN ('in_review', 'returned', 'rejected', 'approved')", name="review_round_status"),
         CheckConstraint("(status = 'approved') = (current_position IS NULL)", name="review_round_current_stage"),
         Index("uq_review_round_open", "document_id", unique=True, postgresql_where=text("status <> 'approved'")),
     )
@@ -59,7 +59,7 @@ class ReviewStage(TenantBase):
     __table_args__ = (
         UniqueConstraint("round_id", "position"),
         CheckConstraint("kind IN ('review', 'all_councils', 'approval')", name="review_stage_kind"),
-        CheckConstraint("status IN ('waiting', 'active', 'passed', 'returned')", name="review_stage_status"),
+        CheckConstraint("status IN ('waiting', 'active', 'passed', 'returned', 'rejected')", name="review_stage_status"),
     )
 
     # No index of its own: the unique constraint it leads serves lookups by it.
@@ -91,6 +91,23 @@ class ReviewStageMember(TenantBase):
     body_id: Mapped[UUID] = mapped_column(index=True)
     name: Mapped[str] = mapped_column(String(300))
     collegial: Mapped[bool] = mapped_column(default=True)
+
+
+class ReviewMissingStage(TenantBase):
+    """A stage of the clause's route that a round goes without, because the organisation lacks the
+    body (a school with no methodological councils, cl. 20 and 32). Recorded when the round starts,
+    so that the author and the approver see it in the timeline and compliance checks can report it
+    (`SELECT … FROM review_missing_stage WHERE clause = '20'`)."""
+
+    __tablename__ = "review_missing_stage"
+
+    round_id: Mapped[UUID] = mapped_column(ForeignKey("review_round.id"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)  # its place among the route's templates
+    selector: Mapped[str] = mapped_column(String(40))
+    clause: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(400))
+    body_kind: Mapped[str | None] = mapped_column(String(40))  # a named body stage whose body is gone
+    body_id: Mapped[UUID | None] = mapped_column()
 
 
 class ReviewDecision(TenantBase):

@@ -103,7 +103,8 @@ async def notify(session: AsyncSession, organisation_id: UUID, document: Documen
             what = "a negative conclusion" if event.outcome is agg.Outcome.NEGATIVE else "a return for revision"
             _add(session, authors, "returned", document, N_("Your document was returned") + f": {document.title}",
                  f"{document.title} received {what} at stage {stage.position + 1}, {stage.label}.\n\n"
-                 f"Remarks: {event.remarks}\n\nA new version resumes the review at this stage.",
+                 f"Remarks: {event.remarks}\n\nA new version goes through the whole route again, from its first "
+                 "stage: every body concludes on the version that is approved.",
                  round_id=event.round_id, stage_id=stage.id)
         elif isinstance(event, agg.Approved):
             _add(session, authors, "approved", document, N_("Your document was approved") + f": {document.title}",

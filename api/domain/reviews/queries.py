@@ -15,7 +15,7 @@ from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind
 from api.domain.documents.schemas import DocumentPage, DocumentSummary
 from api.domain.reviews import aggregate as agg
-from api.domain.reviews.models import ReviewDecision, ReviewRound, ReviewStage, ReviewStageMember
+from api.domain.reviews.models import ReviewDecision, ReviewMissingStage, ReviewRound, ReviewStage, ReviewStageMember
 from api.domain.reviews.participants import Participant
 from api.domain.reviews.schemas import (
     AgendaEntry,
@@ -24,6 +24,7 @@ from api.domain.reviews.schemas import (
     DecisionRead,
     InboxItem,
     MemberRead,
+    MissingStageRead,
     RoundRead,
     StageRead,
     Timeline,
@@ -54,6 +55,20 @@ async def is_reviewer_of(session: AsyncSession, who: Participant, document_id: U
     mine_ids = {body_id for _, body_id in mine}
     heads = set(await session.scalars(select(Staff.heads_unit_id).where(Staff.id == who.staff_id)))
     return any(body_id is not None and (body_id in mine_ids or body_id in heads) for _, _, _, body_id in rows)
+
+
+def missing_read(row: ReviewMissingStage) -> MissingStageRead:
+    return MissingStageRead(row.selector, row.clause, row.label, row.body_kind, row.body_id)
+
+
+async def missing_stages(session: AsyncSession, round_ids: list[UUID]) -> dict[UUID, list[MissingStageRead]]:
+    """The stages each round goes without, in the order of the route."""
+    found: dict[UUID, list[MissingStageRead]] = defaultdict(list)
+    if round_ids:
+        for row in await session.scalars(select(ReviewMissingStage).where(
+                ReviewMissingStage.round_id.in_(round_ids)).order_by(ReviewMissingStage.position)):
+            found[row.round_id].append(missing_read(row))
+    return found
 
 
 async def _versions(session: AsyncSession, ids: set[UUID]) -> dict[UUID, int]:
@@ -87,6 +102,7 @@ async def inbox(session: AsyncSession, who: Participant, now: datetime.datetime 
         for d in await session.scalars(select(ReviewDecision).where(ReviewDecision.stage_id.in_(stage_ids)))
     )
     versions = await _versions(session, {r.version_id for _, r, _ in rows})
+    gaps = await missing_stages(session, list({r.id for _, r, _ in rows}))
     keeper_cache: dict[UUID, frozenset[UUID]] = {}
     items = []
     for stage, round_, document in rows:
@@ -113,6 +129,7 @@ async def inbox(session: AsyncSession, who: Participant, now: datetime.datetime 
             stage_kind=stage.kind, clause=stage.clause, version_id=round_.version_id,
             version_number=versions.get(round_.version_id, 0), waiting_since=stage.activated_at or stage.created_at,
             due_at=stage.due_at, overdue=stage.due_at is not None and stage.due_at < now, bodies=mine,
+            missing_stages=gaps.get(round_.id, []),
         ))
     return items
 
@@ -183,6 +200,7 @@ async def timeline(session: AsyncSession, document: Document, now: datetime.date
             decisions[d.stage_id].append(d)
     versions = await _versions(session, {r.version_id for r in rounds} | {
         d.version_id for ds in decisions.values() for d in ds})
+    gaps = await missing_stages(session, round_ids)
     out_rounds = []
     for r in rounds:
         out_stages = []
@@ -201,6 +219,7 @@ async def timeline(session: AsyncSession, document: Document, now: datetime.date
             id=r.id, document_id=r.document_id, number=r.number, status=r.status, version_id=r.version_id,
             version_number=versions.get(r.version_id), submission=r.submission, current_position=r.current_position,
             lock_version=r.lock_version, started_at=r.created_at, finished_at=r.finished_at, stages=out_stages,
+            missing_stages=gaps.get(r.id, []),
         ))
     return Timeline(document.id, document.title, document.status, out_rounds)
 

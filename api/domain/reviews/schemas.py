@@ -83,6 +83,24 @@ class StageRead(msgspec.Struct):
     decisions: list[DecisionRead]
 
 
+class MissingStageRead(msgspec.Struct):
+    """A stage the clause's route names that this organisation cannot hold: it lacks the body."""
+
+    selector: str
+    clause: str
+    label: str
+    body_kind: str | None = None
+    body_id: UUID | None = None
+
+
+class RoutePlan(msgspec.Struct):
+    """The route a document would take if submitted now, and the stages it would go without."""
+
+    document_id: UUID
+    stages: list[StageRead]
+    missing_stages: list[MissingStageRead]
+
+
 class RoundRead(msgspec.Struct):
     id: UUID
     document_id: UUID
@@ -96,6 +114,8 @@ class RoundRead(msgspec.Struct):
     started_at: datetime.datetime
     finished_at: datetime.datetime | None
     stages: list[StageRead]
+    # Stages of the clause's route the round goes without (the organisation lacks the body).
+    missing_stages: list[MissingStageRead] = msgspec.field(default_factory=list)
 
 
 class Timeline(msgspec.Struct):
@@ -122,6 +142,8 @@ class InboxItem(msgspec.Struct):
     overdue: bool
     # What the caller may decide for: the bodies they keep (empty at an approval stage).
     bodies: list[MemberRead]
+    # Stages of the clause's route the round goes without, so the decider knows before deciding.
+    missing_stages: list[MissingStageRead] = msgspec.field(default_factory=list)
 
 
 class AgendaEntry(msgspec.Struct):

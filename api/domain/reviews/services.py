@@ -25,10 +25,18 @@ from uuid_utils.compat import uuid7
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind, DocumentStatus
 from api.domain.meetings.models import AgendaItem, Meeting
+from api.domain.meetings.quorum import quorum_of_meeting
 from api.domain.organisations.rules import OrgKind
 from api.domain.reviews import aggregate as agg
 from api.domain.reviews import notifications
-from api.domain.reviews.models import ReviewDecision, ReviewRoute, ReviewRound, ReviewStage, ReviewStageMember
+from api.domain.reviews.models import (
+    ReviewDecision,
+    ReviewMissingStage,
+    ReviewRoute,
+    ReviewRound,
+    ReviewStage,
+    ReviewStageMember,
+)
 from api.domain.reviews.participants import Participant
 from api.domain.reviews.rules import (
     APPROVERS_ALLOWED,
@@ -42,7 +50,7 @@ from api.domain.reviews.rules import (
     default_route,
 )
 from api.domain.reviews.schemas import DecisionRequest
-from api.domain.reviews.structure import check_named_body, keepers_of, resolve, unit_chain
+from api.domain.reviews.structure import check_named_body, keepers_of, missing_label, resolve, unit_chain
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 from tenants import audit
 
@@ -117,12 +125,28 @@ class ReviewService:
 
     async def plan(self, document: Document) -> list[tuple[ReviewStage, tuple[agg.Member, ...]]]:
         """The route instantiated for this document today (not stored)."""
+        return (await self.route_plan(document))[0]
+
+    async def route_plan(
+        self, document: Document
+    ) -> tuple[list[tuple[ReviewStage, tuple[agg.Member, ...]]], list[ReviewMissingStage]]:
+        """The route instantiated for this document today, and the stages of the clause's route it
+        goes without because the organisation lacks their body (neither is stored here). A route
+        never drops a stage silently: the author and the approver see the missing ones before
+        submitting and deciding, and the round records them (`review_missing_stage`)."""
         kind = DocumentKind(document.kind)
         description = await self.route(kind)
         chain = await unit_chain(self.session, document)
         planned = []
-        for template in description.stages:
-            planned.extend(await resolve(self.session, template, document, chain, self.org_kind))
+        missing: list[ReviewMissingStage] = []
+        for index, template in enumerate(description.stages):
+            found = await resolve(self.session, template, document, chain, self.org_kind)
+            if not found:
+                missing.append(ReviewMissingStage(
+                    id=uuid7(), position=index, selector=template.selector.value, clause=template.clause,
+                    label=missing_label(template), body_kind=template.body_kind, body_id=template.body_id,
+                ))
+            planned.extend(found)
         stages: list[tuple[ReviewStage, tuple[agg.Member, ...]]] = []
         for position, p in enumerate(planned):
             stage = ReviewStage(
@@ -130,7 +154,7 @@ class ReviewService:
                 label=p.label, approver_roles=list(p.approver_roles), due_days=p.due_days, status="waiting",
             )
             stages.append((stage, p.members))
-        return stages
+        return stages, missing
 
     # --- loading the aggregate ----------------------------------------------------------------
 
@@ -248,7 +272,7 @@ class ReviewService:
             await self._save(latest, state, stage_rows, read_lock)
             result = latest
         else:
-            planned = await self.plan(document)
+            planned, missing = await self.route_plan(document)
             stages = [agg.Stage(
                 id=s.id, position=s.position, kind=StageKind(s.kind), clause=s.clause, label=s.label,
                 members=members, approver_roles=tuple(s.approver_roles), due_days=s.due_days,
@@ -277,6 +301,14 @@ class ReviewService:
                 for m in s.members:
                     self.session.add(ReviewStageMember(stage_id=s.id, body_kind=m.body_kind, body_id=m.body_id,
                                                        name=m.name, collegial=m.collegial))
+            for gap in missing:
+                gap.round_id = result.id
+                self.session.add(gap)
+            if missing:
+                await self.session.flush()
+                await audit.record(self.session, actor_id=self.who.user_id, action="review.stages_missing",
+                                   entity="review_round", entity_id=result.id, before=None,
+                                   after={"missing_stages": [audit.snapshot(g) for g in missing]})
         version.locked_at = now
         document.status = DocumentStatus.IN_REVIEW.value
         await self.session.flush()
@@ -353,6 +385,8 @@ class ReviewService:
             document.approved_at = decision.decided_at
         elif state.status is agg.RoundStatus.RETURNED:
             document.status = DocumentStatus.RETURNED.value
+        elif state.status is agg.RoundStatus.REJECTED:
+            document.status = DocumentStatus.REJECTED.value
         await self.session.flush()
         await self._record_events(document, state.events, stage_rows)
         await self.session.flush()
@@ -371,8 +405,11 @@ class ReviewService:
             item = await self.session.get(AgendaItem, data.agenda_item_id)
             if item is None or item.meeting_id != meeting.id:
                 raise DomainError("The agenda item is not on this meeting's agenda.", field="agenda_item_id")
+        quorum = await quorum_of_meeting(self.session, meeting)
         return agg.MeetingRef(meeting.id, meeting.body_kind, meeting.body_id, item.id if item else None,
-                              item.document_id if item else None, meeting.archived_at is not None)
+                              item.document_id if item else None, meeting.archived_at is not None,
+                              quorum_met=quorum.met, present_members=quorum.present_members, members=quorum.members,
+                              required=quorum.required)
 
     async def load_round(self, round_row: ReviewRound) -> agg.ReviewRound:
         state, _ = await self._load(round_row)

@@ -178,6 +178,23 @@ async def resolve(
     raise AssertionError(s)
 
 
+# What a stage is, named for the author and the approver when the organisation lacks its body.
+MISSING_LABELS = {
+    Selector.COMMISSION: "Subject or cycle commission (in a school: the methodological association) of the authors",
+    Selector.DEPARTMENT: "Department of the authors",
+    Selector.UNIT_COUNCILS: "Councils of the institute, faculty or division above the authors",
+    Selector.UNIT_COUNCIL: "Methodological council of the authors' unit",
+    Selector.UM_OFFICE: "Educational-methodological office",
+    Selector.ORGANISATION_COUNCIL: "Methodological council of the organisation",
+    Selector.ASSOCIATION: "The methodological association whose plan it is",
+    Selector.BODY: "A body named in the organisation's route",
+}
+
+
+def missing_label(template: StageTemplate) -> str:
+    return MISSING_LABELS[template.selector]
+
+
 async def keepers_of(session: AsyncSession, member: Member) -> frozenset[UUID]:
     """The staff who record this body's conclusions today: chair and secretary (an association's
     leader in office), or an office's head."""

@@ -293,6 +293,7 @@ EXPECTED: dict[str, Entry] = {
     "GET /api/organisations/{organisation_id:uuid}/documents/{document_id:uuid}": E(401, 404, 404, 403, 404, 403, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/documents/{document_id:uuid}/diff": E(401, 404, 400, 403, 404, 403, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/documents/{document_id:uuid}/route": E(401, 404, 404, 403, 404, 403, 401, 401),
+    "GET /api/organisations/{organisation_id:uuid}/documents/{document_id:uuid}/route-plan": E(401, 404, 404, 403, 404, 403, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/documents/{document_id:uuid}/timeline": E(401, 404, 404, 403, 404, 403, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/documents/{document_id:uuid}/versions/{version_id:uuid}/file": E(401, 404, 404, 403, 404, 403, 401, 401),
     "PATCH /api/organisations/{organisation_id:uuid}/documents/{document_id:uuid}": E(401, 404, 404, 403, 404, 403, 401, 401),
@@ -534,3 +535,69 @@ async def test_isolation(route: RouteCase, app: Any, world: World, targets: Targ
             failures.append(f"{case}: LEAK of another tenant's data {leaked[:3]} in {text[:200]}")
     assert not failures, f"{route.key} ({path}):\n  " + "\n  ".join(failures)
 
+
+
+# --- acts of a person -----------------------------------------------------------------------------
+
+# Every route whose act is a conclusion, an approval or a body's decision: only a person signed in
+# may call it. The declaration lives on the route (access(…, person_only=True)); this list is what
+# the Rules make a person's act, so a route that decides without the declaration fails here.
+DECIDING = {
+    "POST /api/organisations/{organisation_id:uuid}/documents/{document_id:uuid}/decisions",
+    "POST /api/organisations/{organisation_id:uuid}/plans/{plan_id:uuid}/approve",
+    "POST /api/organisations/{organisation_id:uuid}/plans/{plan_id:uuid}/return",
+    "POST /api/organisations/{organisation_id:uuid}/meetings/{meeting_id:uuid}/decisions",
+    "PATCH /api/organisations/{organisation_id:uuid}/meetings/{meeting_id:uuid}/decisions/{decision_id:uuid}",
+    "POST /api/organisations/{organisation_id:uuid}/meetings/{meeting_id:uuid}/decisions/{decision_id:uuid}/remove",
+}
+
+
+def _handler_opts() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for route in _api_app().routes:
+        for handler in getattr(route, "route_handlers", []):
+            for method in getattr(handler, "http_methods", None) or []:
+                found[f"{method} {route.path}"] = dict(handler.opt or {})
+    return found
+
+
+def test_deciding_routes_are_declared_person_only_and_the_openapi_document_says_so() -> None:
+    from api.access import PERSON_ONLY_EXTENSION, is_person_only
+    from api.openapi_doc import openapi_document
+
+    declared = {key for key, opt in _handler_opts().items() if is_person_only(opt)}
+    assert declared == DECIDING
+    marked = set()
+    for path, item in openapi_document()["paths"].items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and operation.get(PERSON_ONLY_EXTENSION):
+                marked.add((method.upper(), path))
+    assert marked == {(k.split(" ")[0], k.split(" ")[1].replace(":uuid", "")) for k in DECIDING}
+
+
+@pytest.mark.parametrize("key", sorted(DECIDING))
+async def test_a_token_holding_the_deciding_role_is_refused_and_a_person_holding_it_is_not(
+    key: str, app: Any, world: World, targets: Targets
+) -> None:
+    """Tokens (regional systems) read and register; conclusions and approvals are acts of a person.
+    The refusal says why and cites no clause (the Rules do not speak of tokens)."""
+    from api.access import TOKEN_MAY_NOT_DECIDE
+
+    method, path = key.split(" ", 1)
+    names = sorted(role_names(_handler_opts()[key]["role"]) or ())
+    role = Role.HEAD if Role.HEAD.value in names else Role(names[0])
+    grant = Grant(role, organisation_id=world.a.id)
+    body = {"stage_id": str(uuid.uuid4()), "version_id": str(uuid.uuid4()), "outcome": "positive", "text": "x",
+            "comment": "x"}
+    async with client_at(app, "10.78.0.1") as http:
+        token = bearer(await token_secret(world.db, grant, name="regional system"))
+        refused = await http.request(method, concrete_path(path, targets), json=body,
+                                     headers={**token, "Idempotency-Key": uuid.uuid4().hex})
+        person = await world.session(grant)
+        admitted = await http.request(method, concrete_path(path, targets), json=body,
+                                      headers={**person, "Idempotency-Key": uuid.uuid4().hex})
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["message"] == TOKEN_MAY_NOT_DECIDE and refused.json()["clause"] is None
+    # The person gets past the guard to the route's own answer (the objects named are random: 404/422).
+    assert admitted.status_code != 403 or admitted.json()["message"] != TOKEN_MAY_NOT_DECIDE, admitted.text
+    assert admitted.status_code in (404, 422, 400), admitted.text
