@@ -44,18 +44,25 @@ TOKEN_MAY_NOT_DECIDE = N_(
 
 
 def access(
-    scope: Scope, role: str | tuple[str, ...] | None = None, *, person_only: bool = False, clause: str | None = None
+    scope: Scope,
+    role: str | tuple[str, ...] | None = None,
+    *,
+    person_only: bool | str = False,
+    clause: str | None = None,
 ) -> dict[str, Any]:
     """`role`: one role name, a tuple of role names (any of them), `"any"` (any signed-in
     principal holding some role), `"self"` (any signed-in principal, even without a role: routes
     about the caller only) or None for public routes. Roles are `api.roles.Role` values.
 
-    `person_only`: the route decides or approves, so only a signed-in person may call it (an API
-    token is refused with 403). `clause`: the clause of the Rules that names the role, cited by
+    `person_only`: only a signed-in person may call the route; an API token is refused with 403.
+    True for the acts the Rules give a person (a conclusion, an approval, a body's decision), with
+    `TOKEN_MAY_NOT_DECIDE` as the reason; a string gives the reason for the management routes
+    closed to tokens (sign-in services, sessions, tokens, role grants, access requests; the list is
+    in docs/operations.md). `clause`: the clause of the Rules that names the role, cited by
     the guard when it refuses a caller without it."""
     declared: dict[str, Any] = {"scope": scope.value, "role": role}
     if person_only:
-        declared[PERSON_ONLY] = True
+        declared[PERSON_ONLY] = TOKEN_MAY_NOT_DECIDE if person_only is True else person_only
     if clause is not None:
         declared[CLAUSE] = clause
     return declared
@@ -63,6 +70,11 @@ def access(
 
 def is_person_only(opt: dict[str, Any] | None) -> bool:
     return bool((opt or {}).get(PERSON_ONLY))
+
+
+def tokens_refused_because(opt: dict[str, Any] | None) -> str | None:
+    """Why the route refuses API tokens, or None when it takes them."""
+    return (opt or {}).get(PERSON_ONLY) or None
 
 
 @dataclass(frozen=True)
@@ -98,3 +110,4 @@ ANONYMOUS = Principal()
 
 def principal(request: Any) -> Principal:
     return request.scope.get(PRINCIPAL_KEY) or ANONYMOUS
+

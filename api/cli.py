@@ -269,10 +269,23 @@ def audit() -> None:
 @audit.command("verify")
 @click.argument("organisation")
 def audit_verify(organisation: str) -> None:
-    """Walk an organisation's audit-log hash chain (ORGANISATION: its schema, t_..., or its BIN).
+    """Walk an organisation's audit-log hash chain (ORGANISATION: its schema, t_..., or its BIN;
+    `identity` for the control plane's log of roles and access requests).
 
     Prints OK, or the first broken entry and exits 1.
     """
+    if organisation == "identity":
+        from api.identity.audit import verify as verify_identity
+
+        async def walk(db: Any) -> Any:
+            async with db.session() as session:
+                return await verify_identity(session)
+
+        chain = _with_db(get_settings(), walk)
+        click.echo(f"identity_audit_log: {chain.describe()}")
+        if not chain.ok:
+            sys.exit(1)
+        return
     from sqlalchemy import or_, select
 
     from api.domain.organisations.models import Organisation
@@ -296,6 +309,71 @@ def audit_verify(organisation: str) -> None:
     click.echo(f"{schema}: {report.describe()}")
     if not report.ok:
         sys.exit(1)
+
+
+@main.group()
+def admin() -> None:
+    """Administrators: the first one of a new deployment."""
+
+
+@admin.command("grant")
+@click.argument("email")
+@click.argument("role")
+@click.option("--at", "at", required=True, help="Where the role is held: a territory's slug (republic, karaganda, …) or an organisation's BIN.")
+def admin_grant(email: str, role: str, at: str) -> None:
+    """Give ROLE at a place to the person with EMAIL, e.g. the first national administrator:
+
+        metodist admin grant ops@edu.kz national_admin --at republic
+
+    A person who has signed in with this address, confirmed by their provider, gets the role now;
+    anyone else gets an invitation, whose link is printed (and mailed when SMTP is configured).
+    Written to the identity audit log with the operating-system user who ran it.
+    """
+    import datetime
+    import getpass
+
+    from api.errors import DomainError
+    from api.identity.bootstrap import grant_from_command
+    from api.identity.invitations import invitation_message, send_mail
+
+    settings = get_settings()
+    try:
+        os_user = getpass.getuser()
+    except (KeyError, OSError):
+        os_user = "unknown"
+
+    async def work(db: Any) -> Any:
+        async with db.session() as session, session.begin():
+            outcome, _token = await grant_from_command(session, settings, email=email, role=role, at=at, os_user=os_user)
+        mail = None
+        if outcome.kind == "invited" and settings.smtp_host:
+            from api.domain.organisations.models import Organisation
+            from api.domain.territories.models import Territory
+            from api.identity.models import Invitation
+
+            async with db.session() as session, session.begin():
+                row = await session.get(Invitation, outcome.invitation_id)
+                place = await session.get(Organisation, row.organisation_id) if row.organisation_id else await session.get(Territory, row.territory_id)
+                mail = await send_mail(settings, invitation_message(settings, row, place, outcome.link))
+                row.mail_sent_at, row.mail_error = (None, mail) if mail else (datetime.datetime.now(datetime.UTC), None)
+        return outcome, mail
+
+    try:
+        outcome, mail_error = _with_db(settings, work)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.field or 'error'}: {exc.message}") from exc
+    if outcome.kind == "held":
+        click.echo(f"{email} already holds {role} at {outcome.place}; nothing changed.")
+    elif outcome.kind == "granted":
+        click.echo(f"Granted {role} at {outcome.place} to {email} (user {outcome.user_id}).")
+    else:
+        click.echo(f"Invited {email} as {role} at {outcome.place}. The role is theirs when they sign in through this link")
+        click.echo(f"(valid {settings.invitation_ttl_days} days):")
+        click.echo(outcome.link)
+        if settings.smtp_host:
+            click.echo(f"Mail not sent: {mail_error}" if mail_error else "The link was also mailed to them.")
+        if not settings.oidc_issuer:
+            click.echo("Note: no national sign-in service is configured (METODIST_OIDC_ISSUER); they need one to sign in.", err=True)
 
 
 @main.group()

@@ -33,8 +33,7 @@ from api.domain.reviews.models import (
 )
 from api.domain.structure.models import AcademicTerm, StaffSubject, Staff, Subject, Unit
 from api.domain.territories.models import Territory
-from api.identity.control_audit import ControlAuditEntry
-from api.identity.models import IdentityProvider, Invitation, UserSession
+from api.identity.models import AccessRequest, IdentityAuditEntry, IdentityProvider, Invitation, UserSession
 from api.identity.tokens import ApiToken
 from api.planes import ControlBase, TenantBase, control_metadata, tenant_metadata
 from tenants.models import AuditEntry, Setting
@@ -46,7 +45,6 @@ __all__ = [
     "NotificationPreference",
     "ReviewDecision",
     "ReviewMissingStage",
-    "ControlAuditEntry",
     "ReviewRound",
     "ReviewRoute",
     "ReviewStage",
@@ -77,6 +75,8 @@ __all__ = [
     "Unit",
     "AuditEntry",
     "ControlBase",
+    "AccessRequest",
+    "IdentityAuditEntry",
     "IdentityProvider",
     "Invitation",
     "Organisation",

@@ -12,6 +12,7 @@ from api.domain.reviews.controllers import ReviewController
 from api.domain.structure.controllers import structure_controllers
 from api.domain.system.controllers import health, ready
 from api.domain.territories.controllers import TerritoryController
+from api.identity.access_request_controllers import AccessRequestController
 from api.identity.assignment_controllers import RoleAssignmentController
 from api.identity.controllers import identity_controllers
 from api.identity.token_controllers import TokenController
@@ -26,6 +27,7 @@ route_handlers: list[object] = [
     EventController,
     TokenController,
     RoleAssignmentController,
+    AccessRequestController,
     *identity_controllers,
     *structure_controllers,
     *bodies_controllers,

@@ -9,8 +9,9 @@ and identity passed along, and API errors come back as `ApiError` in the API's o
 
 from __future__ import annotations
 
+import asyncio
 import datetime
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from uuid import UUID
@@ -32,6 +33,18 @@ def caller_headers(request_headers: Mapping[str, str], locale: str) -> dict[str,
         if value:
             headers[name] = value
     return headers
+
+
+async def together(*calls: Awaitable[Any]) -> list[Any]:
+    """Several API calls at once, answered as if they had been made one after the other: when some
+    fail, the first failure in the order given is raised, whichever came back first. So a page
+    always answers the same (an organisation that is not yours is "not found", never the 403 of a
+    list fetched beside it), where `asyncio.gather` would raise whichever error arrived first."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return list(results)
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +17,17 @@ from litestar.response import Redirect, Template
 from api import i18n
 from api.access import Scope, access
 from api.i18n import N_, gettext as _
-from web.client import ApiClient, ApiError, Organisation, OrganisationAction, OrganisationQuery, Territory, caller_headers
+from web.client import (
+    ApiClient,
+    ApiError,
+    Organisation,
+    OrganisationAction,
+    OrganisationQuery,
+    Territory,
+    caller_headers,
+    together,
+)
+from web.identity.viewer import viewer
 from web.templating import VARY, go_to, localized_name, page, parse_uuid, url_with
 
 PUBLIC = access(Scope.PUBLIC)
@@ -253,9 +262,13 @@ class Pages(Controller):
     path = "/"
 
     @get("/", name="home", opt=PUBLIC)
-    async def home(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient]) -> Template:
+    async def home(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient]) -> Template | Redirect:
+        who = viewer(request.scope)
+        if who is not None and not who.grants:
+            # Nothing here is theirs to read yet: their page says who grants access, and asks.
+            return Redirect("/welcome", status_code=303)
         statuses = tuple(i18n.STATUS_LABELS)
-        pages = await asyncio.gather(
+        pages = await together(
             api.organisations(OrganisationQuery(page_size=1)),
             *(api.organisations(OrganisationQuery(status=s, page_size=1)) for s in statuses),
             api.organisations(OrganisationQuery(sort="-created_at", page_size=5)),
@@ -281,7 +294,7 @@ class Pages(Controller):
     @get("/organisations", name="organisations", opt=PUBLIC)
     async def organisations(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient]) -> Template:
         listing = Listing.read(request.query_params)
-        result, index = await asyncio.gather(api.organisations(listing.query()), territory_index(api))
+        result, index = await together(api.organisations(listing.query()), territory_index(api))
         pager = Pager(listing.page, max(1, math.ceil(result.total / listing.page_size)), result.total)
         context = {"listing": listing, "result": result, "index": index, "pager": pager, "sorts": {k: _(v) for k, v in SORTS.items()}}
         # The address bar shows the canonical URL of what is listed, without empty fields.
@@ -325,7 +338,7 @@ class Pages(Controller):
         organisation_id: FromPath[UUID],
         done: FromQuery[str | None] = None,
     ) -> Template:
-        org, index = await asyncio.gather(api.organisation(organisation_id), territory_index(api))
+        org, index = await together(api.organisation(organisation_id), territory_index(api))
         notice = _(ACTION_DONE[done]) if done in ACTION_DONE else None
         return page(request, "pages/organisation.html", "org_panel", _detail_context(org, index, notice=notice, error=None))
 
@@ -346,7 +359,7 @@ class Pages(Controller):
             error, status_code = failure.message, failure.status
         if not request.htmx and error is None:  # type: ignore[attr-defined]
             return Redirect(url_with(f"/organisations/{organisation_id}", {}, done=action), status_code=303)
-        org, index = await asyncio.gather(api.organisation(organisation_id), territory_index(api))
+        org, index = await together(api.organisation(organisation_id), territory_index(api))
         context = _detail_context(org, index, notice=notice, error=error)
         return page(request, "pages/organisation.html", "org_panel", context, status_code=status_code)
 

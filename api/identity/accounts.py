@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.accounts.models import RoleAssignment, User
-from api.identity import control_audit
+from api.identity import audit
 from api.identity.invitations import InvitationService, status_of
 from api.identity.oidc import LoginError, ProviderConfig
 from api.identity.providers import ProviderService, email_domain
@@ -128,7 +128,7 @@ class AccountService:
                 self.session.add(joined)
                 await self.session.flush()
                 # Granted by the organisation's sign-in set-up, not by a person: no actor.
-                await control_audit.record(self.session, None, action="role.grant", entity="role_assignment",
-                                           entity_id=joined.id, subject_user_id=user_id,
-                                           after=control_audit.snapshot(joined))
+                await audit.record(self.session, None, actor_kind="sign_in", action="role.grant",
+                                   entity="role_assignment", entity_id=joined.id, subject_user_id=user_id,
+                                   after=audit.snapshot(joined))
         await self.session.flush()

@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access, principal
+from api.i18n import N_
 from api.identity.assignment_schemas import OrganisationPeople, RoleAssignmentRead, RoleGrant
 from api.identity.assignments import RoleAssignmentService, to_read
 from api.identity.authz import current_principal, require_organisation_admin
@@ -18,6 +19,12 @@ from api.roles import ANY_SIGNED_IN, Role
 # Who may grant: administrators within their reach, and district methodists for the leaders of
 # inter-school associations in their district (cl. 30); the service decides each case.
 GRANTORS = (Role.NATIONAL_ADMIN, Role.REGIONAL_ADMIN, Role.ORGANISATION_ADMIN, Role.DISTRICT_METHODIST)
+# A machine client invites (the role binds when the person signs in); it does not hand out roles.
+GRANTING = access(
+    Scope.SHARED,
+    GRANTORS,
+    person_only=N_("API tokens cannot grant or revoke roles; invite the person instead (POST …/invitations)."),
+)
 
 
 class RoleAssignmentController(Controller):
@@ -28,7 +35,7 @@ class RoleAssignmentController(Controller):
         name="roles:grant",
         operation_id="GrantRole",
         status_code=201,
-        opt=access(Scope.SHARED, GRANTORS),
+        opt=GRANTING,
     )
     async def grant(
         self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], data: JSONBody[RoleGrant]
@@ -41,7 +48,7 @@ class RoleAssignmentController(Controller):
         name="roles:revoke",
         operation_id="RevokeRole",
         status_code=204,
-        opt=access(Scope.SHARED, GRANTORS),
+        opt=GRANTING,
     )
     async def revoke(
         self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], assignment_id: FromPath[UUID]

@@ -17,7 +17,7 @@ from api.db import escape_like
 from api.domain.accounts.models import RoleAssignment, User
 from api.domain.organisations.models import Organisation
 from api.errors import Conflict, NotFound
-from api.identity import control_audit
+from api.identity import audit
 from api.identity.assignment_schemas import OrganisationPeople, OrganisationPerson, RoleAssignmentRead, RoleGrant
 from api.identity.grants import check_may_grant, check_not_self, parse_role, resolve_node
 from api.identity.reach import Reach, reach_of
@@ -64,9 +64,9 @@ class RoleAssignmentService:
         )
         self.session.add(assignment)
         await self.session.flush()
-        await control_audit.record(self.session, self.principal, action="role.grant", entity="role_assignment",
+        await audit.record(self.session, self.principal, action="role.grant", entity="role_assignment",
                                    entity_id=assignment.id, subject_user_id=assignment.user_id,
-                                   after=control_audit.snapshot(assignment))
+                                   after=audit.snapshot(assignment))
         return assignment
 
     async def revoke(self, assignment_id: UUID) -> None:
@@ -81,10 +81,10 @@ class RoleAssignmentService:
             unit_id=assignment.unit_id,
         )
         await check_may_grant(self.session, self.principal, parse_role(assignment.role), node, verb="revoke")
-        before = control_audit.snapshot(assignment)
+        before = audit.snapshot(assignment)
         await self.session.delete(assignment)
         await self.session.flush()
-        await control_audit.record(self.session, self.principal, action="role.revoke", entity="role_assignment",
+        await audit.record(self.session, self.principal, action="role.revoke", entity="role_assignment",
                                    entity_id=assignment_id, subject_user_id=assignment.user_id,
                                    before=before)
 

@@ -50,7 +50,10 @@ def require_signed_in(principal: Principal) -> UUID:
 
 
 async def require_organisation_admin(session: AsyncSession, principal: Principal, organisation_id: UUID) -> Organisation:
-    require_signed_in(principal)
+    """A person or an API token administering the organisation (routes closed to tokens say so
+    in their `opt`, `access(…, person_only=…)`)."""
+    if principal.is_anonymous:
+        raise NotSignedIn(principal.reason or N_("Sign in first."))
     org = await session.get(Organisation, organisation_id)
     if org is None:
         raise NotFound("Organisation not found.", field="organisation_id")

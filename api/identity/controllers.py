@@ -18,7 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.access import Scope, access
 from api.domain.accounts.models import User
 from api.domain.organisations.models import Organisation
+from api.domain.territories.models import Territory
 from api.errors import NotFound
+from api.i18n import N_
+from api.identity import audit
 from api.identity.authz import (
     IDENTITY_ADMINS,
     current_principal,
@@ -30,6 +33,7 @@ from api.identity.crypto import new_token, token_hash
 from api.identity.dev import DEV_PROVIDER, dev_sign_in_available, dev_user, dev_users, require_dev_sign_in
 from api.identity.invitations import (
     InvitationService,
+    waiting_invitations,
     invitation_link,
     invitation_message,
     mask_email,
@@ -42,9 +46,11 @@ from api.identity.models import UserSession
 from api.identity.oidc import LoginError, OidcClient
 from api.identity.pages import LOGIN_ERROR_PAGES, login_error_page
 from api.identity.providers import (
+    PLATFORM_ID,
     ProviderService,
     login_url,
     post_logout_redirect_uri,
+    redirect_uri,
 )
 from api.identity.schemas import (
     DevSignIn,
@@ -63,6 +69,7 @@ from api.identity.schemas import (
     ProviderOption,
     RevokedCount,
     SessionRead,
+    SignInAddresses,
 )
 from api.identity.sessions import (
     LOGIN_COOKIE,
@@ -135,6 +142,23 @@ async def _start_session(
     await session.commit()
     await manager.activate(token, payload)
     return token
+
+
+ORG_ADMIN = access(Scope.TENANT, Role.ORGANISATION_ADMIN)
+# Which management routes API tokens may use (docs/operations.md, "API tokens"): invitations yes —
+# a regional system inviting its schools' staff is the case they exist for, and an invitation binds
+# only when the invitee signs in —; sign-in services and people's sessions no: they decide who can
+# sign in at all, which stays with a person who signs in.
+PROVIDER_ADMIN = access(
+    Scope.TENANT,
+    Role.ORGANISATION_ADMIN,
+    person_only=N_("API tokens cannot manage sign-in services; an administrator signs in to do it."),
+)
+SESSION_ADMIN = access(
+    Scope.SHARED,
+    IDENTITY_ADMINS,
+    person_only=N_("API tokens cannot see or end people's sessions; an administrator signs in to do it."),
+)
 
 
 class AuthController(Controller):
@@ -254,6 +278,22 @@ class AuthController(Controller):
             grants=_grant_reads(principal.grants),
             session_id=current.index_id if current else None,
             provider=current.payload.provider if current else None,
+            email_verified=user.email_verified,
+            waiting_invitations=await waiting_invitations(session, user),
+        )
+
+    @get("/sign-in-addresses", name="auth:sign-in-addresses", operation_id="SignInAddresses", opt=PUBLIC)
+    async def sign_in_addresses(self, state: State) -> SignInAddresses:
+        """The redirect URIs to register at the national SSO and at organisations' providers."""
+        settings = state.settings
+        return SignInAddresses(
+            public_url=settings.public_url.rstrip("/"),
+            national_configured=bool(settings.oidc_issuer and settings.oidc_client_id),
+            national_name=settings.oidc_name if settings.oidc_issuer else None,
+            national_issuer=settings.oidc_issuer,
+            national_redirect_uri=redirect_uri(settings, PLATFORM_ID),
+            post_logout_redirect_uri=post_logout_redirect_uri(settings),
+            organisation_redirect_uri_pattern=redirect_uri(settings, "{provider_id}"),
         )
 
     @get("/sessions", name="auth:sessions", operation_id="ListMySessions", opt=ONESELF)
@@ -292,6 +332,7 @@ class AuthController(Controller):
         if row is None:
             raise NotFound("This invitation link is not valid.", field="token")
         org = await session.get(Organisation, row.organisation_id) if row.organisation_id else None
+        place = org or (await session.get(Territory, row.territory_id) if row.territory_id else None)
         options: list[ProviderOption] = []
         status = status_of(row)
         if status == "pending":
@@ -310,6 +351,10 @@ class AuthController(Controller):
             email_hint=mask_email(row.email),
             expires_at=row.expires_at,
             providers=options,
+            territory_id=row.territory_id,
+            place_name_kk=place.name_kk if place else None,
+            place_name_ru=place.name_ru if place else None,
+            place_name_en=place.name_en if place else None,
         )
 
     @get("/dev/users", name="auth:dev-users", operation_id="ListDemoUsers", opt=PUBLIC)
@@ -347,7 +392,7 @@ class UserSessionController(Controller):
     path = "/api/users/{user_id:uuid}/sessions"
     tags = ["identity"]
 
-    @get("/", name="users:sessions", operation_id="ListUserSessions", opt=access(Scope.SHARED, IDENTITY_ADMINS))
+    @get("/", name="users:sessions", operation_id="ListUserSessions", opt=SESSION_ADMIN)
     async def list_sessions(
         self,
         request: Request[Any, Any, Any],
@@ -358,7 +403,7 @@ class UserSessionController(Controller):
         await require_user_admin(session, await current_principal(request), user_id)
         return [_session_read(row, None) for row in await session_manager.live_sessions(session, user_id)]
 
-    @delete("/", name="users:revoke-sessions", operation_id="RevokeUserSessions", opt=access(Scope.SHARED, IDENTITY_ADMINS), status_code=200)
+    @delete("/", name="users:revoke-sessions", operation_id="RevokeUserSessions", opt=SESSION_ADMIN, status_code=200)
     async def revoke_sessions(
         self,
         request: Request[Any, Any, Any],
@@ -370,16 +415,13 @@ class UserSessionController(Controller):
         return RevokedCount(await session_manager.revoke_all(session, user_id, "revoked_by_admin"))
 
 
-ORG_ADMIN = access(Scope.TENANT, Role.ORGANISATION_ADMIN)
-
-
 class IdentityProviderController(Controller):
     """An organisation's own sign-in services (its SSO)."""
 
     path = "/api/organisations/{organisation_id:uuid}/identity-providers"
     tags = ["identity"]
 
-    @get("/", name="identity-providers:list", operation_id="ListIdentityProviders", opt=ORG_ADMIN)
+    @get("/", name="identity-providers:list", operation_id="ListIdentityProviders", opt=PROVIDER_ADMIN)
     async def list_providers(
         self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
         identity_providers: NamedDependency[ProviderService], organisation_id: FromPath[UUID],
@@ -387,7 +429,7 @@ class IdentityProviderController(Controller):
         await require_organisation_admin(session, await current_principal(request), organisation_id)
         return [identity_providers.to_read(row) for row in await identity_providers.list_for(organisation_id)]
 
-    @post("/", name="identity-providers:create", operation_id="CreateIdentityProvider", opt=ORG_ADMIN, status_code=201)
+    @post("/", name="identity-providers:create", operation_id="CreateIdentityProvider", opt=PROVIDER_ADMIN, status_code=201)
     async def create_provider(
         self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
         identity_providers: NamedDependency[ProviderService], organisation_id: FromPath[UUID],
@@ -400,7 +442,7 @@ class IdentityProviderController(Controller):
         row = await identity_providers.create(org.id, data, principal.user_id)
         return identity_providers.to_read(row)
 
-    @get("/{provider_id:uuid}", name="identity-providers:detail", operation_id="GetIdentityProvider", opt=ORG_ADMIN)
+    @get("/{provider_id:uuid}", name="identity-providers:detail", operation_id="GetIdentityProvider", opt=PROVIDER_ADMIN)
     async def detail(
         self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
         identity_providers: NamedDependency[ProviderService], organisation_id: FromPath[UUID], provider_id: FromPath[UUID],
@@ -408,7 +450,7 @@ class IdentityProviderController(Controller):
         await require_organisation_admin(session, await current_principal(request), organisation_id)
         return identity_providers.to_read(await identity_providers.get_for(organisation_id, provider_id))
 
-    @patch("/{provider_id:uuid}", name="identity-providers:update", operation_id="UpdateIdentityProvider", opt=ORG_ADMIN)
+    @patch("/{provider_id:uuid}", name="identity-providers:update", operation_id="UpdateIdentityProvider", opt=PROVIDER_ADMIN)
     async def update(
         self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
         identity_providers: NamedDependency[ProviderService], organisation_id: FromPath[UUID], provider_id: FromPath[UUID],
@@ -418,7 +460,7 @@ class IdentityProviderController(Controller):
         row = await identity_providers.get_for(organisation_id, provider_id)
         return identity_providers.to_read(await identity_providers.update(row, data))
 
-    @delete("/{provider_id:uuid}", name="identity-providers:deactivate", operation_id="DeactivateIdentityProvider", opt=ORG_ADMIN, status_code=200)
+    @delete("/{provider_id:uuid}", name="identity-providers:deactivate", operation_id="DeactivateIdentityProvider", opt=PROVIDER_ADMIN, status_code=200)
     async def deactivate(
         self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
         identity_providers: NamedDependency[ProviderService], organisation_id: FromPath[UUID], provider_id: FromPath[UUID],
@@ -451,6 +493,10 @@ class InvitationController(Controller):
         principal = await current_principal(request)
         org = await require_organisation_admin(session, principal, organisation_id)
         row, token = await invitations.create(org, data, principal.user_id)
+        await audit.record(
+            session, principal, action="invitation.create", entity="invitation", entity_id=row.id,
+            after={"email": row.email, "role": row.role, "organisation_id": row.organisation_id, "unit_id": row.unit_id},
+        )
         await session.commit()
         link = invitation_link(state.settings, token)
         error = await send_mail(state.settings, invitation_message(state.settings, row, org, link))
@@ -462,9 +508,17 @@ class InvitationController(Controller):
         self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
         invitations: NamedDependency[InvitationService], organisation_id: FromPath[UUID], invitation_id: FromPath[UUID],
     ) -> InvitationRead:
-        await require_organisation_admin(session, await current_principal(request), organisation_id)
+        principal = await current_principal(request)
+        await require_organisation_admin(session, principal, organisation_id)
         row = await invitations.get_for(organisation_id, invitation_id)
-        return to_read(await invitations.revoke(row))
+        was = status_of(row)
+        revoked = await invitations.revoke(row)
+        if was == "pending":
+            await audit.record(
+                session, principal, action="invitation.revoke", entity="invitation",
+                entity_id=row.id, before={"status": was}, after={"status": status_of(revoked)},
+            )
+        return to_read(revoked)
 
 
 identity_controllers = [AuthController, UserSessionController, IdentityProviderController, InvitationController]

@@ -20,6 +20,9 @@ Registered once on the API app, it reads the handler's `opt` (`api.access.access
 - a route that declares the `clause` naming its role cites it when it refuses a caller without
   that role (`{"clause": "29"}`), as the service behind it would.
 
+A route declared `person_only` refuses API tokens with 403 and the route's reason, before its
+role is looked at: no role makes a token a person.
+
 A handler without a declaration is refused (and the architecture test fails on it).
 """
 
@@ -34,12 +37,11 @@ from litestar.handlers.base import BaseRouteHandler
 from api.access import (
     CLAUSE,
     GRANTS_HERE_KEY,
-    TOKEN_MAY_NOT_DECIDE,
     Grant,
     Principal,
     Scope,
-    is_person_only,
     principal,
+    tokens_refused_because,
 )
 from api.errors import DomainError, Forbidden, NotFound
 from api.identity.reach import (
@@ -82,11 +84,6 @@ def _denial(p: Principal, role: Any, method: str, *, here: bool, clause: str | N
     return Forbidden(f"This needs the role {describe_roles(role)}{where}.")
 
 
-def _person_only(p: Principal, opt: dict[str, Any]) -> None:
-    if is_person_only(opt) and p.via == "token":
-        raise Forbidden(TOKEN_MAY_NOT_DECIDE)
-
-
 def is_auto_options(handler: BaseRouteHandler) -> bool:
     """Litestar's own OPTIONS answer (the Allow header) added to every path."""
     methods = getattr(handler, "http_methods", None) or set()
@@ -104,6 +101,9 @@ async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
     p = principal(connection)
     if p.is_anonymous:
         raise Unauthenticated(p.reason or "Sign in to use this.")
+    refusal = tokens_refused_because(opt)
+    if p.via == "token" and refusal:
+        raise Forbidden(refusal)
     method = connection.scope.get("method", "GET")
     role = opt["role"]
     organisation_id = connection.path_params.get("organisation_id")
@@ -115,7 +115,6 @@ async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
     if organisation_id is None:
         if not usable_grants(p.grants, role, method):
             raise _denial(p, role, method, here=False, clause=clause)
-        _person_only(p, opt)
         return
     if not isinstance(organisation_id, UUID):
         organisation_id = UUID(str(organisation_id))
@@ -128,4 +127,3 @@ async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
         raise NotFound("Organisation not found.", field="organisation_id")
     if not usable_grants(grants, role, method):
         raise _denial(p, role, method, here=True, clause=clause)
-    _person_only(p, opt)

@@ -18,13 +18,14 @@ import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.domain.accounts.models import RoleAssignment
+from api.domain.accounts.models import RoleAssignment, User
 from api.domain.organisations.models import Organisation
+from api.domain.territories.models import Territory
 from api.errors import Conflict, DomainError, NotFound
-from api.identity import control_audit
+from api.identity import audit
 from api.identity.crypto import new_token, token_hash
 from api.identity.models import Invitation
-from api.identity.schemas import InvitationCreate, InvitationRead
+from api.identity.schemas import InvitationCreate, InvitationRead, WaitingInvitation
 from api.roles import ROLE_LEVELS, NodeLevel, Role
 from api.settings import Settings
 
@@ -89,11 +90,26 @@ class InvitationService:
         if level not in ROLE_LEVELS[role]:
             where = "a unit" if data.unit_id else "an organisation"
             raise DomainError(f"The role {role.value} cannot be granted at {where}.", field="role", status=400)
-        email = data.email.strip().lower()
+        return await self.offer(data.email, role, organisation_id=org.id, unit_id=data.unit_id, invited_by=invited_by)
+
+    async def offer(
+        self,
+        email: str,
+        role: Role,
+        *,
+        organisation_id: UUID | None = None,
+        territory_id: UUID | None = None,
+        unit_id: UUID | None = None,
+        invited_by: UUID | None = None,
+    ) -> tuple[Invitation, str]:
+        """Stores an invitation for a role at an organisation (or a unit of it) or a territory; the
+        caller has checked that the role may be held there. Returns it with the link's token."""
+        email = email.strip().lower()
         pending = await self.session.scalar(
             select(Invitation).where(
                 func.lower(Invitation.email) == email,
-                Invitation.organisation_id == org.id,
+                Invitation.organisation_id.is_not_distinct_from(organisation_id),
+                Invitation.territory_id.is_not_distinct_from(territory_id),
                 Invitation.role == role.value,
                 Invitation.accepted_at.is_(None),
                 Invitation.revoked_at.is_(None),
@@ -106,8 +122,9 @@ class InvitationService:
         row = Invitation(
             email=email,
             role=role.value,
-            organisation_id=org.id,
-            unit_id=data.unit_id,
+            organisation_id=organisation_id,
+            territory_id=territory_id,
+            unit_id=unit_id,
             token_hash=token_hash(token),
             expires_at=now_utc() + datetime.timedelta(days=self.settings.invitation_ttl_days),
             invited_by=invited_by,
@@ -174,9 +191,9 @@ class InvitationService:
             self.session.add(granted)
             await self.session.flush()
             # The grant is the inviter's act, completed when the invitation is accepted.
-            await control_audit.record(self.session, None, action="role.grant", entity="role_assignment",
-                                       entity_id=granted.id, subject_user_id=user_id, actor_id=row.invited_by,
-                                       after={**control_audit.snapshot(granted), "invitation_id": row.id})
+            await audit.record(self.session, None, action="role.grant", entity="role_assignment",
+                               entity_id=granted.id, subject_user_id=user_id, actor_id=row.invited_by,
+                               after={**audit.snapshot(granted), "invitation_id": row.id})
         row.accepted_at = now_utc()
         row.accepted_by = user_id
         await self.session.flush()
@@ -189,7 +206,32 @@ class InvitationService:
         await self.session.flush()
 
 
-def invitation_message(settings: Settings, row: Invitation, org: Organisation, link: str) -> EmailMessage:
+async def waiting_invitations(session: AsyncSession, user: User) -> list[WaitingInvitation]:
+    """Pending invitations for the person's address: they bind by themselves only when the sign-in
+    service vouches for the address (`email_verified: true`), else through the invitation link or
+    an administrator who confirms the match (api.identity.access_requests)."""
+    if not user.email:
+        return []
+    rows = list((await session.scalars(
+        select(Invitation).where(
+            func.lower(Invitation.email) == user.email.lower(),
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now_utc(),
+        ).order_by(Invitation.created_at)
+    )).all())
+    out = []
+    for row in rows:
+        place: Organisation | Territory | None = (
+            await session.get(Organisation, row.organisation_id) if row.organisation_id
+            else await session.get(Territory, row.territory_id)
+        )
+        if place is not None:
+            out.append(WaitingInvitation(row.role, row.organisation_id, row.territory_id, place.name_kk, place.name_ru, place.name_en))
+    return out
+
+
+def invitation_message(settings: Settings, row: Invitation, org: Organisation | Territory, link: str) -> EmailMessage:
     # The invitee's language is not known yet: the message speaks all three.
     message = EmailMessage()
     message["Subject"] = "Metodist: шақыру / приглашение / invitation"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import DDL, BigInteger, CheckConstraint, ForeignKey, Identity, String, Text, UniqueConstraint, event
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.planes import ControlBase
@@ -82,3 +83,73 @@ class UserSession(ControlBase):
     expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC(timezone=True))
     ended_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     end_reason: Mapped[str | None] = mapped_column(String(20))
+
+
+class AccessRequest(ControlBase):
+    """A signed-in person asking for a role at an organisation or a territory (their district,
+    their region); the administrators whose reach covers that place answer it."""
+
+    __tablename__ = "access_request"
+    __table_args__ = (
+        CheckConstraint(
+            "(territory_id IS NOT NULL)::int + (organisation_id IS NOT NULL)::int = 1",
+            name="access_request_one_node",
+        ),
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'declined', 'withdrawn')", name="access_request_status"
+        ),
+    )
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("public.user_account.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[UUID | None] = mapped_column(ForeignKey("public.organisation.id"), index=True)
+    territory_id: Mapped[UUID | None] = mapped_column(ForeignKey("public.territory.id"), index=True)
+    # The role the person asks for, if they know it; the administrator chooses the one granted.
+    role: Mapped[str | None] = mapped_column(String(40))
+    message: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    answered_by: Mapped[UUID | None] = mapped_column(ForeignKey("public.user_account.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    granted_role: Mapped[str | None] = mapped_column(String(40))
+    answer_note: Mapped[str | None] = mapped_column(Text)
+
+
+class IdentityAuditEntry(ControlBase):
+    """Who changed access, when, how: the control plane's one audit log of acts on who may do
+    what — role grants and revocations (by an admin, an invitation, the command line's first
+    administrator, an answered access request), invitations, API tokens issued and revoked.
+    Grants may sit at a territory with no tenant schema, so they are recorded here, not in an
+    organisation's own log. Append-only and hash-chained like the tenants' log (tenants.audit):
+    see api.identity.audit."""
+
+    __tablename__ = "identity_audit_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), unique=True)
+    # The person who acted, by id only (the log outlives accounts); for an API token, the person
+    # who issued it, and the token in token_id. None for the command line.
+    actor_id: Mapped[UUID | None] = mapped_column(index=True)
+    # "person", "token", "command" (the CLI) or "sign_in" (an organisation's sign-in set-up).
+    actor_kind: Mapped[str] = mapped_column(String(20))
+    token_id: Mapped[UUID | None] = mapped_column()
+    # Whom the act concerns (the person granted or refused a role), so a person's history is one query.
+    subject_user_id: Mapped[UUID | None] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    entity: Mapped[str] = mapped_column(String(80))
+    entity_id: Mapped[str | None] = mapped_column(String(80))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+IDENTITY_AUDIT_APPEND_ONLY_DDL = (
+    "CREATE FUNCTION public.identity_audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN RAISE EXCEPTION USING MESSAGE = 'identity_audit_log is append-only: ' || TG_OP || ' refused', "
+    "ERRCODE = 'insufficient_privilege'; END $$",
+    "CREATE TRIGGER identity_audit_log_append_only BEFORE UPDATE OR DELETE ON public.identity_audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION public.identity_audit_log_refuse_change()",
+    "CREATE TRIGGER identity_audit_log_no_truncate BEFORE TRUNCATE ON public.identity_audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION public.identity_audit_log_refuse_change()",
+    "REVOKE UPDATE, DELETE, TRUNCATE ON public.identity_audit_log FROM PUBLIC",
+)
+for _statement in IDENTITY_AUDIT_APPEND_ONLY_DDL:
+    event.listen(IdentityAuditEntry.__table__, "after_create", DDL(_statement))

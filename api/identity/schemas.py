@@ -109,6 +109,11 @@ class InvitationPreview(msgspec.Struct):
     email_hint: str
     expires_at: datetime.datetime
     providers: list[ProviderOption]
+    # Where the role is held: the organisation, or the territory of a regional or national role.
+    territory_id: UUID | None = None
+    place_name_kk: str | None = None
+    place_name_ru: str | None = None
+    place_name_en: str | None = None
 
 
 class SessionRead(msgspec.Struct):
@@ -129,6 +134,18 @@ class GrantRead(msgspec.Struct):
     unit_id: UUID | None
 
 
+class WaitingInvitation(msgspec.Struct):
+    """An invitation for the person's address that has not bound: their sign-in service did not
+    confirm the address (`email_verified`), so it waits for the link or an administrator."""
+
+    role: str
+    organisation_id: UUID | None
+    territory_id: UUID | None
+    place_name_kk: str
+    place_name_ru: str
+    place_name_en: str | None
+
+
 class Me(msgspec.Struct):
     user_id: UUID
     email: str | None
@@ -136,6 +153,25 @@ class Me(msgspec.Struct):
     grants: list[GrantRead]
     session_id: UUID | None
     provider: str | None
+    # Whether the sign-in service confirmed the address (`email_verified: true`): roles offered to
+    # an address by invitation are given automatically only then.
+    email_verified: bool = False
+    waiting_invitations: list[WaitingInvitation] = msgspec.field(default_factory=list)
+
+
+class SignInAddresses(msgspec.Struct):
+    """The addresses to register at OpenID providers for this deployment (METODIST_PUBLIC_URL)."""
+
+    public_url: str
+    national_configured: bool
+    national_name: str | None
+    national_issuer: str | None
+    # The national SSO's redirect URI: {public_url}/api/auth/callback/national.
+    national_redirect_uri: str
+    # Where every provider sends the browser after signing out: {public_url}/sign-in.
+    post_logout_redirect_uri: str
+    # An organisation's provider gets its own, with its id: {public_url}/api/auth/callback/{provider_id}.
+    organisation_redirect_uri_pattern: str
 
 
 class DevUser(msgspec.Struct):

@@ -9,12 +9,19 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access, principal
+from api.i18n import N_
 from api.identity.ratelimit import rate_limit
 from api.identity.token_schemas import TokenCreate, TokenIssued, TokenRead
 from api.identity.token_service import TokenService, to_read
 from api.roles import Role
 
 TOKEN_ADMINS = (Role.NATIONAL_ADMIN, Role.REGIONAL_ADMIN, Role.ORGANISATION_ADMIN)
+# A token never mints, lists or revokes tokens: a leaked one could otherwise outlive its own expiry.
+TOKEN_ADMIN = access(
+    Scope.SHARED,
+    TOKEN_ADMINS,
+    person_only=N_("API tokens cannot issue, list or revoke API tokens; an administrator signs in to do it."),
+)
 
 
 class TokenController(Controller):
@@ -26,7 +33,7 @@ class TokenController(Controller):
         name="tokens:create",
         operation_id="CreateApiToken",
         status_code=201,
-        opt={**access(Scope.SHARED, TOKEN_ADMINS), **rate_limit("token")},
+        opt={**TOKEN_ADMIN, **rate_limit("token")},
     )
     async def create(
         self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], data: JSONBody[TokenCreate]
@@ -35,12 +42,12 @@ class TokenController(Controller):
         token, secret = await TokenService(session, principal(request)).issue(data)
         return TokenIssued(to_read(token), secret)
 
-    @get("/", name="tokens:list", operation_id="ListApiTokens", opt=access(Scope.SHARED, TOKEN_ADMINS))
+    @get("/", name="tokens:list", operation_id="ListApiTokens", opt=TOKEN_ADMIN)
     async def list_tokens(self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession]) -> list[TokenRead]:
         """The tokens at nodes within the caller's reach; never their secrets."""
         return [to_read(t) for t in await TokenService(session, principal(request)).list()]
 
-    @get("/{token_id:uuid}", name="tokens:detail", operation_id="GetApiToken", opt=access(Scope.SHARED, TOKEN_ADMINS))
+    @get("/{token_id:uuid}", name="tokens:detail", operation_id="GetApiToken", opt=TOKEN_ADMIN)
     async def detail(
         self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], token_id: FromPath[UUID]
     ) -> TokenRead:
@@ -51,7 +58,7 @@ class TokenController(Controller):
         name="tokens:revoke",
         operation_id="RevokeApiToken",
         status_code=200,
-        opt={**access(Scope.SHARED, TOKEN_ADMINS), **rate_limit("token")},
+        opt={**TOKEN_ADMIN, **rate_limit("token")},
     )
     async def revoke(
         self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], token_id: FromPath[UUID]

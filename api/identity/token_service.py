@@ -18,7 +18,7 @@ from api.errors import Conflict, DomainError, NotFound
 from api.identity.grants import ADMIN_ROLES, check_may_grant, parse_role, resolve_node
 from api.identity.reach import reach_of
 from api.identity.token_schemas import TokenCreate, TokenRead
-from api.identity import control_audit
+from api.identity import audit
 from api.identity.tokens import MAX_LIFETIME, ApiToken, issue_token, now
 
 
@@ -48,7 +48,7 @@ def to_read(token: ApiToken) -> TokenRead:
 
 def _audited(token: ApiToken) -> dict[str, object]:
     """The token as the audit log keeps it: everything but the hash of its secret."""
-    return {k: v for k, v in control_audit.snapshot(token).items() if k != "secret_hash"}
+    return {k: v for k, v in audit.snapshot(token).items() if k != "secret_hash"}
 
 
 class TokenService:
@@ -77,7 +77,7 @@ class TokenService:
             self.session, name=name, grant=node.grant(role.value), expires_at=expires_at, created_by=self.principal.user_id
         )
         # A token holds a role: issuing one is a grant, audited with the others (never its secret).
-        await control_audit.record(self.session, self.principal, action="api_token.issue", entity="api_token",
+        await audit.record(self.session, self.principal, action="api_token.issue", entity="api_token",
                                    entity_id=token.id, after=_audited(token))
         return token, secret
 
@@ -129,6 +129,6 @@ class TokenService:
         token.revoked_at = now()
         token.revoked_by = self.principal.user_id
         await self.session.flush()
-        await control_audit.record(self.session, self.principal, action="api_token.revoke", entity="api_token",
+        await audit.record(self.session, self.principal, action="api_token.revoke", entity="api_token",
                                    entity_id=token.id, before=before, after=_audited(token))
         return token

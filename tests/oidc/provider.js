@@ -5,7 +5,9 @@
 //   OIDC_CLIENTS  JSON array of client metadata (client_id, client_secret, redirect_uris, ...)
 // Sign-in uses the library's devInteractions: POST the login form with any `login` (it becomes
 // the subject) and any password. Consent is granted automatically for the configured clients, so
-// a sign-in is one form post. Accounts: a login containing "@" is its own e-mail address.
+// a sign-in is one form post. Accounts: a login containing "@" is its own e-mail address; a login
+// starting with "unverified" gets `email_verified: false`, as a provider that does not vouch for
+// addresses would send.
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.OIDC_PORT);
@@ -31,7 +33,7 @@ const configuration = {
     return {
       accountId: id,
       async claims() {
-        return { sub: id, email, email_verified: true, name: `Test ${id.split('@')[0]}` };
+        return { sub: id, email, email_verified: !id.startsWith('unverified'), name: `Test ${id.split('@')[0]}` };
       },
     };
   },

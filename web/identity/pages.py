@@ -146,7 +146,7 @@ class IdentityPages(Controller):
             "email": email, "organisation": organisation, "providers": providers, "lookup": lookup,
             "preview": preview, "error": error, "demo_users": demo_users, "return_to": back,
             "asked": bool(email or organisation), "role_label": role_label,
-            "invited_to": _name(preview, "organisation_name"),
+            "invited_to": _name(preview, "place_name") or _name(preview, "organisation_name"),
         }
         return page(request, "identity/sign_in.html", None, context, headers={"Cache-Control": "no-store"})
 
@@ -182,7 +182,8 @@ class IdentityPages(Controller):
     ) -> Template:
         providers = await api.get(f"/api/organisations/{organisation_id}/identity-providers")
         org = await api.get(f"/api/organisations/{organisation_id}")
-        context = {"org": org, "org_name": _name(org), "providers": providers, "values": values, "error": error}
+        addresses = await api.get("/api/auth/sign-in-addresses")
+        context = {"org": org, "org_name": _name(org), "providers": providers, "values": values, "error": error, "addresses": addresses}
         return page(request, "identity/providers.html", None, context, status_code=status_code)
 
     @post("/organisations/{organisation_id:uuid}/identity-providers", name="identity-providers-create", opt=PUBLIC)

@@ -33,6 +33,8 @@ VIEWER_KEY = "metodist.viewer"
 # Roles that administer an organisation's sign-in services and invitations: its own admin, and the
 # regional and national admins whose reach covers it (the API decides on the organisation).
 ADMIN_ROLES = frozenset({Role.ORGANISATION_ADMIN, Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN})
+# Roles that register organisations (POST /api/organisations).
+REGISTRARS = frozenset({Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN})
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,13 @@ class Header:
     works_here: bool
     administers: bool
     sign_in_url: str
+    # Signed in without any role yet: the header offers only what they can use (their welcome page).
+    roleless: bool = False
+    # Registering organisations is for national and regional admins; for nobody signed in the link
+    # stays, and leads to the sign-in page.
+    may_register: bool = True
+    # Administrators see the access requests of the places they administer.
+    answers_requests: bool = False
 
 
 def viewer(scope: Scope) -> Viewer | None:
@@ -111,6 +120,9 @@ def header(request: Request[Any, Any, Any]) -> Header:
         administers=bool(who and organisation_id and who.administers(organisation_id)),
         # On the sign-in page itself, the link stays on it (keeping its way back).
         sign_in_url=return_path(request) if request.url.path == "/sign-in" else sign_in_url(return_path(request)),
+        roleless=bool(who and not who.grants),
+        may_register=who is None or any(g.get("role") in REGISTRARS for g in who.grants),
+        answers_requests=bool(who and any(g.get("role") in ADMIN_ROLES for g in who.grants)),
     )
 
 

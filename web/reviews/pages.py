@@ -4,7 +4,6 @@ comes from the API through the caller's `ApiClient`; its refusals are shown wher
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -16,7 +15,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from api.i18n import N_, gettext as _
-from web.client import ApiClient, ApiError
+from web.client import ApiClient, ApiError, together
 from web.templating import page
 from web.views import PUBLIC
 
@@ -91,7 +90,7 @@ class ReviewPages(Controller):
 
     async def _documents_context(self, api: ApiClient, organisation_id: UUID, **extra: Any) -> dict[str, Any]:
         r = Reviews(api, organisation_id)
-        org, documents = await asyncio.gather(api.organisation(organisation_id), r.get("/documents", mine="true"))
+        org, documents = await together(api.organisation(organisation_id), r.get("/documents", mine="true"))
         return {"org": org, "documents": documents["items"], "error": None, "values": {}, **_labels(), **extra}
 
     @get("/documents", name="reviews:documents", opt=PUBLIC)
@@ -120,7 +119,7 @@ class ReviewPages(Controller):
 
     async def _document_context(self, api: ApiClient, organisation_id: UUID, document_id: UUID, **extra: Any) -> dict[str, Any]:
         r = Reviews(api, organisation_id)
-        org, document, timeline = await asyncio.gather(
+        org, document, timeline = await together(
             api.organisation(organisation_id), r.get(f"/documents/{document_id}"), r.get(f"/documents/{document_id}/timeline")
         )
         if timeline["rounds"]:
@@ -188,7 +187,7 @@ class ReviewPages(Controller):
     async def inbox(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient],
                     organisation_id: FromPath[UUID]) -> Template:
         r = Reviews(api, organisation_id)
-        org, items = await asyncio.gather(api.organisation(organisation_id), r.get("/reviews/inbox"))
+        org, items = await together(api.organisation(organisation_id), r.get("/reviews/inbox"))
         entries = [await self._item_context(r, item) for item in items]
         return page(request, "reviews/inbox.html", None, {"org": org, "entries": entries, **_labels()})
 
@@ -228,5 +227,5 @@ class ReviewPages(Controller):
                         organisation_id: FromPath[UUID]) -> Template:
         r = Reviews(api, organisation_id)
         q = request.query_params.get("q") or None
-        org, found = await asyncio.gather(api.organisation(organisation_id), r.get("/catalogue", q=q))
+        org, found = await together(api.organisation(organisation_id), r.get("/catalogue", q=q))
         return page(request, "reviews/catalogue.html", None, {"org": org, "catalogue": found, "q": q or ""})

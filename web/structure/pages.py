@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from api import i18n
 from api.i18n import N_, gettext as _
-from web.client import ApiClient, ApiError
+from web.client import ApiClient, ApiError, together
 from web.templating import go_to, page, parse_uuid, url_with
 from web.views import PUBLIC
 
@@ -160,7 +160,7 @@ class StructurePages(Controller):
 
     async def _tree_context(self, api: ApiClient, organisation_id: UUID, **extra: Any) -> dict[str, Any]:
         work = Work(api, organisation_id)
-        org, units, bodies = await asyncio.gather(
+        org, units, bodies = await together(
             api.organisation(organisation_id), work.get("/units/tree"), work.get("/bodies")
         )
         grouped: dict[str, list[dict[str, Any]]] = {}
@@ -197,7 +197,7 @@ class StructurePages(Controller):
 
     async def _association_context(self, api: ApiClient, organisation_id: UUID, association_id: UUID, **extra: Any) -> dict[str, Any]:
         work = Work(api, organisation_id)
-        org, association, body, term, staff = await asyncio.gather(
+        org, association, body, term, staff = await together(
             api.organisation(organisation_id),
             work.get(f"/associations/{association_id}"),
             work.get(f"/bodies/association/{association_id}"),
@@ -318,7 +318,7 @@ class StructurePages(Controller):
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], council_id: FromPath[UUID]
     ) -> Template:
         work = Work(api, organisation_id)
-        org, council, body, memberships = await asyncio.gather(
+        org, council, body, memberships = await together(
             api.organisation(organisation_id),
             work.get(f"/councils/{council_id}"),
             work.get(f"/bodies/council/{council_id}"),
@@ -369,7 +369,7 @@ class StructurePages(Controller):
 
     async def _meeting_context(self, api: ApiClient, organisation_id: UUID, meeting_id: UUID, **extra: Any) -> dict[str, Any]:
         work = Work(api, organisation_id)
-        org, meeting, quorum = await asyncio.gather(
+        org, meeting, quorum = await together(
             api.organisation(organisation_id), work.get(f"/meetings/{meeting_id}"), work.get(f"/meetings/{meeting_id}/quorum")
         )
         work.with_times(meeting)
@@ -492,7 +492,7 @@ class StructurePages(Controller):
         following = (first + datetime.timedelta(days=32)).replace(day=1)
         person = parse_uuid(staff_id)
         work = Work(api, organisation_id)
-        org, entries, staff = await asyncio.gather(
+        org, entries, staff = await together(
             api.organisation(organisation_id),
             work.get(
                 "/work-calendar",
@@ -573,7 +573,7 @@ async def _remote_attendance(api: ApiClient, work: Work, meeting: dict[str, Any]
     are no longer members."""
     inter_school = meeting["body_kind"] == "inter_school_association"
     path = f"{REMOTE_BODIES[meeting['body_kind']]}/{meeting['body_id']}"
-    body, rows = await asyncio.gather(work.get(path), work.get(f"{path}/members", include_past="true", page_size=200))
+    body, rows = await together(work.get(path), work.get(f"{path}/members", include_past="true", page_size=200))
     day = meeting["starts_at"].astimezone(KZ_TIME).date().isoformat()
 
     def key_of(item: dict[str, Any]) -> tuple[Any, ...]:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from api.access import Grant
-from api.identity.control_audit import ControlAuditEntry
+from api.identity.models import IdentityAuditEntry
 from api.identity.tokens import ApiToken, hash_secret, issue_token
 from api.roles import Role
 from tenants.audit import verify
@@ -69,8 +69,8 @@ async def test_role_grants_and_revocations_are_audited_in_the_control_plane(app:
         revoked = await http.delete(f"/api/role-assignments/{granted.json()['id']}", headers=admin)
         assert revoked.status_code == 204
     async with world.db.session() as session:
-        rows = (await session.scalars(select(ControlAuditEntry).where(ControlAuditEntry.subject_user_id == person)
-                                      .order_by(ControlAuditEntry.recorded_at))).all()
+        rows = (await session.scalars(select(IdentityAuditEntry).where(IdentityAuditEntry.subject_user_id == person)
+                                      .order_by(IdentityAuditEntry.seq))).all()
     # The refused duplicate wrote nothing.
     assert [(r.action, r.actor_id, r.token_id, r.entity_id) for r in rows] == [
         ("role.grant", admin_id, None, granted.json()["id"]),
@@ -80,8 +80,8 @@ async def test_role_grants_and_revocations_are_audited_in_the_control_plane(app:
     assert rows[1].before["role"] == "deputy_head" and rows[1].after is None
     # Append-only: the database refuses to change or remove an entry.
     with psycopg.connect(database_url, autocommit=True) as conn:
-        for statement in ("UPDATE public.control_audit_log SET action = 'x' WHERE id = %s",
-                          "DELETE FROM public.control_audit_log WHERE id = %s"):
+        for statement in ("UPDATE public.identity_audit_log SET action = 'x' WHERE id = %s",
+                          "DELETE FROM public.identity_audit_log WHERE id = %s"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement, (rows[0].id,))
 
@@ -105,8 +105,8 @@ async def test_issuing_and_revoking_a_token_is_audited_as_a_grant_without_its_se
         token_id = created.json()["token"]["id"]
         assert (await http.post(f"/api/tokens/{token_id}/revoke", headers=admin)).status_code == 200
     async with world.db.session() as session:
-        rows = (await session.scalars(select(ControlAuditEntry).where(ControlAuditEntry.entity_id == token_id)
-                                      .order_by(ControlAuditEntry.recorded_at))).all()
+        rows = (await session.scalars(select(IdentityAuditEntry).where(IdentityAuditEntry.entity_id == token_id)
+                                      .order_by(IdentityAuditEntry.seq))).all()
     assert [(r.action, r.actor_id) for r in rows] == [("api_token.issue", admin_id), ("api_token.revoke", admin_id)]
     assert rows[0].after["role"] == "district_methodist" and rows[0].after["territory_id"] == str(world.district1)
     assert rows[1].before["revoked_at"] is None and rows[1].after["revoked_at"] is not None

@@ -150,6 +150,19 @@ EXPECTED: dict[str, Entry] = {
     # --- audit-log ---
     "GET /api/organisations/{organisation_id:uuid}/audit-log": E(401, 404, 403, 403, 404, 403, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/audit-log/verify": E(401, 404, 403, 403, 404, 403, 401, 401),
+    # --- access requests ---
+    # Asking is "self" (other: a user holding no role; every signed-in person may ask, at a
+    # district here so that no answer names school A); answering is for administrators, each
+    # within their reach (other: the organisation admin of B, who sees none of A's requests).
+    "GET /api/access-requests/places":                  E(401, 200, 200, 200, 200, 200, 401, 401),
+    "GET /api/access-requests/mine":                    E(401, 200, 200, 200, 200, 200, 401, 401),
+    "POST /api/access-requests":                        E(401, 201, 201, 201, 201, 201, 401, 401,
+                                                          body=lambda w: {"territory_id": str(w.district1),
+                                                                          "message": "matrix"}),
+    "POST /api/access-requests/{request_id:uuid}/withdraw": E(401, 404, 404, 404, 404, 404, 401, 401),
+    "GET /api/access-requests":                         E(401, 200, 403, 403, 403, 403, 401, 401),
+    "POST /api/access-requests/{request_id:uuid}/answer": E(401, 404, 403, 403, 403, 403, 401, 401,
+                                                          body=lambda w: {"decision": "decline"}),
     # --- auth ---
     # me and my sessions are declared "self": "other" is there a user who holds no role at all,
     # and every signed-in caller reads them (a random session id is not theirs: 404).
@@ -161,6 +174,7 @@ EXPECTED: dict[str, Entry] = {
     "GET /api/auth/me": E(401, 200, 200, 200, 200, 200, 401, 401),
     "GET /api/auth/providers": E(200, 200, 200, 200, 200, 200, 200, 200),
     "GET /api/auth/sessions": E(401, 200, 200, 200, 200, 200, 401, 401),
+    "GET /api/auth/sign-in-addresses": E(200, 200, 200, 200, 200, 200, 200, 200),
     "POST /api/auth/dev/sign-in": E(400, 400, 400, 400, 400, 400, 400, 400),
     "POST /api/auth/logout": E(200, 200, 200, 200, 200, 200, 200, 200),
     # --- bodies ---
@@ -562,17 +576,20 @@ def _handler_opts() -> dict[str, dict[str, Any]]:
 
 
 def test_deciding_routes_are_declared_person_only_and_the_openapi_document_says_so() -> None:
-    from api.access import PERSON_ONLY_EXTENSION, is_person_only
+    from api.access import PERSON_ONLY_EXTENSION, TOKEN_MAY_NOT_DECIDE, is_person_only, tokens_refused_because
     from api.openapi_doc import openapi_document
 
-    declared = {key for key, opt in _handler_opts().items() if is_person_only(opt)}
-    assert declared == DECIDING
+    opts = _handler_opts()
+    deciding = {key for key, opt in opts.items() if tokens_refused_because(opt) == TOKEN_MAY_NOT_DECIDE}
+    assert deciding == DECIDING
+    person_only = {key for key, opt in opts.items() if is_person_only(opt)}
+    assert DECIDING < person_only  # the management routes closed to tokens are person-only too
     marked = set()
     for path, item in openapi_document()["paths"].items():
         for method, operation in item.items():
             if isinstance(operation, dict) and operation.get(PERSON_ONLY_EXTENSION):
                 marked.add((method.upper(), path))
-    assert marked == {(k.split(" ")[0], k.split(" ")[1].replace(":uuid", "")) for k in DECIDING}
+    assert marked == {(k.split(" ")[0], k.split(" ")[1].replace(":uuid", "")) for k in person_only}
 
 
 @pytest.mark.parametrize("key", sorted(DECIDING))

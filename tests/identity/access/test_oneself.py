@@ -84,4 +84,9 @@ def test_self_is_declared_on_the_routes_about_oneself() -> None:
         "GET /api/auth/me",
         "GET /api/auth/sessions",
         "DELETE /api/auth/sessions/{session_id:uuid}",
+        # A person without a role asks for one: their own requests, and the places to ask at.
+        "POST /api/access-requests",
+        "GET /api/access-requests/mine",
+        "GET /api/access-requests/places",
+        "POST /api/access-requests/{request_id:uuid}/withdraw",
     }

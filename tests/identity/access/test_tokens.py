@@ -132,7 +132,7 @@ async def test_bad_token_requests_are_refused_and_nothing_is_written(app: Any, w
 
 
 async def test_token_holders_of_lower_roles_cannot_manage_tokens(app: Any, world: World) -> None:
-    teacher = bearer(await token_secret(world.db, Grant(Role.TEACHER, organisation_id=world.a.id)))
+    teacher = await world.session(Grant(Role.TEACHER, organisation_id=world.a.id))
     org_admin_b = await world.session(Grant(Role.ORGANISATION_ADMIN, organisation_id=world.b.id))
     target = await token_secret(world.db, Grant(Role.TEACHER, organisation_id=world.a.id), name="A's system")
     async with world.db.session() as session:
@@ -140,6 +140,9 @@ async def test_token_holders_of_lower_roles_cannot_manage_tokens(app: Any, world
     async with client_at(app, "10.1.0.5") as http:
         answer = await http.get("/api/tokens", headers=teacher)
         assert answer.status_code == 403 and "organisation_admin" in answer.json()["message"]
+        # A token of any role manages no tokens (tests/identity/access/test_token_routes.py).
+        teacher_token = bearer(await token_secret(world.db, Grant(Role.TEACHER, organisation_id=world.a.id)))
+        assert (await http.get("/api/tokens", headers=teacher_token)).status_code == 403
         # Another organisation's admin neither sees nor revokes A's token.
         listed = await http.get("/api/tokens", headers=org_admin_b)
         assert listed.status_code == 200 and str(target_id) not in listed.text
