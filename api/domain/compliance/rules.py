@@ -107,14 +107,11 @@ def _line_of(text: str, path: str) -> int | None:
         i += 1
     if not keys:
         return start + 1 if start else None
-    dotted = ".".join(keys)
-    for n in range(start, end):
-        stripped = lines[n].lstrip()
-        for k in range(len(keys), 0, -1):
-            candidate = ".".join(keys[:k])
-            if re.match(rf"{re.escape(candidate)}\s*[.=]", stripped):
+    for k in range(len(keys), 0, -1):  # the most precise key first
+        candidate = ".".join(keys[:k])
+        for n in range(start, end):
+            if re.match(rf"{re.escape(candidate)}\s*[.=]", lines[n].lstrip()):
                 return n + 1
-    del dotted
     return start + 1 if start else None
 
 
@@ -130,6 +127,9 @@ def parse(text: str) -> RuleSetFile:
     except msgspec.ValidationError as error:
         found = _PATH.search(str(error))
         key = found.group(1) if found else None
+        unknown = re.search(r"unknown field `([a-z_]+)`", str(error))
+        if key is not None and unknown:
+            key = f"{key}.{unknown.group(1)}"  # the line of the unknown key itself
         raise RuleSetError(str(error).split(" - at ")[0], key=key, line=_line_of(text, key) if key else None) from None
     _check_coherent(ruleset, text)
     return ruleset
@@ -168,11 +168,11 @@ def _check_coherent(ruleset: RuleSetFile, text: str) -> None:
                 )
             if len(set(clause.checks)) != len(clause.checks):
                 raise RuleSetError(f"Clause {clause.number} names a check twice.", key=f"{key}.checks", line=_line_of(text, f"{key}.checks"))
+    if ruleset.repeals and ruleset.extends is None:
+        raise RuleSetError("Only a rule set that extends another may repeal clauses.", key="$.repeals", line=_line_of(text, "$.repeals"))
     for number in ruleset.repeals:
         if number in seen:
             raise RuleSetError(f"Clause {number} is both repealed and restated.", key="$.repeals", line=_line_of(text, "$.repeals"))
-    if ruleset.repeals and ruleset.extends is None:
-        raise RuleSetError("Only a rule set that extends another may repeal clauses.", key="$.repeals", line=_line_of(text, "$.repeals"))
     if ruleset.extends == ruleset.code:
         raise RuleSetError("A rule set cannot extend itself.", key="$.extends", line=_line_of(text, "$.extends"))
 
