@@ -30,9 +30,10 @@ def job_key(organisation_id: UUID, now: float | None = None) -> tuple[str, int]:
     return f"compliance:{organisation_id}:{window}", (window + 1) * WINDOW_S
 
 
-async def enqueue_recompute(queue: Queue, organisation_id: UUID) -> None:
+async def enqueue_recompute(queue: Queue, organisation_id: UUID) -> Any:
+    """The job queued, or None when this organisation's job of this window is already queued."""
     key, scheduled = job_key(organisation_id)
-    await queue.enqueue(
+    return await queue.enqueue(
         "compliance_recompute_job", key=key, scheduled=scheduled, organisation_id=str(organisation_id), timeout=300, retries=2
     )
 
