@@ -8,10 +8,9 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.domain.bodies.models import Association
 from api.domain.bodies.registry import BodyInfo, BodyKind
 from api.domain.meetings.context import (
     KZ_TIME,
@@ -37,7 +36,6 @@ from api.domain.meetings.schemas import (
     MeetingPage,
     MeetingRead,
     MeetingUpdate,
-    QuarterCompliance,
     QuarterComplianceReport,
     QuorumRead,
 )
