@@ -119,7 +119,11 @@ async def test_the_rule_set_in_force_on_the_day_checked(app: object, db: Any, ba
     against 583 before that day and against the later order from it, without a code change."""
     async with db.session() as session, session.begin():
         await load_rule_set(session, LATER, "order-900-test.toml")
+    from api.identity.models import IdentityAuditEntry
+
     async with db.session() as session:
+        logged = (await session.scalars(select(IdentityAuditEntry).where(IdentityAuditEntry.action == "rule_set.load"))).all()
+        assert any(e.after and e.after.get("code") == "order-900-test" and e.actor_kind == "command" for e in logged)
         assert (await rule_set_in_force(session, datetime.date(2029, 12, 31))).code == "order-583"  # type: ignore[union-attr]
         later = await rule_set_in_force(session, datetime.date(2030, 1, 2))
     assert later is not None and later.code == "order-900-test"
@@ -158,3 +162,20 @@ def test_clauses_in_force_follow_their_own_dates() -> None:
 
 def test_the_file_is_where_the_docs_say() -> None:
     assert DEFAULT_RULESET == Path(__file__).resolve().parents[2] / "api/domain/compliance/rulesets/order-583.toml"
+
+
+def test_metodist_rules_load_on_the_command_line(database_url: str, tmp_path: Path) -> None:
+    """`metodist rules load FILE`: a good file is stored, a bad one refused with its line and key, exit 2."""
+    from tests.tenancy.helpers import metodist, psql
+
+    good = metodist(database_url, "rules", "load", str(DEFAULT_RULESET), data_dir=tmp_path)
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.strip().splitlines()[-1].startswith("Loaded rule set order-583: 19 clauses (11 with checks)")
+    bad_file = tmp_path / "bad.toml"
+    bad_file.write_text(TEXT.replace('checks = ["leader_terms"]', 'checks = ["leader_termz"]', 1), encoding="utf-8")
+    bad = metodist(database_url, "rules", "load", str(bad_file), data_dir=tmp_path)
+    assert bad.returncode == 2
+    assert "the check 'leader_termz'" in bad.stderr and "key $.clause[16].checks" in bad.stderr
+    line = next(n for n, text in enumerate(bad_file.read_text(encoding="utf-8").splitlines(), 1) if "leader_termz" in text)
+    assert f"line {line}" in bad.stderr
+    assert psql(database_url, "SELECT count(*) FROM public.compliance_rule_set WHERE code = 'order-583'") == [(1,)]

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Database
+from api.identity import audit as identity_audit
 from api.domain.compliance.checks import CHECKS, CheckContext, render
 from api.domain.compliance.models import ComplianceCheckRun, ComplianceFinding, ComplianceRuleSet
 from api.domain.compliance.rules import RuleSet, RuleSetError, parse, resolve
@@ -55,12 +56,20 @@ async def load_rule_set(session: AsyncSession, text: str, source_name: str) -> d
         "document": document,
     }
     row = await session.scalar(select(ComplianceRuleSet).where(ComplianceRuleSet.code == ruleset.code))
+    before = None if row is None else {"code": row.code, "sha256": row.sha256, "in_force_from": row.in_force_from.isoformat()}
     if row is None:
-        session.add(ComplianceRuleSet(**values))
+        row = ComplianceRuleSet(**values)
+        session.add(row)
     else:
         for name, value in values.items():
             setattr(row, name, value)
     await session.flush()
+    # Which rules organisations are held to is a control-plane act: the identity audit log keeps it.
+    await identity_audit.record(
+        session, None, action="rule_set.load", entity="compliance_rule_set", entity_id=row.id, before=before,
+        after={"code": row.code, "sha256": row.sha256, "in_force_from": ruleset.in_force_from.isoformat(), "source": row.source_name},
+        actor_kind="command",
+    )
     return document
 
 
