@@ -36,6 +36,11 @@ async def enqueue_replenish(queue: Queue, settings: Settings, *, delay_s: int = 
 
 async def provision_job(ctx: dict[str, Any], *, organisation_id: str) -> str:
     status = await provision_organisation(ctx["db"], UUID(organisation_id))
+    if str(status) == "active":
+        # Its first check against the Rules, so its findings exist before anyone changes anything.
+        from api.domain.compliance.jobs import enqueue_recompute
+
+        await enqueue_recompute(ctx["worker"].queue, UUID(organisation_id))
     # The organisation may have taken a spare: its replacement is built once the wave is over
     # (the replenisher yields while others wait), so the run is scheduled a little later.
     await enqueue_replenish(ctx["worker"].queue, ctx["settings"], delay_s=5)

@@ -167,3 +167,40 @@ async def test_the_list_across_reach(app: object, db: Any, schools: Any) -> None
         second = (await c.get(f"/api/organisations/{school.id}/compliance/findings", params={"page_size": 2, "page": 2})).json()
     assert whole["total"] >= 3 and first["total"] == whole["total"]
     assert [f["id"] for f in first["items"] + second["items"]] == [f["id"] for f in whole["items"][:4]]
+
+
+async def test_a_new_organisation_is_checked_once_provisioned(app: object, db: Any, client: httpx.AsyncClient) -> None:
+    """Registered over the API, provisioned by the worker, then checked: its check run appears."""
+    from tests.support import school_payload, wait_for_status
+
+    created = await client.post("/api/organisations", json=school_payload(str(await work_district(db))))
+    assert created.status_code == 202, created.text
+    org_id = created.json()["id"]
+    await wait_for_status(client, org_id, {"active"})
+    deadline = time.monotonic() + 40
+    while True:
+        async with db.session() as session:
+            run = await session.scalar(select(ComplianceCheckRun).where(ComplianceCheckRun.organisation_id == UUID(org_id)))
+        if run is not None or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.25)
+    assert run is not None and run.rule_set == "order-583" and run.findings >= 2  # no deputy head, no council
+
+
+async def test_since_is_kept_across_recomputes(app: object, db: Any, schools: Any) -> None:
+    """A finding the check cannot date (no deputy head) is dated by the day it was first found."""
+    import datetime
+
+    from api.domain.compliance.engine import recompute
+
+    school, _ = schools
+    first_day = datetime.date.today() - datetime.timedelta(days=3)
+    async with db.session() as session, session.begin():
+        await session.execute(ComplianceFinding.__table__.delete().where(ComplianceFinding.organisation_id == school.id))
+    await recompute(db, school.id, first_day)
+    await recompute(db, school.id)
+    async with db.session() as session:
+        deputy = await session.scalar(
+            select(ComplianceFinding).where(ComplianceFinding.organisation_id == school.id, ComplianceFinding.check == "deputy_head")
+        )
+    assert deputy is not None and deputy.since == first_day
