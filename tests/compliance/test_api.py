@@ -204,3 +204,13 @@ async def test_since_is_kept_across_recomputes(app: object, db: Any, schools: An
             select(ComplianceFinding).where(ComplianceFinding.organisation_id == school.id, ComplianceFinding.check == "deputy_head")
         )
     assert deputy is not None and deputy.since == first_day
+
+
+async def test_simultaneous_recomputes_leave_one_set_of_findings(app: object, db: Any, schools: Any) -> None:
+    from api.domain.compliance.engine import recompute
+
+    school, _ = schools
+    outcomes = await asyncio.gather(*(recompute(db, school.id) for _ in range(4)))
+    async with db.session() as session:
+        keys = (await session.scalars(select(ComplianceFinding.key).where(ComplianceFinding.organisation_id == school.id))).all()
+    assert len(keys) == len(set(keys)) == outcomes[0].findings

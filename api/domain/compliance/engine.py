@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -174,6 +174,9 @@ async def recompute(db: Database, organisation_id: UUID, on: datetime.date | Non
                     })
     now = datetime.datetime.now(datetime.UTC)
     async with db.session() as session, session.begin():
+        # One writer per organisation at a time (a change's job and the nightly pass may meet): the
+        # second waits, then replaces what the first wrote instead of adding to it.
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"compliance:{organisation_id}"))))
         await session.execute(delete(ComplianceFinding).where(ComplianceFinding.organisation_id == organisation_id))
         if rows:
             session.add_all([ComplianceFinding(**r) for r in rows])
