@@ -179,3 +179,5 @@ def test_metodist_rules_load_on_the_command_line(database_url: str, tmp_path: Pa
     line = next(n for n, text in enumerate(bad_file.read_text(encoding="utf-8").splitlines(), 1) if "leader_termz" in text)
     assert f"line {line}" in bad.stderr
     assert psql(database_url, "SELECT count(*) FROM public.compliance_rule_set WHERE code = 'order-583'") == [(1,)]
+    # The operator's load is in the identity audit log, as the command's act.
+    assert psql(database_url, "SELECT count(*) > 0 FROM public.identity_audit_log WHERE action = 'rule_set.load' AND actor_kind = 'command'") == [(True,)]

@@ -38,9 +38,11 @@ def today() -> datetime.date:
 # --- rule sets ----------------------------------------------------------------------------------
 
 
-async def load_rule_set(session: AsyncSession, text: str, source_name: str) -> dict[str, Any]:
+async def load_rule_set(session: AsyncSession, text: str, source_name: str, *, audited: bool = True) -> dict[str, Any]:
     """Validate a rule set file and store it (replacing a rule set of the same code). Nothing is
-    written when it is refused (RuleSetError, naming the line and the key)."""
+    written when it is refused (RuleSetError, naming the line and the key). A load by an operator
+    is recorded in the identity audit log; the server's own first load of order No. 583 at start is
+    part of setting up the deployment, like the territory list, and is not."""
     ruleset = parse(text)
     base = None
     if ruleset.extends is not None:
@@ -64,6 +66,8 @@ async def load_rule_set(session: AsyncSession, text: str, source_name: str) -> d
         for name, value in values.items():
             setattr(row, name, value)
     await session.flush()
+    if not audited:
+        return document
     # Which rules organisations are held to is a control-plane act: the identity audit log keeps it.
     await identity_audit.record(
         session, None, action="rule_set.load", entity="compliance_rule_set", entity_id=row.id, before=before,
@@ -73,13 +77,13 @@ async def load_rule_set(session: AsyncSession, text: str, source_name: str) -> d
     return document
 
 
-async def load_rule_set_file(db: Database, path: Path) -> dict[str, Any]:
+async def load_rule_set_file(db: Database, path: Path, *, audited: bool = True) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise RuleSetError(f"Cannot read {path}: {error}") from None
     async with db.session() as session, session.begin():
-        return await load_rule_set(session, text, path.name)
+        return await load_rule_set(session, text, path.name, audited=audited)
 
 
 async def ensure_default_rule_set(db: Database) -> None:
@@ -87,7 +91,7 @@ async def ensure_default_rule_set(db: Database) -> None:
     async with db.session() as session:
         if await session.scalar(select(ComplianceRuleSet.id).limit(1)) is not None:
             return
-    await load_rule_set_file(db, DEFAULT_RULESET)
+    await load_rule_set_file(db, DEFAULT_RULESET, audited=False)
 
 
 async def rule_set_in_force(session: AsyncSession, on: datetime.date) -> RuleSet | None:
