@@ -26,6 +26,7 @@ from api.identity.guards import access_guard
 from api.identity.middleware import AuthenticationMiddleware
 from api.identity.ratelimit import RateLimitMiddleware
 from api.identity.stores import build_stores
+from api.domain.compliance.engine import ensure_default_rule_set
 from api.jobs import Jobs, build_queue
 from api.openapi_declared import complete_openapi
 from api.request_checks import check_request
@@ -76,6 +77,7 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
         app.state.jobs = jobs
         app.state.settings = settings
         app.state.file_store = file_store
+        await ensure_default_rule_set(db)  # the Rules of order No. 583, when no rule set is loaded
         await jobs.start(run_worker=run_worker)
         await _resume_interrupted_provisioning(db, jobs)
         try:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -374,6 +375,41 @@ def admin_grant(email: str, role: str, at: str) -> None:
             click.echo(f"Mail not sent: {mail_error}" if mail_error else "The link was also mailed to them.")
         if not settings.oidc_issuer:
             click.echo("Note: no national sign-in service is configured (METODIST_OIDC_ISSUER); they need one to sign in.", err=True)
+
+
+@main.group()
+def rules() -> None:
+    """The Rules as data: rule sets the organisations are checked against (compliance)."""
+
+
+@rules.command("load")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def rules_load(path: Path) -> None:
+    """Validate a rule set file (TOML) and store it; a bad file is refused with its line and key."""
+    from api.domain.compliance.engine import load_rule_set_file
+    from api.domain.compliance.rules import RuleSetError
+
+    try:
+        document = _with_db(get_settings(), lambda db: load_rule_set_file(db, path))
+    except RuleSetError as error:
+        click.echo(f"{path}: {error}", err=True)
+        sys.exit(2)
+    checked = sum(1 for c in document["clauses"] if c.get("checks"))
+    click.echo(
+        f"Loaded rule set {document['code']}: {len(document['clauses'])} clauses ({checked} with checks), "
+        f"in force from {document['in_force_from']}."
+    )
+
+
+@rules.command("check")
+@click.argument("organisation_id", type=click.UUID)
+@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="The day checked (default today).")
+def rules_check(organisation_id: Any, on: Any) -> None:
+    """Recompute one organisation's findings now and print their count."""
+    from api.domain.compliance.engine import recompute
+
+    outcome = _with_db(get_settings(), lambda db: recompute(db, organisation_id, on.date() if on else None))
+    click.echo(f"{outcome.findings} findings against {outcome.rule_set}{'; ' + outcome.skipped if outcome.skipped else ''}")
 
 
 @main.group()

@@ -19,7 +19,7 @@ from api.domain.territories.services import TerritoryService
 from api.identity.dependencies import identity_dependencies
 from api.domain.reviews.dependencies import review_dependencies
 from api.jobs import Jobs
-from api.tenancy import tenant_dependencies
+from api.tenancy import Tenant, tenant_dependencies
 
 
 async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
@@ -45,8 +45,10 @@ def provide_territory_service(session: NamedDependency[AsyncSession]) -> Territo
     return TerritoryService(session)
 
 
-def provide_work_context(tenant_session: NamedDependency[AsyncSession], actor: NamedDependency[Actor]) -> WorkContext:
-    return WorkContext(tenant_session, actor)
+def provide_work_context(
+    tenant_session: NamedDependency[AsyncSession], actor: NamedDependency[Actor], tenant: NamedDependency[Tenant]
+) -> WorkContext:
+    return WorkContext(tenant_session, actor, str(tenant.kind))
 
 
 def provide_meeting_service(work: NamedDependency[WorkContext]) -> MeetingService:

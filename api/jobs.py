@@ -36,6 +36,11 @@ async def enqueue_replenish(queue: Queue, settings: Settings, *, delay_s: int = 
 
 async def provision_job(ctx: dict[str, Any], *, organisation_id: str) -> str:
     status = await provision_organisation(ctx["db"], UUID(organisation_id))
+    if str(status) == "active":
+        # Its first check against the Rules, so its findings exist before anyone changes anything.
+        from api.domain.compliance.jobs import enqueue_recompute
+
+        await enqueue_recompute(ctx["worker"].queue, UUID(organisation_id))
     # The organisation may have taken a spare: its replacement is built once the wave is over
     # (the replenisher yields while others wait), so the run is scheduled a little later.
     await enqueue_replenish(ctx["worker"].queue, ctx["settings"], delay_s=5)
@@ -101,11 +106,18 @@ class Jobs:
         )
         return job is not None
 
+    async def enqueue_compliance(self, organisation_id: UUID) -> None:
+        """Recompute the organisation's findings soon (coalesced: api/domain/compliance/jobs.py)."""
+        from api.domain.compliance.jobs import enqueue_recompute
+
+        await enqueue_recompute(self.queue, organisation_id)
+
     async def start(self, *, run_worker: bool) -> None:
         await self.queue.connect()
         if not run_worker:
             return
 
+        from api.domain.compliance.jobs import compliance_nightly_job, compliance_recompute_job
         from api.domain.reviews.jobs import review_notifications_job
 
         async def startup(ctx: dict[str, Any]) -> None:
@@ -113,13 +125,15 @@ class Jobs:
 
         self._worker = _InProcessWorker(
             self.queue,
-            functions=[provision_job, archive_job, replenish_spares_job],
+            functions=[provision_job, archive_job, replenish_spares_job, compliance_recompute_job, compliance_nightly_job],
             cron_jobs=(
                 [
                     # Reminders before review due dates, overdue notices and the daily digests.
                     CronJob(review_notifications_job, cron="*/5 * * * *", unique=True, timeout=600),
                     # Spares of an older head (after a deploy) replaced, those claimed rebuilt.
                     CronJob(replenish_spares_job, cron="*/10 * * * *", unique=True, timeout=1800),
+                    # Every organisation checked against the Rules each night (00:30 UTC, 05:30 in Kazakhstan).
+                    CronJob(compliance_nightly_job, cron="30 0 * * *", unique=True, timeout=6 * 3600),
                 ]
                 if self.settings.periodic_jobs
                 else []

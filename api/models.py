@@ -5,6 +5,7 @@ its models here.
 """
 
 from api.domain.accounts.models import RoleAssignment, User
+from api.domain.compliance.models import ComplianceCheckRun, ComplianceFinding, ComplianceRuleSet
 from api.domain.bodies.models import (
     Association,
     BodyMembership,
@@ -39,6 +40,9 @@ from api.planes import ControlBase, TenantBase, control_metadata, tenant_metadat
 from tenants.models import AuditEntry, Setting
 
 __all__ = [
+    "ComplianceCheckRun",
+    "ComplianceFinding",
+    "ComplianceRuleSet",
     "Document",
     "DocumentVersion",
     "Notification",

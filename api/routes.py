@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api.domain.bodies.controllers import bodies_controllers
+from api.domain.compliance.controllers import ComplianceController
 from api.domain.documents.controllers import DocumentController
 from api.domain.events.controllers import EventController
 from api.domain.meetings.controllers import MeetingController
@@ -33,4 +34,5 @@ route_handlers: list[object] = [
     *bodies_controllers,
     DocumentController,
     ReviewController,
+    ComplianceController,
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import structlog
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
@@ -24,6 +25,8 @@ from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
 from api.errors import Conflict, Forbidden, NotFound
 from tenants import audit
+
+log = structlog.get_logger()
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,12 @@ async def provide_tenant_session(
         except BaseException:
             await session.rollback()
             raise
+        if session.info.pop(audit.CHANGED_KEY, False):
+            # The facts behind the organisation's findings changed: recompute them in the background.
+            try:
+                await state.jobs.enqueue_compliance(tenant.organisation_id)
+            except Exception:  # the change stands; the nightly pass catches up
+                log.exception("compliance.enqueue_failed", organisation_id=str(tenant.organisation_id))
 
 
 tenant_dependencies = {

@@ -93,6 +93,9 @@ def _hashed_fields(row: AuditEntry) -> dict[str, Any]:
 
 
 ACTOR_KEY = "metodist.audit_actor"
+# Set on a session that appended an entry: after it commits, the organisation's compliance
+# findings are recomputed (api.tenancy enqueues the coalesced job).
+CHANGED_KEY = "metodist.audited"
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ async def record(
     row.hash = entry_hash(prev_hash, _hashed_fields(row))
     session.add(row)
     await session.flush()
+    session.info[CHANGED_KEY] = True  # the facts of compliance may have changed (api.tenancy enqueues a recompute)
     return row
 
 

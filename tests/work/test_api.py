@@ -201,7 +201,8 @@ async def test_compliance_and_calendar(callers: Callers) -> None:
     too_long = await c.head.get(f"{c.base}/work-calendar", params={"from": "2030-01-01T00:00:00+05:00", "to": "2032-01-01T00:00:00+05:00"})
     assert too_long.status_code == 422 and too_long.json()["field"] == "to"
     no_calendar = await c.head.get(f"{c.base}/compliance/association-meetings", params={"on": "2001-01-01"})
-    assert no_calendar.status_code == 422 and no_calendar.json()["field"] == "on"
+    assert no_calendar.status_code == 200 and no_calendar.json()["calendar"] == "default"
+    assert body["calendar"] == "organisation"
 
 
 # --- work plans ----------------------------------------------------------------------------------

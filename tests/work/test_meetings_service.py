@@ -255,11 +255,14 @@ async def test_association_meets_once_a_quarter(db: Any, school: School) -> None
     assert not rows[school.second_association_id].compliant and rows[school.second_association_id].meetings == 0
 
 
-async def test_quarter_needs_a_calendar(db: Any, school: School) -> None:
+async def test_a_year_without_a_calendar_takes_the_default_one(db: Any, school: School) -> None:
+    """A school year the organisation has not entered is bounded by the default calendar of
+    Kazakhstan's school year (quarters for a school), not refused; the report says which."""
     async with db.tenant_session(school.schema) as session:
-        with pytest.raises(DomainError) as refused:
-            await MeetingService(context(session, leader_of(school))).quarter_compliance(datetime.date(2001, 1, 1))
-    assert refused.value.field == "on"
+        report = await MeetingService(context(session, leader_of(school))).quarter_compliance(datetime.date(2001, 1, 1))
+    # 1 January falls in the winter holidays, which belong to the second quarter of 2000/2001.
+    assert (report.calendar, report.school_year, report.term_kind, report.term_number) == ("default", 2000, "quarter", 2)
+    assert report.term_starts_on == datetime.date(2000, 11, 3) and report.term_ends_on == datetime.date(2001, 1, 7)
 
 
 async def test_only_a_held_meeting_counts_for_cl_25(db: Any, school: School) -> None:

@@ -33,6 +33,12 @@ VIEWER_KEY = "metodist.viewer"
 # Roles that administer an organisation's sign-in services and invitations: its own admin, and the
 # regional and national admins whose reach covers it (the API decides on the organisation).
 ADMIN_ROLES = frozenset({Role.ORGANISATION_ADMIN, Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN})
+# Roles that read an organisation's findings ("what to fix"): its admin, head and deputy head at it,
+# and the admins and methodists above it (the API decides on their reach).
+FINDINGS_AT_ORGANISATION = frozenset({Role.ORGANISATION_ADMIN, Role.HEAD, Role.DEPUTY_HEAD})
+FINDINGS_ABOVE = frozenset({
+    Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN, Role.DISTRICT_METHODIST, Role.REGIONAL_METHODIST, Role.NATIONAL_METHODIST,
+})
 # Roles that register organisations (POST /api/organisations).
 REGISTRARS = frozenset({Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN})
 
@@ -66,6 +72,13 @@ class Viewer:
         # Every role held at an organisation or its units is one of its staff's roles.
         return organisation_id in self.organisations()
 
+    def reads_findings(self, organisation_id: str) -> bool:
+        return any(
+            (g.get("role") in FINDINGS_AT_ORGANISATION and g.get("organisation_id") == organisation_id and not g.get("unit_id"))
+            or (g.get("role") in FINDINGS_ABOVE and not g.get("organisation_id"))
+            for g in self.grants
+        )
+
     def administers(self, organisation_id: str) -> bool:
         return any(
             g.get("role") in ADMIN_ROLES and (g.get("organisation_id") in (None, organisation_id))
@@ -90,6 +103,8 @@ class Header:
     may_register: bool = True
     # Administrators see the access requests of the places they administer.
     answers_requests: bool = False
+    # The organisation's admin, head and deputy head (and methodists above) see "what to fix".
+    reads_findings: bool = False
 
 
 def viewer(scope: Scope) -> Viewer | None:
@@ -123,6 +138,7 @@ def header(request: Request[Any, Any, Any]) -> Header:
         roleless=bool(who and not who.grants),
         may_register=who is None or any(g.get("role") in REGISTRARS for g in who.grants),
         answers_requests=bool(who and any(g.get("role") in ADMIN_ROLES for g in who.grants)),
+        reads_findings=bool(who and organisation_id and who.reads_findings(organisation_id)),
     )
 
 

@@ -51,12 +51,14 @@ class Quarter:
     number: int
     starts_on: datetime.date
     ends_on: datetime.date
+    calendar: str = "organisation"  # or "default": the school year is not in the organisation's calendar
 
 
 class WorkContext:
-    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+    def __init__(self, session: AsyncSession, actor: Actor, org_kind: str | None = None) -> None:
         self.session = session
         self.actor = actor
+        self.org_kind = org_kind  # picks the default calendar (quarters or semesters) when none is entered
 
     # --- the caller ---------------------------------------------------------------------------
 
@@ -145,7 +147,7 @@ class WorkContext:
             raise DomainError(NOT_STAFF.format(ids=", ".join(missing)), field=field)
 
     async def quarter(self, on: datetime.date) -> Quarter:
-        return await quarter_of(self.session, on)
+        return await quarter_of(self.session, on, self.org_kind)
 
     async def bodies_of_staff(self, staff_id: UUID) -> list[tuple[str, UUID]]:
         return [(kind.value, body_id) for kind, body_id in await registry.bodies_of_staff(self.session, staff_id)]
@@ -228,18 +230,40 @@ async def existing_staff(session: AsyncSession, ids: list[UUID]) -> set[UUID]:
     return set(rows)
 
 
-async def quarter_of(session: AsyncSession, on: datetime.date) -> Quarter:
+async def quarter_of(session: AsyncSession, on: datetime.date, org_kind: str | None = None) -> Quarter:
     """The term of the academic calendar that `on` falls in.
 
     Holidays between terms belong to the term they follow, so a meeting held in the autumn
     holidays counts for the first quarter: the window of a term runs to the day before the next
-    term starts.
+    term starts. A school year the organisation has not entered is taken from the default
+    calendar of Kazakhstan's school year (`api.domain.compliance.calendar`), quarters or
+    semesters by the kind of organisation; the term says which calendar it came from.
     """
-    terms = (
+    return _term_at(await calendar_terms(session, on, org_kind), on)
+
+
+async def calendar_terms(session: AsyncSession, on: datetime.date, org_kind: str | None) -> list[Quarter]:
+    """The terms of the school years around `on`: the organisation's own, else the default ones."""
+    from api.domain.compliance.calendar import default_terms, school_year_of
+
+    year = school_year_of(on)
+    years = (year - 1, year, year + 1)
+    own = (
         await session.scalars(
-            select(AcademicTerm).where(AcademicTerm.archived_at.is_(None)).order_by(AcademicTerm.starts_on)
+            select(AcademicTerm)
+            .where(AcademicTerm.archived_at.is_(None), AcademicTerm.school_year.in_(years))
+            .order_by(AcademicTerm.starts_on)
         )
     ).all()
+    entered = {t.school_year for t in own}
+    terms = [Quarter(t.school_year, t.kind, t.number, t.starts_on, t.ends_on) for t in own]
+    for y in years:
+        if y not in entered:
+            terms += [Quarter(*t, calendar="default") for t in default_terms(org_kind, y)]
+    return sorted(terms, key=lambda t: t.starts_on)
+
+
+def _term_at(terms: list[Quarter], on: datetime.date) -> Quarter:
     current = None
     for index, term in enumerate(terms):
         if term.starts_on <= on:
@@ -255,7 +279,21 @@ async def quarter_of(session: AsyncSession, on: datetime.date) -> Quarter:
         raise DomainError(
             "The academic calendar has no term for this date: add the school year's quarters first.", field="on"
         )
-    return Quarter(term.school_year, term.kind, term.number, term.starts_on, window_end)
+    return Quarter(term.school_year, term.kind, term.number, term.starts_on, window_end, term.calendar)
+
+
+def closed_terms(terms: list[Quarter], on: datetime.date) -> list[Quarter]:
+    """The terms of the school year of `on` whose window (holidays included) ended before `on`."""
+    current = _term_at(terms, on)
+    out = []
+    for index, term in enumerate(terms):
+        if term.school_year != current.school_year:
+            continue
+        following = terms[index + 1] if index + 1 < len(terms) else None
+        window_end = following.starts_on - datetime.timedelta(days=1) if following is not None else term.ends_on
+        if window_end < on:
+            out.append(Quarter(term.school_year, term.kind, term.number, term.starts_on, window_end, term.calendar))
+    return out
 
 
 def school_year_span(school_year: int) -> tuple[datetime.date, datetime.date]:

@@ -144,3 +144,6 @@ class QuarterComplianceReport(msgspec.Struct):
     term_ends_on: datetime.date
     clause: str
     associations: list[QuarterCompliance]
+    # "organisation": the organisation's own academic calendar; "default": the school year is not
+    # in it, so the default calendar of Kazakhstan's school year bounds the term.
+    calendar: str = "organisation"

@@ -8,10 +8,9 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.domain.bodies.models import Association
 from api.domain.bodies.registry import BodyInfo, BodyKind
 from api.domain.meetings.context import (
     KZ_TIME,
@@ -37,7 +36,6 @@ from api.domain.meetings.schemas import (
     MeetingPage,
     MeetingRead,
     MeetingUpdate,
-    QuarterCompliance,
     QuarterComplianceReport,
     QuorumRead,
 )
@@ -461,43 +459,9 @@ class MeetingService:
     # --- compliance (cl. 25) ------------------------------------------------------------------------
 
     async def quarter_compliance(self, on: datetime.date) -> QuarterComplianceReport:
-        """Cl. 25: which associations met at least once in the quarter of `on`.
+        """Cl. 25: which associations met at least once in the term of `on` — the compliance engine's
+        own computation (`api.domain.compliance.meetings`), over the organisation's calendar or,
+        for a school year it has not entered, the default one."""
+        from api.domain.compliance.meetings import term_report
 
-        A meeting counts when it was held: it has started and its minutes or its attendance are
-        recorded (a meeting scheduled ahead, or one nobody recorded, proves nothing). An
-        association is held only to quarters it existed in: one recorded after the quarter ended
-        is left out of that quarter's report (docs/rules.md, cl. 25)."""
-        quarter = await self.ctx.quarter(on)
-        start = datetime.datetime.combine(quarter.starts_on, datetime.time.min, tzinfo=KZ_TIME)
-        end = datetime.datetime.combine(quarter.ends_on + datetime.timedelta(days=1), datetime.time.min, tzinfo=KZ_TIME)
-        now = datetime.datetime.now(datetime.UTC)
-        associations = (await self.session.scalars(
-            select(Association).where(Association.archived_at.is_(None)).order_by(Association.name)
-        )).all()
-        attended = exists(select(Attendance.id).where(Attendance.meeting_id == Meeting.id))
-        held = and_(Meeting.starts_at <= now, or_(Meeting.minutes.is_not(None), attended))
-        counts: dict[UUID, tuple[int, int]] = {
-            body_id: (int(n_held or 0), int(n_all or 0))
-            for body_id, n_held, n_all in (
-                await self.session.execute(
-                    select(Meeting.body_id, func.count().filter(held), func.count())
-                    .where(
-                        Meeting.body_kind == ASSOCIATION,
-                        Meeting.archived_at.is_(None),
-                        Meeting.starts_at >= start,
-                        Meeting.starts_at < end,
-                    )
-                    .group_by(Meeting.body_id)
-                )
-            ).all()
-        }
-        rows = []
-        for a in associations:
-            recorded_on = a.created_at.astimezone(KZ_TIME).date()
-            if recorded_on > quarter.ends_on:
-                continue  # it did not exist in that quarter
-            n_held, n_all = counts.get(a.id, (0, 0))
-            rows.append(QuarterCompliance(a.id, a.name, n_held, n_held >= 1, n_all - n_held, recorded_on))
-        return QuarterComplianceReport(
-            quarter.school_year, quarter.kind, quarter.number, quarter.starts_on, quarter.ends_on, "25", rows
-        )
+        return await term_report(self.session, await self.ctx.quarter(on))

@@ -198,7 +198,10 @@ EXPECTED: dict[str, Entry] = {
     "POST /api/organisations/{organisation_id:uuid}/commissions": E(401, 404, 403, 403, 404, 403, 401, 401),
     "POST /api/organisations/{organisation_id:uuid}/commissions/{commission_id:uuid}/archive": E(401, 404, 403, 403, 404, 403, 401, 401),
     # --- compliance ---
-    "GET /api/organisations/{organisation_id:uuid}/compliance/association-meetings": E(401, 404, 422, 422, 404, 422, 401, 401),
+    "GET /api/organisations/{organisation_id:uuid}/compliance/association-meetings": E(401, 404, 200, 200, 404, 200, 401, 401),
+    "GET /api/organisations/{organisation_id:uuid}/compliance/findings": E(401, 404, 403, 200, 404, 200, 401, 401),
+    # Shared, filtered by reach: callers elsewhere get their own organisations' findings only.
+    "GET /api/compliance/findings":                     E(401, 200, 403, 200, 200, 200, 401, 401),
     # --- councils ---
     "GET /api/organisations/{organisation_id:uuid}/councils": E(401, 404, 200, 200, 404, 200, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/councils/{council_id:uuid}": E(401, 404, 404, 404, 404, 404, 401, 401),

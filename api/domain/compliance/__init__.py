@@ -1,0 +1,1 @@
+"""Compliance monitoring: the Rules as versioned data, checks per organisation, stored findings."""

@@ -1,0 +1,79 @@
+"""Reading stored findings: of one organisation, or across the caller's reach (control plane only)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.domain.compliance.models import ComplianceCheckRun, ComplianceFinding
+from api.domain.compliance.schemas import (
+    CheckRunRead,
+    FindingListItem,
+    FindingPage,
+    FindingRead,
+    Localised,
+    OrganisationFindings,
+)
+from api.domain.organisations.models import Organisation
+from api.domain.organisations.rules import OrgStatus
+
+
+def finding_read(f: ComplianceFinding) -> FindingRead:
+    return FindingRead(
+        f.id, f.organisation_id, f.rule_set, f.clause, f.check, f.subject_kind, f.subject_id, f.subject_name, f.since,
+        Localised(**f.problem), Localised(**f.todo), f.evidence, f.web_path, f.api_path,
+    )
+
+
+def _order() -> tuple[Any, ...]:
+    # Clause numbers in the order's order (7 before 14), then subject.
+    return (func.length(ComplianceFinding.clause), ComplianceFinding.clause, ComplianceFinding.subject_name, ComplianceFinding.key)
+
+
+class ComplianceService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of_organisation(self, organisation_id: UUID, clause: str | None, page: int, page_size: int) -> OrganisationFindings:
+        where = [ComplianceFinding.organisation_id == organisation_id]
+        if clause is not None:
+            where.append(ComplianceFinding.clause == clause)
+        total = await self.session.scalar(select(func.count()).select_from(ComplianceFinding).where(*where)) or 0
+        rows = (
+            await self.session.scalars(
+                select(ComplianceFinding).where(*where).order_by(*_order()).offset((page - 1) * page_size).limit(page_size)
+            )
+        ).all()
+        run = await self.session.scalar(select(ComplianceCheckRun).where(ComplianceCheckRun.organisation_id == organisation_id))
+        checked = (
+            CheckRunRead(run.rule_set, run.checked_on, run.checked_at, run.findings, list(run.clauses_checked), run.note)
+            if run is not None else None
+        )
+        return OrganisationFindings(organisation_id, checked, [finding_read(r) for r in rows], total, page, page_size)
+
+    async def across(
+        self, within: Any, *, clause: str | None, territory_ids: set[UUID] | None, kind: str | None, page: int, page_size: int
+    ) -> FindingPage:
+        where: list[Any] = [Organisation.status == OrgStatus.ACTIVE]
+        if within is not None:
+            where.append(within)
+        if clause is not None:
+            where.append(ComplianceFinding.clause == clause)
+        if territory_ids is not None:
+            where.append(Organisation.territory_id.in_(territory_ids))
+        if kind is not None:
+            where.append(Organisation.kind == kind)
+        base = select(ComplianceFinding, Organisation).join(Organisation, Organisation.id == ComplianceFinding.organisation_id).where(*where)
+        total = await self.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        rows = (
+            await self.session.execute(
+                base.order_by(Organisation.name_ru, Organisation.id, *_order()).offset((page - 1) * page_size).limit(page_size)
+            )
+        ).all()
+        return FindingPage(
+            [FindingListItem(finding_read(f), o.name_kk, o.name_ru, o.name_en, o.kind, o.territory_id) for f, o in rows],
+            total, page, page_size,
+        )

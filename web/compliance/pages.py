@@ -1,0 +1,57 @@
+"""An organisation's own page "what to fix": its current findings against the Rules, each linked
+to the record it is about, for its administrator, head and deputy head (and the methodists above)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from api import i18n
+from api.i18n import N_, gettext as _
+from web.client import ApiClient, together
+from web.templating import page, url_with
+from web.views import PUBLIC
+
+SUBJECT_KINDS: Mapping[str, str] = {
+    "organisation": N_("The organisation"),
+    "association": N_("Methodological association"),
+    "inter_school_association": N_("Inter-school association"),
+    "subject": N_("Subject taught"),
+    "document": N_("Methodological document"),
+    "unit": N_("Structural unit"),
+}
+
+
+def _clause_ok(value: str | None) -> str | None:
+    return value if value and value.replace(".", "").isdigit() and len(value) <= 7 else None
+
+
+class CompliancePages(Controller):
+    path = "/organisations/{organisation_id:uuid}"
+
+    @get("/what-to-fix", name="compliance:what-to-fix", opt=PUBLIC)
+    async def what_to_fix(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
+        clause: FromQuery[str | None] = None,
+    ) -> Template:
+        chosen = _clause_ok(clause)
+        base = f"/api/organisations/{organisation_id}/compliance/findings"
+        org, everything = await together(api.organisation(organisation_id), api.get(base, params={"page_size": "200"}))
+        shown = [f for f in everything["items"] if chosen is None or f["clause"] == chosen]
+        locale = i18n.current_locale()
+        lang = locale if locale in ("kk", "ru", "en") else "ru"
+        clauses = sorted({f["clause"] for f in everything["items"]}, key=lambda c: tuple(int(p) for p in c.split(".")))
+        counts = {c: sum(1 for f in everything["items"] if f["clause"] == c) for c in clauses}
+        here = f"/organisations/{organisation_id}/what-to-fix"
+        context = {
+            "org": org, "findings": shown, "total": everything["total"], "checked": everything["checked"], "lang": lang,
+            "clauses": clauses, "counts": counts, "chosen": chosen, "subject_kinds": {k: _(v) for k, v in SUBJECT_KINDS.items()},
+            "all_url": here, "clause_urls": {c: url_with(here, {}, clause=c) for c in clauses},
+        }
+        return page(request, "compliance/what_to_fix.html", "findings_panel", context)
