@@ -210,9 +210,10 @@ def migrate_all(
             for result in done:
                 results.append(result)
                 status = "ok" if result.ok else f"FAILED {result.error}"
+                how = f"{result.method}; {result.fallback}" if result.fallback else result.method
                 progress(
                     f"[{len(results)}/{len(pending)}] {result.schema} {result.from_version or '-'} -> "
-                    f"{result.to_version or '-'} {status} ({result.seconds * 1000:.0f} ms, {result.method})"
+                    f"{result.to_version or '-'} {status} ({result.seconds * 1000:.0f} ms, {how})"
                 )
 
         workers = _worker_count(concurrency, len(pending), len(chunks), processes)
@@ -236,9 +237,18 @@ def migrate_all(
                 ]
                 for future in as_completed(futures):
                     report(future.result())
-        return RunReport(len(versions), skipped, results, time.perf_counter() - started)
+        run = RunReport(len(versions), skipped, results, time.perf_counter() - started)
+        _count(run)
+        return run
     finally:
         engine.dispose()
+
+
+def _count(run: RunReport) -> None:
+    """The run in this process's metrics (api/metrics.py), for /metrics when the server ran it."""
+    from api.metrics import record_migration_run
+
+    record_migration_run(run.results, failed=len(run.failures))
 
 
 def _record_versions(engine: Engine, schemas: list[str], head: str) -> None:

@@ -158,14 +158,18 @@ async def provision_organisation(db: Database, organisation_id: UUID) -> str:
         if org.status in (OrgStatus.ARCHIVED, OrgStatus.SUSPENDED):
             return org.status
         schema = org.schema_name
+    from api.metrics import PROVISIONING
+
     try:
         action = await ensure_schema(db, schema)
     except Exception as exc:  # noqa: BLE001 - the reason is kept on the organisation
         reason = f"{type(exc).__name__}: {exc}".strip()[:2000]
         log.warning("provisioning failed", organisation=str(organisation_id), schema=schema, reason=reason)
         await _set_status(db, organisation_id, OrgStatus.FAILED, reason=reason)
+        PROVISIONING.labels("failed", "none").inc()
         return OrgStatus.FAILED
     await _set_status(db, organisation_id, OrgStatus.ACTIVE, version=tenant_head())
+    PROVISIONING.labels("active", action).inc()
     log.info("provisioned", organisation=str(organisation_id), schema=schema, action=action)
     return OrgStatus.ACTIVE
 

@@ -17,7 +17,7 @@ import io
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +42,8 @@ class MigrationResult:
     error: str | None = None
     # "replayed": the rendered SQL; "alembic": Alembic run against the schema.
     method: str = "alembic"
+    # Why a schema that could have been replayed went through Alembic (the replayed chunk's error).
+    fallback: str | None = None
 
 
 @lru_cache(maxsize=4)
@@ -259,13 +261,19 @@ def migrate_chunk(
         replays = replay and version is not None and upgrade_sql(str(script_dir), version) is not None
         (replayable if replays else rest).append((schema, version))
     results: list[MigrationResult] = []
+    fallback: str | None = None
     if replayable:
         try:
             results = _replay(conn, replayable, script_dir, lock_timeout_ms)  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 - the Alembic path below names the schema at fault
             if conn.invalidated:  # the connection is gone: nothing to retry on; a rerun resumes
                 return [MigrationResult(s, False, v, None, 0.0, _error(exc), "replayed") for s, v in chunk]
+            fallback = f"replay failed, {_error(exc)}"
             rest = replayable + rest
     if rest:
-        results += _migrate_by_alembic(conn, rest, script_dir, lock_timeout_ms)
+        replay_failed = {schema for schema, _ in replayable} if fallback else set()
+        results += [
+            replace(r, fallback=fallback) if r.schema in replay_failed else r
+            for r in _migrate_by_alembic(conn, rest, script_dir, lock_timeout_ms)
+        ]
     return results
