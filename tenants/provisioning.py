@@ -20,6 +20,7 @@ from sqlalchemy import Connection, text
 from api.db import Database, libpq_dsn
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
+from tenants.citus import distribute_sql, ensure_distributed, is_citus
 from tenants.ddl import run_script, tenant_ddl, tenant_head
 from tenants.spares import claim_spare
 from tenants.upgrades import migrate_schema
@@ -48,8 +49,9 @@ async def schema_state(db: Database, schema: str) -> SchemaState:
 
 
 async def create_schema(db: Database, schema: str) -> None:
-    """The whole schema at head in one round trip."""
-    await run_script(db, tenant_ddl(schema))
+    """The whole schema at head in one round trip; on a Citus cluster, distributed in the same
+    transaction (tenants/citus.py)."""
+    await run_script(db, tenant_ddl(schema) + (distribute_sql(schema) if await is_citus(db) else ""))
 
 
 _IMPOSTORS_SQL = text(
@@ -119,7 +121,15 @@ def _finish_schema(connection: Connection, schema: str) -> None:
 
 
 async def ensure_schema(db: Database, schema: str) -> str:
-    """Bring `schema` to head whatever state it is in; returns what was done."""
+    """Bring `schema` to head whatever state it is in; returns what was done. On a Citus cluster
+    the schema ends distributed, whichever way it came (a spare built before the database became a
+    cluster, a schema finished or migrated here)."""
+    action = await _ensure_schema(db, schema)
+    await ensure_distributed(db, schema)
+    return action
+
+
+async def _ensure_schema(db: Database, schema: str) -> str:
     state = await schema_state(db, schema)
     if not state.has_schema:
         if await claim_spare(db, schema) is not None:
