@@ -56,7 +56,7 @@ if ((${#missing[@]})); then
   echo "citus: installing build dependencies: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 build="${CITUS_BUILD_DIR:-/var/tmp/metodist-citus-build}"

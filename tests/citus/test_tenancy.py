@@ -248,3 +248,23 @@ async def test_all_tenant_migration_runs_through_the_coordinator(db: Any, app: A
             f"AND tablename = '{shard_table}'",
         ) == [(1,)]
     assert head != "ffff0000c002"
+
+
+async def test_archiving_dumps_a_distributed_schema_through_the_coordinator_and_drops_it(
+    db: Any, app: Any, database_url: str, settings: Any
+) -> None:
+    from tenants.provisioning import archive_organisation, provision_organisation
+
+    org = await register_organisation(db)
+    assert await provision_organisation(db, org.id) == "active"
+    psql(database_url, f"INSERT INTO {org.schema_name}.settings (id, key, value, created_at, updated_at) "
+                       "VALUES (gen_random_uuid(), 'мұрағат', '\"сақталды\"', now(), now())")
+    path = await archive_organisation(db, database_url, org.id, settings.archive_dir)
+
+    assert path is not None
+    dump = path.read_text()
+    # The rows came from the worker, through the coordinator's COPY.
+    assert f"CREATE TABLE {org.schema_name}.settings" in dump and "мұрағат" in dump and "сақталды" in dump
+    assert psql(database_url, "SELECT count(*) FROM pg_namespace WHERE nspname = %s", (org.schema_name,)) == [(0,)]
+    assert psql(database_url, "SELECT count(*) FROM citus_schemas WHERE schema_name::text = %s", (org.schema_name,)) == [(0,)]
+    assert placement(database_url, org.schema_name) == set()
