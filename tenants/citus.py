@@ -8,19 +8,17 @@ queries, foreign keys and transactions stay on one node. The control plane (`pub
 the coordinator as plain local tables; the application and the migrations talk to the coordinator
 only, which routes each tenant statement to the worker that holds the schema.
 
-Provisioning distributes a schema in the same transaction that builds it (the rendered DDL and
-`citus_schema_distribute` go in one multi-statement query), spares included; a spare keeps its
-placement when it is renamed to an organisation's schema. A schema that exists undistributed (built
-before the database became a cluster, or by hand) is distributed when provisioning next sees it,
-and `metodist tenants distribute` does all of them.
+Provisioning distributes a schema in the same transaction that builds it (the rendered DDL, then
+`citus_schema_distribute`, in one multi-statement query), spares included; a spare keeps its worker
+when it is renamed to an organisation's schema. A schema that exists undistributed (built before
+the database became a cluster, or by hand) is distributed when provisioning next sees it.
 
-What Citus did not take in today's schema, and what was changed (docs/operations.md keeps the list):
-
-- Triggers on distributed tables are refused unless `citus.enable_unsafe_triggers` is on. The audit
-  log's append-only triggers call a function in the same schema and touch only their own row, the
-  case Citus calls safe for single-shard tables; the setting is turned on for the transaction that
-  distributes the schema, and the triggers are then created on the worker's shard, where they
-  refuse UPDATE, DELETE and TRUNCATE as on a single server (tests/citus).
+Triggers on distributed tables are refused unless `citus.enable_unsafe_triggers` is on. The audit
+log's append-only triggers only raise an error about their own row or statement, and their function
+is in the same schema: the case Citus calls safe for colocated single-shard tables. The setting is
+turned on for the distributing transaction only (`SET LOCAL`); Citus then creates the triggers on
+the worker's shard, where they refuse UPDATE, DELETE and TRUNCATE as on a single server
+(tests/citus/test_tenancy.py). The rest of what Citus refused, and what changed: docs/operations.md.
 """
 
 from __future__ import annotations
