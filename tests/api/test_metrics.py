@@ -11,7 +11,7 @@ import io
 import json
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -20,7 +20,8 @@ import structlog
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.logs import configure_logging
-from tests.support import school_payload, territory_id, wait_for_status
+from api.settings import Settings
+from tests.support import AsgiLifespan, school_payload, scratch_database, territory_id, wait_for_status
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -63,6 +64,31 @@ def json_logs() -> Iterator[io.StringIO]:
         logging.getLogger("uvicorn.access").disabled = False
 
 
+@pytest.fixture(scope="module")
+async def own_client(settings: Settings, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The application on a database of its own, for the tests that register organisations: the
+    shared database's organisations are what other modules' tests (schemathesis's workflows) draw on."""
+    from api.asgi import create_app
+    from api.bootstrap import load_territories
+    from api.db import Database, create_engine
+    from tests.identity.access.principals import issue_at_republic
+
+    with scratch_database(database_url, prefix="metodist_metrics") as url:
+        own = dataclasses.replace(settings, database_url=url)
+        db = Database(create_engine(own, url))
+        try:
+            await load_territories(db, own)
+            secret = await issue_at_republic(db, "national_admin", name="metrics test client")
+            async with AsgiLifespan(create_app(own, url)) as app:
+                transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+                async with httpx.AsyncClient(
+                    transport=transport, base_url="http://testserver", headers={"authorization": f"Bearer {secret}"}
+                ) as client:
+                    yield client
+        finally:
+            await db.dispose()
+
+
 def lines(stream: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
 
@@ -92,7 +118,8 @@ async def test_a_web_page_is_timed_under_the_web_app(client: httpx.AsyncClient) 
     assert matching(found, "metodist_requests_total", app_name="web", path="/sign-in") >= 1
 
 
-async def test_provisioning_jobs_and_spares_after_a_real_job(client: httpx.AsyncClient) -> None:
+async def test_provisioning_jobs_and_spares_after_a_real_job(own_client: httpx.AsyncClient) -> None:
+    client = own_client
     before = await scrape(client)
     region = await territory_id(client, "karaganda")
     created = await client.post(
@@ -174,7 +201,8 @@ async def test_a_request_id_that_is_not_a_plain_token_is_replaced(
     assert len((await client.get("/api/health")).headers["x-request-id"]) == 32
 
 
-async def test_the_request_id_reaches_the_job_it_queued(client: httpx.AsyncClient, json_logs: io.StringIO) -> None:
+async def test_the_request_id_reaches_the_job_it_queued(own_client: httpx.AsyncClient, json_logs: io.StringIO) -> None:
+    client = own_client
     region = await territory_id(client, "karaganda")
     request_id = f"req-{uuid.uuid4().hex}"
     created = await client.post(
