@@ -28,6 +28,7 @@ from api.identity.ratelimit import RateLimitMiddleware
 from api.identity.stores import build_stores
 from api.domain.compliance.engine import ensure_default_rule_set
 from api.jobs import Jobs, build_queue
+from api.metrics import metrics, prometheus_config
 from api.openapi_declared import complete_openapi
 from api.request_checks import check_request
 from api.routes import route_handlers
@@ -71,7 +72,7 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        db = Database(create_engine(settings, database_url))
+        db = Database(create_engine(settings, database_url), citus=settings.citus)
         jobs = Jobs(build_queue(settings, database_url), db, settings, database_url)
         app.state.db = db
         app.state.jobs = jobs
@@ -92,6 +93,7 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
     app = Litestar(
         route_handlers=[
             *route_handlers,
+            metrics,
             create_static_files_router(
                 path=_ASSETS,
                 directories=[swagger_ui_bundle.swagger_ui_path],
@@ -103,7 +105,12 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
         # Sessions, sign-in state and rate limits: Redis when REDIS_URL is set, else files.
         stores=stores,
         # Who is calling (session or API token), then the rate limits that count per caller.
-        middleware=[AuthenticationMiddleware(allowed_origins=(settings.public_url,)), RateLimitMiddleware()],
+        # Request timings by route template first, so refusals are timed too (api/metrics.py).
+        middleware=[
+            prometheus_config("api").middleware,
+            AuthenticationMiddleware(allowed_origins=(settings.public_url,)),
+            RateLimitMiddleware(),
+        ],
         # The one guard: each handler's declared scope and role against the caller's grants.
         guards=[access_guard],
         # Query text, declared upload size and JSON bodies, checked before anything reads them.

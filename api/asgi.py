@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Litestar
 
 from api.app import create_api_app
+from api.logs import RequestContext
 from api.settings import Settings
 from web.app import create_web_app
 from web.client import ApiClient
@@ -24,13 +25,18 @@ class Dispatcher:
     def __init__(self, api: Litestar, web: Litestar) -> None:
         self.api = api
         self.web = web
+        # Every request: its id (from the proxy's X-Request-ID, or new) and one access-log line.
+        self._in_context = RequestContext(self._route)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
+        await self._in_context(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
-        app = self.api if path == "/api" or path.startswith("/api/") else self.web
+        app = self.api if path == "/api" or path.startswith("/api/") or path == "/metrics" else self.web
         await app(scope, receive, send)
 
     async def _lifespan(self, receive: Any, send: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import sys
 from pathlib import Path
@@ -27,7 +26,7 @@ def _with_db(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     from api.db import Database, create_engine
 
     async def run() -> T:
-        db = Database(create_engine(settings, _database_url(settings)))
+        db = Database(create_engine(settings, _database_url(settings)), citus=settings.citus)
         try:
             return await work(db)
         finally:
@@ -55,8 +54,10 @@ def serve(host: str | None, port: int | None, no_demo: bool, no_worker: bool) ->
     from api.demo import load_demo
     from tenants.migrate import migrate_all
 
+    from api.logs import configure_logging
+
     settings = get_settings()
-    logging.getLogger("saq").setLevel(logging.WARNING)
+    configure_logging(json=settings.log_json)
     database_url = _database_url(settings)
     click.echo("Applying control-plane migrations…")
     upgrade_control(database_url)
@@ -74,7 +75,8 @@ def serve(host: str | None, port: int | None, no_demo: bool, no_worker: bool) ->
     bind_port = port or settings.port
     click.echo(f"Metodist is running at http://{bind_host}:{bind_port}/  (API: /api, API docs: /api/schema)")
     app = create_app(settings, database_url, run_worker=not no_worker)
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
+    # The access log is ours (api/logs.py: one JSON line per request, with its request id).
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", access_log=False, log_config=None)
 
 
 @main.command()
@@ -82,12 +84,14 @@ def worker() -> None:
     """Run background jobs only (provisioning, archiving), for deployments that scale them apart."""
     from api.db import Database, create_engine
     from api.jobs import Jobs, build_queue
+    from api.logs import configure_logging
 
     settings = get_settings()
+    configure_logging(json=settings.log_json)
     database_url = _database_url(settings)
 
     async def run() -> None:
-        db = Database(create_engine(settings, database_url))
+        db = Database(create_engine(settings, database_url), citus=settings.citus)
         jobs = Jobs(build_queue(settings, database_url), db, settings, database_url)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -61,9 +61,13 @@ def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
 @dataclass
 class Database:
     engine: AsyncEngine
+    # Whether tenant schemas are distributed over a Citus cluster: "auto" (when the database has
+    # the citus extension), "on" (required: provisioning fails without it), "off" (never).
+    citus: str = "auto"
 
     def __post_init__(self) -> None:
         self._control = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.citus_detected: bool | None = None
 
     def session(self) -> AsyncSession:
         """A session on the control plane (`public`)."""

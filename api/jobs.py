@@ -17,6 +17,8 @@ from saq import CronJob, Queue, Worker
 from sqlalchemy import make_url
 
 from api.db import Database, libpq_dsn
+from api.logs import current_request_id
+from api.metrics import JOB_DURATION
 from api.settings import Settings
 from tenants.provisioning import archive_organisation, provision_organisation
 from tenants.spares import replenish
@@ -27,11 +29,41 @@ log = structlog.get_logger()
 _REPLENISH_KEY = "replenish-spares"
 
 
+def _meta() -> dict[str, Any]:
+    """What a job carries from where it was queued: the request's id, so its log lines join the request's."""
+    request_id = current_request_id()
+    return {"request_id": request_id} if request_id else {}
+
+
 async def enqueue_replenish(queue: Queue, settings: Settings, *, delay_s: int = 0) -> None:
     if settings.tenant_spares > 0:
         await queue.enqueue(
-            "replenish_spares_job", key=_REPLENISH_KEY, scheduled=int(time.time()) + delay_s, timeout=1800, retries=1
+            "replenish_spares_job",
+            key=_REPLENISH_KEY,
+            scheduled=int(time.time()) + delay_s,
+            timeout=1800,
+            retries=1,
+            meta=_meta(),
         )
+
+
+_STARTED = "metodist.started"
+
+
+async def _before_job(ctx: dict[str, Any]) -> None:
+    """The job's log lines carry the request id it was queued with (or the job's own key)."""
+    job = ctx["job"]
+    structlog.contextvars.bind_contextvars(request_id=job.meta.get("request_id") or f"job:{job.key}", job=job.function)
+    ctx[_STARTED] = time.perf_counter()
+
+
+async def _after_job(ctx: dict[str, Any]) -> None:
+    job = ctx["job"]
+    seconds = time.perf_counter() - ctx.pop(_STARTED, time.perf_counter())
+    outcome = "failed" if ctx.get("exception") is not None else "complete"
+    JOB_DURATION.labels(job.function, outcome).observe(seconds)
+    log.info("job", function=job.function, outcome=outcome, duration_ms=round(seconds * 1000, 2))
+    structlog.contextvars.unbind_contextvars("request_id", "job")
 
 
 async def provision_job(ctx: dict[str, Any], *, organisation_id: str) -> str:
@@ -86,7 +118,9 @@ class Jobs:
     _task: asyncio.Task[None] | None = None
 
     async def enqueue_provisioning(self, organisation_id: UUID) -> None:
-        await self.queue.enqueue("provision_job", organisation_id=str(organisation_id), timeout=600, retries=1)
+        await self.queue.enqueue(
+            "provision_job", organisation_id=str(organisation_id), timeout=600, retries=1, meta=_meta()
+        )
 
     async def enqueue_archive(self, organisation_id: UUID) -> bool:
         """False when this organisation's archiving is already queued or running.
@@ -103,6 +137,7 @@ class Jobs:
             organisation_id=str(organisation_id),
             timeout=3600,
             retries=1,
+            meta=_meta(),
         )
         return job is not None
 
@@ -140,6 +175,8 @@ class Jobs:
             ),
             concurrency=self.settings.worker_concurrency,
             startup=startup,
+            before_process=_before_job,
+            after_process=_after_job,
             timers={"schedule": 1, "worker_info": 10, "sweep": 60, "abort": 1},
         )
         self._task = asyncio.create_task(self._worker.start())

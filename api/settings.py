@@ -18,6 +18,13 @@ def _optional(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+def _citus_mode(value: str) -> str:
+    mode = {"1": "on", "true": "on", "0": "off", "false": "off"}.get(value.lower(), value.lower())
+    if mode not in ("auto", "on", "off"):
+        raise ValueError(f"METODIST_CITUS must be auto, on or off, not {value!r}")
+    return mode
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -80,6 +87,13 @@ class Settings:
     s3_secret_key: str | None = None
     # Review stages: days before a stage's due date when its reviewers are reminded.
     review_reminder_days: int = 2
+    # A Citus cluster (tenants/citus.py): "auto" distributes each tenant schema when the database has
+    # the citus extension, "on" requires it, "off" never distributes.
+    citus: str = "auto"
+    # Who may read /metrics besides the loopback interface (api/metrics.py): this bearer token.
+    metrics_token: str | None = None
+    # Log lines as JSON objects (api/logs.py); "0" prints them for a person at a terminal.
+    log_json: bool = True
 
     @property
     def is_development(self) -> bool:
@@ -137,6 +151,9 @@ class Settings:
             s3_access_key=_optional("METODIST_S3_ACCESS_KEY"),
             s3_secret_key=_optional("METODIST_S3_SECRET_KEY"),
             review_reminder_days=int(_env("METODIST_REVIEW_REMINDER_DAYS", "2")),
+            citus=_citus_mode(_env("METODIST_CITUS", "auto")),
+            metrics_token=_optional("METODIST_METRICS_TOKEN"),
+            log_json=_env("METODIST_LOG_JSON", "1") == "1",
         )
 
 

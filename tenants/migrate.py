@@ -78,6 +78,12 @@ class RunReport:
         return [r for r in self.results if not r.ok]
 
 
+def on_citus(engine: Engine) -> bool:
+    """Whether the database is a Citus coordinator (its tenant schemas distributed over workers)."""
+    with engine.connect() as conn:
+        return bool(conn.scalar(text("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")))
+
+
 def read_versions(engine: Engine, *, batch: int = VERSIONS_BATCH) -> dict[str, str | None]:
     """Every active or suspended tenant's version (None: no version table), by schema."""
     versions: dict[str, str | None] = {}
@@ -98,10 +104,12 @@ def read_versions(engine: Engine, *, batch: int = VERSIONS_BATCH) -> dict[str, s
 class _Migrator:
     """One connection, reused for many chunks and renewed every RECONNECT_AFTER schemas."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, one_by_one: bool = False) -> None:
         self.engine = create_engine(sync_url(database_url), poolclass=pool.NullPool)
         self.conn: Connection | None = None
         self.used = 0
+        # A Citus coordinator: replayed statements one per round trip (tenants.upgrades._replay).
+        self.one_by_one = one_by_one
 
     def run(
         self, chunk: list[tuple[str, str | None]], script_dir: Path, lock_timeout_ms: int, replay: bool
@@ -112,7 +120,7 @@ class _Migrator:
             prepare_connection(self.conn)
             self.used = 0
         self.used += len(chunk)
-        results = migrate_chunk(self.conn, chunk, script_dir, lock_timeout_ms, replay=replay)
+        results = migrate_chunk(self.conn, chunk, script_dir, lock_timeout_ms, replay=replay, one_by_one=self.one_by_one)
         if self.conn.invalidated or self.conn.in_transaction():
             self.close()
         return results
@@ -133,9 +141,9 @@ class _Migrator:
 _worker: _Migrator | None = None
 
 
-def _init_worker(database_url: str) -> None:
+def _init_worker(database_url: str, one_by_one: bool) -> None:
     global _worker
-    _worker = _Migrator(database_url)
+    _worker = _Migrator(database_url, one_by_one)
 
 
 def _migrate_chunk_in_worker(
@@ -191,6 +199,7 @@ def migrate_all(
     started = time.perf_counter()
     engine = create_engine(sync_url(database_url), poolclass=pool.NullPool)
     try:
+        citus = on_citus(engine)
         versions = read_versions(engine)
         if only is not None:
             wanted = set(only)
@@ -210,14 +219,15 @@ def migrate_all(
             for result in done:
                 results.append(result)
                 status = "ok" if result.ok else f"FAILED {result.error}"
+                how = f"{result.method}; {result.fallback}" if result.fallback else result.method
                 progress(
                     f"[{len(results)}/{len(pending)}] {result.schema} {result.from_version or '-'} -> "
-                    f"{result.to_version or '-'} {status} ({result.seconds * 1000:.0f} ms, {result.method})"
+                    f"{result.to_version or '-'} {status} ({result.seconds * 1000:.0f} ms, {how})"
                 )
 
         workers = _worker_count(concurrency, len(pending), len(chunks), processes)
         if workers == 0:
-            migrator = _Migrator(database_url)
+            migrator = _Migrator(database_url, citus)
             try:
                 for part in chunks:
                     report(migrator.run(part, script_dir, lock_timeout_ms, replay))
@@ -228,7 +238,7 @@ def migrate_all(
                 max_workers=workers,
                 mp_context=_worker_context(),
                 initializer=_init_worker,
-                initargs=(database_url,),
+                initargs=(database_url, citus),
             ) as executor:
                 futures = [
                     executor.submit(_migrate_chunk_in_worker, part, str(script_dir), lock_timeout_ms, replay)
@@ -236,9 +246,18 @@ def migrate_all(
                 ]
                 for future in as_completed(futures):
                     report(future.result())
-        return RunReport(len(versions), skipped, results, time.perf_counter() - started)
+        run = RunReport(len(versions), skipped, results, time.perf_counter() - started)
+        _count(run)
+        return run
     finally:
         engine.dispose()
+
+
+def _count(run: RunReport) -> None:
+    """The run in this process's metrics (api/metrics.py), for /metrics when the server ran it."""
+    from api.metrics import record_migration_run
+
+    record_migration_run(run.results, failed=len(run.failures))
 
 
 def _record_versions(engine: Engine, schemas: list[str], head: str) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, text
 from api.db import Database, libpq_dsn
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
+from tenants.citus import distribute_sql, ensure_distributed, is_citus
 from tenants.ddl import run_script, tenant_ddl, tenant_head
 from tenants.spares import claim_spare
 from tenants.upgrades import migrate_schema
@@ -48,8 +49,9 @@ async def schema_state(db: Database, schema: str) -> SchemaState:
 
 
 async def create_schema(db: Database, schema: str) -> None:
-    """The whole schema at head in one round trip."""
-    await run_script(db, tenant_ddl(schema))
+    """The whole schema at head in one round trip; on a Citus cluster, distributed in the same
+    transaction (tenants/citus.py)."""
+    await run_script(db, tenant_ddl(schema) + (distribute_sql(schema) if await is_citus(db) else ""))
 
 
 _IMPOSTORS_SQL = text(
@@ -119,7 +121,15 @@ def _finish_schema(connection: Connection, schema: str) -> None:
 
 
 async def ensure_schema(db: Database, schema: str) -> str:
-    """Bring `schema` to head whatever state it is in; returns what was done."""
+    """Bring `schema` to head whatever state it is in; returns what was done. On a Citus cluster
+    the schema ends distributed, whichever way it came (a spare built before the database became a
+    cluster, a schema finished or migrated here)."""
+    action = await _ensure_schema(db, schema)
+    await ensure_distributed(db, schema)
+    return action
+
+
+async def _ensure_schema(db: Database, schema: str) -> str:
     state = await schema_state(db, schema)
     if not state.has_schema:
         if await claim_spare(db, schema) is not None:
@@ -158,14 +168,18 @@ async def provision_organisation(db: Database, organisation_id: UUID) -> str:
         if org.status in (OrgStatus.ARCHIVED, OrgStatus.SUSPENDED):
             return org.status
         schema = org.schema_name
+    from api.metrics import PROVISIONING
+
     try:
         action = await ensure_schema(db, schema)
     except Exception as exc:  # noqa: BLE001 - the reason is kept on the organisation
         reason = f"{type(exc).__name__}: {exc}".strip()[:2000]
         log.warning("provisioning failed", organisation=str(organisation_id), schema=schema, reason=reason)
         await _set_status(db, organisation_id, OrgStatus.FAILED, reason=reason)
+        PROVISIONING.labels("failed", "none").inc()
         return OrgStatus.FAILED
     await _set_status(db, organisation_id, OrgStatus.ACTIVE, version=tenant_head())
+    PROVISIONING.labels("active", action).inc()
     log.info("provisioned", organisation=str(organisation_id), schema=schema, action=action)
     return OrgStatus.ACTIVE
 

@@ -17,7 +17,7 @@ import io
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +42,8 @@ class MigrationResult:
     error: str | None = None
     # "replayed": the rendered SQL; "alembic": Alembic run against the schema.
     method: str = "alembic"
+    # Why a schema that could have been replayed went through Alembic (the replayed chunk's error).
+    fallback: str | None = None
 
 
 @lru_cache(maxsize=4)
@@ -117,16 +119,27 @@ def migrate_schema(
 _REVISION_ID = re.compile(r"^[0-9A-Za-z_]{1,32}$")
 
 
+class _Statements(io.StringIO):
+    """Alembic's offline output, kept statement by statement: it writes each one in one call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.statements: list[str] = []
+
+    def write(self, text: str) -> int:
+        statement = text.strip()
+        # "-- Running upgrade a -> b" lines carry no statement.
+        if statement and not all(line.lstrip().startswith("--") for line in statement.splitlines()):
+            self.statements.append(statement)
+        return super().write(text)
+
+
 @lru_cache(maxsize=64)
-def upgrade_sql(script_dir: str, from_version: str) -> str | None:
-    """The statements that take a schema from `from_version` to head, or None if they cannot be
-    replayed: the version is not in the track, a revision on the way says `per_schema = True`,
-    or it does not render offline (it asked its connection for rows, or passed parameters).
-    None sends the schema down the Alembic path, which reports what is wrong with it."""
+def _rendered(script_dir: str, from_version: str) -> _Statements | None:
     if not _REVISION_ID.fullmatch(from_version):
         return None
     script = _script(script_dir)
-    out = io.StringIO()
+    out = _Statements()
     try:
         path = script._upgrade_revs("head", from_version)
         if any(getattr(step.revision.module, "per_schema", False) for step in path):
@@ -141,7 +154,22 @@ def upgrade_sql(script_dir: str, from_version: str) -> str | None:
                 context.run_migrations()
     except Exception:  # noqa: BLE001 - not replayable: the Alembic path handles it
         return None
-    return out.getvalue()
+    return out
+
+
+def upgrade_sql(script_dir: str, from_version: str) -> str | None:
+    """The statements that take a schema from `from_version` to head, or None if they cannot be
+    replayed: the version is not in the track, a revision on the way says `per_schema = True`,
+    or it does not render offline (it asked its connection for rows, or passed parameters).
+    None sends the schema down the Alembic path, which reports what is wrong with it."""
+    rendered = _rendered(script_dir, from_version)
+    return None if rendered is None else rendered.getvalue()
+
+
+def upgrade_statements(script_dir: str, from_version: str) -> tuple[str, ...] | None:
+    """The same, one statement at a time (each without its terminator)."""
+    rendered = _rendered(script_dir, from_version)
+    return None if rendered is None else tuple(s.rstrip(";").rstrip() for s in rendered.statements)
 
 
 # --- chunks of schemas ---------------------------------------------------------------------------
@@ -180,12 +208,31 @@ def _error(exc: BaseException) -> str:
 
 
 def _replay(
-    conn: Connection, chunk: list[tuple[str, str]], script_dir: Path, lock_timeout_ms: int
+    conn: Connection, chunk: list[tuple[str, str]], script_dir: Path, lock_timeout_ms: int, *, one_by_one: bool = False
 ) -> list[MigrationResult]:
     """The whole chunk in one transaction, its statements in one round trip, or nothing: raises
-    on failure."""
+    on failure.
+
+    `one_by_one` (a Citus coordinator): the same statements in the same transaction, sent one per
+    round trip. Citus forwards a DDL statement on a distributed table to the worker with the text of
+    the query it came in, and refuses one whose text holds several statements ("cannot insert
+    multiple commands into a prepared statement")."""
     head = head_of(script_dir)
     started = time.perf_counter()
+    if one_by_one:
+        with conn.begin():
+            run = conn.execution_options(no_parameters=True).exec_driver_sql
+            run(f"SELECT set_config('lock_timeout', '{int(lock_timeout_ms)}ms', true)")
+            for schema, version in chunk:
+                statements = upgrade_statements(str(script_dir), version)
+                assert statements is not None
+                run(f"SELECT set_config('search_path', '{validate_schema_name(schema)}', true)")
+                run(f"SELECT pg_temp.metodist_expect_version('{version}')")
+                for statement in statements:
+                    run(statement)
+            conn.execute(RECORD_VERSION_SQL, {"v": head, "s": [schema for schema, _ in chunk]})
+        each = (time.perf_counter() - started) / len(chunk)
+        return [MigrationResult(schema, True, version, head, each, method="replayed") for schema, version in chunk]
     # Every interpolated value is checked first: schema names by validate_schema_name, versions
     # by `upgrade_sql` (revision ids), the timeout is an int.
     parts = [f"SELECT set_config('lock_timeout', '{int(lock_timeout_ms)}ms', true)"]
@@ -244,13 +291,15 @@ def migrate_chunk(
     lock_timeout_ms: int,
     *,
     replay: bool = True,
+    one_by_one: bool = False,
 ) -> list[MigrationResult]:
     """Bring `chunk` (schema, version read before) to head, recording the versions alongside.
 
     Schemas whose path can be replayed go first, all in one transaction; if that fails, they
     join the others on the Alembic path, which finds and reports the schema at fault. Failures
     are rare: the common case pays no savepoints. `conn` must have had `prepare_connection`.
-    `replay=False` sends every schema through Alembic.
+    `replay=False` sends every schema through Alembic. `one_by_one`: replayed statements go one per
+    round trip (a Citus coordinator, see `_replay`).
     """
 
     replayable: list[tuple[str, str | None]] = []
@@ -259,13 +308,19 @@ def migrate_chunk(
         replays = replay and version is not None and upgrade_sql(str(script_dir), version) is not None
         (replayable if replays else rest).append((schema, version))
     results: list[MigrationResult] = []
+    fallback: str | None = None
     if replayable:
         try:
-            results = _replay(conn, replayable, script_dir, lock_timeout_ms)  # type: ignore[arg-type]
+            results = _replay(conn, replayable, script_dir, lock_timeout_ms, one_by_one=one_by_one)  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 - the Alembic path below names the schema at fault
             if conn.invalidated:  # the connection is gone: nothing to retry on; a rerun resumes
                 return [MigrationResult(s, False, v, None, 0.0, _error(exc), "replayed") for s, v in chunk]
+            fallback = f"replay failed, {_error(exc)}"
             rest = replayable + rest
     if rest:
-        results += _migrate_by_alembic(conn, rest, script_dir, lock_timeout_ms)
+        replay_failed = {schema for schema, _ in replayable} if fallback else set()
+        results += [
+            replace(r, fallback=fallback) if r.schema in replay_failed else r
+            for r in _migrate_by_alembic(conn, rest, script_dir, lock_timeout_ms)
+        ]
     return results

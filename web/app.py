@@ -28,6 +28,7 @@ from api.i18n import N_
 from api.identity.csrf import web_csrf_config
 from api.settings import Settings
 from web.client import ApiClient, ApiError
+from api.metrics import prometheus_config
 from web.locale import choose_locale, locale_middleware
 from web.security_headers import add_security_headers
 from web.templating import ENVIRONMENT, STATIC_DIR, VARY, is_fragment, template_engine
@@ -116,7 +117,8 @@ def create_web_app(settings: Settings, client_factory: Callable[[], ApiClient]) 
         route_handlers=[Pages, StructurePages, IdentityPages, AdminPages, WelcomePages, ReviewPages, CompliancePages, static],
         dependencies={"api": Provide(provide_api, sync_to_thread=False)},
         # The language first: the header's look-up of who is signed in speaks it too.
-        middleware=[locale_middleware, viewer_middleware],
+        # Page timings by route template (api/metrics.py); then language and the signed-in viewer.
+        middleware=[prometheus_config("web").middleware, locale_middleware, viewer_middleware],
         plugins=[HTMXPlugin()],
         # Every POST/PUT/PATCH/DELETE carries the token (HTMX: hx-headers on <body>; forms: csrf_input).
         csrf_config=web_csrf_config(settings),

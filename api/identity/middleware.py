@@ -70,6 +70,8 @@ async def resolve_principal(scope: Scope, receive: Receive) -> Principal:
 
 class AuthenticationMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
+    # /metrics admits its scraper by address or its own token (api/metrics.py), never a user's.
+    exclude_path_pattern = ("^/metrics$",)
 
     def __init__(self, allowed_origins: tuple[str, ...] = ()) -> None:
         self.allowed_origins = allowed_origins

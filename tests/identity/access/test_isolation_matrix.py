@@ -98,6 +98,9 @@ EXPECTED: dict[str, Entry] = {
     # --- system (public) ---------------------------------------------------------------------
     "GET /api/health":                                  E(200, 200, 200, 200, 200, 200, 200, 200),
     "GET /api/ready":                                   E(200, 200, 200, 200, 200, 200, 200, 200),
+    # --- metrics: the loopback interface or the metrics token, never a user (api/metrics.py);
+    # every caller here comes from another address ---------------------------------------------
+    "GET /metrics":                                     E(403, 403, 403, 403, 403, 403, 403, 403),
     # --- territories: any signed-in caller reads the hierarchy -----------------------------------
     "GET /api/territories":                             E(401, 200, 200, 200, 200, 200, 401, 401),
     "GET /api/territories/{territory_id:uuid}":         E(401, 200, 200, 200, 200, 200, 401, 401),
