@@ -64,6 +64,7 @@ def openapi_config() -> OpenAPIConfig:
 
 
 def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = True) -> Litestar:
+    settings.check_safe()  # production refuses a missing, default or weak secret key
     stores = build_stores(settings)
     # Built now so that a misconfigured file store (METODIST_FILE_STORE=s3 without a bucket) stops the start.
     file_store = build_file_store(settings)

@@ -11,9 +11,20 @@ from typing import Any, TypeVar
 
 import click
 
-from api.settings import Settings, get_settings
+from api.settings import ConfigurationError, Settings, get_settings
 
 T = TypeVar("T")
+
+
+def _safe_settings() -> Settings:
+    """The settings, or exit 2 with a message naming the setting when production would be unsafe."""
+    try:
+        settings = get_settings()
+        settings.check_safe()
+    except ConfigurationError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    return settings
 
 
 def _database_url(settings: Settings) -> str:
@@ -54,7 +65,7 @@ def serve(host: str | None, port: int | None, no_demo: bool, no_worker: bool) ->
     from api.demo import load_demo
     from tenants.migrate import migrate_all
 
-    settings = get_settings()
+    settings = _safe_settings()
     logging.getLogger("saq").setLevel(logging.WARNING)
     database_url = _database_url(settings)
     click.echo("Applying control-plane migrations…")
@@ -82,7 +93,7 @@ def worker() -> None:
     from api.db import Database, create_engine
     from api.jobs import Jobs, build_queue
 
-    settings = get_settings()
+    settings = _safe_settings()
     database_url = _database_url(settings)
 
     async def run() -> None:
@@ -308,6 +319,36 @@ def audit_verify(organisation: str) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{schema}: {report.describe()}")
     if not report.ok:
+        sys.exit(1)
+
+
+@main.group()
+def keys() -> None:
+    """The secret keys: re-encrypting stored secrets after a new key is configured."""
+
+
+@keys.command("rotate")
+@click.option("--dry-run", is_flag=True, help="Only count what would be re-encrypted.")
+def keys_rotate(dry_run: bool) -> None:
+    """Re-encrypt every stored secret (identity providers' client secrets) with the newest key.
+
+    Configure the new key first, newest first with the old ones after it:
+    METODIST_SECRET_KEYS=new,old. Once this reports 0 left, the old keys can be removed.
+    A secret no configured key opens is listed and the command exits 1 (nothing else changes).
+    """
+    from api.identity.crypto import rotate_stored_secrets
+
+    settings = _safe_settings()
+    try:
+        result = _with_db(settings, lambda db: rotate_stored_secrets(db, settings, dry_run=dry_run))
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    verb = "would re-encrypt" if dry_run else "re-encrypted"
+    click.echo(f"{verb} {result.rotated} secret(s); {result.current} already under the newest key; "
+               f"{len(result.unreadable)} unreadable")
+    for provider_id in result.unreadable:
+        click.echo(f"  unreadable with the configured keys: identity provider {provider_id}", err=True)
+    if result.unreadable:
         sys.exit(1)
 
 

@@ -18,6 +18,34 @@ def _optional(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+DEFAULT_SECRET_KEY = "development-only-secret-key-change-me"
+# A production key must be at least this long (32 characters of `openssl rand -base64 32` or
+# `python -c "import secrets; print(secrets.token_urlsafe(32))"` are about 256 bits).
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigurationError(Exception):
+    """The environment asks for something unsafe or contradictory; the message names the setting."""
+
+
+def _secret_keys() -> tuple[str, tuple[str, ...]]:
+    """The newest key and the older ones still accepted for reading.
+
+    METODIST_SECRET_KEYS lists keys newest first (comma-separated); METODIST_SECRET_KEY is one key.
+    Both may be set only if they agree on the newest.
+    """
+    listed = [k.strip() for k in (os.environ.get("METODIST_SECRET_KEYS") or "").split(",") if k.strip()]
+    single = _optional("METODIST_SECRET_KEY")
+    if listed:
+        if single is not None and single != listed[0]:
+            raise ConfigurationError(
+                "METODIST_SECRET_KEY and METODIST_SECRET_KEYS disagree: the first of METODIST_SECRET_KEYS "
+                "is the newest key; set one of the two, or the same newest key in both."
+            )
+        return listed[0], tuple(dict.fromkeys(k for k in listed[1:] if k != listed[0]))
+    return single or DEFAULT_SECRET_KEY, ()
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -26,7 +54,11 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = PROJECT_ROOT / ".data"
-    secret_key: str = "development-only-secret-key-change-me"
+    # The newest key: it encrypts new secrets at rest and signs CSRF tokens. Older keys
+    # (METODIST_SECRET_KEYS after the first) still decrypt what they encrypted until
+    # `metodist keys rotate` has re-encrypted it (api.identity.crypto).
+    secret_key: str = DEFAULT_SECRET_KEY
+    old_secret_keys: tuple[str, ...] = ()
     # Bound on concurrent work per process: tenant migrations, provisioning jobs.
     migrate_concurrency: int = 4
     worker_concurrency: int = 4
@@ -86,12 +118,47 @@ class Settings:
         return self.environment == "development"
 
     @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """Every key that may decrypt, newest first."""
+        return (self.secret_key, *self.old_secret_keys)
+
+    def unsafe_reasons(self) -> list[str]:
+        """Why this configuration must not serve production; empty when it may (or is not production)."""
+        if self.environment != "production":
+            return []
+        reasons = []
+        if self.secret_key == DEFAULT_SECRET_KEY:
+            reasons.append(
+                "METODIST_SECRET_KEY is not set (the built-in development key would be used, and anyone "
+                "who has the source could decrypt the identity providers' client secrets)"
+            )
+        elif len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            reasons.append(
+                f"METODIST_SECRET_KEY is too short ({len(self.secret_key)} characters; at least "
+                f"{MIN_SECRET_KEY_LENGTH} are required)"
+            )
+        elif len(set(self.secret_key)) < 8:
+            reasons.append("METODIST_SECRET_KEY is too repetitive to be a random key")
+        return reasons
+
+    def check_safe(self) -> None:
+        """Refuse to serve production with a weak configuration (`metodist serve`/`worker`, the app)."""
+        reasons = self.unsafe_reasons()
+        if reasons:
+            raise ConfigurationError(
+                "Refusing to start with METODIST_ENV=production: " + "; ".join(reasons)
+                + ". Set METODIST_SECRET_KEY to a random value of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters (or METODIST_SECRET_KEYS, newest first, to rotate)."
+            )
+
+    @property
     def archive_dir(self) -> Path:
         return self.data_dir / "archives"
 
     @classmethod
     def from_env(cls) -> "Settings":
         data_dir = Path(_env("METODIST_DATA_DIR", str(PROJECT_ROOT / ".data")))
+        secret_key, old_secret_keys = _secret_keys()
         return cls(
             environment=_env("METODIST_ENV", "development"),
             database_url=_optional("DATABASE_URL"),
@@ -99,7 +166,8 @@ class Settings:
             host=_env("HOST", "127.0.0.1"),
             port=int(_env("PORT", "8000")),
             data_dir=data_dir,
-            secret_key=_env("METODIST_SECRET_KEY", cls.secret_key),
+            secret_key=secret_key,
+            old_secret_keys=old_secret_keys,
             migrate_concurrency=int(_env("METODIST_MIGRATE_CONCURRENCY", "4")),
             worker_concurrency=int(_env("METODIST_WORKER_CONCURRENCY", "4")),
             periodic_jobs=_env("METODIST_PERIODIC_JOBS", "1") == "1",

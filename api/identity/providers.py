@@ -84,7 +84,7 @@ class ProviderService:
 
     def to_config(self, row: IdentityProvider) -> ProviderConfig:
         try:
-            secret = decrypt_secret(self.settings.secret_key, row.client_secret_encrypted, str(row.id))
+            secret = decrypt_secret(self.settings.secret_keys, row.client_secret_encrypted, str(row.id))
         except SecretDecryptionError as exc:
             raise LoginError("provider_misconfigured", "This sign-in service's secret cannot be read; ask the administrator to enter it again.", 503) from exc
         return ProviderConfig(
@@ -241,7 +241,7 @@ class ProviderService:
             name=" ".join(data.name.split()),
             issuer=issuer,
             client_id=data.client_id.strip(),
-            client_secret_encrypted=encrypt_secret(self.settings.secret_key, data.client_secret, str(row_id)),
+            client_secret_encrypted=encrypt_secret(self.settings.secret_keys, data.client_secret, str(row_id)),
             scopes=scopes,
             use_userinfo=data.use_userinfo,
             allowed_domains=domains,
@@ -265,7 +265,7 @@ class ProviderService:
         if data.client_id is not None:
             row.client_id = data.client_id.strip()
         if data.client_secret is not None:
-            row.client_secret_encrypted = encrypt_secret(self.settings.secret_key, data.client_secret, str(row.id))
+            row.client_secret_encrypted = encrypt_secret(self.settings.secret_keys, data.client_secret, str(row.id))
         if data.scopes is not None:
             row.scopes = self._check_scopes(data.scopes)
         if data.use_userinfo is not None:
