@@ -28,9 +28,25 @@ def _safe_settings() -> Settings:
 
 
 def _database_url(settings: Settings) -> str:
+    """The owner's connection: every command here is an operation (migrations, schemas, jobs)."""
+    from api.embedded import resolve_owner_url
+
+    return resolve_owner_url(settings)
+
+
+def _grant_app_role(settings: Settings, owner_url: str) -> str:
+    """The application's connection, its role granted what it needs (when it has its own)."""
+    from api.db_roles import app_role, grant_app_role
     from api.embedded import resolve_database_url
 
-    return resolve_database_url(settings)
+    app_url = resolve_database_url(settings)
+    role = app_role(app_url, owner_url)
+    if role is not None:
+        try:
+            grant_app_role(owner_url, role)
+        except ConfigurationError as exc:
+            raise click.ClickException(str(exc)) from exc
+    return app_url
 
 
 def _with_db(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
@@ -80,10 +96,11 @@ def serve(host: str | None, port: int | None, no_demo: bool, no_worker: bool) ->
     created = _with_db(settings, prepare)
     if created:
         click.echo(f"Loaded the demo data set: {created} organisations.")
+    app_url = _grant_app_role(settings, database_url)
     bind_host = host or settings.host
     bind_port = port or settings.port
     click.echo(f"Metodist is running at http://{bind_host}:{bind_port}/  (API: /api, API docs: /api/schema)")
-    app = create_app(settings, database_url, run_worker=not no_worker)
+    app = create_app(settings, app_url, run_worker=not no_worker, owner_url=database_url)
     uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
 
 
@@ -127,6 +144,7 @@ def db_upgrade() -> None:
     settings = get_settings()
     upgrade_control(_database_url(settings))
     count = _with_db(settings, lambda d: load_territories(d, settings))
+    _grant_app_role(settings, _database_url(settings))
     click.echo(f"Control plane at head; {count} top-level territories loaded.")
 
 

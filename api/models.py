@@ -35,10 +35,12 @@ from api.domain.structure.models import AcademicTerm, StaffSubject, Staff, Subje
 from api.domain.territories.models import Territory
 from api.identity.models import AccessRequest, IdentityAuditEntry, IdentityProvider, Invitation, UserSession
 from api.identity.tokens import ApiToken
+from api.audit_anchor import AuditAnchor
 from api.planes import ControlBase, TenantBase, control_metadata, tenant_metadata
 from tenants.models import AuditEntry, Setting
 
 __all__ = [
+    "AuditAnchor",
     "Document",
     "DocumentVersion",
     "Notification",

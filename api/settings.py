@@ -49,7 +49,11 @@ def _secret_keys() -> tuple[str, tuple[str, ...]]:
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
+    # The application's connection (DATABASE_URL): a role that owns nothing (api.db_roles).
     database_url: str | None = None
+    # The owner's connection (METODIST_OWNER_DATABASE_URL): migrations, schema building, jobs.
+    # Unset: DATABASE_URL does both (one role); with the embedded server the two are separated.
+    owner_database_url: str | None = None
     redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
@@ -162,6 +166,7 @@ class Settings:
         return cls(
             environment=_env("METODIST_ENV", "development"),
             database_url=_optional("DATABASE_URL"),
+            owner_database_url=_optional("METODIST_OWNER_DATABASE_URL"),
             redis_url=_optional("REDIS_URL"),
             host=_env("HOST", "127.0.0.1"),
             port=int(_env("PORT", "8000")),
