@@ -114,6 +114,9 @@ class Settings:
     s3_region: str = "us-east-1"
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
+    # DNS servers asked for sign-in domains' TXT records (host or host:port); empty: the system's.
+    dns_nameservers: tuple[str, ...] = ()
+    dns_timeout_s: float = 5.0
     # Review stages: days before a stage's due date when its reviewers are reminded.
     review_reminder_days: int = 2
 
@@ -210,6 +213,8 @@ class Settings:
             s3_access_key=_optional("METODIST_S3_ACCESS_KEY"),
             s3_secret_key=_optional("METODIST_S3_SECRET_KEY"),
             review_reminder_days=int(_env("METODIST_REVIEW_REMINDER_DAYS", "2")),
+            dns_nameservers=tuple(n.strip() for n in _env("METODIST_DNS_NAMESERVERS", "").split(",") if n.strip()),
+            dns_timeout_s=float(_env("METODIST_DNS_TIMEOUT_S", "5")),
         )
 
 

@@ -30,7 +30,8 @@ from api import audit_anchor
 from tenants.audit import GENESIS, ChainReport, entry_hash, snapshot, to_json, verify_chain
 
 # "sign_in": a role an organisation's sign-in set-up gave a person on their first sign-in.
-ActorKind = Literal["person", "token", "command", "sign_in"]
+# "mailbox": a domain proved by the link mailed to its administrative mailbox (api.identity.domains).
+ActorKind = Literal["person", "token", "command", "sign_in", "mailbox"]
 _LOCK_KEY = int.from_bytes(hashlib.sha256(b"identity_audit_log").digest()[:8], "big", signed=True)
 
 
