@@ -211,7 +211,7 @@ MESSAGE_TEMPLATES: tuple[str, ...] = (
     N_("The organisation is not ready yet ({status})."),
     N_("Territory {slug} not found."),
     # Organisations' sign-in domains (api.identity.domains).
-    N_("{domain} is a public mail service: anyone can have an address there, so no organisation can claim it for sign-in."),
+    N_("The domain {domain} is a public mail service: anyone can have an address there, so no organisation can claim it for sign-in."),
     N_("The domain {domain} is already verified for another organisation."),
     N_(
         "The DNS record was not found: publish a TXT record {name} with the value {value}, wait for it to "

@@ -59,7 +59,7 @@ CONFIRM_PAGE = "/domains/confirm"
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
-PUBLIC_DOMAIN = N_("{domain} is a public mail service: anyone can have an address there, so no organisation can claim it for sign-in.")
+PUBLIC_DOMAIN = N_("The domain {domain} is a public mail service: anyone can have an address there, so no organisation can claim it for sign-in.")
 TAKEN_DOMAIN = N_("The domain {domain} is already verified for another organisation.")
 NOT_A_DOMAIN = N_("Enter a domain such as school.edu.kz.")
 TXT_MISSING = N_(
