@@ -288,3 +288,50 @@ async def test_tokens_cannot_manage_domains(login_server: LoginServer, db: Any) 
     async with login_server.browser(headers={"authorization": f"Bearer {secret}"}) as system:
         refused = await system.post(f"/api/organisations/{org.id}/domains", json={"domain": _domain("token")})
         assert refused.status_code == 403
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    assert match, "the form carries no CSRF token"
+    return match.group(1)
+
+
+async def test_the_domains_page_claims_proves_and_confirms_in_three_languages(
+    login_server: LoginServer, db: Any, dns_server: TxtServer, mailbox: Mailbox
+) -> None:
+    org = await make_organisation(db)
+    domain, other = _domain("page"), _domain("pagemail")
+    async with _admin(login_server, db, org) as admin:
+        page = await admin.get(f"/organisations/{org.id}/domains", headers={"Accept-Language": "kk"})
+        assert page.status_code == 200 and "Кіру домендері" in page.text and 'id="domains-empty"' in page.text
+        csrf = _csrf(page.text)
+        htmx = {"hx-request": "true", "x-csrftoken": csrf, "Accept-Language": "ru"}
+        # A public service: refused on the page, in Russian, as the section alone (HTMX).
+        refused = await admin.post(f"/organisations/{org.id}/domains", data={"domain": "mail.ru"}, headers=htmx)
+        assert refused.status_code == 422 and "общедоступная почтовая служба" in refused.text
+        assert refused.text.lstrip().startswith('<section id="domains"') and "<html" not in refused.text
+        claimed = await admin.post(f"/organisations/{org.id}/domains", data={"domain": domain}, headers=htmx)
+        assert claimed.status_code == 200 and f'id="domain-{domain}" data-status="pending"' in claimed.text
+        name = re.search(r'<code class="dns-name">([^<]+)</code>', claimed.text).group(1)  # type: ignore[union-attr]
+        value = re.search(r'<code class="dns-value">([^<]+)</code>', claimed.text).group(1)  # type: ignore[union-attr]
+        dns_server.records[name] = [value]
+        proved = await admin.post(f"/organisations/{org.id}/domains/{domain}/check-dns", headers={**htmx, "Accept-Language": "en"})
+        assert proved.status_code == 200 and f'id="domain-{domain}" data-status="verified"' in proved.text
+        assert "The domain is proved." in proved.text
+
+        await admin.post(f"/organisations/{org.id}/domains", data={"domain": other}, headers=htmx)
+        sent = await admin.post(f"/organisations/{org.id}/domains/{other}/mailbox", data={"local_part": "webmaster"}, headers=htmx)
+        assert sent.status_code == 200 and "Подтверждение отправлено" in sent.text
+    mail = await mailbox.wait_for(f"webmaster@{other}")
+    link = re.search(r"(https://\S+/domains/confirm\?code=[A-Za-z0-9_-]+)", mail.get_payload(decode=True).decode()).group(1)  # type: ignore[union-attr]
+    async with login_server.browser() as anyone:
+        opened = await anyone.get(link, headers={"Accept-Language": "kk"})
+        assert opened.status_code == 200 and "Доменді растау" in opened.text
+        async with db.session() as session:  # opening the link changes nothing: the button does
+            row = await session.scalar(select(OrganisationDomain).where(OrganisationDomain.domain == other))
+            assert row is not None and row.status == "pending"
+        code = re.search(r'name="code" value="([^"]+)"', opened.text).group(1)  # type: ignore[union-attr]
+        done = await anyone.post("/domains/confirm", data={"_csrf_token": _csrf(opened.text), "code": code}, headers={"Accept-Language": "en"})
+        assert done.status_code == 200 and f"The domain {other} is proved" in done.text
+        again = await anyone.post("/domains/confirm", data={"_csrf_token": _csrf(opened.text), "code": code}, headers={"Accept-Language": "ru"})
+        assert again.status_code == 404 and "недействительна" in again.text
