@@ -151,7 +151,7 @@ class OrganisationDomainController(Controller):
 
 
 class DomainConfirmationController(Controller):
-    path = "/api/domain-confirmations"
+    path = "/api/auth/domain-confirmations"
     tags = ["identity"]
 
     @post("/", name="domains:confirm", operation_id="ConfirmSignInDomain", opt=access(Scope.PUBLIC), status_code=200)

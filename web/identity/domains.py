@@ -93,7 +93,7 @@ class DomainPages(Controller):
     async def confirm(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient]) -> Template:
         code = ((await request.form()).get("code") or "").strip()[:200]
         try:
-            confirmed = await api.post("/api/domain-confirmations", json={"code": code})
+            confirmed = await api.post("/api/auth/domain-confirmations", json={"code": code})
         except ApiError as exc:
             return page(request, "identity/domain_confirm.html", None, {"code": code, "confirmed": None, "error": exc}, status_code=exc.status)
         return page(request, "identity/domain_confirm.html", None, {"code": "", "confirmed": confirmed, "error": None})

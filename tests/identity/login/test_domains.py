@@ -268,11 +268,11 @@ async def test_proved_by_a_confirmed_mailbox(login_server: LoginServer, db: Any,
         assert claim is not None and code not in (claim.mailbox_code_hash or "")  # only its hash is kept
 
     async with login_server.browser() as anyone:
-        assert (await anyone.post("/api/domain-confirmations", json={"code": "x" * 43})).status_code == 404
-        confirmed = await anyone.post("/api/domain-confirmations", json={"code": code})
+        assert (await anyone.post("/api/auth/domain-confirmations", json={"code": "x" * 43})).status_code == 404
+        confirmed = await anyone.post("/api/auth/domain-confirmations", json={"code": code})
         assert confirmed.status_code == 200, confirmed.text
         assert confirmed.json()["status"] == "verified" and confirmed.json()["method"] == "mailbox"
-        assert (await anyone.post("/api/domain-confirmations", json={"code": code})).status_code == 404  # used
+        assert (await anyone.post("/api/auth/domain-confirmations", json={"code": code})).status_code == 404  # used
     async with db.session() as session:
         entry = await session.scalar(
             select(IdentityAuditEntry).where(IdentityAuditEntry.action == "domain.verify", IdentityAuditEntry.after["domain"].astext == domain)
