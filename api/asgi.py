@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Litestar
 
 from api.app import create_api_app
+from api.identity.csrf import without_stale_csrf_cookie
 from api.settings import Settings
 from web.app import create_web_app
 from web.client import ApiClient
@@ -21,17 +22,22 @@ Scope = dict[str, Any]
 
 
 class Dispatcher:
-    def __init__(self, api: Litestar, web: Litestar) -> None:
+    def __init__(self, api: Litestar, web: Litestar, csrf_secret: str | None = None) -> None:
         self.api = api
         self.web = web
+        self.csrf_secret = csrf_secret
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
         path = scope.get("path", "")
-        app = self.api if path == "/api" or path.startswith("/api/") else self.web
-        await app(scope, receive, send)
+        if path == "/api" or path.startswith("/api/"):
+            await self.api(scope, receive, send)
+            return
+        if self.csrf_secret is not None and scope["type"] == "http":
+            scope = without_stale_csrf_cookie(scope, self.csrf_secret)
+        await self.web(scope, receive, send)
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         await receive()  # lifespan.startup
@@ -56,4 +62,4 @@ class Dispatcher:
 def create_app(settings: Settings, database_url: str, *, run_worker: bool = True, owner_url: str | None = None) -> Dispatcher:
     api = create_api_app(settings, database_url, run_worker=run_worker, owner_url=owner_url)
     web = create_web_app(settings, lambda: ApiClient.in_process(api))
-    return Dispatcher(api, web)
+    return Dispatcher(api, web, settings.secret_key)

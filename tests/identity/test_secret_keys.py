@@ -163,3 +163,26 @@ async def test_keys_rotate_re_encrypts_stored_secrets_with_the_newest(app: objec
         assert (await verify(session)).ok
     again = subprocess.run([METODIST, "keys", "rotate"], env=env, capture_output=True, text=True, timeout=120)
     assert "re-encrypted 0 secret(s); 3 already under the newest key" in again.stdout
+
+
+async def test_a_csrf_cookie_of_a_rotated_key_is_replaced_on_the_next_page(app: object) -> None:
+    """After a rotation a browser still holds a CSRF cookie signed with the old key; Litestar keeps
+    an existing cookie, so without the fix every form of that browser failed until it closed."""
+    import httpx
+    from litestar.middleware.csrf import generate_csrf_token
+
+    from api.identity.csrf import CSRF_COOKIE
+
+    stale = generate_csrf_token(OLD)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as web:  # type: ignore[arg-type]
+        web.cookies.set(CSRF_COOKIE, stale)
+        page = await web.get("/sign-in")
+        assert page.status_code == 200
+        issued = [h for h in page.headers.get_list("set-cookie") if h.startswith(f"{CSRF_COOKIE}=")]
+        assert issued and stale not in issued[0]
+        current = issued[0].split(";")[0].split("=", 1)[1]
+        # A current cookie is kept as it is.
+        web.cookies.clear()
+        web.cookies.set(CSRF_COOKIE, current)
+        again = await web.get("/sign-in")
+        assert not [h for h in again.headers.get_list("set-cookie") if h.startswith(f"{CSRF_COOKIE}=")]
