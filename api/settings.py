@@ -146,6 +146,8 @@ class Settings:
             )
         elif len(set(self.secret_key)) < 8:
             reasons.append("METODIST_SECRET_KEY is too repetitive to be a random key")
+        elif "change-me" in self.secret_key.lower():
+            reasons.append("METODIST_SECRET_KEY is still the example's placeholder (deploy/metodist.env.example)")
         return reasons
 
     def check_safe(self) -> None:

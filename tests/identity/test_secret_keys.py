@@ -50,10 +50,11 @@ def _env(**extra: str) -> dict[str, str]:
         {"METODIST_SECRET_KEY": DEFAULT_SECRET_KEY},
         {"METODIST_SECRET_KEY": "short-key-123"},
         {"METODIST_SECRET_KEY": "a" * 64},
+        {"METODIST_SECRET_KEY": "change-me-to-64-random-characters"},
         {"METODIST_SECRET_KEYS": f"tooshort,{OLD}"},
         {"METODIST_SECRET_KEY": NEW, "METODIST_SECRET_KEYS": f"{OLD},{NEW}"},
     ],
-    ids=["missing", "built-in default", "too short", "repetitive", "newest of the list too short", "single and list disagree"],
+    ids=["missing", "built-in default", "too short", "repetitive", "the example's placeholder", "newest of the list too short", "single and list disagree"],
 )
 def test_production_refuses_to_start_without_a_strong_key(key_env: dict[str, str], tmp_path: Path) -> None:
     _refused("serve", key_env, tmp_path)
