@@ -105,7 +105,7 @@ class DnsResolver:
             answer = await self._resolver().resolve(name, "TXT", lifetime=self.timeout_s)
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
-        except (dns.exception.Timeout, dns.resolver.NoNameservers, dns.exception.DNSException) as exc:
+        except (dns.exception.DNSException, OSError) as exc:  # timeouts, no servers, a refused socket
             raise DomainLookupError(type(exc).__name__) from exc
         return [b"".join(record.strings).decode("utf-8", "replace") for record in answer]
 

@@ -117,11 +117,32 @@ def test_new_secrets_use_the_newest_key_and_old_ones_still_open() -> None:
         decrypt_secret([NEW], legacy, bound)
 
 
-async def test_keys_rotate_re_encrypts_stored_secrets_with_the_newest(app: object, db: Any, database_url: str) -> None:
+@pytest.fixture
+async def keyed_db(settings: Settings) -> Any:
+    """A database of its own: the rotation signs its audit entry with the new key, which the
+    shared database's other tests (on the built-in key) must not meet in their identity log."""
+    import dataclasses
+
+    from api.bootstrap import load_territories
+    from api.db import Database, create_engine
+    from tests.conftest import _server_url
+    from tests.support import scratch_database
+
+    with scratch_database(_server_url(), prefix="metodist_keys") as url:
+        keyed = dataclasses.replace(settings, database_url=url, secret_key=NEW, old_secret_keys=(OLD,))
+        db = Database(create_engine(keyed, url))
+        await load_territories(db, keyed)
+        db.url = url  # type: ignore[attr-defined]
+        yield db
+        await db.dispose()
+
+
+async def test_keys_rotate_re_encrypts_stored_secrets_with_the_newest(keyed_db: Any) -> None:
     from api.identity.audit import verify
     from api.identity.models import IdentityAuditEntry, IdentityProvider
     from tests.identity.login.flows import make_organisation
 
+    db, database_url = keyed_db, keyed_db.url
     org = await make_organisation(db)
     ids = [uuid.uuid4(), uuid.uuid4(), uuid.uuid4()]
     async with db.session() as session, session.begin():
