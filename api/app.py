@@ -65,7 +65,10 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
-def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = True) -> Litestar:
+def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = True, owner_url: str | None = None) -> Litestar:
+    """The API on `database_url` (the application's role). Background jobs — building, renaming
+    and dropping schemas — run on `owner_url` when given (api.db_roles), else on the same."""
+    settings.check_safe()  # production refuses a missing, default or weak secret key
     stores = build_stores(settings)
     # Built now so that a misconfigured file store (METODIST_FILE_STORE=s3 without a bucket) stops the start.
     file_store = build_file_store(settings)
@@ -73,7 +76,13 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         db = Database(create_engine(settings, database_url), citus=settings.citus)
-        jobs = Jobs(build_queue(settings, database_url), db, settings, database_url)
+        jobs_url = owner_url or database_url
+        jobs_db = (
+            Database(create_engine(settings, jobs_url), citus=settings.citus)
+            if owner_url and owner_url != database_url
+            else db
+        )
+        jobs = Jobs(build_queue(settings, jobs_url), jobs_db, settings, jobs_url)
         app.state.db = db
         app.state.jobs = jobs
         app.state.settings = settings
@@ -86,6 +95,8 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
         finally:
             await jobs.stop()
             await db.dispose()
+            if jobs_db is not db:
+                await jobs_db.dispose()
             await stores.close()  # the Redis connections of sessions, sign-in state and rate limits
             if hasattr(file_store, "close"):
                 file_store.close()  # the S3 client's connection pool

@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Litestar
 
 from api.app import create_api_app
+from api.identity.csrf import without_stale_csrf_cookie
 from api.logs import RequestContext
 from api.settings import Settings
 from web.app import create_web_app
@@ -22,11 +23,12 @@ Scope = dict[str, Any]
 
 
 class Dispatcher:
-    def __init__(self, api: Litestar, web: Litestar) -> None:
+    def __init__(self, api: Litestar, web: Litestar, csrf_secret: str | None = None) -> None:
         self.api = api
         self.web = web
         # Every request: its id (from the proxy's X-Request-ID, or new) and one access-log line.
         self._in_context = RequestContext(self._route)
+        self.csrf_secret = csrf_secret
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -36,8 +38,12 @@ class Dispatcher:
 
     async def _route(self, scope: Scope, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
-        app = self.api if path == "/api" or path.startswith("/api/") or path == "/metrics" else self.web
-        await app(scope, receive, send)
+        if path == "/api" or path.startswith("/api/") or path == "/metrics":
+            await self.api(scope, receive, send)
+            return
+        if self.csrf_secret is not None and scope["type"] == "http":
+            scope = without_stale_csrf_cookie(scope, self.csrf_secret)
+        await self.web(scope, receive, send)
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         await receive()  # lifespan.startup
@@ -59,7 +65,7 @@ class Dispatcher:
         await send({"type": "lifespan.shutdown.complete"})
 
 
-def create_app(settings: Settings, database_url: str, *, run_worker: bool = True) -> Dispatcher:
-    api = create_api_app(settings, database_url, run_worker=run_worker)
+def create_app(settings: Settings, database_url: str, *, run_worker: bool = True, owner_url: str | None = None) -> Dispatcher:
+    api = create_api_app(settings, database_url, run_worker=run_worker, owner_url=owner_url)
     web = create_web_app(settings, lambda: ApiClient.in_process(api))
-    return Dispatcher(api, web)
+    return Dispatcher(api, web, settings.secret_key)

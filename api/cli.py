@@ -11,15 +11,42 @@ from typing import Any, TypeVar
 
 import click
 
-from api.settings import Settings, get_settings
+from api.settings import ConfigurationError, Settings, get_settings
 
 T = TypeVar("T")
 
 
+def _safe_settings() -> Settings:
+    """The settings, or exit 2 with a message naming the setting when production would be unsafe."""
+    try:
+        settings = get_settings()
+        settings.check_safe()
+    except ConfigurationError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    return settings
+
+
 def _database_url(settings: Settings) -> str:
+    """The owner's connection: every command here is an operation (migrations, schemas, jobs)."""
+    from api.embedded import resolve_owner_url
+
+    return resolve_owner_url(settings)
+
+
+def _grant_app_role(settings: Settings, owner_url: str) -> str:
+    """The application's connection, its role granted what it needs (when it has its own)."""
+    from api.db_roles import app_role, grant_app_role
     from api.embedded import resolve_database_url
 
-    return resolve_database_url(settings)
+    app_url = resolve_database_url(settings)
+    role = app_role(app_url, owner_url)
+    if role is not None:
+        try:
+            grant_app_role(owner_url, role)
+        except ConfigurationError as exc:
+            raise click.ClickException(str(exc)) from exc
+    return app_url
 
 
 def _with_db(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
@@ -52,11 +79,10 @@ def serve(host: str | None, port: int | None, no_demo: bool, no_worker: bool) ->
     from api.asgi import create_app
     from api.bootstrap import load_territories, upgrade_control
     from api.demo import load_demo
+    from api.logs import configure_logging
     from tenants.migrate import migrate_all
 
-    from api.logs import configure_logging
-
-    settings = get_settings()
+    settings = _safe_settings()
     configure_logging(json=settings.log_json)
     database_url = _database_url(settings)
     click.echo("Applying control-plane migrations…")
@@ -71,10 +97,11 @@ def serve(host: str | None, port: int | None, no_demo: bool, no_worker: bool) ->
     created = _with_db(settings, prepare)
     if created:
         click.echo(f"Loaded the demo data set: {created} organisations.")
+    app_url = _grant_app_role(settings, database_url)
     bind_host = host or settings.host
     bind_port = port or settings.port
     click.echo(f"Metodist is running at http://{bind_host}:{bind_port}/  (API: /api, API docs: /api/schema)")
-    app = create_app(settings, database_url, run_worker=not no_worker)
+    app = create_app(settings, app_url, run_worker=not no_worker, owner_url=database_url)
     # The access log is ours (api/logs.py: one JSON line per request, with its request id).
     uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", access_log=False, log_config=None)
 
@@ -86,7 +113,7 @@ def worker() -> None:
     from api.jobs import Jobs, build_queue
     from api.logs import configure_logging
 
-    settings = get_settings()
+    settings = _safe_settings()
     configure_logging(json=settings.log_json)
     database_url = _database_url(settings)
 
@@ -121,6 +148,7 @@ def db_upgrade() -> None:
     settings = get_settings()
     upgrade_control(_database_url(settings))
     count = _with_db(settings, lambda d: load_territories(d, settings))
+    _grant_app_role(settings, _database_url(settings))
     click.echo(f"Control plane at head; {count} top-level territories loaded.")
 
 
@@ -313,6 +341,36 @@ def audit_verify(organisation: str) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{schema}: {report.describe()}")
     if not report.ok:
+        sys.exit(1)
+
+
+@main.group()
+def keys() -> None:
+    """The secret keys: re-encrypting stored secrets after a new key is configured."""
+
+
+@keys.command("rotate")
+@click.option("--dry-run", is_flag=True, help="Only count what would be re-encrypted.")
+def keys_rotate(dry_run: bool) -> None:
+    """Re-encrypt every stored secret (identity providers' client secrets) with the newest key.
+
+    Configure the new key first, newest first with the old ones after it:
+    METODIST_SECRET_KEYS=new,old. Once this reports 0 left, the old keys can be removed.
+    A secret no configured key opens is listed and the command exits 1 (nothing else changes).
+    """
+    from api.identity.crypto import rotate_stored_secrets
+
+    settings = _safe_settings()
+    try:
+        result = _with_db(settings, lambda db: rotate_stored_secrets(db, settings, dry_run=dry_run))
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    verb = "would re-encrypt" if dry_run else "re-encrypted"
+    click.echo(f"{verb} {result.rotated} secret(s); {result.current} already under the newest key; "
+               f"{len(result.unreadable)} unreadable")
+    for provider_id in result.unreadable:
+        click.echo(f"  unreadable with the configured keys: identity provider {provider_id}", err=True)
+    if result.unreadable:
         sys.exit(1)
 
 

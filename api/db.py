@@ -55,6 +55,8 @@ def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
             "statement_cache_size": settings.statement_cache_size,
             "server_settings": {"application_name": "metodist"},
         },
+        # The audit anchors' MAC key comes from here (api.audit_anchor), never from the database.
+        execution_options={"metodist_secret_keys": settings.secret_keys},
     )
 
 

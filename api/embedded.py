@@ -12,6 +12,8 @@ from sqlalchemy import make_url
 from api.settings import Settings
 
 EMBEDDED_DATABASE = "metodist"
+# The embedded server's application role: no superuser, owns nothing (api.db_roles).
+EMBEDDED_APP_ROLE = "metodist_app"
 
 
 @lru_cache(maxsize=4)
@@ -36,7 +38,28 @@ def embedded_url(pgdata: Path, database: str = EMBEDDED_DATABASE) -> str:
     return url.set(password=None).render_as_string(hide_password=False)
 
 
+def embedded_app_url(pgdata: Path, database: str = EMBEDDED_DATABASE) -> str:
+    """The embedded database as the application's own role, created on first use (trust auth)."""
+    owner = embedded_url(pgdata, database)
+    server = _embedded_server(pgdata.resolve())
+    server.psql(
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{EMBEDDED_APP_ROLE}') "
+        f"THEN CREATE ROLE {EMBEDDED_APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE; END IF; END $$;"
+    )
+    return make_url(owner).set(username=EMBEDDED_APP_ROLE).render_as_string(hide_password=False)
+
+
 def resolve_database_url(settings: Settings) -> str:
+    """The application's connection: DATABASE_URL, or the embedded server as its app role."""
+    if settings.database_url:
+        return settings.database_url
+    return embedded_app_url(settings.data_dir / "pg")
+
+
+def resolve_owner_url(settings: Settings) -> str:
+    """The owner's connection (migrations, schema building, jobs)."""
+    if settings.owner_database_url:
+        return settings.owner_database_url
     if settings.database_url:
         return settings.database_url
     return embedded_url(settings.data_dir / "pg")

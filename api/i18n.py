@@ -210,6 +210,15 @@ MESSAGE_TEMPLATES: tuple[str, ...] = (
     N_("Provisioning is for new or failed organisations; this one is {status}."),
     N_("The organisation is not ready yet ({status})."),
     N_("Territory {slug} not found."),
+    # Organisations' sign-in domains (api.identity.domains).
+    N_("The domain {domain} is a public mail service: anyone can have an address there, so no organisation can claim it for sign-in."),
+    N_("The domain {domain} is already verified for another organisation."),
+    N_(
+        "The DNS record was not found: publish a TXT record {name} with the value {value}, wait for it to "
+        "appear (up to an hour), and check again."
+    ),
+    N_("The domain's DNS could not be asked ({reason}); try again later."),
+    N_("Choose one of the domain's administrative mailboxes: {choices}."),
     # Meetings and work plans (api.domain.meetings, api.domain.plans).
     N_("No quorum: {present} of {members} members present, {required} needed. A decision is recorded only when the meeting has a quorum."),
     N_("Decisions {numbers} refer to this agenda item; change or remove them first."),

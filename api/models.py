@@ -34,8 +34,9 @@ from api.domain.reviews.models import (
 )
 from api.domain.structure.models import AcademicTerm, StaffSubject, Staff, Subject, Unit
 from api.domain.territories.models import Territory
-from api.identity.models import AccessRequest, IdentityAuditEntry, IdentityProvider, Invitation, UserSession
+from api.identity.models import AccessRequest, IdentityAuditEntry, IdentityProvider, Invitation, OrganisationDomain, UserSession
 from api.identity.tokens import ApiToken
+from api.audit_anchor import AuditAnchor
 from api.planes import ControlBase, TenantBase, control_metadata, tenant_metadata
 from tenants.models import AuditEntry, Setting
 
@@ -43,6 +44,8 @@ __all__ = [
     "ComplianceCheckRun",
     "ComplianceFinding",
     "ComplianceRuleSet",
+    "AuditAnchor",
+    "OrganisationDomain",
     "Document",
     "DocumentVersion",
     "Notification",

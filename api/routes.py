@@ -16,6 +16,7 @@ from api.domain.territories.controllers import TerritoryController
 from api.identity.access_request_controllers import AccessRequestController
 from api.identity.assignment_controllers import RoleAssignmentController
 from api.identity.controllers import identity_controllers
+from api.identity.domain_controllers import DomainConfirmationController, OrganisationDomainController
 from api.identity.token_controllers import TokenController
 
 route_handlers: list[object] = [
@@ -30,6 +31,8 @@ route_handlers: list[object] = [
     RoleAssignmentController,
     AccessRequestController,
     *identity_controllers,
+    OrganisationDomainController,
+    DomainConfirmationController,
     *structure_controllers,
     *bodies_controllers,
     DocumentController,

@@ -18,22 +18,58 @@ def _optional(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+DEFAULT_SECRET_KEY = "development-only-secret-key-change-me"
+# A production key must be at least this long (32 characters of `openssl rand -base64 32` or
+# `python -c "import secrets; print(secrets.token_urlsafe(32))"` are about 256 bits).
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigurationError(Exception):
+    """The environment asks for something unsafe or contradictory; the message names the setting."""
+
+
+def _secret_keys() -> tuple[str, tuple[str, ...]]:
+    """The newest key and the older ones still accepted for reading.
+
+    METODIST_SECRET_KEYS lists keys newest first (comma-separated); METODIST_SECRET_KEY is one key.
+    Both may be set only if they agree on the newest.
+    """
+    listed = [k.strip() for k in (os.environ.get("METODIST_SECRET_KEYS") or "").split(",") if k.strip()]
+    single = _optional("METODIST_SECRET_KEY")
+    if listed:
+        if single is not None and single != listed[0]:
+            raise ConfigurationError(
+                "METODIST_SECRET_KEY and METODIST_SECRET_KEYS disagree: the first of METODIST_SECRET_KEYS "
+                "is the newest key; set one of the two, or the same newest key in both."
+            )
+        return listed[0], tuple(dict.fromkeys(k for k in listed[1:] if k != listed[0]))
+    return single or DEFAULT_SECRET_KEY, ()
+
+
 def _citus_mode(value: str) -> str:
     mode = {"1": "on", "true": "on", "0": "off", "false": "off"}.get(value.lower(), value.lower())
     if mode not in ("auto", "on", "off"):
-        raise ValueError(f"METODIST_CITUS must be auto, on or off, not {value!r}")
+        raise ConfigurationError(f"METODIST_CITUS must be auto, on or off, not {value!r}")
     return mode
 
 
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
+    # The application's connection (DATABASE_URL): a role that owns nothing (api.db_roles).
     database_url: str | None = None
+    # The owner's connection (METODIST_OWNER_DATABASE_URL): migrations, schema building, jobs.
+    # Unset: DATABASE_URL does both (one role); with the embedded server the two are separated.
+    owner_database_url: str | None = None
     redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = PROJECT_ROOT / ".data"
-    secret_key: str = "development-only-secret-key-change-me"
+    # The newest key: it encrypts new secrets at rest and signs CSRF tokens. Older keys
+    # (METODIST_SECRET_KEYS after the first) still decrypt what they encrypted until
+    # `metodist keys rotate` has re-encrypted it (api.identity.crypto).
+    secret_key: str = DEFAULT_SECRET_KEY
+    old_secret_keys: tuple[str, ...] = ()
     # Bound on concurrent work per process: tenant migrations, provisioning jobs.
     migrate_concurrency: int = 4
     worker_concurrency: int = 4
@@ -85,6 +121,9 @@ class Settings:
     s3_region: str = "us-east-1"
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
+    # DNS servers asked for sign-in domains' TXT records (host or host:port); empty: the system's.
+    dns_nameservers: tuple[str, ...] = ()
+    dns_timeout_s: float = 5.0
     # Review stages: days before a stage's due date when its reviewers are reminded.
     review_reminder_days: int = 2
     # A Citus cluster (tenants/citus.py): "auto" distributes each tenant schema when the database has
@@ -100,20 +139,59 @@ class Settings:
         return self.environment == "development"
 
     @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """Every key that may decrypt, newest first."""
+        return (self.secret_key, *self.old_secret_keys)
+
+    def unsafe_reasons(self) -> list[str]:
+        """Why this configuration must not serve production; empty when it may (or is not production)."""
+        if self.environment != "production":
+            return []
+        reasons = []
+        if self.secret_key == DEFAULT_SECRET_KEY:
+            reasons.append(
+                "METODIST_SECRET_KEY is not set (the built-in development key would be used, and anyone "
+                "who has the source could decrypt the identity providers' client secrets)"
+            )
+        elif len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            reasons.append(
+                f"METODIST_SECRET_KEY is too short ({len(self.secret_key)} characters; at least "
+                f"{MIN_SECRET_KEY_LENGTH} are required)"
+            )
+        elif len(set(self.secret_key)) < 8:
+            reasons.append("METODIST_SECRET_KEY is too repetitive to be a random key")
+        elif "change-me" in self.secret_key.lower():
+            reasons.append("METODIST_SECRET_KEY is still the example's placeholder (deploy/metodist.env.example)")
+        return reasons
+
+    def check_safe(self) -> None:
+        """Refuse to serve production with a weak configuration (`metodist serve`/`worker`, the app)."""
+        reasons = self.unsafe_reasons()
+        if reasons:
+            raise ConfigurationError(
+                "Refusing to start with METODIST_ENV=production: " + "; ".join(reasons)
+                + ". Set METODIST_SECRET_KEY to a random value of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters (or METODIST_SECRET_KEYS, newest first, to rotate)."
+            )
+
+    @property
     def archive_dir(self) -> Path:
         return self.data_dir / "archives"
 
     @classmethod
     def from_env(cls) -> "Settings":
         data_dir = Path(_env("METODIST_DATA_DIR", str(PROJECT_ROOT / ".data")))
+        secret_key, old_secret_keys = _secret_keys()
         return cls(
             environment=_env("METODIST_ENV", "development"),
             database_url=_optional("DATABASE_URL"),
+            owner_database_url=_optional("METODIST_OWNER_DATABASE_URL"),
             redis_url=_optional("REDIS_URL"),
             host=_env("HOST", "127.0.0.1"),
             port=int(_env("PORT", "8000")),
             data_dir=data_dir,
-            secret_key=_env("METODIST_SECRET_KEY", cls.secret_key),
+            secret_key=secret_key,
+            old_secret_keys=old_secret_keys,
             migrate_concurrency=int(_env("METODIST_MIGRATE_CONCURRENCY", "4")),
             worker_concurrency=int(_env("METODIST_WORKER_CONCURRENCY", "4")),
             periodic_jobs=_env("METODIST_PERIODIC_JOBS", "1") == "1",
@@ -154,6 +232,8 @@ class Settings:
             citus=_citus_mode(_env("METODIST_CITUS", "auto")),
             metrics_token=_optional("METODIST_METRICS_TOKEN"),
             log_json=_env("METODIST_LOG_JSON", "1") == "1",
+            dns_nameservers=tuple(n.strip() for n in _env("METODIST_DNS_NAMESERVERS", "").split(",") if n.strip()),
+            dns_timeout_s=float(_env("METODIST_DNS_TIMEOUT_S", "5")),
         )
 
 

@@ -11,7 +11,9 @@ Each entry stores `prev_hash` (the previous entry's hash, `GENESIS` for the firs
 with a transaction-level advisory lock, and `prev_hash` is unique, so the chain cannot fork.
 The database refuses UPDATE, DELETE and TRUNCATE (see `tenants.models`); an edit made by
 someone who switched the trigger off, or a deleted row, breaks the chain at that entry, which
-`verify` (and `metodist audit verify`) reports.
+`verify` (and `metodist audit verify`) reports. Each entry is also anchored outside the schema,
+signed with a key the database never holds (`api.audit_anchor`), so rewriting the whole chain
+from an edited entry on, or deleting its last entries, is reported too.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from uuid_utils.compat import uuid7
 from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import audit_anchor
 from tenants.models import AuditEntry
 from tenants.naming import validate_schema_name
 
@@ -162,6 +165,8 @@ async def record(
     row.hash = entry_hash(prev_hash, _hashed_fields(row))
     session.add(row)
     await session.flush()
+    await audit_anchor.anchor(session, session_schema(session), row.seq, row.hash)
+    await session.flush()
     session.info[CHANGED_KEY] = True  # the facts of compliance may have changed (api.tenancy enqueues a recompute)
     return row
 
@@ -172,23 +177,53 @@ class ChainReport:
     entries: int
     broken_seq: int | None = None
     reason: str | None = None
+    # The newest anchored seq (api.audit_anchor); None when the chain has no anchor yet.
+    anchored_seq: int | None = None
 
     def describe(self) -> str:
         if self.ok:
-            return f"OK: {self.entries} entries, chain intact"
+            anchored = (
+                f"anchored up to seq {self.anchored_seq}" if self.anchored_seq is not None
+                else "no anchor (written before anchoring began)" if self.entries else "empty"
+            )
+            return f"OK: {self.entries} entries, chain intact, {anchored}"
         return f"BROKEN at seq {self.broken_seq}: {self.reason}"
 
 
-async def verify(session: AsyncSession) -> ChainReport:
-    """Walk the chain in `seq` order; report the first entry whose links or hash do not hold."""
+async def verify_chain(session: AsyncSession, chain: str, rows: Any, hashed: Any) -> ChainReport:
+    """Walk a chain in `seq` order against its anchors; report the first thing that does not hold.
+
+    `rows`: the entries streamed in seq order; `hashed`: an entry's hashed fields."""
+    anchors = await audit_anchor.load(session, chain, audit_anchor.session_keys(session))
+    if anchors.unknown_key is not None:
+        return ChainReport(False, 0, None, f"an anchor is signed with key {anchors.unknown_key}, which is not configured (METODIST_SECRET_KEYS)")
+    if anchors.forged_seq is not None:
+        return ChainReport(False, 0, anchors.forged_seq, "the anchor's signature does not hold (the anchor was forged or altered)")
+    head = anchors.head
     expected_prev = GENESIS
     count = 0
-    rows = await session.stream_scalars(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=500))
+    last_seq: int | None = None
     async for row in rows:
         count += 1
         if row.prev_hash != expected_prev:
             return ChainReport(False, count, row.seq, "prev_hash does not match the previous entry (an entry is missing or was changed)")
-        if entry_hash(row.prev_hash, _hashed_fields(row)) != row.hash:
+        if entry_hash(row.prev_hash, hashed(row)) != row.hash:
             return ChainReport(False, count, row.seq, "hash does not match the entry's content (the entry was edited)")
+        anchored = anchors.by_seq.get(row.seq)
+        if anchored is not None and anchored != row.hash:
+            return ChainReport(False, count, row.seq, "the entry differs from its anchor (the chain was rewritten from here or earlier)")
+        if head is not None and row.seq > head:
+            return ChainReport(False, count, row.seq, "the entry is past the anchored head (written around the application)")
+        if anchors.by_seq and anchored is None and row.seq > min(anchors.by_seq):
+            return ChainReport(False, count, row.seq, "the entry has no anchor (written around the application)")
         expected_prev = row.hash
-    return ChainReport(True, count)
+        last_seq = row.seq
+    if head is not None and (last_seq is None or last_seq < head):
+        return ChainReport(False, count, head, f"the anchored head is seq {head} but the chain ends at {last_seq or 0} (entries were deleted)")
+    return ChainReport(True, count, anchored_seq=head)
+
+
+async def verify(session: AsyncSession) -> ChainReport:
+    """Walk the tenant's chain in `seq` order against its anchors (api.audit_anchor)."""
+    rows = await session.stream_scalars(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=500))
+    return await verify_chain(session, session_schema(session), rows, _hashed_fields)

@@ -41,6 +41,19 @@ def tenant_head() -> str:
     return head_revision(TENANT_DIR)
 
 
+def audit_log_revoke(schema: str) -> str:
+    """Takes UPDATE, DELETE and TRUNCATE on the schema's audit log away from every role the
+    owner's default privileges gave them to (the application's role, api.db_roles): the log is
+    read and appended to, never changed."""
+    schema = validate_schema_name(schema)
+    return (
+        "DO $$ DECLARE g text; BEGIN FOR g IN SELECT DISTINCT grantee FROM information_schema.role_table_grants "
+        f"WHERE table_schema = '{schema}' AND table_name = 'audit_log' AND grantee <> current_user "
+        "AND privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE') LOOP "
+        f"EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON {schema}.audit_log FROM %I', g); END LOOP; END $$;\n"
+    )
+
+
 def tenant_ddl(schema: str) -> str:
     """CREATE SCHEMA, every table at head and the stamped version table, as one script."""
     schema = validate_schema_name(schema)
@@ -53,6 +66,7 @@ def tenant_ddl(schema: str) -> str:
         f"CREATE TABLE {schema}.alembic_version (version_num VARCHAR(32) NOT NULL, "
         f"CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));\n"
         f"INSERT INTO {schema}.alembic_version (version_num) VALUES ('{head}');\n"
+        + audit_log_revoke(schema)
     )
 
 

@@ -21,7 +21,7 @@ from api.db import Database, libpq_dsn
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
 from tenants.citus import distribute_sql, ensure_distributed, is_citus
-from tenants.ddl import run_script, tenant_ddl, tenant_head
+from tenants.ddl import audit_log_revoke, run_script, tenant_ddl, tenant_head
 from tenants.spares import claim_spare
 from tenants.upgrades import migrate_schema
 from tenants.naming import validate_schema_name
@@ -118,6 +118,7 @@ def _finish_schema(connection: Connection, schema: str) -> None:
     connection.execute(
         text(f"INSERT INTO {schema}.alembic_version (version_num) VALUES (:v)"), {"v": tenant_head()}
     )
+    connection.execute(text(audit_log_revoke(schema)))
 
 
 async def ensure_schema(db: Database, schema: str) -> str:

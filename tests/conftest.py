@@ -52,6 +52,10 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         # Spares are built by tests/tenancy/test_spares.py where it wants them; elsewhere the
         # worker building schemas in the background would only compete with the tests.
         tenant_spares=0,
+        # Sign-in domains' TXT lookups never leave the machine: a port where nothing answers
+        # (tests/identity/login/test_domains.py runs its own DNS server).
+        dns_nameservers=("127.0.0.1:9",),
+        dns_timeout_s=1.0,
     )
 
 

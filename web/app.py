@@ -34,6 +34,7 @@ from web.security_headers import add_security_headers
 from web.templating import ENVIRONMENT, STATIC_DIR, VARY, is_fragment, template_engine
 from web.compliance.pages import CompliancePages
 from web.identity.admin import AdminPages
+from web.identity.domains import DomainPages
 from web.identity.pages import IdentityPages
 from web.identity.viewer import sign_in_redirect, viewer_middleware
 from web.identity.welcome import WelcomePages
@@ -114,7 +115,17 @@ def create_web_app(settings: Settings, client_factory: Callable[[], ApiClient]) 
         include_in_schema=False,
     )
     return Litestar(
-        route_handlers=[Pages, StructurePages, IdentityPages, AdminPages, WelcomePages, ReviewPages, CompliancePages, static],
+        route_handlers=[
+            Pages,
+            StructurePages,
+            IdentityPages,
+            DomainPages,
+            AdminPages,
+            WelcomePages,
+            ReviewPages,
+            CompliancePages,
+            static,
+        ],
         dependencies={"api": Provide(provide_api, sync_to_thread=False)},
         # The language first: the header's look-up of who is signed in speaks it too.
         # Page timings by route template (api/metrics.py); then language and the signed-in viewer.

@@ -66,7 +66,8 @@ class AccountService:
                 f"({', '.join(provider.allowed_domains)}); it sent {identity.email or 'no address'}.",
                 403,
             )
-        return identity.email
+        # A domain the organisation has not proved vouches for nothing (api.identity.domains).
+        return identity.email if domain in provider.verified_domains else None
 
     async def sign_in(self, provider: ProviderConfig, identity: Identity, invitation_token: str | None) -> User:
         trusted_email = self._trusted_email(provider, identity)
@@ -112,7 +113,9 @@ class AccountService:
         teacher unless an invitation already gave it a role there."""
         organisations: set[UUID] = set()
         if provider.organisation_id is not None:
-            organisations.add(provider.organisation_id)
+            # Only through a domain the organisation has proved.
+            if trusted_email:
+                organisations.add(provider.organisation_id)
         elif trusted_email:
             domain = email_domain(trusted_email)
             if domain:

@@ -26,10 +26,12 @@ from uuid_utils.compat import uuid7
 
 from api.access import Principal
 from api.identity.models import IdentityAuditEntry
-from tenants.audit import GENESIS, ChainReport, entry_hash, snapshot, to_json
+from api import audit_anchor
+from tenants.audit import GENESIS, ChainReport, entry_hash, snapshot, to_json, verify_chain
 
 # "sign_in": a role an organisation's sign-in set-up gave a person on their first sign-in.
-ActorKind = Literal["person", "token", "command", "sign_in"]
+# "mailbox": a domain proved by the link mailed to its administrative mailbox (api.identity.domains).
+ActorKind = Literal["person", "token", "command", "sign_in", "mailbox"]
 _LOCK_KEY = int.from_bytes(hashlib.sha256(b"identity_audit_log").digest()[:8], "big", signed=True)
 
 
@@ -94,22 +96,16 @@ async def record(
     row.hash = entry_hash(row.prev_hash, _hashed_fields(row))
     session.add(row)
     await session.flush()
+    await audit_anchor.anchor(session, audit_anchor.IDENTITY_CHAIN, row.seq, row.hash)
+    await session.flush()
     return row
 
 
 async def verify(session: AsyncSession) -> ChainReport:
-    """Walks the chain in `seq` order; reports the first entry whose links or hash do not hold."""
-    expected_prev = GENESIS
-    count = 0
+    """Walks the chain in `seq` order against its anchors (api.audit_anchor); reports the first
+    entry whose links, hash or anchor do not hold, and deleted last entries."""
     rows = await session.stream_scalars(select(IdentityAuditEntry).order_by(IdentityAuditEntry.seq))
-    async for row in rows:
-        count += 1
-        if row.prev_hash != expected_prev:
-            return ChainReport(False, count, row.seq, "prev_hash does not match the previous entry (an entry is missing or was changed)")
-        if entry_hash(row.prev_hash, _hashed_fields(row)) != row.hash:
-            return ChainReport(False, count, row.seq, "hash does not match the entry's content (the entry was edited)")
-        expected_prev = row.hash
-    return ChainReport(True, count)
+    return await verify_chain(session, audit_anchor.IDENTITY_CHAIN, rows, _hashed_fields)
 
 
 __all__ = ["actor_of", "record", "snapshot", "verify"]

@@ -17,10 +17,12 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
 from litestar.config.csrf import CSRFConfig
+from litestar.middleware.csrf import generate_csrf_hash
 
 from api.settings import Settings
 
@@ -42,6 +44,36 @@ def web_csrf_config(settings: Settings) -> CSRFConfig:
         cookie_secure=not settings.is_development and settings.environment != "test",
         cookie_samesite="lax",
     )
+
+
+def without_stale_csrf_cookie(scope: dict[str, Any], secret: str) -> dict[str, Any]:
+    """The scope without a `csrftoken` cookie that was not signed with `secret` (the key was
+    rotated, METODIST_SECRET_KEYS): on a safe request Litestar then issues a fresh one, so a page
+    reload is all a person needs after a rotation. Other requests keep their cookie (and a stale
+    one is refused as before)."""
+    if scope.get("method", "GET") in UNSAFE_METHODS:
+        return scope
+    headers = scope.get("headers", [])
+    changed = False
+    kept: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        if name.lower() == b"cookie" and CSRF_COOKIE.encode() in value:
+            parts = [p.strip() for p in value.decode("latin-1").split(";")]
+            fresh = [p for p in parts if not (p.startswith(f"{CSRF_COOKIE}=") and not _signed_with(p.partition("=")[2], secret))]
+            if len(fresh) != len(parts):
+                changed = True
+                if fresh:
+                    kept.append((name, "; ".join(fresh).encode("latin-1")))
+                continue
+        kept.append((name, value))
+    return {**scope, "headers": kept} if changed else scope
+
+
+def _signed_with(token: str, secret: str) -> bool:
+    token = token.strip('"')
+    if len(token) != 128:
+        return False
+    return hmac.compare_digest(generate_csrf_hash(token[:64], secret), token[64:])
 
 
 def _headers(scope: dict[str, Any]) -> dict[str, str]:

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.identity.accounts import AccountService
+from api.identity.domain_controllers import provide_domains
 from api.identity.invitations import InvitationService
 from api.identity.login import LoginFlow
 from api.identity.oidc import OidcClient
@@ -57,6 +58,7 @@ identity_dependencies = {
     "oidc": Provide(provide_oidc, sync_to_thread=False),
     "identity_providers": Provide(provide_identity_providers, sync_to_thread=False),
     "invitations": Provide(provide_invitations, sync_to_thread=False),
+    "domains": Provide(provide_domains, sync_to_thread=False),
     "session_manager": Provide(provide_session_manager, sync_to_thread=False),
     "login_flow": Provide(provide_login_flow, sync_to_thread=False),
 }

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import DDL, BigInteger, CheckConstraint, ForeignKey, Identity, String, Text, UniqueConstraint, event
+from sqlalchemy import DDL, BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -153,3 +153,36 @@ IDENTITY_AUDIT_APPEND_ONLY_DDL = (
 )
 for _statement in IDENTITY_AUDIT_APPEND_ONLY_DDL:
     event.listen(IdentityAuditEntry.__table__, "after_create", DDL(_statement))
+
+
+class OrganisationDomain(ControlBase):
+    """An e-mail domain an organisation claims for sign-in (api.identity.domains).
+
+    `pending` until proved — a DNS TXT record, a mail confirmed at the domain's postmaster-type
+    address, or a regional or national administrator's approval — then `verified`. Only a verified
+    domain routes sign-in to the organisation's provider, makes its provider's addresses trusted,
+    and makes new people of that domain members. A domain is verified for one organisation at most
+    (a partial unique index); pending claims of several may wait, the first proof wins.
+    """
+
+    __tablename__ = "organisation_domain"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "domain"),
+        CheckConstraint("status IN ('pending', 'verified')", name="organisation_domain_status"),
+        Index("uq_organisation_domain_verified", "domain", unique=True, postgresql_where=text("status = 'verified'")),
+    )
+
+    organisation_id: Mapped[UUID] = mapped_column(ForeignKey("public.organisation.id", ondelete="CASCADE"))
+    domain: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    # How it was proved: "dns", "mailbox" or "approval"; None while pending.
+    method: Mapped[str | None] = mapped_column(String(20))
+    # The value the TXT record must hold (public: it is published in DNS).
+    challenge: Mapped[str] = mapped_column(String(64))
+    # A confirmation mail's address, the SHA-256 of its code (the code is the secret) and its expiry.
+    mailbox: Mapped[str | None] = mapped_column(String(320))
+    mailbox_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    mailbox_expires_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    requested_by: Mapped[UUID | None] = mapped_column(ForeignKey("public.user_account.id", ondelete="SET NULL"))
+    verified_by: Mapped[UUID | None] = mapped_column(ForeignKey("public.user_account.id", ondelete="SET NULL"))
+    verified_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC(timezone=True))

@@ -62,6 +62,9 @@ class ProviderConfig:
     use_userinfo: bool = True
     organisation_id: UUID | None = None
     allowed_domains: tuple[str, ...] = ()
+    # Of allowed_domains, those the organisation has proved (api.identity.domains): only addresses
+    # of these are trusted, and only they make new people members.
+    verified_domains: tuple[str, ...] = ()
 
     @property
     def is_platform(self) -> bool:

@@ -2,12 +2,15 @@
 
 Each provider has its own redirect URI, `/api/auth/callback/{provider_id}`: a response that
 arrives at one provider's address is never processed as another's (the mix-up defence of
-RFC 9700 §4.4). An e-mail domain belongs to at most one active organisation provider, so the
-sign-in page can route by e-mail and an organisation's provider only vouches for its own domains.
+RFC 9700 §4.4). An organisation's provider vouches only for its organisation's domains, and only
+once the organisation has proved them (api.identity.domains): public mail services are refused, a
+domain verified for one organisation cannot be listed by another, and the sign-in page routes by
+e-mail only to the provider of the organisation that proved the domain.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -18,7 +21,8 @@ from uuid_utils.compat import uuid7
 from api.domain.organisations.models import Organisation
 from api.errors import Conflict, DomainError, NotFound
 from api.identity.crypto import SecretDecryptionError, decrypt_secret, encrypt_secret
-from api.identity.models import IdentityProvider
+from api.identity.domains import DomainService, check_claimable, verified_domains
+from api.identity.models import IdentityProvider, OrganisationDomain
 from api.identity.oidc import LoginError, OidcClient, ProviderConfig
 from api.identity.schemas import (
     IdentityProviderCreate,
@@ -84,7 +88,7 @@ class ProviderService:
 
     def to_config(self, row: IdentityProvider) -> ProviderConfig:
         try:
-            secret = decrypt_secret(self.settings.secret_key, row.client_secret_encrypted, str(row.id))
+            secret = decrypt_secret(self.settings.secret_keys, row.client_secret_encrypted, str(row.id))
         except SecretDecryptionError as exc:
             raise LoginError("provider_misconfigured", "This sign-in service's secret cannot be read; ask the administrator to enter it again.", 503) from exc
         return ProviderConfig(
@@ -98,6 +102,12 @@ class ProviderService:
             organisation_id=row.organisation_id,
             allowed_domains=tuple(row.allowed_domains),
         )
+
+    async def with_verified(self, config: ProviderConfig) -> ProviderConfig:
+        if config.organisation_id is None:
+            return config
+        proved = await verified_domains(self.session, config.organisation_id)
+        return dataclasses.replace(config, verified_domains=tuple(d for d in config.allowed_domains if d in proved))
 
     async def resolve(self, provider_id: str) -> ProviderConfig:
         """The active provider with this id, or a LoginError a person can read."""
@@ -113,7 +123,7 @@ class ProviderService:
         row = await self.session.get(IdentityProvider, row_id)
         if row is None or not row.is_active:
             raise LoginError("unknown_provider", "There is no such sign-in service, or it has been switched off.", 404)
-        return self.to_config(row)
+        return await self.with_verified(self.to_config(row))
 
     async def any_configured(self) -> bool:
         if platform_provider(self.settings) is not None:
@@ -130,8 +140,11 @@ class ProviderService:
         return ProviderOption(PLATFORM_ID, platform.name, "platform", None, login_url(PLATFORM_ID, login_hint=hint))
 
     async def for_domain(self, domain: str) -> list[IdentityProvider]:
+        """Active providers listing the domain, of the organisation that proved it."""
         rows = await self.session.scalars(
             select(IdentityProvider)
+            .join(OrganisationDomain, (OrganisationDomain.organisation_id == IdentityProvider.organisation_id)
+                  & (OrganisationDomain.domain == domain) & (OrganisationDomain.status == "verified"))
             .where(IdentityProvider.is_active, IdentityProvider.allowed_domains.contains([domain]))
             .order_by(IdentityProvider.created_at)
         )
@@ -204,8 +217,14 @@ class ProviderService:
             raise NotFound("No such identity provider in this organisation.", field="provider_id")
         return row
 
-    async def _check_domains_free(self, domains: list[str], *, except_id: UUID | None = None) -> None:
-        query = select(IdentityProvider).where(IdentityProvider.is_active, IdentityProvider.allowed_domains.overlap(domains))
+    async def _check_domains_free(self, organisation_id: UUID, domains: list[str], *, except_id: UUID | None = None) -> None:
+        """Public mail services and domains verified elsewhere are refused; within the organisation
+        a domain belongs to one active provider (so routing by e-mail has one answer)."""
+        await check_claimable(self.session, organisation_id, domains, "allowed_domains")
+        query = select(IdentityProvider).where(
+            IdentityProvider.is_active, IdentityProvider.allowed_domains.overlap(domains),
+            IdentityProvider.organisation_id == organisation_id,
+        )
         if except_id is not None:
             query = query.where(IdentityProvider.id != except_id)
         taken = (await self.session.scalars(query)).first()
@@ -232,7 +251,7 @@ class ProviderService:
         platform = platform_provider(self.settings)
         if platform is not None and platform.issuer == issuer and platform.client_id == data.client_id:
             raise Conflict("This is the national sign-in service's own client; register the organisation's own.", field="client_id")
-        await self._check_domains_free(domains)
+        await self._check_domains_free(organisation_id, domains)
         await self._check_discovery(issuer)
         row_id = uuid7()
         row = IdentityProvider(
@@ -241,7 +260,7 @@ class ProviderService:
             name=" ".join(data.name.split()),
             issuer=issuer,
             client_id=data.client_id.strip(),
-            client_secret_encrypted=encrypt_secret(self.settings.secret_key, data.client_secret, str(row_id)),
+            client_secret_encrypted=encrypt_secret(self.settings.secret_keys, data.client_secret, str(row_id)),
             scopes=scopes,
             use_userinfo=data.use_userinfo,
             allowed_domains=domains,
@@ -250,22 +269,26 @@ class ProviderService:
         )
         self.session.add(row)
         await self.session.flush()
+        await DomainService(self.session, self.settings).ensure_claims(organisation_id, domains, created_by)
         return row
 
     async def update(self, row: IdentityProvider, data: IdentityProviderUpdate) -> IdentityProvider:
         if data.allowed_domains is not None:
             domains = normalise_domains(data.allowed_domains)
             if data.is_active is not False and (row.is_active or data.is_active):
-                await self._check_domains_free(domains, except_id=row.id)
+                await self._check_domains_free(row.organisation_id, domains, except_id=row.id)
+            else:
+                await check_claimable(self.session, row.organisation_id, domains, "allowed_domains")
             row.allowed_domains = domains
+            await DomainService(self.session, self.settings).ensure_claims(row.organisation_id, domains, row.created_by)
         elif data.is_active and not row.is_active:
-            await self._check_domains_free(list(row.allowed_domains), except_id=row.id)
+            await self._check_domains_free(row.organisation_id, list(row.allowed_domains), except_id=row.id)
         if data.name is not None:
             row.name = " ".join(data.name.split())
         if data.client_id is not None:
             row.client_id = data.client_id.strip()
         if data.client_secret is not None:
-            row.client_secret_encrypted = encrypt_secret(self.settings.secret_key, data.client_secret, str(row.id))
+            row.client_secret_encrypted = encrypt_secret(self.settings.secret_keys, data.client_secret, str(row.id))
         if data.scopes is not None:
             row.scopes = self._check_scopes(data.scopes)
         if data.use_userinfo is not None:

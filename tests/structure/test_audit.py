@@ -94,7 +94,7 @@ async def test_audit_verify_command_reports_an_edited_and_a_missing_entry(db: An
 
     intact = metodist(database_url, "audit", "verify", place.schema, data_dir=tmp_path)
     assert intact.returncode == 0, intact.stderr
-    assert intact.stdout.strip().splitlines()[-1] == f"{place.schema}: OK: 5 entries, chain intact"
+    assert intact.stdout.strip().splitlines()[-1] == f"{place.schema}: OK: 5 entries, chain intact, anchored up to seq {seqs[-1]}"
 
     # An edit: the entry's own hash no longer matches its content.
     _as_superuser_without_trigger(

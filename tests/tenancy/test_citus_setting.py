@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from api.settings import Settings
+from api.settings import ConfigurationError, Settings
 from tests.tenancy.helpers import organisation, psql, register_organisation
 
 pytestmark = pytest.mark.usefixtures("territories")
@@ -45,5 +45,5 @@ def test_the_setting_reads_its_values_and_refuses_others(monkeypatch: pytest.Mon
         monkeypatch.setenv("METODIST_CITUS", given)
         assert Settings.from_env().citus == mode
     monkeypatch.setenv("METODIST_CITUS", "sometimes")
-    with pytest.raises(ValueError, match="METODIST_CITUS must be auto, on or off"):
+    with pytest.raises(ConfigurationError, match="METODIST_CITUS must be auto, on or off"):
         Settings.from_env()

@@ -237,6 +237,8 @@ def login_settings(
         # Each run counts its own sessions and rate limits.
         store_namespace=f"test-login-{uuid.uuid4().hex[:8]}",
         rate_limit_sign_in=10_000,
+        dns_nameservers=("127.0.0.1:9",),
+        dns_timeout_s=1.0,
     )
 
 

@@ -33,9 +33,24 @@ async def signed_in_admin(login_server: LoginServer, db: Any, browser: httpx.Asy
     return login
 
 
+async def prove_domains(db: Any, organisation_id: Any, domains: list[str]) -> None:
+    """The organisation's claims of these domains marked proved, as a regional administrator's
+    approval would (tests/identity/login/test_domains.py proves them the real ways)."""
+    from sqlalchemy import update
+
+    from api.identity.models import OrganisationDomain
+
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(OrganisationDomain)
+            .where(OrganisationDomain.organisation_id == organisation_id, OrganisationDomain.domain.in_(domains))
+            .values(status="verified", method="approval")
+        )
+
+
 async def register_provider(
     login_server: LoginServer, db: Any, browser: httpx.AsyncClient, org: Organisation, *,
-    issuer: str, client_id: str, client_secret: str, domains: list[str],
+    issuer: str, client_id: str, client_secret: str, domains: list[str], prove: bool = True,
 ) -> dict[str, Any]:
     if browser.cookies.get("metodist_session") is None:
         await signed_in_admin(login_server, db, browser, org)
@@ -45,18 +60,22 @@ async def register_provider(
               "allowed_domains": domains},
     )
     assert created.status_code == 201, created.text
+    if prove:
+        await prove_domains(db, org.id, created.json()["allowed_domains"])
     return created.json()
 
 
 async def register_idp_provider(
-    login_server: LoginServer, db: Any, idp: LocalIdP, org: Organisation, domains: list[str] | None = None
+    login_server: LoginServer, db: Any, idp: LocalIdP, org: Organisation, domains: list[str] | None = None,
+    *, prove: bool = True,
 ) -> dict[str, Any]:
-    """Registers our test provider as the organisation's, and the client at the provider."""
+    """Registers our test provider as the organisation's, and the client at the provider; its
+    domains proved unless `prove=False`."""
     client_id, secret = f"client-{uuid.uuid4().hex[:8]}", f"secret-{uuid.uuid4().hex}"
     async with login_server.browser() as admin:
         provider = await register_provider(
             login_server, db, admin, org, issuer=idp.issuer, client_id=client_id, client_secret=secret,
-            domains=domains or [f"org{uuid.uuid4().hex[:6]}.kz"],
+            domains=domains or [f"org{uuid.uuid4().hex[:6]}.kz"], prove=prove,
         )
     idp.register(client_id, secret, [provider["redirect_uri"]])
     return provider
@@ -84,9 +103,10 @@ async def test_registration_checks_discovery_stores_secret_encrypted_and_routes_
         async with db.session() as session:
             stored = await session.get(IdentityProvider, uuid.UUID(provider["id"]))
             assert stored is not None and secret not in stored.client_secret_encrypted
-            assert stored.client_secret_encrypted.startswith("v1:")
+            assert stored.client_secret_encrypted.startswith("v2:")  # names its key (api.identity.crypto)
 
-        # The same domain cannot belong to a second provider.
+        # Once proved, the same domain cannot belong to another organisation's provider.
+        await prove_domains(db, org.id, [domain])
         other = await make_organisation(db)
         await grant_role(db, login_server.settings.oidc_issuer or "", admin_login, "organisation_admin", organisation_id=other.id)
         clash = await admin.post(f"/api/organisations/{other.id}/identity-providers", json={**body, "client_id": "x"})

@@ -191,7 +191,8 @@ async def test_development_sign_in_lists_demo_users_and_signs_in(login_settings:
 @pytest.mark.parametrize(
     "changes",
     [
-        {"environment": "production"},
+        # Production refuses the built-in key (tests/identity/test_secret_keys.py).
+        {"environment": "production", "secret_key": "production-test-key-0123456789abcdefghijklmnop"},
         {"environment": "test"},
         # Development, but a provider is configured: then the provider is the way in.
         {"environment": "development", "oidc_issuer": "http://127.0.0.1:9", "oidc_client_id": "x"},
