@@ -6,6 +6,7 @@ from api.domain.bodies.controllers import bodies_controllers
 from api.domain.documents.controllers import DocumentController
 from api.domain.events.controllers import EventController
 from api.domain.meetings.controllers import MeetingController
+from api.domain.onboarding.controllers import onboarding_controllers
 from api.domain.organisations.controllers import OrganisationController
 from api.domain.plans.controllers import PlanController
 from api.domain.reviews.controllers import ReviewController
@@ -33,4 +34,5 @@ route_handlers: list[object] = [
     *bodies_controllers,
     DocumentController,
     ReviewController,
+    *onboarding_controllers,
 ]
