@@ -35,6 +35,7 @@ from web.identity.admin import AdminPages
 from web.identity.pages import IdentityPages
 from web.identity.viewer import sign_in_redirect, viewer_middleware
 from web.identity.welcome import WelcomePages
+from web.onboarding.pages import OnboardingPages
 from web.reviews.pages import ReviewPages
 from web.structure.pages import StructurePages
 from web.views import PUBLIC, Pages, provide_api
@@ -112,7 +113,7 @@ def create_web_app(settings: Settings, client_factory: Callable[[], ApiClient]) 
         include_in_schema=False,
     )
     return Litestar(
-        route_handlers=[Pages, StructurePages, IdentityPages, AdminPages, WelcomePages, ReviewPages, static],
+        route_handlers=[Pages, StructurePages, IdentityPages, AdminPages, WelcomePages, ReviewPages, OnboardingPages, static],
         dependencies={"api": Provide(provide_api, sync_to_thread=False)},
         # The language first: the header's look-up of who is signed in speaks it too.
         middleware=[locale_middleware, viewer_middleware],

@@ -11,7 +11,8 @@ import re
 from typing import Any
 
 from api.domain.organisations.rules import bin_check_digit
-from api.i18n import N_, gettext, use_locale
+from api.i18n import N_, use_locale
+from api.i18n import gettext as _lookup
 
 EMAIL = re.compile(r"^[^@\s,;<>()\[\]\"]+@[^@\s,;<>()\[\]\"]+\.[^@\s,;<>()\[\]\"]+$")
 _SCIENTIFIC = re.compile(r"^\d+(?:[.,]\d+)?[eE][+]?\d+$")
@@ -30,8 +31,8 @@ WORDS = (N_("BIN"), N_("IIN"))
 def render(found: dict[str, Any], locale: str | None = None) -> str:
     """A finding in the reader's language."""
     def text() -> str:
-        template = gettext(found["message"])
-        params = {k: gettext(v) if v in WORDS else v for k, v in found.get("params", {}).items()}
+        template = _lookup(found["message"])
+        params = {k: _lookup(v) if v in WORDS else v for k, v in found.get("params", {}).items()}
         try:
             return template.format(**params)
         except (KeyError, IndexError, ValueError):
