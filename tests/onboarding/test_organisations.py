@@ -163,7 +163,7 @@ async def test_templates_read_back_as_valid_files(client: httpx.AsyncClient, lan
     from api.domain.onboarding.reading import map_columns, read_table
 
     for fmt in ("xlsx", "csv"):
-        response = await client.get(f"/api/imports/templates/{kind}", params={"lang": lang, "format": fmt})
+        response = await client.get(f"/api/imports/templates/{kind}/{fmt}", params={"lang": lang})
         assert response.status_code == 200, response.text
         table = read_table(response.content, f"t.{fmt}", max_rows=10)
         columns = orgs.COLUMNS if kind == "organisations" else people.COLUMNS

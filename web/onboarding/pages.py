@@ -117,9 +117,10 @@ class OnboardingPages(Controller):
 
     @get("/imports/templates/{kind:str}", name="onboarding:template", opt=PUBLIC)
     async def template(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], kind: FromPath[str]) -> Response[bytes]:
-        params = {k: v for k, v in request.query_params.items() if k in ("lang", "format")}
-        response = await api.send("GET", f"/api/imports/templates/{kind}", params=params)
-        return _download(response, f"{kind}.xlsx")
+        file_format = "csv" if request.query_params.get("format") == "csv" else "xlsx"
+        params = {k: v for k, v in request.query_params.items() if k == "lang"}
+        response = await api.send("GET", f"/api/imports/templates/{kind}/{file_format}", params=params)
+        return _download(response, f"{kind}.{file_format}")
 
     # --- one import ---------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from api.paging import PageNo
 from api.roles import ANY_SIGNED_IN
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
 UPLOAD_TRANSPORT_LIMIT = 64 * 1024 * 1024
 RowFilter = Literal["invalid", "pending", "registered", "done", "failed", "issues"]
 
@@ -133,17 +134,23 @@ class ImportController(Controller):
         content = await services.report_xlsx(session, job, _locale(request))
         return attachment(f"import-{job.id}.xlsx", content, XLSX)
 
-    @get("/templates/{kind:str}", name="imports:template", operation_id="DownloadImportTemplate",
-         opt=access(Scope.PUBLIC))
-    async def template(
+    @get("/templates/{kind:str}/xlsx", name="imports:template-xlsx", operation_id="DownloadImportTemplateXlsx",
+         opt=access(Scope.SHARED, ANY_SIGNED_IN), media_type=XLSX)
+    async def template_xlsx(
         self, kind: FromPath[Literal["organisations", "staff"]],
         lang: Annotated[Literal["kk", "ru", "en"], Parameter(description="Language of the column headers")] = "ru",
-        format: Annotated[Literal["xlsx", "csv"], Parameter(description="xlsx, or csv (UTF-8 with BOM, `;`)")] = "xlsx",  # noqa: A002
     ) -> Response[bytes]:
-        """An empty file with the expected columns in kk/ru/en and an example row."""
-        content = services.template(kind, lang, format)
-        media = XLSX if format == "xlsx" else "text/csv; charset=utf-8"
-        return attachment(f"{kind}-{lang}.{format}", content, media)
+        """An empty workbook with the expected columns in kk/ru/en (identifier column formatted as text) and an example row."""
+        return attachment(f"{kind}-{lang}.xlsx", services.template(kind, lang, "xlsx"), XLSX)
+
+    @get("/templates/{kind:str}/csv", name="imports:template-csv", operation_id="DownloadImportTemplateCsv",
+         opt=access(Scope.SHARED, ANY_SIGNED_IN), media_type=CSV)
+    async def template_csv(
+        self, kind: FromPath[Literal["organisations", "staff"]],
+        lang: Annotated[Literal["kk", "ru", "en"], Parameter(description="Language of the column headers")] = "ru",
+    ) -> Response[bytes]:
+        """The same as CSV: UTF-8 with a BOM, `;`-separated, as a Russian-locale spreadsheet writes it."""
+        return attachment(f"{kind}-{lang}.csv", services.template(kind, lang, "csv"), CSV)
 
 
 class StaffImportController(Controller):

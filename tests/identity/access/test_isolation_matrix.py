@@ -159,8 +159,9 @@ EXPECTED: dict[str, Entry] = {
     "GET /api/imports/{job_id:uuid}/report":            E(401, 404, 404, 404, 404, 404, 401, 401),
     # Methodists only read: refused before the job is looked up (403).
     "POST /api/imports/{job_id:uuid}/start":            E(401, 404, 404, 403, 403, 403, 401, 401),
-    # Public; "matrix" is not a kind of import (400).
-    "GET /api/imports/templates/{kind:str}":            E(400, 400, 400, 400, 400, 400, 400, 400),
+    # Any signed-in caller; "matrix" is not a kind of import (400).
+    "GET /api/imports/templates/{kind:str}/xlsx":       E(401, 400, 400, 400, 400, 400, 401, 401),
+    "GET /api/imports/templates/{kind:str}/csv":        E(401, 400, 400, 400, 400, 400, 401, 401),
     "POST /api/organisations/{organisation_id:uuid}/imports/staff": E(401, 404, 403, 403, 404, 403, 401, 401),
     # --- access requests ---
     # Asking is "self" (other: a user holding no role; every signed-in person may ask, at a
