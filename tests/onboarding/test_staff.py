@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from api.domain.accounts.models import User
 from api.domain.structure.models import Staff, StaffSubject, Subject
 from api.domain.organisations.models import Organisation
+from tenants.models import AuditEntry
 from tests.onboarding.files import ORG_HEADER_RU, STAFF_HEADER_RU, Places, csv_bytes, new_bin, new_iin, school, xlsx_bytes
 from tests.onboarding.helpers import checked, rows, run_to_end, upload
 
@@ -82,6 +83,14 @@ async def test_roster_import_and_reimport(client: httpx.AsyncClient, db: Any, pl
         renamed = await tenant.scalar(select(Staff.full_name).where(Staff.iin == iins[1]))
         subjects = await tenant.scalar(select(func.count()).select_from(Subject).where(Subject.name_ru == "Астрономия"))
     assert counts == {iin: 1 for iin in iins} and renamed == "Иванов-Петров Пётр" and subjects == 1
+    # Every change is in the organisation's audit log, its chain intact.
+    from tenants.audit import verify
+
+    async with db.tenant_context(org.schema_name) as tenant:
+        chain = await verify(tenant)
+        imported = await tenant.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "staff.import"))
+    assert chain.ok, chain.describe()
+    assert imported == 5  # 3 created, then 1 created and 1 updated
 
 
 async def test_staff_import_refuses_bad_files_and_columns(client: httpx.AsyncClient, db: Any, places: Places) -> None:

@@ -26,7 +26,7 @@ from api.domain.structure.models import Staff, StaffSubject, Subject, Unit
 from api.domain.structure.rules import Position
 from api.domain.structure.services import ensure_subjects_seeded
 from api.i18n import N_
-from tenants.audit import record, snapshot
+from tenants.audit import record_many, snapshot
 
 COLUMNS: tuple[Column, ...] = (
     Column("iin", {"kk": "ЖСН", "ru": "ИИН", "en": "IIN"}, required=True),
@@ -204,21 +204,21 @@ async def upsert(
         )).all():
             current.setdefault(staff_id, []).append(code)
     outcomes: list[str] = []
+    created: list[tuple[Staff, dict[str, Any]]] = []
+    changed: list[tuple[Staff, dict[str, Any], list[str], list[str]]] = []  # person, before, old codes, new codes
     for values in rows:
         person = roster.existing.get(values["iin"])
         user_id = accounts.get(values["email"]) if values["email"] else None
         if person is None:
             person = Staff(full_name=values["full_name"], iin=values["iin"], email=values["email"],
-                           positions=values["positions"], unit_id=UUID(values["unit_id"]) if values["unit_id"] else None)
+                           positions=values["positions"], unit_id=UUID(values["unit_id"]) if values["unit_id"] else None,
+                           supervised_subject_ids=[])
             if user_id is not None and user_id not in linked:
                 person.user_id = user_id
                 linked.add(user_id)
             tenant.add(person)
-            await tenant.flush()
-            await _set_subjects(tenant, person, values["subjects"], by_code)
             roster.existing[values["iin"]] = person
-            await record(tenant, actor_id=actor_id, action="staff.import", entity="staff", entity_id=person.id,
-                         before=None, after={**snapshot(person), "subjects": values["subjects"]})
+            created.append((person, values))
             outcomes.append("created")
             continue
         codes = current.get(person.id, [])
@@ -236,21 +236,27 @@ async def upsert(
         if person.user_id is None and user_id is not None and user_id not in linked:
             person.user_id = user_id
             linked.add(user_id)
-        if values["subjects"] and sorted(codes) != sorted(values["subjects"]):
-            await _set_subjects(tenant, person, values["subjects"], by_code)
-            codes = values["subjects"]
-        await tenant.flush()
-        await record(tenant, actor_id=actor_id, action="staff.import", entity="staff", entity_id=person.id,
-                     before=before, after={**snapshot(person), "subjects": sorted(codes)})
-        current[person.id] = list(codes)
+        new_codes = values["subjects"] if values["subjects"] else codes
+        current[person.id] = list(new_codes)
+        changed.append((person, before, codes, list(new_codes)))
         outcomes.append("updated")
-    return outcomes
-
-
-async def _set_subjects(tenant: AsyncSession, person: Staff, codes: list[str], by_code: dict[str, Subject]) -> None:
-    await tenant.execute(delete(StaffSubject).where(StaffSubject.staff_id == person.id))
-    tenant.add_all(StaffSubject(staff_id=person.id, subject_id=by_code[c].id) for c in codes if c in by_code)
+    # One round of writes for the batch: people, their subjects, then the audit entries in order.
     await tenant.flush()
+    replaced = [p.id for p, _, old, new in changed if sorted(old) != sorted(new)]
+    if replaced:
+        await tenant.execute(delete(StaffSubject).where(StaffSubject.staff_id.in_(replaced)))
+    tenant.add_all(
+        StaffSubject(staff_id=p.id, subject_id=by_code[c].id)
+        for p, codes in [*((p, v["subjects"]) for p, v in created), *((p, new) for p, _, old, new in changed if p.id in replaced)]
+        for c in codes if c in by_code
+    )
+    await tenant.flush()
+    entries: list[tuple[str, str, Any, Any, Any]] = [
+        ("staff.import", "staff", p.id, None, {**snapshot(p), "subjects": sorted(v["subjects"])}) for p, v in created
+    ]
+    entries += [("staff.import", "staff", p.id, before, {**snapshot(p), "subjects": sorted(new)}) for p, before, _, new in changed]
+    await record_many(tenant, actor_id=actor_id, entries=entries)
+    return outcomes
 
 
 async def link_accounts(tenant: AsyncSession, user_id: UUID, email: str) -> int:
