@@ -102,3 +102,28 @@ async def test_staff_import_refuses_bad_files_and_columns(client: httpx.AsyncCli
     assert empty.status_code == 422 and empty.json()["field"] == "file"
     unknown = await upload(client, b"x", "s.csv", path="/api/organisations/01890000-0000-7000-8000-000000000000/imports/staff")
     assert unknown.status_code == 404
+
+
+async def test_staff_are_linked_to_their_account_when_they_sign_in(client: httpx.AsyncClient, db: Any, places: Places) -> None:
+    from api.domain.accounts.models import RoleAssignment
+    from api.domain.onboarding.services import link_staff_on_sign_in
+
+    org = await _school(client, db)
+    email = f"later.{uuid.uuid4().hex[:8]}@school.kz"
+    iin = new_iin()
+    report = await checked(client, csv_bytes(STAFF_HEADER_RU, [[iin, "Позже", "Вошла", "", email, "teacher", "", ""]]),
+                           "one.csv", path=f"/api/organisations/{org.id}/imports/staff")
+    await run_to_end(client, report["id"])
+    async with db.session() as session, session.begin():
+        unvouched = User(issuer="https://onboarding.invalid", subject=uuid.uuid4().hex, email=email, email_verified=False, full_name="X")
+        vouched = User(issuer="https://onboarding.invalid", subject=uuid.uuid4().hex, email=email, email_verified=True, full_name="Y")
+        session.add_all([unvouched, vouched])
+        await session.flush()
+        session.add_all([RoleAssignment(user_id=u.id, role="teacher", organisation_id=org.id) for u in (unvouched, vouched)])
+    async with db.session() as session:
+        # An address the sign-in service did not vouch for links nothing.
+        assert await link_staff_on_sign_in(db, session, unvouched) == 0
+        assert await link_staff_on_sign_in(db, session, vouched) == 1
+        assert await link_staff_on_sign_in(db, session, vouched) == 0  # once
+    async with db.tenant_context(org.schema_name) as tenant:
+        assert await tenant.scalar(select(Staff.user_id).where(Staff.iin == iin)) == vouched.id

@@ -597,3 +597,25 @@ def template(kind: str, locale: str, file_format: str) -> bytes:
 async def interrupted(session: AsyncSession) -> list[UUID]:
     """Jobs a stopped process left queued or running: the server queues them again at start."""
     return list((await session.scalars(select(ImportJob.id).where(ImportJob.status.in_(("queued", "running"))))).all())
+
+
+async def link_staff_on_sign_in(db: Database, session: AsyncSession, user: Any) -> int:
+    """A person who signs in with an address their sign-in service vouches for is linked to the
+    staff records an import made with that address, in the organisations where they hold a role.
+    Never in the way of signing in: a failure is logged and the sign-in goes on."""
+    from api.domain.accounts.models import RoleAssignment
+
+    if not user.email or not user.email_verified:
+        return 0
+    linked = 0
+    try:
+        schemas = (await session.scalars(
+            select(Organisation.schema_name).join(RoleAssignment, RoleAssignment.organisation_id == Organisation.id)
+            .where(RoleAssignment.user_id == user.id, Organisation.status == OrgStatus.ACTIVE).distinct()
+        )).all()
+        for schema in schemas:
+            async with db.tenant_context(schema) as tenant:
+                linked += await people.link_accounts(tenant, user.id, user.email)
+    except Exception:  # noqa: BLE001 - linking is a convenience; the sign-in must not fail for it
+        log.warning("linking staff records at sign-in failed", user_id=str(user.id), exc_info=True)
+    return linked
