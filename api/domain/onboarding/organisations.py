@@ -114,11 +114,14 @@ class Registry:
                            value=value)
 
 
-def check_row(cells: dict[str, Any], registry: Registry) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The row's normalised values and what is wrong with it (nothing is written)."""
+def check_row(
+    cells: dict[str, Any], registry: Registry, *, key: tuple[str | None, list[dict[str, Any]]] | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The row's normalised values and what is wrong with it (nothing is written). `key`: the
+    BIN already read from the row, with its findings."""
     found: list[dict[str, Any]] = []
-    bin_, notes = identifier(cells.get("bin"), "bin", "BIN")
-    found += notes
+    bin_, notes = key if key is not None else identifier(cells.get("bin"), "bin", "BIN")
+    found += list(notes)
     kind_text = _words(text_of(cells.get("kind")))
     kind_code = registry.kinds.get(kind_text)
     if not kind_text:
