@@ -170,3 +170,16 @@ async def test_templates_read_back_as_valid_files(client: httpx.AsyncClient, lan
         positions, unknown = map_columns(table.headers, columns)
         assert unknown == [] and len(positions) == len(columns)
         assert table.headers[0] == columns[0].labels[lang]
+
+
+async def test_the_report_keeps_what_uploaders_typed_as_text(client: httpx.AsyncClient, places: Places) -> None:
+    from openpyxl import load_workbook
+    import io
+
+    line = school(new_bin())
+    line[4] = '=HYPERLINK("http://evil.example","click")'
+    report = await checked(client, csv_bytes(ORG_HEADER_RU, [line]), "formula.csv")
+    downloaded = await client.get(f"/api/imports/{report['id']}/report")
+    book = load_workbook(io.BytesIO(downloaded.content))
+    cell = book.worksheets[0]["C2"]
+    assert cell.data_type == "s" and cell.value.startswith("'=HYPERLINK")

@@ -117,3 +117,19 @@ def test_findings_are_rendered_in_the_readers_language() -> None:
     _, found = identifier("7.01E+11", "bin", "BIN")
     assert render(found[0], "ru") != render(found[0], "en")
     assert render(found[0], "kk") != render(found[0], "en")
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_read() -> None:
+    import io
+    import zipfile
+
+    from api.domain.onboarding import reading
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"<a>" + b"x" * (reading.MAX_UNPACKED_BYTES + 1) + b"</a>")
+    content = buffer.getvalue()
+    assert len(content) < 2 * 1024 * 1024
+    with pytest.raises(FileProblem) as caught:
+        read_table(content, "bomb.xlsx", max_rows=100)
+    assert "unpacks" in caught.value.message

@@ -125,10 +125,22 @@ def _read_csv(content: bytes, *, max_rows: int) -> Table:
 # --- XLSX ----------------------------------------------------------------------------------------
 
 
+# What a workbook may unpack to: a spreadsheet of 20 000 rows is a few MiB of XML; a small file
+# that unpacks to much more is a compression bomb.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+
+
 def _read_xlsx(content: bytes, *, max_rows: int) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileProblem(N_("The Excel workbook could not be read; save it again as .xlsx or .csv.")) from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise FileProblem(N_("The Excel workbook unpacks to more than is accepted; save it again as .csv."))
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
