@@ -7,10 +7,19 @@ import re
 from typing import Any
 
 from tests.onboarding.files import ORG_HEADER_RU, csv_bytes, new_bin, read_xlsx, school
-from tests.web.conftest import DISTRICT_SLUG
+
+DISTRICT_SLUG = "onb-browser-district"
 
 
-async def test_upload_dry_run_confirm_progress_report(page: Any) -> None:
+async def test_upload_dry_run_confirm_progress_report(page: Any, db: Any) -> None:
+    from api.domain.territories.models import TerritoryKind
+    from api.domain.territories.services import TerritoryService
+
+    async with db.session() as session, session.begin():
+        territories = TerritoryService(session)
+        region = await territories.by_slug("karaganda")
+        await territories.upsert(slug=DISTRICT_SLUG, kind=TerritoryKind.DISTRICT, parent_id=region.id,
+                                 name_kk="Браузер ауданы", name_ru="Браузерный район", name_en="Browser District")
     bins = [new_bin() for _ in range(6)]
     rows = [school(b, DISTRICT_SLUG, n=i) for i, b in enumerate(bins)] + [school("7.01E+11", DISTRICT_SLUG, n=99)]
     await page.goto("/imports/organisations?lang=ru")
@@ -21,7 +30,8 @@ async def test_upload_dry_run_confirm_progress_report(page: Any) -> None:
     await page.wait_for_selector("#dry-run")
     assert re.search(r"/imports/[0-9a-f-]{36}$", page.url)
     summary = await page.locator("#dry-run-summary").inner_text()
-    assert "Строк в файле: 7" in summary and "Отклонено: 1" in summary
+    findings = await page.locator("#bad-rows").inner_text() if await page.locator("#bad-rows").count() else ""
+    assert "Строк в файле: 7" in summary and "Отклонено: 1" in summary, findings
     bad = page.locator("#bad-rows tbody tr")
     assert await bad.count() == 1
     assert "экспоненциальной" in await bad.first.inner_text() and await bad.first.get_attribute("data-line") == "8"
