@@ -90,6 +90,7 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
         await ensure_default_rule_set(db)  # the Rules of order No. 583, when no rule set is loaded
         await jobs.start(run_worker=run_worker)
         await _resume_interrupted_provisioning(db, jobs)
+        await _resume_interrupted_imports(db, jobs)
         try:
             yield
         finally:
@@ -164,3 +165,15 @@ async def _resume_interrupted_provisioning(db: Database, jobs: Jobs) -> None:
         await jobs.enqueue_provisioning(organisation_id)
     if waiting:
         log.info("re-queued interrupted provisioning", count=len(waiting))
+
+
+async def _resume_interrupted_imports(db: Database, jobs: Jobs) -> None:
+    """Imports a stopped process left queued or running are queued again: they resume from their rows."""
+    from api.domain.onboarding.services import interrupted
+
+    async with db.session() as session:
+        waiting = await interrupted(session)
+    for job_id in waiting:
+        await jobs.enqueue_import(job_id)
+    if waiting:
+        log.info("re-queued interrupted imports", count=len(waiting))

@@ -235,6 +235,12 @@ MESSAGE_TEMPLATES: tuple[str, ...] = (
     N_("The text of version {number} cannot be compared: its XML declares a DTD or entities, which are refused."),
     N_("The text of version {number} cannot be compared: its text part is missing or too large."),
     N_("The upload is too large: at most {max_bytes} bytes are accepted."),
+    # Onboarding imports (api.domain.onboarding).
+    N_("The file has more than {max_rows} rows; split it into several files."),
+    N_("The CSV file is malformed near line {line}."),
+    N_("The column {column} appears twice in the header row."),
+    N_("The header row lacks the columns: {columns}. Download the template to see the expected columns."),
+    N_("This import has been started already; it is {status}."),
     # Litestar's and msgspec's validation messages.
     N_("Object missing required field `{field}`"),
     N_("Invalid enum value {value}"),

@@ -85,6 +85,13 @@ async def replenish_spares_job(ctx: dict[str, Any]) -> str:
     return f"built {done.built}, dropped {done.dropped}, {done.at_head} at head{note}"
 
 
+async def import_job(ctx: dict[str, Any], *, job_id: str) -> str:
+    """Runs or resumes an onboarding import (api.domain.onboarding.services.run_job)."""
+    from api.domain.onboarding.services import run_job
+
+    return await run_job(ctx["db"], ctx["settings"], UUID(job_id))
+
+
 async def archive_job(ctx: dict[str, Any], *, organisation_id: str) -> str | None:
     path = await archive_organisation(
         ctx["db"], ctx["database_url"], UUID(organisation_id), ctx["settings"].archive_dir
@@ -121,6 +128,11 @@ class Jobs:
         await self.queue.enqueue(
             "provision_job", organisation_id=str(organisation_id), timeout=600, retries=1, meta=_meta()
         )
+
+    async def enqueue_import(self, job_id: UUID) -> None:
+        """One run per import at a time: the run itself holds an advisory lock on the job, so a
+        second queued run (a restart re-queuing it) ends at once; the rows say where to resume."""
+        await self.queue.enqueue("import_job", job_id=str(job_id), timeout=6 * 3600, retries=1)
 
     async def enqueue_archive(self, organisation_id: UUID) -> bool:
         """False when this organisation's archiving is already queued or running.
@@ -160,7 +172,14 @@ class Jobs:
 
         self._worker = _InProcessWorker(
             self.queue,
-            functions=[provision_job, archive_job, replenish_spares_job, compliance_recompute_job, compliance_nightly_job],
+            functions=[
+                provision_job,
+                archive_job,
+                replenish_spares_job,
+                import_job,
+                compliance_recompute_job,
+                compliance_nightly_job,
+            ],
             cron_jobs=(
                 [
                     # Reminders before review due dates, overdue notices and the daily digests.

@@ -20,6 +20,7 @@ from api.domain.bodies.models import (
 from api.domain.events.models import EventMaterial, EventParticipant, MethodologicalEvent
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.meetings.models import AgendaItem, Attendance, Decision, Meeting
+from api.domain.onboarding.models import ImportJob, ImportRow
 from api.domain.organisations.models import Organisation, SpareSchema
 from api.domain.plans.models import PlanItem, WorkPlan
 from api.domain.reviews.models import (
@@ -66,6 +67,8 @@ __all__ = [
     "PlanItem",
     "WorkPlan",
     "ApiToken",
+    "ImportJob",
+    "ImportRow",
     "AcademicTerm",
     "Association",
     "BodyMembership",

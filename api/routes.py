@@ -7,6 +7,7 @@ from api.domain.compliance.controllers import ComplianceController
 from api.domain.documents.controllers import DocumentController
 from api.domain.events.controllers import EventController
 from api.domain.meetings.controllers import MeetingController
+from api.domain.onboarding.controllers import onboarding_controllers
 from api.domain.organisations.controllers import OrganisationController
 from api.domain.plans.controllers import PlanController
 from api.domain.reviews.controllers import ReviewController
@@ -38,4 +39,5 @@ route_handlers: list[object] = [
     DocumentController,
     ReviewController,
     ComplianceController,
+    *onboarding_controllers,
 ]

@@ -115,6 +115,9 @@ class Settings:
     # Documents under review (api.domain.documents): the largest accepted file, and where files
     # are kept: "local" (content-addressed under data_dir/files) or "s3" (an S3-compatible store).
     document_max_bytes: int = 20 * 1024 * 1024
+    # Onboarding imports (api.domain.onboarding): the largest file and the most rows accepted.
+    import_max_bytes: int = 10 * 1024 * 1024
+    import_max_rows: int = 20_000
     file_store: str = "local"
     s3_endpoint: str | None = None
     s3_bucket: str | None = None
@@ -222,6 +225,8 @@ class Settings:
             smtp_username=_optional("METODIST_SMTP_USERNAME"),
             smtp_password=_optional("METODIST_SMTP_PASSWORD"),
             document_max_bytes=int(_env("METODIST_DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024))),
+            import_max_bytes=int(_env("METODIST_IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
+            import_max_rows=int(_env("METODIST_IMPORT_MAX_ROWS", "20000")),
             file_store=_env("METODIST_FILE_STORE", "local"),
             s3_endpoint=_optional("METODIST_S3_ENDPOINT"),
             s3_bucket=_optional("METODIST_S3_BUCKET"),

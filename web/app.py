@@ -38,6 +38,7 @@ from web.identity.domains import DomainPages
 from web.identity.pages import IdentityPages
 from web.identity.viewer import sign_in_redirect, viewer_middleware
 from web.identity.welcome import WelcomePages
+from web.onboarding.pages import OnboardingPages
 from web.reviews.pages import ReviewPages
 from web.structure.pages import StructurePages
 from web.views import PUBLIC, Pages, provide_api
@@ -124,6 +125,7 @@ def create_web_app(settings: Settings, client_factory: Callable[[], ApiClient]) 
             WelcomePages,
             ReviewPages,
             CompliancePages,
+            OnboardingPages,
             static,
         ],
         dependencies={"api": Provide(provide_api, sync_to_thread=False)},

@@ -222,6 +222,10 @@ class AuthController(Controller):
             log.info("sign-in refused", code=error.code, provider=provider_id, detail=error.message)
             return login_error_page(request, error)
         log.info("signed in", user_id=str(signed.user.id), provider=signed.provider.id)
+        # Staff records an import made with this (vouched-for) address are linked to the account.
+        from api.domain.onboarding.services import link_staff_on_sign_in
+
+        await link_staff_on_sign_in(state.db, session, signed.user)
         return Redirect(
             signed.return_to,
             status_code=303,

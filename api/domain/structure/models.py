@@ -63,9 +63,13 @@ class Staff(Archivable, TenantBase):
     __tablename__ = "staff"
     __table_args__ = (
         Index("uq_staff_user_live", "user_id", unique=True, postgresql_where=text("user_id IS NOT NULL AND archived_at IS NULL")),
+        # A staff import matches people by IIN: one live record per IIN.
+        Index("uq_staff_iin_live", "iin", unique=True, postgresql_where=text("iin IS NOT NULL AND archived_at IS NULL")),
     )
 
     full_name: Mapped[str] = mapped_column(String(300), index=True)
+    # Individual identification number (12 digits with a check digit), from a staff import.
+    iin: Mapped[str | None] = mapped_column(String(12))
     user_id: Mapped[UUID | None] = mapped_column()
     email: Mapped[str | None] = mapped_column(String(320))
     positions: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)

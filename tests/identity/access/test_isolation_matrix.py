@@ -154,6 +154,19 @@ EXPECTED: dict[str, Entry] = {
     # --- audit-log ---
     "GET /api/organisations/{organisation_id:uuid}/audit-log": E(401, 404, 403, 403, 404, 403, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/audit-log/verify": E(401, 404, 403, 403, 404, 403, 401, 401),
+    # --- onboarding imports (shared; a job is seen by its uploader, national admins, and for a
+    # staff import the organisation's administrators: anyone else is told it does not exist) ---
+    # other = regional admin of R2: passes the guard; no file sent (400).
+    "POST /api/imports/organisations":                  E(401, 400, 403, 403, 403, 403, 401, 401),
+    "GET /api/imports/{job_id:uuid}":                   E(401, 404, 404, 404, 404, 404, 401, 401),
+    "GET /api/imports/{job_id:uuid}/rows":              E(401, 404, 404, 404, 404, 404, 401, 401),
+    "GET /api/imports/{job_id:uuid}/report":            E(401, 404, 404, 404, 404, 404, 401, 401),
+    # Methodists only read: refused before the job is looked up (403).
+    "POST /api/imports/{job_id:uuid}/start":            E(401, 404, 404, 403, 403, 403, 401, 401),
+    # Any signed-in caller; "matrix" is not a kind of import (400).
+    "GET /api/imports/templates/{kind:str}/xlsx":       E(401, 400, 400, 400, 400, 400, 401, 401),
+    "GET /api/imports/templates/{kind:str}/csv":        E(401, 400, 400, 400, 400, 400, 401, 401),
+    "POST /api/organisations/{organisation_id:uuid}/imports/staff": E(401, 404, 403, 403, 404, 403, 401, 401),
     # --- access requests ---
     # Asking is "self" (other: a user holding no role; every signed-in person may ask, at a
     # district here so that no answer names school A); answering is for administrators, each
