@@ -188,6 +188,7 @@ async def record_many(
     token_id = bound.token_id if bound is not None else None
     if token_id is not None and actor_id is None:
         actor_id = bound.issued_by  # type: ignore[union-attr]
+    rows: list[AuditEntry] = []
     for action, entity, entity_id, before, after in entries:
         row = AuditEntry(
             id=uuid7(), actor_id=actor_id, token_id=token_id, action=action, entity=entity,
@@ -197,9 +198,12 @@ async def record_many(
         row.prev_hash = prev_hash
         row.hash = prev_hash = entry_hash(prev_hash, _hashed_fields(row))
         session.add(row)
+        rows.append(row)
     await session.flush()
-    # The chain's new head is anchored once, for the batch (api.audit_anchor).
-    await audit_anchor.anchor(session, session_schema(session), row.seq, row.hash)
+    # Each entry anchored, as `record` does (api.audit_anchor).
+    chain = session_schema(session)
+    for row in rows:
+        await audit_anchor.anchor(session, chain, row.seq, row.hash)
     await session.flush()
     session.info[CHANGED_KEY] = True  # the facts of compliance may have changed (api.tenancy enqueues a recompute)
 
