@@ -15,6 +15,8 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 
 from api.db import sqlstate
@@ -83,7 +85,20 @@ def _response(
 
 
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return _response(request, exc.status, exc.message, exc.field, exc.clause)
+    # A 503 (a store or service that cannot be reached) says when to come back.
+    headers = {"Retry-After": "5"} if exc.status == 503 else None
+    return _response(request, exc.status, exc.message, exc.field, exc.clause, headers=headers)
+
+
+def redis_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Redis unreachable where no code expected it: 503 at once, not 500 (api.redis_state)."""
+    log.warning("redis unreachable", error=type(exc).__name__, path=request.url.path)
+    return _response(
+        request,
+        503,
+        N_("A service the platform depends on (Redis) cannot be reached. Try again in a minute."),
+        headers={"Retry-After": "5"},
+    )
 
 
 _JSON_PATH = re.compile(r"at `\$\.([A-Za-z0-9_]+)")
@@ -175,6 +190,8 @@ def _where(exc: BaseException, frames: int = 6) -> str:
 
 exception_handlers = {
     DomainError: domain_error_handler,
+    RedisConnectionError: redis_error_handler,
+    RedisTimeoutError: redis_error_handler,
     ValidationException: validation_error_handler,
     IntegrityError: integrity_error_handler,
     ProgrammingError: missing_relation_handler,

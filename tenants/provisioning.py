@@ -150,7 +150,23 @@ def _alembic_turn() -> asyncio.Lock:
 
 
 async def provision_organisation(db: Database, organisation_id: UUID) -> str:
-    """Provision the organisation's schema and record the outcome in its status."""
+    """Provision the organisation's schema and record the outcome in its status.
+
+    Runs of the same organisation take turns (a PostgreSQL advisory lock): a run re-queued after
+    an interruption (a restart, the queue's Redis back) may meet the first one still going, and two
+    at once would both create the schema, the loser marking the organisation failed."""
+    async with db.engine.connect() as turn:
+        key = f"provision:{organisation_id}"
+        await turn.execute(text("SELECT pg_advisory_lock(hashtextextended(:key, 0))"), {"key": key})
+        await turn.commit()
+        try:
+            return await _provision(db, organisation_id)
+        finally:
+            await turn.execute(text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), {"key": key})
+            await turn.commit()
+
+
+async def _provision(db: Database, organisation_id: UUID) -> str:
     async with db.session() as session:
         org = await session.get(Organisation, organisation_id)
         if org is None:
