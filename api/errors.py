@@ -19,7 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 
-from api.db import sqlstate
+from api.db import database_unavailable, sqlstate
 from api.i18n import N_, negotiate, translate_message
 from api.text import PATTERN_MESSAGES
 
@@ -161,6 +161,15 @@ def _driver_refused_value(exc: DBAPIError) -> bool:
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if database_unavailable(exc):
+        # Restarting, failing over, a cut connection: nothing was acknowledged, come back shortly.
+        log.warning("database unreachable", error=type(exc).__name__, path=request.url.path)
+        return _response(
+            request,
+            503,
+            N_("The database cannot be reached right now. Try again in a few seconds."),
+            headers={"Retry-After": "5"},
+        )
     # Logged once, on one line, without the request's values (nor the path's query string).
     log_unhandled("unhandled error", exc, method=request.method, path=request.url.path)
     return _response(request, HTTP_500_INTERNAL_SERVER_ERROR, N_("Internal server error."))

@@ -176,8 +176,17 @@ class Jobs:
             await self._put(lambda: redis.ping())
 
     async def enqueue_provisioning(self, organisation_id: UUID) -> None:
+        # Retried (after 2 s, then longer, up to a minute) only when the run raised: the database
+        # was away. An organisation's own failure is recorded on it, not raised.
         await self._put(
-            lambda: self.queue.enqueue("provision_job", organisation_id=str(organisation_id), timeout=600, retries=1)
+            lambda: self.queue.enqueue(
+                "provision_job",
+                organisation_id=str(organisation_id),
+                timeout=600,
+                retries=6,
+                retry_delay=2.0,
+                retry_backoff=60,
+            )
         )
 
     async def enqueue_provisioning_soon(self, organisation_id: UUID) -> None:

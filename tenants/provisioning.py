@@ -17,7 +17,7 @@ from uuid import UUID
 import structlog
 from sqlalchemy import Connection, text
 
-from api.db import Database, libpq_dsn
+from api.db import Database, database_unavailable, libpq_dsn
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
 from tenants.ddl import run_script, tenant_ddl, tenant_head
@@ -177,6 +177,8 @@ async def _provision(db: Database, organisation_id: UUID) -> str:
     try:
         action = await ensure_schema(db, schema)
     except Exception as exc:  # noqa: BLE001 - the reason is kept on the organisation
+        if database_unavailable(exc):
+            raise  # not the organisation's failure: the job is retried once the database is back
         reason = f"{type(exc).__name__}: {exc}".strip()[:2000]
         log.warning("provisioning failed", organisation=str(organisation_id), schema=schema, reason=reason)
         await _set_status(db, organisation_id, OrgStatus.FAILED, reason=reason)

@@ -28,9 +28,9 @@ def own_redis(tmp_path: Path) -> Any:
 
 
 @pytest.fixture
-def own_postgres(tmp_path: Path) -> Any:
+def own_postgres() -> Any:
     """A PostgreSQL cluster of this test's own, which it may restart."""
-    server = PostgresServer(tmp_path / "pg")
+    server = PostgresServer()
     server.init()
     server.start()
     try:

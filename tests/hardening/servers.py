@@ -11,6 +11,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -81,12 +82,13 @@ def _pg_bin() -> Path:
 
 class PostgresServer:
     """A PostgreSQL cluster of its own. As root it runs as the `postgres` system user (initdb
-    refuses root)."""
+    refuses root), in a folder of its own under the system's temporary folder: pytest's base
+    folder is private to root and set back to that by every pytest run that starts meanwhile."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self) -> None:
         self.bin = _pg_bin()
-        self.workdir = workdir
-        self.pgdata = workdir / "pgdata"
+        self.workdir = Path(tempfile.mkdtemp(prefix="metodist-pg-"))
+        self.pgdata = self.workdir / "pgdata"
         self.port = free_port()
         self.user: str | None = None
         if os.geteuid() == 0:
@@ -104,17 +106,16 @@ class PostgresServer:
         command = [str(self.bin / args[0]), *args[1:]]
         if self.user is not None:
             command = ["runuser", "-u", self.user, "--", *command]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+        done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+        if done.returncode != 0:
+            log = self.workdir / "log"
+            tail = log.read_text()[-2000:] if log.exists() else ""
+            raise AssertionError(f"{' '.join(args)} failed: {done.stderr.decode()[-2000:]}\n{tail}")
 
     def init(self) -> None:
-        self.workdir.mkdir(parents=True, exist_ok=True)
         if self.user is not None:
             entry = pwd.getpwnam(self.user)
             os.chown(self.workdir, entry.pw_uid, entry.pw_gid)
-            path = self.workdir
-            while path != path.parent:  # the postgres user must reach the folder
-                path.chmod(path.stat().st_mode | 0o111)
-                path = path.parent
         self._run("initdb", "-D", str(self.pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
 
     def start(self) -> None:
@@ -129,8 +130,9 @@ class PostgresServer:
         self.start()
 
     def kill(self) -> None:
-        """Stops it, ignoring errors (tear-down)."""
+        """Stops it, ignoring errors, and removes its folder (tear-down)."""
         try:
             self.stop("immediate")
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+        except (AssertionError, subprocess.TimeoutExpired):
             pass
+        shutil.rmtree(self.workdir, ignore_errors=True)
