@@ -31,6 +31,7 @@ from api.domain.accounts.models import RoleAssignment, User
 from api.domain.organisations.models import Organisation
 from api.identity.models import IdentityAuditEntry, Invitation
 from api.settings import PROJECT_ROOT, Settings
+from tests.chromium import chromium_path
 from tests.conftest import _server_url
 from tests.identity.login.conftest import OIDC_DIR, Mailbox, Tls, _ensure_node_modules, _wait_http, free_port
 from tests.identity.login.idp import server
@@ -143,7 +144,7 @@ async def deployment(
 @pytest.fixture(scope="module")
 async def chromium() -> AsyncIterator[Browser]:
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield browser
         await browser.close()
 
