@@ -306,6 +306,7 @@ async def test_from_an_empty_deployment_to_the_first_teacher(
         assert len(invited) == 3 and all(i.accepted_at is not None for i in invited)
 
 
+@pytest.mark.runs_after("test_from_an_empty_deployment_to_the_first_teacher")
 async def test_a_person_without_a_role_is_welcomed_and_asks_for_access(
     deployment: Deployment, chromium: Browser
 ) -> None:
