@@ -142,5 +142,6 @@ class DropUnreachableRecords(logging.Filter):
     `RedisHealth` says it once per minute instead."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # Only Redis's own errors: a job's failure (a database error among them) stays in the log.
         exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, UNREACHABLE)
+        return not isinstance(exc, (RedisConnectionError, RedisTimeoutError))
