@@ -66,8 +66,20 @@ def database_unavailable(exc: BaseException) -> bool:
         state = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
         if isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES):
             return True
+        if _is_psycopg_connection_failure(current, state):
+            return True
         current = current.__cause__ or current.__context__ or getattr(current, "orig", None)
     return False
+
+
+def _is_psycopg_connection_failure(exc: BaseException, state: object) -> bool:
+    """psycopg (the PostgreSQL job queue's driver) reports a lost or refused connection as an
+    OperationalError without a SQLSTATE (with one, it is the server refusing a statement)."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - installed with the queue
+        return False
+    return isinstance(exc, psycopg.OperationalError) and not state
 
 
 def create_engine(settings: Settings, database_url: str) -> AsyncEngine:

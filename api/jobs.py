@@ -25,7 +25,8 @@ from saq.job import Job
 from saq.queue.redis import RedisQueue
 from sqlalchemy import make_url, select
 
-from api.db import Database, libpq_dsn
+from api.db import Database, database_unavailable, libpq_dsn
+from api.errors import log_unhandled
 from api.redis_state import (
     RETRY_AFTER_S,
     UNREACHABLE,
@@ -121,6 +122,10 @@ def _background(work: Awaitable[Any]) -> None:
     task.add_done_callback(_background_tasks.discard)
 
 
+def _queue_unreachable(exc: BaseException) -> bool:
+    return isinstance(exc, RedisUnavailable) or database_unavailable(exc)
+
+
 def _queue_name(database_url: str) -> str:
     # Named after the database, so deployments (and test runs) sharing one Redis never take
     # each other's jobs.
@@ -190,12 +195,31 @@ class Jobs:
         )
 
     async def enqueue_provisioning_soon(self, organisation_id: UUID) -> None:
-        """Queues provisioning of a just-committed organisation; should Redis fail in between, the
-        organisation stays `provisioning` and is queued again when the queue is back."""
+        """Queues provisioning of a just-committed (so acknowledged) organisation. Should the queue
+        fail in between (Redis away, PostgreSQL restarting), it is queued again in the background,
+        backing off, until the queue takes it; a process stopped meanwhile re-queues it at start."""
         try:
             await self.enqueue_provisioning(organisation_id)
-        except RedisUnavailable:
-            log.warning("provisioning not queued: redis unreachable; queued again when it is back", organisation_id=str(organisation_id))
+        except Exception as exc:
+            if not _queue_unreachable(exc):
+                raise
+            log.warning("provisioning not queued yet: queue unreachable; retrying", organisation_id=str(organisation_id))
+            _background(self._enqueue_until_queued(organisation_id))
+
+    async def _enqueue_until_queued(self, organisation_id: UUID, give_up_after_s: float = 600) -> None:
+        delay, deadline = 1.0, time.monotonic() + give_up_after_s
+        while time.monotonic() < deadline:
+            await asyncio.sleep(delay)
+            try:
+                await self.enqueue_provisioning(organisation_id)
+            except Exception as exc:
+                if not _queue_unreachable(exc):
+                    log_unhandled("provisioning could not be queued", exc, organisation_id=str(organisation_id))
+                    return
+                delay = min(delay * 2, 30)
+                continue
+            log.info("provisioning queued after the queue came back", organisation_id=str(organisation_id))
+            return
 
     async def resume_interrupted_provisioning(self) -> None:
         """Organisations left `provisioning` (a stopped process, Redis away) are queued again (it is idempotent)."""
