@@ -136,6 +136,8 @@ def integrity_error_handler(request: Request[Any, Any, Any], exc: IntegrityError
 
 def missing_relation_handler(request: Request[Any, Any, Any], exc: ProgrammingError) -> Response[Any]:
     """A tenant schema behind the code (a migration not yet applied to it) reads as not ready."""
+    if getattr(exc, "organisation_archived", False):  # dropped under the request (api.tenancy)
+        return _response(request, 404, N_("Organisation not found."), "organisation_id")
     if sqlstate(exc) == "42P01":  # undefined_table
         log.warning("tenant schema behind the code", error=str(exc.orig).splitlines()[0])
         return _response(

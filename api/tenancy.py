@@ -17,9 +17,11 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import principal
+from api.db import sqlstate
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
 from api.errors import Conflict, Forbidden, NotFound
@@ -60,9 +62,24 @@ async def provide_tenant_session(
         try:
             yield session
             await session.commit()
-        except BaseException:
+        except BaseException as exc:
             await session.rollback()
+            if _schema_gone(exc) and await _archived(state, tenant.organisation_id):
+                # Archived while this request was on its way: its schema was dropped under it. The
+                # same exception goes on (Litestar groups a new one raised here into a 500), marked
+                # for api.errors to answer 404 as for any archived organisation.
+                exc.organisation_archived = True  # type: ignore[attr-defined]
             raise
+
+
+def _schema_gone(exc: BaseException) -> bool:
+    return isinstance(exc, ProgrammingError) and sqlstate(exc) in {"42P01", "3F000"}  # undefined table / schema
+
+
+async def _archived(state: State, organisation_id: UUID) -> bool:
+    async with state.db.session() as session:
+        org = await session.get(Organisation, organisation_id)
+    return org is None or org.status == OrgStatus.ARCHIVED
 
 
 tenant_dependencies = {

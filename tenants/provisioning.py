@@ -246,14 +246,16 @@ async def archive_organisation(db: Database, database_url: str, organisation_id:
             raise LookupError(f"organisation {organisation_id} does not exist")
         schema = org.schema_name
     path: Path | None = None
-    if (await schema_state(db, schema)).has_schema:
+    has_schema = (await schema_state(db, schema)).has_schema
+    if has_schema:
         path = await export_schema(database_url, schema, archive_dir)
-        async with db.engine.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA {validate_schema_name(schema)} CASCADE"))
+    # One transaction: the organisation reads as archived (404) from the moment its schema is gone.
     async with db.session() as session, session.begin():
         org = await session.get(Organisation, organisation_id, with_for_update=True)
         assert org is not None
         org.status = OrgStatus.ARCHIVED
         org.archived_at = datetime.datetime.now(datetime.UTC)
         org.archive_path = str(path) if path else org.archive_path
+        if has_schema:
+            await session.execute(text(f"DROP SCHEMA IF EXISTS {validate_schema_name(schema)} CASCADE"))
     return path

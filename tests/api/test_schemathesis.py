@@ -24,7 +24,7 @@ import requests
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis.errors import Unsatisfiable
+from hypothesis.errors import FlakyStrategyDefinition, Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -38,6 +38,8 @@ from tests.support import school_payload, territory_id, wait_for_status
 
 EXAMPLES_PER_OPERATION = 5
 STATEFUL_SCENARIOS = 40
+# A repeated stateful run starts from this seed plus its number (reproducible).
+STATEFUL_SEED = 583
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Operations that end the caller's own credentials or sessions: run last would not help, the
 # caller would be anonymous for the rest of the run. Their refusals are tested where they live.
@@ -170,16 +172,30 @@ def test_stateful_workflows_as_a_national_admin(
             statuses[response.status_code] += 1
             case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
 
-    Workflow.run(
-        settings=settings(
-            max_examples=STATEFUL_SCENARIOS,
-            stateful_step_count=6,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            phases=[Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-    )
+    # Stateful generation against a live server: a step's precondition (the previous answer's
+    # status) can come out differently when hypothesis replays a prefix after the server's data
+    # changed, which it reports as FlakyStrategyDefinition — the generator's trouble, not the API's
+    # (it showed in random test orders). Such a run starts again from the next fixed seed, at most
+    # three times; an answer unlike the document (CheckFailed) or a server error fails at once.
+    # The first run is derandomised, as before; the others start from STATEFUL_SEED + n.
+    for attempt in range(3):
+        if attempt:
+            Workflow._hypothesis_internal_use_seed = STATEFUL_SEED + attempt  # type: ignore[attr-defined]
+        try:
+            Workflow.run(
+                settings=settings(
+                    max_examples=STATEFUL_SCENARIOS,
+                    stateful_step_count=6,
+                    derandomize=not attempt,
+                    database=None,
+                    deadline=None,
+                    phases=[Phase.generate],
+                    suppress_health_check=list(HealthCheck),
+                )
+            )
+            break
+        except FlakyStrategyDefinition:
+            if attempt == 2:
+                raise
     print(f"schemathesis stateful: {sum(statuses.values())} calls, statuses {dict(sorted(statuses.items()))}")
     assert sum(statuses.values()) >= STATEFUL_SCENARIOS
