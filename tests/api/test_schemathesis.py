@@ -73,8 +73,10 @@ def server(settings: Settings, database_url: str) -> Iterator[str]:
     thread.join(timeout=30)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 async def throwaway(client: httpx.AsyncClient) -> str:
+    """An organisation of each test's own: the runs suspend and archive it, so one shared by the
+    tests left the next (in random order) meeting only 404."""
     region = await territory_id(client, "karaganda")
     payload = {**school_payload(region), "kind": "college", "levels": ["technical_vocational"]}
     created = (await client.post("/api/organisations", json=payload)).json()
