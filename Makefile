@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # Re-install only when the pinned dependencies change, so a second `make run` starts in seconds.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test install translations openapi bench clean
+.PHONY: run test test-tools install translations openapi bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required"; exit 1; }
@@ -27,8 +27,30 @@ translations: $(STAMP)
 run: install
 	$(BIN)/metodist serve
 
-test: install
+test: install test-tools
 	$(BIN)/pytest
+
+# What the browser and sign-in tests need beyond Python, installed when missing and possible:
+# Debian's Chromium and Node.js (apt-get, when run as root), and the OpenID provider's node modules
+# (`npm ci` from tests/oidc/package-lock.json). Where Chromium stays missing the browser tests are
+# skipped, or fail under CI (CI or METODIST_REQUIRE_BROWSER=1: see tests/chromium.py).
+test-tools:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-dejavu-core"; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing for the browser and sign-in tests:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "Missing for the browser and sign-in tests:$$missing (install them; browser tests are skipped meanwhile)"; \
+		fi; \
+	fi
+	@if [ ! -d tests/oidc/node_modules/oidc-provider ] && command -v npm >/dev/null 2>&1; then \
+		echo "Installing the test OpenID provider's node modules (npm ci)"; \
+		cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error; \
+	fi
 
 openapi: install
 	$(BIN)/metodist openapi docs/openapi.json

@@ -13,14 +13,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Operation
 from litestar.static_files import create_static_files_router
-from sqlalchemy import select
 
 from api.access import PERSON_ONLY_EXTENSION, Scope, access, is_person_only
 from api.db import Database, create_engine
 from api.dependencies import dependencies
 from api.domain.documents.storage import build_file_store
-from api.domain.organisations.models import Organisation
-from api.domain.organisations.rules import OrgStatus
 from api.errors import exception_handlers
 from api.identity.guards import access_guard
 from api.identity.middleware import AuthenticationMiddleware
@@ -89,8 +86,8 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
         app.state.file_store = file_store
         await ensure_default_rule_set(db)  # the Rules of order No. 583, when no rule set is loaded
         await jobs.start(run_worker=run_worker)
-        await _resume_interrupted_provisioning(db, jobs)
-        await _resume_interrupted_imports(db, jobs)
+        await jobs.resume_interrupted_provisioning()
+        await jobs.resume_interrupted_imports()
         try:
             yield
         finally:
@@ -155,25 +152,3 @@ class PersonOnlyOperation(Operation):
         note = "Only a signed-in person may do this: an API token is refused with 403."
         schema["description"] = f"{schema['description']}\n\n{note}" if schema.get("description") else note
         return schema
-
-
-async def _resume_interrupted_provisioning(db: Database, jobs: Jobs) -> None:
-    """Organisations left `provisioning` by a stopped process are queued again (it is idempotent)."""
-    async with db.session() as session:
-        waiting = (await session.scalars(select(Organisation.id).where(Organisation.status == OrgStatus.PROVISIONING))).all()
-    for organisation_id in waiting:
-        await jobs.enqueue_provisioning(organisation_id)
-    if waiting:
-        log.info("re-queued interrupted provisioning", count=len(waiting))
-
-
-async def _resume_interrupted_imports(db: Database, jobs: Jobs) -> None:
-    """Imports a stopped process left queued or running are queued again: they resume from their rows."""
-    from api.domain.onboarding.services import interrupted
-
-    async with db.session() as session:
-        waiting = await interrupted(session)
-    for job_id in waiting:
-        await jobs.enqueue_import(job_id)
-    if waiting:
-        log.info("re-queued interrupted imports", count=len(waiting))

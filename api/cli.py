@@ -65,6 +65,11 @@ def _with_db(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
 @click.group()
 def main() -> None:
     """Metodist: methodological work of education organisations (order No. 583)."""
+    from api.embedded import stop_on_signals
+
+    # A stop (SIGTERM from a service manager, SIGHUP from a closed terminal) exits through the
+    # exit handlers, which stop the embedded PostgreSQL this process started.
+    stop_on_signals()
 
 
 @main.command()

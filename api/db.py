@@ -43,6 +43,45 @@ def sqlstate(exc: DBAPIError) -> str | None:
     return getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
 
 
+# SQLSTATEs of a server that is going away or not yet accepting: connection exceptions (08…),
+# admin/crash shutdown and "cannot connect now" (57P01–57P03).
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when `exc` says the database cannot be reached (restarting, down, connection cut),
+    rather than that a statement was wrong: such a failure is worth a retry, not a verdict."""
+    import asyncpg
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, (ConnectionError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)):
+            return True
+        if isinstance(current, asyncpg.exceptions.InternalClientError):
+            return True  # a connection caught mid-operation when the server went away
+        state = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES):
+            return True
+        if _is_psycopg_connection_failure(current, state):
+            return True
+        current = current.__cause__ or current.__context__ or getattr(current, "orig", None)
+    return False
+
+
+def _is_psycopg_connection_failure(exc: BaseException, state: object) -> bool:
+    """psycopg (the PostgreSQL job queue's driver) reports a lost or refused connection as an
+    OperationalError without a SQLSTATE (with one, it is the server refusing a statement)."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - installed with the queue
+        return False
+    return isinstance(exc, psycopg.OperationalError) and not state
+
+
 def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
     return create_async_engine(
         async_url(database_url),

@@ -15,9 +15,11 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 
-from api.db import sqlstate
+from api.db import database_unavailable, sqlstate
 from api.i18n import N_, negotiate, translate_message
 from api.text import PATTERN_MESSAGES
 
@@ -83,7 +85,20 @@ def _response(
 
 
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return _response(request, exc.status, exc.message, exc.field, exc.clause)
+    # A 503 (a store or service that cannot be reached) says when to come back.
+    headers = {"Retry-After": "5"} if exc.status == 503 else None
+    return _response(request, exc.status, exc.message, exc.field, exc.clause, headers=headers)
+
+
+def redis_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Redis unreachable where no code expected it: 503 at once, not 500 (api.redis_state)."""
+    log.warning("redis unreachable", error=type(exc).__name__, path=request.url.path)
+    return _response(
+        request,
+        503,
+        N_("A service the platform depends on (Redis) cannot be reached. Try again in a minute."),
+        headers={"Retry-After": "5"},
+    )
 
 
 _JSON_PATH = re.compile(r"at `\$\.([A-Za-z0-9_]+)")
@@ -121,6 +136,8 @@ def integrity_error_handler(request: Request[Any, Any, Any], exc: IntegrityError
 
 def missing_relation_handler(request: Request[Any, Any, Any], exc: ProgrammingError) -> Response[Any]:
     """A tenant schema behind the code (a migration not yet applied to it) reads as not ready."""
+    if getattr(exc, "organisation_archived", False):  # dropped under the request (api.tenancy)
+        return _response(request, 404, N_("Organisation not found."), "organisation_id")
     if sqlstate(exc) == "42P01":  # undefined_table
         log.warning("tenant schema behind the code", error=str(exc.orig).splitlines()[0])
         return _response(
@@ -146,6 +163,15 @@ def _driver_refused_value(exc: DBAPIError) -> bool:
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if database_unavailable(exc):
+        # Restarting, failing over, a cut connection: nothing was acknowledged, come back shortly.
+        log.warning("database unreachable", error=type(exc).__name__, path=request.url.path)
+        return _response(
+            request,
+            503,
+            N_("The database cannot be reached right now. Try again in a few seconds."),
+            headers={"Retry-After": "5"},
+        )
     # Logged once, on one line, without the request's values (nor the path's query string).
     log_unhandled("unhandled error", exc, method=request.method, path=request.url.path)
     return _response(request, HTTP_500_INTERNAL_SERVER_ERROR, N_("Internal server error."))
@@ -175,6 +201,8 @@ def _where(exc: BaseException, frames: int = 6) -> str:
 
 exception_handlers = {
     DomainError: domain_error_handler,
+    RedisConnectionError: redis_error_handler,
+    RedisTimeoutError: redis_error_handler,
     ValidationException: validation_error_handler,
     IntegrityError: integrity_error_handler,
     ProgrammingError: missing_relation_handler,

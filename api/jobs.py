@@ -2,23 +2,41 @@
 
 The queue lives in Redis when REDIS_URL is set, else in PostgreSQL itself, so the embedded
 single-process run needs nothing else. The worker runs inside the server process by default.
+
+With Redis unreachable (api.redis_state): queueing a job answers 503 at once (an organisation is
+not registered while its provisioning could not be queued); the worker waits, polling once a
+second, instead of spinning on failed polls; when Redis answers again it re-queues organisations
+left `provisioning` (provisioning is idempotent), and the process starts even while Redis is down.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 import structlog
 from saq import CronJob, Queue, Worker
-from sqlalchemy import make_url
+from saq.job import Job
+from saq.queue.redis import RedisQueue
+from sqlalchemy import make_url, select
 
-from api.db import Database, libpq_dsn
+from api.db import Database, database_unavailable, libpq_dsn
+from api.errors import log_unhandled
 from api.logs import current_request_id
 from api.metrics import JOB_DURATION
+from api.redis_state import (
+    RETRY_AFTER_S,
+    UNREACHABLE,
+    DropUnreachableRecords,
+    RedisHealth,
+    RedisUnavailable,
+    make_client,
+)
 from api.settings import Settings
 from tenants.provisioning import archive_organisation, provision_organisation
 from tenants.spares import replenish
@@ -104,13 +122,78 @@ class _InProcessWorker(Worker):
     SIGNALS: list[Any] = []
 
 
-def build_queue(settings: Settings, database_url: str) -> Queue:
+# The worker's polls wait at most this long for a job (a blocking Redis read), so its client's
+# command timeout can stay short too.
+_DEQUEUE_WAIT_S = 1.0
+
+logging.getLogger("saq").addFilter(DropUnreachableRecords())
+
+
+class _WorkerRedisQueue(RedisQueue):
+    """The worker's side of the Redis queue: a failed poll (Redis down) waits and reports through
+    `health` instead of failing at once, which made SAQ's workers spin; `on_back` runs once Redis
+    answers again."""
+
+    health: RedisHealth
+    on_back: Callable[[], Awaitable[None]] | None = None
+    _missed = False  # a poll failed since `on_back` last ran
+
+    async def dequeue(self, timeout: float = 0.0, poll_interval: float = 0.0) -> Job | None:
+        if self.health.skip():
+            await asyncio.sleep(RETRY_AFTER_S / 2)
+            return None
+        try:
+            job = await super().dequeue(timeout=timeout, poll_interval=poll_interval)
+        except UNREACHABLE as exc:
+            self.health.failed(exc)
+            self._missed = True
+            await asyncio.sleep(RETRY_AFTER_S / 2)
+            return None
+        self.health.succeeded()
+        if self._missed:  # once per outage, whichever of the concurrent polls gets through first
+            self._missed = False
+            if self.on_back is not None:
+                _background(self.on_back())
+        return job
+
+
+_background_tasks: set[asyncio.Task[Any]] = set()
+
+
+def _background(work: Awaitable[Any]) -> None:
+    task = asyncio.ensure_future(work)
+    _background_tasks.add(task)
+    task.add_done_callback(_background_tasks.discard)
+
+
+def _queue_unreachable(exc: BaseException) -> bool:
+    return isinstance(exc, RedisUnavailable) or database_unavailable(exc)
+
+
+def _queue_name(database_url: str) -> str:
     # Named after the database, so deployments (and test runs) sharing one Redis never take
     # each other's jobs.
-    name = f"metodist-{make_url(database_url).database or 'default'}"
+    return f"metodist-{make_url(database_url).database or 'default'}"
+
+
+def build_queue(settings: Settings, database_url: str) -> Queue:
+    """The queue jobs are put on (a worker gets its own client: `Jobs.start`)."""
+    name = _queue_name(database_url)
     if settings.redis_url:
-        return Queue.from_url(settings.redis_url, name=name)
+        return RedisQueue(make_client(settings.redis_url), name=name)
     return Queue.from_url(libpq_dsn(database_url), name=name, min_size=1, max_size=4)
+
+
+def _worker_queue(settings: Settings, database_url: str, queue: Queue) -> Queue:
+    if not settings.redis_url:
+        return queue  # PostgreSQL's queue: one pool for both
+    # Its command timeout outlasts the blocking poll (`_DEQUEUE_WAIT_S`) with room for a busy
+    # event loop: nobody waits on the worker's polls, and a false alarm would pause it.
+    worker_queue = _WorkerRedisQueue(
+        make_client(settings.redis_url, command_timeout_s=_DEQUEUE_WAIT_S + 9), name=_queue_name(database_url)
+    )
+    worker_queue.health = RedisHealth("job queue", consequence="jobs wait until it is back")
+    return worker_queue
 
 
 @dataclass
@@ -123,16 +206,105 @@ class Jobs:
     database_url: str
     _worker: Worker | None = None
     _task: asyncio.Task[None] | None = None
+    _worker_queue: Queue | None = None
+    health: RedisHealth = field(
+        default_factory=lambda: RedisHealth("job queue", consequence="queueing a job answers 503")
+    )
+
+    async def _put(self, work: Callable[[], Awaitable[Any]]) -> Any:
+        """Runs a queue call; with Redis, unreachable means RedisUnavailable (503) at once."""
+        if not self.settings.redis_url:
+            return await work()
+        return await self.health.call(work)
+
+    async def check_reachable(self) -> None:
+        """Raises RedisUnavailable when jobs cannot be queued now: checked before writing what a
+        job must follow, so nothing is written that could not be."""
+        if isinstance(self.queue, RedisQueue):
+            redis = self.queue.redis
+            await self._put(lambda: redis.ping())
 
     async def enqueue_provisioning(self, organisation_id: UUID) -> None:
-        await self.queue.enqueue(
-            "provision_job", organisation_id=str(organisation_id), timeout=600, retries=1, meta=_meta()
+        # Retried (after 2 s, then longer, up to a minute) only when the run raised: the database
+        # was away. An organisation's own failure is recorded on it, not raised.
+        await self._put(
+            lambda: self.queue.enqueue(
+                "provision_job",
+                organisation_id=str(organisation_id),
+                timeout=600,
+                retries=6,
+                retry_delay=2.0,
+                retry_backoff=60,
+                meta=_meta(),
+            )
         )
 
     async def enqueue_import(self, job_id: UUID) -> None:
         """One run per import at a time: the run itself holds an advisory lock on the job, so a
         second queued run (a restart re-queuing it) ends at once; the rows say where to resume."""
-        await self.queue.enqueue("import_job", job_id=str(job_id), timeout=6 * 3600, retries=1)
+        await self._put(
+            lambda: self.queue.enqueue("import_job", job_id=str(job_id), timeout=6 * 3600, retries=1, meta=_meta())
+        )
+
+    async def enqueue_provisioning_soon(self, organisation_id: UUID) -> None:
+        """Queues provisioning of a just-committed (so acknowledged) organisation. Should the queue
+        fail in between (Redis away, PostgreSQL restarting), it is queued again in the background,
+        backing off, until the queue takes it; a process stopped meanwhile re-queues it at start."""
+        try:
+            await self.enqueue_provisioning(organisation_id)
+        except Exception as exc:
+            if not _queue_unreachable(exc):
+                raise
+            log.warning("provisioning not queued yet: queue unreachable; retrying", organisation_id=str(organisation_id))
+            _background(self._enqueue_until_queued(organisation_id))
+
+    async def _enqueue_until_queued(self, organisation_id: UUID, give_up_after_s: float = 600) -> None:
+        delay, deadline = 1.0, time.monotonic() + give_up_after_s
+        while time.monotonic() < deadline:
+            await asyncio.sleep(delay)
+            try:
+                await self.enqueue_provisioning(organisation_id)
+            except Exception as exc:
+                if not _queue_unreachable(exc):
+                    log_unhandled("provisioning could not be queued", exc, organisation_id=str(organisation_id))
+                    return
+                delay = min(delay * 2, 30)
+                continue
+            log.info("provisioning queued after the queue came back", organisation_id=str(organisation_id))
+            return
+
+    async def resume_interrupted_provisioning(self) -> None:
+        """Organisations left `provisioning` (a stopped process, Redis away) are queued again (it is idempotent)."""
+        from api.domain.organisations.models import Organisation
+        from api.domain.organisations.rules import OrgStatus
+
+        async with self.db.session() as session:
+            waiting = (
+                await session.scalars(select(Organisation.id).where(Organisation.status == OrgStatus.PROVISIONING))
+            ).all()
+        try:
+            for organisation_id in waiting:
+                await self.enqueue_provisioning(organisation_id)
+        except RedisUnavailable:
+            log.warning("interrupted provisioning not re-queued: redis unreachable; done when it is back")
+            return
+        if waiting:
+            log.info("re-queued interrupted provisioning", count=len(waiting))
+
+    async def resume_interrupted_imports(self) -> None:
+        """Imports a stopped process left queued or running are queued again: they resume from their rows."""
+        from api.domain.onboarding.services import interrupted
+
+        async with self.db.session() as session:
+            waiting = await interrupted(session)
+        try:
+            for job_id in waiting:
+                await self.enqueue_import(job_id)
+        except RedisUnavailable:
+            log.warning("interrupted imports not re-queued: redis unreachable; `metodist import resume` continues one")
+            return
+        if waiting:
+            log.info("re-queued interrupted imports", count=len(waiting))
 
     async def enqueue_archive(self, organisation_id: UUID) -> bool:
         """False when this organisation's archiving is already queued or running.
@@ -142,14 +314,16 @@ class Jobs:
         (failed, say) a new request can queue it again: PostgreSQL's queue replaces a finished
         job only by a later-scheduled one.
         """
-        job = await self.queue.enqueue(
-            "archive_job",
-            key=f"archive:{organisation_id}",
-            scheduled=int(time.time()),
-            organisation_id=str(organisation_id),
-            timeout=3600,
-            retries=1,
-            meta=_meta(),
+        job = await self._put(
+            lambda: self.queue.enqueue(
+                "archive_job",
+                key=f"archive:{organisation_id}",
+                scheduled=int(time.time()),
+                organisation_id=str(organisation_id),
+                timeout=3600,
+                retries=1,
+                meta=_meta(),
+            )
         )
         return job is not None
 
@@ -157,7 +331,7 @@ class Jobs:
         """Recompute the organisation's findings soon (coalesced: api/domain/compliance/jobs.py)."""
         from api.domain.compliance.jobs import enqueue_recompute
 
-        await enqueue_recompute(self.queue, organisation_id)
+        await self._put(lambda: enqueue_recompute(self.queue, organisation_id))
 
     async def start(self, *, run_worker: bool) -> None:
         await self.queue.connect()
@@ -170,8 +344,13 @@ class Jobs:
         async def startup(ctx: dict[str, Any]) -> None:
             ctx.update(db=self.db, settings=self.settings, database_url=self.database_url)
 
+        worker_queue = _worker_queue(self.settings, self.database_url, self.queue)
+        if isinstance(worker_queue, _WorkerRedisQueue):
+            worker_queue.on_back = self.resume_interrupted_provisioning
+            await worker_queue.connect()
+            self._worker_queue = worker_queue
         self._worker = _InProcessWorker(
-            self.queue,
+            worker_queue,
             functions=[
                 provision_job,
                 archive_job,
@@ -193,13 +372,17 @@ class Jobs:
                 else []
             ),
             concurrency=self.settings.worker_concurrency,
+            dequeue_timeout=_DEQUEUE_WAIT_S,
             startup=startup,
             before_process=_before_job,
             after_process=_after_job,
             timers={"schedule": 1, "worker_info": 10, "sweep": 60, "abort": 1},
         )
         self._task = asyncio.create_task(self._worker.start())
-        await enqueue_replenish(self.queue, self.settings)
+        try:
+            await self._put(lambda: enqueue_replenish(self.queue, self.settings))
+        except RedisUnavailable:
+            pass  # the periodic run, or the next organisation's provisioning, queues it
 
     async def stop(self) -> None:
         if self._worker is not None:
@@ -207,4 +390,6 @@ class Jobs:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        if self._worker_queue is not None:
+            await self._worker_queue.disconnect()
         await self.queue.disconnect()

@@ -18,12 +18,15 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import principal
+from api.db import sqlstate
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
 from api.errors import Conflict, Forbidden, NotFound
+from api.redis_state import RedisUnavailable
 from tenants import audit
 
 log = structlog.get_logger()
@@ -63,15 +66,32 @@ async def provide_tenant_session(
         try:
             yield session
             await session.commit()
-        except BaseException:
+        except BaseException as exc:
             await session.rollback()
+            if _schema_gone(exc) and await _archived(state, tenant.organisation_id):
+                # Archived while this request was on its way: its schema was dropped under it. The
+                # same exception goes on (Litestar groups a new one raised here into a 500), marked
+                # for api.errors to answer 404 as for any archived organisation.
+                exc.organisation_archived = True  # type: ignore[attr-defined]
             raise
         if session.info.pop(audit.CHANGED_KEY, False):
             # The facts behind the organisation's findings changed: recompute them in the background.
             try:
                 await state.jobs.enqueue_compliance(tenant.organisation_id)
+            except RedisUnavailable:
+                pass  # the change stands; Redis's health check has said it is away; the nightly pass catches up
             except Exception:  # the change stands; the nightly pass catches up
                 log.exception("compliance.enqueue_failed", organisation_id=str(tenant.organisation_id))
+
+
+def _schema_gone(exc: BaseException) -> bool:
+    return isinstance(exc, ProgrammingError) and sqlstate(exc) in {"42P01", "3F000"}  # undefined table / schema
+
+
+async def _archived(state: State, organisation_id: UUID) -> bool:
+    async with state.db.session() as session:
+        org = await session.get(Organisation, organisation_id)
+    return org is None or org.status == OrgStatus.ARCHIVED
 
 
 tenant_dependencies = {

@@ -17,7 +17,7 @@ from uuid import UUID
 import structlog
 from sqlalchemy import Connection, text
 
-from api.db import Database, libpq_dsn
+from api.db import Database, database_unavailable, libpq_dsn
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
 from tenants.citus import distribute_sql, ensure_distributed, is_citus
@@ -161,7 +161,23 @@ def _alembic_turn() -> asyncio.Lock:
 
 
 async def provision_organisation(db: Database, organisation_id: UUID) -> str:
-    """Provision the organisation's schema and record the outcome in its status."""
+    """Provision the organisation's schema and record the outcome in its status.
+
+    Runs of the same organisation take turns (a PostgreSQL advisory lock): a run re-queued after
+    an interruption (a restart, the queue's Redis back) may meet the first one still going, and two
+    at once would both create the schema, the loser marking the organisation failed."""
+    async with db.engine.connect() as turn:
+        key = f"provision:{organisation_id}"
+        await turn.execute(text("SELECT pg_advisory_lock(hashtextextended(:key, 0))"), {"key": key})
+        await turn.commit()
+        try:
+            return await _provision(db, organisation_id)
+        finally:
+            await turn.execute(text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), {"key": key})
+            await turn.commit()
+
+
+async def _provision(db: Database, organisation_id: UUID) -> str:
     async with db.session() as session:
         org = await session.get(Organisation, organisation_id)
         if org is None:
@@ -174,6 +190,8 @@ async def provision_organisation(db: Database, organisation_id: UUID) -> str:
     try:
         action = await ensure_schema(db, schema)
     except Exception as exc:  # noqa: BLE001 - the reason is kept on the organisation
+        if database_unavailable(exc):
+            raise  # not the organisation's failure: the job is retried once the database is back
         reason = f"{type(exc).__name__}: {exc}".strip()[:2000]
         log.warning("provisioning failed", organisation=str(organisation_id), schema=schema, reason=reason)
         await _set_status(db, organisation_id, OrgStatus.FAILED, reason=reason)
@@ -243,14 +261,16 @@ async def archive_organisation(db: Database, database_url: str, organisation_id:
             raise LookupError(f"organisation {organisation_id} does not exist")
         schema = org.schema_name
     path: Path | None = None
-    if (await schema_state(db, schema)).has_schema:
+    has_schema = (await schema_state(db, schema)).has_schema
+    if has_schema:
         path = await export_schema(database_url, schema, archive_dir)
-        async with db.engine.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA {validate_schema_name(schema)} CASCADE"))
+    # One transaction: the organisation reads as archived (404) from the moment its schema is gone.
     async with db.session() as session, session.begin():
         org = await session.get(Organisation, organisation_id, with_for_update=True)
         assert org is not None
         org.status = OrgStatus.ARCHIVED
         org.archived_at = datetime.datetime.now(datetime.UTC)
         org.archive_path = str(path) if path else org.archive_path
+        if has_schema:
+            await session.execute(text(f"DROP SCHEMA IF EXISTS {validate_schema_name(schema)} CASCADE"))
     return path

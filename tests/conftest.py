@@ -106,6 +106,22 @@ def project_root() -> Path:
     return PROJECT_ROOT
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`@pytest.mark.runs_after("test_name")`: the test runs right after that test of its module,
+    whatever order pytest-randomly chose (it shuffles before this hook runs). For a check that
+    reads what the other test gathered; kept to that, since tests are otherwise independent."""
+    for item in [i for i in items if i.get_closest_marker("runs_after")]:
+        name = item.get_closest_marker("runs_after").args[0]  # type: ignore[union-attr]
+        target = next(
+            (i for i in items if getattr(i, "module", None) is getattr(item, "module", None) and i.originalname == name),  # type: ignore[attr-defined]
+            None,
+        )
+        if target is not None:
+            items.remove(item)
+            items.insert(items.index(target) + 1, item)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """The isolation matrix's count of cases and leaks (tests/identity/access/test_isolation_matrix.py)."""
     from tests.identity.access.report import write_summary

@@ -52,6 +52,7 @@ from api.identity.reach import (
     role_names,
     satisfies,
 )
+from api.redis_state import SESSIONS_UNAVAILABLE, RedisUnavailable
 from api.roles import SELF
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -100,6 +101,8 @@ async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
         return
     p = principal(connection)
     if p.is_anonymous:
+        if p.reason == SESSIONS_UNAVAILABLE:
+            raise RedisUnavailable(SESSIONS_UNAVAILABLE)
         raise Unauthenticated(p.reason or "Sign in to use this.")
     refusal = tokens_refused_because(opt)
     if p.via == "token" and refusal:

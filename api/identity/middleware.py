@@ -24,6 +24,7 @@ from api.access import ANONYMOUS, PRINCIPAL_KEY, Principal
 from api.identity.csrf import CROSS_SITE_MESSAGE, same_site_request
 from api.identity.ratelimit import POLICIES, client_address, limits_counter, send_error, send_too_many
 from api.identity.tokens import authenticate_token
+from api.redis_state import SESSIONS_UNAVAILABLE, RedisUnavailable
 
 _MISSING = object()
 _session_resolver: Any = _MISSING
@@ -62,9 +63,12 @@ async def resolve_principal(scope: Scope, receive: Receive) -> Principal:
     if resolver is None:
         return ANONYMOUS
     request = scope["litestar_app"].request_class(scope=scope, receive=receive)
-    found = resolver(request)
-    if inspect.isawaitable(found):
-        found = await found
+    try:
+        found = resolver(request)
+        if inspect.isawaitable(found):
+            found = await found
+    except RedisUnavailable:
+        return Principal(reason=SESSIONS_UNAVAILABLE)
     return found if isinstance(found, Principal) else ANONYMOUS
 
 

@@ -1,7 +1,8 @@
 """Rate limits, counted in a Litestar store.
 
 The store is the application's `rate_limits` store: Redis when REDIS_URL is set (every process
-counts together), else a local one.
+counts together), else a local one. While Redis cannot be reached the counts go on in this process
+alone (api.identity.stores, one warning a minute), so no request waits on Redis or fails for it.
 Counting is a fixed window per key: the first hit sets the counter with the window's expiry.
 
 - A route opts in by naming a policy in its `opt` (`rate_limit="sign_in"` or `"token"`); the

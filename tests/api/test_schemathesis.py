@@ -39,6 +39,8 @@ from tests.support import school_payload, territory_id, wait_for_status
 
 EXAMPLES_PER_OPERATION = 5
 STATEFUL_SCENARIOS = 40
+# A repeated stateful run starts from this seed plus its number (reproducible).
+STATEFUL_SEED = 583
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Operations that end the caller's own credentials or sessions: run last would not help, the
 # caller would be anonymous for the rest of the run. Their refusals are tested where they live.
@@ -72,8 +74,10 @@ def server(settings: Settings, database_url: str) -> Iterator[str]:
     thread.join(timeout=30)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 async def throwaway(client: httpx.AsyncClient) -> str:
+    """An organisation of each test's own: the runs suspend and archive it, so one shared by the
+    tests left the next (in random order) meeting only 404."""
     region = await territory_id(client, "karaganda")
     payload = {**school_payload(region), "kind": "college", "levels": ["technical_vocational"]}
     created = (await client.post("/api/organisations", json=payload)).json()
@@ -182,23 +186,32 @@ def test_stateful_workflows_as_a_national_admin(
                     raise
                 failures.append(f"{case.method} {case.path}: {str(failure)[:800]}")
 
-    try:
-        Workflow.run(
-            settings=settings(
-                max_examples=STATEFUL_SCENARIOS,
-                stateful_step_count=6,
-                derandomize=True,
-                database=None,
-                deadline=None,
-                phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
+    # Stateful generation against a live server: a step's precondition (the previous answer's
+    # status) can come out differently when hypothesis replays a prefix after the server's data
+    # changed, which it reports as FlakyStrategyDefinition — the generator's trouble, not the API's
+    # (it showed in random test orders). Such a run starts again from the next fixed seed, at most
+    # three times. An answer unlike the document or a server error is collected as it comes (above)
+    # and fails the test after the run, whichever attempt saw it. The first run is derandomised, as
+    # before; the others start from STATEFUL_SEED + n.
+    for attempt in range(3):
+        if attempt:
+            Workflow._hypothesis_internal_use_seed = STATEFUL_SEED + attempt  # type: ignore[attr-defined]
+        try:
+            Workflow.run(
+                settings=settings(
+                    max_examples=STATEFUL_SCENARIOS,
+                    stateful_step_count=6,
+                    derandomize=not attempt,
+                    database=None,
+                    deadline=None,
+                    phases=[Phase.generate],
+                    suppress_health_check=list(HealthCheck),
+                )
             )
-        )
-    except FlakyStrategyDefinition:
-        # The server keeps what earlier scenarios created, so a link can yield an id in one scenario
-        # and none in a later one with the same start; Hypothesis then stops generating. What ran
-        # was checked all the same (the failures are collected above, not raised).
-        pass
+            break
+        except FlakyStrategyDefinition:
+            if attempt == 2:
+                raise
     print(f"schemathesis stateful: {sum(statuses.values())} calls, statuses {dict(sorted(statuses.items()))}")
     assert not failures, "\n".join(failures)
-    assert sum(statuses.values()) >= STATEFUL_SCENARIOS // 4  # the scenarios ran, even if generation stopped early
+    assert sum(statuses.values()) >= STATEFUL_SCENARIOS

@@ -36,7 +36,8 @@ async def test_stopping_the_api_closes_the_stores_redis_connections(settings: Se
         await limits.set("probe", b"2", expires_in=30)
         assert await sessions.get("probe") == b"1" and await limits.get("probe") == b"2"  # namespaces apart
         # The named stores share the root's client: name its (one, idle) connection to find it on the server.
-        assert stores.redis._redis is sessions._redis is limits._redis  # type: ignore[attr-defined]
+        # (each named store is a RedisStore behind a GuardedStore: api.identity.stores)
+        assert stores.redis._redis is sessions.primary._redis is limits.primary._redis  # type: ignore[attr-defined]
         await stores.redis._redis.client_setname(name)  # type: ignore[attr-defined]
         assert name in await _client_names(settings.redis_url)
         await sessions.delete("probe")

@@ -17,12 +17,12 @@ import uvicorn
 
 from api.identity.sessions import SESSION_COOKIE
 from api.settings import Settings
+from tests.chromium import chromium_path
 from tests.identity.access.principals import session_cookie
 from tests.reviews import world as w
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 
@@ -49,12 +49,11 @@ def server(settings: Settings, database_url: str, district_id: Any) -> Iterator[
 
 @pytest.fixture(scope="module")
 async def chromium() -> AsyncIterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed")
+    executable = chromium_path()
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = await playwright.chromium.launch(executable_path=executable, args=ARGS)
         try:
             yield browser
         finally:

@@ -149,5 +149,6 @@ async def test_random_review_sequences_keep_the_invariants(uni_desk: Desk, uni: 
 reached: Counter[agg.RoundStatus] = Counter()
 
 
+@pytest.mark.runs_after("test_random_review_sequences_keep_the_invariants")
 def test_the_examples_reached_approval_and_returns() -> None:
     assert reached[agg.RoundStatus.APPROVED] > 0 and reached[agg.RoundStatus.RETURNED] + reached[agg.RoundStatus.REJECTED] > 0, reached

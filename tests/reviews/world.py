@@ -40,12 +40,21 @@ def pdf(text: str = "curriculum") -> bytes:
     return b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n% " + text.encode() + b"\n%%EOF\n"
 
 
+# Entries carry this time, not the clock's: the same content makes the same bytes whenever it is
+# made (a file compared with one made again later differed by the archive's timestamps).
+_ZIP_TIME = (2025, 1, 1, 0, 0, 0)
+
+
+def _put(z: zipfile.ZipFile, name: str, data: str) -> None:
+    z.writestr(zipfile.ZipInfo(name, date_time=_ZIP_TIME), data, compress_type=z.compression)
+
+
 def docx(*paragraphs: str) -> bytes:
     body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
-        z.writestr("word/document.xml", '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+        _put(z, "[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        _put(z, "word/document.xml", '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
                    f'wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>')
     return buffer.getvalue()
 
@@ -53,8 +62,8 @@ def docx(*paragraphs: str) -> bytes:
 def xlsx() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("xl/workbook.xml", "<workbook/>")
+        _put(z, "[Content_Types].xml", "<Types/>")
+        _put(z, "xl/workbook.xml", "<workbook/>")
     return buffer.getvalue()
 
 
@@ -62,8 +71,8 @@ def odt(*paragraphs: str) -> bytes:
     body = "".join(f"<text:p>{p}</text:p>" for p in paragraphs)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
-        z.writestr("content.xml", '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:'
+        _put(z, "mimetype", "application/vnd.oasis.opendocument.text")
+        _put(z, "content.xml", '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:'
                    'opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
                    f"<office:body><office:text>{body}</office:text></office:body></office:document-content>")
     return buffer.getvalue()

@@ -18,7 +18,8 @@ from api.access import Grant
 from api.domain.bodies.rules import today
 from api.roles import Role
 from tests.identity.access.principals import new_user, session_cookie
-from tests.structure.conftest import Place, Region
+from api.domain.organisations.rules import OrgKind
+from tests.structure.conftest import Place, Region, make_org
 
 
 TODAY = today()
@@ -266,8 +267,9 @@ async def test_association_leader_keeps_members_and_teacher_reads_own(app: Any, 
 # --- councils, pedagogical council, commissions ------------------------------------------------
 
 
-async def test_council_routes_cl14_cl32(client: httpx.AsyncClient, region: Region) -> None:
-    place = region.university
+async def test_council_routes_cl14_cl32(client: httpx.AsyncClient, db: Any, region: Region) -> None:
+    # A university of its own: the shared one may have its methodological council from another test.
+    place = await make_org(db, OrgKind.UNIVERSITY, region.district, "Structure University, councils")
     base = f"{place.base}/councils"
     chair, secretary = await staff(client, place), await staff(client, place)
     term = (TODAY + datetime.timedelta(days=730)).isoformat()
@@ -383,10 +385,12 @@ async def test_inter_school_routes(app: Any, client: httpx.AsyncClient, as_user:
     base = f"{cabinet.base}/inter-school-associations"
     await refused(await client.post(f"{region.school.base}/inter-school-associations", json={"name": "x", "kind": "class_teachers"}), 422, "organisation_id", "25")
     await refused(await client.post(base, json={"name": "x", "kind": "subject"}), 422, "subject_code", "25")
+    # Other tests may have formed associations at this cabinet already: the new one is added to them.
+    before = {a["id"] for a in (await ok(await client.get(base, params={"page_size": 200})))["items"]}
     created = await ok(await client.post(base, json={"name": "ММО учителей химии", "kind": "subject", "subject_code": "chemistry", "subject_name": "Химия"}), 201)
     association = f"{base}/{created['id']}"
     assert created["territory_id"] == str(region.district) and created["member_count"] == 0
-    assert [a["id"] for a in (await ok(await client.get(base)))["items"]] == [created["id"]]
+    assert {a["id"] for a in (await ok(await client.get(base, params={"page_size": 200})))["items"]} == before | {created["id"]}
     assert (await ok(await client.patch(association, json={"name": "ММО химиков"})))["name"] == "ММО химиков"
 
     teacher = await staff(client, region.school)

@@ -41,7 +41,8 @@ from api.domain.structure.services import (
     current_term,
 )
 from api.errors import Conflict, DomainError, Forbidden
-from tests.structure.conftest import Region, admin_of, district_methodist, teacher_of
+from api.domain.organisations.rules import OrgKind
+from tests.structure.conftest import Region, admin_of, district_methodist, make_org, teacher_of
 from tests.structure.helpers import audit_count, count, new_staff, new_subject
 
 D = datetime.date
@@ -106,6 +107,8 @@ async def test_only_shapers_change_the_structure(db: Any, region: Region) -> Non
 
 
 async def test_school_catalogue_is_seeded_once_and_colleges_start_empty(db: Any, region: Region) -> None:
+    # A college of its own: the shared one gets subjects from other tests, in whatever order they run.
+    college = await make_org(db, OrgKind.COLLEGE, region.district, "Structure College, empty catalogue")
     async with db.tenant_context(region.school2.schema) as session:
         subjects, total = await SubjectService(session, region.school2.kind).list(SubjectFilter(), Paging(1, 200))
         assert total >= 25 and "mathematics" in {s.code for s in subjects}
@@ -114,8 +117,8 @@ async def test_school_catalogue_is_seeded_once_and_colleges_start_empty(db: Any,
     async with db.tenant_context(region.school2.schema) as session:
         again, _ = await SubjectService(session, region.school2.kind).list(SubjectFilter(), Paging(1, 200))
         assert "mathematics" not in {s.code for s in again}  # not seeded a second time
-    async with db.tenant_context(region.college.schema) as session:
-        _, college_total = await SubjectService(session, region.college.kind).list(SubjectFilter(), Paging(1, 200))
+    async with db.tenant_context(college.schema) as session:
+        _, college_total = await SubjectService(session, college.kind).list(SubjectFilter(), Paging(1, 200))
     assert college_total == 0
 
 

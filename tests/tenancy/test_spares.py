@@ -133,33 +133,30 @@ async def test_spares_from_the_command_line(scratch: Any, tmp_path: Any) -> None
     assert len(_spares(scratch.url)) == 2
 
 
-async def test_the_worker_keeps_the_spares_built_as_organisations_take_them(
-    settings: Settings, database_url: str, national_admin_headers: dict[str, str], db: Any
-) -> None:
+async def test_the_worker_keeps_the_spares_built_as_organisations_take_them(settings: Settings, scratch: Any) -> None:
+    """On a database of its own, so its queue too: on the shared test database (and its PostgreSQL
+    queue, without REDIS_URL) the session's worker, which keeps no spares, took the replenishing
+    jobs and built nothing, and organisations other tests left waiting made the replenisher yield."""
+    from tests.identity.access.principals import issue_at_republic
     from tests.tenancy.test_api_provisioning import running_app
 
-    spared = dataclasses.replace(settings, redis_url=None, tenant_spares=2)
-    try:
-        async with running_app(spared, database_url, national_admin_headers) as running:
-            # Built at the worker's start.
-            await _wait_for(lambda: _count_at_head(db), 2)
-            taken = set(_spares(database_url))
-            region = await territory_id(running.client, "karaganda")
-            created = await running.client.post(
-                "/api/organisations", json=school_payload(region, kind="college", levels=["technical_vocational"])
-            )
-            assert created.status_code == 202, created.text
-            final = await wait_for_status(running.client, created.json()["id"], {"active", "failed"})
-            assert final["status"] == "active", final
-            # It got one of the spares, and the worker built a new one in its place.
-            await _wait_for(lambda: _count_at_head(db), 2)
-            assert len(taken - set(_spares(database_url))) == 1
-            assert catalog(database_url, created.json()["schema_name"]).version == [(head_revision(TENANT_DIR),)]
-    finally:
-        # Other tests build their schemas themselves.
-        for name in _spares(database_url):
-            psql(database_url, f"DROP SCHEMA {name} CASCADE")
-        psql(database_url, "DELETE FROM public.spare_schema")
+    spared = dataclasses.replace(settings, database_url=scratch.url, redis_url=None, tenant_spares=2)
+    headers = {"authorization": f"Bearer {await issue_at_republic(scratch.db, 'national_admin', name='spares')}"}
+    async with running_app(spared, scratch.url, headers) as running:
+        # Built at the worker's start.
+        await _wait_for(lambda: _count_at_head(scratch.db), 2, timeout=60)
+        taken = set(_spares(scratch.url))
+        region = await territory_id(running.client, "karaganda")
+        created = await running.client.post(
+            "/api/organisations", json=school_payload(region, kind="college", levels=["technical_vocational"])
+        )
+        assert created.status_code == 202, created.text
+        final = await wait_for_status(running.client, created.json()["id"], {"active", "failed"}, timeout=60)
+        assert final["status"] == "active", final
+        # It got one of the spares, and the worker built a new one in its place.
+        await _wait_for(lambda: _count_at_head(scratch.db), 2, timeout=60)
+        assert len(taken - set(_spares(scratch.url))) == 1
+        assert catalog(scratch.url, created.json()["schema_name"]).version == [(head_revision(TENANT_DIR),)]
 
 
 async def _count_at_head(db: Any) -> int:

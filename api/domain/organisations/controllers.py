@@ -54,9 +54,10 @@ class OrganisationController(Controller):
     ) -> OrganisationRead:
         """Registers the organisation and provisions its schema in the background (status `provisioning`)."""
         await require_territory(session, principal(request), data.territory_id, ADMIN)
+        await jobs.check_reachable()  # 503 before anything is written while the queue is away
         org = await organisations.create(data)
         await session.commit()
-        await jobs.enqueue_provisioning(org.id)
+        await jobs.enqueue_provisioning_soon(org.id)
         return to_read(org)
 
     @get("/{organisation_id:uuid}", name="organisations:detail", operation_id="GetOrganisation", opt=access(Scope.SHARED, "any"))
@@ -92,9 +93,10 @@ class OrganisationController(Controller):
         self, organisations: NamedDependency[OrganisationService], session: NamedDependency[AsyncSession], jobs: NamedDependency[Jobs], organisation_id: FromPath[UUID]
     ) -> OrganisationRead:
         """Runs provisioning again; it finishes whatever a failed or interrupted run left."""
+        await jobs.check_reachable()
         org = await organisations.retry_provisioning(organisation_id)
         await session.commit()
-        await jobs.enqueue_provisioning(org.id)
+        await jobs.enqueue_provisioning_soon(org.id)
         return to_read(org)
 
     @post("/{organisation_id:uuid}/suspend", name="organisations:suspend", operation_id="SuspendOrganisation", status_code=200, opt=access(Scope.SHARED, ADMIN))

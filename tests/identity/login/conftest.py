@@ -111,8 +111,8 @@ class NodeProvider:
 def _ensure_node_modules() -> None:
     if (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
         return
-    # The one download a test run may make: the provider package from the npm registry.
-    subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=OIDC_DIR, check=True, timeout=600)
+    # `make test` installs them first (its test-tools step); a bare pytest run does it here, from the lock file.
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=OIDC_DIR, check=True, timeout=600)
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 30.0) -> None:

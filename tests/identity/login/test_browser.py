@@ -10,6 +10,7 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from api.identity.sessions import SESSION_COOKIE
+from tests.chromium import chromium_path
 from tests.identity.login.conftest import LoginServer
 from tests.identity.login.flows import grant_role, make_organisation
 
@@ -24,7 +25,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="module")
 async def chromium() -> AsyncIterator[Browser]:
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield browser
         await browser.close()
 
