@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import os
 import shutil
 import weakref
 from dataclasses import dataclass
@@ -232,9 +233,14 @@ def pg_tool(name: str) -> str:
 
 async def export_schema(database_url: str, schema: str, archive_dir: Path) -> Path:
     schema = validate_schema_name(schema)
-    archive_dir.mkdir(parents=True, exist_ok=True)
+    # A dump holds a whole organisation's records: readable by the service's user only, whatever
+    # the process's umask (the file is made 0600 before pg_dump writes into it).
+    archive_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    archive_dir.chmod(0o700)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     target = archive_dir / f"{schema}-{stamp}.sql"
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    target.chmod(0o600)
     process = await asyncio.create_subprocess_exec(
         pg_tool("pg_dump"),
         "--no-owner",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import stat
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -193,6 +194,9 @@ async def test_archive_exports_drops_and_refuses_twice(on_postgres: Running, db:
         database_url, "SELECT archive_path, archived_at FROM public.organisation WHERE id = %s", (organisation_id,)
     )
     assert archived_at is not None
+    # Only the service's user may read a dump, or list the folder that holds them.
+    assert stat.S_IMODE(Path(path).stat().st_mode) == 0o600
+    assert stat.S_IMODE(Path(path).parent.stat().st_mode) == 0o700
     dump = Path(path).read_text()
     for table in ("settings", "audit_log", "alembic_version"):
         assert f"CREATE TABLE {schema}.{table} (" in dump, table
