@@ -84,15 +84,15 @@ class AuthenticationMiddleware(ASGIMiddleware):
         bearer = _header(scope, b"authorization") is not None
         failures = POLICIES["bearer_failures"]
         failure_key = f"rate:{failures.name}:{client_address(scope)}"
-        if bearer and scope["type"] == ScopeType.HTTP:
-            count, ttl = await limits_counter(scope).peek(failure_key)
-            if count >= failures.limit:
+        found = await resolve_principal(scope, receive)
+        if bearer and scope["type"] == ScopeType.HTTP and found.is_anonymous and found.credential_id is None:
+            # An unknown secret (not a revoked or expired one): someone may be guessing. Past the
+            # limit such requests are refused with 429; a valid token from the same address (a
+            # school's shared NAT, a regional system beside a broken script) still goes through.
+            count, ttl = await limits_counter(scope).hit(failure_key, failures.window_s)
+            if count > failures.limit:
                 await send_too_many(send, failures.message, ttl)
                 return
-        found = await resolve_principal(scope, receive)
-        if bearer and found.is_anonymous and found.credential_id is None:
-            # An unknown secret (not a revoked or expired one): someone may be guessing.
-            await limits_counter(scope).hit(failure_key, failures.window_s)
         scope[PRINCIPAL_KEY] = found  # type: ignore[literal-required]
         if (
             found.via == "session"

@@ -105,13 +105,6 @@ class Counter:
         await self.store.set(key, json.dumps({"count": count, "reset_at": reset_at}), expires_in=ttl)
         return count, ttl
 
-    async def peek(self, key: str) -> tuple[int, int]:
-        raw = await self.store.get(key)
-        if raw is None:
-            return 0, 0
-        data = json.loads(raw)
-        return int(data["count"]), max(1, math.ceil(float(data["reset_at"]) - time.time()))
-
 
 def client_address(scope: Scope) -> str:
     client = scope.get("client")
