@@ -15,6 +15,10 @@ What is measured, and where:
 - `metodist_tenant_migrations_total{outcome,method}`, `metodist_tenant_migration_runs_total{outcome}`,
   `metodist_tenant_migration_last_run_timestamp_seconds`: `metodist tenants migrate` and the
   migration `metodist serve` runs at start (`tenants/migrate.py`).
+- `metodist_compliance_unchecked_organisations` and `metodist_compliance_oldest_check_age_seconds`:
+  active organisations whose compliance findings were never computed, and the age of the oldest
+  computation among them (a change is recomputed within seconds, the nightly pass redoes all: an
+  age over a day or an unchecked count that stays up means the recomputes stopped).
 - `metodist_db_pool_connections{state}`: the process's connection pool (in use, idle, size, overflow).
 - `metodist_citus_nodes{state}` and `metodist_citus_schemas{node}` when the database is a Citus cluster.
 
@@ -73,6 +77,13 @@ MIGRATION_RUNS = Counter("metodist_tenant_migration_runs", "Runs of the all-tena
 MIGRATION_LAST_RUN = Gauge(
     "metodist_tenant_migration_last_run_timestamp_seconds", "When the last all-tenant migration run ended"
 )
+COMPLIANCE_UNCHECKED = Gauge(
+    "metodist_compliance_unchecked_organisations", "Active organisations whose compliance findings were never computed"
+)
+COMPLIANCE_AGE = Gauge(
+    "metodist_compliance_oldest_check_age_seconds",
+    "Seconds since the oldest compliance computation among active organisations, read at scrape",
+)
 POOL = Gauge("metodist_db_pool_connections", "The process's database pool by state (in_use, idle, size, overflow)", ["state"])
 CITUS_NODES = Gauge("metodist_citus_nodes", "Citus worker nodes by state (active, inactive)", ["state"])
 CITUS_SCHEMAS = Gauge("metodist_citus_schemas", "Distributed tenant schemas by the worker that holds them", ["node"])
@@ -87,6 +98,12 @@ def record_migration_run(results: list[Any], *, failed: int) -> None:
 
 
 _ORGANISATIONS_SQL = text("SELECT status, count(*) FROM public.organisation GROUP BY status")
+_COMPLIANCE_SQL = text(
+    "SELECT count(*) FILTER (WHERE r.checked_at IS NULL), "
+    "coalesce(extract(epoch FROM now() - min(r.checked_at)), 0) "
+    "FROM public.organisation o LEFT JOIN public.compliance_check_run r ON r.organisation_id = o.id "
+    "WHERE o.status = 'active'"
+)
 _CITUS_NODES_SQL = text(
     "SELECT CASE WHEN isactive THEN 'active' ELSE 'inactive' END, count(*) FROM pg_dist_node "
     "WHERE noderole = 'primary' AND groupid <> 0 GROUP BY 1"
@@ -127,6 +144,9 @@ async def refresh(state: Any) -> None:
         counts = dict((await conn.execute(_ORGANISATIONS_SQL)).all())
         for status in ("provisioning", "active", "failed", "suspended", "archived", *counts):
             ORGANISATIONS.labels(status).set(counts.get(status, 0))
+        unchecked, oldest_age = (await conn.execute(_COMPLIANCE_SQL)).one()
+        COMPLIANCE_UNCHECKED.set(unchecked)
+        COMPLIANCE_AGE.set(float(oldest_age))
         if await is_citus(db):
             CITUS_NODES.clear()
             for node_state, count in (await conn.execute(_CITUS_NODES_SQL)).all():

@@ -6,10 +6,12 @@ prometheus-client's own parser, so a renamed metric or a lost label fails here.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import json
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -136,6 +138,27 @@ async def test_provisioning_jobs_and_spares_after_a_real_job(own_client: httpx.A
     assert ("metodist_jobs", (("state", "queued"),)) in after
     assert ("metodist_spare_schemas", (("state", "at_head"),)) in after
     assert value(after, "metodist_organisations", status="active") >= 1
+
+
+async def test_compliance_staleness_after_a_new_organisation(own_client: httpx.AsyncClient) -> None:
+    """A new organisation's findings are computed in the background: it shows as unchecked until
+    then, and the age of the oldest computation is a scrape away."""
+    client = own_client
+    region = await territory_id(client, "karaganda")
+    created = await client.post(
+        "/api/organisations", json=school_payload(region, kind="college", levels=["technical_vocational"])
+    )
+    assert created.status_code == 202, created.text
+    await wait_for_status(client, created.json()["id"], {"active"})
+    deadline = time.monotonic() + 60
+    while True:
+        found = await scrape(client)
+        if value(found, "metodist_compliance_unchecked_organisations") == 0 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    assert value(found, "metodist_compliance_unchecked_organisations") == 0
+    assert ("metodist_compliance_oldest_check_age_seconds", ()) in found
+    assert 0 <= value(found, "metodist_compliance_oldest_check_age_seconds") < 3600
 
 
 async def test_migration_runs_are_counted(client: httpx.AsyncClient, database_url: str) -> None:
