@@ -3,6 +3,7 @@ the command line, and by a server starting up (which re-queues interrupted impor
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import signal
@@ -79,7 +80,7 @@ async def _kill_midway(db: Any, database_url: str, path: Path, tmp_path: Path) -
             if job_id is not None and 3 <= (await _counts(db, job_id)).get("done", 0):
                 break
             assert process.poll() is None, process.communicate()
-            time.sleep(0.05)
+            await asyncio.sleep(0.05)
         os.kill(process.pid, signal.SIGKILL)
         process.wait(10)
     finally:
@@ -102,8 +103,11 @@ async def test_an_import_killed_midway_resumes_with_nothing_duplicated(
     async with db.session() as session:
         job = await session.get(ImportJob, job_id)
     assert job is not None and job.status == "running"  # as the crash left it
-    # Resumed on the command line.
-    resumed = metodist(database_url, "import", "resume", str(job_id), data_dir=tmp_path, timeout=300)
+    # Resumed on the command line. In a thread: the session's event loop must keep running, for the
+    # session app's worker may hold a provisioning turn (an advisory lock) the command waits for.
+    resumed = await asyncio.to_thread(
+        metodist, database_url, "import", "resume", str(job_id), data_dir=tmp_path, timeout=300
+    )
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "40 done, 0 failed" in resumed.stdout
     await _assert_whole(db, bins)
