@@ -16,13 +16,14 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.access import Principal
 from api.domain.onboarding.checks import email_of, identifier, issue, name_of, split_list, text_of
 from api.domain.onboarding.reading import Column
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import ALLOWED_LEVELS, ALLOWED_TERRITORIES, EducationLevel, OrgKind
 from api.domain.territories.models import Territory, TerritoryKind
 from api.i18n import KIND_LABELS, LEVEL_LABELS, LOCALES, N_, translations
-from api.identity.reach import Reach
+from api.identity.reach import Reach, reach_of
 from api.roles import Role
 
 ADMIN_ROLES = (Role.NATIONAL_ADMIN, Role.REGIONAL_ADMIN)
@@ -84,8 +85,12 @@ class Registry:
     levels: dict[str, str] = field(default_factory=lambda: _labels(dict(LEVEL_LABELS)))
 
     @classmethod
-    async def load(cls, session: AsyncSession, bins: Iterable[str], reach: Reach | None) -> Registry:
+    async def load(cls, session: AsyncSession, bins: Iterable[str], principal: Principal | None) -> Registry:
+        """`principal` None: the command line, which reaches everything."""
         territories = list((await session.scalars(select(Territory))).all())
+        # The caller's reach over a tree that knows every territory just read (one added since the
+        # cached tree was loaded would otherwise look outside every region).
+        reach = None if principal is None else await reach_of(session, principal, must_know=[t.id for t in territories])
         by_name: dict[str, list[Territory]] = {}
         for t in territories:
             for name in {t.name_kk, t.name_ru, t.name_en}:

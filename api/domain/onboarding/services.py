@@ -189,9 +189,8 @@ async def check_organisations(
     """The dry run of an organisations file: every row checked, the job stored as `checked`."""
     table = _read(content, filename, settings)
     cells, notes = _cells(table, orgs.COLUMNS)
-    reach = None if principal is None else await reach_of(session, principal)
     keys = {line: identifier(c.get("bin"), "bin", "BIN") for line, c in cells}
-    registry = await orgs.Registry.load(session, [k for k, _ in keys.values() if k], reach)
+    registry = await orgs.Registry.load(session, [k for k, _ in keys.values() if k], principal)
     seen: dict[str, int] = {}
     rows: list[dict[str, Any]] = []
     for line, row in cells:
