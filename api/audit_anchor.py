@@ -25,6 +25,7 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -51,7 +52,9 @@ class AuditAnchor(ControlBase):
     mac: Mapped[str] = mapped_column(String(64))
 
 
+@lru_cache(maxsize=8)
 def _anchor_key(secret_key: str) -> bytes:
+    """Derived once per key: every anchor written or verified needs it."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"metodist", info=_INFO).derive(secret_key.encode())
 
 

@@ -143,32 +143,27 @@ async def record(
     `action` is a dotted verb (`association.create`), `entity` the kind of thing changed,
     `before` / `after` its state (use `snapshot(model)`); None where it did not exist.
     """
-    await session.execute(select(func.pg_advisory_xact_lock(_lock_key(session_schema(session)))))
-    prev = await session.scalar(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))
-    prev_hash = prev or GENESIS
-    bound: RequestActor | None = session.info.get(ACTOR_KEY)
-    token_id = bound.token_id if bound is not None else None
-    if token_id is not None and actor_id is None:
-        actor_id = bound.issued_by  # type: ignore[union-attr]
-    row = AuditEntry(
-        id=uuid7(),
-        actor_id=actor_id,
-        token_id=token_id,
-        action=action,
-        entity=entity,
-        entity_id=None if entity_id is None else str(entity_id),
-        before=to_json(before),
-        after=to_json(after),
-        created_at=datetime.datetime.now(datetime.UTC),
-    )
-    row.prev_hash = prev_hash
-    row.hash = entry_hash(prev_hash, _hashed_fields(row))
-    session.add(row)
-    await session.flush()
-    await audit_anchor.anchor(session, session_schema(session), row.seq, row.hash)
-    await session.flush()
-    session.info[CHANGED_KEY] = True  # the facts of compliance may have changed (api.tenancy enqueues a recompute)
+    [row] = await record_many(session, actor_id=actor_id, entries=[(action, entity, entity_id, before, after)])
     return row
+
+
+async def append(
+    session: AsyncSession, model: Any, lock_key: int, chain: str, rows: list[Any], hashed: Any
+) -> None:
+    """Chains `rows` (entries of `model`'s log, in order) onto the log's last entry and anchors each
+    one (api.audit_anchor), in the caller's transaction. Appends to one log are serialised by the
+    transaction-level advisory lock `lock_key`, so the chain cannot fork. The tenants' logs and the
+    control plane's identity log (api.identity.audit) are both written this one way."""
+    await session.execute(select(func.pg_advisory_xact_lock(lock_key)))
+    prev_hash = await session.scalar(select(model.hash).order_by(model.seq.desc()).limit(1)) or GENESIS
+    for row in rows:
+        row.prev_hash = prev_hash
+        row.hash = prev_hash = entry_hash(prev_hash, hashed(row))
+        session.add(row)
+    await session.flush()
+    for row in rows:
+        await audit_anchor.anchor(session, chain, row.seq, row.hash)
+    await session.flush()
 
 
 async def record_many(
@@ -176,36 +171,28 @@ async def record_many(
     *,
     actor_id: UUID | None,
     entries: list[tuple[str, str, Any, Mapping[str, Any] | None, Mapping[str, Any] | None]],
-) -> None:
+) -> list[AuditEntry]:
     """Appends several entries — (action, entity, entity_id, before, after) each — in order, under
-    one lock and one flush: the chain is the same as `record` called once per entry (a bulk
-    import writes thousands)."""
+    one lock and one flush: the chain is the same as one `record` per entry (a bulk import writes
+    thousands)."""
     if not entries:
-        return
-    await session.execute(select(func.pg_advisory_xact_lock(_lock_key(session_schema(session)))))
-    prev_hash = await session.scalar(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)) or GENESIS
+        return []
     bound: RequestActor | None = session.info.get(ACTOR_KEY)
     token_id = bound.token_id if bound is not None else None
     if token_id is not None and actor_id is None:
         actor_id = bound.issued_by  # type: ignore[union-attr]
-    rows: list[AuditEntry] = []
-    for action, entity, entity_id, before, after in entries:
-        row = AuditEntry(
+    rows = [
+        AuditEntry(
             id=uuid7(), actor_id=actor_id, token_id=token_id, action=action, entity=entity,
             entity_id=None if entity_id is None else str(entity_id), before=to_json(before), after=to_json(after),
             created_at=datetime.datetime.now(datetime.UTC),
         )
-        row.prev_hash = prev_hash
-        row.hash = prev_hash = entry_hash(prev_hash, _hashed_fields(row))
-        session.add(row)
-        rows.append(row)
-    await session.flush()
-    # Each entry anchored, as `record` does (api.audit_anchor).
-    chain = session_schema(session)
-    for row in rows:
-        await audit_anchor.anchor(session, chain, row.seq, row.hash)
-    await session.flush()
+        for action, entity, entity_id, before, after in entries
+    ]
+    schema = session_schema(session)
+    await append(session, AuditEntry, _lock_key(schema), schema, rows, _hashed_fields)
     session.info[CHANGED_KEY] = True  # the facts of compliance may have changed (api.tenancy enqueues a recompute)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -237,6 +224,8 @@ async def verify_chain(session: AsyncSession, chain: str, rows: Any, hashed: Any
     if anchors.forged_seq is not None:
         return ChainReport(False, 0, anchors.forged_seq, "the anchor's signature does not hold (the anchor was forged or altered)")
     head = anchors.head
+    # Entries before the first anchor were written before anchoring began; after it, each has one.
+    first_anchored = min(anchors.by_seq) if anchors.by_seq else None
     expected_prev = GENESIS
     count = 0
     last_seq: int | None = None
@@ -251,7 +240,7 @@ async def verify_chain(session: AsyncSession, chain: str, rows: Any, hashed: Any
             return ChainReport(False, count, row.seq, "the entry differs from its anchor (the chain was rewritten from here or earlier)")
         if head is not None and row.seq > head:
             return ChainReport(False, count, row.seq, "the entry is past the anchored head (written around the application)")
-        if anchors.by_seq and anchored is None and row.seq > min(anchors.by_seq):
+        if first_anchored is not None and anchored is None and row.seq > first_anchored:
             return ChainReport(False, count, row.seq, "the entry has no anchor (written around the application)")
         expected_prev = row.hash
         last_seq = row.seq

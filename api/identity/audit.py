@@ -7,8 +7,9 @@ own log: one place answers "who gave this person this role, and when", whatever 
 Each entry names the person who acted, or for an API token the token and the person who issued
 it, as the tenants' log does; the command line is `actor_kind="command"`.
 
-Entries are chained the same way as a tenant's log (`tenants.audit`: each stores the previous
-entry's hash and its own over a canonical JSON form; appends are serialised by an advisory lock)
+Entries are chained and anchored by the same code as a tenant's log (`tenants.audit.append`: each
+stores the previous entry's hash and its own over a canonical JSON form; appends are serialised by
+an advisory lock)
 and the database refuses UPDATE, DELETE and TRUNCATE (`api.identity.models`).
 """
 
@@ -20,14 +21,14 @@ from collections.abc import Mapping
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
+from api import audit_anchor
 from api.access import Principal
 from api.identity.models import IdentityAuditEntry
-from api import audit_anchor
-from tenants.audit import GENESIS, ChainReport, entry_hash, snapshot, to_json, verify_chain
+from tenants.audit import ChainReport, append, snapshot, to_json, verify_chain
 
 # "sign_in": a role an organisation's sign-in set-up gave a person on their first sign-in.
 # "mailbox": a domain proved by the link mailed to its administrative mailbox (api.identity.domains).
@@ -77,8 +78,6 @@ async def record(
     token_id = None
     if principal is not None:
         actor_id, actor_kind, token_id = actor_of(principal)
-    await session.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
-    prev = await session.scalar(select(IdentityAuditEntry.hash).order_by(IdentityAuditEntry.seq.desc()).limit(1))
     row = IdentityAuditEntry(
         id=uuid7(),
         actor_id=actor_id,
@@ -92,12 +91,7 @@ async def record(
         after=to_json(after),
         created_at=datetime.datetime.now(datetime.UTC),
     )
-    row.prev_hash = prev or GENESIS
-    row.hash = entry_hash(row.prev_hash, _hashed_fields(row))
-    session.add(row)
-    await session.flush()
-    await audit_anchor.anchor(session, audit_anchor.IDENTITY_CHAIN, row.seq, row.hash)
-    await session.flush()
+    await append(session, IdentityAuditEntry, _LOCK_KEY, audit_anchor.IDENTITY_CHAIN, [row], _hashed_fields)
     return row
 
 
