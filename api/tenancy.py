@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import structlog
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
@@ -25,11 +24,9 @@ from api.access import principal
 from api.db import sqlstate
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
-from api.errors import Conflict, Forbidden, NotFound
+from api.errors import Conflict, Forbidden, NotFound, log_unhandled
 from api.redis_state import RedisUnavailable
 from tenants import audit
-
-log = structlog.get_logger()
 
 
 @dataclass(frozen=True)
@@ -80,8 +77,8 @@ async def provide_tenant_session(
                 await state.jobs.enqueue_compliance(tenant.organisation_id)
             except RedisUnavailable:
                 pass  # the change stands; Redis's health check has said it is away; the nightly pass catches up
-            except Exception:  # the change stands; the nightly pass catches up
-                log.exception("compliance.enqueue_failed", organisation_id=str(tenant.organisation_id))
+            except Exception as exc:  # the change stands; the nightly pass catches up
+                log_unhandled("compliance.enqueue_failed", exc, organisation_id=str(tenant.organisation_id))
 
 
 def _schema_gone(exc: BaseException) -> bool:

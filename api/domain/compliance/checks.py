@@ -19,13 +19,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.bodies.models import Association, Council, InterSchoolAssociation, LeaderTerm
-from api.domain.compliance.calendar import school_year_of
 from api.domain.documents.models import Document
 from api.domain.meetings.context import Quarter, calendar_terms, closed_terms
 from api.domain.plans.models import PlanItem, WorkPlan
 from api.domain.plans.rules import Direction
 from api.domain.reviews.models import ReviewMissingStage, ReviewRound
 from api.domain.structure.models import Staff, StaffSubject, Subject, Unit
+from api.domain.structure.rules import school_year_of
 
 SCHOOL = frozenset({"school"})
 TEACHING = frozenset({"school", "college", "university"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -17,22 +17,19 @@ from uuid import UUID
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from uuid_utils.compat import uuid7
 
 from api.db import Database
-from api.identity import audit as identity_audit
+from api.domain.bodies.rules import today
 from api.domain.compliance.checks import CHECKS, CheckContext, render
 from api.domain.compliance.models import ComplianceCheckRun, ComplianceFinding, ComplianceRuleSet
 from api.domain.compliance.rules import RuleSet, RuleSetError, parse, resolve
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
+from api.identity import audit as identity_audit
 
-KZ_TIME = datetime.timezone(datetime.timedelta(hours=5))
 RULESETS_DIR = Path(__file__).parent / "rulesets"
 DEFAULT_RULESET = RULESETS_DIR / "order-583.toml"
-
-
-def today() -> datetime.date:
-    return datetime.datetime.now(KZ_TIME).date()
 
 
 # --- rule sets ----------------------------------------------------------------------------------
@@ -194,16 +191,10 @@ async def recompute(db: Database, organisation_id: UUID, on: datetime.date | Non
         }
         await session.execute(
             insert(ComplianceCheckRun)
-            .values(id=_uuid(), organisation_id=organisation_id, created_at=now, updated_at=now, **run)
+            .values(id=uuid7(), organisation_id=organisation_id, created_at=now, updated_at=now, **run)
             .on_conflict_do_update(index_elements=[ComplianceCheckRun.organisation_id], set_={**run, "updated_at": now})
         )
     return Outcome(organisation_id, ruleset.code if ruleset else None, len(rows), note)
-
-
-def _uuid() -> UUID:
-    from uuid_utils.compat import uuid7
-
-    return uuid7()
 
 
 def _clause_for(source_clause: str, clauses: list[str]) -> str | None:
@@ -214,8 +205,6 @@ def _clause_for(source_clause: str, clauses: list[str]) -> str | None:
 
 
 def _renamed(found: Any, name: str) -> Any:
-    from dataclasses import replace
-
     return replace(found, subject_name=name)
 
 

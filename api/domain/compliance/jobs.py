@@ -15,12 +15,10 @@ import time
 from typing import Any
 from uuid import UUID
 
-import structlog
 from saq import Queue
 
 from api.domain.compliance.engine import organisations_to_check, recompute
-
-log = structlog.get_logger()
+from api.errors import log_unhandled
 
 WINDOW_S = 5
 
@@ -50,7 +48,7 @@ async def compliance_nightly_job(ctx: dict[str, Any]) -> str:
         try:
             await recompute(ctx["db"], organisation_id)
             checked += 1
-        except Exception:  # one broken schema must not stop the pass; it is logged and retried tomorrow
+        except Exception as exc:  # one broken schema must not stop the pass; it is logged and retried tomorrow
             failed += 1
-            log.exception("compliance.recompute_failed", organisation_id=str(organisation_id))
+            log_unhandled("compliance.recompute_failed", exc, organisation_id=str(organisation_id))
     return f"checked {checked}, failed {failed}"

@@ -21,6 +21,7 @@ from api.domain.bodies import registry
 from api.domain.bodies.registry import BodyInfo, BodyKind, BodyMember, BodyRef, QuorumRule
 from api.domain.structure.actors import Actor
 from api.domain.structure.models import AcademicTerm, Staff
+from api.domain.structure.rules import default_terms, school_year_of, term_kind_for
 from api.identity.reach import IMPLIED_ROLES
 from api.errors import DomainError, Forbidden, NotFound
 from api.roles import Role
@@ -236,7 +237,7 @@ async def quarter_of(session: AsyncSession, on: datetime.date, org_kind: str | N
     Holidays between terms belong to the term they follow, so a meeting held in the autumn
     holidays counts for the first quarter: the window of a term runs to the day before the next
     term starts. A school year the organisation has not entered is taken from the default
-    calendar of Kazakhstan's school year (`api.domain.compliance.calendar`), quarters or
+    calendar of Kazakhstan's school year (`api.domain.structure.rules.default_terms`), quarters or
     semesters by the kind of organisation; the term says which calendar it came from.
     """
     return _term_at(await calendar_terms(session, on, org_kind), on)
@@ -244,8 +245,6 @@ async def quarter_of(session: AsyncSession, on: datetime.date, org_kind: str | N
 
 async def calendar_terms(session: AsyncSession, on: datetime.date, org_kind: str | None) -> list[Quarter]:
     """The terms of the school years around `on`: the organisation's own, else the default ones."""
-    from api.domain.compliance.calendar import default_terms, school_year_of
-
     year = school_year_of(on)
     years = (year - 1, year, year + 1)
     own = (
@@ -257,9 +256,10 @@ async def calendar_terms(session: AsyncSession, on: datetime.date, org_kind: str
     ).all()
     entered = {t.school_year for t in own}
     terms = [Quarter(t.school_year, t.kind, t.number, t.starts_on, t.ends_on) for t in own]
+    kind = term_kind_for(org_kind)
     for y in years:
         if y not in entered:
-            terms += [Quarter(*t, calendar="default") for t in default_terms(org_kind, y)]
+            terms += [Quarter(y, kind, n, starts, ends, calendar="default") for n, starts, ends in default_terms(kind, y)]
     return sorted(terms, key=lambda t: t.starts_on)
 
 

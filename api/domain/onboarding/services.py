@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import structlog
 from uuid_utils.compat import uuid7
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,7 +37,7 @@ from api.domain.onboarding.models import ImportJob, ImportRow
 from api.domain.onboarding.reading import Column, FileProblem, Table, map_columns, read_table
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
-from api.errors import Conflict, NotFound
+from api.errors import Conflict, NotFound, log_unhandled
 from api.i18n import N_, gettext, use_locale
 from api.identity import audit
 from api.identity.invitations import InvitationService, invitation_link, invitation_message, send_mail
@@ -49,8 +48,6 @@ from api.settings import Settings
 from tenants.ddl import tenant_head
 from tenants.naming import schema_for_bin
 from tenants.provisioning import provision_organisation
-
-log = structlog.get_logger()
 
 STAFF_ROLES = (Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD)
 ORGANISATION_BATCH = 250
@@ -287,7 +284,7 @@ async def run_job(db: Database, settings: Settings, job_id: UUID, *, on_progress
                 else:
                     await _run_staff(db, job_id, on_progress)
             except Exception as exc:
-                log.exception("import failed", job=str(job_id))
+                log_unhandled("import failed", exc, job=str(job_id))
                 await _finish(db, job_id, "failed", f"{type(exc).__name__}: {exc}"[:2000])
                 return "failed"
             await _finish(db, job_id, "done", None)
@@ -636,6 +633,6 @@ async def link_staff_on_sign_in(db: Database, session: AsyncSession, user: Any) 
         for schema in schemas:
             async with db.tenant_context(schema) as tenant:
                 linked += await people.link_accounts(tenant, user.id, user.email)
-    except Exception:  # noqa: BLE001 - linking is a convenience; the sign-in must not fail for it
-        log.warning("linking staff records at sign-in failed", user_id=str(user.id), exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - linking is a convenience; the sign-in must not fail for it
+        log_unhandled("linking staff records at sign-in failed", exc, user_id=str(user.id))
     return linked

@@ -95,8 +95,15 @@ def term_kind_for(org: OrgKind) -> TermKind:
 TERMS_PER_YEAR = {TermKind.QUARTER: 4, TermKind.SEMESTER: 2}
 
 
+def school_year_of(day: datetime.date) -> int:
+    """The school year a day belongs to (1 August to 31 July; 2025 means 2025/2026)."""
+    return day.year if day.month >= 8 else day.year - 1
+
+
 def default_terms(kind: TermKind, school_year: int) -> list[tuple[int, datetime.date, datetime.date]]:
-    """A starting calendar for the school year beginning in `school_year`; each organisation edits it."""
+    """The default calendar of Kazakhstan's school year beginning in `school_year`: the start of an
+    organisation's own, which it edits, and what an organisation that has entered none is held to
+    (api.domain.meetings.context.calendar_terms)."""
     y, n = school_year, school_year + 1
     d = datetime.date
     if kind is TermKind.QUARTER:
