@@ -397,12 +397,11 @@ def admin_grant(email: str, role: str, at: str) -> None:
     anyone else gets an invitation, whose link is printed (and mailed when SMTP is configured).
     Written to the identity audit log with the operating-system user who ran it.
     """
-    import datetime
     import getpass
 
     from api.errors import DomainError
     from api.identity.bootstrap import grant_from_command
-    from api.identity.invitations import invitation_message, send_mail
+    from api.identity.invitations import InvitationService
 
     settings = get_settings()
     try:
@@ -422,8 +421,7 @@ def admin_grant(email: str, role: str, at: str) -> None:
             async with db.session() as session, session.begin():
                 row = await session.get(Invitation, outcome.invitation_id)
                 place = await session.get(Organisation, row.organisation_id) if row.organisation_id else await session.get(Territory, row.territory_id)
-                mail = await send_mail(settings, invitation_message(settings, row, place, outcome.link))
-                row.mail_sent_at, row.mail_error = (None, mail) if mail else (datetime.datetime.now(datetime.UTC), None)
+                mail = await InvitationService(session, settings).deliver(row, place, outcome.link)
         return outcome, mail
 
     try:

@@ -35,9 +35,7 @@ from api.identity.invitations import (
     InvitationService,
     waiting_invitations,
     invitation_link,
-    invitation_message,
     mask_email,
-    send_mail,
     status_of,
     to_read,
 )
@@ -503,8 +501,7 @@ class InvitationController(Controller):
         )
         await session.commit()
         link = invitation_link(state.settings, token)
-        error = await send_mail(state.settings, invitation_message(state.settings, row, org, link))
-        await invitations.record_delivery(row, error)
+        await invitations.deliver(row, org, link)
         return InvitationCreated(invitation=to_read(row), link=link)
 
     @delete("/{invitation_id:uuid}", name="invitations:revoke", operation_id="RevokeInvitation", opt=ORG_ADMIN, status_code=200)

@@ -198,6 +198,12 @@ class InvitationService:
         row.accepted_by = user_id
         await self.session.flush()
 
+    async def deliver(self, row: Invitation, place: Organisation | Territory, link: str) -> str | None:
+        """Mails the invitation to `place` and records whether it went; the mail error, or None."""
+        error = await send_mail(self.settings, invitation_message(self.settings, row, place, link))
+        await self.record_delivery(row, error)
+        return error
+
     async def record_delivery(self, row: Invitation, error: str | None) -> None:
         if error is None:
             row.mail_sent_at, row.mail_error = now_utc(), None

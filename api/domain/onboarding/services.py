@@ -40,7 +40,7 @@ from api.domain.organisations.rules import OrgStatus
 from api.errors import Conflict, NotFound, log_unhandled
 from api.i18n import N_, gettext, use_locale
 from api.identity import audit
-from api.identity.invitations import InvitationService, invitation_link, invitation_message, send_mail
+from api.identity.invitations import InvitationService, invitation_link
 from api.identity.models import Invitation
 from api.identity.reach import reach_of, require_organisation
 from api.roles import Role
@@ -435,9 +435,7 @@ async def _send_invitations(db: Database, settings: Settings, mails: list[_Mail]
             invitation = await session.get(Invitation, mail.invitation_id)
             org = await session.get(Organisation, mail.organisation_id)
             assert invitation is not None and org is not None
-            link = invitation_link(settings, mail.token)
-            error = await send_mail(settings, invitation_message(settings, invitation, org, link))
-            await InvitationService(session, settings).record_delivery(invitation, error)
+            await InvitationService(session, settings).deliver(invitation, org, invitation_link(settings, mail.token))
 
 
 async def _run_staff(db: Database, job_id: UUID, on_progress: Progress | None) -> None:
