@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from pathlib import Path
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -151,9 +151,10 @@ def db_upgrade() -> None:
     from api.bootstrap import load_territories, upgrade_control
 
     settings = get_settings()
-    upgrade_control(_database_url(settings))
+    owner_url = _database_url(settings)
+    upgrade_control(owner_url)
     count = _with_db(settings, lambda d: load_territories(d, settings))
-    _grant_app_role(settings, _database_url(settings))
+    _grant_app_role(settings, owner_url)
     click.echo(f"Control plane at head; {count} top-level territories loaded.")
 
 
@@ -518,8 +519,6 @@ def _print_check(progress: Any, rows: list[Any], lang: str) -> None:
 
 
 def _run_import(kind: str, file: str, dry_run: bool, lang: str, organisation: str | None) -> None:
-    from pathlib import Path
-
     from sqlalchemy import select
 
     from api.domain.onboarding import services

@@ -18,7 +18,7 @@ and DELETE on their audit log from every grantee in the same script that builds 
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, make_url, pool, text
+from sqlalchemy import Connection, create_engine, make_url, pool, text
 
 from api.db import sync_url
 from api.settings import ConfigurationError
@@ -64,12 +64,7 @@ def grant_app_role(owner_url: str, role: str) -> int:
             conn.execute(text(f"ALTER DEFAULT PRIVILEGES FOR ROLE {o} GRANT USAGE ON SCHEMAS TO {r}"))
             conn.execute(text(f"ALTER DEFAULT PRIVILEGES FOR ROLE {o} GRANT {_DML} ON TABLES TO {r}"))
             conn.execute(text(f"ALTER DEFAULT PRIVILEGES FOR ROLE {o} GRANT USAGE, SELECT ON SEQUENCES TO {r}"))
-            conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {r}"))
-            conn.execute(text(f"GRANT {_DML} ON ALL TABLES IN SCHEMA public TO {r}"))
-            conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {r}"))
-            for table in APPEND_ONLY_CONTROL_TABLES:
-                if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"public.{table}"}).scalar() is not None:
-                    conn.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON public.{table} FROM {r}"))
+            _grant_schema(conn, "public", r, APPEND_ONLY_CONTROL_TABLES)
             conn.execute(text(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON public.alembic_version FROM {r}"))
             # Tenant schemas (and spares) the role cannot use yet: built before it was configured.
             schemas = conn.scalars(
@@ -78,12 +73,18 @@ def grant_app_role(owner_url: str, role: str) -> int:
                 {"r": role},
             ).all()
             for schema in schemas:
-                s = _ident(schema)
-                conn.execute(text(f"GRANT USAGE ON SCHEMA {s} TO {r}"))
-                conn.execute(text(f"GRANT {_DML} ON ALL TABLES IN SCHEMA {s} TO {r}"))
-                conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}"))
-                if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{schema}.audit_log"}).scalar() is not None:
-                    conn.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON {s}.audit_log FROM {r}"))
+                _grant_schema(conn, schema, r, ("audit_log",))
             return len(schemas)
     finally:
         engine.dispose()
+
+
+def _grant_schema(conn: Connection, schema: str, role: str, append_only: tuple[str, ...]) -> None:
+    """`role` (quoted) reads and writes what is in `schema`, but only reads and appends to `append_only`."""
+    s = _ident(schema)
+    conn.execute(text(f"GRANT USAGE ON SCHEMA {s} TO {role}"))
+    conn.execute(text(f"GRANT {_DML} ON ALL TABLES IN SCHEMA {s} TO {role}"))
+    conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {role}"))
+    for table in append_only:
+        if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{schema}.{table}"}).scalar() is not None:
+            conn.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON {s}.{_ident(table)} FROM {role}"))

@@ -65,6 +65,11 @@ def error_body(status: int, message: str, field: str | None = None, clause: str 
     return {"status": status, "message": message, "field": field, "clause": clause}
 
 
+# Seconds a 503 asks the caller to wait before trying again.
+RETRY_AFTER_503 = "5"
+REDIS_UNAVAILABLE = N_("A service the platform depends on (Redis) cannot be reached. Try again in a minute.")
+
+
 def _response(
     request: Request[Any, Any, Any],
     status: int,
@@ -77,6 +82,8 @@ def _response(
     locale = negotiate(request.headers.get("accept-language"))
     if locale:
         message = translate_message(message, locale)
+    if status == 503:  # something the platform depends on cannot be reached: say when to come back
+        headers = {"Retry-After": RETRY_AFTER_503, **(headers or {})}
     return Response(
         error_body(status, message, field, clause),
         status_code=status,
@@ -85,20 +92,13 @@ def _response(
 
 
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    # A 503 (a store or service that cannot be reached) says when to come back.
-    headers = {"Retry-After": "5"} if exc.status == 503 else None
-    return _response(request, exc.status, exc.message, exc.field, exc.clause, headers=headers)
+    return _response(request, exc.status, exc.message, exc.field, exc.clause)
 
 
 def redis_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Redis unreachable where no code expected it: 503 at once, not 500 (api.redis_state)."""
     log.warning("redis unreachable", error=type(exc).__name__, path=request.url.path)
-    return _response(
-        request,
-        503,
-        N_("A service the platform depends on (Redis) cannot be reached. Try again in a minute."),
-        headers={"Retry-After": "5"},
-    )
+    return _response(request, 503, REDIS_UNAVAILABLE)
 
 
 _JSON_PATH = re.compile(r"at `\$\.([A-Za-z0-9_]+)")
@@ -166,12 +166,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     if database_unavailable(exc):
         # Restarting, failing over, a cut connection: nothing was acknowledged, come back shortly.
         log.warning("database unreachable", error=type(exc).__name__, path=request.url.path)
-        return _response(
-            request,
-            503,
-            N_("The database cannot be reached right now. Try again in a few seconds."),
-            headers={"Retry-After": "5"},
-        )
+        return _response(request, 503, N_("The database cannot be reached right now. Try again in a few seconds."))
     # Logged once, on one line, without the request's values (nor the path's query string).
     log_unhandled("unhandled error", exc, method=request.method, path=request.url.path)
     return _response(request, HTTP_500_INTERNAL_SERVER_ERROR, N_("Internal server error."))

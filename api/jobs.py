@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -282,14 +282,7 @@ class Jobs:
             waiting = (
                 await session.scalars(select(Organisation.id).where(Organisation.status == OrgStatus.PROVISIONING))
             ).all()
-        try:
-            for organisation_id in waiting:
-                await self.enqueue_provisioning(organisation_id)
-        except RedisUnavailable:
-            log.warning("interrupted provisioning not re-queued: redis unreachable; done when it is back")
-            return
-        if waiting:
-            log.info("re-queued interrupted provisioning", count=len(waiting))
+        await self._requeue("provisioning", waiting, self.enqueue_provisioning, "done when it is back")
 
     async def resume_interrupted_imports(self) -> None:
         """Imports a stopped process left queued or running are queued again: they resume from their rows."""
@@ -297,14 +290,19 @@ class Jobs:
 
         async with self.db.session() as session:
             waiting = await interrupted(session)
+        await self._requeue("imports", waiting, self.enqueue_import, "`metodist import resume` continues one")
+
+    async def _requeue(
+        self, what: str, waiting: Sequence[UUID], enqueue: Callable[[UUID], Awaitable[None]], otherwise: str
+    ) -> None:
         try:
-            for job_id in waiting:
-                await self.enqueue_import(job_id)
+            for item in waiting:
+                await enqueue(item)
         except RedisUnavailable:
-            log.warning("interrupted imports not re-queued: redis unreachable; `metodist import resume` continues one")
+            log.warning(f"interrupted {what} not re-queued: redis unreachable; {otherwise}")
             return
         if waiting:
-            log.info("re-queued interrupted imports", count=len(waiting))
+            log.info(f"re-queued interrupted {what}", count=len(waiting))
 
     async def enqueue_archive(self, organisation_id: UUID) -> bool:
         """False when this organisation's archiving is already queued or running.

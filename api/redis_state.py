@@ -28,7 +28,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from api.errors import DomainError
+from api.errors import REDIS_UNAVAILABLE, DomainError
 from api.i18n import N_
 
 log = structlog.get_logger()
@@ -47,7 +47,6 @@ WARN_EVERY_S = 60.0
 # The errors that mean "Redis cannot be reached", as opposed to a bug in a command.
 UNREACHABLE: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError, OSError, asyncio.TimeoutError)
 
-REDIS_UNAVAILABLE = N_("A service the platform depends on (Redis) cannot be reached. Try again in a minute.")
 # A session cookie could not be read: the guard answers 503 with this where a caller is needed;
 # public routes go on as for an anonymous caller (api.identity.middleware).
 SESSIONS_UNAVAILABLE = N_("Sessions cannot be read right now (their store, Redis, cannot be reached). Try again in a minute.")

@@ -31,7 +31,7 @@ from tenants.naming import validate_schema_name
 
 log = structlog.get_logger()
 
-_HAS_CITUS = text("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+HAS_CITUS = text("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
 _IS_DISTRIBUTED = text(
     "SELECT EXISTS (SELECT 1 FROM pg_dist_schema WHERE schemaid = to_regnamespace(:s))"
 )
@@ -47,7 +47,7 @@ async def is_citus(db: Database) -> bool:
         return False
     if db.citus_detected is None:
         async with db.engine.connect() as conn:
-            db.citus_detected = bool(await conn.scalar(_HAS_CITUS))
+            db.citus_detected = bool(await conn.scalar(HAS_CITUS))
     if db.citus == "on" and not db.citus_detected:
         raise CitusMissing(
             "METODIST_CITUS=on but the database has no citus extension: run "
@@ -56,13 +56,16 @@ async def is_citus(db: Database) -> bool:
     return db.citus_detected
 
 
-def distribute_sql(schema: str) -> str:
-    """The statements, appended to a schema's DDL script, that make it a distributed schema.
+async def distribute_sql(db: Database, schema: str) -> str:
+    """The statements, appended to a schema's DDL script, that make it a distributed schema on a
+    Citus cluster; nothing on a single server.
 
     `SET LOCAL`: the script runs as one transaction (a multi-statement simple query), so the
     setting ends with it and never stays on a pooled connection.
     """
     schema = validate_schema_name(schema)
+    if not await is_citus(db):
+        return ""
     return (
         "SET LOCAL citus.enable_unsafe_triggers TO on;\n"
         f"SELECT citus_schema_distribute('{schema}');\n"

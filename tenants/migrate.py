@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, create_engine, pool, text
 
 from api.db import sync_url
 from migrations.runner import TENANT_DIR
+from tenants.citus import HAS_CITUS
 from tenants.upgrades import RECORD_VERSION_SQL, MigrationResult, head_of, migrate_chunk, prepare_connection
 
 # Reads tenants' versions inside the server (a session-temporary PL/pgSQL function; the embedded
@@ -81,7 +82,7 @@ class RunReport:
 def on_citus(engine: Engine) -> bool:
     """Whether the database is a Citus coordinator (its tenant schemas distributed over workers)."""
     with engine.connect() as conn:
-        return bool(conn.scalar(text("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")))
+        return bool(conn.scalar(HAS_CITUS))
 
 
 def read_versions(engine: Engine, *, batch: int = VERSIONS_BATCH) -> dict[str, str | None]:

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, text
 from api.db import Database, database_unavailable, libpq_dsn
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
-from tenants.citus import distribute_sql, ensure_distributed, is_citus
+from tenants.citus import distribute_sql, ensure_distributed
 from tenants.ddl import audit_log_revoke, run_script, tenant_ddl, tenant_head
 from tenants.spares import claim_spare
 from tenants.upgrades import migrate_schema
@@ -52,7 +52,7 @@ async def schema_state(db: Database, schema: str) -> SchemaState:
 async def create_schema(db: Database, schema: str) -> None:
     """The whole schema at head in one round trip; on a Citus cluster, distributed in the same
     transaction (tenants/citus.py)."""
-    await run_script(db, tenant_ddl(schema) + (distribute_sql(schema) if await is_citus(db) else ""))
+    await run_script(db, tenant_ddl(schema) + await distribute_sql(db, schema))
 
 
 _IMPOSTORS_SQL = text(

@@ -24,7 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from api.db import Database, sqlstate
-from tenants.citus import distribute_sql, is_citus
+from tenants.citus import distribute_sql
 from tenants.ddl import run_script, tenant_ddl, tenant_head
 from tenants.naming import validate_schema_name
 
@@ -59,11 +59,10 @@ async def build_spare(db: Database) -> str:
     """One spare at the tenant head: schema and row in one round trip, so both or neither."""
     name = validate_schema_name(f"{SPARE_PREFIX}{uuid.uuid4().hex}")
     # On a Citus cluster the spare is distributed as it is built: renaming it later keeps its worker.
-    distribute = distribute_sql(name) if await is_citus(db) else ""
     await run_script(
         db,
         tenant_ddl(name)
-        + distribute
+        + await distribute_sql(db, name)
         + "INSERT INTO public.spare_schema (id, name, version, created_at, updated_at) "
         f"VALUES (gen_random_uuid(), '{name}', '{tenant_head()}', now(), now());\n",
     )
