@@ -18,6 +18,7 @@ from api.domain.compliance.schemas import (
     OrganisationFindings,
 )
 from api.domain.organisations.models import Organisation
+from api.domain.structure.common import Paging, paged
 from api.domain.organisations.rules import OrgStatus
 
 
@@ -41,12 +42,9 @@ class ComplianceService:
         where = [ComplianceFinding.organisation_id == organisation_id]
         if clause is not None:
             where.append(ComplianceFinding.clause == clause)
-        total = await self.session.scalar(select(func.count()).select_from(ComplianceFinding).where(*where)) or 0
-        rows = (
-            await self.session.scalars(
-                select(ComplianceFinding).where(*where).order_by(*_order()).offset((page - 1) * page_size).limit(page_size)
-            )
-        ).all()
+        rows, total = await paged(
+            self.session, select(ComplianceFinding).where(*where).order_by(*_order()), Paging(page, page_size)
+        )
         run = await self.session.scalar(select(ComplianceCheckRun).where(ComplianceCheckRun.organisation_id == organisation_id))
         checked = (
             CheckRunRead(run.rule_set, run.checked_on, run.checked_at, run.findings, list(run.clauses_checked), run.note)

@@ -37,6 +37,7 @@ from api.domain.onboarding.models import ImportJob, ImportRow
 from api.domain.onboarding.reading import Column, FileProblem, Table, map_columns, read_table
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
+from api.domain.structure.common import Paging, paged
 from api.errors import Conflict, NotFound, log_unhandled
 from api.i18n import N_, gettext, use_locale
 from api.identity import audit
@@ -499,9 +500,7 @@ async def rows_of(session: AsyncSession, job_id: UUID, *, states: list[str] | No
         query = query.where(ImportRow.state.in_(states))
     if issues_only:
         query = query.where(func.jsonb_array_length(ImportRow.issues) > 0)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(ImportRow.line).offset((page - 1) * page_size).limit(page_size))
-    return list(rows.all()), total
+    return await paged(session, query.order_by(ImportRow.line), Paging(page, page_size))
 
 
 _STATE_LABELS = {
