@@ -354,11 +354,9 @@ async def _run_organisations(db: Database, settings: Settings, job_id: UUID, on_
             if status == OrgStatus.ACTIVE and version == head:
                 return row_id, "done", None
             async with gate:
+                # Runs of one organisation take turns (tenants.provisioning), so a run queued twice
+                # after a restart finds the schema the other built instead of failing on it.
                 outcome = await provision_organisation(db, organisation_id)
-                if outcome == OrgStatus.FAILED:
-                    # Another worker may have been building the same schema (provisioning queued
-                    # twice after a restart): once more finishes or names the real cause.
-                    outcome = await provision_organisation(db, organisation_id)
             if outcome in (OrgStatus.ACTIVE, OrgStatus.SUSPENDED):
                 return row_id, "done", None
             async with db.session() as session:
