@@ -8,11 +8,12 @@ connection, so a schema cannot leak from one request to the next.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import URL, make_url
+from sqlalchemy import URL, func, make_url, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -80,6 +81,32 @@ def _is_psycopg_connection_failure(exc: BaseException, state: object) -> bool:
     except ImportError:  # pragma: no cover - installed with the queue
         return False
     return isinstance(exc, psycopg.OperationalError) and not state
+
+
+def advisory_key(name: str) -> int:
+    """A PostgreSQL advisory lock key named in words: the same name gives the same 64-bit key in
+    every process (`audit_log:t_…`, `import:<id>`)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+@asynccontextmanager
+async def advisory_lock(engine: AsyncEngine, key: int, *, wait: bool = True) -> AsyncIterator[bool]:
+    """Holds a session-level advisory lock for the block, on a connection of its own (so the work
+    inside may commit as often as it likes). Yields True once taken; with `wait=False`, False at
+    once when another process holds it."""
+    async with engine.connect() as conn:
+        if wait:
+            await conn.execute(select(func.pg_advisory_lock(key)))
+            taken = True
+        else:
+            taken = bool(await conn.scalar(select(func.pg_try_advisory_lock(key))))
+        await conn.commit()
+        try:
+            yield taken
+        finally:
+            if taken:
+                await conn.execute(select(func.pg_advisory_unlock(key)))
+                await conn.commit()
 
 
 def create_engine(settings: Settings, database_url: str) -> AsyncEngine:

@@ -34,6 +34,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit_anchor
+from api.db import advisory_key
 from tenants.models import AuditEntry
 from tenants.naming import validate_schema_name
 
@@ -125,7 +126,7 @@ def session_schema(session: AsyncSession) -> str:
 
 
 def _lock_key(schema: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"audit_log:{schema}".encode()).digest()[:8], "big", signed=True)
+    return advisory_key(f"audit_log:{schema}")
 
 
 async def record(

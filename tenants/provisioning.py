@@ -18,7 +18,7 @@ from uuid import UUID
 import structlog
 from sqlalchemy import Connection, text
 
-from api.db import Database, database_unavailable, libpq_dsn
+from api.db import Database, advisory_key, advisory_lock, database_unavailable, libpq_dsn
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
 from tenants.citus import distribute_sql, ensure_distributed
@@ -167,15 +167,8 @@ async def provision_organisation(db: Database, organisation_id: UUID) -> str:
     Runs of the same organisation take turns (a PostgreSQL advisory lock): a run re-queued after
     an interruption (a restart, the queue's Redis back) may meet the first one still going, and two
     at once would both create the schema, the loser marking the organisation failed."""
-    async with db.engine.connect() as turn:
-        key = f"provision:{organisation_id}"
-        await turn.execute(text("SELECT pg_advisory_lock(hashtextextended(:key, 0))"), {"key": key})
-        await turn.commit()
-        try:
-            return await _provision(db, organisation_id)
-        finally:
-            await turn.execute(text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), {"key": key})
-            await turn.commit()
+    async with advisory_lock(db.engine, advisory_key(f"provision:{organisation_id}")):
+        return await _provision(db, organisation_id)
 
 
 async def _provision(db: Database, organisation_id: UUID) -> str:

@@ -23,7 +23,7 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from api.db import Database, sqlstate
+from api.db import Database, advisory_key, advisory_lock, sqlstate
 from tenants.citus import distribute_sql
 from tenants.ddl import run_script, tenant_ddl, tenant_head
 from tenants.naming import validate_schema_name
@@ -32,7 +32,7 @@ log = structlog.get_logger()
 
 SPARE_PREFIX = "t_spare_"
 # pg_try_advisory_lock key: one replenisher at a time across processes.
-_REPLENISH_LOCK = 0x6D65_7473_7061  # "metspa"
+_REPLENISH_LOCK = advisory_key("spares:replenish")
 
 _CLAIM_SQL = text(
     """
@@ -142,26 +142,20 @@ async def replenish(db: Database, target: int, *, yield_to_provisioning: bool = 
     in one call is bounded, and the next call carries on. With `yield_to_provisioning`, it stops
     as soon as an organisation is waiting for its schema (the caller tries again later).
     """
-    async with db.engine.connect() as lock:
-        if not (await lock.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _REPLENISH_LOCK})).scalar():
-            await lock.commit()
+    async with advisory_lock(db.engine, _REPLENISH_LOCK, wait=False) as taken:
+        if not taken:
             return Replenished(0, 0, (await count_spares(db)).at_head, busy=True)
-        await lock.commit()
-        try:
-            dropped = await _drop_stale(db)
-            built = 0
-            yielded = False
+        dropped = await _drop_stale(db)
+        built = 0
+        yielded = False
+        at_head = (await count_spares(db)).at_head
+        while at_head < target and built < 2 * target:
+            if yield_to_provisioning and await _organisations_waiting(db):
+                yielded = True
+                break
+            await build_spare(db)
+            built += 1
             at_head = (await count_spares(db)).at_head
-            while at_head < target and built < 2 * target:
-                if yield_to_provisioning and await _organisations_waiting(db):
-                    yielded = True
-                    break
-                await build_spare(db)
-                built += 1
-                at_head = (await count_spares(db)).at_head
-            if built or dropped:
-                log.info("spare schemas replenished", built=built, dropped=dropped, at_head=at_head, target=target)
-            return Replenished(built, dropped, at_head, yielded=yielded)
-        finally:
-            await lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _REPLENISH_LOCK})
-            await lock.commit()
+        if built or dropped:
+            log.info("spare schemas replenished", built=built, dropped=dropped, at_head=at_head, target=target)
+        return Replenished(built, dropped, at_head, yielded=yielded)

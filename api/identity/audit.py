@@ -16,7 +16,6 @@ and the database refuses UPDATE, DELETE and TRUNCATE (`api.identity.models`).
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections.abc import Mapping
 from typing import Any, Literal
 from uuid import UUID
@@ -27,13 +26,14 @@ from uuid_utils.compat import uuid7
 
 from api import audit_anchor
 from api.access import Principal
+from api.db import advisory_key
 from api.identity.models import IdentityAuditEntry
 from tenants.audit import ChainReport, append, snapshot, to_json, verify_chain
 
 # "sign_in": a role an organisation's sign-in set-up gave a person on their first sign-in.
 # "mailbox": a domain proved by the link mailed to its administrative mailbox (api.identity.domains).
 ActorKind = Literal["person", "token", "command", "sign_in", "mailbox"]
-_LOCK_KEY = int.from_bytes(hashlib.sha256(b"identity_audit_log").digest()[:8], "big", signed=True)
+_LOCK_KEY = advisory_key("identity_audit_log")
 
 
 def actor_of(principal: Principal) -> tuple[UUID | None, ActorKind, UUID | None]:

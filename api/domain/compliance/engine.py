@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
-from api.db import Database
+from api.db import Database, advisory_key
 from api.domain.bodies.rules import today
 from api.domain.compliance.checks import CHECKS, CheckContext, render
 from api.domain.compliance.models import ComplianceCheckRun, ComplianceFinding, ComplianceRuleSet
@@ -177,7 +177,7 @@ async def recompute(db: Database, organisation_id: UUID, on: datetime.date | Non
     async with db.session() as session, session.begin():
         # One writer per organisation at a time (a change's job and the nightly pass may meet): the
         # second waits, then replaces what the first wrote instead of adding to it.
-        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"compliance:{organisation_id}"))))
+        await session.execute(select(func.pg_advisory_xact_lock(advisory_key(f"compliance:{organisation_id}"))))
         await session.execute(delete(ComplianceFinding).where(ComplianceFinding.organisation_id == organisation_id))
         if rows:
             session.add_all([ComplianceFinding(**r) for r in rows])

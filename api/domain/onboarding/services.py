@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import hashlib
 import io
 import json
 from collections.abc import Awaitable, Callable
@@ -29,7 +28,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Principal
-from api.db import Database
+from api.db import Database, advisory_key, advisory_lock
 from api.domain.onboarding import organisations as orgs
 from api.domain.onboarding import staff as people
 from api.domain.onboarding.checks import identifier, issue, render
@@ -258,43 +257,34 @@ async def start(session: AsyncSession, job: ImportJob) -> ImportJob:
 # --- 3. run --------------------------------------------------------------------------------------
 
 
-def _lock_key(job_id: UUID) -> int:
-    return int.from_bytes(hashlib.sha256(f"import:{job_id}".encode()).digest()[:8], "big", signed=True)
-
-
 async def run_job(db: Database, settings: Settings, job_id: UUID, *, on_progress: Progress | None = None) -> str:
     """Runs (or resumes) an import; one run per job at a time (an advisory lock held meanwhile).
     Returns the job's status at the end: `done`, `failed`, or `busy` when another run holds it."""
-    async with db.engine.connect() as lock:
-        if not await lock.scalar(select(func.pg_try_advisory_lock(_lock_key(job_id)))):
+    async with advisory_lock(db.engine, advisory_key(f"import:{job_id}"), wait=False) as taken:
+        if not taken:
             return "busy"
-        await lock.commit()
+        async with db.session() as session, session.begin():
+            job = await session.get(ImportJob, job_id, with_for_update=True)
+            if job is None:
+                raise LookupError(f"import {job_id} does not exist")
+            if job.status == "done":
+                return "done"
+            job.status = "running"
+            job.started_at = job.started_at or datetime.datetime.now(datetime.UTC)
+            kind = job.kind
         try:
-            async with db.session() as session, session.begin():
-                job = await session.get(ImportJob, job_id, with_for_update=True)
-                if job is None:
-                    raise LookupError(f"import {job_id} does not exist")
-                if job.status == "done":
-                    return "done"
-                job.status = "running"
-                job.started_at = job.started_at or datetime.datetime.now(datetime.UTC)
-                kind = job.kind
-            try:
-                if kind == "organisations":
-                    await _run_organisations(db, settings, job_id, on_progress)
-                else:
-                    await _run_staff(db, job_id, on_progress)
-            except Exception as exc:
-                log_unhandled("import failed", exc, job=str(job_id))
-                await _finish(db, job_id, "failed", f"{type(exc).__name__}: {exc}"[:2000])
-                return "failed"
-            await _finish(db, job_id, "done", None)
-            if on_progress is not None:
-                await _notify(db, job_id, on_progress)
-            return "done"
-        finally:
-            await lock.execute(select(func.pg_advisory_unlock(_lock_key(job_id))))
-            await lock.commit()
+            if kind == "organisations":
+                await _run_organisations(db, settings, job_id, on_progress)
+            else:
+                await _run_staff(db, job_id, on_progress)
+        except Exception as exc:
+            log_unhandled("import failed", exc, job=str(job_id))
+            await _finish(db, job_id, "failed", f"{type(exc).__name__}: {exc}"[:2000])
+            return "failed"
+        await _finish(db, job_id, "done", None)
+        if on_progress is not None:
+            await _notify(db, job_id, on_progress)
+        return "done"
 
 
 async def _finish(db: Database, job_id: UUID, status: str, error: str | None) -> None:
