@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from sqlalchemy import create_engine, pool
 
@@ -20,6 +22,7 @@ def upgrade_control(database_url: str) -> None:
         engine.dispose()
 
 
-async def load_territories(db: Database, settings: Settings) -> int:
+async def load_territories(db: Database, settings: Settings, path: Path | None = None) -> int:
+    """The territories of `path` (the project's own list when None), in one transaction."""
     async with db.session() as session, session.begin():
-        return await TerritoryService(session).load_csv(settings.territories_csv)
+        return await TerritoryService(session).load_csv(path or settings.territories_csv)

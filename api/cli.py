@@ -159,6 +159,26 @@ def db_upgrade() -> None:
 
 
 @main.group()
+def territories() -> None:
+    """The administrative hierarchy: regions, districts and towns, with their official codes."""
+
+
+@territories.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def territories_load(file: Path) -> None:
+    """Load or update territories from a CSV like api/data/territories.csv, with the optional
+    columns `parent` (a slug) and `code` (the official KATO code), e.g. a region's districts."""
+    from api.bootstrap import load_territories
+    from api.errors import DomainError
+
+    try:
+        count = _with_db(get_settings(), lambda d: load_territories(d, get_settings(), file))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{count} territories loaded from {file.name}.")
+
+
+@main.group()
 def tenants() -> None:
     """Organisations and their schemas."""
 

@@ -7,12 +7,14 @@ import dataclasses
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from api.access import Grant
 from api.domain.onboarding import services
+from api.domain.onboarding.models import ImportRow
 from api.domain.organisations.models import Organisation
 from api.identity.models import IdentityAuditEntry, Invitation
+from api.identity.tokens import ApiToken, authenticate_token
 from tests.identity.access.principals import bearer, token_secret
 from tests.onboarding.conftest import Mailbox
 from tests.onboarding.files import ORG_HEADER_RU, Places, csv_bytes, new_bin, school
@@ -88,3 +90,25 @@ async def test_administrators_named_in_the_file_are_invited_once(
     assert all(i.mail_sent_at is not None and i.mail_error is None for i in invitations)
     assert sum(len(box.to(e)) for e in emails) == 2
     assert audited == 2
+
+
+async def test_rows_its_uploader_no_longer_reaches_are_not_imported(db: Any, settings: Any, places: Places) -> None:
+    """Reach is checked again when the import runs: a token revoked between the dry run and the run
+    imports nothing; a command-line run of the same rows (no uploader) imports them."""
+    secret = await token_secret(db, Grant("regional_admin", territory_id=places.karaganda), name="revoked later")
+    bins = [new_bin(), new_bin()]
+    content = csv_bytes(ORG_HEADER_RU, [school(bins[0], "onb-abay"), school(bins[1], "onb-osakarov")])
+    async with db.session() as session:
+        uploader = await authenticate_token(session, secret)  # commits its last use
+    async with db.session() as session, session.begin():
+        job = await services.check_organisations(session, settings, uploader, content, "later.csv")
+        assert (job.total, job.invalid) == (2, 0)
+        await services.start(session, job)
+        await session.execute(update(ApiToken).where(ApiToken.id == uploader.credential_id).values(revoked_at=func.now()))
+    assert await services.run_job(db, settings, job.id) == "done"
+    async with db.session() as session:
+        progress = await services.progress(session, job.id)
+        failed = list((await session.scalars(select(ImportRow).where(ImportRow.job_id == job.id))).all())
+        registered = await session.scalar(select(func.count()).select_from(Organisation).where(Organisation.bin.in_(bins)))
+    assert (progress.done, progress.failed, registered) == (0, 2, 0)
+    assert all("outside your region" in r.issues[-1]["message"] and r.issues[-1]["column"] == "territory" for r in failed)

@@ -8,6 +8,8 @@ placement in the hierarchy, the education levels of cl. 2 for the kind, names.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +56,9 @@ EXAMPLES: tuple[dict[str, str], ...] = (
 )
 
 
+_KATO = re.compile(r"([0-9]{9})(?:\.0+)?")
+
+
 def _words(value: str) -> str:
     return " ".join(value.replace("ё", "е").lower().split())
 
@@ -81,6 +86,7 @@ class Registry:
     by_name: dict[str, list[Territory]]
     existing: dict[str, Organisation]
     reach: Reach | None  # None: the command line, which reaches everything
+    by_code: dict[str, Territory] = field(default_factory=dict)  # the official (KATO) codes known
     kinds: dict[str, str] = field(default_factory=lambda: {**_labels(dict(KIND_LABELS)), **_KIND_WORDS})
     levels: dict[str, str] = field(default_factory=lambda: _labels(dict(LEVEL_LABELS)))
 
@@ -100,7 +106,8 @@ class Registry:
         for start in range(0, len(wanted), 5000):
             rows = await session.scalars(select(Organisation).where(Organisation.bin.in_(wanted[start:start + 5000])))
             existing.update({o.bin: o for o in rows})
-        return cls({t.slug: t for t in territories}, by_name, existing, reach)
+        by_code = {t.code: t for t in territories if t.code}
+        return cls({t.slug: t for t in territories}, by_name, existing, reach, by_code)
 
     def territory(self, value: str) -> tuple[Territory | None, dict[str, Any] | None]:
         text = _words(value)
@@ -109,13 +116,21 @@ class Registry:
         found = self.by_slug.get(text)
         if found is not None:
             return found, None
+        code = _KATO.fullmatch(text)
+        if code is not None:
+            # A number column in a spreadsheet may have written the code as 351400000.0.
+            found = self.by_code.get(code.group(1))
+            if found is not None:
+                return found, None
+            return None, issue("territory", N_("No territory has the official code {value}: give its slug or name, or ask the operator to load the codes (metodist territories load)."),
+                               value=code.group(1))
         named = self.by_name.get(text, [])
         if len(named) == 1:
             return named[0], None
         if len(named) > 1:
             return None, issue("territory", N_("Several territories are named {value}: give the slug instead ({slugs})."),
                                value=value, slugs=", ".join(sorted(t.slug for t in named)))
-        return None, issue("territory", N_("Unknown territory {value}: give its slug or its name in Kazakh or Russian."),
+        return None, issue("territory", N_("Unknown territory {value}: give its slug, its official (KATO) code or its name in Kazakh or Russian."),
                            value=value)
 
 

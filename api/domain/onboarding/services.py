@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Principal
 from api.db import Database, advisory_key, advisory_lock
+from api.domain.accounts.models import User
 from api.domain.onboarding import organisations as orgs
 from api.domain.onboarding import staff as people
 from api.domain.onboarding.checks import identifier, issue, render
@@ -42,7 +43,9 @@ from api.i18n import N_, gettext, use_locale
 from api.identity import audit
 from api.identity.invitations import InvitationService, invitation_link
 from api.identity.models import Invitation
-from api.identity.reach import reach_of, require_organisation
+from api.identity.tokens import ApiToken
+from api.identity.reach import Reach, reach_of, require_organisation
+from api.identity.sessions import grants_of
 from api.roles import Role
 from api.settings import Settings
 from tenants.ddl import tenant_head
@@ -361,14 +364,41 @@ async def _run_organisations(db: Database, settings: Settings, job_id: UUID, on_
             await _notify(db, job_id, on_progress)
 
 
+async def uploader_reach(session: AsyncSession, job: ImportJob, *, must_know: list[UUID] | None = None) -> Reach | None:
+    """The reach of whoever uploaded the file, as it is now: a role or a token taken away since the
+    dry run stops the rows it no longer covers. None for the command line, which reaches everything."""
+    if job.token_id is not None:
+        token = await session.get(ApiToken, job.token_id)
+        usable = token is not None and token.revoked_at is None and token.expires_at > datetime.datetime.now(datetime.UTC)
+        principal = Principal(grants=(token.grant,) if usable and token else (), via="token",
+                              credential_id=job.token_id, issued_by=job.created_by)
+    elif job.created_by is not None:
+        user = await session.get(User, job.created_by)
+        grants = await grants_of(session, job.created_by) if user is not None and user.is_active else ()
+        principal = Principal(user_id=job.created_by, grants=grants, via="session")
+    else:
+        return None
+    return await reach_of(session, principal, must_know=must_know or ())
+
+
 async def _register(session: AsyncSession, settings: Settings, job: ImportJob, rows: list[ImportRow], mails: list[_Mail]) -> None:
     existing = {o.bin: o for o in (await session.scalars(
         select(Organisation).where(Organisation.bin.in_([r.key for r in rows])).with_for_update()
     )).all()}
+    reach = await uploader_reach(session, job, must_know=[UUID(r.values["territory_id"]) for r in rows])
     touched: list[tuple[ImportRow, Organisation]] = []
     for row in rows:
         values = row.values
         org = existing.get(values["bin"])
+        places = [UUID(values["territory_id"])] + ([org.territory_id] if org is not None else [])
+        if reach is not None and not all(reach.covers_territory(p, orgs.ADMIN_ROLES) for p in places):
+            # The uploader's role was taken away (or narrowed) between the check and the run.
+            row.state = "failed"
+            row.issues = [*row.issues, issue(
+                "territory", N_("{value} is outside your region: you may import organisations of your own region only."),
+                value=values["territory"],
+            )]
+            continue
         if org is None:
             org = Organisation(
                 kind=values["kind"], levels=list(values["levels"]), territory_id=UUID(values["territory_id"]),
@@ -436,6 +466,9 @@ async def _run_staff(db: Database, job_id: UUID, on_progress: Progress | None) -
             assert org is not None
             if org.status != OrgStatus.ACTIVE:
                 raise RuntimeError(f"the organisation is {org.status}")
+            reach = await uploader_reach(control, job)
+            if reach is not None and not reach.covers_organisation(org, STAFF_ROLES):
+                raise PermissionError("the person who uploaded the file no longer administers this organisation's staff")
             rows = list((await control.scalars(
                 select(ImportRow).where(ImportRow.job_id == job_id, ImportRow.state == "pending")
                 .order_by(ImportRow.line).limit(STAFF_BATCH).with_for_update()

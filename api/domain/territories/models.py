@@ -29,6 +29,7 @@ class Territory(ControlBase):
         CheckConstraint(
             "kind IN ('republic', 'region', 'city', 'district', 'town')", name="territory_kind"
         ),
+        CheckConstraint("code ~ '^[0-9]{9}$'", name="territory_code"),
     )
 
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -38,3 +39,5 @@ class Territory(ControlBase):
     name_ru: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     centre_en: Mapped[str | None] = mapped_column(String(200))
+    # The official code (KATO, nine digits) where known: import files may name a place by it.
+    code: Mapped[str | None] = mapped_column(String(9), unique=True)

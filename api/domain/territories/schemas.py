@@ -13,4 +13,5 @@ class TerritoryNode(msgspec.Struct):
     name_ru: str
     name_en: str
     parent_id: UUID | None = None
+    code: str | None = None  # the official KATO code, where loaded
     children: list[TerritoryNode] = msgspec.field(default_factory=list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from uuid import UUID
 
@@ -11,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.territories.models import Territory, TerritoryKind
 from api.domain.territories.schemas import TerritoryNode
-from api.errors import NotFound
+from api.errors import DomainError, NotFound
 
 REPUBLIC_SLUG = "kz"
+CODE = re.compile(r"[0-9]{9}")  # KATO: the Classifier of Administrative-Territorial Objects
 
 
 class TerritoryService:
@@ -23,7 +25,7 @@ class TerritoryService:
     async def tree(self) -> list[TerritoryNode]:
         rows = (await self.session.scalars(select(Territory).order_by(Territory.name_en))).all()
         nodes = {
-            t.id: TerritoryNode(t.id, t.slug, t.kind, t.name_kk, t.name_ru, t.name_en, t.parent_id) for t in rows
+            t.id: TerritoryNode(t.id, t.slug, t.kind, t.name_kk, t.name_ru, t.name_en, t.parent_id, t.code) for t in rows
         }
         roots: list[TerritoryNode] = []
         for node in nodes.values():
@@ -64,6 +66,7 @@ class TerritoryService:
         name_ru: str,
         name_en: str,
         centre_en: str | None = None,
+        code: str | None = None,
     ) -> UUID:
         values = {
             "slug": slug,
@@ -74,6 +77,8 @@ class TerritoryService:
             "name_en": name_en,
             "centre_en": centre_en,
         }
+        if code is not None:
+            values["code"] = code  # a file without codes leaves the known ones alone
         existing = await self.session.scalar(select(Territory).where(Territory.slug == slug))
         if existing is None:
             territory = Territory(**values)
@@ -86,7 +91,10 @@ class TerritoryService:
         return existing.id
 
     async def load_csv(self, path: Path) -> int:
-        """The republic and the top-level territories of `territories.csv`; safe to run again."""
+        """The republic and the territories of a file like `api/data/territories.csv`; safe to run
+        again. Columns: slug, kind, names kk/ru/en, and optionally centre_en, `parent` (a slug
+        loaded before it or already there; the republic when empty) and `code` (the official KATO
+        code, nine digits). A bad row is refused with its line, and nothing of the file is kept."""
         republic_id = await self.upsert(
             slug=REPUBLIC_SLUG,
             kind=TerritoryKind.REPUBLIC,
@@ -97,17 +105,24 @@ class TerritoryService:
             centre_en="Astana",
         )
         count = 0
-        with path.open(encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                await self.upsert(
-                    slug=row["slug"],
-                    kind=TerritoryKind(row["kind"]),
-                    parent_id=republic_id,
-                    name_kk=row["name_kk"],
-                    name_ru=row["name_ru"],
-                    name_en=row["name_en"],
-                    centre_en=row.get("centre_en") or None,
-                )
+        with path.open(encoding="utf-8-sig") as handle:
+            for line, row in enumerate(csv.DictReader(handle), start=2):
+                try:
+                    kind = TerritoryKind(row["kind"])
+                    parent = (row.get("parent") or "").strip()
+                    code = (row.get("code") or "").strip() or None
+                    if code is not None and not CODE.fullmatch(code):
+                        raise ValueError(f"the code {code!r} is not nine digits")
+                    holder = code and await self.session.scalar(select(Territory.slug).where(Territory.code == code))
+                    if holder and holder != row["slug"]:
+                        raise ValueError(f"the code {code} is the code of {holder} already")
+                    parent_id = (await self.by_slug(parent)).id if parent else republic_id
+                    await self.upsert(
+                        slug=row["slug"], kind=kind, parent_id=parent_id,
+                        name_kk=row["name_kk"], name_ru=row["name_ru"], name_en=row["name_en"],
+                        centre_en=row.get("centre_en") or None, code=code,
+                    )
+                except (KeyError, ValueError, NotFound) as exc:
+                    raise DomainError(f"{path.name}, line {line}: {exc}", field="file") from exc
                 count += 1
         return count
-
