@@ -8,9 +8,10 @@ Redis costs a request at most about a second, and usually nothing:
   of trying again on every request; it logs one warning per `WARN_EVERY_S` while Redis stays down,
   and one line when it is back.
 - What can do without Redis does: rate limits count in this process (`api.identity.stores`), reads
-  and API-token calls go on; the job worker waits and resumes (`api.jobs`).
-- What cannot answers 503 in the error format, fast: `RedisUnavailable` (a `DomainError`); sign-in
-  and session-cookie requests to routes that need a caller, queueing a job.
+  and API-token calls go on, browser sessions are read from their index in the database
+  (`api.identity.sessions`); the job worker waits and resumes (`api.jobs`).
+- What cannot answers 503 in the error format, fast: `RedisUnavailable` (a `DomainError`); sign-in,
+  signing out, queueing a job.
 """
 
 from __future__ import annotations

@@ -26,11 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
 from api.access import Grant, Principal
+from api.db import Database
 from api.i18n import N_
 from api.domain.accounts.models import RoleAssignment, User
 from api.identity.crypto import new_token, token_hash
 from api.identity.models import UserSession
 from api.identity.stores import SESSION_STORE
+from api.redis_state import RedisUnavailable
 from api.settings import Settings
 
 SESSION_COOKIE = "metodist_session"
@@ -57,6 +59,9 @@ class SessionPayload(msgspec.Struct):
 class CurrentSession:
     key: str
     payload: SessionPayload
+    # Read from the index because the store (Redis) could not be reached: the session is used,
+    # its store entry is left for when Redis is back.
+    from_index: bool = False
 
     @property
     def user_id(self) -> UUID:
@@ -139,9 +144,18 @@ class SessionManager:
     async def activate(self, token: str, payload: SessionPayload) -> None:
         await self.store.set(token_hash(token), msgspec.json.encode(payload), expires_in=self._ttl(payload, time.time()))
 
-    async def load(self, token: str) -> CurrentSession | None:
+    async def load(self, token: str, database: Database | None = None) -> CurrentSession | None:
+        """The session of the cookie's token. While the store (Redis) cannot be reached, with a
+        `database`, the session is read from its index instead, so that a signed-in person keeps
+        reading; without one, `RedisUnavailable` (503)."""
         key = token_hash(token)
-        raw = await self.store.get(key, renew_for=self.settings.session_idle_s)
+        try:
+            raw = await self.store.get(key, renew_for=self.settings.session_idle_s)
+        except RedisUnavailable:
+            if database is None:
+                raise
+            async with database.session() as db:
+                return await self._from_index(db, key)
         if raw is None:
             return None
         try:
@@ -154,12 +168,32 @@ class SessionManager:
             return None
         return CurrentSession(key, payload)
 
+    async def _from_index(self, db: AsyncSession, key: str) -> CurrentSession | None:
+        """The same rules as the store's: not ended, within its absolute end, and not idle longer
+        than `session_idle_s` (the index's last-seen time lags use by at most TOUCH_EVERY_S)."""
+        now = datetime.datetime.now(datetime.UTC)
+        index = await db.scalar(select(UserSession).where(
+            UserSession.key_hash == key,
+            UserSession.ended_at.is_(None),
+            UserSession.expires_at > now,
+            UserSession.last_seen_at > now - datetime.timedelta(seconds=self.settings.session_idle_s + TOUCH_EVERY_S),
+        ))
+        if index is None:
+            return None
+        payload = SessionPayload(
+            user_id=str(index.user_id), index_id=str(index.id), provider=index.provider,
+            created_at=index.created_at.timestamp(), expires_at=index.expires_at.timestamp(),
+            last_seen=index.last_seen_at.timestamp(),
+        )
+        return CurrentSession(key, payload, from_index=True)
+
     async def touch(self, db: AsyncSession, current: CurrentSession) -> None:
         now = time.time()
         if now - current.payload.last_seen < TOUCH_EVERY_S:
             return
         current.payload.last_seen = now
-        await self.store.set(current.key, msgspec.json.encode(current.payload), expires_in=self._ttl(current.payload, now))
+        if not current.from_index:
+            await self.store.set(current.key, msgspec.json.encode(current.payload), expires_in=self._ttl(current.payload, now))
         index = await db.get(UserSession, current.index_id)
         if index is not None:
             index.last_seen_at = _utc(now)
@@ -221,7 +255,7 @@ async def current_session(request: Any) -> CurrentSession | None:
     if SESSION_SCOPE_KEY in request.scope:
         return request.scope[SESSION_SCOPE_KEY]
     token = request.cookies.get(SESSION_COOKIE)
-    current = await SessionManager.of(request.app).load(token) if token else None
+    current = await SessionManager.of(request.app).load(token, request.app.state.db) if token else None
     request.scope[SESSION_SCOPE_KEY] = current
     return current
 

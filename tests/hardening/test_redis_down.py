@@ -2,7 +2,8 @@
 
 Before: every bearer request read the invalid-token counter in Redis, so with Redis gone requests
 answered 500 or hung, the worker spun on failed polls, and `/api/ready` took over 10 s. Now: reads
-and API-token calls go on (rate limits count in the process, with one warning), what needs Redis
+and API-token calls go on (rate limits count in the process, with one warning), browser sessions
+are read from their index in the database, what needs Redis
 answers 503 at once in the error format, `/api/ready` answers within a second naming Redis, and
 everything works again within seconds of Redis coming back.
 """
@@ -20,7 +21,9 @@ import pytest
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
+from api.access import Grant
 from api.settings import Settings
+from tests.identity.access.principals import new_user, session_cookie
 from tests.hardening.servers import RedisServer
 from tests.support import AsgiLifespan, school_payload, territory_id, wait_for_status
 
@@ -33,7 +36,7 @@ FAST_S = 1.0
 @pytest.fixture
 async def on_own_redis(
     settings: Settings, database_url: str, own_redis: RedisServer, national_admin_headers: dict[str, str]
-) -> AsyncIterator[tuple[httpx.AsyncClient, RedisServer]]:
+) -> AsyncIterator[tuple[httpx.AsyncClient, RedisServer, Any]]:
     from api.asgi import create_app
 
     app = create_app(dataclasses.replace(settings, redis_url=own_redis.url, store_namespace="redis-down"), database_url)
@@ -42,7 +45,7 @@ async def on_own_redis(
         async with httpx.AsyncClient(
             transport=transport, base_url="http://testserver", headers=national_admin_headers, timeout=30
         ) as client:
-            yield client, own_redis
+            yield client, own_redis, app
 
 
 async def timed(call: Any) -> tuple[httpx.Response, float]:
@@ -52,9 +55,9 @@ async def timed(call: Any) -> tuple[httpx.Response, float]:
 
 
 async def test_redis_down_keeps_reads_and_tokens_working_and_refuses_the_rest_fast(
-    on_own_redis: tuple[httpx.AsyncClient, RedisServer], db: Any
+    on_own_redis: tuple[httpx.AsyncClient, RedisServer, Any], db: Any
 ) -> None:
-    client, redis = on_own_redis
+    client, redis, app = on_own_redis
     region = await territory_id(client, "karaganda")
 
     def college() -> dict[str, Any]:  # a college sits under a region
@@ -65,6 +68,9 @@ async def test_redis_down_keeps_reads_and_tokens_working_and_refuses_the_rest_fa
     org_id = created.json()["id"]
     assert (await wait_for_status(client, org_id, {"active", "failed"}))["status"] == "active"
     assert (await client.get("/api/ready")).json()["checks"]["redis"] == "ok"
+    admin = await new_user(db, [Grant("regional_admin", territory_id=region)])
+    signed_in = await session_cookie(app.api, db, admin)
+    revoked = await session_cookie(app.api, db, admin, revoked=True)
 
     redis.stop()
 
@@ -102,14 +108,14 @@ async def test_redis_down_keeps_reads_and_tokens_working_and_refuses_the_rest_fa
         assert "Redis" in error["message"]
         assert not await _organisation_with_bin(db, payload["bin"])
 
-        # A session cookie cannot be read without its store: 503 where a caller is needed, public routes answer.
-        cookie = {"cookie": "metodist_session=some-session-token"}
+        # A browser session goes on, read from its index in the database: the signed-in person
+        # keeps reading; a cookie of no session, or of one revoked, is refused as before (401).
         async with httpx.AsyncClient(transport=client._transport, base_url="http://testserver") as browser:
-            needs_caller, took = await timed(browser.get("/api/organisations", headers=cookie))
-            assert took < FAST_S
-            assert needs_caller.status_code == 503, needs_caller.text
-            assert needs_caller.json()["status"] == 503
-            public = await browser.get("/api/health", headers=cookie)
+            for cookie, expected in ((signed_in, 200), (revoked, 401), ({"cookie": "metodist_session=no-such-session"}, 401)):
+                answer, took = await timed(browser.get("/api/organisations", headers=cookie))
+                assert took < FAST_S
+                assert answer.status_code == expected, answer.text
+            public = await browser.get("/api/health", headers=signed_in)
             assert public.status_code == 200
 
     # One warning per purpose and period, not one per request.
