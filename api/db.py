@@ -118,6 +118,9 @@ def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
         # Each connection caches catalog entries of every schema it touched: recycle it.
         pool_recycle=settings.pool_recycle_s,
         connect_args={
+            # SQLAlchemy's dialect prepares every statement itself, through its own per-connection
+            # cache (100 by default), so asyncpg's `statement_cache_size` alone never sized it.
+            "prepared_statement_cache_size": settings.statement_cache_size,
             "statement_cache_size": settings.statement_cache_size,
             "server_settings": {"application_name": "metodist"},
         },

@@ -79,8 +79,9 @@ class Settings:
     # Tenant schemas kept built ahead of demand, so a new organisation gets its schema at once
     # (tenants/spares.py); 0 builds every schema on demand.
     tenant_spares: int = 50
-    # asyncpg keys prepared statements on the final SQL, which names the tenant schema:
-    # the cache must hold one entry per statement per active tenant.
+    # Prepared statements are keyed on the final SQL, which names the tenant schema: the cache
+    # (SQLAlchemy's asyncpg dialect's, and asyncpg's own) must hold one entry per statement per
+    # active tenant.
     statement_cache_size: int = 2000
     # Connections keep per-schema catalog caches; recycle them so memory stays bounded.
     pool_recycle_s: int = 600
