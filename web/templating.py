@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
@@ -25,16 +24,12 @@ from litestar.response import Redirect
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from api import i18n
+from api.clock import KZ_TIME
 from web.identity.viewer import header
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
-
-try:
-    LOCAL_TIME = ZoneInfo("Asia/Almaty")
-except ZoneInfoNotFoundError:  # pragma: no cover - a system without time-zone data
-    LOCAL_TIME = ZoneInfo("UTC")
 
 VARY = "HX-Request, Accept-Language, Cookie"
 LANGUAGES: tuple[tuple[str, str], ...] = (("kk", "Қазақша"), ("ru", "Русский"), ("en", "English"))
@@ -53,7 +48,7 @@ def localized_name(item: Any, locale: str | None = None) -> str:
 def when(value: datetime.datetime | None) -> str:
     if value is None:
         return "—"
-    return format_datetime(value, "medium", tzinfo=LOCAL_TIME, locale=i18n.current_locale())
+    return format_datetime(value, "medium", tzinfo=KZ_TIME, locale=i18n.current_locale())
 
 
 def number(value: int) -> str:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import psutil
-import pytest
 
 from tests.hardening.servers import free_port
 

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api.settings import Settings
 from tests.hardening.servers import PostgresServer

@@ -9,7 +9,6 @@ import zipfile
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
 from api.domain.documents.models import DocumentVersion

@@ -15,7 +15,7 @@ from uuid import UUID
 import httpx
 
 from api.access import Grant
-from api.domain.bodies.rules import today
+from api.clock import today
 from api.roles import Role
 from tests.identity.access.principals import new_user, session_cookie
 from api.domain.organisations.rules import OrgKind

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from api.domain.bodies.models import Association, Council, LeaderTerm, SectorUnion
 from api.domain.bodies.registry import BodyKind, QuorumRule, bodies_of_staff, get_body, list_bodies
-from api.domain.bodies.rules import AssociationKind, CommissionKind, LeaderMethod, UnionMemberKind, today
+from api.clock import today
+from api.domain.bodies.rules import AssociationKind, CommissionKind, LeaderMethod, UnionMemberKind
 from api.domain.bodies.schemas import (
     AssociationCreate,
     CommissionCreate,

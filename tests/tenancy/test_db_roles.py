@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from psycopg import errors
 from sqlalchemy import make_url
 
 from api.settings import Settings

@@ -24,7 +24,8 @@ from api.i18n import N_
 from api.roles import ROLE_LEVELS, NodeLevel
 from web.client import ApiClient, ApiError
 from web.identity.pages import _dates, _name, role_label
-from web.templating import LOCAL_TIME, go_to, page
+from api.clock import KZ_TIME, today
+from web.templating import go_to, page
 from web.views import PUBLIC, Pager
 
 PEOPLE_PAGE_SIZE = 20
@@ -87,7 +88,7 @@ def _expiry(value: str) -> str | None:
         day = datetime.date.fromisoformat(value)
     except ValueError:
         return None
-    return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=LOCAL_TIME).isoformat()
+    return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=KZ_TIME).isoformat()
 
 
 class AdminPages(Controller):
@@ -194,7 +195,7 @@ class AdminPages(Controller):
         # The API lists the tokens within the caller's reach; this page shows this organisation's.
         tokens = [t for t in await api.get("/api/tokens") if t.get("organisation_id") == str(organisation_id)]
         units = await _unit_choices(api, organisation_id)
-        default_expiry = (datetime.datetime.now(LOCAL_TIME).date() + datetime.timedelta(days=TOKEN_DAYS_DEFAULT)).isoformat()
+        default_expiry = (today() + datetime.timedelta(days=TOKEN_DAYS_DEFAULT)).isoformat()
         context = {
             "org": org, "org_name": _name(org), "base": f"/organisations/{organisation_id}", "tokens": _dates(tokens, "expires_at", "last_used_at", "revoked_at", "created_at"),
             "units": units, "unit_names": dict(units), "roles": ORGANISATION_ROLES, "role_label": role_label,

@@ -16,13 +16,12 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from api import i18n
+from api.clock import KZ_TIME, school_year_of, today
 from api.i18n import N_, gettext as _
 from web.client import ApiClient, ApiError, together
 from web.templating import go_to, page, parse_uuid, url_with
 from web.views import PUBLIC
 
-# Kazakhstan keeps one time zone, UTC+5: what people type in a form is that local time.
-KZ_TIME = datetime.timezone(datetime.timedelta(hours=5))
 # A leader's term is flagged this many days before it ends (cl. 30: elected for one year).
 TERM_WARNING_DAYS = 30
 
@@ -81,15 +80,6 @@ PLAN_ACTIONS: Mapping[str, str] = {
     "approve": N_("The plan has been approved."),
     "versions": N_("A new version of the plan has been made: change it and submit it again."),
 }
-
-
-def school_year_of(day: datetime.date) -> int:
-    """The school year a day belongs to, as the calendar counts it (from August)."""
-    return day.year if day.month >= 8 else day.year - 1
-
-
-def today() -> datetime.date:
-    return datetime.datetime.now(KZ_TIME).date()
 
 
 def local_datetime(value: str) -> str | None:

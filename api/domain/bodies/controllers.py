@@ -53,7 +53,8 @@ from api.domain.bodies.schemas import (
 from api.domain.bodies.services import BodiesService, BodyFilter, InterSchoolService, UnionService, leader_read
 from api.domain.structure.actors import Actor
 from api.domain.structure.common import Paging
-from api.domain.structure.controllers import BASE, READ, SHAPE, PageNo, PageSize, Search
+from api.domain.structure.controllers import BASE, READ, SHAPE, Search
+from api.paging import PageNo, PageSize
 from api.domain.structure.schemas import Page
 from api.errors import NotFound
 from api.roles import Role

@@ -41,7 +41,8 @@ from api.domain.bodies.models import (
     SectorUnion,
     UnionMember,
 )
-from api.domain.bodies.rules import BodyKind, QuorumRule, today
+from api.clock import today
+from api.domain.bodies.rules import BodyKind, QuorumRule
 from api.domain.structure.models import Staff
 from api.errors import DomainError, NotFound
 

@@ -73,14 +73,6 @@ NO_QUORUM = (
 )
 
 
-# Kazakhstan keeps one time zone, UTC+5: terms and memberships run by its dates.
-KZ_TIME = datetime.timezone(datetime.timedelta(hours=5))
-
-
-def today() -> datetime.date:
-    return datetime.datetime.now(KZ_TIME).date()
-
-
 # Cl. 26: a subject association in a school needs at least this many teachers of the subject.
 MIN_SUBJECT_TEACHERS = 3
 

@@ -12,6 +12,7 @@ from uuid import UUID
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.clock import today
 from api.domain.bodies.models import (
     Association,
     BodyMembership,
@@ -32,7 +33,6 @@ from api.domain.bodies.rules import (
     LeaderMethod,
     UnionMemberKind,
     last_day_of_one_year_term,
-    today,
 )
 from api.domain.bodies.schemas import (
     AssociationCreate,

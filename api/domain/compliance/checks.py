@@ -25,7 +25,7 @@ from api.domain.plans.models import PlanItem, WorkPlan
 from api.domain.plans.rules import Direction
 from api.domain.reviews.models import ReviewMissingStage, ReviewRound
 from api.domain.structure.models import Staff, StaffSubject, Subject, Unit
-from api.domain.structure.rules import school_year_of
+from api.clock import school_year_of
 
 SCHOOL = frozenset({"school"})
 TEACHING = frozenset({"school", "college", "university"})

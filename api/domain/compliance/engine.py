@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
 from api.db import Database, advisory_key
-from api.domain.bodies.rules import today
+from api.clock import today
 from api.domain.compliance.checks import CHECKS, CheckContext, render
 from api.domain.compliance.models import ComplianceCheckRun, ComplianceFinding, ComplianceRuleSet
 from api.domain.compliance.rules import RuleSet, RuleSetError, parse, resolve

@@ -12,7 +12,8 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.bodies.models import Association
-from api.domain.meetings.context import KZ_TIME, Quarter
+from api.clock import KZ_TIME
+from api.domain.meetings.context import Quarter
 from api.domain.meetings.models import Attendance, Meeting
 from api.domain.meetings.schemas import QuarterCompliance, QuarterComplianceReport
 

@@ -13,9 +13,8 @@ from api.domain.events.rules import EventKind
 from api.domain.events.schemas import EventCreate, EventPage, EventRead, EventUpdate
 from api.domain.events.services import EventFilter, EventService, to_read
 from api.domain.meetings.roles import KEEP, READ
-from api.paging import PageNo
+from api.paging import PageNo, PageSize
 
-PageSize = Annotated[int, Parameter(ge=1, le=200)]
 
 
 class EventController(Controller):

@@ -21,7 +21,8 @@ from api.domain.bodies import registry
 from api.domain.bodies.registry import BodyInfo, BodyKind, BodyMember, BodyRef, QuorumRule
 from api.domain.structure.actors import Actor
 from api.domain.structure.models import AcademicTerm, Staff
-from api.domain.structure.rules import default_terms, school_year_of, term_kind_for
+from api.clock import school_year_of
+from api.domain.structure.rules import default_terms, term_kind_for
 from api.identity.reach import IMPLIED_ROLES
 from api.errors import DomainError, Forbidden, NotFound
 from api.roles import Role
@@ -38,10 +39,6 @@ ORGANISATION_READERS = ORGANISATION_KEEPERS | {Role.HEAD}
 # Messages with values; the same templates are in api.i18n.MESSAGE_TEMPLATES, so they are translated.
 UNKNOWN_BODY_KIND = "Unknown body kind; one of: {kinds}."
 NOT_STAFF = "Not a member of staff of this organisation: {ids}."
-
-# Kazakhstan keeps one time zone, UTC+5, since 1 March 2024: dates of meetings are its dates.
-KZ_TIME = datetime.timezone(datetime.timedelta(hours=5))
-
 
 @dataclass(frozen=True)
 class Quarter:

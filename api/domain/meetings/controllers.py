@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.access import Scope, access
 from api.domain.meetings.calendar import CalendarEntry, work_calendar
-from api.domain.meetings.context import KZ_TIME
+from api.clock import today
 from api.domain.meetings.roles import KEEP, READ
 from api.domain.meetings.schemas import (
     AgendaItemCreate,
@@ -28,9 +28,8 @@ from api.domain.meetings.schemas import (
     QuorumRead,
 )
 from api.domain.meetings.services import MeetingFilter, MeetingService
-from api.paging import PageNo
+from api.paging import PageNo, PageSize
 
-PageSize = Annotated[int, Parameter(ge=1, le=200)]
 
 
 class MeetingController(Controller):
@@ -172,7 +171,7 @@ class MeetingController(Controller):
         on: Annotated[datetime.date | None, Parameter(description="A day of the quarter; today when left out")] = None,
     ) -> QuarterComplianceReport:
         """Cl. 25: each association meets at least once a quarter of the academic calendar."""
-        return await meetings.quarter_compliance(on or datetime.datetime.now(KZ_TIME).date())
+        return await meetings.quarter_compliance(on or today())
 
     @get("/work-calendar", name="meetings:calendar", operation_id="GetWorkCalendar", opt=access(Scope.TENANT, READ))
     async def calendar(

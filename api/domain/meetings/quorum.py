@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.domain.bodies import registry
 from api.domain.bodies.registry import BodyInfo, QuorumRule
 from api.domain.bodies.rules import NO_QUORUM
-from api.domain.meetings.context import KZ_TIME, body_member_keys, member_key, required_present
+from api.clock import KZ_TIME
+from api.domain.meetings.context import body_member_keys, member_key, required_present
 from api.domain.meetings.models import Meeting
 from api.domain.meetings.schemas import QuorumRead
 from api.errors import DomainError, NotFound

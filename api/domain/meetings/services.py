@@ -12,8 +12,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.bodies.registry import BodyInfo, BodyKind
+from api.clock import KZ_TIME
 from api.domain.meetings.context import (
-    KZ_TIME,
     MemberKey,
     WorkContext,
     is_remote,

@@ -20,9 +20,8 @@ from api.domain.plans.schemas import (
     PlanUpdate,
 )
 from api.domain.plans.services import PlanFilter, PlanService
-from api.paging import PageNo
+from api.paging import PageNo, PageSize
 
-PageSize = Annotated[int, Parameter(ge=1, le=200)]
 
 
 class PlanController(Controller):

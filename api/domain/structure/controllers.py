@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.access import Scope, access
-from api.domain.bodies.rules import today
+from api.clock import today
 from api.domain.structure.actors import Actor
 from api.domain.structure.common import Paging
 from api.domain.structure.rules import Position, TermKind, UnitKind
@@ -45,14 +45,13 @@ from api.domain.structure.services import (
     current_term,
     next_term,
 )
-from api.paging import PageNo
+from api.paging import PageNo, PageSize
 from api.roles import ANY_SIGNED_IN, Role
 
 # The organisation admin and the deputy head for academic work shape the structure.
 SHAPE = (Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD)
 READ = ANY_SIGNED_IN
 
-PageSize = Annotated[int, Parameter(ge=1, le=200)]
 Search = Annotated[str | None, Parameter(max_length=200, description="Search in names")]
 BASE = "/api/organisations/{organisation_id:uuid}"
 

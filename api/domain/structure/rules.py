@@ -95,11 +95,6 @@ def term_kind_for(org: OrgKind) -> TermKind:
 TERMS_PER_YEAR = {TermKind.QUARTER: 4, TermKind.SEMESTER: 2}
 
 
-def school_year_of(day: datetime.date) -> int:
-    """The school year a day belongs to (1 August to 31 July; 2025 means 2025/2026)."""
-    return day.year if day.month >= 8 else day.year - 1
-
-
 def default_terms(kind: TermKind, school_year: int) -> list[tuple[int, datetime.date, datetime.date]]:
     """The default calendar of Kazakhstan's school year beginning in `school_year`: the start of an
     organisation's own, which it edits, and what an organisation that has entered none is held to

@@ -10,7 +10,7 @@ from uuid import UUID
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.domain.bodies.rules import today
+from api.clock import today
 from api.domain.organisations.rules import OrgKind
 from api.db import escape_like
 from api.domain.structure.actors import Actor, staff_for_user

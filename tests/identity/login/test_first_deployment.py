@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from api.domain.accounts.models import RoleAssignment, User
 from api.domain.organisations.models import Organisation
 from api.identity.models import IdentityAuditEntry, Invitation
-from api.settings import PROJECT_ROOT, Settings
+from api.settings import Settings
 from tests.chromium import chromium_path
 from tests.conftest import _server_url
 from tests.identity.login.conftest import OIDC_DIR, Mailbox, Tls, _ensure_node_modules, _wait_http, free_port

@@ -1,0 +1,26 @@
+"""Kazakhstan's clock: the one time zone the product keeps, and the school year.
+
+Kazakhstan keeps one time zone for the whole country, UTC+5, since 1 March 2024, without daylight
+saving: meetings, terms, memberships and deadlines run by its dates, and pages show its time. A
+fixed offset, not a zone name, so that no system's time-zone data (an old one still puts Almaty at
+UTC+6) can move a date.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+KZ_TIME = datetime.timezone(datetime.timedelta(hours=5), "UTC+5")
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(KZ_TIME)
+
+
+def today() -> datetime.date:
+    return now().date()
+
+
+def school_year_of(day: datetime.date) -> int:
+    """The school year a day belongs to (1 August to 31 July; 2025 means 2025/2026)."""
+    return day.year if day.month >= 8 else day.year - 1
