@@ -21,6 +21,7 @@ from api.identity import audit
 from api.identity.assignment_schemas import OrganisationPeople, OrganisationPerson, RoleAssignmentRead, RoleGrant
 from api.identity.grants import check_may_grant, check_not_self, parse_role, resolve_node
 from api.identity.reach import Reach, reach_of
+from api.paging import Paging, paged
 
 
 def to_read(a: RoleAssignment) -> RoleAssignmentRead:
@@ -149,15 +150,9 @@ class RoleAssignmentService:
         if q:
             pattern = f"%{escape_like(q.strip())}%"
             people = people.where(or_(User.full_name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")))
-        total = int(await self.session.scalar(select(func.count()).select_from(people.subquery())) or 0)
-        users = list(
-            (
-                await self.session.scalars(
-                    people.order_by(func.lower(func.coalesce(User.full_name, User.email, "")), User.id)
-                    .offset((page - 1) * page_size)
-                    .limit(page_size)
-                )
-            ).all()
+        users, total = await paged(
+            self.session, people.order_by(func.lower(func.coalesce(User.full_name, User.email, "")), User.id),
+            Paging(page, page_size),
         )
         roles: dict[UUID, list[RoleAssignmentRead]] = {u.id: [] for u in users}
         if users:

@@ -29,7 +29,7 @@ from api.domain.bodies.schemas import (
     UnionMemberCreate,
 )
 from api.domain.bodies.services import BodiesService, BodyFilter, InterSchoolService, UnionService
-from api.domain.structure.common import Paging
+from api.paging import Paging
 from api.domain.structure.models import AcademicTerm, Subject, Unit
 from api.domain.structure.rules import Position, UnitKind
 from api.domain.structure.schemas import CalendarCreate, StaffCreate, StaffUpdate, SubjectCreate, TermInput, UnitCreate

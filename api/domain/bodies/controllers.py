@@ -52,9 +52,8 @@ from api.domain.bodies.schemas import (
 )
 from api.domain.bodies.services import BodiesService, BodyFilter, InterSchoolService, UnionService, leader_read
 from api.domain.structure.actors import Actor
-from api.domain.structure.common import Paging
 from api.domain.structure.controllers import BASE, READ, SHAPE, Search
-from api.paging import PageNo, PageSize
+from api.paging import PageNo, PageSize, Paging, paged
 from api.domain.structure.schemas import Page
 from api.errors import NotFound
 from api.roles import Role
@@ -544,7 +543,6 @@ class AuditController(Controller):
         actor_id: FromQuery[UUID | None] = None, page: PageNo = 1, page_size: PageSize = 50,
     ) -> Page[AuditEntryRead]:
         """The organisation's audit log, newest first."""
-        from api.domain.structure.common import paged
 
         query = select(AuditEntry).order_by(AuditEntry.seq.desc())
         if entity:

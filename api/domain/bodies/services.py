@@ -61,7 +61,8 @@ from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
 from api.domain.structure.actors import Actor
 from api.db import escape_like
-from api.domain.structure.common import Paging, archived, changes, created, get_any, get_live, paged, updated
+from api.domain.structure.common import archived, changes, created, get_any, get_live, updated
+from api.paging import Paging, paged
 from api.domain.structure.models import Staff, StaffSubject, Subject, Unit
 from api.domain.structure.rules import UnitKind
 from api.errors import Conflict, DomainError, Forbidden, NotFound

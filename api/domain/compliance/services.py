@@ -18,7 +18,7 @@ from api.domain.compliance.schemas import (
     OrganisationFindings,
 )
 from api.domain.organisations.models import Organisation
-from api.domain.structure.common import Paging, paged
+from api.paging import Paging, paged
 from api.domain.organisations.rules import OrgStatus
 
 

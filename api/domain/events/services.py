@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.events.models import EventMaterial, EventParticipant, MethodologicalEvent
@@ -26,6 +26,7 @@ from api.domain.events.schemas import (
 from api.domain.meetings.context import ORGANISATION_KEEPERS, WorkContext, snapshot
 from api.domain.meetings.services import changes_of, clean_text
 from api.errors import Conflict, DomainError, Forbidden, NotFound
+from api.paging import Paging, paged
 
 
 @dataclass(frozen=True)
@@ -120,11 +121,8 @@ class EventService:
             query = query.where(
                 MethodologicalEvent.id.in_(select(EventParticipant.event_id).where(EventParticipant.staff_id == flt.staff_id))
             )
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = await self.session.scalars(
-            query.order_by(MethodologicalEvent.starts_at.desc(), MethodologicalEvent.id)
-            .offset((flt.page - 1) * flt.page_size)
-            .limit(flt.page_size)
+        rows, total = await paged(
+            self.session, query.order_by(MethodologicalEvent.starts_at.desc(), MethodologicalEvent.id), Paging(flt.page, flt.page_size)
         )
         return EventPage([to_read(e) for e in rows], total, flt.page, flt.page_size)
 

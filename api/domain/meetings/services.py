@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.bodies.registry import BodyInfo, BodyKind
@@ -41,6 +41,7 @@ from api.domain.meetings.schemas import (
 )
 from api.domain.structure.common import changes
 from api.errors import Conflict, DomainError, NotFound
+from api.paging import Paging, paged
 
 ASSOCIATION = BodyKind.ASSOCIATION.value
 # Messages with values; the same templates are in api.i18n.MESSAGE_TEMPLATES, so they are translated.
@@ -157,12 +158,7 @@ class MeetingService:
             me = await self.ctx.my_staff_id()
             mine = await self.ctx.bodies_of_staff(me) if me is not None else []
             query = query.where(await self._bodies_clause(mine, self.ctx.granted_units()))
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = (
-            await self.session.scalars(
-                query.order_by(Meeting.starts_at.desc(), Meeting.id).offset((flt.page - 1) * flt.page_size).limit(flt.page_size)
-            )
-        ).all()
+        rows, total = await paged(self.session, query.order_by(Meeting.starts_at.desc(), Meeting.id), Paging(flt.page, flt.page_size))
         names: dict[tuple[str, UUID], str | None] = {}
         items = []
         for meeting in rows:

@@ -37,7 +37,7 @@ from api.domain.onboarding.models import ImportJob, ImportRow
 from api.domain.onboarding.reading import Column, FileProblem, Table, map_columns, read_table
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
-from api.domain.structure.common import Paging, paged
+from api.paging import Paging, paged
 from api.errors import Conflict, NotFound, log_unhandled
 from api.i18n import N_, gettext, use_locale
 from api.identity import audit

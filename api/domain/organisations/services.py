@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import escape_like
@@ -25,6 +25,7 @@ from api.domain.organisations.schemas import OrganisationCreate, OrganisationRea
 from api.domain.territories.models import Territory, TerritoryKind
 from api.domain.territories.services import TerritoryService
 from api.errors import Conflict, DomainError, NotFound
+from api.paging import Paging, paged
 from tenants.naming import schema_for_bin
 
 
@@ -106,12 +107,9 @@ class OrganisationService:
                     Organisation.bin.like(pattern),
                 )
             )
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         column = getattr(Organisation, flt.sort.value.lstrip("-"))
         order = column.desc() if flt.sort.value.startswith("-") else column.asc()
-        rows = await self.session.scalars(
-            query.order_by(order, Organisation.id).offset((flt.page - 1) * flt.page_size).limit(flt.page_size)
-        )
+        rows, total = await paged(self.session, query.order_by(order, Organisation.id), Paging(flt.page, flt.page_size))
         return Page([to_read(o) for o in rows], total, flt.page, flt.page_size)
 
     async def get(self, organisation_id: UUID) -> Organisation:

@@ -33,6 +33,7 @@ from api.domain.plans.schemas import (
 )
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.roles import Role
+from api.paging import Paging, paged
 
 CLAUSE = "29"
 # Messages with values; the same templates are in api.i18n.MESSAGE_TEMPLATES, so they are translated.
@@ -151,14 +152,10 @@ class PlanService:
             me = await self.ctx.my_staff_id()
             mine = {i for k, i in (await self.ctx.bodies_of_staff(me) if me else []) if k == BodyKind.ASSOCIATION.value}
             query = query.where(WorkPlan.association_id.in_(mine | self.ctx.granted_units()))
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = (
-            await self.session.scalars(
-                query.order_by(WorkPlan.school_year.desc(), WorkPlan.association_id, WorkPlan.version.desc())
-                .offset((flt.page - 1) * flt.page_size)
-                .limit(flt.page_size)
-            )
-        ).all()
+        rows, total = await paged(
+            self.session, query.order_by(WorkPlan.school_year.desc(), WorkPlan.association_id, WorkPlan.version.desc()),
+            Paging(flt.page, flt.page_size),
+        )
         names: dict[UUID, str | None] = {}
         for plan in rows:
             if plan.association_id not in names:

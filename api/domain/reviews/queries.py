@@ -31,6 +31,7 @@ from api.domain.reviews.schemas import (
 )
 from api.domain.reviews.structure import keepers_of
 from api.domain.structure.models import Staff
+from api.paging import Paging, paged
 
 
 def utcnow() -> datetime.datetime:
@@ -173,11 +174,8 @@ async def list_documents(session: AsyncSession, clause, *, kind: DocumentKind | 
         stmt = stmt.where(Document.kind == kind.value)
     if status is not None:
         stmt = stmt.where(Document.status == status)
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = (await session.scalars(
-        stmt.order_by(Document.created_at.desc(), Document.id).offset((page - 1) * page_size).limit(page_size)
-    )).all()
-    return DocumentPage(await summaries(session, list(rows), utcnow()), total, page, page_size)
+    rows, total = await paged(session, stmt.order_by(Document.created_at.desc(), Document.id), Paging(page, page_size))
+    return DocumentPage(await summaries(session, rows, utcnow()), total, page, page_size)
 
 
 async def timeline(session: AsyncSession, document: Document, now: datetime.datetime | None = None) -> Timeline:
@@ -274,10 +272,7 @@ async def catalogue(session: AsyncSession, organisation_id: UUID, *, page: int, 
         .where(Document.kind == DocumentKind.METHODOLOGICAL_PRODUCT.value, Document.approved_version_id.is_not(None))
     if search:
         stmt = stmt.where(Document.title.ilike(f"%{search.replace('%', '').replace('_', '')}%"))
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = (await session.execute(
-        stmt.order_by(Document.approved_at.desc(), Document.id).offset((page - 1) * page_size).limit(page_size)
-    )).all()
+    rows, total = await paged(session, stmt.order_by(Document.approved_at.desc(), Document.id), Paging(page, page_size), rows=True)
     staff_ids = {a for d, _ in rows for a in d.author_staff_ids or []}
     names = dict((await session.execute(select(Staff.id, Staff.full_name).where(Staff.id.in_(list(staff_ids)))))
                  .all()) if staff_ids else {}

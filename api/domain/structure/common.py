@@ -1,36 +1,18 @@
-"""Small pieces every structure and bodies service uses: paging, partial updates, archiving."""
+"""Small pieces every structure and bodies service uses: partial updates, archiving, lookups."""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, NotFound
 from tenants.audit import record, snapshot
 
 M = TypeVar("M")
-
-
-@dataclass(frozen=True)
-class Paging:
-    page: int = 1
-    page_size: int = 20
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.page_size
-
-
-async def paged(session: AsyncSession, query: Select[Any], paging: Paging) -> tuple[list[Any], int]:
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = (await session.scalars(query.offset(paging.offset).limit(paging.page_size))).all()
-    return list(rows), int(total or 0)
 
 
 def changes(data: msgspec.Struct) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from api.access import Scope, access
 from api.clock import today
 from api.domain.structure.actors import Actor
-from api.domain.structure.common import Paging
 from api.domain.structure.rules import Position, TermKind, UnitKind
 from api.domain.structure.schemas import (
     CalendarCreate,
@@ -45,7 +44,7 @@ from api.domain.structure.services import (
     current_term,
     next_term,
 )
-from api.paging import PageNo, PageSize
+from api.paging import PageNo, PageSize, Paging
 from api.roles import ANY_SIGNED_IN, Role
 
 # The organisation admin and the deputy head for academic work shape the structure.

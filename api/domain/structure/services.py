@@ -13,17 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.clock import today
 from api.domain.organisations.rules import OrgKind
 from api.db import escape_like
+from api.paging import Paging, paged
 from api.domain.structure.actors import Actor, staff_for_user
-from api.domain.structure.common import (
-    Paging,
-    archived,
-    changes,
-    created,
-    get_any,
-    get_live,
-    paged,
-    updated,
-)
+from api.domain.structure.common import archived, changes, created, get_any, get_live, updated
 from api.domain.structure.models import AcademicTerm, Staff, StaffSubject, Subject, Unit
 from api.domain.structure.rules import (
     PARENT_KINDS,
