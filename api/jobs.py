@@ -114,6 +114,10 @@ async def archive_job(ctx: dict[str, Any], *, organisation_id: str) -> str | Non
     path = await archive_organisation(
         ctx["db"], ctx["database_url"], UUID(organisation_id), ctx["settings"].archive_dir
     )
+    # An archived organisation leaves the compliance figures: its findings and its share go.
+    from api.domain.compliance.engine import recompute
+
+    await recompute(ctx["db"], UUID(organisation_id))
     return str(path) if path else None
 
 
@@ -326,10 +330,17 @@ class Jobs:
         return job is not None
 
     async def enqueue_compliance(self, organisation_id: UUID) -> None:
-        """Recompute the organisation's findings soon (coalesced: api/domain/compliance/jobs.py)."""
+        """Recompute the organisation's findings soon (coalesced: api/domain/compliance/jobs.py),
+        after a change that has committed: the change stands whatever happens here; when the
+        job cannot be queued, the nightly pass catches up."""
         from api.domain.compliance.jobs import enqueue_recompute
 
-        await self._put(lambda: enqueue_recompute(self.queue, organisation_id))
+        try:
+            await self._put(lambda: enqueue_recompute(self.queue, organisation_id))
+        except RedisUnavailable:
+            pass  # Redis's health check has said it is away
+        except Exception as exc:
+            log_unhandled("compliance.enqueue_failed", exc, organisation_id=str(organisation_id))
 
     async def start(self, *, run_worker: bool) -> None:
         await self.queue.connect()

@@ -24,8 +24,7 @@ from api.access import principal
 from api.db import sqlstate
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
-from api.errors import Conflict, Forbidden, NotFound, log_unhandled
-from api.redis_state import RedisUnavailable
+from api.errors import Conflict, Forbidden, NotFound
 from tenants import audit
 
 
@@ -73,12 +72,7 @@ async def provide_tenant_session(
             raise
         if session.info.pop(audit.CHANGED_KEY, False):
             # The facts behind the organisation's findings changed: recompute them in the background.
-            try:
-                await state.jobs.enqueue_compliance(tenant.organisation_id)
-            except RedisUnavailable:
-                pass  # the change stands; Redis's health check has said it is away; the nightly pass catches up
-            except Exception as exc:  # the change stands; the nightly pass catches up
-                log_unhandled("compliance.enqueue_failed", exc, organisation_id=str(tenant.organisation_id))
+            await state.jobs.enqueue_compliance(tenant.organisation_id)
 
 
 def _schema_gone(exc: BaseException) -> bool:

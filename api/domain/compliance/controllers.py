@@ -1,23 +1,29 @@
-"""Compliance findings over the API: one organisation's (tenant scope), and a list across the caller's reach."""
+"""Compliance over the API: one organisation's findings (tenant scope), the findings across the
+caller's reach, and the dashboards of a territory (figures, organisations, export)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access, principal
+from api.domain.compliance.dashboard import READ_DASHBOARD, DashboardService, StandingSort
+from api.domain.compliance.export import ExportFormat, ExportView, export
 from api.domain.compliance.rules import CLAUSE_PATTERN
-from api.domain.compliance.schemas import FindingPage, OrganisationFindings
+from api.domain.compliance.schemas import Dashboard, FindingPage, OrganisationFindings, StandingPage
 from api.domain.compliance.services import ComplianceService
+from api.domain.documents.controllers import attachment
 from api.domain.organisations.rules import OrgKind
+from api.i18n import negotiate
 from api.identity.reach import reach_of
-from api.paging import PageNo
+from api.paging import PageNo, PageSize, Paging
 from api.roles import Role
+from api.spreadsheets import CSV, XLSX
 from api.tenancy import Tenant
 
 # Who reads findings: the organisation's administrator, head and deputy head for academic work,
@@ -31,7 +37,9 @@ READ_FINDINGS = (
     Role.NATIONAL_METHODIST,
 )
 ClauseParam = Annotated[str | None, Parameter(pattern=CLAUSE_PATTERN, max_length=7, description="One clause, e.g. 25")]
-PageSize = Annotated[int, Parameter(ge=1, le=200)]
+TerritoryParam = Annotated[
+    UUID | None, Parameter(description="The territory (and everything under it); by default the caller's own highest")
+]
 
 
 class ComplianceController(Controller):
@@ -73,3 +81,60 @@ class ComplianceController(Controller):
         return await ComplianceService(session).across(
             within, clause=clause, territory_ids=territories, kind=kind.value if kind else None, page=page, page_size=page_size
         )
+
+    @get("/api/compliance/dashboard", name="compliance:dashboard", operation_id="GetComplianceDashboard",
+         opt=access(Scope.SHARED, READ_DASHBOARD))
+    async def dashboard(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        territory_id: TerritoryParam = None,
+        clause: ClauseParam = None,
+        kind: FromQuery[OrgKind | None] = None,
+    ) -> Dashboard:
+        """A territory's compliance from the rollups: totals, the territories one level down (each a
+        drill-down), the organisations placed at it directly, by clause, by kind of organisation,
+        and the daily trend. For the methodists and administrators of the territory or above it."""
+        return await DashboardService(session).dashboard(
+            principal(request), territory_id, clause=clause, kind=kind.value if kind else None
+        )
+
+    @get("/api/compliance/organisations", name="compliance:organisations", operation_id="ListOrganisationStandings",
+         opt=access(Scope.SHARED, READ_DASHBOARD))
+    async def organisations(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        territory_id: TerritoryParam = None,
+        clause: ClauseParam = None,
+        kind: FromQuery[OrgKind | None] = None,
+        sort: FromQuery[StandingSort] = StandingSort.FINDINGS,
+        page: PageNo = 1,
+        page_size: PageSize = 50,
+    ) -> StandingPage:
+        """The active organisations under the territory with their findings (under the clause, when
+        one is chosen), most findings first or by name; one not checked yet says so."""
+        return await DashboardService(session).standings(
+            principal(request), territory_id, clause=clause, kind=kind.value if kind else None, sort=sort,
+            paging=Paging(page, page_size),
+        )
+
+    @get("/api/compliance/export", name="compliance:export", operation_id="ExportCompliance",
+         opt=access(Scope.SHARED, READ_DASHBOARD), media_type=XLSX)
+    async def export(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        view: FromQuery[ExportView] = ExportView.TERRITORIES,
+        format: FromQuery[ExportFormat] = ExportFormat.XLSX,  # noqa: A002 - the query parameter's name
+        territory_id: TerritoryParam = None,
+        clause: ClauseParam = None,
+        kind: FromQuery[OrgKind | None] = None,
+    ) -> Response[bytes]:
+        """The dashboard's current view as a file in the caller's language (Accept-Language): its
+        territories, its organisations or their findings, as XLSX or CSV (UTF-8, `;`)."""
+        name, content = await export(
+            DashboardService(session), principal(request), territory_id, view=view, file_format=format, clause=clause,
+            kind=kind.value if kind else None, lang=negotiate(request.headers.get("accept-language")) or "en",
+        )
+        return attachment(name, content, CSV if format == ExportFormat.CSV else XLSX)

@@ -22,6 +22,7 @@ from uuid_utils.compat import uuid7
 from api.db import Database, advisory_key
 from api.clock import today
 from api.domain.compliance.checks import CHECKS, CheckContext, render
+from api.domain.compliance import rollups
 from api.domain.compliance.models import ComplianceCheckRun, ComplianceFinding, ComplianceRuleSet
 from api.domain.compliance.rules import RuleSet, RuleSetError, parse, resolve
 from api.domain.organisations.models import Organisation
@@ -133,7 +134,7 @@ async def recompute(db: Database, organisation_id: UUID, on: datetime.date | Non
             f.key: f.since
             for f in (await session.scalars(select(ComplianceFinding).where(ComplianceFinding.organisation_id == organisation_id))).all()
         }
-        org_kind, schema, status, org_name = org.kind, org.schema_name, org.status, org.name_ru
+        org_kind, schema, status, org_name, territory_id = org.kind, org.schema_name, org.status, org.name_ru, org.territory_id
     rows: list[dict[str, Any]] = []
     note = None
     clauses_checked: list[str] = []
@@ -178,6 +179,12 @@ async def recompute(db: Database, organisation_id: UUID, on: datetime.date | Non
         # One writer per organisation at a time (a change's job and the nightly pass may meet): the
         # second waits, then replaces what the first wrote instead of adding to it.
         await session.execute(select(func.pg_advisory_xact_lock(advisory_key(f"compliance:{organisation_id}"))))
+        before = rollups.Contribution.of(
+            await session.scalar(select(ComplianceCheckRun).where(ComplianceCheckRun.organisation_id == organisation_id))
+        )
+        after = rollups.Contribution(
+            ruleset is not None and status == OrgStatus.ACTIVE, territory_id, org_kind, rollups.by_clause([r["clause"] for r in rows])
+        )
         await session.execute(delete(ComplianceFinding).where(ComplianceFinding.organisation_id == organisation_id))
         if rows:
             session.add_all([ComplianceFinding(**r) for r in rows])
@@ -188,12 +195,17 @@ async def recompute(db: Database, organisation_id: UUID, on: datetime.date | Non
             "findings": len(rows),
             "clauses_checked": sorted(set(clauses_checked), key=lambda c: tuple(int(p) for p in c.split("."))),
             "note": note,
+            "counted": after.counted,
+            "territory_id": territory_id,
+            "kind": org_kind,
+            "by_clause": after.by_clause,
         }
         await session.execute(
             insert(ComplianceCheckRun)
             .values(id=uuid7(), organisation_id=organisation_id, created_at=now, updated_at=now, **run)
             .on_conflict_do_update(index_elements=[ComplianceCheckRun.organisation_id], set_={**run, "updated_at": now})
         )
+        await rollups.apply(session, rollups.delta(before, after))
     return Outcome(organisation_id, ruleset.code if ruleset else None, len(rows), note)
 
 

@@ -6,7 +6,8 @@ names the organisation and a window of `WINDOW_S` seconds, and the job is schedu
 window's end, so every change of a window waits in one job, which runs after all of them have
 committed; a change in the next window makes the next job. Staleness after a change is the window
 plus the job's run, seconds. A nightly pass (a cron job on the same queue) checks every active
-organisation, so the date moving on (a term closing, a term of office ending) is seen too.
+organisation, so the date moving on (a term closing, a term of office ending) is seen too, then
+rebuilds the rollups from the check runs and keeps the day's snapshot for trends (`rollups`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from uuid import UUID
 
 from saq import Queue
 
+from api.clock import today
+from api.domain.compliance import rollups
 from api.domain.compliance.engine import organisations_to_check, recompute
 from api.errors import log_unhandled
 
@@ -51,4 +54,12 @@ async def compliance_nightly_job(ctx: dict[str, Any]) -> str:
         except Exception as exc:  # one broken schema must not stop the pass; it is logged and retried tomorrow
             failed += 1
             log_unhandled("compliance.recompute_failed", exc, organisation_id=str(organisation_id))
-    return f"checked {checked}, failed {failed}"
+    kept = await close_the_day(ctx["db"])
+    return f"checked {checked}, failed {failed}; snapshot of {kept} rows"
+
+
+async def close_the_day(db: Any) -> int:
+    """Rollups rebuilt from the check runs, then kept as today's snapshot."""
+    async with db.session() as session, session.begin():
+        await rollups.rebuild(session)
+        return await rollups.snapshot(session, today())

@@ -1,7 +1,10 @@
-"""Control-plane tables of compliance: the rule sets loaded, and each organisation's current findings.
+"""Control-plane tables of compliance: the rule sets loaded, each organisation's current findings,
+and the rollups that answer the dashboards.
 
 Findings are written by `engine.recompute`, which reads one tenant schema and replaces that
-organisation's rows in one transaction; nothing reads tenant schemas to answer a list.
+organisation's rows in one transaction; nothing reads tenant schemas to answer a list. The same
+transaction moves the organisation's contribution in `compliance_rollup` (see `rollups`), so a
+dashboard reads a few hundred rollup rows, never the findings of 10,000 organisations.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -65,3 +68,43 @@ class ComplianceCheckRun(ControlBase):
     findings: Mapped[int] = mapped_column(Integer, default=0)
     clauses_checked: Mapped[list[str]] = mapped_column(JSONB, default=list)
     note: Mapped[str | None] = mapped_column(Text)
+    # What this run adds to the rollups, kept so the next run can take exactly it away again even
+    # when the organisation has since moved territory or changed kind.
+    counted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    territory_id: Mapped[UUID | None] = mapped_column()
+    kind: Mapped[str | None] = mapped_column(String(40))
+    by_clause: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict, server_default=text("'{}'"))  # clause → findings
+
+
+class ComplianceRollup(ControlBase):
+    """The organisations placed at one territory (not below it), of one kind, summed.
+
+    The row of clause "" counts organisations checked, the compliant among them and all their
+    findings; the row of a clause counts the organisations with findings under it and those
+    findings. A territory's figures are the sum of its own rows and those of the territories below.
+    """
+
+    __tablename__ = "compliance_rollup"
+    __table_args__ = (UniqueConstraint("territory_id", "kind", "clause"),)
+
+    territory_id: Mapped[UUID] = mapped_column(ForeignKey("public.territory.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    clause: Mapped[str] = mapped_column(String(20))
+    organisations: Mapped[int] = mapped_column(Integer, default=0)
+    compliant: Mapped[int] = mapped_column(Integer, default=0)
+    findings: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ComplianceSnapshot(ControlBase):
+    """The rollups as they stood on one day (written by the nightly pass), for trends."""
+
+    __tablename__ = "compliance_snapshot"
+    __table_args__ = (UniqueConstraint("day", "territory_id", "kind", "clause"),)
+
+    day: Mapped[datetime.date] = mapped_column()  # the unique constraint, led by the day, indexes it
+    territory_id: Mapped[UUID] = mapped_column(ForeignKey("public.territory.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    clause: Mapped[str] = mapped_column(String(20))
+    organisations: Mapped[int] = mapped_column(Integer, default=0)
+    compliant: Mapped[int] = mapped_column(Integer, default=0)
+    findings: Mapped[int] = mapped_column(Integer, default=0)

@@ -64,3 +64,85 @@ class FindingPage(msgspec.Struct):
     total: int
     page: int
     page_size: int
+
+
+# --- dashboards ---------------------------------------------------------------------------------
+
+
+class Figures(msgspec.Struct):
+    """Organisations checked, the compliant among them, and findings. Under a clause filter:
+    compliant means without findings under that clause, and findings are that clause's."""
+
+    organisations: int
+    compliant: int
+    findings: int
+
+
+class TerritoryRef(msgspec.Struct):
+    id: UUID
+    kind: str
+    level: str | None  # republic, region, district
+    name_kk: str
+    name_ru: str
+    name_en: str
+    code: str | None  # KATO
+
+
+class TerritoryFigures(msgspec.Struct):
+    territory: TerritoryRef
+    figures: Figures
+
+
+class ClauseFigures(msgspec.Struct):
+    clause: str
+    statement: Localised | None  # in the rule set in force; None for a clause it no longer has
+    organisations: int  # with findings under the clause
+    findings: int
+
+
+class KindFigures(msgspec.Struct):
+    kind: str
+    figures: Figures
+
+
+class TrendPoint(msgspec.Struct):
+    day: datetime.date
+    organisations: int
+    compliant: int
+    findings: int
+
+
+class Dashboard(msgspec.Struct):
+    """One territory's compliance, from the rollups: totals, its territories one level down (each
+    a drill-down), the organisations placed at it directly, by clause, by kind, and the trend."""
+
+    territory: TerritoryRef
+    path: list[TerritoryRef]  # from the republic down to this territory
+    rule_set: str | None  # in force today
+    clause: str | None  # the filters applied
+    kind: str | None
+    totals: Figures
+    placed_here: Figures  # organisations placed at this territory itself, not below it
+    children: list[TerritoryFigures]
+    by_clause: list[ClauseFigures]
+    by_kind: list[KindFigures]
+    trend: list[TrendPoint]  # one point a day: the nightly snapshots, then today's figures
+
+
+class OrganisationStanding(msgspec.Struct):
+    organisation_id: UUID
+    name_kk: str
+    name_ru: str
+    name_en: str | None
+    kind: str
+    territory_id: UUID
+    checked_on: datetime.date | None  # None: not checked yet
+    findings: int  # under the clause filter, that clause's
+    by_clause: dict[str, int]
+
+
+class StandingPage(msgspec.Struct):
+    items: list[OrganisationStanding]
+    total: int
+    page: int
+    page_size: int

@@ -64,13 +64,13 @@ class ComplianceService:
             where.append(Organisation.territory_id.in_(territory_ids))
         if kind is not None:
             where.append(Organisation.kind == kind)
-        base = select(ComplianceFinding, Organisation).join(Organisation, Organisation.id == ComplianceFinding.organisation_id).where(*where)
-        total = await self.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        rows = (
-            await self.session.execute(
-                base.order_by(Organisation.name_ru, Organisation.id, *_order()).offset((page - 1) * page_size).limit(page_size)
-            )
-        ).all()
+        query = (
+            select(ComplianceFinding, Organisation)
+            .join(Organisation, Organisation.id == ComplianceFinding.organisation_id)
+            .where(*where)
+            .order_by(Organisation.name_ru, Organisation.id, *_order())
+        )
+        rows, total = await paged(self.session, query, Paging(page, page_size), rows=True)
         return FindingPage(
             [FindingListItem(finding_read(f), o.name_kk, o.name_ru, o.name_en, o.kind, o.territory_id) for f, o in rows],
             total, page, page_size,

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access, principal
 from api.domain.documents.controllers import attachment
+from api.spreadsheets import CSV, XLSX
 from api.domain.onboarding import services
 from api.domain.onboarding.checks import render
 from api.domain.onboarding.models import ImportJob, ImportRow
@@ -27,8 +28,6 @@ from api.jobs import Jobs
 from api.paging import PageNo
 from api.roles import ANY_SIGNED_IN
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV = "text/csv; charset=utf-8"
 UPLOAD_TRANSPORT_LIMIT = 64 * 1024 * 1024
 RowFilter = Literal["invalid", "pending", "registered", "done", "failed", "issues"]
 

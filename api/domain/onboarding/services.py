@@ -38,6 +38,7 @@ from api.domain.onboarding.reading import Column, FileProblem, Table, map_column
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
 from api.paging import Paging, paged
+from api.spreadsheets import safe_cell
 from api.errors import Conflict, NotFound, log_unhandled
 from api.i18n import N_, gettext, use_locale
 from api.identity import audit
@@ -577,7 +578,7 @@ async def report_xlsx(session: AsyncSession, job: ImportJob, locale: str) -> byt
             values = row.values
             name = values.get("name_ru") or values.get("name_kk") if job.kind == "organisations" else values.get("full_name")
             extra = (gettext("yes") if row.invited else "") if job.kind == "organisations" else (values.get("email") or "")
-            sheet.append([row.line, *(_cell_text(v) for v in (
+            sheet.append([row.line, *(safe_cell(v) for v in (
                 row.key or "", name or "", state_label(row.state),
                 outcome_label(row.outcome or (values.get("plan") if row.state == "pending" else None)),
                 extra, "\n".join(row_findings(row, locale)),
@@ -586,11 +587,6 @@ async def report_xlsx(session: AsyncSession, job: ImportJob, locale: str) -> byt
     book.save(out)
     return out.getvalue()
 
-
-def _cell_text(value: str) -> str:
-    """Text as text: openpyxl writes a string starting with `=` as a formula, and a spreadsheet
-    runs what starts with `=`, `+`, `-` or `@`; the report carries what uploaders typed."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def template(kind: str, locale: str, file_format: str) -> bytes:

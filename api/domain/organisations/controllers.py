@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access, principal
+from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
 from api.domain.organisations.schemas import (
     OrganisationCreate,
@@ -66,11 +67,14 @@ class OrganisationController(Controller):
 
     @patch("/{organisation_id:uuid}", name="organisations:update", operation_id="UpdateOrganisation", opt=access(Scope.SHARED, ADMIN))
     async def update(
-        self, request: Request[Any, Any, Any], organisations: NamedDependency[OrganisationService], organisation_id: FromPath[UUID], data: JSONBody[OrganisationUpdate]
+        self, request: Request[Any, Any, Any], organisations: NamedDependency[OrganisationService], jobs: NamedDependency[Jobs],
+        organisation_id: FromPath[UUID], data: JSONBody[OrganisationUpdate],
     ) -> OrganisationRead:
         if isinstance(data.territory_id, UUID):  # moved: the new place must be in reach too
             await require_territory(organisations.session, principal(request), data.territory_id, ADMIN)
-        return to_read(await organisations.update(organisation_id, data))
+        org = await organisations.update(organisation_id, data)
+        await _recheck(organisations, jobs, org)
+        return to_read(org)
 
     @get(
         "/{organisation_id:uuid}/provisioning",
@@ -100,12 +104,20 @@ class OrganisationController(Controller):
         return to_read(org)
 
     @post("/{organisation_id:uuid}/suspend", name="organisations:suspend", operation_id="SuspendOrganisation", status_code=200, opt=access(Scope.SHARED, ADMIN))
-    async def suspend(self, organisations: NamedDependency[OrganisationService], organisation_id: FromPath[UUID]) -> OrganisationRead:
-        return to_read(await organisations.suspend(organisation_id))
+    async def suspend(
+        self, organisations: NamedDependency[OrganisationService], jobs: NamedDependency[Jobs], organisation_id: FromPath[UUID]
+    ) -> OrganisationRead:
+        org = await organisations.suspend(organisation_id)
+        await _recheck(organisations, jobs, org)
+        return to_read(org)
 
     @post("/{organisation_id:uuid}/resume", name="organisations:resume", operation_id="ResumeOrganisation", status_code=200, opt=access(Scope.SHARED, ADMIN))
-    async def resume(self, organisations: NamedDependency[OrganisationService], organisation_id: FromPath[UUID]) -> OrganisationRead:
-        return to_read(await organisations.resume(organisation_id))
+    async def resume(
+        self, organisations: NamedDependency[OrganisationService], jobs: NamedDependency[Jobs], organisation_id: FromPath[UUID]
+    ) -> OrganisationRead:
+        org = await organisations.resume(organisation_id)
+        await _recheck(organisations, jobs, org)
+        return to_read(org)
 
     @post("/{organisation_id:uuid}/archive", name="organisations:archive", operation_id="ArchiveOrganisation", status_code=202, opt=access(Scope.SHARED, ADMIN))
     async def archive(self, organisations: NamedDependency[OrganisationService], jobs: NamedDependency[Jobs], organisation_id: FromPath[UUID]) -> Response[OrganisationRead]:
@@ -114,3 +126,10 @@ class OrganisationController(Controller):
         if not await jobs.enqueue_archive(org.id):
             raise Conflict("The organisation is already being archived.", field="status")
         return Response(to_read(org), status_code=202)
+
+
+async def _recheck(organisations: OrganisationService, jobs: Jobs, org: Organisation) -> None:
+    """A change of status or place moves the organisation in the compliance rollups: committed
+    first, so that the recompute reads what was changed."""
+    await organisations.session.commit()
+    await jobs.enqueue_compliance(org.id)
