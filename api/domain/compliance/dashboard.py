@@ -14,7 +14,8 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Integer, and_, func, select
+from sqlalchemy import Integer, and_, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Principal
@@ -111,24 +112,30 @@ class DashboardService:
         for child in children:
             for below in tree.descendants(child):
                 bucket_of[below] = child
-        where: list[Any] = [ComplianceRollup.territory_id.in_(bucket_of)]
-        if kind is not None:
-            where.append(ComplianceRollup.kind == kind)
-        rows = (
-            await self.session.execute(
-                select(
-                    ComplianceRollup.territory_id, ComplianceRollup.kind, ComplianceRollup.clause, ComplianceRollup.organisations,
-                    ComplianceRollup.compliant, ComplianceRollup.findings,
-                ).where(*where)
+        # PostgreSQL sums the rows of the territories under each child (a few thousand at the
+        # republic) into one row per child, kind and clause; the places travel as two arrays.
+        placed = func.unnest(
+            bindparam("places", list(bucket_of), type_=ARRAY(PG_UUID(as_uuid=True))),
+            bindparam("buckets", [b or territory_id for b in bucket_of.values()], type_=ARRAY(PG_UUID(as_uuid=True))),
+        ).table_valued("territory_id", "bucket").render_derived()
+        query = (
+            select(
+                placed.c.bucket, ComplianceRollup.kind, ComplianceRollup.clause, func.sum(ComplianceRollup.organisations),
+                func.sum(ComplianceRollup.compliant), func.sum(ComplianceRollup.findings),
             )
-        ).all()
+            .join(placed, placed.c.territory_id == ComplianceRollup.territory_id)
+            .group_by(placed.c.bucket, ComplianceRollup.kind, ComplianceRollup.clause)
+        )
+        if kind is not None:
+            query = query.where(ComplianceRollup.kind == kind)
+        rows = (await self.session.execute(query)).all()
         totals, here = _Sum(), _Sum()
         per_child: dict[UUID, _Sum] = {c: _Sum() for c in children}
         per_kind: dict[str, _Sum] = defaultdict(_Sum)
         per_clause: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for t, k, c, organisations, compliant, findings in rows:
-            bucket = bucket_of[t]
-            for figures in (totals, here if bucket is None else per_child[bucket], per_kind[k]):
+        for bucket, k, c, organisations, compliant, findings in rows:
+            organisations, compliant, findings = int(organisations), int(compliant), int(findings)
+            for figures in (totals, here if bucket == territory_id else per_child[bucket], per_kind[k]):
                 figures.add(c, organisations, compliant, findings, clause)
             if c != ALL_CLAUSES:
                 per_clause[c][0] += organisations
@@ -166,7 +173,7 @@ class DashboardService:
         """The nightly snapshots of the last TREND_DAYS days, and today's figures as they stand."""
         day = today()
         where: list[Any] = [
-            ComplianceSnapshot.territory_id.in_(territories),
+            ComplianceSnapshot.territory_id == any_(bindparam("places", territories, type_=ARRAY(PG_UUID(as_uuid=True)))),
             ComplianceSnapshot.day >= day - datetime.timedelta(days=TREND_DAYS),
             ComplianceSnapshot.day < day,
             ComplianceSnapshot.clause.in_([ALL_CLAUSES] if clause is None else [ALL_CLAUSES, clause]),
@@ -199,7 +206,8 @@ class DashboardService:
             ComplianceCheckRun.findings if clause is None
             else func.coalesce(ComplianceCheckRun.by_clause[clause].astext.cast(Integer), 0)
         )
-        where: list[Any] = [Organisation.territory_id.in_(reach.tree.descendants(territory_id)), Organisation.status == OrgStatus.ACTIVE]
+        below = bindparam("places", list(reach.tree.descendants(territory_id)), type_=ARRAY(PG_UUID(as_uuid=True)))
+        where: list[Any] = [Organisation.territory_id == any_(below), Organisation.status == OrgStatus.ACTIVE]
         if kind is not None:
             where.append(Organisation.kind == kind)
         order = (
