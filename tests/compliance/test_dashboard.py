@@ -254,27 +254,33 @@ async def test_the_trend_has_a_point_a_day(app: object, db: Any, place: Place) -
     assert (live["organisations"], live["compliant"], live["findings"]) == tuple(board["totals"].values())
 
 
-async def test_export_of_the_current_view(app: object, db: Any, place: Place) -> None:
+async def test_export_of_the_current_view(app: object, db: Any, place: Place, monkeypatch: pytest.MonkeyPatch) -> None:
     secret = await token_secret(db, Grant("regional_methodist", territory_id=place.region), name="rm export")
     async with client_for(app, secret) as c:
         board = (await c.get("/api/compliance/dashboard")).json()
-        as_csv = await c.get("/api/compliance/export", params={"format": "csv"}, headers={"accept-language": "ru"})
-        assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+        as_csv = await c.get("/api/compliance/export/csv", headers={"accept-language": "ru"})
+        assert as_csv.status_code == 200 and as_csv.headers["content-type"] == "text/csv; charset=utf-8"
         assert "attachment" in as_csv.headers["content-disposition"]
         table = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig")), delimiter=";"))
         assert table[0][0] == "Территория"
         assert {r[0] for r in table[1:-1]} == {"Район 1", "Район 2"} and int(table[-1][2]) == board["totals"]["organisations"]
 
-        as_xlsx = await c.get("/api/compliance/export", params={"view": "findings", "clause": "32"})
+        as_xlsx = await c.get("/api/compliance/export/xlsx", params={"view": "findings", "clause": "32"})
         sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
         rows = list(sheet.iter_rows(values_only=True))
         assert rows[0][:2] == ("Organisation", "Clause")
         found_32 = (await c.get("/api/compliance/dashboard", params={"clause": "32"})).json()["totals"]["findings"]
         assert len(rows) - 1 == found_32 and all(r[1] == "32" for r in rows[1:])
 
-        organisations = await c.get("/api/compliance/export", params={"view": "organisations", "format": "csv"})
+        organisations = await c.get("/api/compliance/export/csv", params={"view": "organisations"})
         listed = list(csv.reader(io.StringIO(organisations.content.decode("utf-8-sig")), delimiter=";"))
         assert len(listed) - 1 == 3
 
-        bad = await c.get("/api/compliance/export", params={"view": "everything"})
+        bad = await c.get("/api/compliance/export/xlsx", params={"view": "everything"})
         assert bad.status_code == 400 and bad.json()["field"] == "view"
+
+        # A view too large for a file is refused with what to do, not cut short.
+        monkeypatch.setattr("api.domain.compliance.export.MAX_ROWS", 2)
+        too_many = await c.get("/api/compliance/export/csv", params={"view": "organisations"})
+        assert too_many.status_code == 422 and too_many.json()["field"] == "territory_id"
+        assert "narrow it" in too_many.json()["message"]

@@ -119,22 +119,42 @@ class ComplianceController(Controller):
             paging=Paging(page, page_size),
         )
 
-    @get("/api/compliance/export", name="compliance:export", operation_id="ExportCompliance",
+    @get("/api/compliance/export/xlsx", name="compliance:export-xlsx", operation_id="ExportComplianceXlsx",
          opt=access(Scope.SHARED, READ_DASHBOARD), media_type=XLSX)
-    async def export(
+    async def export_xlsx(
         self,
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         view: FromQuery[ExportView] = ExportView.TERRITORIES,
-        format: FromQuery[ExportFormat] = ExportFormat.XLSX,  # noqa: A002 - the query parameter's name
         territory_id: TerritoryParam = None,
         clause: ClauseParam = None,
         kind: FromQuery[OrgKind | None] = None,
     ) -> Response[bytes]:
-        """The dashboard's current view as a file in the caller's language (Accept-Language): its
-        territories, its organisations or their findings, as XLSX or CSV (UTF-8, `;`)."""
-        name, content = await export(
-            DashboardService(session), principal(request), territory_id, view=view, file_format=format, clause=clause,
-            kind=kind.value if kind else None, lang=negotiate(request.headers.get("accept-language")) or "en",
-        )
-        return attachment(name, content, CSV if format == ExportFormat.CSV else XLSX)
+        """The dashboard's current view as an XLSX workbook in the caller's language
+        (Accept-Language): its territories, its organisations or their findings."""
+        return await _export(request, session, ExportFormat.XLSX, view, territory_id, clause, kind)
+
+    @get("/api/compliance/export/csv", name="compliance:export-csv", operation_id="ExportComplianceCsv",
+         opt=access(Scope.SHARED, READ_DASHBOARD), media_type=CSV)
+    async def export_csv(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        view: FromQuery[ExportView] = ExportView.TERRITORIES,
+        territory_id: TerritoryParam = None,
+        clause: ClauseParam = None,
+        kind: FromQuery[OrgKind | None] = None,
+    ) -> Response[bytes]:
+        """The same as CSV: UTF-8 with a BOM, `;`-separated, as a Russian-locale spreadsheet reads it."""
+        return await _export(request, session, ExportFormat.CSV, view, territory_id, clause, kind)
+
+
+async def _export(
+    request: Request[Any, Any, Any], session: AsyncSession, file_format: ExportFormat, view: ExportView,
+    territory_id: UUID | None, clause: str | None, kind: OrgKind | None,
+) -> Response[bytes]:
+    name, content = await export(
+        DashboardService(session), principal(request), territory_id, view=view, file_format=file_format, clause=clause,
+        kind=kind.value if kind else None, lang=negotiate(request.headers.get("accept-language")) or "en",
+    )
+    return attachment(name, content, CSV if file_format == ExportFormat.CSV else XLSX)

@@ -107,8 +107,8 @@ class DashboardService:
     ) -> Dashboard:
         reach, territory_id = await self.place(principal, territory_id)
         tree = reach.tree
-        bucket_of: dict[UUID, UUID | None] = {territory_id: None}  # None: placed at the territory itself
-        children = sorted(tree.children.get(territory_id, ()), key=str)
+        bucket_of: dict[UUID, UUID] = {territory_id: territory_id}  # the territory itself: placed here
+        children = list(tree.children.get(territory_id, ()))
         for child in children:
             for below in tree.descendants(child):
                 bucket_of[below] = child
@@ -116,7 +116,7 @@ class DashboardService:
         # republic) into one row per child, kind and clause; the places travel as two arrays.
         placed = func.unnest(
             bindparam("places", list(bucket_of), type_=ARRAY(PG_UUID(as_uuid=True))),
-            bindparam("buckets", [b or territory_id for b in bucket_of.values()], type_=ARRAY(PG_UUID(as_uuid=True))),
+            bindparam("buckets", list(bucket_of.values()), type_=ARRAY(PG_UUID(as_uuid=True))),
         ).table_valued("territory_id", "bucket").render_derived()
         query = (
             select(
@@ -153,7 +153,9 @@ class DashboardService:
             kind=kind,
             totals=totals.figures(clause),
             placed_here=here.figures(clause),
-            children=[TerritoryFigures(names[c], per_child[c].figures(clause)) for c in children],
+            children=[
+                TerritoryFigures(names[c], per_child[c].figures(clause)) for c in sorted(children, key=lambda c: names[c].name_ru)
+            ],
             by_clause=[
                 ClauseFigures(c, Localised(**statements[c]) if c in statements else None, per_clause[c][0], per_clause[c][1])
                 for c in clause_rows

@@ -222,7 +222,8 @@ EXPECTED: dict[str, Entry] = {
     # A territory's dashboards: each methodist sees their own territory by default (dm_out: D2's).
     "GET /api/compliance/dashboard":                    E(401, 200, 403, 200, 200, 200, 401, 401),
     "GET /api/compliance/organisations":                E(401, 200, 403, 200, 200, 200, 401, 401),
-    "GET /api/compliance/export":                       E(401, 200, 403, 200, 200, 200, 401, 401),
+    "GET /api/compliance/export/csv":                   E(401, 200, 403, 200, 200, 200, 401, 401),
+    "GET /api/compliance/export/xlsx":                  E(401, 200, 403, 200, 200, 200, 401, 401),
     # --- councils ---
     "GET /api/organisations/{organisation_id:uuid}/councils": E(401, 404, 200, 200, 404, 200, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/councils/{council_id:uuid}": E(401, 404, 404, 404, 404, 404, 401, 401),
