@@ -57,6 +57,9 @@ def configure_logging(*, stream: IO[str] | None = None, level: int = logging.INF
     # uvicorn's own access log would be a second line per request, in another format.
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("saq").setLevel(logging.WARNING)
+    # httpx logs every call at INFO: the pages' in-process API calls were most of the log, in a
+    # line of their own per call. The page's request line (and the API's metrics) say enough.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def request_id_from(scope: dict[str, Any]) -> str:

@@ -241,3 +241,15 @@ async def test_the_request_id_reaches_the_job_it_queued(own_client: httpx.AsyncC
     assert {"request", "provisioned", "job"} <= events, mine
     job_line = next(e for e in mine if e["event"] == "job")
     assert job_line["function"] == "provision_job" and job_line["outcome"] == "complete"
+
+
+async def test_a_page_is_one_line_in_the_log_whatever_it_asks_the_api(
+    client: httpx.AsyncClient, json_logs: io.StringIO
+) -> None:
+    answer = await client.get("/organisations", headers={"x-request-id": "page-0001"})
+    assert answer.status_code == 200
+    raw = [line for line in json_logs.getvalue().splitlines() if line.strip()]
+    assert all(line.startswith("{") for line in raw), raw
+    entries = lines(json_logs)
+    assert not [e for e in entries if e.get("logger") == "httpx"], entries
+    assert [e["path"] for e in entries if e.get("event") == "request"] == ["/organisations"], entries
