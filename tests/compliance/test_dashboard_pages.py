@@ -7,15 +7,23 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import update
 
 from api.access import Grant
+from api.domain.compliance.engine import recompute
+from api.domain.organisations.models import Organisation
+from api.domain.territories.models import TerritoryKind
+from api.domain.territories.services import TerritoryService
+from api.identity.reach import forget_territory_trees
 from api.roles import Role
+from tests.compliance.test_api import school_in
 from tests.compliance.test_dashboard import Place, place  # noqa: F401 - the module's own region, districts and schools
 from tests.identity.access.principals import new_user, republic_id, session_cookie
 from tests.work.test_pages import browser
@@ -155,3 +163,30 @@ async def test_the_export_links_hand_on_the_apis_file(national: httpx.AsyncClien
     assert as_xlsx.status_code == 200 and "attachment" in as_xlsx.headers["content-disposition"]
     rows = list(load_workbook(io.BytesIO(as_xlsx.content)).active.iter_rows(values_only=True))
     assert rows[0][0] == "Organisation" and len(rows) - 1 == 3
+
+
+async def test_organisations_placed_at_the_territory_itself_have_a_row(app: Any, db: Any, national: httpx.AsyncClient) -> None:
+    """A region's own organisations (placed at the region, not in a district) are a row of their
+    own beside the districts, leading to the list of organisations."""
+    tag = uuid.uuid4().hex[:8]
+    async with db.session() as session, session.begin():
+        territories = TerritoryService(session)
+        region = await territories.upsert(
+            slug=f"dash-own-{tag}", kind=TerritoryKind.REGION, parent_id=await republic_id(db),
+            name_kk="Өз облысы", name_ru="Своя область", name_en="Own Region",
+        )
+        district = await territories.upsert(slug=f"dash-own-d-{tag}", kind=TerritoryKind.DISTRICT, parent_id=region,
+                                            name_kk="Бос аудан", name_ru="Пустой район", name_en="Empty District")
+    forget_territory_trees()
+    school = await school_in(db, district, "Regional Lyceum")
+    # A school is registered in a district; a region's own organisation (a college, a cabinet) is
+    # not a school, but any placed there is counted the same way: moved up as the rollup tests do.
+    async with db.session() as session, session.begin():
+        await session.execute(update(Organisation).where(Organisation.id == school.id).values(territory_id=region))
+    await recompute(db, school.id)
+    board = await national.get("/compliance", params={"territory_id": str(region), "lang": "en"})
+    row = board.text.split('id="placed-here"', 1)[1].split("</tr>", 1)[0]
+    assert "Own Region, its own organisations" in row and 'href="#organisations-panel"' in row
+    assert f'data-organisation="{school.id}"' in board.text
+    empty = await national.get("/compliance", params={"territory_id": str(region), "kind": "college", "lang": "en"})
+    assert 'id="placed-here"' not in empty.text
