@@ -18,6 +18,7 @@ from tests.compliance.test_dashboard import Place, place  # noqa: F401 - a regio
 from tests.identity.access.principals import new_user, republic_id, session_cookie
 
 pytestmark = pytest.mark.browser
+SWAP = 20_000  # ms for an HTMX swap, as long as a page load may take on a busy machine
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,9 @@ async def test_national_admin_drills_down_to_a_record_and_downloads_the_view(
     try:
         await page.goto(f"/?lang={lang}")
         await page.click("#nav-compliance")
+        # The republic's page sums every territory and lists every organisation: on a loaded
+        # machine it takes longer than an assertion's default 5 s, so wait as for a navigation.
+        await page.wait_for_url("**/compliance")
         await expect(page.locator("h1")).to_contain_text(title)
         await expect(page.locator("#trend-chart")).to_have_attribute("role", "img")
 
@@ -47,10 +51,10 @@ async def test_national_admin_drills_down_to_a_record_and_downloads_the_view(
 
         # The filter form works through HTMX too: only the panel changes, the address follows.
         await page.select_option("#clause", "14")
-        await expect(page.locator('#by-clause tr[data-clause="14"] a')).to_have_attribute("aria-current", "true")
+        await expect(page.locator('#by-clause tr[data-clause="14"] a')).to_have_attribute("aria-current", "true", timeout=SWAP)
         await page.wait_for_url(f"**/compliance?territory_id={place.region}&clause=14")
         await page.select_option("#clause", "")
-        await expect(page.locator('#by-clause a[aria-current]')).to_have_count(0)
+        await expect(page.locator('#by-clause a[aria-current]')).to_have_count(0, timeout=SWAP)
 
         async with page.expect_download() as waiting:
             await page.click("#export-territories-csv")
