@@ -15,8 +15,9 @@ from litestar.response import Template
 from api import i18n
 from api.i18n import N_, gettext as _
 from web.client import ApiClient, together
+from web.identity.viewer import header
 from web.templating import page, url_with
-from web.views import PUBLIC
+from web.views import PUBLIC, territory_index
 
 SUBJECT_KINDS: Mapping[str, str] = {
     "organisation": N_("The organisation"),
@@ -49,9 +50,15 @@ class CompliancePages(Controller):
         clauses = sorted({f["clause"] for f in everything["items"]}, key=lambda c: tuple(int(p) for p in c.split(".")))
         counts = {c: sum(1 for f in everything["items"] if f["clause"] == c) for c in clauses}
         here = f"/organisations/{organisation_id}/what-to-fix"
+        # The methodists and administrators above come here from a dashboard: the way back up is
+        # the dashboard of the organisation's own district (or wherever it is placed).
+        district = None
+        if header(request).reads_dashboards:
+            district = (await territory_index(api)).by_id.get(org.territory_id)
         context = {
             "org": org, "findings": shown, "total": everything["total"], "checked": everything["checked"], "lang": lang,
             "clauses": clauses, "counts": counts, "chosen": chosen, "subject_kinds": {k: _(v) for k, v in SUBJECT_KINDS.items()},
             "all_url": here, "clause_urls": {c: url_with(here, {}, clause=c) for c in clauses},
+            "district": district, "dashboard_url": url_with("/compliance", {}, territory_id=org.territory_id),
         }
         return page(request, "compliance/what_to_fix.html", "findings_panel", context)

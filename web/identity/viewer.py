@@ -39,6 +39,11 @@ FINDINGS_AT_ORGANISATION = frozenset({Role.ORGANISATION_ADMIN, Role.HEAD, Role.D
 FINDINGS_ABOVE = frozenset({
     Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN, Role.DISTRICT_METHODIST, Role.REGIONAL_METHODIST, Role.NATIONAL_METHODIST,
 })
+# Roles held at a district, region or the republic that read its compliance dashboard (the API's
+# READ_DASHBOARD, where a national admin satisfies the regional admin's role).
+DASHBOARD_ROLES = frozenset({
+    Role.NATIONAL_ADMIN, Role.REGIONAL_ADMIN, Role.NATIONAL_METHODIST, Role.REGIONAL_METHODIST, Role.DISTRICT_METHODIST,
+})
 # Roles that register organisations (POST /api/organisations).
 REGISTRARS = frozenset({Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN})
 
@@ -79,6 +84,9 @@ class Viewer:
             for g in self.grants
         )
 
+    def reads_dashboards(self) -> bool:
+        return any(g.get("role") in DASHBOARD_ROLES and g.get("territory_id") and not g.get("organisation_id") for g in self.grants)
+
     def administers(self, organisation_id: str) -> bool:
         return any(
             g.get("role") in ADMIN_ROLES and (g.get("organisation_id") in (None, organisation_id))
@@ -105,6 +113,8 @@ class Header:
     answers_requests: bool = False
     # The organisation's admin, head and deputy head (and methodists above) see "what to fix".
     reads_findings: bool = False
+    # The methodists and administrators of a district, region or the republic see its dashboard.
+    reads_dashboards: bool = False
 
 
 def viewer(scope: Scope) -> Viewer | None:
@@ -139,6 +149,7 @@ def header(request: Request[Any, Any, Any]) -> Header:
         may_register=who is None or any(g.get("role") in REGISTRARS for g in who.grants),
         answers_requests=bool(who and any(g.get("role") in ADMIN_ROLES for g in who.grants)),
         reads_findings=bool(who and organisation_id and who.reads_findings(organisation_id)),
+        reads_dashboards=bool(who and who.reads_dashboards()),
     )
 
 

@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 
 from api.i18n import N_, gettext as _
 from web.client import ApiClient, ApiError
+from web.downloads import download
 from web.templating import page
 from web.views import PUBLIC
 
@@ -67,14 +68,6 @@ async def _forward(api: ApiClient, path: str, request: Request[Any, Any, Any]) -
     return response.json()  # type: ignore[no-any-return]
 
 
-def _download(response: Any, fallback: str) -> Response[bytes]:
-    return Response(
-        response.content, media_type=response.headers.get("content-type", "application/octet-stream"),
-        headers={"Content-Disposition": response.headers.get("content-disposition", f'attachment; filename="{fallback}"'),
-                 "X-Content-Type-Options": "nosniff"},
-    )
-
-
 class OnboardingPages(Controller):
     # --- upload -------------------------------------------------------------------------------
 
@@ -120,7 +113,7 @@ class OnboardingPages(Controller):
         file_format = "csv" if request.query_params.get("format") == "csv" else "xlsx"
         params = {k: v for k, v in request.query_params.items() if k == "lang"}
         response = await api.send("GET", f"/api/imports/templates/{kind}/{file_format}", params=params)
-        return _download(response, f"{kind}.{file_format}")
+        return download(response, f"{kind}.{file_format}")
 
     # --- one import ---------------------------------------------------------------------------
 
@@ -157,4 +150,4 @@ class OnboardingPages(Controller):
 
     @get("/imports/{job_id:uuid}/report", name="onboarding:report", opt=PUBLIC)
     async def report(self, api: NamedDependency[ApiClient], job_id: FromPath[UUID]) -> Response[bytes]:
-        return _download(await api.send("GET", f"/api/imports/{job_id}/report"), f"import-{job_id}.xlsx")
+        return download(await api.send("GET", f"/api/imports/{job_id}/report"), f"import-{job_id}.xlsx")
