@@ -8,6 +8,7 @@ cache never hands the fragment to a browser asking for the page.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from litestar.response import Redirect
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from api import i18n
+from api.i18n import gettext as _
 from api.clock import KZ_TIME
 from web.identity.viewer import header
 
@@ -53,6 +55,16 @@ def when(value: datetime.datetime | None) -> str:
 
 def number(value: int) -> str:
     return format_decimal(value, locale=i18n.current_locale())
+
+
+def refusal(error: Any) -> str:
+    """An API refusal as a sentence that cites its clause once: a message written with it names
+    it in parentheses ("… (cl. 25).", "(25-тармақ)"), else "(clause 25)" is added."""
+    message, clause = str(error.message), getattr(error, "clause", None)
+    if not clause or re.search(rf"\([^)]*(?<![\d.]){re.escape(str(clause))}(?![\d])[^)]*\)", message):
+        return message
+    cited = _("clause %(clause)s") % {"clause": clause}
+    return f"{message} ({cited})"
 
 
 def url_with(path: str, params: Mapping[str, Any], **changes: Any) -> str:
@@ -88,7 +100,7 @@ def build_environment() -> Environment:
         lang_url=lang_url,
         header=header,
     )
-    env.filters.update(label=i18n.label, name=localized_name, when=when, number=number)
+    env.filters.update(label=i18n.label, name=localized_name, when=when, number=number, refusal=refusal)
     return env
 
 

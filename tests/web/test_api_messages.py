@@ -63,3 +63,25 @@ async def test_validation_and_not_found_messages_are_translated(api: httpx.Async
 
     route = await api.get("/api/no-such-route", headers={"accept-language": "kk"})
     assert route.status_code == 404 and route.json()["message"] == "Табылмады."
+
+
+@pytest.mark.parametrize(
+    ("locale", "message", "clause", "shown"),
+    [
+        ("ru", "Объединение учителей одного предмета указывает предмет (п. 25).", "25",
+         "Объединение учителей одного предмета указывает предмет (п. 25)."),
+        ("kk", "Бір пән мұғалімдерінің бірлестігі пәнді көрсетеді (25-тармақ).", "25",
+         "Бір пән мұғалімдерінің бірлестігі пәнді көрсетеді (25-тармақ)."),
+        ("ru", "Срок руководителя не больше года.", "30", "Срок руководителя не больше года. (пункт 30)"),
+        ("en", "Only 2 of 25 teachers (cl. 26).", "26", "Only 2 of 25 teachers (cl. 26)."),
+        ("en", "Only 2 of 25 teachers.", "2", "Only 2 of 25 teachers. (clause 2)"),
+        ("en", "Not found.", None, "Not found."),
+    ],
+)
+def test_a_refusal_cites_its_clause_once(locale: str, message: str, clause: str | None, shown: str) -> None:
+    from api.i18n import use_locale
+    from web.client import ApiError
+    from web.templating import refusal
+
+    with use_locale(locale):
+        assert refusal(ApiError(422, message, None, clause)) == shown

@@ -57,10 +57,7 @@ class DashboardPages(Controller):
         query = BoardQuery.read(request.query_params)
         view = request.query_params.get("view")
         file_format = request.query_params.get("format")
-        params = {
-            **query.api_filters(),
-            "view": view if view in EXPORT_VIEWS else "territories",
-            "format": file_format if file_format in EXPORT_FORMATS else "xlsx",
-        }
-        response = await api.send("GET", "/api/compliance/export", params=params)
-        return download(response, f"compliance-{params['view']}.{params['format']}")
+        chosen_view = view if view in EXPORT_VIEWS else "territories"
+        chosen_format = file_format if file_format in EXPORT_FORMATS else "xlsx"
+        response = await api.send("GET", f"/api/compliance/export/{chosen_format}", params={**query.api_filters(), "view": chosen_view})
+        return download(response, f"compliance-{chosen_view}.{chosen_format}")
