@@ -47,10 +47,30 @@ def localized_name(item: Any, locale: str | None = None) -> str:
     return ""
 
 
-def when(value: datetime.datetime | None) -> str:
-    if value is None:
+def _moment(value: datetime.datetime | str | None) -> datetime.datetime | None:
+    """A moment as the API sends it (ISO 8601 with its offset) or as a datetime."""
+    if value is None or value == "":
+        return None
+    moment = datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
+
+
+def when(value: datetime.datetime | str | None) -> str:
+    """A moment in Kazakhstan's time, whatever zone it came in."""
+    moment = _moment(value)
+    if moment is None:
         return "—"
-    return format_datetime(value, "medium", tzinfo=KZ_TIME, locale=i18n.current_locale())
+    return format_datetime(moment, "medium", tzinfo=KZ_TIME, locale=i18n.current_locale())
+
+
+def day(value: datetime.datetime | str | None) -> str:
+    """The day a moment falls on in Kazakhstan (a UTC date is the day before until 05:00)."""
+    if isinstance(value, str) and len(value) == 10:
+        return value  # a date already
+    moment = _moment(value)
+    if moment is None:
+        return "—"
+    return moment.astimezone(KZ_TIME).date().isoformat()
 
 
 def number(value: int) -> str:
@@ -100,7 +120,7 @@ def build_environment() -> Environment:
         lang_url=lang_url,
         header=header,
     )
-    env.filters.update(label=i18n.label, name=localized_name, when=when, number=number, refusal=refusal)
+    env.filters.update(label=i18n.label, name=localized_name, when=when, number=number, refusal=refusal, day=day)
     return env
 
 

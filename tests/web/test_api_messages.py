@@ -85,3 +85,26 @@ def test_a_refusal_cites_its_clause_once(locale: str, message: str, clause: str 
 
     with use_locale(locale):
         assert refusal(ApiError(422, message, None, clause)) == shown
+
+
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [
+        ("2026-12-06T20:30:00+00:00", "2026-12-07"),  # 01:30 the next morning in Kazakhstan
+        ("2026-12-06T18:59:59Z", "2026-12-06"),
+        ("2026-12-06", "2026-12-06"),
+        (None, "—"),
+    ],
+)
+def test_days_are_kazakhstans_days(sent: str | None, shown: str) -> None:
+    from web.templating import day
+
+    assert day(sent) == shown
+
+
+def test_moments_from_the_api_are_shown_in_kazakhstans_time() -> None:
+    from api.i18n import use_locale
+    from web.templating import when
+
+    with use_locale("en"):
+        assert "1:30:00" in when("2026-12-06T20:30:00+00:00") and "Dec 7, 2026" in when("2026-12-06T20:30:00Z")
