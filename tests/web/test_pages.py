@@ -208,6 +208,10 @@ async def test_territory_tree_lists_places_in_the_language_and_their_organisatio
     # The region lists what is placed in it and below it.
     region_panel = (await web.get(f"/territories?territory_id={places['region']}&lang=ru")).text
     assert "Районная школа" in region_panel
+    # … and its districts, each a step down; the district's panel leads back up to the region.
+    panel_only = region_panel[region_panel.index('id="territory-panel"'):]
+    assert "Территории:" in panel_only and district_link in panel_only
+    assert f'href="/territories?territory_id={places["region"]}"' in panel.text
 
     # An unknown territory is no choice at all.
     unknown = await web.get("/territories?territory_id=not-a-uuid&lang=en")
