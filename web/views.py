@@ -27,7 +27,7 @@ from web.client import (
     caller_headers,
     together,
 )
-from web.identity.viewer import viewer
+from web.identity.viewer import header, viewer
 from web.templating import VARY, go_to, localized_name, page, parse_uuid, url_with
 
 PUBLIC = access(Scope.PUBLIC)
@@ -247,11 +247,13 @@ def _action(name: str) -> OrganisationAction:
     return name  # type: ignore[return-value]
 
 
-def _detail_context(org: Organisation, index: TerritoryIndex, **extra: Any) -> dict[str, Any]:
-    actions = [
-        {"name": name, "label": _(ACTION_LABELS[name]), "confirm": _(ACTION_CONFIRMATIONS[name])}
-        for name in ACTIONS.get(org.status, ())
-    ]
+def _action_view(name: str) -> dict[str, str]:
+    return {"name": name, "label": _(ACTION_LABELS[name]), "confirm": _(ACTION_CONFIRMATIONS[name])}
+
+
+def _detail_context(request: Request[Any, Any, Any], org: Organisation, index: TerritoryIndex, **extra: Any) -> dict[str, Any]:
+    # Only national and regional administrators may act on an organisation; others are not offered it.
+    actions = [_action_view(name) for name in ACTIONS.get(org.status, ())] if header(request).may_register else []
     return {"org": org, "territory_path": index.path(org.territory_id), "actions": actions, **extra}
 
 
@@ -340,13 +342,17 @@ class Pages(Controller):
     ) -> Template:
         org, index = await together(api.organisation(organisation_id), territory_index(api))
         notice = _(ACTION_DONE[done]) if done in ACTION_DONE else None
-        return page(request, "pages/organisation.html", "org_panel", _detail_context(org, index, notice=notice, error=None))
+        return page(request, "pages/organisation.html", "org_panel", _detail_context(request, org, index, notice=notice, error=None))
 
     @post("/organisations/{organisation_id:uuid}/{action:str}", name="organisations:action", opt=PUBLIC, status_code=200)
     async def organisation_action(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], action: FromPath[str]
     ) -> Template | Redirect:
         chosen = _action(action)
+        if (await request.form()).get("confirmed") != "yes":
+            # Without JavaScript nothing asked yet (HTMX's hx-confirm did, and says so): a page asks.
+            org = await api.organisation(organisation_id)
+            return page(request, "pages/confirm_action.html", None, {"org": org, "action": _action_view(chosen)})
         notice = error = None
         status_code = 200
         try:
@@ -360,7 +366,7 @@ class Pages(Controller):
         if not request.htmx and error is None:  # type: ignore[attr-defined]
             return Redirect(url_with(f"/organisations/{organisation_id}", {}, done=action), status_code=303)
         org, index = await together(api.organisation(organisation_id), territory_index(api))
-        context = _detail_context(org, index, notice=notice, error=error)
+        context = _detail_context(request, org, index, notice=notice, error=error)
         return page(request, "pages/organisation.html", "org_panel", context, status_code=status_code)
 
     @get("/organisations/{organisation_id:uuid}/status", name="organisations:status", opt=PUBLIC)
