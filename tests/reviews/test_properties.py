@@ -56,7 +56,9 @@ def _body_for(world: w.World, body_id: UUID) -> str | None:
     return next((k for k, (_, i) in world.bodies.items() if i == body_id), None)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Derandomized: the same examples every run, so that the check below (approvals and returns do
+# happen) cannot fail by the draw of one run.
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=actions)
 async def test_random_review_sequences_keep_the_invariants(uni_desk: Desk, uni: w.World, db: Any, steps: list[Any]) -> None:
     desk = uni_desk

@@ -108,3 +108,23 @@ def test_moments_from_the_api_are_shown_in_kazakhstans_time() -> None:
 
     with use_locale("en"):
         assert "1:30:00" in when("2026-12-06T20:30:00+00:00") and "Dec 7, 2026" in when("2026-12-06T20:30:00Z")
+
+
+@pytest.mark.parametrize(
+    ("locale", "stored", "shown"),
+    [
+        ("ru", "Methodological council of the organisation: Методический совет", "Методический совет организации: Методический совет"),
+        ("kk", "Commission: Математика", "Комиссия: Математика"),
+        ("ru", "Approval by the head of the organisation or the deputy head for academic work",
+         "Утверждение: руководитель организации или заместитель руководителя по учебной работе"),
+        ("kk", "Department of the authors", "Авторлардың кафедрасы"),
+        ("ru", "Something an older version stored: Name", "Something an older version stored: Name"),
+        ("en", None, ""),
+    ],
+)
+def test_review_stages_are_named_in_the_readers_language(locale: str, stored: str | None, shown: str) -> None:
+    from api.i18n import use_locale
+    from web.reviews.pages import stage_label
+
+    with use_locale(locale):
+        assert stage_label(stored) == shown

@@ -51,8 +51,26 @@ OUTCOMES: Mapping[str, str] = {
 }
 
 
+APPROVAL_BY = "Approval by "
+
+
+def stage_label(label: str | None) -> str:
+    """A stage's label in the reader's language. The API stores it in English, in words the
+    catalogues hold (api/domain/reviews/structure.py): "Approval by" its approvers, or what the
+    body is, then the body's own name after a colon."""
+    if not label:
+        return ""
+    if label.startswith(APPROVAL_BY):
+        who = [_(w) for w in label.removeprefix(APPROVAL_BY).split(" or ")]
+        joined = who[0] if len(who) == 1 else _("%(first)s or %(second)s") % {"first": ", ".join(who[:-1]), "second": who[-1]}
+        return _("Approval by %(who)s") % {"who": joined}
+    words, colon, name = label.partition(": ")
+    return f"{_(words)}{colon}{name}" if colon else _(label)
+
+
 def _labels() -> dict[str, Any]:
     return {
+        "stage_label": stage_label,
         "document_kinds": {k: _(v) for k, v in DOCUMENT_KINDS.items()},
         "statuses": {k: _(v) for k, v in STATUSES.items()},
         "stage_statuses": {k: _(v) for k, v in STAGE_STATUSES.items()},

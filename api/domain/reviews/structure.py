@@ -19,14 +19,31 @@ from api.domain.reviews.rules import Selector, StageKind, StageTemplate
 from api.domain.structure.models import Staff, Unit
 from api.domain.structure.rules import UnitKind
 from api.errors import DomainError, NotFound
+from api.i18n import N_
 from api.roles import Role
 
 UNIT = "unit"  # a member that is a unit decided by its head (the educational-methodological office)
 _UNIT_COUNCIL_KINDS = frozenset({UnitKind.INSTITUTE, UnitKind.FACULTY, UnitKind.DIVISION})
 
+# A stage's label is stored in English as the words below (a body's own name after a colon); they are
+# marked for the catalogues so that pages show them in the reader's language (web/reviews/pages.py).
 APPROVER_LABELS = {
-    Role.HEAD.value: "the head of the organisation",
-    Role.DEPUTY_HEAD.value: "the deputy head for academic work",
+    Role.HEAD.value: N_("the head of the organisation"),
+    Role.DEPUTY_HEAD.value: N_("the deputy head for academic work"),
+}
+UNIT_COUNCIL_LABELS = {
+    UnitKind.INSTITUTE: N_("Council of the institute"),
+    UnitKind.FACULTY: N_("Council of the faculty"),
+    UnitKind.DIVISION: N_("Council of the division"),
+}
+BODY_LABELS = {
+    BodyKind.ASSOCIATION: N_("Methodological association"),
+    BodyKind.COUNCIL: N_("Methodological council"),
+    BodyKind.PEDAGOGICAL_COUNCIL: N_("Pedagogical council"),
+    BodyKind.COMMISSION: N_("Commission"),
+    BodyKind.DEPARTMENT: N_("Department"),
+    BodyKind.INTER_SCHOOL_ASSOCIATION: N_("Inter-school association"),
+    BodyKind.UNION: N_("Sector methodological union"),
 }
 
 
@@ -115,7 +132,7 @@ async def resolve(
     if s is Selector.COMMISSION:
         found = await _commissions(session, chain, ("subject_commission", "cycle_commission"))
         if found:
-            return [review(_member(BodyKind.COMMISSION, found[0]), "Commission")]
+            return [review(_member(BodyKind.COMMISSION, found[0]), N_("Commission"))]
         if org_kind is OrgKind.SCHOOL:
             # Schools discuss their teachers' documents in the subject association (cl. 25).
             association = None
@@ -128,25 +145,25 @@ async def resolve(
                     Association.subject_id == document.subject_id, Association.archived_at.is_(None)
                 ).order_by(Association.name).limit(1))
             if association is not None:
-                return [review(_member(BodyKind.ASSOCIATION, association), "Methodological association")]
+                return [review(_member(BodyKind.ASSOCIATION, association), N_("Methodological association"))]
         return []
     if s is Selector.DEPARTMENT:
         found = await _commissions(session, chain, ("department",))
-        return [review(_member(BodyKind.DEPARTMENT, found[0]), "Department")] if found else []
+        return [review(_member(BodyKind.DEPARTMENT, found[0]), N_("Department"))] if found else []
     if s is Selector.UNIT_COUNCILS:
         councils = [c for c in await _unit_councils(session, chain) if units[c.unit_id].kind in _UNIT_COUNCIL_KINDS]
-        return [review(_member(BodyKind.COUNCIL, c), "Council of the " + units[c.unit_id].kind) for c in councils]
+        return [review(_member(BodyKind.COUNCIL, c), UNIT_COUNCIL_LABELS[UnitKind(units[c.unit_id].kind)]) for c in councils]
     if s is Selector.UNIT_COUNCIL:
         councils = await _unit_councils(session, chain)
-        return [review(_member(BodyKind.COUNCIL, councils[0]), "Council of the unit")] if councils else []
+        return [review(_member(BodyKind.COUNCIL, councils[0]), N_("Council of the unit"))] if councils else []
     if s is Selector.ORGANISATION_COUNCIL:
         council = await _organisation_council(session)
-        return [review(_member(BodyKind.COUNCIL, council), "Methodological council of the organisation")] if council else []
+        return [review(_member(BodyKind.COUNCIL, council), N_("Methodological council of the organisation"))] if council else []
     if s is Selector.UM_OFFICE:
         office = await session.scalar(select(Unit).where(
             Unit.kind == UnitKind.UM_OFFICE.value, Unit.archived_at.is_(None)
         ).order_by(Unit.name).limit(1))
-        return [review(Member(UNIT, office.id, office.name, collegial=False), "Educational-methodological office")] \
+        return [review(Member(UNIT, office.id, office.name, collegial=False), N_("Educational-methodological office"))] \
             if office else []
     if s is Selector.ALL_COUNCILS:
         councils: list[Council] = []
@@ -157,7 +174,7 @@ async def resolve(
         members = tuple(_member(BodyKind.COUNCIL, c) for c in councils)
         # Kept even when empty: the round refuses to start without a council (cl. 19).
         return [PlannedStage(StageKind.ALL_COUNCILS, s, template.clause,
-                             "All relevant methodological councils (each must give a positive conclusion)",
+                             N_("All relevant methodological councils (each must give a positive conclusion)"),
                              members, (), template.due_days)]
     if s is Selector.ASSOCIATION:
         if document.association_id is None:
@@ -165,7 +182,7 @@ async def resolve(
         association = await session.get(Association, document.association_id)
         if association is None or association.archived_at is not None:
             return []
-        return [review(_member(BodyKind.ASSOCIATION, association), "Methodological association")]
+        return [review(_member(BodyKind.ASSOCIATION, association), N_("Methodological association"))]
     if s is Selector.BODY:
         assert template.body_kind is not None and template.body_id is not None
         try:
@@ -174,20 +191,20 @@ async def resolve(
             return []
         if body.archived:
             return []
-        return [review(Member(body.kind.value, body.id, body.name), body.kind.value.replace("_", " ").capitalize())]
+        return [review(Member(body.kind.value, body.id, body.name), BODY_LABELS[body.kind])]
     raise AssertionError(s)
 
 
 # What a stage is, named for the author and the approver when the organisation lacks its body.
 MISSING_LABELS = {
-    Selector.COMMISSION: "Subject or cycle commission (in a school: the methodological association) of the authors",
-    Selector.DEPARTMENT: "Department of the authors",
-    Selector.UNIT_COUNCILS: "Councils of the institute, faculty or division above the authors",
-    Selector.UNIT_COUNCIL: "Methodological council of the authors' unit",
-    Selector.UM_OFFICE: "Educational-methodological office",
-    Selector.ORGANISATION_COUNCIL: "Methodological council of the organisation",
-    Selector.ASSOCIATION: "The methodological association whose plan it is",
-    Selector.BODY: "A body named in the organisation's route",
+    Selector.COMMISSION: N_("Subject or cycle commission (in a school: the methodological association) of the authors"),
+    Selector.DEPARTMENT: N_("Department of the authors"),
+    Selector.UNIT_COUNCILS: N_("Councils of the institute, faculty or division above the authors"),
+    Selector.UNIT_COUNCIL: N_("Methodological council of the authors' unit"),
+    Selector.UM_OFFICE: N_("Educational-methodological office"),
+    Selector.ORGANISATION_COUNCIL: N_("Methodological council of the organisation"),
+    Selector.ASSOCIATION: N_("The methodological association whose plan it is"),
+    Selector.BODY: N_("A body named in the organisation's route"),
 }
 
 
