@@ -79,9 +79,8 @@ def _response(
     headers: dict[str, str] | None = None,
 ) -> Response[Any]:
     # The message is in the caller's language (Accept-Language); field and clause never change.
-    locale = negotiate(request.headers.get("accept-language"))
-    if locale:
-        message = translate_message(message, locale)
+    # English too: a message carrying codes (roles, statuses) names them as people say them.
+    message = translate_message(message, negotiate(request.headers.get("accept-language")) or "en")
     if status == 503:  # something the platform depends on cannot be reached: say when to come back
         headers = {"Retry-After": RETRY_AFTER_503, **(headers or {})}
     return Response(

@@ -185,7 +185,23 @@ TERRITORY_KIND_LABELS: Mapping[str, str] = {
     "district": N_("District"),
     "town": N_("Town of regional significance"),
 }
-_ALL_LABELS: dict[str, str] = {**KIND_LABELS, **STATUS_LABELS, **LEVEL_LABELS, **TERRITORY_KIND_LABELS}
+# Roles as people say them: refusals name them so, never by their codes.
+ROLE_LABELS: Mapping[str, str] = {
+    "national_admin": N_("National administrator"),
+    "national_methodist": N_("National methodist"),
+    "regional_admin": N_("Regional administrator"),
+    "regional_methodist": N_("Regional methodist"),
+    "district_methodist": N_("District methodist"),
+    "organisation_admin": N_("Organisation administrator"),
+    "head": N_("Head of the organisation"),
+    "deputy_head": N_("Deputy head for academic work"),
+    "unit_head": N_("Head of a unit"),
+    "council_chair": N_("Council chair"),
+    "council_secretary": N_("Council secretary"),
+    "association_leader": N_("Association leader"),
+    "teacher": N_("Teacher"),
+}
+_ALL_LABELS: dict[str, str] = {**KIND_LABELS, **STATUS_LABELS, **LEVEL_LABELS, **TERRITORY_KIND_LABELS, **ROLE_LABELS}
 
 
 def label(code: str | None) -> str:
@@ -202,6 +218,14 @@ def label(code: str | None) -> str:
 # them so the values can be translated and put into the translated sentence. A new parameterised
 # message is added here (and to the catalogues) as it is added to a service.
 MESSAGE_TEMPLATES: tuple[str, ...] = (
+    # Refusals by role (api.identity.guards, api.identity.reach): the longer forms first, since the
+    # first template that matches is used.
+    N_("This needs the role {roles} at this organisation (cl. {clause})."),
+    N_("This needs the role {roles} at this organisation."),
+    N_("This needs the role {roles} (cl. {clause})."),
+    N_("This needs the role {roles}."),
+    N_("Your role ({roles}) may only read at this organisation; this request changes data."),
+    N_("Your role ({roles}) may only read; this request changes data."),
     N_("A {kind} is placed under a {places}, not under a {territory_kind}."),
     N_("A {kind} does not run {levels} education (cl. 2)."),
     N_("Name the education levels this {kind} runs (cl. 2)."),

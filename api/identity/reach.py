@@ -259,7 +259,8 @@ def describe_roles(roles: Any) -> str:
     names = role_names(roles)
     if names is None:
         return "of a signed-in user"
-    return " or ".join(sorted(names))
+    # Codes joined by commas, which the error's translation turns into the roles' names.
+    return ", ".join(sorted(names))
 
 
 async def require_territory(session: AsyncSession, principal: Principal, territory_id: UUID, roles: Any) -> None:

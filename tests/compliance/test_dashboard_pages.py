@@ -114,7 +114,7 @@ async def test_a_head_is_refused_the_dashboard(app: Any, db: Any, place: Place) 
         home = await head.get(f"/organisations/{place.schools[0].id}/what-to-fix")
         assert home.status_code == 200 and 'id="nav-compliance"' not in home.text and 'id="to-dashboard"' not in home.text
         refused = await head.get("/compliance", params={"lang": "en"})
-        assert refused.status_code == 403 and 'class="error-page"' in refused.text and "This needs the role" in refused.text
+        assert refused.status_code == 403 and 'class="error-page"' in refused.text and "Only these roles may do this" in refused.text
     finally:
         await head.aclose()
 

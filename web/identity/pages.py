@@ -29,21 +29,6 @@ from web.views import PUBLIC
 INVITABLE_ROLES: tuple[str, ...] = (
     "teacher", "association_leader", "council_secretary", "council_chair", "deputy_head", "head", "organisation_admin",
 )
-ROLE_LABELS: Mapping[str, str] = {
-    "national_admin": N_("National administrator"),
-    "national_methodist": N_("National methodist"),
-    "regional_admin": N_("Regional administrator"),
-    "regional_methodist": N_("Regional methodist"),
-    "district_methodist": N_("District methodist"),
-    "organisation_admin": N_("Organisation administrator"),
-    "head": N_("Head of the organisation"),
-    "deputy_head": N_("Deputy head for academic work"),
-    "unit_head": N_("Head of a unit"),
-    "council_chair": N_("Council chair"),
-    "council_secretary": N_("Council secretary"),
-    "association_leader": N_("Association leader"),
-    "teacher": N_("Teacher"),
-}
 INVITATION_STATUS: Mapping[str, str] = {
     "pending": N_("Waiting"),
     "accepted": N_("Accepted"),
@@ -53,8 +38,7 @@ INVITATION_STATUS: Mapping[str, str] = {
 
 
 def role_label(code: str) -> str:
-    known = ROLE_LABELS.get(code)
-    return i18n.gettext(known) if known else code
+    return i18n.label(code)
 
 
 def _name(item: Mapping[str, Any] | None, prefix: str = "name") -> str:

@@ -50,7 +50,10 @@ async def test_out_of_reach_is_404_and_a_weak_role_is_403(app: Any, world: World
         assert hidden.json() == missing.json() == {"status": 404, "message": "Organisation not found.", "field": "organisation_id", "clause": None}
         weak = await http.post(f"/api/organisations/{world.a.id}/suspend", headers=teacher)
         assert weak.status_code == 403
-        assert weak.json() == {"status": 403, "message": "This needs the role national_admin or regional_admin at this organisation.", "field": None, "clause": None}
+        assert weak.json() == {
+            "status": 403, "message": "Only these roles may do this at this organisation: national administrator, regional administrator.",
+            "field": None, "clause": None,
+        }
         # A regional admin may not register an organisation in another region.
         from tests.support import school_payload
 

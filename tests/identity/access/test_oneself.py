@@ -66,7 +66,7 @@ async def test_a_user_without_a_role_gets_nothing_else(app: Any, world: World) -
             if response.status_code != expected:
                 wrong.append(f"{route.key}: expected {expected}, got {response.status_code}: {response.text[:160]}")
             elif expected == 403:
-                why = "You hold no role" if route.role == ANY_SIGNED_IN else "This needs the role"
+                why = "You hold no role" if route.role == ANY_SIGNED_IN else "Only these roles may do this"
                 if why not in response.json()["message"]:
                     wrong.append(f"{route.key}: refused without saying why: {response.text[:160]}")
             if str(world.a.id) in response.text or world.a.name_en in response.text:
