@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -109,7 +110,9 @@ class TerritoryTree:
 
 
 _trees: dict[str, TerritoryTree] = {}
-_locks: dict[str, asyncio.Lock] = {}
+# One lock per event loop and database: a lock is bound to the loop that first waits on it, and a
+# process may run more than one loop over its life (each test module's, a command's).
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = weakref.WeakKeyDictionary()
 
 
 def _database_key(session: AsyncSession) -> str:
@@ -125,7 +128,7 @@ async def territory_tree(session: AsyncSession, *, must_know: Iterable[UUID | No
     tree = _trees.get(key)
     if tree is not None and time.monotonic() - tree.loaded_at < TREE_TTL_S and all(t in tree for t in wanted):
         return tree
-    lock = _locks.setdefault(key, asyncio.Lock())
+    lock = _locks.setdefault(asyncio.get_running_loop(), {}).setdefault(key, asyncio.Lock())
     async with lock:
         tree = _trees.get(key)
         if tree is None or time.monotonic() - tree.loaded_at >= TREE_TTL_S or not all(t in tree for t in wanted):
