@@ -116,7 +116,8 @@ class Work:
                 if body.id == self.f.missed and self.place.lacks(Gap.MISSED_MEETING) and term == closed[-1]:
                     continue  # it skipped the last term: nobody recorded a meeting (cl. 25)
                 await self.meeting(body, term.starts_on + datetime.timedelta(days=20), f"{term.number}-кезеңнің отырысы")
-            await self.meeting(body, today + datetime.timedelta(days=10), "Кезекті отырыс", held=False)
+            if body is self.f.associations[0]:  # one planned ahead is enough to show what "planned" means
+                await self.meeting(body, today + datetime.timedelta(days=10), "Кезекті отырыс", held=False)
         if self.f.council is not None:
             for term in closed:
                 await self.meeting(self.f.council, term.starts_on + datetime.timedelta(days=25), "Әдістемелік кеңес отырысы")
