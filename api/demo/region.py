@@ -144,9 +144,10 @@ def _serials(rng_start: int) -> list[str]:
     return out
 
 
-def _gaps(rng: random.Random, index: int, choices: list[Gap], compliant_share: float) -> frozenset[Gap]:
-    """The first organisations take each gap in turn, so every one occurs; the rest are drawn."""
-    if index < len(choices):
+def _gaps(rng: random.Random, choices: list[Gap], compliant_share: float, index: int | None = None) -> frozenset[Gap]:
+    """The first organisations (by `index`) take each gap in turn, so every one occurs; the rest
+    are drawn: none at all for `compliant_share` of them, else one to three."""
+    if index is not None and index < len(choices):
         return frozenset({choices[index]})
     if rng.random() < compliant_share:
         return frozenset()
@@ -164,7 +165,7 @@ def generated_orgs() -> list[DemoOrg]:
             out.append(DemoOrg(
                 next(serials), kind, territory.slug, f"{territory.of_kk} әдістемелік кабинеті",
                 f"Методический кабинет {territory.of_ru}", f"{territory.name_en} Methodological Cabinet",
-                gaps=_gaps(rng, 99, CABINET_GAPS, 0.6),
+                gaps=_gaps(rng, CABINET_GAPS, 0.6),
             ))
         for number in range(1, SCHOOLS_PER_TERRITORY + 1):
             out.append(DemoOrg(
@@ -172,7 +173,7 @@ def generated_orgs() -> list[DemoOrg]:
                 f"{territory.of_kk} №{number} жалпы білім беретін мектебі",
                 f"Общеобразовательная школа №{number} {territory.of_ru}",
                 f"{territory.name_en} Secondary School No. {number}", SCHOOL_LEVELS,
-                _gaps(rng, school_index, SCHOOL_GAPS, 0.35), size=rng.choice((0, 1, 1, 2)),
+                _gaps(rng, SCHOOL_GAPS, 0.35, school_index), size=rng.choice((0, 1, 1, 2)),
             ))
             school_index += 1
     for kk, ru, en, territory_slug, gaps in COLLEGES:
