@@ -41,8 +41,8 @@ DEMO_ORGS = NAMED_ORGS + generated_orgs()
 
 Progress = Callable[[str], None]
 DISTRICT_CABINETS = (OrgKind.CABINET_DISTRICT, OrgKind.CABINET_CITY)
-# Organisations furnished at once: while one waits for the database another runs its Python,
-# which keeps both cores of a small machine busy (one at a time took half as long again).
+# Organisations furnished at once: while one waits for the database another runs its Python.
+# On a 2-core machine, one at a time took about a sixth longer; the Python side is the limit.
 CONCURRENCY = 3
 
 

@@ -180,7 +180,7 @@ async def _school(place: Place) -> Furnished:
             ids.append(await place.person(post, [P.TEACHER], subject_ids=[subjects[code].id], unit_id=units.get(code)))
         groups.append((code, ids))
         f.subject_teachers[code] = ids
-    for code in SINGLE_SUBJECTS[: 3 + 2 * size]:
+    for code in SINGLE_SUBJECTS[: 3 + size]:
         f.subject_teachers[code] = [await place.person(None, [P.TEACHER], subject_ids=[subjects[code].id])]
     lonely = [await place.person(None, [P.TEACHER], subject_ids=[subjects[LONELY].id])
               for _ in range(3 if place.lacks(Gap.LONELY_SUBJECT) else 2)]

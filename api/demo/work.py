@@ -102,12 +102,15 @@ class Work:
 
     # --- meetings (cl. 25) -----------------------------------------------------------------------
 
-    async def meeting(self, body: Body, day: datetime.date, title: str, *, held: bool = True,
+    async def meeting(self, body: Body, day: datetime.date, title: str, *, held: bool = True, minutes: bool = False,
                       documents: list[UUID] = ()) -> tuple[UUID, list[UUID]]:  # type: ignore[assignment]
+        """A meeting of `body` at 15:00 on `day`; a held one has its attendance recorded, which is
+        what makes it count for cl. 25, and its minutes where asked."""
         agenda = [AgendaItemCreate(title)] + [AgendaItemCreate("Құжатты қарау", document_id=d) for d in documents]
         meeting = await self.meetings.create(MeetingCreate(body.kind, body.id, at(day), title=title, agenda=agenda))
         if held:
             await self.meetings.set_attendance(meeting.id, attendance(body.members))
+        if held and minutes:
             await self.meetings.update(meeting.id, MeetingUpdate(minutes=MINUTES))
         return meeting.id, [a.id for a in sorted(meeting.agenda, key=lambda a: a.position)]
 
@@ -123,7 +126,8 @@ class Work:
                 await self.meeting(body, today + datetime.timedelta(days=10), "Кезекті отырыс", held=False)
         if self.f.council is not None:
             for term in closed:
-                await self.meeting(self.f.council, term.starts_on + datetime.timedelta(days=25), "Әдістемелік кеңес отырысы")
+                await self.meeting(self.f.council, term.starts_on + datetime.timedelta(days=25), "Әдістемелік кеңес отырысы",
+                                   minutes=True)
         if self.f.pedagogical is not None:
             await self.meeting(self.f.pedagogical, self.place.leader_starts, "Тамыз педагогикалық кеңесі")
 
@@ -214,7 +218,7 @@ class Work:
         """The body's meeting of two days ago, with an agenda item for the document."""
         if body.id not in self.review_meetings:
             day = self.place.today - datetime.timedelta(days=2)
-            self.review_meetings[body.id] = await self.meeting(body, day, "Құжаттарды қарау", documents=[document_id])
+            self.review_meetings[body.id] = await self.meeting(body, day, "Құжаттарды қарау", minutes=True, documents=[document_id])
             return self.review_meetings[body.id][0], self.review_meetings[body.id][1][1]
         meeting, _ = self.review_meetings[body.id]
         item = await self.meetings.add_agenda_item(meeting, AgendaItemCreate("Құжатты қарау", document_id=document_id))
