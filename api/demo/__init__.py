@@ -63,7 +63,12 @@ class Steps:
                 name = item[0].name_en if every == 1 else ""
                 self.say(f"[{self.done}/{self.n}] {what}{': ' + name if name else ''}")
 
-        await asyncio.gather(*(one(item) for item in items))
+        try:
+            async with asyncio.TaskGroup() as group:  # one failing stops the others
+                for item in items:
+                    group.create_task(one(item))
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
 
 
 def demo_bin(serial: str) -> str:
