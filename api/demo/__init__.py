@@ -150,7 +150,7 @@ async def _create_organisations(db: Database) -> list[tuple[DemoOrg, Tenant]]:
 async def load_demo(db: Database, *, settings: Any = None, progress: Progress | None = None) -> int:
     """Creates the demo set once: skipped when any organisation exists. Returns how many were made.
 
-    `progress` hears a line per step (`[i/n] …`): the first load takes a minute or so."""
+    `progress` hears a line per step (`[i/n] …`): the first load takes a minute or two."""
     from api.domain.compliance.engine import ensure_default_rule_set, recompute
     from api.domain.documents.storage import build_file_store
     from api.settings import get_settings
