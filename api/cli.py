@@ -97,7 +97,9 @@ def serve(host: str | None, port: int | None, no_demo: bool, no_worker: bool) ->
 
     async def prepare(db: Any) -> int:
         await load_territories(db, settings)
-        return 0 if no_demo or not settings.demo_data else await load_demo(db)
+        if no_demo or not settings.demo_data:
+            return 0
+        return await load_demo(db, settings=settings, progress=lambda line: click.echo(f"  {line}"))
 
     created = _with_db(settings, prepare)
     if created:
@@ -505,7 +507,7 @@ def demo() -> None:
 
 @demo.command("load")
 def demo_load() -> None:
-    """Load the demo region, districts, cabinets, schools, college and university (once)."""
+    """Load the demo region: about a hundred organisations of every kind, furnished and checked (once)."""
     from api.bootstrap import load_territories
     from api.demo import load_demo
 
@@ -513,7 +515,7 @@ def demo_load() -> None:
 
     async def work(db: Any) -> int:
         await load_territories(db, settings)
-        return await load_demo(db)
+        return await load_demo(db, settings=settings, progress=lambda line: click.echo(f"  {line}"))
 
     created = _with_db(settings, work)
     click.echo(f"{created} demo organisations created." if created else "Organisations exist already; nothing loaded.")

@@ -42,7 +42,8 @@ def test_operator_session_from_an_empty_database(empty_database: str, tmp_path: 
         0, "No organisations yet. Create one with `metodist tenants create` or `metodist demo load`."
     )
 
-    loaded = metodist(url, "demo", "load", data_dir=tmp_path)
+    # The demo region (about a hundred organisations, furnished and checked) takes a minute or two.
+    loaded = metodist(url, "demo", "load", data_dir=tmp_path, timeout=600)
     assert loaded.returncode == 0, loaded.stderr
     assert _last(loaded.stdout) == f"{len(DEMO_ORGS)} demo organisations created."
     demo_schemas = sorted(f"t_{demo_bin(d.serial)}" for d in DEMO_ORGS)

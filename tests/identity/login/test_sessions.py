@@ -155,7 +155,7 @@ async def test_development_sign_in_lists_demo_users_and_signs_in(login_settings:
     db = Database(create_engine(settings, fresh_database_url))
     try:
         await load_territories(db, settings)
-        await load_demo(db)
+        await load_demo(db, settings=settings)
         assert await load_demo_users(db) == 0  # loaded once, not twice
     finally:
         await db.dispose()

@@ -1,0 +1,135 @@
+"""The demo data set, loaded into a database of its own as `make run` loads it on first start:
+a region of organisations of every kind, demo users for every role with their staff records, and
+compliance findings under every clause the engine checks, with some organisations clean."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from api.demo import DEMO_ORGS, DEMO_USERS, demo_bin, load_demo, load_demo_users
+from api.demo.users import STAFF_ROLES
+from api.domain.accounts.models import RoleAssignment, User
+from api.domain.compliance.models import ComplianceCheckRun, ComplianceFinding
+from api.domain.organisations.models import Organisation
+from api.domain.organisations.rules import OrgKind
+from api.domain.structure.models import Staff
+from api.identity.dev import DEV_ISSUER
+from api.roles import ROLE_LEVELS, NodeLevel, Role
+from api.settings import Settings
+
+# The clauses of order No. 583 that api/domain/compliance/checks.py reports.
+CHECKED_CLAUSES = {"7", "14", "18", "19", "20", "21", "25", "26", "29", "30", "32"}
+
+
+@pytest.fixture(scope="module")
+def demo_database_url(database_url: str) -> Iterator[str]:
+    """The demo loads only into a database with no organisations: this one is its own."""
+    from tests.support import scratch_database
+
+    with scratch_database(database_url, prefix="metodist_demo") as url:
+        yield url
+
+
+@dataclasses.dataclass
+class Loaded:
+    db: Any
+    created: int
+    progress: list[str]
+
+
+@pytest.fixture(scope="module")
+async def demo(settings: Settings, demo_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Loaded]:
+    from api.bootstrap import load_territories
+    from api.db import Database, create_engine
+
+    own = dataclasses.replace(settings, database_url=demo_database_url, data_dir=Path(tmp_path_factory.mktemp("demo")))
+    db = Database(create_engine(own, demo_database_url))
+    await load_territories(db, own)
+    lines: list[str] = []
+    created = await load_demo(db, settings=own, progress=lines.append)
+    yield Loaded(db, created, lines)
+    await db.dispose()
+
+
+async def test_a_region_of_organisations_of_every_kind(demo: Loaded) -> None:
+    assert demo.created == len(DEMO_ORGS) >= 90
+    assert demo.progress[-1].startswith("Demo data loaded in ")
+    assert f"[{len(DEMO_ORGS)}/{len(DEMO_ORGS)}] checked for compliance" in demo.progress
+    async with demo.db.session() as session:
+        rows = (await session.execute(select(Organisation.bin, Organisation.kind, Organisation.status))).all()
+    assert len(rows) == len(DEMO_ORGS)
+    assert {status for _, _, status in rows} == {"active"}
+    kinds = {kind for _, kind, _ in rows}
+    assert kinds == {k.value for k in OrgKind} - {OrgKind.CABINET_REPUBLIC.value}  # the republic's cabinet is not the region's
+    assert {demo_bin(d.serial) for d in DEMO_ORGS} == {b for b, _, _ in rows}
+    # The organisations other code knows by BIN are there, under their names.
+    botakara = next(d for d in DEMO_ORGS if d.serial == "07014000404")
+    assert botakara.name_en == "Botakara Secondary School" and demo_bin("07014000404") in {b for b, _, _ in rows}
+    assert sum(1 for _, kind, _ in rows if kind == "school") >= 70
+    assert sum(1 for _, kind, _ in rows if kind == "university") == 2
+
+
+async def test_every_role_has_a_demo_user_with_its_staff_record(demo: Loaded) -> None:
+    assert {u.role for u in DEMO_USERS} == set(Role)
+    assert await load_demo_users(demo.db) == 0  # loaded once, not twice
+    async with demo.db.session() as session:
+        for user in DEMO_USERS:
+            row = await session.scalar(select(User).where(User.issuer == DEV_ISSUER, User.subject == user.subject))
+            assert row is not None and (row.email, row.full_name) == (user.email, user.full_name), user.subject
+            [grant] = (await session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == row.id))).all()
+            assert grant.role == user.role.value, user.subject
+            level = (NodeLevel.UNIT if grant.unit_id else NodeLevel.ORGANISATION) if grant.organisation_id else None
+            if level is not None:
+                assert level in ROLE_LEVELS[user.role], user.subject
+                org = await session.get(Organisation, grant.organisation_id)
+                assert org.bin == demo_bin(user.organisation)  # type: ignore[arg-type,union-attr]
+            if user.role not in STAFF_ROLES:
+                continue
+            async with demo.db.tenant_session(org.schema_name) as tenant:  # type: ignore[union-attr]
+                staff = await tenant.scalar(select(Staff).where(Staff.user_id == row.id))
+            assert staff is not None and staff.full_name == user.full_name, user.subject
+            if user.role is Role.UNIT_HEAD:
+                assert grant.unit_id is not None and staff.heads_unit_id == grant.unit_id
+            if user.role is Role.DEPUTY_HEAD:
+                assert "deputy_head" in staff.positions
+            if user.role is Role.HEAD:
+                assert "head" in staff.positions
+
+
+async def test_every_checked_clause_has_a_finding_and_some_organisations_none(demo: Loaded) -> None:
+    async with demo.db.session() as session:
+        runs = (await session.execute(select(ComplianceCheckRun.organisation_id, ComplianceCheckRun.findings,
+                                             ComplianceCheckRun.rule_set))).all()
+        by_clause = dict((await session.execute(
+            select(ComplianceFinding.clause, func.count()).group_by(ComplianceFinding.clause)
+        )).all())
+        clean_schools = await session.scalar(
+            select(func.count()).select_from(ComplianceCheckRun)
+            .join(Organisation, Organisation.id == ComplianceCheckRun.organisation_id)
+            .where(ComplianceCheckRun.findings == 0, Organisation.kind == "school")
+        )
+    assert len(runs) == len(DEMO_ORGS) and {r.rule_set for r in runs} == {"order-583"}
+    # Cl. 25 holds associations to the terms of the school year already closed: in the first weeks
+    # of a school year (before the first quarter's window closes in early November) none is.
+    from api.clock import today
+    from api.domain.meetings.context import calendar_terms, closed_terms
+
+    async with demo.db.tenant_session(next(iter(await _schemas(demo)))) as tenant:
+        closed = closed_terms(await calendar_terms(tenant, today(), "school"), today())
+    expected = CHECKED_CLAUSES if closed else CHECKED_CLAUSES - {"25"}
+    assert expected <= set(by_clause), sorted(expected - set(by_clause))
+    assert set(by_clause) <= CHECKED_CLAUSES
+    assert sum(1 for r in runs if r.findings == 0) >= 20
+    assert clean_schools and clean_schools >= 10  # not only the cabinets, which few checks apply to
+    assert sum(1 for r in runs if r.findings) >= 40
+
+
+async def _schemas(demo: Loaded) -> list[str]:
+    async with demo.db.session() as session:
+        return list((await session.scalars(select(Organisation.schema_name).where(Organisation.kind == "school"))).all())
