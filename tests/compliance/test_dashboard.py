@@ -179,6 +179,7 @@ async def test_the_dashboard_drills_down_with_figures_from_the_rollups(app: obje
         ours = next(x for x in republic["children"] if x["territory"]["id"] == str(place.region))
         assert (ours["figures"]["organisations"], ours["figures"]["compliant"], ours["figures"]["findings"]) == summed(_territories(place))
         assert republic["totals"]["organisations"] >= 3 and republic["rule_set"] == "order-583"
+        assert "583" in republic["rule_set_title"]["ru"] and republic["rule_set_title"]["kk"]
 
         region = (await c.get("/api/compliance/dashboard", params={"territory_id": str(place.region)})).json()
         assert [t["id"] for t in region["path"]][-1] == str(place.region) and region["path"][0]["level"] == "republic"

@@ -50,9 +50,9 @@ def drill(territory: Any) -> str:
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("kk", ["Қағидаларға сәйкестік", "Тексерілген ұйымдар", "Аудан 1"]),
-        ("ru", ["Соответствие Правилам", "Проверено организаций", "Район 1"]),
-        ("en", ["Compliance", "Organisations checked", "District 1"]),
+        ("kk", ["Қағидаларға сәйкестік", "Тексерілген ұйымдар", "Аудан 1", "(№ 583 бұйрық)"]),
+        ("ru", ["Соответствие Правилам", "Проверено организаций", "Район 1", "(приказ № 583)"]),
+        ("en", ["Compliance", "Organisations checked", "District 1", "(order No. 583)"]),
     ],
 )
 async def test_the_national_admin_drills_down_to_what_to_fix(

@@ -81,6 +81,7 @@ class Dashboard(msgspec.Struct):
     territory: TerritoryRef
     path: list[TerritoryRef]
     rule_set: str | None
+    rule_set_title: Localised | None
     clause: str | None
     kind: str | None
     totals: Figures

@@ -149,6 +149,7 @@ class DashboardService:
             territory=names[territory_id],
             path=[names[t] for t in reversed(tree.ancestors(territory_id))],
             rule_set=ruleset.code if ruleset else None,
+            rule_set_title=Localised(**ruleset.title) if ruleset else None,
             clause=clause,
             kind=kind,
             totals=totals.figures(clause),

@@ -76,7 +76,18 @@ class ComplianceCheckRun(ControlBase):
     by_clause: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict, server_default=text("'{}'"))  # clause → findings
 
 
-class ComplianceRollup(ControlBase):
+class _Figures:
+    """Organisations placed at one territory (not below it), of one kind, summed under a clause."""
+
+    territory_id: Mapped[UUID] = mapped_column(ForeignKey("public.territory.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    clause: Mapped[str] = mapped_column(String(20))
+    organisations: Mapped[int] = mapped_column(Integer, default=0)
+    compliant: Mapped[int] = mapped_column(Integer, default=0)
+    findings: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ComplianceRollup(_Figures, ControlBase):
     """The organisations placed at one territory (not below it), of one kind, summed.
 
     The row of clause "" counts organisations checked, the compliant among them and all their
@@ -87,24 +98,11 @@ class ComplianceRollup(ControlBase):
     __tablename__ = "compliance_rollup"
     __table_args__ = (UniqueConstraint("territory_id", "kind", "clause"),)
 
-    territory_id: Mapped[UUID] = mapped_column(ForeignKey("public.territory.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(40))
-    clause: Mapped[str] = mapped_column(String(20))
-    organisations: Mapped[int] = mapped_column(Integer, default=0)
-    compliant: Mapped[int] = mapped_column(Integer, default=0)
-    findings: Mapped[int] = mapped_column(Integer, default=0)
 
-
-class ComplianceSnapshot(ControlBase):
+class ComplianceSnapshot(_Figures, ControlBase):
     """The rollups as they stood on one day (written by the nightly pass), for trends."""
 
     __tablename__ = "compliance_snapshot"
     __table_args__ = (UniqueConstraint("day", "territory_id", "kind", "clause"),)
 
     day: Mapped[datetime.date] = mapped_column()  # the unique constraint, led by the day, indexes it
-    territory_id: Mapped[UUID] = mapped_column(ForeignKey("public.territory.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(40))
-    clause: Mapped[str] = mapped_column(String(20))
-    organisations: Mapped[int] = mapped_column(Integer, default=0)
-    compliant: Mapped[int] = mapped_column(Integer, default=0)
-    findings: Mapped[int] = mapped_column(Integer, default=0)

@@ -118,7 +118,8 @@ class Dashboard(msgspec.Struct):
 
     territory: TerritoryRef
     path: list[TerritoryRef]  # from the republic down to this territory
-    rule_set: str | None  # in force today
+    rule_set: str | None  # in force today: its code
+    rule_set_title: Localised | None  # and its title
     clause: str | None  # the filters applied
     kind: str | None
     totals: Figures
