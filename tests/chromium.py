@@ -37,3 +37,12 @@ def chromium_path() -> str:
     if browser_required():
         pytest.fail(f"{message}, and this run requires the browser tests (CI / METODIST_REQUIRE_BROWSER=1)", pytrace=False)
     pytest.skip(message)
+
+
+async def settled(page: object, timeout_ms: float = 20_000) -> None:
+    """Waits until HTMX has wired up what it last swapped in. It does that only once the swap has
+    settled (and then drops the `htmx-added` class): a click or change made before it reaches no
+    listener, and a form then posts as a plain page would."""
+    from playwright.async_api import expect
+
+    await expect(page.locator(".htmx-added, .htmx-settling")).to_have_count(0, timeout=timeout_ms)  # type: ignore[attr-defined]

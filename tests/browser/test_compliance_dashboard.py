@@ -14,6 +14,7 @@ from playwright.async_api import expect
 from api.access import Grant
 from api.identity.sessions import SESSION_COOKIE
 from api.roles import Role
+from tests.chromium import settled
 from tests.compliance.test_dashboard import Place, place  # noqa: F401 - a region of its own, two districts, three schools
 from tests.identity.access.principals import new_user, republic_id, session_cookie
 
@@ -53,8 +54,10 @@ async def test_national_admin_drills_down_to_a_record_and_downloads_the_view(
         await page.select_option("#clause", "14")
         await expect(page.locator('#by-clause tr[data-clause="14"] a')).to_have_attribute("aria-current", "true", timeout=SWAP)
         await page.wait_for_url(f"**/compliance?territory_id={place.region}&clause=14")
+        await settled(page, SWAP)
         await page.select_option("#clause", "")
         await expect(page.locator('#by-clause a[aria-current]')).to_have_count(0, timeout=SWAP)
+        await settled(page, SWAP)
 
         async with page.expect_download() as waiting:
             await page.click("#export-territories-csv")

@@ -14,6 +14,7 @@ from playwright.async_api import expect
 from api.access import Grant
 from api.roles import Role
 from tests.browser.conftest import browser, live_server  # noqa: F401 - the web helper's server and Chromium
+from tests.chromium import settled
 from api.identity.sessions import SESSION_COOKIE
 from tests.identity.access.principals import new_user, session_cookie
 from tests.web.conftest import places  # noqa: F401 - live_server places organisations under these
@@ -93,6 +94,7 @@ async def test_create_an_association_and_record_a_meeting(deputy_page: Any, brow
     await rows.nth(2).locator("input[type=text]").fill("больничный")
     await page.click("#attendance button[type=submit]")
     await expect(page.locator("#quorum")).to_contain_text("Кворум есть: присутствуют 2 из 3 членов")
+    await settled(page)
 
     await page.fill("#decisions textarea[name=text]", "Провести открытые уроки в декабре")
     await page.select_option("#decisions select[name=agenda_item_id]", index=2)
