@@ -18,9 +18,9 @@ from uuid import UUID
 from api.i18n import N_
 
 PRINCIPAL_KEY = "metodist.principal"
-# The caller's grants that reach the organisation named in the path, as the guard found them:
-# `(organisation_id, grants)`, so the request's dependencies need not work them out again.
-GRANTS_HERE_KEY = "metodist.grants_here"
+# What the guard found about the organisation the path names (`Here`), so that the request's
+# dependencies read neither the organisation nor the caller's grants again.
+HERE_KEY = "metodist.here"
 
 
 class Scope(enum.StrEnum):
@@ -35,6 +35,10 @@ class Scope(enum.StrEnum):
 PERSON_ONLY = "person_only"
 # The clause a route's role comes from, so the guard's refusal cites it as the service would.
 CLAUSE = "clause"
+# Declared (`opt={..., IN_TRANSACTION: True}`) on a read of an organisation's data that needs a
+# transaction all the same: a server-side cursor, one snapshot over several statements. Other
+# tenant reads run in autocommit (api.db.RequestConnection).
+IN_TRANSACTION = "in_transaction"
 # The OpenAPI extension that marks a person-only operation.
 PERSON_ONLY_EXTENSION = "x-metodist-person-only"
 TOKEN_MAY_NOT_DECIDE = N_(
@@ -106,6 +110,27 @@ class Principal:
 
 
 ANONYMOUS = Principal()
+
+
+@dataclass(frozen=True)
+class Placement:
+    """An organisation as the request path needs it: where it is, what it is, whether it serves."""
+
+    id: UUID
+    territory_id: UUID
+    status: str
+    schema_name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Here:
+    """The organisation named in the path (None when there is no such organisation) and the
+    caller's grants that reach it."""
+
+    organisation_id: UUID
+    organisation: Placement | None
+    grants: tuple[Grant, ...]
 
 
 def principal(request: Any) -> Principal:

@@ -20,7 +20,7 @@ from api.dependencies import dependencies
 from api.domain.documents.storage import build_file_store
 from api.errors import exception_handlers
 from api.identity.guards import access_guard
-from api.identity.middleware import AuthenticationMiddleware
+from api.identity.middleware import AuthenticationMiddleware, RequestConnectionMiddleware
 from api.identity.ratelimit import RateLimitMiddleware
 from api.identity.stores import build_stores
 from api.domain.compliance.engine import ensure_default_rule_set
@@ -117,6 +117,7 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
         # Request timings by route template first, so refusals are timed too (api/metrics.py).
         middleware=[
             prometheus_config("api").middleware,
+            RequestConnectionMiddleware(),
             AuthenticationMiddleware(allowed_origins=(settings.public_url,)),
             RateLimitMiddleware(),
         ],

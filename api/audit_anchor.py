@@ -65,7 +65,8 @@ def anchor_mac(secret_key: str, chain: str, seq: int, entry_hash: str) -> str:
 
 def session_keys(session: AsyncSession) -> tuple[str, ...]:
     """The secret keys, newest first, as the engine was built with them (api.db.create_engine)."""
-    bind = session.bind
+    # The sync side: an engine or, for a request's session, its connection (api.db.RequestConnection).
+    bind = session.sync_session.bind
     keys = bind.get_execution_options().get(KEYS_OPTION) if bind is not None else None
     if keys:
         return tuple(keys)

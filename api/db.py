@@ -15,7 +15,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import URL, func, make_url, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from api.settings import Settings
 from tenants.naming import validate_schema_name
@@ -114,7 +120,10 @@ def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
         async_url(database_url),
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size,
-        pool_pre_ping=True,
+        # A pre-ping costs three round trips per checkout (BEGIN, a ping, ROLLBACK). Without it a
+        # connection the server cut is found by the statement that uses it: that request answers
+        # 503 and SQLAlchemy invalidates the whole pool, so the next ones connect afresh.
+        pool_pre_ping=settings.pool_pre_ping,
         # Each connection caches catalog entries of every schema it touched: recycle it.
         pool_recycle=settings.pool_recycle_s,
         connect_args={
@@ -159,3 +168,67 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# Where an API request keeps its `RequestConnection` in the ASGI scope.
+REQUEST_CONNECTION_KEY = "metodist.connection"
+
+
+class RequestConnection:
+    """The one pooled connection an API request uses, checked out on first use and returned when
+    the request ends (`api.identity.middleware.RequestConnectionMiddleware`).
+
+    Who is calling (the API token, the session's user and grants) and which organisation the path
+    names are read on it in autocommit: a read needs no transaction, so it costs no BEGIN and no
+    COMMIT. The handler's unit of work then takes the same connection (`unit_of_work`): a read of
+    an organisation's data (`writes=False`: a GET of a tenant route) stays in autocommit, each
+    statement seeing what is committed; everything else runs in one transaction that the
+    session's provider commits before the response is sent. A second unit of
+    work in the same request (rare: a handler that needs the control plane and a tenant) gets a
+    connection of its own, so no session ever commits another's work.
+    """
+
+    def __init__(self, db: Database, *, writes: bool) -> None:
+        self.db = db
+        self.writes = writes
+        self._conn: AsyncConnection | None = None
+        self._claimed = False
+
+    async def connection(self) -> AsyncConnection:
+        if self._conn is None:
+            conn = await self.db.engine.connect()
+            self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        return self._conn
+
+    def reading_session(self, conn: AsyncConnection) -> AsyncSession:
+        """A session for the reads before the handler (grants, the organisation), in autocommit."""
+        return AsyncSession(bind=conn, expire_on_commit=False)
+
+    async def unit_of_work(self, schema: str | None = None) -> AsyncSession:
+        """The handler's session: on the control plane, or bound to `schema` for tenant tables."""
+        if self._claimed:
+            return self.db.tenant_session(schema) if schema else self.db.session()
+        self._claimed = True
+        conn = await self.connection()
+        await conn.commit()  # ends the autocommit reads' bookkeeping; nothing is sent
+        if self.writes:
+            await conn.execution_options(isolation_level=WRITE_ISOLATION)
+        if schema is not None:
+            await conn.execution_options(schema_translate_map={None: validate_schema_name(schema)})
+        return AsyncSession(bind=conn, expire_on_commit=False)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()  # back to the pool: rolled back, isolation level reset
+
+
+# PostgreSQL's default, named so that a write's unit of work asks for it explicitly.
+WRITE_ISOLATION = "READ COMMITTED"
+
+
+def request_connection(scope: dict[str, object]) -> RequestConnection:
+    found = scope.get(REQUEST_CONNECTION_KEY)
+    if not isinstance(found, RequestConnection):
+        raise RuntimeError("no request connection: RequestConnectionMiddleware is not installed")
+    return found

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Any
+
+from litestar import Request
 
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import request_connection
 from api.domain.events.services import EventService
 from api.domain.meetings.context import WorkContext
 from api.domain.meetings.services import MeetingService
@@ -22,15 +26,18 @@ from api.jobs import Jobs
 from api.tenancy import Tenant, tenant_dependencies
 
 
-async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
-    """One control-plane session per request: committed when the handler succeeds."""
-    async with state.db.session() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+async def provide_session(request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
+    """One control-plane session per request, on the request's connection: committed when the
+    handler succeeds."""
+    session = await request_connection(request.scope).unit_of_work()
+    try:
+        yield session
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    finally:
+        await session.close()
 
 
 def provide_jobs(state: State) -> Jobs:

@@ -86,6 +86,9 @@ class Settings:
     # Connections keep per-schema catalog caches; recycle them so memory stays bounded.
     pool_recycle_s: int = 600
     pool_size: int = 10
+    # Ping each pooled connection before use (METODIST_POOL_PRE_PING=1): three round trips per
+    # checkout, worth it only where connections are cut often (a proxy that drops idle ones).
+    pool_pre_ping: bool = False
     lock_timeout_ms: int = 5000
     demo_data: bool = True
     territories_csv: Path = PROJECT_ROOT / "api" / "data" / "territories.csv"
@@ -203,6 +206,7 @@ class Settings:
             statement_cache_size=int(_env("METODIST_STATEMENT_CACHE_SIZE", "2000")),
             pool_recycle_s=int(_env("METODIST_POOL_RECYCLE_S", "600")),
             pool_size=int(_env("METODIST_POOL_SIZE", "10")),
+            pool_pre_ping=_env("METODIST_POOL_PRE_PING", "0") == "1",
             lock_timeout_ms=int(_env("METODIST_LOCK_TIMEOUT_MS", "5000")),
             demo_data=_env("METODIST_DEMO_DATA", "1") == "1",
             rate_limit_sign_in=int(_env("METODIST_RATE_LIMIT_SIGN_IN", "60")),

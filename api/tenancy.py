@@ -20,8 +20,9 @@ from litestar.params import FromPath
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import principal
-from api.db import sqlstate
+from api.access import HERE_KEY, Here, principal
+from api.db import request_connection, sqlstate
+from api.identity.reach import organisation_placement
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
 from api.errors import Conflict, Forbidden, NotFound
@@ -36,12 +37,13 @@ class Tenant:
     territory_id: UUID
 
 
-async def provide_tenant(state: State, organisation_id: FromPath[UUID]) -> Tenant:
-    # A short control-plane session of its own, closed before the tenant session opens: holding
-    # the request's control session meanwhile takes two pooled connections per request, and a
-    # burst of requests larger than the pool then waits on itself.
-    async with state.db.session() as session:
-        org = await session.get(Organisation, organisation_id)
+async def provide_tenant(request: Request[Any, Any, Any], organisation_id: FromPath[UUID]) -> Tenant:
+    here = request.scope.get(HERE_KEY)
+    if isinstance(here, Here) and here.organisation_id == organisation_id:
+        org = here.organisation  # the guard read it, on the request's connection
+    else:
+        held = request_connection(request.scope)
+        org = await organisation_placement(await held.connection(), organisation_id)
     if org is None or org.status == OrgStatus.ARCHIVED:
         raise NotFound("Organisation not found.", field="organisation_id")
     if org.status == OrgStatus.SUSPENDED:
@@ -54,7 +56,8 @@ async def provide_tenant(state: State, organisation_id: FromPath[UUID]) -> Tenan
 async def provide_tenant_session(
     state: State, tenant: NamedDependency[Tenant], request: Request[Any, Any, Any]
 ) -> AsyncGenerator[AsyncSession, None]:
-    async with state.db.tenant_session(tenant.schema) as session:
+    session = await request_connection(request.scope).unit_of_work(tenant.schema)
+    try:
         caller = principal(request)
         if caller.via == "token":
             # Every audit entry of this request names the token and the person who issued it.
@@ -70,9 +73,11 @@ async def provide_tenant_session(
                 # for api.errors to answer 404 as for any archived organisation.
                 exc.organisation_archived = True  # type: ignore[attr-defined]
             raise
-        if session.info.pop(audit.CHANGED_KEY, False):
-            # The facts behind the organisation's findings changed: recompute them in the background.
-            await state.jobs.enqueue_compliance(tenant.organisation_id)
+    finally:
+        await session.close()
+    if session.info.pop(audit.CHANGED_KEY, False):
+        # The facts behind the organisation's findings changed: recompute them in the background.
+        await state.jobs.enqueue_compliance(tenant.organisation_id)
 
 
 def _schema_gone(exc: BaseException) -> bool:

@@ -163,6 +163,11 @@ class Server:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - 127.0.0.1
             return response.read()
 
+    def cpu_seconds(self) -> float:
+        """The server process's CPU time so far (user + system)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
         try:
@@ -180,8 +185,10 @@ end
 """
 
 
-def load(server: Server, paths: list[str], token: str, seconds: int, connections: int) -> tuple[float, float]:
-    """wrk against the server: requests per second and the 99th percentile latency in ms."""
+def load(server: Server, paths: list[str], token: str, seconds: int, connections: int) -> tuple[float, float, float]:
+    """wrk against the server: requests per second, the 99th percentile latency in ms and the
+    server's CPU time per request in ms."""
+    cpu_before = server.cpu_seconds()
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT % (", ".join(f'"{p}"' for p in paths), token))
     out = subprocess.run(
@@ -191,10 +198,13 @@ def load(server: Server, paths: list[str], token: str, seconds: int, connections
     os.unlink(script.name)
     if "Non-2xx" in out:
         raise SystemExit(f"{server.kind} answered errors under load:\n{out}")
+    cpu = server.cpu_seconds() - cpu_before
+    served = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
     value, unit = float(p99.group(1)), p99.group(2)  # type: ignore[union-attr]
-    return rps, value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    p99_ms = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    return rps, p99_ms, 1000 * cpu / max(served, 1)
 
 
 def counted(server: Server, paths: list[str], token: str) -> dict[str, float]:
@@ -251,13 +261,13 @@ def main() -> None:
                 if product.get(path, auth) != bare.get(path, auth):
                     raise SystemExit(f"the two servers answer {path} differently")
             say("the two servers answer byte-identical JSON")
-            figures: dict[str, list[tuple[float, float]]] = {"product hot": [], "bare hot": [], "product random": [], "bare random": []}
+            figures: dict[str, list[tuple[float, float, float]]] = {"product hot": [], "bare hot": [], "product random": [], "bare random": []}
             for paths, label in ((hot, "hot"), (everyone, "random")):
                 for _ in range(3):
                     for server in (product, bare):
-                        rps, p99 = load(server, paths, token, args.seconds, args.connections)
-                        figures[f"{server.kind} {label}"].append((rps, p99))
-                        say(f"{server.kind:8} {label:7} {rps:8.1f} req/s  p99 {p99:7.1f} ms")
+                        rps, p99, cpu = load(server, paths, token, args.seconds, args.connections)
+                        figures[f"{server.kind} {label}"].append((rps, p99, cpu))
+                        say(f"{server.kind:8} {label:7} {rps:8.1f} req/s  p99 {p99:7.1f} ms  CPU {cpu:5.2f} ms/request")
         finally:
             product.stop()
             bare.stop()
@@ -276,6 +286,7 @@ def main() -> None:
         pairs = zip(figures[f"product {label}"], figures[f"bare {label}"], strict=True)
         return statistics.median(p[index] / b[index] for p, b in pairs)
 
+    say(f"CPU per request, product / bare: hot {ratio('hot', 2):.2f}, random {ratio('random', 2):.2f}")
     say(
         f"ratio_hot={ratio('hot', 0):.2f} ratio_random={ratio('random', 0):.2f} p99_ratio={ratio('random', 1):.2f} "
         f"round_trips={per_request['product']['round_trips']:.1f} checkouts={per_request['product']['checkouts']:.1f}"

@@ -129,10 +129,9 @@ PAGE_SQL = (
     "{s}.staff.created_at, {s}.staff.updated_at FROM {s}.staff WHERE {s}.staff.archived_at IS NULL "
     "ORDER BY {s}.staff.full_name, {s}.staff.id LIMIT $1::INTEGER OFFSET $2::INTEGER"
 )
-# SQLAlchemy expands the IN list into one parameter per id.
 SUBJECTS_SQL = (
     "SELECT {s}.staff_subject.staff_id, {s}.staff_subject.subject_id FROM {s}.staff_subject "
-    "WHERE {s}.staff_subject.staff_id IN ({params})"
+    "WHERE {s}.staff_subject.staff_id = ANY ($1::UUID[])"
 )
 
 
@@ -192,8 +191,7 @@ def bare_app(url: str) -> Any:
             rows = await conn.fetch(PAGE_SQL.format(s=s), page_size, (page - 1) * page_size)
             ids = [r["id"] for r in rows]
             subjects: dict[UUID, list[UUID]] = {i: [] for i in ids}
-            params = ", ".join(f"${n}::UUID" for n in range(1, len(ids) + 1))
-            for link in await conn.fetch(SUBJECTS_SQL.format(s=s, params=params), *ids) if ids else []:
+            for link in await conn.fetch(SUBJECTS_SQL.format(s=s), ids) if ids else []:
                 subjects[link["staff_id"]].append(link["subject_id"])
         items = [
             StaffItem(

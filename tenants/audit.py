@@ -117,7 +117,8 @@ def bind_actor(session: AsyncSession, actor: RequestActor) -> None:
 
 def session_schema(session: AsyncSession) -> str:
     """The tenant schema a tenant session is routed to (its bind's schema_translate_map)."""
-    bind = session.bind
+    # The sync side: an engine or, for a request's session, its connection (api.db.RequestConnection).
+    bind = session.sync_session.bind
     options = bind.get_execution_options() if bind is not None else {}
     schema = (options.get("schema_translate_map") or {}).get(None)
     if not schema:

@@ -36,13 +36,15 @@ from litestar.handlers.base import BaseRouteHandler
 
 from api.access import (
     CLAUSE,
-    GRANTS_HERE_KEY,
+    HERE_KEY,
     Grant,
+    Here,
     Principal,
     Scope,
     principal,
     tokens_refused_because,
 )
+from api.db import request_connection
 from api.errors import DomainError, Forbidden, NotFound
 from api.identity.reach import (
     READ_ONLY_ROLES,
@@ -121,11 +123,11 @@ async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
         return
     if not isinstance(organisation_id, UUID):
         organisation_id = UUID(str(organisation_id))
-    async with connection.app.state.db.session() as session:
-        org = await organisation_placement(session, organisation_id)
-        reach = await reach_of(session, p, must_know=[org.territory_id] if org else [])
-    grants = reach.grants_for_organisation(organisation_id, org.territory_id if org else None)
-    connection.scope[GRANTS_HERE_KEY] = (organisation_id, grants)  # type: ignore[literal-required]
+    conn = await request_connection(connection.scope).connection()  # type: ignore[arg-type]
+    org = await organisation_placement(conn, organisation_id)
+    reach = await reach_of(conn, p, must_know=[org.territory_id] if org else [])
+    grants = tuple(reach.grants_for_organisation(organisation_id, org.territory_id if org else None))
+    connection.scope[HERE_KEY] = Here(organisation_id, org, grants)  # type: ignore[literal-required]
     if not grants:
         raise NotFound("Organisation not found.", field="organisation_id")
     if not usable_grants(grants, role, method):

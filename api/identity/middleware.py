@@ -20,7 +20,8 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from api.access import ANONYMOUS, PRINCIPAL_KEY, Principal
+from api.access import ANONYMOUS, IN_TRANSACTION, PRINCIPAL_KEY, Principal, Scope as AccessScope
+from api.db import REQUEST_CONNECTION_KEY, RequestConnection, request_connection
 from api.identity.csrf import CROSS_SITE_MESSAGE, same_site_request
 from api.identity.ratelimit import POLICIES, client_address, limits_counter, send_error, send_too_many
 from api.identity.tokens import authenticate_token
@@ -57,8 +58,8 @@ async def resolve_principal(scope: Scope, receive: Receive) -> Principal:
         scheme, _, credentials = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             return Principal(reason="Send an API token as 'Authorization: Bearer <token>'.")
-        async with scope["litestar_app"].state.db.session() as session:
-            return await authenticate_token(session, credentials.strip(), client_ip=client_address(scope))
+        conn = await request_connection(scope).connection()  # type: ignore[arg-type]
+        return await authenticate_token(conn, credentials.strip(), client_ip=client_address(scope))
     resolver = _principal_from_session()
     if resolver is None:
         return ANONYMOUS
@@ -70,6 +71,33 @@ async def resolve_principal(scope: Scope, receive: Receive) -> Principal:
     except RedisUnavailable:
         return Principal(reason=SESSIONS_UNAVAILABLE)
     return found if isinstance(found, Principal) else ANONYMOUS
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class RequestConnectionMiddleware(ASGIMiddleware):
+    """Gives each API request its one database connection (`api.db.RequestConnection`), checked
+    out when first used and returned when the request ends, whatever happened in between."""
+
+    scopes = (ScopeType.HTTP,)
+    exclude_path_pattern = ("^/metrics$",)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        opt = getattr(scope.get("route_handler"), "opt", None) or {}
+        reads_a_tenant = (
+            scope.get("method", "GET") in SAFE_METHODS
+            and opt.get("scope") == AccessScope.TENANT.value
+            and not opt.get(IN_TRANSACTION)
+        )
+        # Only an organisation's reads go without a transaction: a few shared GETs write (the
+        # sign-in callback creates the account and the session, with rows locked FOR UPDATE).
+        held = RequestConnection(scope["litestar_app"].state.db, writes=not reads_a_tenant)
+        scope[REQUEST_CONNECTION_KEY] = held  # type: ignore[literal-required]
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            await held.close()
 
 
 class AuthenticationMiddleware(ASGIMiddleware):

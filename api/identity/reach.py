@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, false, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, bindparam, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from api.access import Grant, Principal
+from api.access import Grant, Placement, Principal
 from api.domain.organisations.models import Organisation
 from api.domain.territories.models import Territory, TerritoryKind
 from api.errors import Forbidden, NotFound
@@ -115,13 +115,13 @@ _trees: dict[str, TerritoryTree] = {}
 _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = weakref.WeakKeyDictionary()
 
 
-def _database_key(session: AsyncSession) -> str:
-    bind = session.bind
-    url = getattr(bind, "url", None)
+def _database_key(session: AsyncSession | AsyncConnection) -> str:
+    bind = getattr(session, "bind", session)  # a session's engine or connection, or a connection
+    url = getattr(bind, "url", None) or getattr(getattr(bind, "engine", None), "url", None)
     return url.render_as_string(hide_password=True) if url is not None else str(id(bind))
 
 
-async def territory_tree(session: AsyncSession, *, must_know: Iterable[UUID | None] = ()) -> TerritoryTree:
+async def territory_tree(session: AsyncSession | AsyncConnection, *, must_know: Iterable[UUID | None] = ()) -> TerritoryTree:
     """The cached territory tree of this session's database, fresh enough to know `must_know`."""
     key = _database_key(session)
     wanted = [t for t in must_know if t is not None]
@@ -220,7 +220,7 @@ class Reach:
         return or_(*clauses) if clauses else false()
 
 
-async def reach_of(session: AsyncSession, principal: Principal, *, must_know: Iterable[UUID | None] = ()) -> Reach:
+async def reach_of(session: AsyncSession | AsyncConnection, principal: Principal, *, must_know: Iterable[UUID | None] = ()) -> Reach:
     wanted = [*must_know, *(g.territory_id for g in principal.grants)]
     return Reach(principal, await territory_tree(session, must_know=wanted))
 
@@ -245,17 +245,16 @@ async def require_organisation(
         raise Forbidden(f"This needs the role {describe_roles(roles)} at this organisation.")
 
 
-async def organisation_placement(session: AsyncSession, organisation_id: UUID) -> Placed | None:
-    row = (
-        await session.execute(select(Organisation.id, Organisation.territory_id).where(Organisation.id == organisation_id))
-    ).first()
-    return _PlacedRow(row[0], row[1]) if row else None
+_ORG = Organisation.__table__.c
+# Built once: the guard reads an organisation on every request that names one.
+_PLACEMENT = select(_ORG.id, _ORG.territory_id, _ORG.status, _ORG.schema_name, _ORG.kind).where(
+    _ORG.id == bindparam("organisation_id")
+)
 
 
-@dataclass(frozen=True)
-class _PlacedRow:
-    id: UUID
-    territory_id: UUID
+async def organisation_placement(session: AsyncSession | AsyncConnection, organisation_id: UUID) -> Placement | None:
+    row = (await session.execute(_PLACEMENT, {"organisation_id": organisation_id})).first()
+    return Placement(*row) if row else None
 
 
 def describe_roles(roles: Any) -> str:

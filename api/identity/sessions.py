@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
 from api.access import Grant, Principal
-from api.db import Database
+from api.db import REQUEST_CONNECTION_KEY, Database
 from api.i18n import N_
 from api.domain.accounts.models import RoleAssignment, User
 from api.identity.crypto import new_token, token_hash
@@ -272,7 +272,8 @@ async def principal_from_session(request: Any) -> Principal | None:
     if current is None:
         return Principal(reason=SESSION_ENDED)
     manager = SessionManager.of(request.app)
-    async with request.app.state.db.session() as db:
+    held = request.scope.get(REQUEST_CONNECTION_KEY)  # the request's own connection, in autocommit
+    async with held.reading_session(await held.connection()) if held else request.app.state.db.session() as db:
         user = await db.get(User, current.user_id)
         if user is None or not user.is_active:
             await manager.end_by_key(db, current.key, "deactivated")

@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import Scope, access
+from api.access import IN_TRANSACTION, Scope, access
 from api.domain.bodies.registry import BodyInfo, BodyMember, list_bodies
 from api.domain.bodies.rules import AssociationKind, BodyKind, CommissionKind
 from api.domain.bodies.schemas import (
@@ -554,7 +554,8 @@ class AuditController(Controller):
         rows, total = await paged(tenant_session, query, Paging(page, page_size))
         return Page([msgspec.convert(r, AuditEntryRead, from_attributes=True) for r in rows], total, page, page_size)
 
-    @get("/verify", name="audit:verify", operation_id="VerifyAuditLog", opt=access(Scope.TENANT, AUDIT))
+    # The walk streams the chain through a server-side cursor, which lives in a transaction.
+    @get("/verify", name="audit:verify", operation_id="VerifyAuditLog", opt={**access(Scope.TENANT, AUDIT), IN_TRANSACTION: True})
     async def verify_chain(self, tenant_session: NamedDependency[AsyncSession]) -> ChainRead:
         """Walks the hash chain: `ok` false names the first broken entry."""
         report: ChainReport = await verify(tenant_session)

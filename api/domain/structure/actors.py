@@ -19,7 +19,7 @@ from litestar.di import NamedDependency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import GRANTS_HERE_KEY, Grant, principal
+from api.access import HERE_KEY, Grant, Here, principal
 from api.errors import Forbidden
 from api.roles import Role
 from api.tenancy import Tenant
@@ -85,9 +85,9 @@ async def provide_actor(
 
     p = principal(request)
     grants: list[Grant] = []
-    found = request.scope.get(GRANTS_HERE_KEY)
-    if found is not None and found[0] == tenant.organisation_id:
-        grants = list(found[1])  # the guard has worked them out for this organisation already
+    here = request.scope.get(HERE_KEY)
+    if isinstance(here, Here) and here.organisation_id == tenant.organisation_id:
+        grants = list(here.grants)  # the guard has worked them out for this organisation already
     elif p.grants:
         # A short control session of its own: the request keeps only its tenant connection, so a
         # burst of requests cannot take the whole pool waiting for a second one.

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Uuid, any_, bindparam, delete, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.clock import today
@@ -222,16 +224,25 @@ class StaffFilter:
     include_archived: bool = False
 
 
+_STAFF = Staff.__table__.c
+_STAFF_LIST = select(Staff.__table__).order_by(_STAFF.full_name, _STAFF.id)
+_SUBJECTS_OF = select(StaffSubject.__table__.c.staff_id, StaffSubject.__table__.c.subject_id).where(
+    StaffSubject.__table__.c.staff_id == any_(bindparam("ids", type_=ARRAY(Uuid)))
+)
+
+
 async def subject_ids_of(session: AsyncSession, staff_ids: list[UUID]) -> dict[UUID, list[UUID]]:
     out: dict[UUID, list[UUID]] = {s: [] for s in staff_ids}
     if staff_ids:
-        rows = await session.execute(select(StaffSubject.staff_id, StaffSubject.subject_id).where(StaffSubject.staff_id.in_(staff_ids)))
+        # `= ANY(array)`: one statement whatever the page's length (an IN list is one per length).
+        rows = await session.execute(_SUBJECTS_OF, {"ids": staff_ids})
         for staff_id, subject_id in rows.all():
             out[staff_id].append(subject_id)
     return out
 
 
-def staff_read(person: Staff, subject_ids: list[UUID]) -> StaffRead:
+def staff_read(person: Any, subject_ids: list[UUID]) -> StaffRead:
+    """`person`: a `Staff` or a row of its table."""
     return StaffRead(
         id=person.id, full_name=person.full_name, user_id=person.user_id, email=person.email,
         positions=[Position(p) for p in person.positions], unit_id=person.unit_id, heads_unit_id=person.heads_unit_id,
@@ -245,20 +256,22 @@ class StaffService:
         self.session = session
 
     async def list(self, f: StaffFilter, paging: Paging) -> tuple[list[StaffRead], int]:
-        query = select(Staff).order_by(Staff.full_name, Staff.id)
+        # The table's columns, not the mapped class: rows without the ORM's loading, since a list
+        # is read far more often than it is changed.
+        query = _STAFF_LIST
         if not f.include_archived:
-            query = query.where(Staff.archived_at.is_(None))
+            query = query.where(_STAFF.archived_at.is_(None))
         if f.unit_id:
-            query = query.where(Staff.unit_id == f.unit_id)
+            query = query.where(_STAFF.unit_id == f.unit_id)
         if f.subject_id:
-            query = query.where(Staff.id.in_(select(StaffSubject.staff_id).where(StaffSubject.subject_id == f.subject_id)))
+            query = query.where(_STAFF.id.in_(select(StaffSubject.__table__.c.staff_id).where(StaffSubject.__table__.c.subject_id == f.subject_id)))
         if f.position:
-            query = query.where(Staff.positions.any(f.position.value))
+            query = query.where(_STAFF.positions.any(f.position.value))
         if f.user_id:
-            query = query.where(Staff.user_id == f.user_id)
+            query = query.where(_STAFF.user_id == f.user_id)
         if f.q:
-            query = query.where(Staff.full_name.ilike(f"%{escape_like(f.q)}%"))
-        rows, total = await paged(self.session, query, paging)
+            query = query.where(_STAFF.full_name.ilike(f"%{escape_like(f.q)}%"))
+        rows, total = await paged(self.session, query, paging, rows=True)
         subjects = await subject_ids_of(self.session, [r.id for r in rows])
         return [staff_read(r, subjects[r.id]) for r in rows], total
 

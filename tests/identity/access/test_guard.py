@@ -148,7 +148,11 @@ async def test_a_read_only_role_cannot_write_through_an_any_route(world: World) 
 
     from api.errors import exception_handlers
 
-    small = Litestar([read_notes, write_note, undeclared], guards=[access_guard], middleware=[with_principal],
+    # The guard reads the organisation on the request's connection, which this middleware gives.
+    from api.identity.middleware import RequestConnectionMiddleware
+
+    small = Litestar([read_notes, write_note, undeclared], guards=[access_guard],
+                     middleware=[RequestConnectionMiddleware(), with_principal],
                      exception_handlers=exception_handlers)  # type: ignore[arg-type]
     small.state.db = world.db
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=small), base_url="http://testserver") as http:
