@@ -29,6 +29,7 @@ from api.domain.structure.schemas import (
     TermRead,
     TermUpdate,
     UnitCreate,
+    UnitKindRead,
     UnitNode,
     UnitRead,
     UnitUpdate,
@@ -84,6 +85,12 @@ class UnitController(Controller):
     async def tree(self, units: NamedDependency[UnitService]) -> list[UnitNode]:
         """The live units as a tree (cl. 10)."""
         return await units.tree()
+
+    @get("/kinds", name="units:kinds", operation_id="ListUnitKinds", opt=access(Scope.TENANT, READ))
+    async def kinds(self, units: NamedDependency[UnitService]) -> list[UnitKindRead]:
+        """The kinds of unit this organisation may create (cl. 10: a university's faculties,
+        departments and institutes, a school's associations), each with the kinds it may sit inside."""
+        return units.kinds()
 
     @post("/", name="units:create", operation_id="CreateUnit", opt=access(Scope.TENANT, SHAPE))
     async def create(self, units: NamedDependency[UnitService], actor: NamedDependency[Actor], data: JSONBody[UnitCreate]) -> UnitRead:

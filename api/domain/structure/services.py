@@ -38,6 +38,7 @@ from api.domain.structure.schemas import (
     TermInput,
     TermUpdate,
     UnitCreate,
+    UnitKindRead,
     UnitNode,
     UnitUpdate,
 )
@@ -75,6 +76,16 @@ class UnitService:
         if f.q:
             query = query.where(Unit.name.ilike(f"%{escape_like(f.q)}%"))
         return await paged(self.session, query, paging)
+
+    def kinds(self) -> list[UnitKindRead]:
+        """The unit kinds this kind of organisation has (cl. 10), in the order of the enumeration,
+        each with where it may be placed: what a form offers, so it never offers what `create` refuses."""
+        allowed = UNIT_KINDS[self.org_kind]
+        return [
+            UnitKindRead(kind, None in PARENT_KINDS[kind], [p for p in UnitKind if p in PARENT_KINDS[kind] and p in allowed])
+            for kind in UnitKind
+            if kind in allowed
+        ]
 
     async def tree(self) -> list[UnitNode]:
         rows = (await self.session.scalars(select(Unit).where(Unit.archived_at.is_(None)).order_by(Unit.name))).all()
