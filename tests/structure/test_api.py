@@ -162,6 +162,10 @@ async def test_staff_routes(client: httpx.AsyncClient, region: Region) -> None:
     assert deputy["id"] in [p["id"] for p in (await ok(await client.get(base, params={"position": "deputy_head"})))["items"]]
     assert [p["id"] for p in (await ok(await client.get(base, params={"user_id": deputy["user_id"]})))["items"]] == [deputy["id"]]
     assert (await ok(await client.get(f"{base}/{person['id']}")))["subject_ids"] == [maths["id"]]
+    names = [p["full_name"] for p in (await ok(await client.get(base, params={"page_size": 200})))["items"]]
+    backwards = [p["full_name"] for p in (await ok(await client.get(base, params={"page_size": 200, "sort": "-full_name"})))["items"]]
+    assert len(names) >= 2 and backwards == names[::-1]
+    await refused(await client.get(base, params={"sort": "age"}), 400, "sort")
     updated = await ok(await client.patch(f"{base}/{person['id']}", json={"positions": ["teacher", "class_teacher"], "subject_ids": []}))
     assert updated["positions"] == ["class_teacher", "teacher"] and updated["subject_ids"] == []
 

@@ -231,6 +231,7 @@ class StaffFilter:
     user_id: UUID | None = None
     q: str | None = None
     include_archived: bool = False
+    descending: bool = False  # by full name, Я to А
 
 
 async def subject_ids_of(session: AsyncSession, staff_ids: list[UUID]) -> dict[UUID, list[UUID]]:
@@ -256,7 +257,8 @@ class StaffService:
         self.session = session
 
     async def list(self, f: StaffFilter, paging: Paging) -> tuple[list[StaffRead], int]:
-        query = select(Staff).order_by(Staff.full_name, Staff.id)
+        order = (Staff.full_name.desc(), Staff.id.desc()) if f.descending else (Staff.full_name, Staff.id)
+        query = select(Staff).order_by(*order)
         if not f.include_archived:
             query = query.where(Staff.archived_at.is_(None))
         if f.unit_id:
