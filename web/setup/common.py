@@ -18,7 +18,7 @@ from uuid import UUID
 from litestar import Request
 
 from api.i18n import N_, gettext
-from web.client import ApiClient, ApiError
+from web.client import ApiClient, ApiError, together
 from web.identity.viewer import VIEWER_KEY, Viewer, viewer
 from web.templating import refusal
 
@@ -73,6 +73,20 @@ class Setup:
 
     async def subjects(self) -> list[dict[str, Any]]:
         return list((await self.get("/subjects", page_size=200))["items"])
+
+
+async def unit_bodies(setup: Setup) -> dict[str, list[dict[str, Any]]]:
+    """Each unit's own bodies by unit id: its methodological council, its commission or department,
+    its association (cl. 10, 14), to be shown under the unit rather than among the organisation's."""
+    councils, commissions, associations = await together(
+        setup.get("/councils", page_size=200), setup.get("/commissions", page_size=200), setup.get("/associations", page_size=200)
+    )
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for kind, found in (("council", councils), ("commission", commissions), ("association", associations)):
+        for body in found["items"]:
+            if body.get("unit_id"):
+                by_unit.setdefault(str(body["unit_id"]), []).append({**body, "kind": body.get("body_kind") or kind})
+    return by_unit
 
 
 def flatten(tree: Iterable[dict[str, Any]], depth: int = 0) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 
 from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
-from web.setup.common import REQUIRED, Setup, done_notice, flatten, may_shape, must_show, refusal_at, text
+from web.setup.common import REQUIRED, Setup, done_notice, flatten, may_shape, must_show, refusal_at, text, unit_bodies
 from web.setup.confirm import confirm_page
 from web.setup.labels import labels
 from web.structure.pages import BODY_LABELS
@@ -63,17 +63,10 @@ class UnitPages(Controller):
         errors: dict[str, str] | None = None, status_code: int = 200,
     ) -> Template:
         setup = Setup(api, organisation_id)
-        org, tree, kinds, councils, commissions, associations, shaper = await together(
-            api.organisation(organisation_id), setup.get("/units/tree"), setup.get("/units/kinds"),
-            setup.get("/councils", page_size=200), setup.get("/commissions", page_size=200), setup.get("/associations", page_size=200),
+        org, tree, kinds, by_unit, shaper = await together(
+            api.organisation(organisation_id), setup.get("/units/tree"), setup.get("/units/kinds"), unit_bodies(setup),
             may_shape(request, api, organisation_id),
         )
-        # Each unit's own bodies (its methodological council, its commission, its association) under it.
-        by_unit: dict[str, list[dict[str, Any]]] = {}
-        for kind, found in (("council", councils), ("commission", commissions), ("association", associations)):
-            for body in found["items"]:
-                if body.get("unit_id"):
-                    by_unit.setdefault(str(body["unit_id"]), []).append({**body, "kind": body.get("body_kind") or kind})
         done = request.query_params.get("done")
         context = {
             "org": org, "tree": tree, "units": flatten(tree), "kinds": kinds, "by_unit": by_unit, "may_shape": shaper,
