@@ -325,7 +325,9 @@ async def test_school_year_created_edited_archived(admin: httpx.AsyncClient, tea
     blank = await admin.post(term_path, data={"starts_on": "", "ends_on": "soon"}, params={"lang": "en"})
     assert field_error(blank.text, "starts_on") == "Fill in this field." and "date such as" in field_error(blank.text, "ends_on")
     overlap = await admin.post(term_path, data={"starts_on": "2043-09-01", "ends_on": q2["starts_on"]}, params={"lang": "en"})
-    assert overlap.status_code == 422 and "overlaps" in field_error(overlap.text, "ends_on")
+    assert overlap.status_code == 422 and field_error(overlap.text, "ends_on") == "Quarter 2 overlaps the one before it."
+    in_russian = await admin.post(term_path, data={"starts_on": "2043-09-01", "ends_on": q2["starts_on"]}, params={"lang": "ru"})
+    assert field_error(in_russian.text, "ends_on") == "Четверть 2 пересекается с предыдущей."
     saved = await admin.post(term_path, data={"starts_on": "2043-09-01", "ends_on": "2043-10-28"})
     assert saved.status_code == 303 and (await client.get(f"{school.base}/calendar/terms/{q1['id']}")).json()["ends_on"] == "2043-10-28"
 
