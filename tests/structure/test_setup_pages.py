@@ -340,3 +340,40 @@ async def test_school_year_created_edited_archived(admin: httpx.AsyncClient, tea
     assert (await client.get(f"{school.base}/calendar/2043")).json()["terms"] == []
     assert 'id="year-2043"' not in (await admin.get(base)).text and 'id="year-2044"' in (await admin.get(base)).text
 
+
+
+async def test_a_deputy_head_adds_staff_but_links_no_account(app: Any, db: Any, client: httpx.AsyncClient, region: Region) -> None:
+    """The deputy head shapes the staff (cl. 14, 31) but reads no accounts' e-mail addresses: the
+    form says who links accounts, and what the deputy saves leaves a link as it was."""
+    school, base = region.school, f"{web(region.school)}/staff"
+    deputy = await signed_in(app, db, Grant(Role.DEPUTY_HEAD, organisation_id=school.id), name="Deputy Head")
+    try:
+        form = await deputy.get(f"{base}/new", params={"lang": "en"})
+        assert form.status_code == 200 and "The organisation's administrator links accounts." in form.text
+        assert 'name="user_id"' not in form.text
+        linked = (await client.post(f"{school.base}/staff", json={"full_name": "Linked Teacher", "positions": ["teacher"], "user_id": str(uuid.uuid4())})).json()
+        saved = await deputy.post(f"{base}/{linked['id']}", data={"full_name": "Linked Teacher Renamed", "positions": ["teacher", "methodist"]})
+        assert saved.status_code == 303
+        after = (await client.get(f"{school.base}/staff/{linked['id']}")).json()
+        assert after["full_name"] == "Linked Teacher Renamed" and after["user_id"] == linked["user_id"]
+    finally:
+        await deputy.aclose()
+
+
+async def test_the_staff_list_is_paged(app: Any, db: Any, client: httpx.AsyncClient, region: Region) -> None:
+    place, base = region.far_school, f"{web(region.far_school)}/staff"
+    mark = uuid.uuid4().hex[:6]
+    for n in range(22):
+        assert (await client.post(f"{place.base}/staff", json={"full_name": f"Pager {mark} {n:02d}", "positions": ["teacher"]})).status_code == 201
+    reader = await signed_in(app, db, Grant(Role.HEAD, organisation_id=place.id), name="Head Reader")
+    try:
+        first = await reader.get(base, params={"q": f"Pager {mark}", "lang": "en"})
+        assert first.text.count('<tr id="staff-') == 20 and "22 staff members" in first.text
+        assert f"Pager {mark} 00" in first.text and f"Pager {mark} 21" not in first.text
+        assert 'rel="next"' in first.text and 'id="add-staff"' not in first.text  # the head reads; the admin changes
+        second = await reader.get(base, params={"q": f"Pager {mark}", "page": "2", "lang": "en"})
+        assert second.text.count('<tr id="staff-') == 2 and f"Pager {mark} 21" in second.text
+        turned = await reader.get(base, params={"q": f"Pager {mark}", "sort": "-name", "lang": "en"})
+        assert re.search(rf'<a href="[^"]+">Pager {mark} 21</a>', turned.text) and f"Pager {mark} 00" not in turned.text
+    finally:
+        await reader.aclose()
