@@ -104,6 +104,7 @@ async def test_an_admin_sets_the_organisation_up(
     await page.wait_for_url(STAFF_URL)
     await expect(page.locator("#page-notice")).to_have_text(words["created"])
     await expect(page.locator("#s-unit option:checked")).to_have_text(f"{unit} ({unit_label})")
+    await page.screenshot(path=f"/tmp/metodist-setup-staff-{lang}.png", full_page=True)
 
     # Edited: a new name.
     await page.fill("#s-full-name", f"{person} (ред.)")
