@@ -254,6 +254,14 @@ MESSAGE_TEMPLATES: tuple[str, ...] = (
     N_("Only a submitted work plan can be approved; this one is {status}."),
     N_("Only a submitted work plan goes back to draft; this one is {status}."),
     N_("A new version is made from the approved plan; this one is {status} and can be changed as it is."),
+    # The academic calendar (api.domain.structure.services): a quarter's or a semester's dates.
+    N_("Quarter {number} ends before it starts."),
+    N_("Semester {number} ends before it starts."),
+    N_("Quarter {number} must lie within {first} - {last}."),
+    N_("Semester {number} must lie within {first} - {last}."),
+    N_("Quarter {number} overlaps the one before it."),
+    N_("Semester {number} overlaps the one before it."),
+    N_("The calendar of {start}/{end} exists; edit its terms."),
     # Documents (api.domain.documents.text) and request checks (api.request_checks).
     N_("The text of version {number} cannot be compared: its XML is malformed."),
     N_("The text of version {number} cannot be compared: its XML declares a DTD or entities, which are refused."),

@@ -41,6 +41,7 @@ from web.identity.viewer import sign_in_redirect, viewer_middleware
 from web.identity.welcome import WelcomePages
 from web.onboarding.pages import OnboardingPages
 from web.reviews.pages import ReviewPages
+from web.setup.pages import SETUP_PAGES
 from web.structure.pages import StructurePages
 from web.views import PUBLIC, Pages, provide_api
 
@@ -128,6 +129,7 @@ def create_web_app(settings: Settings, client_factory: Callable[[], ApiClient]) 
             CompliancePages,
             DashboardPages,
             OnboardingPages,
+            *SETUP_PAGES,
             static,
         ],
         dependencies={"api": Provide(provide_api, sync_to_thread=False)},

@@ -97,6 +97,33 @@ async def test_units_routes(client: httpx.AsyncClient, region: Region) -> None:
     await refused(await client.patch(f"{base}/{commission['id']}", json={"name": "again"}), 409, "id")
 
 
+async def test_unit_kinds_offered_follow_the_organisation_kind(client: httpx.AsyncClient, region: Region) -> None:
+    """Cl. 10: a university is offered faculties, departments (кафедры), institutes, divisions and
+    cycle commissions, never a school's associations or subject commissions; a school the reverse;
+    and every kind offered is one the API then accepts at the place offered."""
+    kinds = {place: await ok(await client.get(f"{getattr(region, place).base}/units/kinds")) for place in ("school", "college", "university")}
+    offered = {place: {k["kind"] for k in rows} for place, rows in kinds.items()}
+    assert {"faculty", "department", "institute", "division", "cycle_commission"} <= offered["university"]
+    assert not offered["university"] & {"association", "subject_commission"}
+    assert {"association", "subject_commission"} <= offered["school"]
+    assert not offered["school"] & {"faculty", "institute", "department"}
+    assert {"cycle_commission", "subject_commission", "division"} <= offered["college"] and "faculty" not in offered["college"]
+    university = {k["kind"]: k for k in kinds["university"]}
+    assert university["institute"]["at_top"] and university["institute"]["parent_kinds"] == []
+    assert university["department"]["parent_kinds"] == ["division", "faculty", "institute"]
+    base = f"{region.university.base}/units"
+    faculty = await ok(await client.post(base, json={"name": "Faculty of Physics", "kind": "faculty"}), 201)
+    chair = await ok(await client.post(base, json={"name": "Кафедра теоретической физики", "kind": "department", "parent_id": faculty["id"]}), 201)
+    assert chair["parent_id"] == faculty["id"]
+    await refused(await client.post(base, json={"name": "МО", "kind": "association"}), 422, "kind", "10")
+    for place, rows in kinds.items():  # nothing offered that is not allowed, at the top where offered there
+        base = f"{getattr(region, place).base}/units"
+        for row in rows:
+            if row["at_top"]:
+                made = await ok(await client.post(base, json={"name": f"Offered {row['kind']}", "kind": row["kind"]}), 201)
+                await ok(await client.post(f"{base}/{made['id']}/archive"))
+
+
 async def test_units_paging_is_validated(client: httpx.AsyncClient, region: Region) -> None:
     await refused(await client.get(f"{region.school.base}/units", params={"page": 0}), 400, "page")
     await refused(await client.get(f"{region.school.base}/units", params={"page_size": 500}), 400, "page_size")
@@ -135,6 +162,10 @@ async def test_staff_routes(client: httpx.AsyncClient, region: Region) -> None:
     assert deputy["id"] in [p["id"] for p in (await ok(await client.get(base, params={"position": "deputy_head"})))["items"]]
     assert [p["id"] for p in (await ok(await client.get(base, params={"user_id": deputy["user_id"]})))["items"]] == [deputy["id"]]
     assert (await ok(await client.get(f"{base}/{person['id']}")))["subject_ids"] == [maths["id"]]
+    names = [p["full_name"] for p in (await ok(await client.get(base, params={"page_size": 200})))["items"]]
+    backwards = [p["full_name"] for p in (await ok(await client.get(base, params={"page_size": 200, "sort": "-full_name"})))["items"]]
+    assert len(names) >= 2 and backwards == names[::-1]
+    await refused(await client.get(base, params={"sort": "age"}), 400, "sort")
     updated = await ok(await client.patch(f"{base}/{person['id']}", json={"positions": ["teacher", "class_teacher"], "subject_ids": []}))
     assert updated["positions"] == ["class_teacher", "teacher"] and updated["subject_ids"] == []
 

@@ -44,6 +44,10 @@ FINDINGS_ABOVE = frozenset({
 DASHBOARD_ROLES = frozenset({
     Role.NATIONAL_ADMIN, Role.REGIONAL_ADMIN, Role.NATIONAL_METHODIST, Role.REGIONAL_METHODIST, Role.DISTRICT_METHODIST,
 })
+# Roles that shape an organisation's structure, staff, subjects and calendar (the API's SHAPE): its
+# admin and deputy head there, and the regional and national admins above it.
+SHAPERS_HERE = frozenset({Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD})
+SHAPERS_ABOVE = frozenset({Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN})
 # Roles that register organisations (POST /api/organisations).
 REGISTRARS = frozenset({Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN})
 
@@ -87,6 +91,13 @@ class Viewer:
     def reads_dashboards(self) -> bool:
         return any(g.get("role") in DASHBOARD_ROLES and g.get("territory_id") and not g.get("organisation_id") for g in self.grants)
 
+    def shapes(self, organisation_id: str) -> bool:
+        return any(
+            (g.get("role") in SHAPERS_HERE and str(g.get("organisation_id") or "") == organisation_id)
+            or (g.get("role") in SHAPERS_ABOVE and not g.get("organisation_id"))
+            for g in self.grants
+        )
+
     def administers(self, organisation_id: str) -> bool:
         return any(
             g.get("role") in ADMIN_ROLES and (g.get("organisation_id") in (None, organisation_id))
@@ -115,6 +126,8 @@ class Header:
     reads_findings: bool = False
     # The methodists and administrators of a district, region or the republic see its dashboard.
     reads_dashboards: bool = False
+    # The organisation's admin and deputy head (and the admins above) change its set-up.
+    shapes: bool = False
 
 
 def viewer(scope: Scope) -> Viewer | None:
@@ -150,6 +163,7 @@ def header(request: Request[Any, Any, Any]) -> Header:
         answers_requests=bool(who and any(g.get("role") in ADMIN_ROLES for g in who.grants)),
         reads_findings=bool(who and organisation_id and who.reads_findings(organisation_id)),
         reads_dashboards=bool(who and who.reads_dashboards()),
+        shapes=bool(who and organisation_id and who.shapes(organisation_id)),
     )
 
 

@@ -19,6 +19,7 @@ from api import i18n
 from api.clock import KZ_TIME, school_year_of, today
 from api.i18n import N_, gettext as _
 from web.client import ApiClient, ApiError, together
+from web.setup.common import Setup, unit_bodies
 from web.templating import go_to, page, parse_uuid, url_with
 from web.views import PUBLIC
 
@@ -150,14 +151,17 @@ class StructurePages(Controller):
 
     async def _tree_context(self, api: ApiClient, organisation_id: UUID, **extra: Any) -> dict[str, Any]:
         work = Work(api, organisation_id)
-        org, units, bodies = await together(
-            api.organisation(organisation_id), work.get("/units/tree"), work.get("/bodies")
+        org, units, bodies, by_unit = await together(
+            api.organisation(organisation_id), work.get("/units/tree"), work.get("/bodies"), unit_bodies(Setup(api, organisation_id))
         )
+        # A unit's council is shown under its unit (cl. 14), not among the organisation's councils.
+        under_units = {str(b["id"]) for found in by_unit.values() for b in found if b["kind"] == "council"}
         grouped: dict[str, list[dict[str, Any]]] = {}
         for body in bodies:
-            grouped.setdefault(body["kind"], []).append(body)
+            if str(body["id"]) not in under_units:
+                grouped.setdefault(body["kind"], []).append(body)
         values = {"name": "", "kind": "class_teachers"} | extra.pop("values", {})
-        return {"org": org, "units": units, "bodies": grouped, "values": values, "error": None, "notice": None,
+        return {"org": org, "units": units, "bodies": grouped, "by_unit": by_unit, "values": values, "error": None, "notice": None,
                 **_labels(), **extra}
 
     @get("/structure", name="structure:tree", opt=PUBLIC)

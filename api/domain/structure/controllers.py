@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
@@ -29,6 +29,7 @@ from api.domain.structure.schemas import (
     TermRead,
     TermUpdate,
     UnitCreate,
+    UnitKindRead,
     UnitNode,
     UnitRead,
     UnitUpdate,
@@ -84,6 +85,12 @@ class UnitController(Controller):
     async def tree(self, units: NamedDependency[UnitService]) -> list[UnitNode]:
         """The live units as a tree (cl. 10)."""
         return await units.tree()
+
+    @get("/kinds", name="units:kinds", operation_id="ListUnitKinds", opt=access(Scope.TENANT, READ))
+    async def kinds(self, units: NamedDependency[UnitService]) -> list[UnitKindRead]:
+        """The kinds of unit this organisation may create (cl. 10: a university's faculties,
+        departments and institutes, a school's associations), each with the kinds it may sit inside."""
+        return units.kinds()
 
     @post("/", name="units:create", operation_id="CreateUnit", opt=access(Scope.TENANT, SHAPE))
     async def create(self, units: NamedDependency[UnitService], actor: NamedDependency[Actor], data: JSONBody[UnitCreate]) -> UnitRead:
@@ -145,10 +152,12 @@ class StaffController(Controller):
         self, staff_service: NamedDependency[StaffService], unit_id: FromQuery[UUID | None] = None,
         subject_id: FromQuery[UUID | None] = None, position: FromQuery[Position | None] = None,
         user_id: FromQuery[UUID | None] = None, q: Search = None, include_archived: FromQuery[bool] = False,
+        sort: FromQuery[Literal["full_name", "-full_name"]] = "full_name",
         page: PageNo = 1, page_size: PageSize = 50,
     ) -> Page[StaffRead]:
+        """The staff by full name (`-full_name`: the other way round)."""
         items, total = await staff_service.list(
-            StaffFilter(unit_id, subject_id, position, user_id, q, include_archived), Paging(page, page_size)
+            StaffFilter(unit_id, subject_id, position, user_id, q, include_archived, sort == "-full_name"), Paging(page, page_size)
         )
         return Page(items, total, page, page_size)
 

@@ -61,6 +61,15 @@ class UnitRead(Struct):
     updated_at: datetime.datetime
 
 
+class UnitKindRead(Struct):
+    """A kind of unit the organisation may have (cl. 10): whether it may stand at the top of the
+    structure, and the kinds of unit it may sit inside (those this organisation may have)."""
+
+    kind: UnitKind
+    at_top: bool
+    parent_kinds: list[UnitKind]
+
+
 class UnitNode(Struct):
     id: UUID
     name: str

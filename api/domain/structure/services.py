@@ -40,6 +40,7 @@ from api.domain.structure.schemas import (
     TermInput,
     TermUpdate,
     UnitCreate,
+    UnitKindRead,
     UnitNode,
     UnitUpdate,
 )
@@ -77,6 +78,16 @@ class UnitService:
         if f.q:
             query = query.where(Unit.name.ilike(f"%{escape_like(f.q)}%"))
         return await paged(self.session, query, paging)
+
+    def kinds(self) -> list[UnitKindRead]:
+        """The unit kinds this kind of organisation has (cl. 10), in the order of the enumeration,
+        each with where it may be placed: what a form offers, so it never offers what `create` refuses."""
+        allowed = UNIT_KINDS[self.org_kind]
+        return [
+            UnitKindRead(kind, None in PARENT_KINDS[kind], [p for p in UnitKind if p in PARENT_KINDS[kind] and p in allowed])
+            for kind in UnitKind
+            if kind in allowed
+        ]
 
     async def tree(self) -> list[UnitNode]:
         rows = (await self.session.scalars(select(Unit).where(Unit.archived_at.is_(None)).order_by(Unit.name))).all()
@@ -222,10 +233,12 @@ class StaffFilter:
     user_id: UUID | None = None
     q: str | None = None
     include_archived: bool = False
+    descending: bool = False  # by full name, Я to А
 
 
 _STAFF = Staff.__table__.c
 _STAFF_LIST = select(Staff.__table__).order_by(_STAFF.full_name, _STAFF.id)
+_STAFF_LIST_DESCENDING = select(Staff.__table__).order_by(_STAFF.full_name.desc(), _STAFF.id.desc())
 _SUBJECTS_OF = select(StaffSubject.__table__.c.staff_id, StaffSubject.__table__.c.subject_id).where(
     StaffSubject.__table__.c.staff_id == any_(bindparam("ids", type_=ARRAY(Uuid)))
 )
@@ -258,7 +271,7 @@ class StaffService:
     async def list(self, f: StaffFilter, paging: Paging) -> tuple[list[StaffRead], int]:
         # The table's columns, not the mapped class: rows without the ORM's loading, since a list
         # is read far more often than it is changed.
-        query = _STAFF_LIST
+        query = _STAFF_LIST_DESCENDING if f.descending else _STAFF_LIST
         if not f.include_archived:
             query = query.where(_STAFF.archived_at.is_(None))
         if f.unit_id:

@@ -322,6 +322,7 @@ EXPECTED: dict[str, Entry] = {
     "POST /api/organisations/{organisation_id:uuid}/unions/{union_id:uuid}/members/{member_id:uuid}/end": E(401, 404, 403, 403, 404, 403, 401, 401),
     # --- units ---
     "GET /api/organisations/{organisation_id:uuid}/units": E(401, 404, 200, 200, 404, 200, 401, 401),
+    "GET /api/organisations/{organisation_id:uuid}/units/kinds": E(401, 404, 200, 200, 404, 200, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/units/tree": E(401, 404, 200, 200, 404, 200, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/units/{unit_id:uuid}": E(401, 404, 404, 404, 404, 404, 401, 401),
     "PATCH /api/organisations/{organisation_id:uuid}/units/{unit_id:uuid}": E(401, 404, 403, 403, 404, 403, 401, 401),
