@@ -32,6 +32,7 @@ from api.metrics import prometheus_config
 from web.locale import choose_locale, locale_middleware
 from web.security_headers import add_security_headers
 from web.templating import ENVIRONMENT, STATIC_DIR, VARY, is_fragment, template_engine
+from web.bodies.collegial import CollegialPages
 from web.compliance.dashboard import DashboardPages
 from web.compliance.pages import CompliancePages
 from web.identity.admin import AdminPages
@@ -120,6 +121,7 @@ def create_web_app(settings: Settings, client_factory: Callable[[], ApiClient]) 
         route_handlers=[
             Pages,
             StructurePages,
+            CollegialPages,
             IdentityPages,
             DomainPages,
             AdminPages,

@@ -262,6 +262,21 @@ class InterSchoolMemberCreate(Struct, forbid_unknown_fields=True):
     starts_on: datetime.date | None = None
 
 
+class DistrictTeacherRead(Struct):
+    staff_id: UUID
+    full_name: str
+
+
+class DistrictSchoolRead(Struct):
+    """A school of the cabinet's district with its staff, to choose inter-school members from."""
+
+    organisation_id: UUID
+    name_kk: str
+    name_ru: str
+    name_en: str | None
+    teachers: list[DistrictTeacherRead]
+
+
 class InterSchoolMemberRead(Struct):
     id: UUID
     association_id: UUID

@@ -1,0 +1,33 @@
+"""What the bodies' forms share: an API refusal placed next to the field it names, and values
+read from a form without losing what was typed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from web.client import ApiError
+from web.templating import refusal
+
+
+def field_of(api_field: str | None, fields: Iterable[str]) -> str:
+    """The form field an API refusal names (`members[0].staff_id` is `staff_id`); '' for the form."""
+    if not api_field:
+        return ""
+    name = api_field.rsplit(".", 1)[-1].split("[", 1)[0]
+    return name if name in set(fields) else ""
+
+
+def errors_of(error: ApiError, fields: Iterable[str]) -> dict[str, str]:
+    """{field: the refusal as a sentence citing its clause once}."""
+    return {field_of(error.field, fields): refusal(error)}
+
+
+def text(form: Mapping[str, Any], name: str) -> str:
+    return str(form.get(name) or "").strip()
+
+
+def refusable(error: ApiError, fields: Iterable[str] = ()) -> bool:
+    """A refusal the page shows beside the form: not a failure, and not a missing record unless it
+    is one the form named (a staff member who left meanwhile); those are the error page's."""
+    return error.status < 500 and (error.status != 404 or field_of(error.field, fields) != "")
