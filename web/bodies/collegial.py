@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 
 from api.clock import KZ_TIME
 from api.i18n import N_, gettext as _
-from web.bodies.forms import errors_of, refusable, text
+from web.bodies.forms import ask_first, errors_of, refusable, text
 from web.bodies.kinds import COMMISSION_KINDS, KINDS, QUORUM_RULES, CollegialKind
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
@@ -208,16 +208,6 @@ class CollegialPages(Controller):
             return page(request, "bodies/detail.html", "members_panel", context, status_code=422)
         return go_to(request, self._back(organisation_id, spec, body_id, "member"))
 
-    async def _confirmed(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, question: str, button: str, back: str
-    ) -> Template | None:
-        """None when the action was confirmed; else the page that asks (a browser without JavaScript)."""
-        if (await request.form()).get("confirmed") == "yes":
-            return None
-        org = await api.organisation(organisation_id)
-        context = {"org": org, "question": question, "button": button, "action": request.url.path, "back": back}
-        return page(request, "bodies/confirm.html", None, context)
-
     @post("/{body_kind:str}/{body_id:uuid}/members/{membership_id:uuid}/end", name="bodies:member-end-page", opt=PUBLIC, status_code=303)
     async def end_member(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
@@ -225,7 +215,7 @@ class CollegialPages(Controller):
     ) -> Template | Redirect | ClientRedirect:
         spec = _kind(body_kind)
         back = f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}"
-        asking = await self._confirmed(
+        asking = await ask_first(
             request, api, organisation_id, _("End this membership? The person leaves the body today; the record stays in its history."),
             _("End the membership"), back,
         )
@@ -247,7 +237,7 @@ class CollegialPages(Controller):
     ) -> Template | Redirect | ClientRedirect:
         spec = _kind(body_kind)
         back = f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}"
-        asking = await self._confirmed(
+        asking = await ask_first(
             request, api, organisation_id, _("Archive this body? It holds no more meetings; its members, meetings and decisions stay readable."),
             _("Archive"), back,
         )

@@ -6,8 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from web.client import ApiError
-from web.templating import refusal
+from uuid import UUID
+
+from litestar import Request
+from litestar.response import Template
+
+from web.client import ApiClient, ApiError
+from web.templating import page, refusal
 
 
 def field_of(api_field: str | None, fields: Iterable[str]) -> str:
@@ -31,3 +36,15 @@ def refusable(error: ApiError, fields: Iterable[str] = ()) -> bool:
     """A refusal the page shows beside the form: not a failure, and not a missing record unless it
     is one the form named (a staff member who left meanwhile); those are the error page's."""
     return error.status < 500 and (error.status != 404 or field_of(error.field, fields) != "")
+
+
+async def ask_first(
+    request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, question: str, button: str, back: str
+) -> Template | None:
+    """None when a destructive action was confirmed (`confirmed=yes`: HTMX's hx-confirm asked, or
+    this page did); else the page that asks, for a browser without JavaScript."""
+    if (await request.form()).get("confirmed") == "yes":
+        return None
+    org = await api.organisation(organisation_id)
+    context = {"org": org, "question": question, "button": button, "action": request.url.path, "back": back}
+    return page(request, "bodies/confirm.html", None, context)

@@ -24,7 +24,7 @@ from api.domain.bodies.schemas import (
     BodyMemberRead,
     BodyRead,
     BodyRefRead,
-    DistrictSchoolRead,
+    DistrictRead,
     CommissionCreate,
     CommissionRead,
     CommissionUpdate,
@@ -377,10 +377,11 @@ class InterSchoolController(Controller):
         counts = await inter_school.member_counts([r.id for r in rows])
         return Page([await to_inter_school(inter_school, bodies, r, counts[r.id]) for r in rows], total, page, page_size)
 
-    @get("/teachers", name="inter-school:teachers", operation_id="ListDistrictTeachers", opt=access(Scope.TENANT, CABINET))
-    async def teachers(self, inter_school: NamedDependency[InterSchoolService], actor: NamedDependency[Actor]) -> list[DistrictSchoolRead]:
-        """The active schools of the cabinet's district and their staff, to add members from (cl. 25)."""
-        return await inter_school.district_teachers(actor)
+    @get("/district", name="inter-school:district", operation_id="GetInterSchoolDistrict", opt=access(Scope.TENANT, CABINET))
+    async def district(self, inter_school: NamedDependency[InterSchoolService], actor: NamedDependency[Actor]) -> DistrictRead:
+        """The active schools of the cabinet's district with their staff, to add members from, and the
+        subjects they teach, to name an association's subject (cl. 25)."""
+        return await inter_school.district(actor)
 
     @post("/", name="inter-school:create", operation_id="CreateInterSchoolAssociation", opt=access(Scope.TENANT, CABINET))
     async def create(

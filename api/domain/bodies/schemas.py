@@ -277,6 +277,21 @@ class DistrictSchoolRead(Struct):
     teachers: list[DistrictTeacherRead]
 
 
+class DistrictSubjectRead(Struct):
+    code: str
+    name_kk: str
+    name_ru: str
+    name_en: str | None
+
+
+class DistrictRead(Struct):
+    """What an inter-school association of the district draws on: its schools with their staff,
+    and the subjects those schools teach (an association of one subject names it by code)."""
+
+    schools: list[DistrictSchoolRead]
+    subjects: list[DistrictSubjectRead]
+
+
 class InterSchoolMemberRead(Struct):
     id: UUID
     association_id: UUID

@@ -57,7 +57,7 @@ from api.domain.bodies.schemas import (
     UnionMemberCreate,
     UnionUpdate,
 )
-from api.domain.bodies.schemas import DistrictSchoolRead, DistrictTeacherRead
+from api.domain.bodies.schemas import DistrictRead, DistrictSchoolRead, DistrictSubjectRead, DistrictTeacherRead
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
 from api.domain.structure.actors import Actor
@@ -755,9 +755,10 @@ class InterSchoolService:
             raise NotFound("The school has no such staff member.", field="staff_id")
         return str(row.full_name)
 
-    async def district_teachers(self, actor: Actor) -> list[DistrictSchoolRead]:
-        """The active schools of the cabinet's district with their staff: whom an inter-school
-        association can gather (cl. 25). Read from each school's own schema, as members are."""
+    async def district(self, actor: Actor) -> DistrictRead:
+        """The active schools of the cabinet's district with their staff — whom an inter-school
+        association can gather (cl. 25) — and the subjects they teach. Read from each school's own
+        schema, as members are."""
         from api.identity.reach import territory_tree
 
         self._require_cabinet()
@@ -773,6 +774,7 @@ class InterSchoolService:
             .limit(MAX_DISTRICT_SCHOOLS)
         )
         found: list[DistrictSchoolRead] = []
+        subjects: dict[str, DistrictSubjectRead] = {}
         for org in schools:
             schema = validate_schema_name(org.schema_name)
             rows = await self.session.execute(
@@ -780,7 +782,12 @@ class InterSchoolService:
             )
             teachers = [DistrictTeacherRead(staff_id=r.id, full_name=str(r.full_name)) for r in rows]
             found.append(DistrictSchoolRead(org.id, org.name_kk, org.name_ru, org.name_en, teachers))
-        return found
+            taught = await self.session.execute(
+                text(f"SELECT code, name_kk, name_ru, name_en FROM {schema}.subject WHERE archived_at IS NULL ORDER BY code LIMIT 500")
+            )
+            for r in taught:
+                subjects.setdefault(r.code, DistrictSubjectRead(r.code, r.name_kk, r.name_ru, r.name_en))
+        return DistrictRead(found, sorted(subjects.values(), key=lambda s: s.name_ru))
 
     async def add_member(self, association_id: UUID, data: InterSchoolMemberCreate, actor: Actor) -> InterSchoolMember:
         self._require_cabinet_staff(actor)
