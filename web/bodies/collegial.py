@@ -146,10 +146,14 @@ class CollegialPages(Controller):
         } | extra.pop("values", {})
         member_values = {"staff_id": "", "starts_on": "", "ends_on": ""} | extra.pop("member_values", {})
         unit_names = {u["id"]: u["name"] for u in (units["items"] if units else [])}
+        held = [work.with_times(m) for m in meetings["items"]]
+        now = datetime.datetime.now(KZ_TIME)
+        upcoming = sorted((m for m in held if m["starts_at"] >= now), key=lambda m: m["starts_at"])
         return {
             "org": org, "spec": spec, "row": row, "body": body, "current": current, "past": past,
             "candidates": [s for s in staff["items"] if s["id"] not in member_ids],
-            "unit_name": unit_names.get(row.get("unit_id")), "meetings": [work.with_times(m) for m in meetings["items"]],
+            "unit_name": unit_names.get(row.get("unit_id")), "meetings": held,
+            "next_meeting": upcoming[0] if upcoming else (held[0] if held else None),
             "powers": await powers(request, api, org), "values": values, "member_values": member_values,
             "errors": {}, "member_errors": {}, "error": None, "notice": None, "now_local": _now_local(), **_labels(), **extra,
         }

@@ -224,9 +224,12 @@ class InterSchoolPages(Controller):
         except ApiError as error:
             if not refusable(error, fields):
                 raise
+            if error.status == 403:  # not the district's to appoint (cl. 30): said above the panel, not beside a field
+                context = await self._detail_context(request, api, organisation_id, association_id, error=error)
+                return page(request, "bodies/inter_school.html", "leader_panel", context, status_code=403)
             errors = {("member" if k in ("organisation_id", "staff_id") else k): v for k, v in errors_of(error, fields).items()}
             context = await self._detail_context(request, api, organisation_id, association_id, leader_values=values, leader_errors=errors)
-            return page(request, "bodies/inter_school.html", "leader_panel", context, status_code=error.status if error.status == 403 else 422)
+            return page(request, "bodies/inter_school.html", "leader_panel", context, status_code=422)
         return go_to(request, self._back(organisation_id, association_id, "leader"))
 
     @post("/{association_id:uuid}/leaders/{term_id:uuid}/end", name="inter-school:leader-end-page", opt=PUBLIC, status_code=303)
