@@ -40,8 +40,8 @@ async def bodies_school(db: Any, name: str) -> BodiesSchool:
     school = await furnished_school(db, name)
     code = uuid.uuid4().hex[:6]
     async with db.tenant_context(school.schema) as session:
-        few = Subject(code=f"geo_{code}", name_kk="География", name_ru="География", name_en="Geography")
-        enough = Subject(code=f"bio_{code}", name_kk="Биология", name_ru="Биология", name_en="Biology")
+        few = Subject(code=f"astro_{code}", name_kk="Астрономия", name_ru="Астрономия", name_en="Astronomy")
+        enough = Subject(code=f"eco_{code}", name_kk="Экология", name_ru="Экология", name_en="Ecology")
         commission = Unit(name="Natural sciences", kind="subject_commission")
         department = Unit(name="Department of pedagogy", kind="department")
         session.add_all([few, enough, commission, department])
@@ -50,7 +50,7 @@ async def bodies_school(db: Any, name: str) -> BodiesSchool:
             session.add(StaffSubject(staff_id=staff_id, subject_id=few.id))
         for staff_id in school.teachers[2:5]:
             session.add(StaffSubject(staff_id=staff_id, subject_id=enough.id))
-        return BodiesSchool(school, few.id, enough.id, "География", "Биология", commission.id, department.id)
+        return BodiesSchool(school, few.id, enough.id, "Астрономия", "Экология", commission.id, department.id)
 
 
 @dataclass
