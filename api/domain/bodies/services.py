@@ -92,6 +92,20 @@ SCHOOL_KIND_AT_COLLEGE = N_(
 )
 
 
+# Cl. 26: the refusal of a subject association in a school with too few teachers of the subject,
+# pointing to the district's inter-school association (api.i18n.MESSAGE_TEMPLATES holds both).
+TOO_FEW_FOR_SUBJECT_NEAR = (
+    "An association is formed in a school that has at least {minimum} teachers of one subject (cl. 26); "
+    "teachers of {subject} in this school: {count}. They can join the inter-school association of {cabinet} "
+    "(organisation {organisation_id}) instead."
+)
+TOO_FEW_FOR_SUBJECT = (
+    "An association is formed in a school that has at least {minimum} teachers of one subject (cl. 26); "
+    "teachers of {subject} in this school: {count}. They can join an inter-school association of the district "
+    "(city) methodological cabinet instead."
+)
+
+
 def association_kinds(org_kind: OrgKind) -> tuple[AssociationKind, ...]:
     """The kinds of association an organisation of this kind forms (none outside schools and colleges)."""
     return ASSOCIATION_KINDS_BY_ORG.get(org_kind, ())
@@ -383,15 +397,15 @@ class BodiesService:
         if count >= MIN_SUBJECT_TEACHERS:
             return
         cabinet = await self._district_cabinet()
-        where = (
-            f"the inter-school association of {cabinet.name_ru} (organisation {cabinet.id})"
+        values = {"minimum": MIN_SUBJECT_TEACHERS, "subject": subject.name_ru, "count": count}
+        # Written from the templates of api.i18n, so the refusal reaches people in their language.
+        message = (
+            TOO_FEW_FOR_SUBJECT_NEAR.format(**values, cabinet=cabinet.name_ru, organisation_id=cabinet.id)
             if cabinet
-            else "an inter-school association of the district (city) methodological cabinet"
+            else TOO_FEW_FOR_SUBJECT.format(**values)
         )
         raise DomainError(
-            f"An association is formed in a school that has at least {MIN_SUBJECT_TEACHERS} teachers of one subject "
-            f"(cl. 26); this school has {count} teacher{'s' if count != 1 else ''} of {subject.name_ru}. "
-            f"Its teachers can join {where} instead.",
+            message,
             field="subject_id", clause="26",
         )
 
