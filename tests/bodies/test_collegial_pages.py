@@ -189,3 +189,42 @@ async def test_unknown_kind_and_body_are_not_found(admin: httpx.AsyncClient, pla
     assert (await admin.get(f"/organisations/{place.org.id}/bodies/council/{place.school.association_id}")).status_code == 404
     old = await admin.get(f"/organisations/{place.org.id}/councils/{place.school.council_id}")
     assert old.status_code == 301 and old.headers["location"].endswith(f"/bodies/council/{place.school.council_id}")
+
+
+async def test_an_association_is_kept_on_the_same_pages_with_its_leader(admin: httpx.AsyncClient, teacher: httpx.AsyncClient, place: BodiesSchool) -> None:
+    """The association's page links to where its members, leader (cl. 30) and archive are kept."""
+    org = f"/organisations/{place.org.id}"
+    association = await admin.get(f"{org}/associations/{place.school.second_association_id}", params={"lang": "en"})
+    keep = f"{org}/bodies/association/{place.school.second_association_id}"
+    assert f'href="{keep}"' in association.text
+    listing = await admin.get(f"{org}/bodies/association", params={"lang": "en"})
+    assert "Class teachers" in listing.text and f'href="{org}/associations/new"' in listing.text
+
+    page = await admin.get(keep, params={"lang": "en"})
+    assert 'id="leader-form"' in page.text and "chair_staff_id" not in page.text
+    members = [str(t) for t in place.school.teachers[5:8]]  # the set-up's class teachers
+    too_long = await admin.post(f"{keep}/leaders", data={"staff_id": members[0], "method": "elected", "starts_on": TODAY.isoformat(),
+                                                         "ends_on": (TODAY + datetime.timedelta(days=400)).isoformat()}, headers=HX)
+    assert too_long.status_code == 422
+    message = re.search(r'id="ends_on-error">(.*?)</p>', too_long.text, re.S)
+    assert message and len(re.findall(r"\(cl\. 30\)", message.group(1))) == 1, too_long.text
+    outsider = await admin.post(f"{keep}/leaders", data={"staff_id": str(place.school.outsider), "method": "elected",
+                                                         "starts_on": TODAY.isoformat(), "ends_on": IN_A_YEAR}, headers=HX)
+    assert outsider.status_code == 422 and 'id="staff_id-error"' in outsider.text
+    recorded = await admin.post(f"{keep}/leaders", data={"staff_id": members[0], "method": "elected", "starts_on": TODAY.isoformat(), "ends_on": IN_A_YEAR})
+    assert recorded.status_code == 303, recorded.text
+    page = await admin.get(keep, params={"lang": "en"})
+    assert re.search(r'id="leader-name">Teacher 06 —', page.text) and 'id="leader-form"' not in page.text
+    assert "<p>Teacher 06 — term" in (await admin.get(f"{org}/associations/{place.school.second_association_id}", params={"lang": "en"})).text
+    term = re.search(r'action="[^"]*/leaders/([0-9a-f-]{36})/end"', page.text)
+    assert term
+    ask = await admin.post(f"{keep}/leaders/{term.group(1)}/end", params={"lang": "en"})
+    assert ask.status_code == 200 and "term today? Elect or appoint" in ask.text
+    assert (await admin.post(f"{keep}/leaders/{term.group(1)}/end", data={"confirmed": "yes"})).status_code == 303
+    assert 'id="leader-form"' in (await admin.get(keep)).text
+
+    renamed = await admin.post(f"{keep}/edit", data={"name": "Class teachers of grades 5-11", "quorum_rule": "two_thirds"})
+    assert renamed.status_code == 303
+    read = await teacher.get(keep, params={"lang": "en"})  # a teacher who is not a member does not see it
+    assert read.status_code == 404
+    assert "Class teachers of grades 5-11" in (await admin.get(keep)).text

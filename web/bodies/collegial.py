@@ -17,10 +17,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from api.clock import KZ_TIME
+from api.clock import KZ_TIME, today
 from api.i18n import N_, gettext as _
-from web.bodies.forms import ask_first, errors_of, refusable, text
-from web.bodies.kinds import COMMISSION_KINDS, KINDS, QUORUM_RULES, CollegialKind
+from web.bodies.forms import ask_first, errors_of, one_year_term, refusable, text
+from web.bodies.kinds import COMMISSION_KINDS, KINDS, LEADER_METHODS, QUORUM_RULES, CollegialKind
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
 from web.structure.pages import UNIT_KINDS, Work
@@ -28,6 +28,7 @@ from web.templating import go_to, page
 from web.views import PUBLIC
 
 CREATE_FIELDS = ("name", "kind", "unit_id", "quorum_rule")
+LEADER_FIELDS = ("staff_id", "method", "starts_on", "ends_on")
 EDIT_FIELDS = ("name", "quorum_rule", "chair_staff_id", "secretary_staff_id")
 MEMBER_FIELDS = ("staff_id", "starts_on", "ends_on")
 DONE = {
@@ -36,6 +37,8 @@ DONE = {
     "member": N_("The member has been added."),
     "ended": N_("The membership has been ended; it stays in the body's history."),
     "archived": N_("The body has been archived; its meetings and history stay readable."),
+    "leader": N_("The leader has been recorded."),
+    "leader_ended": N_("The leader's term has been ended."),
 }
 
 
@@ -52,6 +55,7 @@ def _labels() -> dict[str, Any]:
         "commission_kinds": {k: _(v) for k, v in COMMISSION_KINDS.items()},
         "unit_kinds": {k: _(v) for k, v in UNIT_KINDS.items()},
         "kind_titles": {k: _(v.title) for k, v in KINDS.items()},
+        "leader_methods": {k: _(v) for k, v in LEADER_METHODS.items()},
     }
 
 
@@ -145,6 +149,9 @@ class CollegialPages(Controller):
             "chair_staff_id": row.get("chair_staff_id") or "", "secretary_staff_id": row.get("secretary_staff_id") or "",
         } | extra.pop("values", {})
         member_values = {"staff_id": "", "starts_on": "", "ends_on": ""} | extra.pop("member_values", {})
+        start = today()
+        leader_values = {"staff_id": "", "method": "elected", "starts_on": start.isoformat(),
+                         "ends_on": one_year_term(start).isoformat()} | extra.pop("leader_values", {})
         unit_names = {u["id"]: u["name"] for u in (units["items"] if units else [])}
         held = [work.with_times(m) for m in meetings["items"]]
         now = datetime.datetime.now(KZ_TIME)
@@ -155,6 +162,7 @@ class CollegialPages(Controller):
             "unit_name": unit_names.get(row.get("unit_id")), "meetings": held,
             "next_meeting": upcoming[0] if upcoming else (held[0] if held else None),
             "powers": await powers(request, api, org), "values": values, "member_values": member_values,
+            "leader": row.get("leader"), "leader_values": leader_values, "leader_errors": {},
             "errors": {}, "member_errors": {}, "error": None, "notice": None, "now_local": _now_local(), **_labels(), **extra,
         }
 
@@ -179,10 +187,8 @@ class CollegialPages(Controller):
         spec = _kind(body_kind)
         form = await request.form()
         values = {name: text(form, name) for name in EDIT_FIELDS}
-        payload: dict[str, Any] = {"name": values["name"], "quorum_rule": values["quorum_rule"]}
-        payload |= {"chair_staff_id": values["chair_staff_id"] or None, "secretary_staff_id": values["secretary_staff_id"] or None}
         try:
-            await Work(api, organisation_id).patch(f"{spec.api}/{body_id}", payload)
+            await Work(api, organisation_id).patch(f"{spec.api}/{body_id}", spec.edit_payload(values))
         except ApiError as error:
             if not refusable(error, EDIT_FIELDS):
                 raise
@@ -233,6 +239,53 @@ class CollegialPages(Controller):
             context = await self._detail_context(request, api, organisation_id, spec, body_id, error=error)
             return page(request, "bodies/detail.html", "members_panel", context, status_code=error.status)
         return go_to(request, self._back(organisation_id, spec, body_id, "ended"))
+
+    @post("/{body_kind:str}/{body_id:uuid}/leaders", name="bodies:leader-page", opt=PUBLIC, status_code=303)
+    async def add_leader(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
+        body_kind: FromPath[str], body_id: FromPath[UUID],
+    ) -> Template | Redirect | ClientRedirect:
+        """An association's leader, elected (appointed) from its teachers for at most one year (cl. 30)."""
+        spec = _kind(body_kind)
+        if not spec.leaders:
+            raise ApiError(404, _("There is no such page."))
+        form = await request.form()
+        values = {name: text(form, name) for name in LEADER_FIELDS}
+        payload = {"staff_id": values["staff_id"], "method": values["method"], "starts_on": values["starts_on"], "ends_on": values["ends_on"]}
+        try:
+            await Work(api, organisation_id).post(f"{spec.api}/{body_id}/leaders", payload)
+        except ApiError as error:
+            if not refusable(error, LEADER_FIELDS):
+                raise
+            context = await self._detail_context(
+                request, api, organisation_id, spec, body_id, leader_values=values, leader_errors=errors_of(error, LEADER_FIELDS)
+            )
+            return page(request, "bodies/detail.html", "settings_panel", context, status_code=422)
+        return go_to(request, self._back(organisation_id, spec, body_id, "leader"))
+
+    @post("/{body_kind:str}/{body_id:uuid}/leaders/{term_id:uuid}/end", name="bodies:leader-end-page", opt=PUBLIC, status_code=303)
+    async def end_leader(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
+        body_kind: FromPath[str], body_id: FromPath[UUID], term_id: FromPath[UUID],
+    ) -> Template | Redirect | ClientRedirect:
+        spec = _kind(body_kind)
+        if not spec.leaders:
+            raise ApiError(404, _("There is no such page."))
+        back = f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}"
+        asking = await ask_first(
+            request, api, organisation_id, _("End the leader's term today? Elect or appoint the next leader for at most one year (cl. 30)."),
+            _("End the term"), back,
+        )
+        if asking is not None:
+            return asking
+        try:
+            await Work(api, organisation_id).post(f"{spec.api}/{body_id}/leaders/{term_id}/end")
+        except ApiError as error:
+            if not refusable(error):
+                raise
+            context = await self._detail_context(request, api, organisation_id, spec, body_id, error=error)
+            return page(request, "bodies/detail.html", "settings_panel", context, status_code=error.status)
+        return go_to(request, self._back(organisation_id, spec, body_id, "leader_ended"))
 
     @post("/{body_kind:str}/{body_id:uuid}/archive", name="bodies:archive-page", opt=PUBLIC, status_code=303)
     async def archive(

@@ -3,6 +3,7 @@ read from a form without losing what was typed."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -48,3 +49,12 @@ async def ask_first(
     org = await api.organisation(organisation_id)
     context = {"org": org, "question": question, "button": button, "action": request.url.path, "back": back}
     return page(request, "bodies/confirm.html", None, context)
+
+
+def one_year_term(start: datetime.date) -> datetime.date:
+    """The last day of a one-year term from `start` (cl. 30), offered as the default end."""
+    try:
+        anniversary = start.replace(year=start.year + 1)
+    except ValueError:
+        anniversary = start.replace(year=start.year + 1, day=28)
+    return anniversary - datetime.timedelta(days=1)

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 
 from api.clock import KZ_TIME, today
 from api.i18n import N_, gettext as _
-from web.bodies.forms import ask_first, errors_of, refusable, text
+from web.bodies.forms import ask_first, errors_of, one_year_term, refusable, text
 from web.bodies.kinds import QUORUM_RULES
 from web.bodies.powers import Powers, powers
 from web.client import ApiClient, ApiError, together
@@ -53,15 +53,6 @@ def _pair(value: str) -> tuple[str, str]:
     """A choice of a teacher of a school, `organisation_id:staff_id`; empty parts when malformed."""
     school, _sep, staff = value.partition(":")
     return school, staff
-
-
-def one_year_term(start: datetime.date) -> datetime.date:
-    """The last day of a one-year term from `start` (cl. 30), offered as the default end."""
-    try:
-        anniversary = start.replace(year=start.year + 1)
-    except ValueError:
-        anniversary = start.replace(year=start.year + 1, day=28)
-    return anniversary - datetime.timedelta(days=1)
 
 
 class InterSchoolPages(Controller):

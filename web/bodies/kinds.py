@@ -15,6 +15,7 @@ QUORUM_RULES: Mapping[str, str] = {
     "two_thirds": N_("Two thirds of the members"),
     "all": N_("All the members"),
 }
+LEADER_METHODS: Mapping[str, str] = {"elected": N_("Elected"), "appointed": N_("Appointed")}
 COMMISSION_KINDS: Mapping[str, str] = {
     "subject_commission": N_("Subject commission"),
     "cycle_commission": N_("Cycle commission"),
@@ -35,6 +36,9 @@ class CollegialKind:
     term_required: bool = False  # members are elected for a term (cl. 14)
     single: bool = False  # one per organisation (the pedagogical council)
     quorum: str = "more_than_half"
+    officers: bool = True  # a chair and a secretary (an association has a leader instead)
+    leaders: bool = False  # leaders elected (appointed) for at most one year (cl. 30)
+    new_page: str | None = None  # formed on a page of its own (an association names its kind and subject)
 
     def list_params(self) -> dict[str, Any]:
         return {"kind": "department"} if self.body_kind == "department" else {}
@@ -46,6 +50,12 @@ class CollegialKind:
         if self.body_kind == "commission":
             return row.get("kind") in COMMISSION_KINDS
         return True
+
+    def edit_payload(self, values: Mapping[str, str]) -> dict[str, Any]:
+        payload: dict[str, Any] = {"name": values["name"], "quorum_rule": values["quorum_rule"]}
+        if self.officers:
+            payload |= {"chair_staff_id": values["chair_staff_id"] or None, "secretary_staff_id": values["secretary_staff_id"] or None}
+        return payload
 
     def create_payload(self, values: Mapping[str, str]) -> dict[str, Any]:
         payload: dict[str, Any] = {"name": values["name"], "quorum_rule": values["quorum_rule"] or self.quorum}
@@ -59,6 +69,13 @@ class CollegialKind:
 
 
 KINDS: Mapping[str, CollegialKind] = {
+    "association": CollegialKind(
+        "association", "/associations", N_("Methodological associations"), N_("Methodological association"),
+        N_("New methodological association"),
+        N_("No associations yet. A school forms them for teachers of one subject, of grades 1-4, class teachers "
+           "and educators (cl. 25)."),
+        officers=False, leaders=True, new_page="/associations/new",
+    ),
     "council": CollegialKind(
         "council", "/councils", N_("Methodological councils"), N_("Methodological council"),
         N_("New methodological council"),
