@@ -103,3 +103,43 @@ async def test_a_teacher_is_not_offered_the_form(app: Any, db: Any, place: Bodie
         assert 'id="new-association"' not in tree.text
     finally:
         await client.aclose()
+
+
+async def provisioned(db: Any, kind: Any, level: Any, name: str) -> Any:
+    from api.domain.organisations.models import Organisation
+    from api.domain.organisations.schemas import OrganisationCreate
+    from api.domain.organisations.services import OrganisationService
+    from tenants.provisioning import provision_organisation
+    from tests.support import fresh_bin
+    from tests.work.helpers import work_district
+
+    district = await work_district(db)
+    async with db.session() as session, session.begin():
+        org = await OrganisationService(session).create(OrganisationCreate(
+            kind=kind, territory_id=district, bin=fresh_bin(), name_kk=name, name_ru=name, name_en=name, levels=[level],
+        ))
+    assert await provision_organisation(db, org.id) == "active"
+    async with db.session() as session:
+        return await session.get(Organisation, org.id)
+
+
+async def test_a_college_and_a_university_are_offered_what_the_api_allows_them(app: Any, db: Any) -> None:
+    from api.domain.organisations.rules import EducationLevel, OrgKind
+
+    college = await provisioned(db, OrgKind.COLLEGE, EducationLevel.TECHNICAL_VOCATIONAL, "Form College")
+    university = await provisioned(db, OrgKind.UNIVERSITY, EducationLevel.HIGHER, "Form University")
+    admins = [Grant(Role.ORGANISATION_ADMIN, organisation_id=college.id), Grant(Role.ORGANISATION_ADMIN, organisation_id=university.id)]
+    user = await new_user(db, admins, name="Admin of two")
+    client = await browser(app, await session_cookie(app.api, db, user))
+    try:
+        page = await client.get(f"/organisations/{college.id}/associations/new", params={"lang": "en"})
+        offered = re.findall(r'<option value="([a-z_]+)"', page.text.split('name="kind"', 1)[1].split("</select>", 1)[0])
+        assert offered == ["subject", "class_teachers"]  # not the school kinds (grades 1-4, pre-school, boarding)
+        refused = await client.post(f"/organisations/{college.id}/associations", data={"name": "Educators", "kind": "boarding_educators"}, headers=HX)
+        assert refused.status_code == 422 and 'id="kind-error"' in refused.text
+        nothing = await client.get(f"/organisations/{university.id}/associations/new", params={"lang": "en"})
+        assert 'id="association-form"' not in nothing.text and "A university works in departments and councils" in nothing.text
+        tree = await client.get(f"/organisations/{university.id}/structure", params={"lang": "en"})
+        assert 'id="new-association"' not in tree.text and f'/organisations/{university.id}/bodies/department' in tree.text
+    finally:
+        await client.aclose()

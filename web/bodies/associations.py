@@ -19,11 +19,11 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from api.i18n import gettext as _
-from web.bodies.forms import errors_of, refusable, text
+from web.bodies.forms import errors_of, localized, refusable, text
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
 from web.structure.pages import ASSOCIATION_KINDS, Work
-from web.templating import go_to, localized_name, page
+from web.templating import go_to, page
 from web.views import PUBLIC
 
 FIELDS = ("name", "kind", "subject_id")
@@ -42,7 +42,7 @@ class AssociationFormPages(Controller):
             values["kind"] = kinds[0] if kinds else ""
         return {
             "org": org, "kinds": {k: _(ASSOCIATION_KINDS.get(k, k)) for k in kinds}, "values": values,
-            "subjects": sorted(({"id": s["id"], "name": localized_name(_Named(s))} for s in subjects["items"]), key=lambda s: s["name"]),
+            "subjects": sorted(({"id": s["id"], "name": localized(s)} for s in subjects["items"]), key=lambda s: s["name"]),
             "needs_subject": values["kind"] == SUBJECT, "powers": await powers(request, api, org), "errors": {}, **extra,
         }
 
@@ -70,10 +70,3 @@ class AssociationFormPages(Controller):
             context = await self._context(request, api, organisation_id, values, errors=errors_of(error, FIELDS))
             return page(request, "bodies/association_new.html", "association_form", context, status_code=422)
         return go_to(request, f"/organisations/{organisation_id}/associations/{created['id']}?done=created")
-
-
-class _Named:
-    """A subject as the API gives it, read by `localized_name` (which reads attributes)."""
-
-    def __init__(self, row: dict[str, Any]) -> None:
-        self.name_kk, self.name_ru, self.name_en = row.get("name_kk"), row.get("name_ru"), row.get("name_en")

@@ -1,19 +1,20 @@
-"""What the bodies' forms share: an API refusal placed next to the field it names, and values
-read from a form without losing what was typed."""
+"""What the bodies' pages share: an API refusal placed next to the field it names, values read
+from a form without losing what was typed, the confirmation of a destructive action, a name in
+the reader's language, and the last day of a one-year term (cl. 30)."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
+from types import SimpleNamespace
 from typing import Any
-
 from uuid import UUID
 
 from litestar import Request
 from litestar.response import Template
 
 from web.client import ApiClient, ApiError
-from web.templating import page, refusal
+from web.templating import localized_name, page, refusal
 
 
 def field_of(api_field: str | None, fields: Iterable[str]) -> str:
@@ -58,3 +59,8 @@ def one_year_term(start: datetime.date) -> datetime.date:
     except ValueError:
         anniversary = start.replace(year=start.year + 1, day=28)
     return anniversary - datetime.timedelta(days=1)
+
+
+def localized(row: Mapping[str, Any]) -> str:
+    """The name of a row as the API gives it (`name_kk`, `name_ru`, `name_en`) in the reader's language."""
+    return localized_name(SimpleNamespace(**{f"name_{code}": row.get(f"name_{code}") for code in ("kk", "ru", "en")}))

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 
 from api.clock import KZ_TIME, today
 from api.i18n import N_, gettext as _
-from web.bodies.forms import ask_first, errors_of, one_year_term, refusable, text
+from web.bodies.forms import ask_first, errors_of, localized, one_year_term, refusable, text
 from web.bodies.kinds import QUORUM_RULES
 from web.bodies.powers import Powers, powers
 from web.client import ApiClient, ApiError, together
@@ -38,15 +38,6 @@ DONE = {
     "leader_ended": N_("The leader's term has been ended."),
     "archived": N_("The association has been archived; its meetings and history stay readable."),
 }
-
-
-class _Named:
-    def __init__(self, row: dict[str, Any]) -> None:
-        self.name_kk, self.name_ru, self.name_en = row.get("name_kk"), row.get("name_ru"), row.get("name_en")
-
-
-def _name(row: dict[str, Any]) -> str:
-    return localized_name(_Named(row))
 
 
 def _pair(value: str) -> tuple[str, str]:
@@ -76,7 +67,7 @@ class InterSchoolPages(Controller):
             values["kind"] = "subject"
         return {
             "org": org, "rows": rows["items"], "powers": can, "values": values, "errors": {},
-            "subjects": [{"code": s["code"], "name": _name(s)} for s in district["subjects"]],
+            "subjects": [{"code": s["code"], "name": localized(s)} for s in district["subjects"]],
             "association_kinds": {k: _(v) for k, v in ASSOCIATION_KINDS.items()},
             "quorum_rules": {k: _(v) for k, v in QUORUM_RULES.items()}, "notice": None, **extra,
         }
@@ -105,7 +96,7 @@ class InterSchoolPages(Controller):
                 chosen = next((s for s in district["subjects"] if s["code"] == values["subject_code"]), None)
                 if chosen is None:
                     raise ApiError(422, _("Choose a subject taught in the district's schools."), "subject_code")
-                payload |= {"subject_code": chosen["code"], "subject_name": _name(chosen)}
+                payload |= {"subject_code": chosen["code"], "subject_name": localized(chosen)}
             created = await work.post("/inter-school-associations", payload)
         except ApiError as error:
             if not refusable(error, CREATE_FIELDS):
@@ -127,13 +118,13 @@ class InterSchoolPages(Controller):
         )
         can = await powers(request, api, org)
         district = await self._district(work, can)
-        schools = {s["organisation_id"]: _name(s) for s in district["schools"]}
+        schools = {s["organisation_id"]: localized(s) for s in district["schools"]}
         unknown = sorted({m["organisation_id"] for m in members["items"]} - set(schools))
         found = await asyncio.gather(*(api.organisation(UUID(i)) for i in unknown), return_exceptions=True)
         schools |= {i: localized_name(o) for i, o in zip(unknown, found, strict=True) if not isinstance(o, BaseException)}
         taken = {(m["organisation_id"], m["staff_id"]) for m in members["items"]}
         choices = [
-            {"name": _name(s), "teachers": [t | {"value": f"{s['organisation_id']}:{t['staff_id']}"} for t in s["teachers"]
+            {"name": localized(s), "teachers": [t | {"value": f"{s['organisation_id']}:{t['staff_id']}"} for t in s["teachers"]
                                             if (s["organisation_id"], t["staff_id"]) not in taken]}
             for s in district["schools"]
         ]
