@@ -243,6 +243,17 @@ MESSAGE_TEMPLATES: tuple[str, ...] = (
     ),
     N_("The domain's DNS could not be asked ({reason}); try again later."),
     N_("Choose one of the domain's administrative mailboxes: {choices}."),
+    # Associations (api.domain.bodies.services): cl. 26.
+    N_(
+        "An association is formed in a school that has at least {minimum} teachers of one subject (cl. 26); "
+        "teachers of {subject} in this school: {count}. They can join the inter-school association of {cabinet} "
+        "(organisation {organisation_id}) instead."
+    ),
+    N_(
+        "An association is formed in a school that has at least {minimum} teachers of one subject (cl. 26); "
+        "teachers of {subject} in this school: {count}. They can join an inter-school association of the district "
+        "(city) methodological cabinet instead."
+    ),
     # Meetings and work plans (api.domain.meetings, api.domain.plans).
     N_("No quorum: {present} of {members} members present, {required} needed. A decision is recorded only when the meeting has a quorum."),
     N_("Decisions {numbers} refer to this agenda item; change or remove them first."),

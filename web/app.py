@@ -32,6 +32,10 @@ from api.metrics import prometheus_config
 from web.locale import choose_locale, locale_middleware
 from web.security_headers import add_security_headers
 from web.templating import ENVIRONMENT, STATIC_DIR, VARY, is_fragment, template_engine
+from web.bodies.associations import AssociationFormPages
+from web.bodies.collegial import CollegialPages
+from web.bodies.inter_school import InterSchoolPages
+from web.bodies.unions import UnionPages
 from web.compliance.dashboard import DashboardPages
 from web.compliance.pages import CompliancePages
 from web.identity.admin import AdminPages
@@ -121,6 +125,10 @@ def create_web_app(settings: Settings, client_factory: Callable[[], ApiClient]) 
         route_handlers=[
             Pages,
             StructurePages,
+            CollegialPages,
+            AssociationFormPages,
+            InterSchoolPages,
+            UnionPages,
             IdentityPages,
             DomainPages,
             AdminPages,

@@ -231,7 +231,7 @@ async def test_cl26_three_teachers_of_the_subject(db: Any, region: Region) -> No
             )
     error = refused.value
     assert (error.status, error.clause, error.field) == (422, "26", "subject_id")
-    assert "has 2 teachers" in error.message and "inter-school association" in error.message
+    assert "in this school: 2." in error.message and "inter-school association" in error.message
     assert str(region.cabinet.id) in error.message  # the district cabinet to turn to
     assert (await audit_count(db, school), await count(db, school, Association)) == (before_audit, before_rows)
 

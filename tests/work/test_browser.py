@@ -52,11 +52,17 @@ async def test_create_an_association_and_record_a_meeting(deputy_page: Any, brow
     await page.goto(f"/organisations/{browser_school.org.id}/structure?lang=ru")
     await expect(page.locator("h1")).to_have_text("Методическая структура")
 
-    # An empty name: the API refuses, the refusal is shown in the panel, nothing is created.
-    await page.select_option("#association-form select[name=kind]", "class_teachers")
+    # The association form is a page of its own. An empty name: the API refuses, the refusal is
+    # shown beside the name, nothing is created.
+    await page.click("#new-association")
+    async with page.expect_response(lambda r: "/associations/new" in r.url):
+        await page.select_option("#association-form select[name=kind]", "class_teachers")
+    await settled(page)  # the form is redrawn for the kind, without the subject field
+    await expect(page.locator("#association-form select[name=subject_id]")).to_have_count(0)
     await page.locator("#association-form input[name=name]").evaluate("e => e.removeAttribute('required')")
     await page.click("#association-form button[type=submit]")
-    await expect(page.locator("#bodies-panel .alert-error")).to_be_visible()
+    await expect(page.locator("#association-form #name-error")).to_be_visible()
+    await settled(page)
 
     await page.fill("#association-form input[name=name]", "Классные руководители 5-9 классов")
     await page.click("#association-form button[type=submit]")

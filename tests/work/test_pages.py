@@ -71,10 +71,12 @@ async def test_structure_tree_in_three_languages(deputy: httpx.AsyncClient, page
 
 async def test_create_association_from_the_tree(deputy: httpx.AsyncClient, pages_school: School) -> None:
     base = f"/organisations/{pages_school.org.id}"
-    refused = await deputy.post(f"{base}/structure/associations", data={"name": "", "kind": "class_teachers"}, headers={"HX-Request": "true"})
+    tree = await deputy.get(f"{base}/structure", params={"lang": "en"})
+    assert f'href="{base}/associations/new"' in tree.text  # the form is a page of its own (web.bodies)
+    refused = await deputy.post(f"{base}/associations", data={"name": "", "kind": "class_teachers"}, headers={"HX-Request": "true"})
     assert refused.status_code == 422
-    assert 'id="bodies-panel"' in refused.text and "alert-error" in refused.text
-    created = await deputy.post(f"{base}/structure/associations", data={"name": "Primary grades teachers", "kind": "primary_grades"})
+    assert 'id="association-panel"' in refused.text and 'id="name-error"' in refused.text
+    created = await deputy.post(f"{base}/associations", data={"name": "Primary grades teachers", "kind": "primary_grades"})
     assert created.status_code == 303
     page = await deputy.get(created.headers["location"], params={"lang": "en"})
     assert page.status_code == 200

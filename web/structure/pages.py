@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 from api import i18n
 from api.clock import KZ_TIME, school_year_of, today
 from api.i18n import N_, gettext as _
+from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
 from web.setup.common import Setup, unit_bodies
 from web.templating import go_to, page, parse_uuid, url_with
@@ -160,32 +161,14 @@ class StructurePages(Controller):
         for body in bodies:
             if str(body["id"]) not in under_units:
                 grouped.setdefault(body["kind"], []).append(body)
-        values = {"name": "", "kind": "class_teachers"} | extra.pop("values", {})
-        return {"org": org, "units": units, "bodies": grouped, "by_unit": by_unit, "values": values, "error": None, "notice": None,
+        return {"org": org, "units": units, "bodies": grouped, "by_unit": by_unit, "error": None, "notice": None,
                 **_labels(), **extra}
 
     @get("/structure", name="structure:tree", opt=PUBLIC)
     async def tree(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]) -> Template:
         context = await self._tree_context(api, organisation_id)
+        context["powers"] = await powers(request, api, context["org"])
         return page(request, "structure/tree.html", "bodies_panel", context)
-
-    @post("/structure/associations", name="structure:association-create", opt=PUBLIC, status_code=303)
-    async def create_association(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
-    ) -> Template | Redirect | ClientRedirect:
-        form = await request.form()
-        values = {"name": str(form.get("name") or "").strip(), "kind": str(form.get("kind") or "")}
-        payload: dict[str, Any] = {"name": values["name"], "kind": values["kind"]}
-        if form.get("subject_id"):
-            payload["subject_id"] = str(form.get("subject_id"))
-        try:
-            created = await Work(api, organisation_id).post("/associations", payload)
-        except ApiError as error:
-            if error.status >= 500 or error.status == 404:
-                raise
-            context = await self._tree_context(api, organisation_id, values=values, error=error)
-            return page(request, "structure/tree.html", "bodies_panel", context, status_code=422)
-        return go_to(request, f"/organisations/{organisation_id}/associations/{created['id']}?done=created")
 
     # --- an association ------------------------------------------------------------------------
 
@@ -308,25 +291,9 @@ class StructurePages(Controller):
     # --- a council -----------------------------------------------------------------------------
 
     @get("/councils/{council_id:uuid}", name="structure:council", opt=PUBLIC)
-    async def council(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], council_id: FromPath[UUID]
-    ) -> Template:
-        work = Work(api, organisation_id)
-        org, council, body, memberships = await together(
-            api.organisation(organisation_id),
-            work.get(f"/councils/{council_id}"),
-            work.get(f"/bodies/council/{council_id}"),
-            work.get(f"/bodies/council/{council_id}/members"),
-        )
-        meetings = [work.with_times(m) for m in (await work.get("/meetings", body_id=council_id, page_size=50))["items"]]
-        now = datetime.datetime.now(KZ_TIME)
-        upcoming = sorted((m for m in meetings if m["starts_at"] >= now), key=lambda m: m["starts_at"])
-        context = {
-            "org": org, "council": council, "body": body, "memberships": _items(memberships),
-            "meetings": meetings, "next_meeting": upcoming[0] if upcoming else (meetings[0] if meetings else None),
-            "now_local": _now_local(), "error": None, **_labels(),
-        }
-        return page(request, "structure/council.html", None, context)
+    async def council(self, organisation_id: FromPath[UUID], council_id: FromPath[UUID]) -> Redirect:
+        # A council's page is the bodies' page now (web.bodies); old links still lead there.
+        return Redirect(_body_path(organisation_id, "council", council_id), status_code=301)
 
     # --- meetings ------------------------------------------------------------------------------
 
@@ -595,6 +562,8 @@ async def _remote_attendance(api: ApiClient, work: Work, meeting: dict[str, Any]
 def _body_path(organisation_id: UUID, kind: str, body_id: Any) -> str:
     if kind == "association":
         return f"/organisations/{organisation_id}/associations/{body_id}"
-    if kind == "council":
-        return f"/organisations/{organisation_id}/councils/{body_id}"
+    if kind in ("council", "pedagogical_council", "commission", "department"):
+        return f"/organisations/{organisation_id}/bodies/{kind}/{body_id}"
+    if kind in REMOTE_BODIES:
+        return f"/organisations/{organisation_id}{REMOTE_BODIES[kind]}/{body_id}"
     return f"/organisations/{organisation_id}/structure"

@@ -24,6 +24,7 @@ from api.domain.bodies.schemas import (
     BodyMemberRead,
     BodyRead,
     BodyRefRead,
+    DistrictRead,
     CommissionCreate,
     CommissionRead,
     CommissionUpdate,
@@ -50,7 +51,14 @@ from api.domain.bodies.schemas import (
     UnionRead,
     UnionUpdate,
 )
-from api.domain.bodies.services import BodiesService, BodyFilter, InterSchoolService, UnionService, leader_read
+from api.domain.bodies.services import (
+    BodiesService,
+    BodyFilter,
+    InterSchoolService,
+    UnionService,
+    association_kinds,
+    leader_read,
+)
 from api.domain.structure.actors import Actor
 from api.domain.structure.controllers import BASE, READ, SHAPE, Search
 from api.paging import PageNo, PageSize, Paging, paged
@@ -135,6 +143,12 @@ class AssociationController(Controller):
         """Forms an association (cl. 25). A subject association in a school needs at least three
         teachers of the subject (cl. 26); with fewer it is refused and the inter-school association offered."""
         return await to_association(bodies, await bodies.create_association(data, actor))
+
+    @get("/kinds", name="associations:kinds", operation_id="ListAssociationKinds", opt=access(Scope.TENANT, READ))
+    async def kinds(self, bodies: NamedDependency[BodiesService]) -> list[AssociationKind]:
+        """The kinds of association this organisation forms: all of cl. 25 in a school, subject and
+        curators' associations in a college, none elsewhere (a university works in departments)."""
+        return list(association_kinds(bodies.tenant.kind))
 
     @get("/{association_id:uuid}", name="associations:detail", operation_id="GetAssociation", opt=access(Scope.TENANT, READ))
     async def detail(self, bodies: NamedDependency[BodiesService], actor: NamedDependency[Actor], association_id: FromPath[UUID]) -> AssociationRead:
@@ -362,6 +376,12 @@ class InterSchoolController(Controller):
         rows, total = await inter_school.list(BodyFilter(q, include_archived, kind), Paging(page, page_size))
         counts = await inter_school.member_counts([r.id for r in rows])
         return Page([await to_inter_school(inter_school, bodies, r, counts[r.id]) for r in rows], total, page, page_size)
+
+    @get("/district", name="inter-school:district", operation_id="GetInterSchoolDistrict", opt=access(Scope.TENANT, CABINET))
+    async def district(self, inter_school: NamedDependency[InterSchoolService], actor: NamedDependency[Actor]) -> DistrictRead:
+        """The active schools of the cabinet's district with their staff, to add members from, and the
+        subjects they teach, to name an association's subject (cl. 25)."""
+        return await inter_school.district(actor)
 
     @post("/", name="inter-school:create", operation_id="CreateInterSchoolAssociation", opt=access(Scope.TENANT, CABINET))
     async def create(

@@ -262,6 +262,36 @@ class InterSchoolMemberCreate(Struct, forbid_unknown_fields=True):
     starts_on: datetime.date | None = None
 
 
+class DistrictTeacherRead(Struct):
+    staff_id: UUID
+    full_name: str
+
+
+class DistrictSchoolRead(Struct):
+    """A school of the cabinet's district with its staff, to choose inter-school members from."""
+
+    organisation_id: UUID
+    name_kk: str
+    name_ru: str
+    name_en: str | None
+    teachers: list[DistrictTeacherRead]
+
+
+class DistrictSubjectRead(Struct):
+    code: str
+    name_kk: str
+    name_ru: str
+    name_en: str | None
+
+
+class DistrictRead(Struct):
+    """What an inter-school association of the district draws on: its schools with their staff,
+    and the subjects those schools teach (an association of one subject names it by code)."""
+
+    schools: list[DistrictSchoolRead]
+    subjects: list[DistrictSubjectRead]
+
+
 class InterSchoolMemberRead(Struct):
     id: UUID
     association_id: UUID

@@ -57,6 +57,7 @@ from api.domain.bodies.schemas import (
     UnionMemberCreate,
     UnionUpdate,
 )
+from api.domain.bodies.schemas import DistrictRead, DistrictSchoolRead, DistrictSubjectRead, DistrictTeacherRead
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
 from api.domain.structure.actors import Actor
@@ -72,10 +73,42 @@ from api.tenancy import Tenant
 from tenants.audit import snapshot
 from tenants.naming import validate_schema_name
 
+# A district or a city has tens of schools; a page of them is enough to choose from.
+MAX_DISTRICT_SCHOOLS = 200
 LOCAL_KINDS = frozenset(
     {BodyKind.ASSOCIATION, BodyKind.COUNCIL, BodyKind.PEDAGOGICAL_COUNCIL, BodyKind.COMMISSION, BodyKind.DEPARTMENT}
 )
 ASSOCIATION_ORGS = frozenset({OrgKind.SCHOOL, OrgKind.COLLEGE})
+# Cl. 25 names the associations of schools. A college forms associations of teachers of one
+# subject and of its group curators (class teachers); grades 1-4, pre-school and boarding-school
+# educators are a school's. Universities work in departments and councils: no associations.
+ASSOCIATION_KINDS_BY_ORG: dict[OrgKind, tuple[AssociationKind, ...]] = {
+    OrgKind.SCHOOL: tuple(AssociationKind),
+    OrgKind.COLLEGE: (AssociationKind.SUBJECT, AssociationKind.CLASS_TEACHERS),
+}
+SCHOOL_KIND_AT_COLLEGE = N_(
+    "A college forms associations of teachers of one subject and of group curators; associations of "
+    "teachers of grades 1-4 and of pre-school and boarding-school educators are formed in schools (cl. 25)."
+)
+
+
+# Cl. 26: the refusal of a subject association in a school with too few teachers of the subject,
+# pointing to the district's inter-school association (api.i18n.MESSAGE_TEMPLATES holds both).
+TOO_FEW_FOR_SUBJECT_NEAR = (
+    "An association is formed in a school that has at least {minimum} teachers of one subject (cl. 26); "
+    "teachers of {subject} in this school: {count}. They can join the inter-school association of {cabinet} "
+    "(organisation {organisation_id}) instead."
+)
+TOO_FEW_FOR_SUBJECT = (
+    "An association is formed in a school that has at least {minimum} teachers of one subject (cl. 26); "
+    "teachers of {subject} in this school: {count}. They can join an inter-school association of the district "
+    "(city) methodological cabinet instead."
+)
+
+
+def association_kinds(org_kind: OrgKind) -> tuple[AssociationKind, ...]:
+    """The kinds of association an organisation of this kind forms (none outside schools and colleges)."""
+    return ASSOCIATION_KINDS_BY_ORG.get(org_kind, ())
 INTER_SCHOOL_ORGS = frozenset({OrgKind.CABINET_DISTRICT, OrgKind.CABINET_CITY})
 _COMMISSION_UNIT = {
     CommissionKind.SUBJECT_COMMISSION: UnitKind.SUBJECT_COMMISSION,
@@ -327,6 +360,8 @@ class BodiesService:
             raise DomainError(
                 f"Methodological associations are formed in schools (cl. 25); {where}.", field="kind", clause="25"
             )
+        if data.kind not in association_kinds(self.tenant.kind):
+            raise DomainError(SCHOOL_KIND_AT_COLLEGE, field="kind", clause="25")
         if data.kind is AssociationKind.SUBJECT:
             if data.subject_id is None:
                 raise DomainError(
@@ -362,15 +397,15 @@ class BodiesService:
         if count >= MIN_SUBJECT_TEACHERS:
             return
         cabinet = await self._district_cabinet()
-        where = (
-            f"the inter-school association of {cabinet.name_ru} (organisation {cabinet.id})"
+        values = {"minimum": MIN_SUBJECT_TEACHERS, "subject": subject.name_ru, "count": count}
+        # Written from the templates of api.i18n, so the refusal reaches people in their language.
+        message = (
+            TOO_FEW_FOR_SUBJECT_NEAR.format(**values, cabinet=cabinet.name_ru, organisation_id=cabinet.id)
             if cabinet
-            else "an inter-school association of the district (city) methodological cabinet"
+            else TOO_FEW_FOR_SUBJECT.format(**values)
         )
         raise DomainError(
-            f"An association is formed in a school that has at least {MIN_SUBJECT_TEACHERS} teachers of one subject "
-            f"(cl. 26); this school has {count} teacher{'s' if count != 1 else ''} of {subject.name_ru}. "
-            f"Its teachers can join {where} instead.",
+            message,
             field="subject_id", clause="26",
         )
 
@@ -733,6 +768,40 @@ class InterSchoolService:
         if row is None or row.archived_at is not None:
             raise NotFound("The school has no such staff member.", field="staff_id")
         return str(row.full_name)
+
+    async def district(self, actor: Actor) -> DistrictRead:
+        """The active schools of the cabinet's district with their staff — whom an inter-school
+        association can gather (cl. 25) — and the subjects they teach. Read from each school's own
+        schema, as members are."""
+        from api.identity.reach import territory_tree
+
+        self._require_cabinet()
+        self._require_cabinet_staff(actor)
+        tree = await territory_tree(self.session, must_know=[self.tenant.territory_id])
+        schools = await self.session.scalars(
+            select(Organisation)
+            .where(
+                Organisation.kind == OrgKind.SCHOOL.value, Organisation.status == OrgStatus.ACTIVE.value,
+                Organisation.territory_id.in_(tree.descendants(self.tenant.territory_id)),
+            )
+            .order_by(Organisation.name_ru, Organisation.id)
+            .limit(MAX_DISTRICT_SCHOOLS)
+        )
+        found: list[DistrictSchoolRead] = []
+        subjects: dict[str, DistrictSubjectRead] = {}
+        for org in schools:
+            schema = validate_schema_name(org.schema_name)
+            rows = await self.session.execute(
+                text(f"SELECT id, full_name FROM {schema}.staff WHERE archived_at IS NULL ORDER BY full_name, id LIMIT 1000")
+            )
+            teachers = [DistrictTeacherRead(staff_id=r.id, full_name=str(r.full_name)) for r in rows]
+            found.append(DistrictSchoolRead(org.id, org.name_kk, org.name_ru, org.name_en, teachers))
+            taught = await self.session.execute(
+                text(f"SELECT code, name_kk, name_ru, name_en FROM {schema}.subject WHERE archived_at IS NULL ORDER BY code LIMIT 500")
+            )
+            for r in taught:
+                subjects.setdefault(r.code, DistrictSubjectRead(r.code, r.name_kk, r.name_ru, r.name_en))
+        return DistrictRead(found, sorted(subjects.values(), key=lambda s: s.name_ru))
 
     async def add_member(self, association_id: UUID, data: InterSchoolMemberCreate, actor: Actor) -> InterSchoolMember:
         self._require_cabinet_staff(actor)

@@ -144,6 +144,7 @@ EXPECTED: dict[str, Entry] = {
     # expired credentials 401 — test_entries_keep_outsiders_out checks those cells.
     # --- associations ---
     "GET /api/organisations/{organisation_id:uuid}/associations": E(401, 404, 200, 200, 404, 200, 401, 401),
+    "GET /api/organisations/{organisation_id:uuid}/associations/kinds": E(401, 404, 200, 200, 404, 200, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/associations/{association_id:uuid}": E(401, 404, 404, 404, 404, 404, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/associations/{association_id:uuid}/leaders": E(401, 404, 404, 404, 404, 404, 401, 401),
     "PATCH /api/organisations/{organisation_id:uuid}/associations/{association_id:uuid}": E(401, 404, 403, 403, 404, 403, 401, 401),
@@ -252,6 +253,8 @@ EXPECTED: dict[str, Entry] = {
     "POST /api/organisations/{organisation_id:uuid}/identity-providers": E(401, 404, 403, 403, 404, 403, 401, 401),
     # --- inter-school-associations ---
     "GET /api/organisations/{organisation_id:uuid}/inter-school-associations": E(401, 404, 200, 200, 404, 200, 401, 401),
+    # dm_in passes the guard and is refused because A is a school, not a district cabinet (422).
+    "GET /api/organisations/{organisation_id:uuid}/inter-school-associations/district": E(401, 404, 403, 422, 404, 403, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/inter-school-associations/{association_id:uuid}": E(401, 404, 404, 404, 404, 404, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/inter-school-associations/{association_id:uuid}/leaders": E(401, 404, 404, 404, 404, 404, 401, 401),
     "GET /api/organisations/{organisation_id:uuid}/inter-school-associations/{association_id:uuid}/members": E(401, 404, 404, 404, 404, 404, 401, 401),
