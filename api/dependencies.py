@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Any
 
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import idempotency
+from api.access import Scope
 from api.domain.events.services import EventService
 from api.domain.meetings.context import WorkContext
 from api.domain.meetings.services import MeetingService
@@ -22,10 +26,13 @@ from api.jobs import Jobs
 from api.tenancy import Tenant, tenant_dependencies
 
 
-async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
-    """One control-plane session per request: committed when the handler succeeds."""
+async def provide_session(state: State, request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
+    """One control-plane session per request: committed when the handler succeeds. A creating
+    request outside an organisation's schema claims its Idempotency-Key here (api.idempotency)."""
     async with state.db.session() as session:
         try:
+            if request.route_handler.opt.get("scope") != Scope.TENANT.value:
+                await idempotency.claim(request, session)
             yield session
             await session.commit()
         except BaseException:

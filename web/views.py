@@ -27,6 +27,7 @@ from web.client import (
     caller_headers,
     together,
 )
+from web.forms import once
 from web.identity.viewer import header, viewer
 from web.templating import VARY, go_to, localized_name, page, parse_uuid, url_with
 
@@ -322,7 +323,7 @@ class Pages(Controller):
         values: dict[str, Any] = {name: str(form.get(name) or "").strip() for name in FORM_FIELDS}
         values["levels"] = [str(level) for level in form.getall("levels")] if "levels" in form else []
         try:
-            org = await api.create_organisation(_payload(values))
+            org = await once(api, form).create_organisation(_payload(values))
         except ApiError as error:
             if error.status >= 500:
                 raise

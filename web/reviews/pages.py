@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 
 from api.i18n import N_, gettext as _
 from web.client import ApiClient, ApiError, together
+from web.forms import once
 from web.templating import page
 from web.views import PUBLIC
 
@@ -127,7 +128,7 @@ class ReviewPages(Controller):
         if values["follows_model"]:
             payload["follows_model"] = values["follows_model"]
         try:
-            created = await Reviews(api, organisation_id).post("/documents", payload)
+            created = await Reviews(once(api, form), organisation_id).post("/documents", payload)
         except ApiError as exc:
             context = await self._documents_context(api, organisation_id, error=exc, values=values)
             return page(request, "reviews/documents.html", None, context, status_code=exc.status)
@@ -169,7 +170,7 @@ class ReviewPages(Controller):
             if upload is None or not hasattr(upload, "read"):
                 raise ApiError(422, _("Choose a file to upload."), "file")
             content = await upload.read()
-            await api.send("POST", f"/api/organisations/{organisation_id}/documents/{document_id}/versions",
+            await once(api, form).send("POST", f"/api/organisations/{organisation_id}/documents/{document_id}/versions",
                            files={"file": (upload.filename, content, upload.content_type or "application/octet-stream")},
                            data={"change_note": note} if note else {})
         except ApiError as exc:
@@ -182,7 +183,7 @@ class ReviewPages(Controller):
                      organisation_id: FromPath[UUID], document_id: FromPath[UUID]) -> Template | Redirect:
         form = await request.form()
         try:
-            await Reviews(api, organisation_id).post(f"/documents/{document_id}/submissions",
+            await Reviews(once(api, form), organisation_id).post(f"/documents/{document_id}/submissions",
                                                      {"version_id": str(form.get("version_id") or "")})
         except ApiError as exc:
             context = await self._document_context(api, organisation_id, document_id, error=exc)

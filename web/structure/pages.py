@@ -19,6 +19,7 @@ from api import i18n
 from api.clock import KZ_TIME, school_year_of, today
 from api.i18n import N_, gettext as _
 from web.client import ApiClient, ApiError, together
+from web.forms import once
 from web.templating import go_to, page, parse_uuid, url_with
 from web.views import PUBLIC
 
@@ -175,7 +176,7 @@ class StructurePages(Controller):
         if form.get("subject_id"):
             payload["subject_id"] = str(form.get("subject_id"))
         try:
-            created = await Work(api, organisation_id).post("/associations", payload)
+            created = await Work(once(api, form), organisation_id).post("/associations", payload)
         except ApiError as error:
             if error.status >= 500 or error.status == 404:
                 raise
@@ -232,7 +233,7 @@ class StructurePages(Controller):
         extra: dict[str, Any] = {"panel": "members_panel"}
         status_code = 200
         try:
-            await Work(api, organisation_id).post(f"/bodies/association/{association_id}/members", {"staff_id": str(form.get("staff_id") or "")})
+            await Work(once(api, form), organisation_id).post(f"/bodies/association/{association_id}/members", {"staff_id": str(form.get("staff_id") or "")})
             extra["notice"] = _("The member has been added.")
         except ApiError as error:
             if error.status >= 500 or error.status == 404:
@@ -251,7 +252,7 @@ class StructurePages(Controller):
         payload = {"association_id": str(association_id), "school_year": _int(form.get("school_year")),
                    "basis": str(form.get("basis") or "").strip() or None}
         try:
-            await Work(api, organisation_id).post("/plans", payload)
+            await Work(once(api, form), organisation_id).post("/plans", payload)
         except ApiError as error:
             if error.status >= 500:
                 raise
@@ -274,7 +275,7 @@ class StructurePages(Controller):
         if form.get("ends_on"):
             payload["ends_on"] = str(form.get("ends_on"))
         try:
-            await Work(api, organisation_id).post(f"/plans/{plan_id}/items", payload)
+            await Work(once(api, form), organisation_id).post(f"/plans/{plan_id}/items", payload)
         except ApiError as error:
             if error.status >= 500:
                 raise
@@ -293,7 +294,8 @@ class StructurePages(Controller):
         if action not in PLAN_ACTIONS:
             raise ApiError(404, _("There is no such action."))
         try:
-            await Work(api, organisation_id).post(f"/plans/{plan_id}/{action}")
+            # Only "versions" creates (a new draft); its form carries a key, the others none.
+            await Work(once(api, await request.form()), organisation_id).post(f"/plans/{plan_id}/{action}")
         except ApiError as error:
             if error.status >= 500 or error.status == 404:
                 raise
@@ -341,7 +343,7 @@ class StructurePages(Controller):
             "title": str(form.get("title") or "").strip() or None,
             "agenda": [{"title": line.strip()} for line in str(form.get("agenda") or "").splitlines() if line.strip()],
         }
-        work = Work(api, organisation_id)
+        work = Work(once(api, form), organisation_id)
         try:
             if starts_at is None:
                 raise ApiError(400, _("Give the date and time of the meeting."), "starts_at")
@@ -404,7 +406,7 @@ class StructurePages(Controller):
         form = await request.form()
         payload = {"title": str(form.get("title") or "")}
         return await self._meeting_change(
-            request, api, organisation_id, meeting_id, "agenda_panel",
+            request, once(api, form), organisation_id, meeting_id, "agenda_panel",
             lambda w: w.post(f"/meetings/{meeting_id}/agenda", payload), N_("The item has been added to the agenda."),
         )
 
@@ -448,7 +450,7 @@ class StructurePages(Controller):
         if parse_uuid(form.get("agenda_item_id")):
             payload["agenda_item_id"] = str(form.get("agenda_item_id"))
         return await self._meeting_change(
-            request, api, organisation_id, meeting_id, "decisions_panel",
+            request, once(api, form), organisation_id, meeting_id, "decisions_panel",
             lambda w: w.post(f"/meetings/{meeting_id}/decisions", payload), N_("The decision has been recorded."),
         )
 
