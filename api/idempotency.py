@@ -42,6 +42,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.access import principal
 from api.errors import DomainError
+from api.i18n import N_
 from api.planes import ControlBase
 
 HEADER = "Idempotency-Key"
@@ -54,8 +55,8 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # visible ASCII: UUIDs, hex tokens, 
 _PENDING = "metodist.idempotency"
 _SCOPE: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("metodist_request_scope", default=None)
 
-KEY_SHAPE = "The Idempotency-Key is 1 to 200 visible characters (a UUID, say)."
-KEY_REUSED = "This Idempotency-Key was already used for a different request; use a new key."
+KEY_SHAPE = N_("The Idempotency-Key is 1 to 200 visible characters (a UUID, say).")
+KEY_REUSED = N_("This Idempotency-Key was already used for a different request; use a new key.")
 
 
 class IdempotencyRecord(ControlBase):

@@ -41,6 +41,7 @@ from web.identity.viewer import sign_in_redirect, viewer_middleware
 from web.identity.welcome import WelcomePages
 from web.onboarding.pages import OnboardingPages
 from web.reviews.pages import ReviewPages
+from web.plans.items import PlanItemPages
 from web.structure.pages import StructurePages
 from web.views import PUBLIC, Pages, provide_api
 
@@ -120,6 +121,7 @@ def create_web_app(settings: Settings, client_factory: Callable[[], ApiClient]) 
         route_handlers=[
             Pages,
             StructurePages,
+            PlanItemPages,
             IdentityPages,
             DomainPages,
             AdminPages,

@@ -260,31 +260,7 @@ class StructurePages(Controller):
             return page(request, "structure/association.html", "plan_panel", context, status_code=error.status)
         return go_to(request, f"/organisations/{organisation_id}/associations/{association_id}#plan")
 
-    @post("/associations/{association_id:uuid}/plans/{plan_id:uuid}/items", name="structure:plan-item", opt=PUBLIC, status_code=303)
-    async def add_plan_item(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        association_id: FromPath[UUID], plan_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
-        form = await request.form()
-        payload: dict[str, Any] = {
-            "title": str(form.get("title") or ""),
-            "direction": str(form.get("direction") or ""),
-            "starts_on": str(form.get("starts_on") or "") or None,
-            "responsible_ids": [str(v) for v in form.getall("responsible_ids")] if "responsible_ids" in form else [],
-        }
-        if form.get("ends_on"):
-            payload["ends_on"] = str(form.get("ends_on"))
-        try:
-            await Work(once(api, form), organisation_id).post(f"/plans/{plan_id}/items", payload)
-        except ApiError as error:
-            if error.status >= 500:
-                raise
-            context = await self._association_context(api, organisation_id, association_id, error=error)
-            return page(request, "structure/association.html", "plan_panel", context, status_code=error.status)
-        context = await self._association_context(api, organisation_id, association_id)
-        if request.htmx:  # type: ignore[attr-defined]
-            return page(request, "structure/association.html", "plan_panel", context)
-        return Redirect(f"/organisations/{organisation_id}/associations/{association_id}#plan", status_code=303)
+    # A plan's items are added, changed and removed in web/plans/items.py.
 
     @post("/associations/{association_id:uuid}/plans/{plan_id:uuid}/{action:str}", name="structure:plan-action", opt=PUBLIC, status_code=303)
     async def plan_action(
