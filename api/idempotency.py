@@ -86,12 +86,16 @@ class _Claim:
     record_id: UUID
 
 
-def creates(request: Request[Any, Any, Any]) -> bool:
-    handler = request.route_handler
-    if request.method != "POST":
+def handler_creates(handler: Any) -> bool:
+    """A POST route that makes a record: declared so in its `opt`, else answering 201."""
+    if "POST" not in handler.http_methods:
         return False
     declared = (handler.opt or {}).get(CREATES)
     return bool(declared) if declared is not None else handler.status_code == 201
+
+
+def creates(request: Request[Any, Any, Any]) -> bool:
+    return request.method == "POST" and handler_creates(request.route_handler)
 
 
 def _caller(request: Request[Any, Any, Any]) -> str | None:

@@ -73,7 +73,9 @@ async def test_create_association_from_the_tree(deputy: httpx.AsyncClient, pages
     base = f"/organisations/{pages_school.org.id}"
     refused = await deputy.post(f"{base}/structure/associations", data={"name": "", "kind": "class_teachers"}, headers={"HX-Request": "true"})
     assert refused.status_code == 422
-    assert 'id="bodies-panel"' in refused.text and "alert-error" in refused.text
+    assert 'id="bodies-panel"' in refused.text
+    # The refusal is shown after the field it names.
+    assert 'id="association-name-error"' in refused.text and 'aria-describedby="association-name-error"' in refused.text
     created = await deputy.post(f"{base}/structure/associations", data={"name": "Primary grades teachers", "kind": "primary_grades"})
     assert created.status_code == 303
     page = await deputy.get(created.headers["location"], params={"lang": "en"})

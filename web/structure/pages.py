@@ -15,12 +15,11 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from api import i18n
 from api.clock import KZ_TIME, school_year_of, today
 from api.i18n import N_, gettext as _
 from web.client import ApiClient, ApiError, together
 from web.forms import once
-from web.templating import go_to, page, parse_uuid, url_with
+from web.templating import go_to, page, parse_uuid, refusal, url_with
 from web.views import PUBLIC
 
 # A leader's term is flagged this many days before it ends (cl. 30: elected for one year).
@@ -320,6 +319,7 @@ class StructurePages(Controller):
             "agenda": [{"title": line.strip()} for line in str(form.get("agenda") or "").splitlines() if line.strip()],
         }
         work = Work(once(api, form), organisation_id)
+        values = {k: str(form.get(k) or "") for k in ("starts_at", "place", "title", "agenda")}
         try:
             if starts_at is None:
                 raise ApiError(400, _("Give the date and time of the meeting."), "starts_at")
@@ -327,12 +327,14 @@ class StructurePages(Controller):
         except ApiError as error:
             if error.status >= 500 or error.status == 404:
                 raise
-            return Template(
-                template_name="structure/meeting_form_error.html",
-                context={"error": error, "locale": i18n.current_locale()},
-                status_code=422 if error.status < 500 else error.status,
-                headers={"HX-Retarget": "#meeting-form-errors", "HX-Reswap": "innerHTML"},
-            )
+            # The form again, with what was typed and the refusal after the field it names.
+            field = (error.field or "").split("[", 1)[0].split(".", 1)[0]
+            field = {"ends_at": "starts_at"}.get(field, field)
+            errors = {field if field in values else "": refusal(error)}
+            org = await api.organisation(organisation_id)
+            context = {"org": org, "body_kind": body_kind, "body_id": body_id, "values": values, "errors": errors,
+                       "body_path": _body_path(organisation_id, body_kind, body_id)}
+            return page(request, "structure/meeting_new.html", "meeting_form", context, status_code=422)
         return go_to(request, f"/organisations/{organisation_id}/meetings/{created['id']}")
 
     async def _meeting_context(self, api: ApiClient, organisation_id: UUID, meeting_id: UUID, **extra: Any) -> dict[str, Any]:
