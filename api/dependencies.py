@@ -11,7 +11,6 @@ from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import idempotency
-from api.access import Scope
 from api.domain.events.services import EventService
 from api.domain.meetings.context import WorkContext
 from api.domain.meetings.services import MeetingService
@@ -31,7 +30,7 @@ async def provide_session(state: State, request: Request[Any, Any, Any]) -> Asyn
     request outside an organisation's schema claims its Idempotency-Key here (api.idempotency)."""
     async with state.db.session() as session:
         try:
-            if request.route_handler.opt.get("scope") != Scope.TENANT.value:
+            if not idempotency.uses_tenant_session(request.route_handler):
                 await idempotency.claim(request, session)
             yield session
             await session.commit()

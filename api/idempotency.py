@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.access import principal
-from api.errors import DomainError
+from api.errors import Conflict, DomainError
 from api.i18n import N_
 from api.planes import ControlBase
 
@@ -51,12 +51,20 @@ KEEP_FOR = datetime.timedelta(hours=24)
 # A route's `opt` may say outright whether it creates (`{"creates": True}`); by default a POST
 # answering 201 does.
 CREATES = "creates"
+# A route whose answer carries a secret shown once (an API token's, an invitation link) declares
+# `{"answer_shown_once": True}`: its answer is not kept, and a repeat is refused (409) instead of
+# replayed — the secret is stored nowhere but in the first answer.
+SHOWN_ONCE = "answer_shown_once"
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # visible ASCII: UUIDs, hex tokens, "race-1"
 _PENDING = "metodist.idempotency"
 _SCOPE: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("metodist_request_scope", default=None)
 
 KEY_SHAPE = N_("The Idempotency-Key is 1 to 200 visible characters (a UUID, say).")
 KEY_REUSED = N_("This Idempotency-Key was already used for a different request; use a new key.")
+ALREADY_DONE_SHOWN_ONCE = N_(
+    "This request was already made with this Idempotency-Key, and what it answered is shown only once. "
+    "If you did not see it, revoke what was made and make a new one."
+)
 
 
 class IdempotencyRecord(ControlBase):
@@ -84,6 +92,7 @@ class Replayed(Exception):
 class _Claim:
     session: AsyncSession
     record_id: UUID
+    keep_answer: bool
 
 
 def handler_creates(handler: Any) -> bool:
@@ -96,6 +105,27 @@ def handler_creates(handler: Any) -> bool:
 
 def creates(request: Request[Any, Any, Any]) -> bool:
     return request.method == "POST" and handler_creates(request.route_handler)
+
+
+_TENANT_SESSION_USERS: dict[int, bool] = {}
+
+
+def uses_tenant_session(handler: Any) -> bool:
+    """Whether the handler (through its dependencies) opens the tenant session: then the key is
+    claimed there, in the transaction that writes the record; else in the control session."""
+    known = _TENANT_SESSION_USERS.get(id(handler))
+    if known is None:
+        providers = handler.resolve_dependencies()
+        seen: set[str] = set()
+        waiting = list(handler.signature_model._fields)
+        while waiting:
+            name = waiting.pop()
+            if name in seen or name not in providers:
+                continue
+            seen.add(name)
+            waiting.extend(providers[name].signature_model._fields)
+        known = _TENANT_SESSION_USERS[id(handler)] = "tenant_session" in seen
+    return known
 
 
 def _caller(request: Request[Any, Any, Any]) -> str | None:
@@ -143,15 +173,18 @@ async def claim(request: Request[Any, Any, Any], session: AsyncSession) -> None:
     if record_id is not None:
         scope = _SCOPE.get()
         if scope is not None:
-            scope[_PENDING] = _Claim(session, record_id)
+            keep = not (request.route_handler.opt or {}).get(SHOWN_ONCE)
+            scope[_PENDING] = _Claim(session, record_id, keep)
         return
     first = (await session.execute(
-        select(IdempotencyRecord.fingerprint, IdempotencyRecord.body)
+        select(IdempotencyRecord.fingerprint, IdempotencyRecord.status, IdempotencyRecord.body)
         .where(IdempotencyRecord.caller == caller, IdempotencyRecord.key == key)
     )).one()
     if first.fingerprint != fingerprint:
         raise DomainError(KEY_REUSED, field=HEADER)
-    raise Replayed(first.body or b"null")
+    if first.body is None:
+        raise Conflict(ALREADY_DONE_SHOWN_ONCE, field=HEADER)
+    raise Replayed(first.body)
 
 
 def remember_scope(request: Request[Any, Any, Any]) -> None:
@@ -169,7 +202,7 @@ async def store_answer(response: Response[Any]) -> Response[Any]:
         return response
     if 200 <= response.status_code < 300:
         content = response.content
-        body = content if isinstance(content, bytes) else encode_json(content)
+        body = None if not pending.keep_answer else content if isinstance(content, bytes) else encode_json(content)
         await pending.session.execute(
             update(IdempotencyRecord).where(IdempotencyRecord.id == pending.record_id)
             .values(status=response.status_code, body=body)

@@ -166,3 +166,32 @@ async def test_a_meeting_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncCl
     assert [a.status_code for a in answers] == [303, 303]
     assert answers[0].headers["location"] == answers[1].headers["location"]
     assert await _count(db, twice_school, Meeting, Meeting.title == "Meeting twice") == 1
+
+
+async def test_an_answer_with_a_secret_is_never_kept_and_its_repeat_is_refused(
+    app: Any, db: Any, twice_school: School
+) -> None:
+    """An API token's secret is in its first answer only: the repeat makes no second token and is
+    answered 409, and no row keeps the secret (an invitation link is treated the same way)."""
+    from api.idempotency import IdempotencyRecord
+    from api.identity.tokens import ApiToken
+
+    admin = await new_user(db, [Grant(Role.ORGANISATION_ADMIN, organisation_id=twice_school.org.id)], name="Twice Admin")
+    person = await browser(app, await session_cookie(app.api, db, admin))
+    try:
+        expires = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30)).isoformat()
+        body = {"name": f"Twice system {uuid.uuid4().hex[:6]}", "role": "teacher", "expires_at": expires,
+                "organisation_id": str(twice_school.org.id)}
+        answers = await _twice(person, "/api/tokens", body, f"key-{uuid.uuid4().hex}")
+        made = [a for a in answers if a.status_code == 201]
+        again = [a for a in answers if a.status_code != 201]
+        assert len(made) == 1 and made[0].json()["secret"], [a.text for a in answers]
+        assert again[0].status_code == 409 and again[0].json()["field"] == "Idempotency-Key"
+        assert "shown only once" in again[0].json()["message"]
+        async with db.session() as session:
+            tokens = await session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.name == body["name"]))
+            kept = (await session.scalars(select(IdempotencyRecord.body).where(IdempotencyRecord.caller == f"user:{admin}"))).all()
+        assert tokens == 1
+        assert kept == [None]
+    finally:
+        await person.aclose()
