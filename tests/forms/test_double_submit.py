@@ -195,3 +195,36 @@ async def test_an_answer_with_a_secret_is_never_kept_and_its_repeat_is_refused(
         assert kept == [None]
     finally:
         await person.aclose()
+
+
+async def test_a_document_form_sent_twice_at_once_makes_one(app: Any, db: Any, twice_school: School) -> None:
+    # A teacher on the staff: the form names her as the author.
+    teacher = await new_user(db, [Grant(Role.TEACHER, organisation_id=twice_school.org.id)], name="Twice Teacher")
+    async with db.tenant_context(twice_school.schema) as session:
+        (await session.get(Staff, twice_school.teachers[6])).user_id = teacher  # type: ignore[union-attr]
+    person = await browser(app, await session_cookie(app.api, db, teacher))
+    try:
+        base = f"/organisations/{twice_school.org.id}"
+        form = await person.get(f"{base}/documents")
+        assert f'<option value="{twice_school.teachers[6]}" selected>' in form.text
+        data = {"kind": "other", "title": "Document twice", "author_staff_ids": [str(twice_school.teachers[6])],
+                "_once": _once(form.text)}
+        answers = await asyncio.gather(*(person.post(f"{base}/documents", data=data) for _ in range(2)))
+        assert [a.status_code for a in answers] == [303, 303]
+        assert answers[0].headers["location"] == answers[1].headers["location"]
+        assert await _count(db, twice_school, Document, Document.title == "Document twice") == 1
+    finally:
+        await person.aclose()
+
+
+async def test_a_plan_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncClient, db: Any, twice_school: School) -> None:
+    made = await deputy.post(f"/api/organisations/{twice_school.org.id}/associations",
+                             json={"name": "Plan twice", "kind": "class_teachers"})
+    assert made.status_code == 201, made.text
+    association_id = made.json()["id"]
+    base = f"/organisations/{twice_school.org.id}/associations/{association_id}"
+    page = await deputy.get(base)
+    data = {"school_year": str(SCHOOL_YEAR), "basis": "Twice sent", "_once": _once(page.text)}
+    answers = await asyncio.gather(*(deputy.post(f"{base}/plans", data=data) for _ in range(2)))
+    assert [a.status_code for a in answers] == [303, 303], [a.text for a in answers]
+    assert await _count(db, twice_school, WorkPlan, WorkPlan.association_id == association_id) == 1

@@ -52,11 +52,12 @@ async def test_create_an_association_and_record_a_meeting(deputy_page: Any, brow
     await page.goto(f"/organisations/{browser_school.org.id}/structure?lang=ru")
     await expect(page.locator("h1")).to_have_text("Методическая структура")
 
-    # An empty name: the API refuses, the refusal is shown in the panel, nothing is created.
+    # An empty name: the API refuses, the refusal is shown after the name field, nothing is created.
     await page.select_option("#association-form select[name=kind]", "class_teachers")
     await page.locator("#association-form input[name=name]").evaluate("e => e.removeAttribute('required')")
     await page.click("#association-form button[type=submit]")
-    await expect(page.locator("#bodies-panel .alert-error")).to_be_visible()
+    await expect(page.locator("#association-form #association-name-error")).to_be_visible()
+    await expect(page.locator("#association-form input[name=name]")).to_have_attribute("aria-invalid", "true")
 
     await page.fill("#association-form input[name=name]", "Классные руководители 5-9 классов")
     await page.click("#association-form button[type=submit]")
