@@ -14,6 +14,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Operation
 from litestar.static_files import create_static_files_router
 
+from api import idempotency
 from api.access import PERSON_ONLY_EXTENSION, Scope, access, is_person_only
 from api.db import Database, create_engine
 from api.dependencies import dependencies
@@ -124,8 +125,10 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
         # The one guard: each handler's declared scope and role against the caller's grants.
         guards=[access_guard],
         # Query text, declared upload size and JSON bodies, checked before anything reads them.
-        before_request=check_request,
-        exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        before_request=before_handler,
+        # A creating request's answer is kept with its Idempotency-Key, before its transaction commits.
+        after_request=idempotency.store_answer,
+        exception_handlers={**exception_handlers, idempotency.Replayed: idempotency.replayed_handler},  # type: ignore[arg-type,dict-item]
         openapi_config=openapi_config(),
         lifespan=[lifespan],
         debug=False,
@@ -134,6 +137,11 @@ def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = 
     declare_person_only_operations(app)
     complete_openapi(app)
     return app
+
+
+async def before_handler(request: Any) -> None:
+    idempotency.remember_scope(request)
+    await check_request(request)
 
 
 def declare_person_only_operations(app: Litestar) -> None:

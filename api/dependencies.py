@@ -6,11 +6,11 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from litestar import Request
-
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import idempotency
 from api.db import request_connection
 from api.domain.events.services import EventService
 from api.domain.meetings.context import WorkContext
@@ -28,9 +28,12 @@ from api.tenancy import Tenant, tenant_dependencies
 
 async def provide_session(request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
     """One control-plane session per request, on the request's connection: committed when the
-    handler succeeds."""
+    handler succeeds. A creating request outside an organisation's schema claims its
+    Idempotency-Key here (api.idempotency)."""
     session = await request_connection(request.scope).unit_of_work()
     try:
+        if not idempotency.uses_tenant_session(request.route_handler):
+            await idempotency.claim(request, session)
         yield session
         await session.commit()
     except BaseException:

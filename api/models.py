@@ -38,6 +38,7 @@ from api.domain.territories.models import Territory
 from api.identity.models import AccessRequest, IdentityAuditEntry, IdentityProvider, Invitation, OrganisationDomain, UserSession
 from api.identity.tokens import ApiToken
 from api.audit_anchor import AuditAnchor
+from api.idempotency import IdempotencyRecord
 from api.planes import ControlBase, TenantBase, control_metadata, tenant_metadata
 from tenants.models import AuditEntry, Setting
 
@@ -46,6 +47,7 @@ __all__ = [
     "ComplianceFinding",
     "ComplianceRuleSet",
     "AuditAnchor",
+    "IdempotencyRecord",
     "OrganisationDomain",
     "Document",
     "DocumentVersion",

@@ -20,8 +20,10 @@ from litestar import Litestar, MediaType
 from litestar.enums import RequestEncodingType
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference
+from litestar.enums import ParamType
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Parameter, Reference, Schema
 
+from api import idempotency
 from api.errors import ErrorBody
 
 _WHY: dict[int, str] = {
@@ -62,10 +64,13 @@ def declared_errors(handler: HTTPRouteHandler) -> dict[int, ResponseSpec]:
 def complete_openapi(app: Litestar) -> None:
     """Called once the app is built: declares the errors, then closes the request bodies."""
     closed: set[str] = set()
+    creating: set[str] = set()
     for route in app.routes:
         for handler in getattr(route, "route_handlers", ()):
             if not isinstance(handler, HTTPRouteHandler) or not handler.resolve_include_in_schema():
                 continue
+            if idempotency.handler_creates(handler) and handler.operation_id:
+                creating.add(str(handler.operation_id))
             handler.responses = {**declared_errors(handler), **(handler.responses or {})}
             if handler.parsed_data_field is not None:
                 _closed_structs(handler.parsed_data_field.annotation, closed)
@@ -84,6 +89,24 @@ def complete_openapi(app: Litestar) -> None:
             for status, response in ((operation.responses or {}).items() if operation else ()):
                 if int(status) in _WHY and isinstance(response, OpenAPIResponse) and response.content is not None:
                     response.content.setdefault(MediaType.JSON, error_body)
+            if operation is not None and method == "post" and operation.operation_id in creating:
+                _declare_idempotency_key(operation)
+
+
+def _declare_idempotency_key(operation: Any) -> None:
+    """A creating operation takes an `Idempotency-Key` (api.idempotency)."""
+    parameters = list(operation.parameters or [])
+    if any(getattr(p, "name", None) == idempotency.HEADER for p in parameters):
+        return
+    parameters.append(Parameter(
+        name=idempotency.HEADER, param_in=ParamType.HEADER, required=False, schema=Schema(type=OpenAPIType.STRING),
+        description=(
+            "Makes the request safe to send again: a repeat with the same key (and the same body) by the same caller "
+            "makes nothing and answers the first request's body with 200 and `Idempotent-Replayed: true`; the same key "
+            "with another body is refused (422). 1 to 200 visible characters, such as a UUID; kept for 24 hours."
+        ),
+    ))
+    operation.parameters = parameters
 
 
 def _media_type(body: Any) -> Any:

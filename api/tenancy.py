@@ -20,6 +20,7 @@ from litestar.params import FromPath
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import idempotency
 from api.access import HERE_KEY, Here, principal
 from api.db import request_connection, sqlstate
 from api.identity.reach import organisation_placement
@@ -63,6 +64,8 @@ async def provide_tenant_session(
             # Every audit entry of this request names the token and the person who issued it.
             audit.bind_actor(session, audit.RequestActor(token_id=caller.credential_id, issued_by=caller.issued_by))
         try:
+            # A creating request's Idempotency-Key is claimed in this transaction (api.idempotency).
+            await idempotency.claim(request, session)
             yield session
             await session.commit()
         except BaseException as exc:

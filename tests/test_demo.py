@@ -133,3 +133,77 @@ async def test_every_checked_clause_has_a_finding_and_some_organisations_none(de
 async def _schemas(demo: Loaded) -> list[str]:
     async with demo.db.session() as session:
         return list((await session.scalars(select(Organisation.schema_name).where(Organisation.kind == "school"))).all())
+
+
+async def _demo_teacher(demo: Loaded) -> tuple[Any, Organisation, Any]:
+    """The demo teacher's account, her school and her staff record."""
+    teacher = next(u for u in DEMO_USERS if u.subject == "teacher")
+    async with demo.db.session() as session:
+        user = await session.scalar(select(User).where(User.issuer == DEV_ISSUER, User.subject == teacher.subject))
+        org = await session.scalar(select(Organisation).where(Organisation.bin == demo_bin(teacher.organisation)))  # type: ignore[arg-type]
+    assert user is not None and org is not None
+    async with demo.db.tenant_session(org.schema_name) as tenant:
+        staff = await tenant.scalar(select(Staff).where(Staff.email == teacher.email, Staff.archived_at.is_(None)))
+    assert staff is not None
+    return user, org, staff
+
+
+async def test_demo_users_once_unlinked_are_linked_to_their_staff_records_again(demo: Loaded) -> None:
+    """A data set whose demo users lost (or never had) their link gets it back on the next load."""
+    user, org, staff = await _demo_teacher(demo)
+    async with demo.db.tenant_context(org.schema_name) as tenant:
+        (await tenant.get(Staff, staff.id)).user_id = None  # type: ignore[union-attr]
+    assert await load_demo_users(demo.db) == 0  # nobody added twice
+    async with demo.db.tenant_session(org.schema_name) as tenant:
+        assert (await tenant.get(Staff, staff.id)).user_id == user.id  # type: ignore[union-attr]
+
+
+@pytest.fixture(scope="module")
+async def demo_app(demo: Loaded, settings: Settings, demo_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
+    """The application on the demo's database. Its job queue is that database's own (no Redis): the
+    main test application's worker and this one must not take each other's jobs."""
+    from api.asgi import create_app
+    from tests.support import AsgiLifespan
+
+    own = dataclasses.replace(settings, database_url=demo_database_url, redis_url=None,
+                              data_dir=Path(tmp_path_factory.mktemp("demo-app")))
+    async with AsgiLifespan(create_app(own, demo_database_url)) as app:
+        yield app
+
+
+async def test_the_demo_teacher_creates_a_document_and_submits_it_for_review_in_the_pages(demo: Loaded, demo_app: Any) -> None:
+    import re
+
+    from tests.identity.access.principals import session_cookie
+    from tests.reviews.world import docx
+    from tests.work.test_pages import browser
+
+    user, org, staff = await _demo_teacher(demo)
+    tab = await browser(demo_app, await session_cookie(demo_app.api, demo.db, user.id))
+    try:
+        base = f"/organisations/{org.id}"
+        form = await tab.get(f"{base}/documents", params={"lang": "en"})
+        assert form.status_code == 200, form.text
+        # The authors field lists the school's staff, with her own record chosen.
+        assert 'name="author_staff_ids"' in form.text
+        assert f'<option value="{staff.id}" selected>' in form.text
+        once = re.search(r'name="_once" value="([0-9a-f]{32})"', form.text).group(1)  # type: ignore[union-attr]
+        created = await tab.post(f"{base}/documents", data={
+            "kind": "lesson_plan", "title": "Lesson plan: the demo teacher's fractions", "school_year": "",
+            "author_staff_ids": [str(staff.id)], "_once": once,
+        })
+        assert created.status_code == 303, created.text
+        document = created.headers["location"]
+        uploaded = await tab.post(f"{document}/versions",
+                                  files={"file": ("fractions.docx", docx("Fractions"), "application/octet-stream")},
+                                  data={"change_note": "First draft", "_once": "0" * 32})
+        assert uploaded.status_code == 303, uploaded.text
+        page = await tab.get(document, params={"lang": "en"})
+        version_id = re.search(r'name="version_id" value="([0-9a-f-]{36})"', page.text).group(1)  # type: ignore[union-attr]
+        once = re.search(r'name="_once" value="([0-9a-f]{32})"', page.text).group(1)  # type: ignore[union-attr]
+        submitted = await tab.post(f"{document}/submit", data={"version_id": version_id, "_once": once})
+        assert submitted.status_code == 303, submitted.text
+        page = await tab.get(document, params={"lang": "en"})
+        assert "Under review" in page.text, page.text
+    finally:
+        await tab.aclose()

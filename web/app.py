@@ -46,6 +46,7 @@ from web.identity.welcome import WelcomePages
 from web.onboarding.pages import OnboardingPages
 from web.reviews.pages import ReviewPages
 from web.setup.pages import SETUP_PAGES
+from web.plans.items import PlanItemPages
 from web.structure.pages import StructurePages
 from web.views import PUBLIC, Pages, provide_api
 
@@ -129,6 +130,7 @@ def create_web_app(settings: Settings, client_factory: Callable[[], ApiClient]) 
             AssociationFormPages,
             InterSchoolPages,
             UnionPages,
+            PlanItemPages,
             IdentityPages,
             DomainPages,
             AdminPages,

@@ -27,6 +27,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from api import i18n
 from api.i18n import gettext as _
 from api.clock import KZ_TIME
+from web.forms import once_input
 from web.identity.viewer import header
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -119,6 +120,7 @@ def build_environment() -> Environment:
         url_with=url_with,
         lang_url=lang_url,
         header=header,
+        once_input=once_input,
     )
     env.filters.update(label=i18n.label, name=localized_name, when=when, number=number, refusal=refusal, day=day)
     return env

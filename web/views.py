@@ -27,6 +27,7 @@ from web.client import (
     caller_headers,
     together,
 )
+from web.forms import once
 from web.identity.viewer import header, viewer
 from web.templating import VARY, go_to, localized_name, page, parse_uuid, url_with
 
@@ -201,6 +202,22 @@ def form_field(api_field: str | None) -> str:
     return base if base in (*FORM_FIELDS, "levels") else ""
 
 
+def _form_errors(values: Mapping[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not values["kind"]:
+        errors["kind"] = _("Fill in this field.")
+    if not values["territory_id"]:
+        errors["territory_id"] = _("Fill in this field.")
+    digits = "".join(values["bin"].split())
+    if not (len(digits) == 12 and digits.isdigit()):
+        errors["bin"] = _("The BIN must be 12 digits with a valid check digit.")
+    if not values["name_kk"]:
+        errors["name_kk"] = _("Fill in this field.")
+    if not values["name_ru"]:
+        errors["name_ru"] = _("Fill in this field.")
+    return errors
+
+
 def _payload(values: Mapping[str, Any]) -> dict[str, Any]:
     payload: dict[str, Any] = {"levels": list(values["levels"])}
     for name in ("kind", "territory_id"):
@@ -321,13 +338,18 @@ class Pages(Controller):
         form = await request.form()
         values: dict[str, Any] = {name: str(form.get(name) or "").strip() for name in FORM_FIELDS}
         values["levels"] = [str(level) for level in form.getall("levels")] if "levels" in form else []
-        try:
-            org = await api.create_organisation(_payload(values))
-        except ApiError as error:
-            if error.status >= 500:
-                raise
+        # The form's own checks, all at once, so that one sending shows every missing field; the
+        # API's rules (the check digit, the levels of the kind, the placement) come after them.
+        errors = _form_errors(values)
+        if not errors:
+            try:
+                org = await once(api, form).create_organisation(_payload(values))
+            except ApiError as error:
+                if error.status >= 500:
+                    raise
+                errors = {form_field(error.field): error.message}
+        if errors:
             index = await territory_index(api)
-            errors = {form_field(error.field): error.message}
             context = {"index": index, "values": values, "errors": errors}
             return page(request, "pages/organisation_form.html", "org_form", context, status_code=422)
         return go_to(request, url_with(f"/organisations/{org.id}", {}, done="created"))

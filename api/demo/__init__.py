@@ -102,29 +102,36 @@ async def _link_staff(db: Database, org: Organisation, demo: DemoUser, user_id: 
 
 
 async def load_demo_users(db: Database) -> int:
-    """Adds the demo users that are missing, with their roles and staff records. Returns how many were added."""
+    """Adds the demo users that are missing, with their roles, and links every demo user who works
+    in an organisation to their staff record — those added before too, so that a data set whose
+    users came before their records (or were unlinked) has them linked now: without it the demo
+    teacher is nobody's author and cannot create a document. Returns how many users were added."""
     added = 0
     for demo in DEMO_USERS:
         async with db.session() as session:
-            exists = await session.scalar(select(User.id).where(User.issuer == DEV_ISSUER, User.subject == demo.subject))
+            user_id = await session.scalar(select(User.id).where(User.issuer == DEV_ISSUER, User.subject == demo.subject))
             territory_id = org = None
             if demo.territory:
                 territory_id = await session.scalar(select(Territory.id).where(Territory.slug == demo.territory))
             if demo.organisation:
                 org = await session.scalar(select(Organisation).where(Organisation.bin == demo_bin(demo.organisation)))
-        if exists is not None or (territory_id is None and org is None):
-            continue  # there already, or the demo organisation or territory is not there
-        async with db.session() as session, session.begin():
-            user = User(issuer=DEV_ISSUER, subject=demo.subject, email=demo.email, full_name=demo.full_name,
-                        email_verified=True)
-            session.add(user)
-            await session.flush()
-            user_id = user.id
+        if territory_id is None and org is None:
+            continue  # the demo organisation or territory is not there
+        new = user_id is None
+        if new:
+            async with db.session() as session, session.begin():
+                user = User(issuer=DEV_ISSUER, subject=demo.subject, email=demo.email, full_name=demo.full_name,
+                            email_verified=True)
+                session.add(user)
+                await session.flush()
+                user_id = user.id
+        assert user_id is not None
         unit_id = await _link_staff(db, org, demo, user_id) if org is not None and demo.role in STAFF_ROLES else None
-        async with db.session() as session, session.begin():
-            session.add(RoleAssignment(user_id=user_id, role=demo.role.value, territory_id=territory_id,
-                                       organisation_id=org.id if org else None, unit_id=unit_id))
-        added += 1
+        if new:
+            async with db.session() as session, session.begin():
+                session.add(RoleAssignment(user_id=user_id, role=demo.role.value, territory_id=territory_id,
+                                           organisation_id=org.id if org else None, unit_id=unit_id))
+            added += 1
     return added
 
 

@@ -16,6 +16,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access
+from api.idempotency import SHOWN_ONCE
 from api.domain.accounts.models import User
 from api.domain.organisations.models import Organisation
 from api.domain.territories.models import Territory
@@ -485,7 +486,9 @@ class InvitationController(Controller):
         await require_organisation_admin(session, await current_principal(request), organisation_id)
         return [to_read(row) for row in await invitations.list_for(organisation_id)]
 
-    @post("/", name="invitations:create", operation_id="CreateInvitation", opt=ORG_ADMIN, status_code=201)
+    # The link is in the first answer only: a repeat is refused, never replayed (api.idempotency).
+    @post("/", name="invitations:create", operation_id="CreateInvitation", opt={**ORG_ADMIN, SHOWN_ONCE: True},
+          status_code=201)
     async def create_invitation(
         self, request: Request[Any, Any, Any], state: State, session: NamedDependency[AsyncSession],
         invitations: NamedDependency[InvitationService], organisation_id: FromPath[UUID],

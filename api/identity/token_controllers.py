@@ -9,6 +9,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access, principal
+from api.idempotency import SHOWN_ONCE
 from api.i18n import N_
 from api.identity.ratelimit import rate_limit
 from api.identity.token_schemas import TokenCreate, TokenIssued, TokenRead
@@ -33,7 +34,8 @@ class TokenController(Controller):
         name="tokens:create",
         operation_id="CreateApiToken",
         status_code=201,
-        opt={**TOKEN_ADMIN, **rate_limit("token")},
+        # The secret is in the first answer only: a repeat is refused, never replayed (api.idempotency).
+        opt={**TOKEN_ADMIN, **rate_limit("token"), SHOWN_ONCE: True},
     )
     async def create(
         self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], data: JSONBody[TokenCreate]

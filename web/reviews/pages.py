@@ -16,6 +16,8 @@ from litestar.response import Redirect, Template
 
 from api.i18n import N_, gettext as _
 from web.client import ApiClient, ApiError, together
+from web.forms import once
+from web.identity.viewer import viewer
 from web.templating import page
 from web.views import PUBLIC
 
@@ -52,6 +54,19 @@ OUTCOMES: Mapping[str, str] = {
 
 
 APPROVAL_BY = "Approval by "
+# The fields of the new-document form, by the names the API gives them in its refusals.
+DOCUMENT_FIELDS = ("kind", "title", "author_staff_ids", "school_year", "follows_model")
+
+
+async def _me(request: Request[Any, Any, Any], api: ApiClient) -> str | None:
+    """The signed-in person's user id: from the header's look-up, else asked (an HTMX request)."""
+    who = viewer(request.scope)
+    if who is not None:
+        return who.user_id
+    try:
+        return str((await api.get("/api/auth/me"))["user_id"])
+    except ApiError:
+        return None
 
 
 def stage_label(label: str | None) -> str:
@@ -106,32 +121,59 @@ class ReviewPages(Controller):
 
     # --- my documents -------------------------------------------------------------------------
 
-    async def _documents_context(self, api: ApiClient, organisation_id: UUID, **extra: Any) -> dict[str, Any]:
+    async def _documents_context(self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID,
+                                 **extra: Any) -> dict[str, Any]:
         r = Reviews(api, organisation_id)
-        org, documents = await together(api.organisation(organisation_id), r.get("/documents", mine="true"))
-        return {"org": org, "documents": documents["items"], "error": None, "values": {}, **_labels(), **extra}
+        org, documents, staff, me = await together(
+            api.organisation(organisation_id), r.get("/documents", mine="true"), r.get("/staff", page_size=200),
+            _me(request, api),
+        )
+        # The authors are the organisation's staff; the form starts with the caller's own record.
+        own = [s["id"] for s in staff["items"] if me and s["user_id"] == me]
+        values = {"author_staff_ids": own} | extra.pop("values", {})
+        return {"org": org, "documents": documents["items"], "staff": staff["items"], "error": None, "errors": {},
+                "values": values, **_labels(), **extra}
 
     @get("/documents", name="reviews:documents", opt=PUBLIC)
     async def documents(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient],
                         organisation_id: FromPath[UUID]) -> Template:
-        return page(request, "reviews/documents.html", None, await self._documents_context(api, organisation_id))
+        return page(request, "reviews/documents.html", None, await self._documents_context(request, api, organisation_id))
 
     @post("/documents", name="reviews:document-create", opt=PUBLIC, status_code=303)
     async def create(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient],
                      organisation_id: FromPath[UUID]) -> Template | Redirect:
         form = await request.form()
-        values = {k: str(form.get(k) or "").strip() for k in ("kind", "title", "school_year", "follows_model")}
-        payload: dict[str, Any] = {"kind": values["kind"], "title": values["title"]}
+        values: dict[str, Any] = {k: str(form.get(k) or "").strip() for k in ("kind", "title", "school_year", "follows_model")}
+        values["author_staff_ids"] = [str(v) for v in form.getall("author_staff_ids")] if "author_staff_ids" in form else []
+        # The form's own checks, all at once; the API's rules after them.
+        errors: dict[str, str] = {}
+        if not values["title"]:
+            errors["title"] = _("Give the document a title.")
+        if values["school_year"] and not (values["school_year"].isdigit() and 2000 <= int(values["school_year"]) <= 2100):
+            errors["school_year"] = _("The school year is the year it starts, such as 2026.")
+        payload: dict[str, Any] = {"kind": values["kind"], "title": values["title"],
+                                   "author_staff_ids": values["author_staff_ids"]}
         if values["school_year"].isdigit():
             payload["school_year"] = int(values["school_year"])
         if values["follows_model"]:
             payload["follows_model"] = values["follows_model"]
-        try:
-            created = await Reviews(api, organisation_id).post("/documents", payload)
-        except ApiError as exc:
-            context = await self._documents_context(api, organisation_id, error=exc, values=values)
-            return page(request, "reviews/documents.html", None, context, status_code=exc.status)
-        return Redirect(f"/organisations/{organisation_id}/documents/{created['id']}", status_code=303)
+        status, error = 422, None
+        if not errors:
+            try:
+                created = await Reviews(once(api, form), organisation_id).post("/documents", payload)
+            except ApiError as exc:
+                if exc.status >= 500:
+                    raise
+                status = exc.status
+                field = (exc.field or "").split("[", 1)[0]
+                if field in DOCUMENT_FIELDS:
+                    errors[field] = exc.message
+                else:
+                    error = exc
+            else:
+                return Redirect(f"/organisations/{organisation_id}/documents/{created['id']}", status_code=303)
+        context = await self._documents_context(request, api, organisation_id, error=error, errors=errors, values=values)
+        return page(request, "reviews/documents.html", None, context, status_code=status)
 
     # --- one document -------------------------------------------------------------------------
 
@@ -169,7 +211,7 @@ class ReviewPages(Controller):
             if upload is None or not hasattr(upload, "read"):
                 raise ApiError(422, _("Choose a file to upload."), "file")
             content = await upload.read()
-            await api.send("POST", f"/api/organisations/{organisation_id}/documents/{document_id}/versions",
+            await once(api, form).send("POST", f"/api/organisations/{organisation_id}/documents/{document_id}/versions",
                            files={"file": (upload.filename, content, upload.content_type or "application/octet-stream")},
                            data={"change_note": note} if note else {})
         except ApiError as exc:
@@ -182,7 +224,7 @@ class ReviewPages(Controller):
                      organisation_id: FromPath[UUID], document_id: FromPath[UUID]) -> Template | Redirect:
         form = await request.form()
         try:
-            await Reviews(api, organisation_id).post(f"/documents/{document_id}/submissions",
+            await Reviews(once(api, form), organisation_id).post(f"/documents/{document_id}/submissions",
                                                      {"version_id": str(form.get("version_id") or "")})
         except ApiError as exc:
             context = await self._document_context(api, organisation_id, document_id, error=exc)

@@ -15,13 +15,13 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from api import i18n
 from api.clock import KZ_TIME, school_year_of, today
 from api.i18n import N_, gettext as _
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
+from web.forms import once
 from web.setup.common import Setup, unit_bodies
-from web.templating import go_to, page, parse_uuid, url_with
+from web.templating import go_to, page, parse_uuid, refusal, url_with
 from web.views import PUBLIC
 
 # A leader's term is flagged this many days before it ends (cl. 30: elected for one year).
@@ -219,7 +219,7 @@ class StructurePages(Controller):
         extra: dict[str, Any] = {"panel": "members_panel"}
         status_code = 200
         try:
-            await Work(api, organisation_id).post(f"/bodies/association/{association_id}/members", {"staff_id": str(form.get("staff_id") or "")})
+            await Work(once(api, form), organisation_id).post(f"/bodies/association/{association_id}/members", {"staff_id": str(form.get("staff_id") or "")})
             extra["notice"] = _("The member has been added.")
         except ApiError as error:
             if error.status >= 500 or error.status == 404:
@@ -238,7 +238,7 @@ class StructurePages(Controller):
         payload = {"association_id": str(association_id), "school_year": _int(form.get("school_year")),
                    "basis": str(form.get("basis") or "").strip() or None}
         try:
-            await Work(api, organisation_id).post("/plans", payload)
+            await Work(once(api, form), organisation_id).post("/plans", payload)
         except ApiError as error:
             if error.status >= 500:
                 raise
@@ -246,31 +246,7 @@ class StructurePages(Controller):
             return page(request, "structure/association.html", "plan_panel", context, status_code=error.status)
         return go_to(request, f"/organisations/{organisation_id}/associations/{association_id}#plan")
 
-    @post("/associations/{association_id:uuid}/plans/{plan_id:uuid}/items", name="structure:plan-item", opt=PUBLIC, status_code=303)
-    async def add_plan_item(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        association_id: FromPath[UUID], plan_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
-        form = await request.form()
-        payload: dict[str, Any] = {
-            "title": str(form.get("title") or ""),
-            "direction": str(form.get("direction") or ""),
-            "starts_on": str(form.get("starts_on") or "") or None,
-            "responsible_ids": [str(v) for v in form.getall("responsible_ids")] if "responsible_ids" in form else [],
-        }
-        if form.get("ends_on"):
-            payload["ends_on"] = str(form.get("ends_on"))
-        try:
-            await Work(api, organisation_id).post(f"/plans/{plan_id}/items", payload)
-        except ApiError as error:
-            if error.status >= 500:
-                raise
-            context = await self._association_context(api, organisation_id, association_id, error=error)
-            return page(request, "structure/association.html", "plan_panel", context, status_code=error.status)
-        context = await self._association_context(api, organisation_id, association_id)
-        if request.htmx:  # type: ignore[attr-defined]
-            return page(request, "structure/association.html", "plan_panel", context)
-        return Redirect(f"/organisations/{organisation_id}/associations/{association_id}#plan", status_code=303)
+    # A plan's items are added, changed and removed in web/plans/items.py.
 
     @post("/associations/{association_id:uuid}/plans/{plan_id:uuid}/{action:str}", name="structure:plan-action", opt=PUBLIC, status_code=303)
     async def plan_action(
@@ -280,7 +256,8 @@ class StructurePages(Controller):
         if action not in PLAN_ACTIONS:
             raise ApiError(404, _("There is no such action."))
         try:
-            await Work(api, organisation_id).post(f"/plans/{plan_id}/{action}")
+            # Only "versions" creates (a new draft); its form carries a key, the others none.
+            await Work(once(api, await request.form()), organisation_id).post(f"/plans/{plan_id}/{action}")
         except ApiError as error:
             if error.status >= 500 or error.status == 404:
                 raise
@@ -312,7 +289,8 @@ class StructurePages(Controller):
             "title": str(form.get("title") or "").strip() or None,
             "agenda": [{"title": line.strip()} for line in str(form.get("agenda") or "").splitlines() if line.strip()],
         }
-        work = Work(api, organisation_id)
+        work = Work(once(api, form), organisation_id)
+        values = {k: str(form.get(k) or "") for k in ("starts_at", "place", "title", "agenda")}
         try:
             if starts_at is None:
                 raise ApiError(400, _("Give the date and time of the meeting."), "starts_at")
@@ -320,12 +298,14 @@ class StructurePages(Controller):
         except ApiError as error:
             if error.status >= 500 or error.status == 404:
                 raise
-            return Template(
-                template_name="structure/meeting_form_error.html",
-                context={"error": error, "locale": i18n.current_locale()},
-                status_code=422 if error.status < 500 else error.status,
-                headers={"HX-Retarget": "#meeting-form-errors", "HX-Reswap": "innerHTML"},
-            )
+            # The form again, with what was typed and the refusal after the field it names.
+            field = (error.field or "").split("[", 1)[0].split(".", 1)[0]
+            field = {"ends_at": "starts_at"}.get(field, field)
+            errors = {field if field in values else "": refusal(error)}
+            org = await api.organisation(organisation_id)
+            context = {"org": org, "body_kind": body_kind, "body_id": body_id, "values": values, "errors": errors,
+                       "body_path": _body_path(organisation_id, body_kind, body_id)}
+            return page(request, "structure/meeting_new.html", "meeting_form", context, status_code=422)
         return go_to(request, f"/organisations/{organisation_id}/meetings/{created['id']}")
 
     async def _meeting_context(self, api: ApiClient, organisation_id: UUID, meeting_id: UUID, **extra: Any) -> dict[str, Any]:
@@ -375,7 +355,7 @@ class StructurePages(Controller):
         form = await request.form()
         payload = {"title": str(form.get("title") or "")}
         return await self._meeting_change(
-            request, api, organisation_id, meeting_id, "agenda_panel",
+            request, once(api, form), organisation_id, meeting_id, "agenda_panel",
             lambda w: w.post(f"/meetings/{meeting_id}/agenda", payload), N_("The item has been added to the agenda."),
         )
 
@@ -419,7 +399,7 @@ class StructurePages(Controller):
         if parse_uuid(form.get("agenda_item_id")):
             payload["agenda_item_id"] = str(form.get("agenda_item_id"))
         return await self._meeting_change(
-            request, api, organisation_id, meeting_id, "decisions_panel",
+            request, once(api, form), organisation_id, meeting_id, "decisions_panel",
             lambda w: w.post(f"/meetings/{meeting_id}/decisions", payload), N_("The decision has been recorded."),
         )
 

@@ -83,6 +83,12 @@ class PlanRead(msgspec.Struct):
     directions_covered: list[Direction]
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    # Whether the caller keeps this plan's records: changes its draft, submits it, makes a new
+    # version (the association's leader, the deputy head, the administrator); pages offer those
+    # actions by it.
+    may_keep: bool = False
+    # Whether the caller approves work plans: the head of the organisation (cl. 29).
+    may_approve: bool = False
 
 
 class PlanPage(msgspec.Struct):

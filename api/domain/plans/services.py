@@ -114,7 +114,10 @@ class PlanService:
 
     async def read(self, plan_id: UUID) -> PlanRead:
         plan, body = await self.get(plan_id)
-        return self.to_read(plan, body.name if body else None)
+        found = self.to_read(plan, body.name if body else None)
+        found.may_keep = await self.ctx.can_keep(body)
+        found.may_approve = self.ctx.has_org_role({Role.HEAD})
+        return found
 
     async def get(self, plan_id: UUID, *, for_change: bool = False) -> tuple[WorkPlan, BodyInfo | None]:
         plan = await self.session.get(WorkPlan, plan_id, with_for_update=for_change)
@@ -157,11 +160,17 @@ class PlanService:
             Paging(flt.page, flt.page_size),
         )
         names: dict[UUID, str | None] = {}
+        keeps: dict[UUID, bool] = {}
         for plan in rows:
             if plan.association_id not in names:
                 body = await self.ctx.find_body(BodyKind.ASSOCIATION, plan.association_id)
                 names[plan.association_id] = body.name if body else None
-        return PlanPage([self.to_read(p, names[p.association_id]) for p in rows], total, flt.page, flt.page_size)
+                keeps[plan.association_id] = await self.ctx.can_keep(body)
+        found = [self.to_read(p, names[p.association_id]) for p in rows]
+        for read in found:
+            read.may_keep = keeps[read.association_id]
+            read.may_approve = self.ctx.has_org_role({Role.HEAD})
+        return PlanPage(found, total, flt.page, flt.page_size)
 
     # --- items ------------------------------------------------------------------------------------
 
