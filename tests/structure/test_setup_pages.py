@@ -260,12 +260,12 @@ async def test_a_university_is_offered_its_own_unit_kinds(app: Any, db: Any, cli
         tree = await admin.get(base, params={"lang": "ru"})
         faculty_node = tree.text.split(f'id="unit-{faculty_id}"', 1)[1]
         assert faculty_node.index("Учёный совет факультета") < faculty_node.index(f'id="unit-{chair_id}"')  # the council under its unit
-        assert f'/councils/{council["id"]}' in faculty_node
+        assert f'/bodies/council/{council["id"]}' in faculty_node
         structure = (await admin.get(f"{web(uni)}/structure", params={"lang": "ru"})).text
         in_tree, bodies_panel = structure.split('id="bodies-panel"', 1)
-        assert f'/councils/{council["id"]}' in in_tree.split(f'id="tree-unit-{faculty_id}"', 1)[1]
+        assert f'/bodies/council/{council["id"]}' in in_tree.split(f'id="tree-unit-{faculty_id}"', 1)[1]
         own = [c for c in (await client.get(f"{uni.base}/councils")).json()["items"] if c["unit_id"] is None]
-        assert f'/councils/{council["id"]}' not in bodies_panel and f'/councils/{own[0]["id"]}' in bodies_panel
+        assert f'/bodies/council/{council["id"]}' not in bodies_panel and f'/bodies/council/{own[0]["id"]}' in bodies_panel
 
         renamed = await admin.post(f"{base}/{chair_id}", data={"name": "Кафедра физики", "parent_id": faculty_id})
         assert renamed.status_code == 303
