@@ -25,7 +25,7 @@ from api.domain.plans.models import WorkPlan
 from api.domain.structure.models import Staff, Subject
 from api.roles import Role
 from tests.identity.access.principals import new_user, session_cookie
-from tests.work.helpers import KZ, SCHOOL_YEAR, School, furnished_school
+from tests.work.helpers import KZ, SCHOOL_YEAR, TODAY, School, furnished_school
 from tests.work.test_pages import browser
 
 
@@ -141,18 +141,19 @@ def _once(page: str) -> str:
 
 
 async def test_an_association_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncClient, db: Any, twice_school: School) -> None:
-    base = f"/organisations/{twice_school.org.id}"
-    form = await deputy.get(f"{base}/structure")
+    # Formed on a page of its own since the bodies' pages (bodies/association_new.html).
+    base = f"/organisations/{twice_school.org.id}/associations"
+    form = await deputy.get(f"{base}/new")
     assert 'hx-disabled-elt="find button"' in form.text
     data = {"name": "Form twice", "kind": "class_teachers", "_once": _once(form.text)}
-    answers = await asyncio.gather(*(deputy.post(f"{base}/structure/associations", data=data) for _ in range(2)))
+    answers = await asyncio.gather(*(deputy.post(base, data=data) for _ in range(2)))
     assert [a.status_code for a in answers] == [303, 303]
     # Both lead to the one association made.
     assert answers[0].headers["location"] == answers[1].headers["location"]
     assert await _count(db, twice_school, Association, Association.name == "Form twice") == 1
     # A form rendered again has a key of its own: the next association is made.
-    data = {"name": "Form twice", "kind": "class_teachers", "_once": _once((await deputy.get(f"{base}/structure")).text)}
-    assert (await deputy.post(f"{base}/structure/associations", data=data)).status_code == 303
+    data = {"name": "Form twice", "kind": "class_teachers", "_once": _once((await deputy.get(f"{base}/new")).text)}
+    assert (await deputy.post(base, data=data)).status_code == 303
     assert await _count(db, twice_school, Association, Association.name == "Form twice") == 2
 
 
@@ -228,3 +229,180 @@ async def test_a_plan_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncClien
     answers = await asyncio.gather(*(deputy.post(f"{base}/plans", data=data) for _ in range(2)))
     assert [a.status_code for a in answers] == [303, 303], [a.text for a in answers]
     assert await _count(db, twice_school, WorkPlan, WorkPlan.association_id == association_id) == 1
+
+
+# --- the set-up and bodies pages ------------------------------------------------------------------
+#
+# Each form that creates something there carries its one-shot key and disables its button while
+# sent; two identical submissions of one rendered form make one record and lead to it twice.
+
+
+def _create_form(page: str, marker: str) -> str:
+    """The one-shot key of the form whose opening tag holds `marker`, checking that the form
+    carries the key inside it and disables its button while it is sent."""
+    import re
+
+    opening = re.search(r"<form\b[^>]*" + re.escape(marker) + r"[^>]*>", page)
+    assert opening, f"no form with {marker}"
+    assert 'hx-disabled-elt="find button"' in opening.group(0), opening.group(0)
+    body = page[opening.end():page.index("</form>", opening.end())]
+    return _once(body)
+
+
+async def _sent_twice(client: httpx.AsyncClient, path: str, data: dict[str, Any]) -> str:
+    """The same form sent twice at once: both answers lead to the same page, which is returned."""
+    answers = await asyncio.gather(*(client.post(path, data=data) for _ in range(2)))
+    assert [a.status_code for a in answers] == [303, 303], [a.text[:500] for a in answers]
+    assert answers[0].headers["location"] == answers[1].headers["location"]
+    return str(answers[0].headers["location"])
+
+
+async def test_a_staff_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncClient, db: Any, twice_school: School) -> None:
+    base = f"/organisations/{twice_school.org.id}/staff"
+    form = await deputy.get(f"{base}/new")
+    data = {"full_name": "Staff sent twice", "positions": "teacher", "_once": _create_form(form.text, f'action="{base}"')}
+    made = await _sent_twice(deputy, base, data)
+    assert made.endswith("?done=created")
+    assert await _count(db, twice_school, Staff, Staff.full_name == "Staff sent twice") == 1
+    # The member's own page edits; its form carries no one-shot key.
+    edit = await deputy.get(made)
+    assert 'name="_once"' not in edit.text
+
+
+async def test_a_subject_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncClient, db: Any, twice_school: School) -> None:
+    """Without a code or an English name the subject's code is made up; made from the form's key,
+    it is the same both times, so the repeat is the same request and not a key reused."""
+    base = f"/organisations/{twice_school.org.id}/subjects"
+    form = await deputy.get(base)
+    data = {"name_kk": "Екі рет", "name_ru": "Дважды отправленный", "_once": _create_form(form.text, 'id="subject-form"')}
+    await _sent_twice(deputy, base, data)
+    assert await _count(db, twice_school, Subject, Subject.name_ru == "Дважды отправленный") == 1
+
+
+async def test_a_unit_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncClient, db: Any, twice_school: School) -> None:
+    from api.domain.structure.models import Unit
+
+    base = f"/organisations/{twice_school.org.id}/units"
+    form = await deputy.get(base)
+    data = {"name": "Unit sent twice", "kind": "um_office", "parent_id": "", "_once": _create_form(form.text, 'id="unit-form"')}
+    await _sent_twice(deputy, base, data)
+    assert await _count(db, twice_school, Unit, Unit.name == "Unit sent twice") == 1
+
+
+async def test_a_school_year_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncClient, db: Any, twice_school: School) -> None:
+    from api.domain.structure.models import AcademicTerm
+
+    base = f"/organisations/{twice_school.org.id}/academic-calendar"
+    form = await deputy.get(base)
+    year = SCHOOL_YEAR + 2  # the school has its own calendar for the years around this one
+    data = {"school_year": str(year), "_once": _create_form(form.text, 'id="year-form"')}
+    await _sent_twice(deputy, base, data)
+    # One school year: its four quarters once.
+    assert await _count(db, twice_school, AcademicTerm, AcademicTerm.school_year == year) == 4
+
+
+async def test_a_council_and_its_member_sent_twice_at_once_make_one(deputy: httpx.AsyncClient, db: Any, twice_school: School) -> None:
+    from api.domain.bodies.models import BodyMembership, Council
+
+    api = f"/api/organisations/{twice_school.org.id}"
+    unit = await deputy.post(f"{api}/units", json={"name": "Council's unit", "kind": "subject_commission"})
+    assert unit.status_code == 201, unit.text
+    base = f"/organisations/{twice_school.org.id}/bodies/council"
+    listing = await deputy.get(base)
+    data = {"name": "Council sent twice", "unit_id": unit.json()["id"], "quorum_rule": "more_than_half",
+            "_once": _create_form(listing.text, f'action="{base}"')}
+    made = await _sent_twice(deputy, base, data)
+    assert await _count(db, twice_school, Council, Council.name == "Council sent twice") == 1
+
+    detail = made.split("?")[0]
+    page = await deputy.get(detail)
+    ends = (TODAY + datetime.timedelta(days=300)).isoformat()
+    member = {"staff_id": str(twice_school.teachers[0]), "ends_on": ends, "_once": _create_form(page.text, 'id="member-form"')}
+    assert (await _sent_twice(deputy, f"{detail}/members", member)).endswith("?done=member")
+    council_id = detail.rsplit("/", 1)[1]
+    assert await _count(db, twice_school, BodyMembership, BodyMembership.body_id == council_id) == 1
+
+
+@pytest.fixture(scope="module")
+async def republic_cabinet(app: Any, db: Any) -> Any:
+    from api.domain.organisations.models import Organisation
+    from api.domain.organisations.rules import OrgKind
+    from api.domain.organisations.schemas import OrganisationCreate
+    from api.domain.organisations.services import OrganisationService
+    from api.domain.territories.services import TerritoryService
+    from tenants.provisioning import provision_organisation
+    from tests.support import fresh_bin
+
+    async with db.session() as session, session.begin():
+        republic = await TerritoryService(session).by_slug("kz")
+        org = await OrganisationService(session).create(
+            OrganisationCreate(kind=OrgKind.CABINET_REPUBLIC, territory_id=republic.id, bin=fresh_bin(),
+                               name_kk="Екі рет кабинеті", name_ru="Кабинет дважды", name_en="Twice cabinet", levels=[])
+        )
+    assert await provision_organisation(db, org.id) == "active"
+    async with db.session() as session:
+        return await session.get(Organisation, org.id)
+
+
+async def test_a_union_and_its_member_sent_twice_at_once_make_one(app: Any, db: Any, republic_cabinet: Any) -> None:
+    from api.domain.bodies.models import SectorUnion, UnionMember
+
+    user = await new_user(db, [Grant(Role.NATIONAL_ADMIN, territory_id=republic_cabinet.territory_id)], name="Twice National Admin")
+    person = await browser(app, await session_cookie(app.api, db, user))
+    try:
+        base = f"/organisations/{republic_cabinet.id}/unions"
+        listing = await person.get(base)
+        data = {"name": "Union sent twice", "sector": "Transport", "description": "",
+                "_once": _create_form(listing.text, f'action="{base}"')}
+        made = await _sent_twice(person, base, data)
+
+        async def count(model: Any, *where: Any) -> int:
+            async with db.tenant_session(republic_cabinet.schema_name) as session:
+                return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+        assert await count(SectorUnion, SectorUnion.name == "Union sent twice") == 1
+        detail = made.split("?")[0]
+        page = await person.get(detail)
+        member = {"member_kind": "employer", "full_name": "Member sent twice", "represents": "Railways", "email": "",
+                  "_once": _create_form(page.text, 'id="member-form"')}
+        assert (await _sent_twice(person, f"{detail}/members", member)).endswith("?done=member")
+        assert await count(UnionMember, UnionMember.full_name == "Member sent twice") == 1
+    finally:
+        await person.aclose()
+
+
+# Every form of the set-up and bodies pages that creates something, by its template and a mark of
+# its opening tag; forms that edit, archive or end are not among them.
+CREATE_FORMS = [
+    ("setup/staff_form.html", 'hx-target="#staff-form"'),
+    ("setup/subjects.html", 'id="subject-form"'),
+    ("setup/units.html", 'id="unit-form"'),
+    ("setup/calendar.html", 'id="year-form"'),
+    ("bodies/list.html", 'action="/organisations/{{ org.id }}/bodies/{{ spec.body_kind }}"'),
+    ("bodies/association_new.html", 'id="association-form"'),
+    ("bodies/inter_school_list.html", 'id="inter-school-form"'),
+    ("bodies/unions.html", 'action="/organisations/{{ org.id }}/unions"'),
+    ("bodies/detail.html", 'id="leader-form"'),
+    ("bodies/detail.html", 'id="member-form"'),
+    ("bodies/inter_school.html", 'id="leader-form"'),
+    ("bodies/inter_school.html", 'id="member-form"'),
+    ("bodies/union.html", 'id="member-form"'),
+]
+
+
+@pytest.mark.parametrize(("template", "marker"), CREATE_FORMS)
+def test_each_create_form_of_the_setup_and_bodies_pages_is_sent_once(template: str, marker: str) -> None:
+    """The templates themselves, including the forms the page tests above do not open (an
+    association's leader, an inter-school association's): the key inside the form, the button
+    disabled while it is sent."""
+    import re
+
+    from web.templating import TEMPLATES_DIR
+
+    source = (TEMPLATES_DIR / template).read_text()
+    opening = [m for m in re.finditer(r"<form\b[^>]*>", source) if marker in m.group(0)]
+    assert len(opening) == 1, f"{template}: {len(opening)} forms with {marker}"
+    tag = opening[0]
+    assert 'hx-disabled-elt="find button"' in tag.group(0), tag.group(0)
+    body = source[tag.end():source.index("</form>", tag.end())]
+    assert "once_input()" in body, f"{template}: the form with {marker} carries no one-shot key"

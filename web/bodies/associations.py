@@ -22,6 +22,7 @@ from api.i18n import gettext as _
 from web.bodies.forms import errors_of, localized, refusable, text
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
+from web.forms import once
 from web.structure.pages import ASSOCIATION_KINDS, Work
 from web.templating import go_to, page
 from web.views import PUBLIC
@@ -63,7 +64,7 @@ class AssociationFormPages(Controller):
             # Left empty, the API says the subject is needed (cl. 25), next to this field.
             payload["subject_id"] = values["subject_id"] or None
         try:
-            created = await Work(api, organisation_id).post("/associations", payload)
+            created = await Work(once(api, form), organisation_id).post("/associations", payload)
         except ApiError as error:
             if not refusable(error, FIELDS):
                 raise

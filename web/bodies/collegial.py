@@ -23,6 +23,7 @@ from web.bodies.forms import ask_first, errors_of, one_year_term, refusable, tex
 from web.bodies.kinds import COMMISSION_KINDS, KINDS, LEADER_METHODS, QUORUM_RULES, CollegialKind
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
+from web.forms import once
 from web.structure.pages import UNIT_KINDS, Work
 from web.templating import go_to, page
 from web.views import PUBLIC
@@ -116,7 +117,7 @@ class CollegialPages(Controller):
         form = await request.form()
         values = {name: text(form, name) for name in CREATE_FIELDS}
         try:
-            created = await Work(api, organisation_id).post(spec.api, spec.create_payload(values))
+            created = await Work(once(api, form), organisation_id).post(spec.api, spec.create_payload(values))
         except ApiError as error:
             if not refusable(error, CREATE_FIELDS):
                 raise
@@ -208,7 +209,7 @@ class CollegialPages(Controller):
         values = {name: text(form, name) for name in MEMBER_FIELDS}
         payload = {"staff_id": values["staff_id"], "starts_on": values["starts_on"] or None, "ends_on": values["ends_on"] or None}
         try:
-            await Work(api, organisation_id).post(f"/bodies/{spec.body_kind}/{body_id}/members", payload)
+            await Work(once(api, form), organisation_id).post(f"/bodies/{spec.body_kind}/{body_id}/members", payload)
         except ApiError as error:
             if not refusable(error, MEMBER_FIELDS):
                 raise
@@ -253,7 +254,7 @@ class CollegialPages(Controller):
         values = {name: text(form, name) for name in LEADER_FIELDS}
         payload = {"staff_id": values["staff_id"], "method": values["method"], "starts_on": values["starts_on"], "ends_on": values["ends_on"]}
         try:
-            await Work(api, organisation_id).post(f"{spec.api}/{body_id}/leaders", payload)
+            await Work(once(api, form), organisation_id).post(f"{spec.api}/{body_id}/leaders", payload)
         except ApiError as error:
             if not refusable(error, LEADER_FIELDS):
                 raise

@@ -23,6 +23,7 @@ from web.bodies.forms import ask_first, errors_of, localized, one_year_term, ref
 from web.bodies.kinds import QUORUM_RULES
 from web.bodies.powers import Powers, powers
 from web.client import ApiClient, ApiError, together
+from web.forms import once
 from web.structure.pages import ASSOCIATION_KINDS, Work
 from web.templating import go_to, localized_name, page
 from web.views import PUBLIC
@@ -97,7 +98,7 @@ class InterSchoolPages(Controller):
                 if chosen is None:
                     raise ApiError(422, _("Choose a subject taught in the district's schools."), "subject_code")
                 payload |= {"subject_code": chosen["code"], "subject_name": localized(chosen)}
-            created = await work.post("/inter-school-associations", payload)
+            created = await Work(once(api, form), organisation_id).post("/inter-school-associations", payload)
         except ApiError as error:
             if not refusable(error, CREATE_FIELDS):
                 raise
@@ -162,7 +163,7 @@ class InterSchoolPages(Controller):
         school, staff = _pair(values["member"])
         payload = {"organisation_id": school, "staff_id": staff, "starts_on": values["starts_on"] or None}
         try:
-            await Work(api, organisation_id).post(f"/inter-school-associations/{association_id}/members", payload)
+            await Work(once(api, form), organisation_id).post(f"/inter-school-associations/{association_id}/members", payload)
         except ApiError as error:
             if not refusable(error, (*MEMBER_FIELDS, "organisation_id", "staff_id")):
                 raise
@@ -202,7 +203,7 @@ class InterSchoolPages(Controller):
         payload = {"organisation_id": school, "staff_id": staff, "starts_on": values["starts_on"], "ends_on": values["ends_on"]}
         fields = (*LEADER_FIELDS, "organisation_id", "staff_id")
         try:
-            await Work(api, organisation_id).post(f"/inter-school-associations/{association_id}/leaders", payload)
+            await Work(once(api, form), organisation_id).post(f"/inter-school-associations/{association_id}/leaders", payload)
         except ApiError as error:
             if not refusable(error, fields):
                 raise

@@ -21,6 +21,7 @@ from web.bodies.forms import ask_first, errors_of, refusable, text
 from web.bodies.kinds import QUORUM_RULES
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, OrganisationQuery, together
+from web.forms import once
 from web.structure.pages import Work
 from web.templating import go_to, page
 from web.views import PUBLIC
@@ -71,7 +72,7 @@ class UnionPages(Controller):
         payload = {"name": values["name"], "sector": values["sector"], "description": values["description"] or None,
                    "quorum_rule": values["quorum_rule"] or "more_than_half"}
         try:
-            created = await Work(api, organisation_id).post("/unions", payload)
+            created = await Work(once(api, form), organisation_id).post("/unions", payload)
         except ApiError as error:
             if not refusable(error, CREATE_FIELDS):
                 raise
@@ -129,7 +130,7 @@ class UnionPages(Controller):
         try:
             if values["member_kind"] == "education_organisation":
                 payload["organisation_id"] = await self._organisation_by_bin(api, values["bin"])
-            await Work(api, organisation_id).post(f"/unions/{union_id}/members", payload)
+            await Work(once(api, form), organisation_id).post(f"/unions/{union_id}/members", payload)
         except ApiError as error:
             if not refusable(error, fields):
                 raise

@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from api.clock import school_year_of, today
 from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
+from web.forms import once
 from web.setup.common import REQUIRED, Setup, done_notice, date_value, may_shape, must_show, refusal_at, text
 from web.setup.confirm import confirm_page
 from web.setup.labels import labels
@@ -102,7 +103,7 @@ class TermPages(Controller):
             if terms is not None:
                 payload["terms"] = terms
             try:
-                await setup.post("/calendar", payload)
+                await Setup(once(api, form), organisation_id).post("/calendar", payload)
                 return go_to(request, url_with(f"/organisations/{organisation_id}/academic-calendar", {}, done="created"))
             except ApiError as error:
                 if not must_show(error):

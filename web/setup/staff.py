@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 
 from api.i18n import N_, gettext as _
 from web.client import ApiClient, ApiError, together
+from web.forms import once
 from web.setup.common import REQUIRED, Setup, done_notice, flatten, many, may_shape, must_show, refusal_at, text
 from web.setup.confirm import confirm_page
 from web.setup.labels import POSITIONS, QUALIFICATIONS, labels, subject_name
@@ -179,14 +180,15 @@ class StaffPages(Controller):
     async def create(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
     ) -> Template | Redirect | ClientRedirect:
-        values = read_form(await request.form())
+        form = await request.form()
+        values = read_form(form)
         errors = check(values)
         status = 422
         if not errors:
             setup = Setup(api, organisation_id)
             try:
                 linkable = await accounts(setup, organisation_id) is not None
-                created = await setup.post("/staff", payload(values, accounts=linkable))
+                created = await Setup(once(api, form), organisation_id).post("/staff", payload(values, accounts=linkable))
                 return go_to(request, f"/organisations/{organisation_id}/staff/{created['id']}?done=created")
             except ApiError as error:
                 if not must_show(error):

@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 
 from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
+from web.forms import once, once_key
 from web.setup.common import REQUIRED, Setup, done_notice, may_shape, must_show, refusal_at, text
 from web.setup.confirm import confirm_page
 from web.setup.labels import subject_name
@@ -48,12 +49,13 @@ def check(values: Mapping[str, str], *, new: bool) -> dict[str, str]:
     return errors
 
 
-def code_for(values: Mapping[str, str]) -> str:
-    """The code a new subject gets when none is given: from its English name, else a fresh one."""
+def code_for(values: Mapping[str, str], key: str | None = None) -> str:
+    """The code a new subject gets when none is given: from its English name, else a fresh one —
+    from the form's one-shot key when it has one, so that the form sent twice asks the same."""
     if values["code"]:
         return values["code"]
     slug = re.sub(r"[^a-z0-9]+", "_", values["name_en"].lower()).strip("_")[:60]
-    return slug or f"subject_{uuid.uuid4().hex[:8]}"
+    return slug or f"subject_{(key or uuid.uuid4().hex)[:8]}"
 
 
 class SubjectPages(Controller):
@@ -92,13 +94,15 @@ class SubjectPages(Controller):
     async def create(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
     ) -> Template | Redirect | ClientRedirect:
-        values = read_form(await request.form())
+        form = await request.form()
+        values = read_form(form)
         errors = check(values, new=True)
         status = 422
         if not errors:
-            payload = {"code": code_for(values), "name_kk": values["name_kk"], "name_ru": values["name_ru"], "name_en": values["name_en"] or None}
+            payload = {"code": code_for(values, once_key(form)), "name_kk": values["name_kk"], "name_ru": values["name_ru"],
+                       "name_en": values["name_en"] or None}
             try:
-                await Setup(api, organisation_id).post("/subjects", payload)
+                await Setup(once(api, form), organisation_id).post("/subjects", payload)
                 return go_to(request, url_with(f"/organisations/{organisation_id}/subjects", {}, done="created"))
             except ApiError as error:
                 if not must_show(error):

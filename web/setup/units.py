@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 
 from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
+from web.forms import once
 from web.setup.common import REQUIRED, Setup, done_notice, flatten, may_shape, must_show, refusal_at, text, unit_bodies
 from web.setup.confirm import confirm_page
 from web.setup.labels import labels
@@ -104,7 +105,8 @@ class UnitPages(Controller):
                 errors["parent_id"] = wrong
         if not errors:
             try:
-                await setup.post("/units", {"name": values["name"], "kind": values["kind"], "parent_id": values["parent_id"] or None})
+                unit = {"name": values["name"], "kind": values["kind"], "parent_id": values["parent_id"] or None}
+                await Setup(once(api, form), organisation_id).post("/units", unit)
                 return go_to(request, url_with(f"/organisations/{organisation_id}/units", {}, done="created"))
             except ApiError as error:
                 if not must_show(error):
