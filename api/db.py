@@ -183,9 +183,9 @@ class RequestConnection:
     COMMIT. The handler's unit of work then takes the same connection (`unit_of_work`): a read of
     an organisation's data (`writes=False`: a GET of a tenant route) stays in autocommit, each
     statement seeing what is committed; everything else runs in one transaction that the
-    session's provider commits before the response is sent. A second unit of
-    work in the same request (rare: a handler that needs the control plane and a tenant) gets a
-    connection of its own, so no session ever commits another's work.
+    session's provider commits before the response is sent. A second unit of work in the same
+    request (rare: a handler that needs the control plane and a tenant) gets a connection of its
+    own, so no session ever commits another's work.
     """
 
     def __init__(self, db: Database, *, writes: bool) -> None:
