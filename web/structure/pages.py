@@ -19,6 +19,8 @@ from api import i18n
 from api.clock import KZ_TIME, school_year_of, today
 from api.i18n import N_, gettext as _
 from web.client import ApiClient, ApiError, together
+from web.confirm import ask_first
+from web.identity.viewer import Viewer, viewer_via
 from web.templating import go_to, page, parse_uuid, url_with
 from web.views import PUBLIC
 
@@ -143,6 +145,15 @@ def _labels() -> dict[str, Any]:
     }
 
 
+def _offers(who: Viewer | None, organisation_id: UUID) -> dict[str, bool]:
+    """What the pages of bodies offer their viewer: only what the viewer's role may do."""
+    org = str(organisation_id)
+    return {
+        "may_keep": bool(who and who.keeps_records(org)),
+        "may_approve": bool(who and who.approves_plans(org)),
+    }
+
+
 class StructurePages(Controller):
     path = "/organisations/{organisation_id:uuid}"
 
@@ -187,12 +198,13 @@ class StructurePages(Controller):
 
     async def _association_context(self, api: ApiClient, organisation_id: UUID, association_id: UUID, **extra: Any) -> dict[str, Any]:
         work = Work(api, organisation_id)
-        org, association, body, term, staff = await together(
+        org, association, body, term, staff, who = await together(
             api.organisation(organisation_id),
             work.get(f"/associations/{association_id}"),
             work.get(f"/bodies/association/{association_id}"),
             work.current_term(),
             work.get("/staff", page_size=200),
+            viewer_via(api),
         )
         members = {m["staff_id"] for m in body["members"]}
         candidates = [s for s in staff["items"] if s["id"] not in members]
@@ -206,7 +218,7 @@ class StructurePages(Controller):
             "candidates": candidates, "panel": None,
             "plan": plans[0] if plans else None, "older_plans": plans[1:], "school_year": year,
             "leader": leader, "term_warning": warning, "error": None, "notice": None, "now_local": _now_local(),
-            **_labels(), **extra,
+            **_offers(who, organisation_id), **_labels(), **extra,
         }
 
     @get("/associations/{association_id:uuid}", name="structure:association", opt=PUBLIC)
@@ -308,11 +320,12 @@ class StructurePages(Controller):
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], council_id: FromPath[UUID]
     ) -> Template:
         work = Work(api, organisation_id)
-        org, council, body, memberships = await together(
+        org, council, body, memberships, who = await together(
             api.organisation(organisation_id),
             work.get(f"/councils/{council_id}"),
             work.get(f"/bodies/council/{council_id}"),
             work.get(f"/bodies/council/{council_id}/members"),
+            viewer_via(api),
         )
         meetings = [work.with_times(m) for m in (await work.get("/meetings", body_id=council_id, page_size=50))["items"]]
         now = datetime.datetime.now(KZ_TIME)
@@ -320,7 +333,7 @@ class StructurePages(Controller):
         context = {
             "org": org, "council": council, "body": body, "memberships": _items(memberships),
             "meetings": meetings, "next_meeting": upcoming[0] if upcoming else (meetings[0] if meetings else None),
-            "now_local": _now_local(), "error": None, **_labels(),
+            "now_local": _now_local(), "error": None, **_offers(who, organisation_id), **_labels(),
         }
         return page(request, "structure/council.html", None, context)
 
@@ -359,8 +372,9 @@ class StructurePages(Controller):
 
     async def _meeting_context(self, api: ApiClient, organisation_id: UUID, meeting_id: UUID, **extra: Any) -> dict[str, Any]:
         work = Work(api, organisation_id)
-        org, meeting, quorum = await together(
-            api.organisation(organisation_id), work.get(f"/meetings/{meeting_id}"), work.get(f"/meetings/{meeting_id}/quorum")
+        org, meeting, quorum, who = await together(
+            api.organisation(organisation_id), work.get(f"/meetings/{meeting_id}"), work.get(f"/meetings/{meeting_id}/quorum"),
+            viewer_via(api),
         )
         work.with_times(meeting)
         if meeting["body_kind"] in REMOTE_BODIES:
@@ -372,7 +386,7 @@ class StructurePages(Controller):
             "org": org, "meeting": meeting, "quorum": quorum, "body": body, "people": people,
             "schools": meeting["body_kind"] == "inter_school_association",
             "body_path": _body_path(organisation_id, meeting["body_kind"], meeting["body_id"]),
-            "error": None, "notice": None, "panel": None, **_labels(), **extra,
+            "error": None, "notice": None, "panel": None, **_offers(who, organisation_id), **_labels(), **extra,
         }
 
     @get("/meetings/{meeting_id:uuid}", name="structure:meeting", opt=PUBLIC)
@@ -413,6 +427,11 @@ class StructurePages(Controller):
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
         meeting_id: FromPath[UUID], item_id: FromPath[UUID],
     ) -> Template | Redirect:
+        if asking := await ask_first(
+            request, action=N_("Remove"), question=N_("Remove this item from the agenda?"),
+            back=f"/organisations/{organisation_id}/meetings/{meeting_id}",
+        ):
+            return asking
         return await self._meeting_change(
             request, api, organisation_id, meeting_id, "agenda_panel",
             lambda w: w.post(f"/meetings/{meeting_id}/agenda/{item_id}/remove"), N_("The item has been removed from the agenda."),
@@ -466,7 +485,13 @@ class StructurePages(Controller):
     @post("/meetings/{meeting_id:uuid}/archive", name="structure:meeting-archive", opt=PUBLIC, status_code=303)
     async def archive_meeting(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], meeting_id: FromPath[UUID]
-    ) -> Redirect | ClientRedirect:
+    ) -> Redirect | ClientRedirect | Template:
+        if asking := await ask_first(
+            request, action=N_("Archive the meeting"),
+            question=N_("Archive this meeting? It is kept in the history but can no longer be changed."),
+            back=f"/organisations/{organisation_id}/meetings/{meeting_id}",
+        ):
+            return asking
         work = Work(api, organisation_id)
         meeting = await work.post(f"/meetings/{meeting_id}/archive")
         return go_to(request, _body_path(organisation_id, meeting["body_kind"], meeting["body_id"]))
