@@ -64,6 +64,6 @@ class CompliancePages(Controller):
             "district": district, "dashboard_url": url_with("/compliance", {}, territory_id=org.territory_id),
             # A document's page is for those who may read it: the methodists above see the finding
             # without a link that would only answer "not allowed".
-            "reads_documents": bool(who and who.reads_documents(str(organisation_id))),
+            "reads_documents": who is None or who.reads_documents(str(organisation_id)),
         }
         return page(request, "compliance/what_to_fix.html", "findings_panel", context)

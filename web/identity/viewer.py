@@ -149,7 +149,7 @@ def viewer(scope: Scope) -> Viewer | None:
 
 async def viewer_via(api: ApiClient) -> Viewer | None:
     """Who is asking, from the API: for what a page offers them, also in the HTMX fragments the
-    middleware does not ask about."""
+    middleware does not ask about. None for a caller who is no person (an API token)."""
     try:
         return Viewer.of(await api.get("/api/auth/me"))
     except ApiError as exc:

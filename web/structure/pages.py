@@ -146,11 +146,12 @@ def _labels() -> dict[str, Any]:
 
 
 def _offers(who: Viewer | None, organisation_id: UUID) -> dict[str, bool]:
-    """What the pages of bodies offer their viewer: only what the viewer's role may do."""
+    """What the pages of bodies offer their viewer: only what the viewer's role may do. A caller
+    who is no person (an API token's script) is offered everything, and the API decides."""
     org = str(organisation_id)
     return {
-        "may_keep": bool(who and who.keeps_records(org)),
-        "may_approve": bool(who and who.approves_plans(org)),
+        "may_keep": who is None or who.keeps_records(org),
+        "may_approve": who is None or who.approves_plans(org),
     }
 
 
