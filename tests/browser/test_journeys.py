@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.async_api import expect
@@ -133,48 +134,44 @@ async def test_organisation_admin_sets_up_an_association(signed_in: Any, lang: s
     await expect(tab.locator("#members .member-list li")).to_have_count(1)
 
 
-async def test_head_approves_the_plan_waiting_for_them(signed_in: Any, lang: str) -> None:
-    tab = await signed_in("head")
-    await _org_nav(tab, "/structure")
+async def test_head_approves_the_plan_and_the_leader_starts_the_next_version(signed_in: Any, lang: str) -> None:
+    """Cl. 29: the head approves the association's plan waiting for them; its leader then changes
+    the approved plan by a new version, adds an item and submits it to the head again."""
+    head = await signed_in("head")
+    await _org_nav(head, "/structure")
     # The association whose plan waits for the head: each association's page, until one offers it.
-    links = [await a.get_attribute("href") for a in await tab.locator("a[href*='/associations/']").all()]
+    links = [await a.get_attribute("href") for a in await head.locator("a[href*='/associations/']").all()]
     for href in links:
-        await tab.goto(href)
-        if await tab.locator("form[action$='/approve'] button").count():
+        await head.goto(href)
+        if await head.locator("form[action$='/approve'] button").count():
             break
     else:
         raise AssertionError("no plan waits for the head's approval")
-    tab.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
-    await tab.locator("form[action$='/approve'] button").click()
-    await expect(tab.locator("#plan .badge[data-status=approved]")).to_be_visible()
-    await expect(tab.locator("form[action$='/approve']")).to_have_count(0)
+    head.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await head.locator("form[action$='/approve'] button").click()
+    await expect(head.locator("#plan .badge[data-status=approved]")).to_be_visible()
+    await expect(head.locator("form[action$='/approve']")).to_have_count(0)
+    association = urlsplit(head.url).path
 
-
-async def test_association_leader_adds_to_the_plan(signed_in: Any, lang: str) -> None:
-    tab = await signed_in("association-leader")
-    await _org_nav(tab, "/structure")
-    links = [await a.get_attribute("href") for a in await tab.locator("a[href*='/associations/']").all()]
-    for href in links:
-        await tab.goto(href)
-        if await tab.locator("form[action$='/versions'] button, form[action$='/items'], form[action$='/plans'] button").count():
-            break
-    else:
-        raise AssertionError("the association leader is offered no plan to work on")
-    if await tab.locator("form[action$='/versions'] button").count():
-        # An approved plan changes by a new version (cl. 29).
-        tab.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
-        await tab.locator("form[action$='/versions'] button").click()
-        await settled(tab)
-    elif await tab.locator("form[action$='/plans'] button").count():
-        await tab.locator("form[action$='/plans'] button").click()
-        await settled(tab)
-    await expect(tab.locator("#plan .badge[data-status=draft]")).to_be_visible()
-    before = await tab.locator("#plan tbody tr").count()
-    await tab.locator("#plan details summary").click()
-    await tab.fill("#plan input[name=title]", "Ашық сабақтар апталығы / Неделя открытых уроков")
-    await tab.fill("#plan input[name=starts_on]", "2027-02-01")
-    await tab.click("#plan form[action$='/items'] button[type=submit]")
-    await expect(tab.locator("#plan tbody tr")).to_have_count(before + 1)
+    leader = await signed_in("association-leader")
+    await _org_nav(leader, "/structure")
+    await leader.locator(f"a[href='{association}']").first.click()
+    await leader.wait_for_url(re.compile(f".*{association}$"))
+    leader.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await leader.locator("form[action$='/versions'] button").click()
+    await expect(leader.locator("#plan .badge[data-status=draft]")).to_be_visible()
+    await settled(leader)
+    before = await leader.locator("#plan tbody tr").count()
+    await leader.locator("#plan details summary").click()
+    await leader.fill("#plan input[name=title]", "Ашық сабақтар апталығы / Неделя открытых уроков")
+    await leader.fill("#plan input[name=starts_on]", "2027-02-01")
+    await leader.locator("#plan input[name=responsible_ids]").first.check()  # cl. 29: each item names who answers for it
+    await leader.click("#plan form[action$='/items'] button[type=submit]")
+    await expect(leader.locator("#plan tbody tr")).to_have_count(before + 1)
+    await settled(leader)
+    leader.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await leader.locator("form[action$='/submit'] button").click()
+    await expect(leader.locator("#plan .badge[data-status=submitted]")).to_be_visible()
 
 
 async def test_council_decides_and_the_deputy_head_approves(signed_in: Any, lang: str) -> None:
@@ -182,7 +179,8 @@ async def test_council_decides_and_the_deputy_head_approves(signed_in: Any, lang
     for it, at its meeting; the document then waits for the deputy head, who approves it."""
     chair = await signed_in("council-chair")
     await _org_nav(chair, "/reviews/inbox")
-    item = chair.locator("article.inbox-item").first
+    # A decision of the council, taken at its meeting (the item chooses the meeting's agenda item).
+    item = chair.locator("article.inbox-item", has=chair.locator("select[name=place]")).first
     title = await item.locator("h2 a").inner_text()
     stage = await item.get_attribute("id")
     await item.locator("button[type=submit]").click()
