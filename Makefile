@@ -31,8 +31,9 @@ test: install test-tools
 	$(BIN)/pytest
 
 # What the browser and sign-in tests need beyond Python, installed when missing and possible:
-# Debian's Chromium and Node.js (apt-get, when run as root), and the OpenID provider's node modules
-# (`npm ci` from tests/oidc/package-lock.json). Where Chromium stays missing the browser tests are
+# Debian's Chromium and Node.js (apt-get, when run as root), the OpenID provider's node modules
+# (`npm ci` from tests/oidc/package-lock.json) and axe-core for the accessibility tests (`npm ci`
+# from tests/axe/package-lock.json). Where Chromium stays missing the browser tests are
 # skipped, or fail under CI (CI or METODIST_REQUIRE_BROWSER=1: see tests/chromium.py).
 test-tools:
 	@missing=""; \
@@ -50,6 +51,10 @@ test-tools:
 	@if [ ! -d tests/oidc/node_modules/oidc-provider ] && command -v npm >/dev/null 2>&1; then \
 		echo "Installing the test OpenID provider's node modules (npm ci)"; \
 		cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error; \
+	fi
+	@if [ ! -f tests/axe/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null 2>&1; then \
+		echo "Installing axe-core for the accessibility tests (npm ci)"; \
+		cd tests/axe && npm ci --no-audit --no-fund --loglevel=error; \
 	fi
 
 openapi: install

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from api.settings import PROJECT_ROOT, Settings
+from tests.demo_site import demo_template  # noqa: F401 - the demo region, loaded once per run
 from tests.support import AsgiLifespan, scratch_database
 
 # Tests decide their settings explicitly; the developer's environment must not leak in.

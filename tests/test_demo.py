@@ -5,14 +5,13 @@ compliance findings under every clause the engine checks, with some organisation
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from api.demo import DEMO_ORGS, DEMO_USERS, demo_bin, load_demo, load_demo_users
+from api.demo import DEMO_ORGS, DEMO_USERS, demo_bin, load_demo_users
 from api.demo.users import STAFF_ROLES
 from api.domain.accounts.models import RoleAssignment, User
 from api.domain.compliance.models import ComplianceCheckRun, ComplianceFinding
@@ -22,18 +21,10 @@ from api.domain.structure.models import Staff
 from api.identity.dev import DEV_ISSUER
 from api.roles import ROLE_LEVELS, NodeLevel, Role
 from api.settings import Settings
+from tests.demo_site import DemoTemplate, clone_demo
 
 # The clauses of order No. 583 that api/domain/compliance/checks.py reports.
 CHECKED_CLAUSES = {"7", "14", "18", "19", "20", "21", "25", "26", "29", "30", "32"}
-
-
-@pytest.fixture(scope="module")
-def demo_database_url(database_url: str) -> Iterator[str]:
-    """The demo loads only into a database with no organisations: this one is its own."""
-    from tests.support import scratch_database
-
-    with scratch_database(database_url, prefix="metodist_demo") as url:
-        yield url
 
 
 @dataclasses.dataclass
@@ -44,17 +35,14 @@ class Loaded:
 
 
 @pytest.fixture(scope="module")
-async def demo(settings: Settings, demo_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Loaded]:
-    from api.bootstrap import load_territories
+async def demo(demo_template: DemoTemplate, settings: Settings) -> AsyncIterator[Loaded]:
+    """A copy of the run's demo database (tests/demo_site.py loads it once for every test that needs it)."""
     from api.db import Database, create_engine
 
-    own = dataclasses.replace(settings, database_url=demo_database_url, data_dir=Path(tmp_path_factory.mktemp("demo")))
-    db = Database(create_engine(own, demo_database_url))
-    await load_territories(db, own)
-    lines: list[str] = []
-    created = await load_demo(db, settings=own, progress=lines.append)
-    yield Loaded(db, created, lines)
-    await db.dispose()
+    with clone_demo(demo_template) as url:
+        db = Database(create_engine(dataclasses.replace(settings, database_url=url), url))
+        yield Loaded(db, demo_template.created, list(demo_template.progress))
+        await db.dispose()
 
 
 async def test_a_region_of_organisations_of_every_kind(demo: Loaded) -> None:

@@ -79,7 +79,11 @@ async def test_people_page_grants_and_revokes_roles_in_kk_and_ru(app: Any, db: A
                 select(RoleAssignment.id).where(RoleAssignment.user_id == teacher, RoleAssignment.role == "head")
             )
         assert f'id="assignment-{head_id}"' in done.text and "hx-confirm=" in done.text
-        revoked = await client.post(f"{base}/people/roles/{head_id}/revoke", data={"_csrf_token": token})
+        # Without JavaScript a page asks first (web/confirm.py), and nothing is revoked yet.
+        asked = await client.post(f"{base}/people/roles/{head_id}/revoke", data={"_csrf_token": token})
+        assert asked.status_code == 200 and 'name="confirmed" value="yes"' in asked.text
+        assert await roles_of(db, teacher, org.id) == ["head", "teacher"]
+        revoked = await client.post(f"{base}/people/roles/{head_id}/revoke", data={"_csrf_token": token, "confirmed": "yes"})
         assert revoked.status_code == 303
         assert await roles_of(db, teacher, org.id) == ["teacher"]
         listed = (await client.get(f"/api/organisations/{org.id}/people", params={"email": email})).json()
@@ -88,7 +92,8 @@ async def test_people_page_grants_and_revokes_roles_in_kk_and_ru(app: Any, db: A
         async with db.session() as session:
             teacher_id = await session.scalar(select(RoleAssignment.id).where(RoleAssignment.user_id == teacher))
         htmx = await client.post(
-            f"{base}/people/roles/{teacher_id}/revoke", headers={"HX-Request": "true", "X-CSRFToken": token}
+            f"{base}/people/roles/{teacher_id}/revoke", headers={"HX-Request": "true", "X-CSRFToken": token},
+            data={"confirmed": "yes"},  # hx-vals, sent once hx-confirm has asked
         )
         assert htmx.status_code == 200 and htmx.headers["hx-redirect"] == f"{base}/people?done=revoked"
         assert await roles_of(db, teacher, org.id) == []
@@ -141,7 +146,9 @@ async def test_an_admin_ends_all_sessions_of_a_person(app: Any, db: Any) -> None
             page = await client.get(f"/organisations/{org.id}/people")
             token = client.cookies.get(CSRF_COOKIE)
             assert f"/people/{teacher}/sessions/revoke" in page.text
-            ended = await client.post(f"/organisations/{org.id}/people/{teacher}/sessions/revoke", data={"_csrf_token": token})
+            ended = await client.post(
+                f"/organisations/{org.id}/people/{teacher}/sessions/revoke", data={"_csrf_token": token, "confirmed": "yes"}
+            )
             assert ended.status_code == 303 and ended.headers["location"] == f"/organisations/{org.id}/people?ended=1"
             shown = await client.get(ended.headers["location"], headers={"Accept-Language": "en"})
             assert "1 session has been ended" in shown.text
@@ -204,7 +211,7 @@ async def test_api_tokens_are_created_shown_once_and_revoked(app: Any, db: Any) 
         assert row is not None and row.name == "Regional information system" and row.role == "teacher"
         assert row.display_prefix in again.text and f'id="token-{row.id}"' in again.text
 
-        revoked = await client.post(f"{base}/api-tokens/{row.id}/revoke", data={"_csrf_token": token})
+        revoked = await client.post(f"{base}/api-tokens/{row.id}/revoke", data={"_csrf_token": token, "confirmed": "yes"})
         assert revoked.status_code == 303
         async with db.session() as session:
             assert (await session.get(ApiToken, row.id)).revoked_at is not None

@@ -15,7 +15,7 @@ from litestar.response import Template
 from api import i18n
 from api.i18n import N_, gettext as _
 from web.client import ApiClient, together
-from web.identity.viewer import header
+from web.identity.viewer import header, viewer_via
 from web.templating import page, url_with
 from web.views import PUBLIC, territory_index
 
@@ -43,7 +43,9 @@ class CompliancePages(Controller):
     ) -> Template:
         chosen = _clause_ok(clause)
         base = f"/api/organisations/{organisation_id}/compliance/findings"
-        org, everything = await together(api.organisation(organisation_id), api.get(base, params={"page_size": "200"}))
+        org, everything, who = await together(
+            api.organisation(organisation_id), api.get(base, params={"page_size": "200"}), viewer_via(api)
+        )
         shown = [f for f in everything["items"] if chosen is None or f["clause"] == chosen]
         locale = i18n.current_locale()
         lang = locale if locale in ("kk", "ru", "en") else "ru"
@@ -60,5 +62,8 @@ class CompliancePages(Controller):
             "clauses": clauses, "counts": counts, "chosen": chosen, "subject_kinds": {k: _(v) for k, v in SUBJECT_KINDS.items()},
             "all_url": here, "clause_urls": {c: url_with(here, {}, clause=c) for c in clauses},
             "district": district, "dashboard_url": url_with("/compliance", {}, territory_id=org.territory_id),
+            # A document's page is for those who may read it: the methodists above see the finding
+            # without a link that would only answer "not allowed".
+            "reads_documents": who is None or who.reads_documents(str(organisation_id)),
         }
         return page(request, "compliance/what_to_fix.html", "findings_panel", context)

@@ -25,6 +25,7 @@ from api.roles import ROLE_LEVELS, NodeLevel
 from web.client import ApiClient, ApiError
 from web.identity.pages import _dates, _name, role_label
 from api.clock import KZ_TIME, today
+from web.confirm import ask_first
 from web.templating import go_to, page
 from web.views import PUBLIC, Pager
 
@@ -166,7 +167,12 @@ class AdminPages(Controller):
     async def revoke(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
         assignment_id: FromPath[UUID],
-    ) -> Redirect | ClientRedirect:
+    ) -> Redirect | ClientRedirect | Template:
+        if asking := await ask_first(
+            request, action=N_("Revoke"), question=N_("Revoke this role? The person loses what it allows at once."),
+            back=f"/organisations/{organisation_id}/people",
+        ):
+            return asking
         await api.request("DELETE", f"/api/role-assignments/{assignment_id}")
         return go_to(request, f"/organisations/{organisation_id}/people?done=revoked")
 
@@ -174,7 +180,13 @@ class AdminPages(Controller):
     async def revoke_sessions(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
         user_id: FromPath[UUID],
-    ) -> Redirect | ClientRedirect:
+    ) -> Redirect | ClientRedirect | Template:
+        if asking := await ask_first(
+            request, action=N_("End all sessions"),
+            question=N_("End all sessions of this person? They must sign in again on every device."),
+            back=f"/organisations/{organisation_id}/people",
+        ):
+            return asking
         ended = await api.request("DELETE", f"/api/users/{user_id}/sessions")
         count = int(ended.get("revoked", 0)) if isinstance(ended, dict) else 0
         return go_to(request, f"/organisations/{organisation_id}/people?ended={count}")
@@ -234,6 +246,11 @@ class AdminPages(Controller):
     async def revoke_token(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
         token_id: FromPath[UUID],
-    ) -> Redirect | ClientRedirect:
+    ) -> Redirect | ClientRedirect | Template:
+        if asking := await ask_first(
+            request, action=N_("Revoke"), question=N_("Revoke this token? The system that uses it is refused from now on."),
+            back=f"/organisations/{organisation_id}/api-tokens",
+        ):
+            return asking
         await api.post(f"/api/tokens/{token_id}/revoke")
         return go_to(request, f"/organisations/{organisation_id}/api-tokens?done=token-revoked")

@@ -14,6 +14,8 @@ from litestar.response import Template
 
 from web.client import ApiClient, ApiError
 from web.identity.pages import _name
+from api.i18n import N_
+from web.confirm import ask_first
 from web.templating import page
 from web.views import PUBLIC
 
@@ -76,6 +78,11 @@ class DomainPages(Controller):
 
     @post("/organisations/{organisation_id:uuid}/domains/{domain:str}/remove", name="domains-remove", opt=PUBLIC)
     async def remove(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], domain: FromPath[str]) -> Template:
+        if asking := await ask_first(
+            request, action=N_("Remove"), question=N_("Remove this domain? Its addresses stop being trusted for sign-in."),
+            back=f"/organisations/{organisation_id}/domains",
+        ):
+            return asking
         try:
             await api.request("DELETE", f"/api/organisations/{organisation_id}/domains/{domain}")
         except ApiError as exc:

@@ -22,6 +22,7 @@ from litestar.response import Redirect, Template
 from api import i18n
 from api.i18n import N_
 from web.client import ApiClient, ApiError
+from web.confirm import ask_first
 from web.templating import page
 from web.views import PUBLIC
 
@@ -150,7 +151,13 @@ class IdentityPages(Controller):
         return page(request, "identity/sessions.html", "sessions_table", {"me": me, "sessions": sessions, "role_label": role_label})
 
     @post("/account/sessions/{session_id:uuid}/revoke", name="revoke-my-session", opt=PUBLIC)
-    async def revoke_my_session(self, api: NamedDependency[ApiClient], session_id: FromPath[UUID]) -> Redirect:
+    async def revoke_my_session(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], session_id: FromPath[UUID]
+    ) -> Redirect | Template:
+        if asking := await ask_first(
+            request, action=N_("End session"), question=N_("End this session? That browser must sign in again."), back="/account/sessions"
+        ):
+            return asking
         await api.request("DELETE", f"/api/auth/sessions/{session_id}")
         return Redirect("/account/sessions", status_code=303)
 
@@ -191,8 +198,14 @@ class IdentityPages(Controller):
 
     @post("/organisations/{organisation_id:uuid}/identity-providers/{provider_id:uuid}/deactivate", name="identity-providers-deactivate", opt=PUBLIC)
     async def deactivate_provider(
-        self, api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], provider_id: FromPath[UUID]
-    ) -> Redirect:
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], provider_id: FromPath[UUID]
+    ) -> Redirect | Template:
+        if asking := await ask_first(
+            request, action=N_("Switch off"),
+            question=N_("Switch off this sign-in service? People can no longer sign in through it."),
+            back=f"/organisations/{organisation_id}/identity-providers",
+        ):
+            return asking
         await api.request("DELETE", f"/api/organisations/{organisation_id}/identity-providers/{provider_id}")
         return Redirect(f"/organisations/{organisation_id}/identity-providers", status_code=303)
 
@@ -232,7 +245,12 @@ class IdentityPages(Controller):
 
     @post("/organisations/{organisation_id:uuid}/invitations/{invitation_id:uuid}/revoke", name="invitations-revoke", opt=PUBLIC)
     async def revoke_invitation(
-        self, api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], invitation_id: FromPath[UUID]
-    ) -> Redirect:
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], invitation_id: FromPath[UUID]
+    ) -> Redirect | Template:
+        if asking := await ask_first(
+            request, action=N_("Revoke"), question=N_("Revoke this invitation? Its link stops working."),
+            back=f"/organisations/{organisation_id}/invitations",
+        ):
+            return asking
         await api.request("DELETE", f"/api/organisations/{organisation_id}/invitations/{invitation_id}")
         return Redirect(f"/organisations/{organisation_id}/invitations", status_code=303)

@@ -45,11 +45,18 @@ DASHBOARD_ROLES = frozenset({
     Role.NATIONAL_ADMIN, Role.REGIONAL_ADMIN, Role.NATIONAL_METHODIST, Role.REGIONAL_METHODIST, Role.DISTRICT_METHODIST,
 })
 # Roles that shape an organisation's structure, staff, subjects and calendar (the API's SHAPE): its
-# admin and deputy head there, and the regional and national admins above it.
+# admin and deputy head there, and the regional and national admins above it (ADMINS_ABOVE).
 SHAPERS_HERE = frozenset({Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD})
-SHAPERS_ABOVE = frozenset({Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN})
 # Roles that register organisations (POST /api/organisations).
 REGISTRARS = frozenset({Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN})
+# Roles that keep bodies' records: members, meetings and their agenda, attendance, decisions and
+# minutes, work plans (the API's KEEP for meetings and plans, cl. 14, 31); the administrators above
+# keep them too. The API narrows further to the body (its leader or secretary) and says so.
+RECORD_KEEPERS = frozenset({
+    Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD, Role.ASSOCIATION_LEADER, Role.COUNCIL_SECRETARY, Role.COUNCIL_CHAIR,
+    Role.UNIT_HEAD,
+})
+ADMINS_ABOVE = frozenset({Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN})
 
 
 @dataclass(frozen=True)
@@ -92,11 +99,27 @@ class Viewer:
         return any(g.get("role") in DASHBOARD_ROLES and g.get("territory_id") and not g.get("organisation_id") for g in self.grants)
 
     def shapes(self, organisation_id: str) -> bool:
-        return any(
-            (g.get("role") in SHAPERS_HERE and str(g.get("organisation_id") or "") == organisation_id)
-            or (g.get("role") in SHAPERS_ABOVE and not g.get("organisation_id"))
-            for g in self.grants
+        return self.above(ADMINS_ABOVE) or any(
+            g.get("role") in SHAPERS_HERE and str(g.get("organisation_id") or "") == organisation_id for g in self.grants
         )
+
+    def above(self, roles: frozenset[Role]) -> bool:
+        """Holds one of `roles` at a territory (the API decides whether it reaches the organisation)."""
+        return any(g.get("role") in roles and not g.get("organisation_id") for g in self.grants)
+
+    def keeps_records(self, organisation_id: str) -> bool:
+        return self.above(ADMINS_ABOVE) or any(
+            g.get("role") in RECORD_KEEPERS and g.get("organisation_id") == organisation_id for g in self.grants
+        )
+
+    def approves_plans(self, organisation_id: str) -> bool:
+        # Cl. 29: the head of the organisation, and no one else, approves an association's plan.
+        return any(g.get("role") == Role.HEAD and g.get("organisation_id") == organisation_id for g in self.grants)
+
+    def reads_documents(self, organisation_id: str) -> bool:
+        # Documents are read by the organisation's staff and the administrators above, not by the
+        # methodists above (they read findings and the catalogue).
+        return self.works_at(organisation_id) or self.above(ADMINS_ABOVE)
 
     def administers(self, organisation_id: str) -> bool:
         return any(
@@ -132,6 +155,17 @@ class Header:
 
 def viewer(scope: Scope) -> Viewer | None:
     return scope.get(VIEWER_KEY)  # type: ignore[return-value]
+
+
+async def viewer_via(api: ApiClient) -> Viewer | None:
+    """Who is asking, from the API: for what a page offers them, also in the HTMX fragments the
+    middleware does not ask about. None for a caller who is no person (an API token)."""
+    try:
+        return Viewer.of(await api.get("/api/auth/me"))
+    except ApiError as exc:
+        if exc.status != 401:
+            raise
+        return None
 
 
 def _path_organisation(scope: Scope) -> str | None:

@@ -23,6 +23,7 @@ from api.i18n import N_
 from api.roles import ROLE_LEVELS, NodeLevel
 from web.client import ApiClient, ApiError, together
 from web.identity.pages import _dates, _name, role_label
+from web.confirm import ask_first
 from web.templating import page
 from web.views import PUBLIC
 
@@ -124,7 +125,11 @@ class WelcomePages(Controller):
         return Redirect("/welcome?done=requested", status_code=303)
 
     @post("/welcome/access-requests/{request_id:uuid}/withdraw", name="access-request-withdraw", opt=PUBLIC)
-    async def withdraw(self, api: NamedDependency[ApiClient], request_id: FromPath[UUID]) -> Redirect:
+    async def withdraw(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], request_id: FromPath[UUID]) -> Redirect | Template:
+        if asking := await ask_first(
+            request, action=N_("Withdraw"), question=N_("Withdraw this request? The administrators no longer see it."), back="/welcome"
+        ):
+            return asking
         await api.post(f"/api/access-requests/{request_id}/withdraw")
         return Redirect("/welcome?done=withdrawn", status_code=303)
 

@@ -19,7 +19,9 @@ from api.clock import KZ_TIME, school_year_of, today
 from api.i18n import N_, gettext as _
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
+from web.confirm import ask_first
 from web.forms import once
+from web.identity.viewer import Viewer, viewer_via
 from web.setup.common import Setup, unit_bodies
 from web.templating import go_to, page, parse_uuid, refusal, url_with
 from web.views import PUBLIC
@@ -145,6 +147,16 @@ def _labels() -> dict[str, Any]:
     }
 
 
+def _offers(who: Viewer | None, organisation_id: UUID) -> dict[str, bool]:
+    """What the pages of bodies offer their viewer: only what the viewer's role may do. A caller
+    who is no person (an API token's script) is offered everything, and the API decides."""
+    org = str(organisation_id)
+    return {
+        "may_keep": who is None or who.keeps_records(org),
+        "may_approve": who is None or who.approves_plans(org),
+    }
+
+
 class StructurePages(Controller):
     path = "/organisations/{organisation_id:uuid}"
 
@@ -174,12 +186,13 @@ class StructurePages(Controller):
 
     async def _association_context(self, api: ApiClient, organisation_id: UUID, association_id: UUID, **extra: Any) -> dict[str, Any]:
         work = Work(api, organisation_id)
-        org, association, body, term, staff = await together(
+        org, association, body, term, staff, who = await together(
             api.organisation(organisation_id),
             work.get(f"/associations/{association_id}"),
             work.get(f"/bodies/association/{association_id}"),
             work.current_term(),
             work.get("/staff", page_size=200),
+            viewer_via(api),
         )
         members = {m["staff_id"] for m in body["members"]}
         candidates = [s for s in staff["items"] if s["id"] not in members]
@@ -193,7 +206,7 @@ class StructurePages(Controller):
             "candidates": candidates, "panel": None,
             "plan": plans[0] if plans else None, "older_plans": plans[1:], "school_year": year,
             "leader": leader, "term_warning": warning, "error": None, "notice": None, "now_local": _now_local(),
-            **_labels(), **extra,
+            **_offers(who, organisation_id), **_labels(), **extra,
         }
 
     @get("/associations/{association_id:uuid}", name="structure:association", opt=PUBLIC)
@@ -310,8 +323,9 @@ class StructurePages(Controller):
 
     async def _meeting_context(self, api: ApiClient, organisation_id: UUID, meeting_id: UUID, **extra: Any) -> dict[str, Any]:
         work = Work(api, organisation_id)
-        org, meeting, quorum = await together(
-            api.organisation(organisation_id), work.get(f"/meetings/{meeting_id}"), work.get(f"/meetings/{meeting_id}/quorum")
+        org, meeting, quorum, who = await together(
+            api.organisation(organisation_id), work.get(f"/meetings/{meeting_id}"), work.get(f"/meetings/{meeting_id}/quorum"),
+            viewer_via(api),
         )
         work.with_times(meeting)
         if meeting["body_kind"] in REMOTE_BODIES:
@@ -323,7 +337,7 @@ class StructurePages(Controller):
             "org": org, "meeting": meeting, "quorum": quorum, "body": body, "people": people,
             "schools": meeting["body_kind"] == "inter_school_association",
             "body_path": _body_path(organisation_id, meeting["body_kind"], meeting["body_id"]),
-            "error": None, "notice": None, "panel": None, **_labels(), **extra,
+            "error": None, "notice": None, "panel": None, **_offers(who, organisation_id), **_labels(), **extra,
         }
 
     @get("/meetings/{meeting_id:uuid}", name="structure:meeting", opt=PUBLIC)
@@ -364,6 +378,11 @@ class StructurePages(Controller):
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
         meeting_id: FromPath[UUID], item_id: FromPath[UUID],
     ) -> Template | Redirect:
+        if asking := await ask_first(
+            request, action=N_("Remove"), question=N_("Remove this item from the agenda?"),
+            back=f"/organisations/{organisation_id}/meetings/{meeting_id}",
+        ):
+            return asking
         return await self._meeting_change(
             request, api, organisation_id, meeting_id, "agenda_panel",
             lambda w: w.post(f"/meetings/{meeting_id}/agenda/{item_id}/remove"), N_("The item has been removed from the agenda."),
@@ -417,7 +436,13 @@ class StructurePages(Controller):
     @post("/meetings/{meeting_id:uuid}/archive", name="structure:meeting-archive", opt=PUBLIC, status_code=303)
     async def archive_meeting(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], meeting_id: FromPath[UUID]
-    ) -> Redirect | ClientRedirect:
+    ) -> Redirect | ClientRedirect | Template:
+        if asking := await ask_first(
+            request, action=N_("Archive the meeting"),
+            question=N_("Archive this meeting? It is kept in the history but can no longer be changed."),
+            back=f"/organisations/{organisation_id}/meetings/{meeting_id}",
+        ):
+            return asking
         work = Work(api, organisation_id)
         meeting = await work.post(f"/meetings/{meeting_id}/archive")
         return go_to(request, _body_path(organisation_id, meeting["body_kind"], meeting["body_id"]))

@@ -391,6 +391,12 @@ async def test_a_person_without_a_role_is_welcomed_and_asks_for_access(
         await page.fill("#r-organisation", org.bin)
         await page.click("#access-request-form button[type=submit]")
         await page.wait_for_url(f"{deployment.url}/welcome?done=requested")
+        # Withdrawing asks first (web/confirm.py); cancelling keeps the request.
+        await page.locator("#my-requests form[action$='/withdraw'] button").click()
+        await expect(page.locator("#confirm-question")).to_be_visible()
+        await page.click("#confirm-cancel")
+        await page.wait_for_url(f"{deployment.url}/welcome?done=requested")
+        await expect(page.locator("#my-requests td[data-status=pending]")).to_have_count(1)
     finally:
         await context.close()
 

@@ -19,6 +19,7 @@ from api.settings import Settings
 from tests.identity.login.conftest import LoginServer, settings_with
 from tests.identity.login.flows import grant_role, make_organisation, node_sign_in
 from tests.identity.login.test_organisation_providers import signed_in_admin
+from tests.demo_site import DemoTemplate, clone_demo
 from tests.support import AsgiLifespan
 
 
@@ -146,46 +147,45 @@ def _plain(settings: Settings, database_url: str, **changes: Any) -> Settings:
     )
 
 
-async def test_development_sign_in_lists_demo_users_and_signs_in(login_settings: Settings, fresh_database_url: str) -> None:
-    from api.bootstrap import load_territories
+async def test_development_sign_in_lists_demo_users_and_signs_in(login_settings: Settings, demo_template: DemoTemplate) -> None:
     from api.db import Database, create_engine
-    from api.demo import DEMO_USERS, load_demo, load_demo_users
+    from api.demo import DEMO_USERS, load_demo_users
 
-    settings = _plain(login_settings, fresh_database_url, environment="development")
-    db = Database(create_engine(settings, fresh_database_url))
-    try:
-        await load_territories(db, settings)
-        await load_demo(db, settings=settings)
-        assert await load_demo_users(db) == 0  # loaded once, not twice
-    finally:
-        await db.dispose()
-    async for client in _client_for(settings, fresh_database_url):
-        lookup = (await client.get("/api/auth/providers")).json()
-        assert lookup["dev_sign_in"] is True and lookup["providers"] == []
-        users = (await client.get("/api/auth/dev/users")).json()
-        assert {u["email"] for u in users} == {d.email for d in DEMO_USERS}
-        roles = {u["email"]: [g["role"] for g in u["grants"]] for u in users}
-        assert roles["national.admin@demo.metodist.kz"] == ["national_admin"]
-        assert roles["methodist@demo.metodist.kz"] == ["district_methodist"]
-        teacher = next(u for u in users if u["email"] == "teacher@botakara.demo.metodist.kz")
-        # The sign-in page offers them, each as a form posting to the development sign-in.
-        sign_in_page = (await client.get("/sign-in")).text
-        assert sorted(re.findall(r'data-demo-user="([^"]+)"', sign_in_page)) == sorted(d.email for d in DEMO_USERS)
-        assert 'action="/api/auth/dev/sign-in"' in sign_in_page
+    # A copy of the run's demo database (tests/demo_site.py): no provider is registered in it.
+    with clone_demo(demo_template) as url:
+        settings = _plain(login_settings, url, environment="development", data_dir=demo_template.data_dir)
+        db = Database(create_engine(settings, url))
+        try:
+            assert await load_demo_users(db) == 0  # loaded once, not twice
+        finally:
+            await db.dispose()
+        async for client in _client_for(settings, url):
+            lookup = (await client.get("/api/auth/providers")).json()
+            assert lookup["dev_sign_in"] is True and lookup["providers"] == []
+            users = (await client.get("/api/auth/dev/users")).json()
+            assert {u["email"] for u in users} == {d.email for d in DEMO_USERS}
+            roles = {u["email"]: [g["role"] for g in u["grants"]] for u in users}
+            assert roles["national.admin@demo.metodist.kz"] == ["national_admin"]
+            assert roles["methodist@demo.metodist.kz"] == ["district_methodist"]
+            teacher = next(u for u in users if u["email"] == "teacher@botakara.demo.metodist.kz")
+            # The sign-in page offers them, each as a form posting to the development sign-in.
+            sign_in_page = (await client.get("/sign-in")).text
+            assert sorted(re.findall(r'data-demo-user="([^"]+)"', sign_in_page)) == sorted(d.email for d in DEMO_USERS)
+            assert 'action="/api/auth/dev/sign-in"' in sign_in_page
 
-        signed = await client.post("/api/auth/dev/sign-in", data={"user_id": teacher["id"], "return_to": "/organisations"})
-        assert signed.status_code == 303 and signed.headers["location"] == "/organisations"
-        cookie = next(h for h in signed.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE))
-        assert "HttpOnly" in cookie and "Secure" not in cookie  # development runs on plain http
-        me = (await client.get("/api/auth/me")).json()
-        assert me["email"] == "teacher@botakara.demo.metodist.kz" and me["provider"] == "development"
-        assert [g["role"] for g in me["grants"]] == ["teacher"]
+            signed = await client.post("/api/auth/dev/sign-in", data={"user_id": teacher["id"], "return_to": "/organisations"})
+            assert signed.status_code == 303 and signed.headers["location"] == "/organisations"
+            cookie = next(h for h in signed.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE))
+            assert "HttpOnly" in cookie and "Secure" not in cookie  # development runs on plain http
+            me = (await client.get("/api/auth/me")).json()
+            assert me["email"] == "teacher@botakara.demo.metodist.kz" and me["provider"] == "development"
+            assert [g["role"] for g in me["grants"]] == ["teacher"]
 
-        refused = await client.post("/api/auth/dev/sign-in", data={"user_id": str(uuid.uuid4())})
-        assert refused.status_code == 404
-        out = await client.post("/api/auth/logout")
-        assert out.status_code == 200 and out.json() == {"redirect_to": "/sign-in"}
-        assert (await client.get("/api/auth/me")).status_code == 401
+            refused = await client.post("/api/auth/dev/sign-in", data={"user_id": str(uuid.uuid4())})
+            assert refused.status_code == 404
+            out = await client.post("/api/auth/logout")
+            assert out.status_code == 200 and out.json() == {"redirect_to": "/sign-in"}
+            assert (await client.get("/api/auth/me")).status_code == 401
 
 
 @pytest.mark.parametrize(
