@@ -14,6 +14,14 @@ the job worker runs them. Four measurements in one run, each on tenants of its o
   DDL (`baseline_tenants_per_s`).
 
 Last line: `... ratio=<tenants_per_s / baseline> tenants_per_s=<float>`.
+
+`--real`: the real path against the in-process one, in one run and one database. In process:
+`--spares` spares built ahead, then the N tenants as above (the product as configured). Then the
+product as `make run` deploys it: `metodist serve` started as a process of its own on the same
+database (its queue Redis when REDIS_URL is set, unless `--queue postgres`; its worker in the
+process, `METODIST_WORKER_CONCURRENCY` as set), its spares built at its start, then N schools
+POSTed to /api/organisations by a national admin's bearer token over HTTP (`--clients` requests
+at once), timed until every one is `active`. Last line: `inprocess=… real=… ratio=<real / inprocess>`.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from typing import Any
 from uuid import UUID
 
 from common import (
+    ROOT,
     bench_settings,
     git_revision,
     machine,
@@ -185,6 +194,163 @@ async def main(tenants: int, concurrency: int, baseline: int, spares: int) -> No
     )
 
 
+async def wait_for(what: str, probe: Any, timeout_s: float, every_s: float = 0.2) -> Any:
+    deadline = time.perf_counter() + timeout_s
+    while True:
+        found = await probe()
+        if found:
+            return found
+        if time.perf_counter() > deadline:
+            raise SystemExit(f"gave up waiting for {what} after {timeout_s:.0f}s")
+        await asyncio.sleep(every_s)
+
+
+async def post_wave(port: int, secret: str, place: Any, count: int, clients: int) -> list[UUID]:
+    """`count` organisations POSTed to the API, `clients` requests in flight."""
+    import httpx
+
+    ids: list[UUID] = []
+    bodies = iter([organisation_create(place) for _ in range(count)])
+
+    async def client_loop(client: Any) -> None:
+        import msgspec
+
+        for body in bodies:
+            answer = await client.post("/api/organisations", content=msgspec.json.encode(body),
+                                       headers={"content-type": "application/json"})
+            if answer.status_code != 202:
+                raise SystemExit(f"POST /api/organisations answered {answer.status_code}: {answer.text}")
+            ids.append(UUID(answer.json()["id"]))
+
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60,
+                                 headers={"authorization": f"Bearer {secret}"}) as client:
+        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
+    return ids
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def real_path(db: Any, url: str, tenants: int, spares: int, clients: int, redis_url: str | None) -> float:
+    """`metodist serve` on `url`; N organisations through its API until active; seconds taken."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+
+    import httpx
+    from sqlalchemy import func, select
+
+    from api.access import Grant
+    from api.domain.organisations.models import Organisation
+    from tenants.spares import count_spares
+    from tests.identity.access.principals import republic_id, token_secret
+
+    secret = await token_secret(db, Grant("national_admin", territory_id=await republic_id(db)), name="bench")
+    place = await territory_id(db)
+    port = free_port()
+    data_dir = tempfile.mkdtemp(prefix="metodist-bench-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("METODIST_") or k == "METODIST_WORKER_CONCURRENCY"}
+    env.pop("REDIS_URL", None)
+    env.update(DATABASE_URL=url, METODIST_DATA_DIR=data_dir, METODIST_TENANT_SPARES=str(spares),
+               METODIST_DEMO_DATA="0", PYTHONPATH=str(ROOT), HOST="127.0.0.1", PORT=str(port))
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    log_path = os.path.join(data_dir, "serve.log")
+    with open(log_path, "wb") as log_file:
+        server = subprocess.Popen(
+            [sys.executable, "-c", "from api.cli import main; main()", "serve", "--no-demo"],
+            env=env, cwd=str(ROOT), stdout=log_file, stderr=subprocess.STDOUT,
+        )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as probe:
+            async def answers() -> bool:
+                if server.poll() is not None:
+                    raise SystemExit(f"metodist serve exited {server.returncode}; see {log_path}")
+                try:
+                    return (await probe.get("/api/health")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            await wait_for("metodist serve to answer", answers, 120)
+        started = time.perf_counter()
+        await wait_for(f"the server's {spares} spares", lambda: _spares_at_least(db, spares), 600, every_s=0.5)
+        say(f"metodist serve up (queue: {'Redis' if redis_url else 'PostgreSQL'}), its {spares} spares built in {time.perf_counter() - started:.1f}s")
+
+        started = time.perf_counter()
+        ids = await post_wave(port, secret, place, tenants, clients)
+        posted = time.perf_counter() - started
+
+        async def all_active() -> bool:
+            async with db.session() as session:
+                rows = (await session.execute(
+                    select(Organisation.status, func.count()).where(Organisation.id.in_(ids)).group_by(Organisation.status)
+                )).all()
+            counts = dict(rows)
+            if counts.get("failed"):
+                raise SystemExit(f"{counts['failed']} organisations failed to provision")
+            return counts.get("active", 0) == len(ids)
+
+        await wait_for("every organisation active", all_active, 3600, every_s=0.1)
+        seconds = time.perf_counter() - started
+        left = (await count_spares(db)).at_head
+        say(f"real path: {tenants} POSTs answered in {posted:.2f}s; all active after {seconds:.2f}s = {tenants / seconds:.2f} organisations/s ({left} spares at the end)")
+        return seconds
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+async def _spares_at_least(db: Any, spares: int) -> bool:
+    from tenants.spares import count_spares
+
+    return (await count_spares(db)).at_head >= spares
+
+
+async def main_real(tenants: int, concurrency: int, spares: int, clients: int, redis_url: str | None) -> None:
+    import logging
+
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    from tenants.provisioning import provision_organisation
+    from tenants.spares import replenish
+
+    with throwaway_database() as url:
+        say(f"machine: {machine()}; {server_version(url)}; commit {git_revision()}")
+        say(f"{tenants} tenants each way, in-process concurrency {concurrency}, {spares} spares, {clients} HTTP clients")
+        db = await open_database(url, bench_settings(url, pool_size=max(10, concurrency)))
+        provisioned = 1
+        try:
+            await provision_many(db, 1, 1, provision_organisation)
+
+            started = time.perf_counter()
+            await replenish(db, spares)
+            say(f"in process: {spares} spares built ahead in {time.perf_counter() - started:.2f}s")
+            seconds = await provision_many(db, tenants, concurrency, provision_organisation, spares)
+            provisioned += tenants
+            await check(db, url, provisioned)
+            inprocess = tenants / seconds
+            say(f"in process: {tenants} tenants, the first {min(spares, tenants)} taking spares: {seconds:.2f}s = {inprocess:.2f} tenants/s")
+
+            seconds = await real_path(db, url, tenants, spares, clients, redis_url)
+            provisioned += tenants
+            await check(db, url, provisioned)
+            real = tenants / seconds
+        finally:
+            await db.dispose()
+    say(f"inprocess={inprocess:.2f} real={real:.2f} ratio={real / inprocess:.2f}")
+
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -192,8 +358,20 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=8, help="provisioning jobs at once (default 8)")
     parser.add_argument("--baseline", type=int, default=None, help="tenants for the baseline (default min(N, 40))")
     parser.add_argument("--spares", type=int, default=None, help="spare schemas built ahead (default: the settings' 50)")
+    parser.add_argument("--real", action="store_true", help="the real path (metodist serve, HTTP, queue, worker) against in process")
+    parser.add_argument("--queue", choices=["redis", "postgres"], default=None,
+                        help="with --real: the server's queue (default: Redis when REDIS_URL is set)")
+    parser.add_argument("--clients", type=int, default=8, help="with --real: POSTs in flight (default 8)")
     args = parser.parse_args()
+    import os
+
     from api.settings import Settings
 
     spares = Settings().tenant_spares if args.spares is None else args.spares
-    run(main(args.tenants, args.concurrency, args.baseline or min(args.tenants, 40), spares))
+    if args.real:
+        redis_url = os.environ.get("REDIS_URL") if args.queue != "postgres" else None
+        if args.queue == "redis" and not redis_url:
+            raise SystemExit("--queue redis needs REDIS_URL")
+        run(main_real(args.tenants, args.concurrency, spares, args.clients, redis_url))
+    else:
+        run(main(args.tenants, args.concurrency, args.baseline or min(args.tenants, 40), spares))
