@@ -15,13 +15,15 @@ the job worker runs them. Four measurements in one run, each on tenants of its o
 
 Last line: `... ratio=<tenants_per_s / baseline> tenants_per_s=<float>`.
 
-`--real`: the real path against the in-process one, in one run and one database. In process:
-`--spares` spares built ahead, then the N tenants as above (the product as configured). Then the
-product as `make run` deploys it: `metodist serve` started as a process of its own on the same
-database (its queue Redis when REDIS_URL is set, unless `--queue postgres`; its worker in the
-process, `METODIST_WORKER_CONCURRENCY` as set), its spares built at its start, then N schools
-POSTed to /api/organisations by a national admin's bearer token over HTTP (`--clients` requests
-at once), timed until every one is `active`. Last line: `inprocess=… real=… ratio=<real / inprocess>`.
+`--real`: the real path against the in-process one, in one run and one database. The product as
+`make run` deploys it: `metodist serve` started as a process of its own (its queue in Redis when
+REDIS_URL is set, unless `--queue postgres`; its worker in the process, as many jobs at once as
+its settings say; `METODIST_WORKER_CONCURRENCY` is passed on). Before each wave `--spares` spares
+are built at head (timed apart). A real wave: N organisations POSTed to /api/organisations with a
+national admin's bearer token over HTTP (`--clients` requests at once), timed until every one is
+`active`. An in-process wave: the measurement above (the product as configured). With
+`--rounds R` the N is split into R rounds, each way in turn first, so the machine's load
+drifting weighs on both. Last line: `inprocess=… real=… ratio=<real / inprocess>`.
 """
 
 from __future__ import annotations
@@ -236,119 +238,144 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def real_path(db: Any, url: str, tenants: int, spares: int, clients: int, redis_url: str | None) -> float:
-    """`metodist serve` on `url`; N organisations through its API until active; seconds taken."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import tempfile
+class Server:
+    """`metodist serve` on the benchmark's database, as a process of its own (as `make run` starts it)."""
 
-    import httpx
-    from sqlalchemy import func, select
+    def __init__(self, url: str, spares: int, redis_url: str | None) -> None:
+        import os
+        import tempfile
 
-    from api.access import Grant
-    from api.domain.organisations.models import Organisation
-    from tenants.spares import count_spares
-    from tests.identity.access.principals import republic_id, token_secret
+        self.port = free_port()
+        self.data_dir = tempfile.mkdtemp(prefix="metodist-bench-")
+        self.log_path = os.path.join(self.data_dir, "serve.log")
+        # The server reads its settings from the environment, as deployed; the benchmark's own
+        # METODIST_* are not passed on, except the worker's concurrency (to compare settings).
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("METODIST_") or k == "METODIST_WORKER_CONCURRENCY"}
+        env.pop("REDIS_URL", None)
+        env.update(DATABASE_URL=url, METODIST_DATA_DIR=self.data_dir, METODIST_TENANT_SPARES=str(spares),
+                   METODIST_DEMO_DATA="0", PYTHONPATH=str(ROOT), HOST="127.0.0.1", PORT=str(self.port))
+        if redis_url:
+            env["REDIS_URL"] = redis_url
+        self.env = env
+        self.process: Any = None
 
-    secret = await token_secret(db, Grant("national_admin", territory_id=await republic_id(db)), name="bench")
-    place = await territory_id(db)
-    port = free_port()
-    data_dir = tempfile.mkdtemp(prefix="metodist-bench-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("METODIST_") or k == "METODIST_WORKER_CONCURRENCY"}
-    env.pop("REDIS_URL", None)
-    env.update(DATABASE_URL=url, METODIST_DATA_DIR=data_dir, METODIST_TENANT_SPARES=str(spares),
-               METODIST_DEMO_DATA="0", PYTHONPATH=str(ROOT), HOST="127.0.0.1", PORT=str(port))
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    log_path = os.path.join(data_dir, "serve.log")
-    with open(log_path, "wb") as log_file:
-        server = subprocess.Popen(
-            [sys.executable, "-c", "from api.cli import main; main()", "serve", "--no-demo"],
-            env=env, cwd=str(ROOT), stdout=log_file, stderr=subprocess.STDOUT,
-        )
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as probe:
+    async def __aenter__(self) -> "Server":
+        import subprocess
+        import sys
+
+        import httpx
+
+        with open(self.log_path, "wb") as log_file:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", "from api.cli import main; main()", "serve", "--no-demo"],
+                env=self.env, cwd=str(ROOT), stdout=log_file, stderr=subprocess.STDOUT,
+            )
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}") as probe:
             async def answers() -> bool:
-                if server.poll() is not None:
-                    raise SystemExit(f"metodist serve exited {server.returncode}; see {log_path}")
+                if self.process.poll() is not None:
+                    raise SystemExit(f"metodist serve exited {self.process.returncode}; see {self.log_path}")
                 try:
                     return (await probe.get("/api/health")).status_code == 200
                 except httpx.TransportError:
                     return False
 
             await wait_for("metodist serve to answer", answers, 120)
-        started = time.perf_counter()
-        await wait_for(f"the server's {spares} spares", lambda: _spares_at_least(db, spares), 600, every_s=0.5)
-        say(f"metodist serve up (queue: {'Redis' if redis_url else 'PostgreSQL'}), its {spares} spares built in {time.perf_counter() - started:.1f}s")
+        return self
 
-        started = time.perf_counter()
-        ids = await post_wave(port, secret, place, tenants, clients)
-        posted = time.perf_counter() - started
+    async def __aexit__(self, *exc: Any) -> None:
+        import signal
+        import subprocess
 
-        async def all_active() -> bool:
-            async with db.session() as session:
-                rows = (await session.execute(
-                    select(Organisation.status, func.count()).where(Organisation.id.in_(ids)).group_by(Organisation.status)
-                )).all()
-            counts = dict(rows)
-            if counts.get("failed"):
-                raise SystemExit(f"{counts['failed']} organisations failed to provision")
-            return counts.get("active", 0) == len(ids)
-
-        await wait_for("every organisation active", all_active, 3600, every_s=0.1)
-        seconds = time.perf_counter() - started
-        left = (await count_spares(db)).at_head
-        say(f"real path: {tenants} POSTs answered in {posted:.2f}s; all active after {seconds:.2f}s = {tenants / seconds:.2f} organisations/s ({left} spares at the end)")
-        return seconds
-    finally:
-        server.send_signal(signal.SIGINT)
+        self.process.send_signal(signal.SIGINT)
         try:
-            server.wait(timeout=60)
+            self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            self.process.kill()
+            self.process.wait()
 
 
-async def _spares_at_least(db: Any, spares: int) -> bool:
-    from tenants.spares import count_spares
+async def real_wave(db: Any, port: int, secret: str, place: Any, tenants: int, clients: int) -> float:
+    """N organisations POSTed to the server's API; seconds until every one is active."""
+    from sqlalchemy import func, select
 
-    return (await count_spares(db)).at_head >= spares
+    from api.domain.organisations.models import Organisation
+
+    started = time.perf_counter()
+    ids = await post_wave(port, secret, place, tenants, clients)
+    posted = time.perf_counter() - started
+
+    async def all_active() -> bool:
+        async with db.session() as session:
+            rows = (await session.execute(
+                select(Organisation.status, func.count()).where(Organisation.id.in_(ids)).group_by(Organisation.status)
+            )).all()
+        counts = dict(rows)
+        if counts.get("failed"):
+            raise SystemExit(f"{counts['failed']} organisations failed to provision")
+        return counts.get("active", 0) == len(ids)
+
+    await wait_for("every organisation active", all_active, 3600, every_s=0.1)
+    seconds = time.perf_counter() - started
+    say(f"  real path: {tenants} POSTs answered in {posted:.2f}s; all active after {seconds:.2f}s = {tenants / seconds:.2f} organisations/s")
+    return seconds
 
 
-async def main_real(tenants: int, concurrency: int, spares: int, clients: int, redis_url: str | None) -> None:
+async def spares_ready(db: Any, spares: int) -> None:
+    """`spares` built at head before a wave (timed apart: the worker builds them in quiet time)."""
+    from tenants.spares import count_spares, replenish
+
+    started = time.perf_counter()
+    await replenish(db, spares)  # or the server's replenisher is at it: then wait for it
+
+    async def enough() -> bool:
+        return (await count_spares(db)).at_head >= spares
+
+    await wait_for(f"{spares} spares", enough, 900, every_s=0.5)
+    say(f"  {spares} spares at head ({time.perf_counter() - started:.1f}s)")
+
+
+async def main_real(tenants: int, concurrency: int, spares: int, clients: int, rounds: int, redis_url: str | None) -> None:
     import logging
 
     import structlog
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    from api.access import Grant
     from tenants.provisioning import provision_organisation
-    from tenants.spares import replenish
+    from tests.identity.access.principals import republic_id, token_secret
 
+    wave = tenants // rounds
     with throwaway_database() as url:
         say(f"machine: {machine()}; {server_version(url)}; commit {git_revision()}")
-        say(f"{tenants} tenants each way, in-process concurrency {concurrency}, {spares} spares, {clients} HTTP clients")
+        say(f"{rounds} round(s) of {wave} tenants each way; in-process concurrency {concurrency}; {spares} spares; "
+            f"{clients} HTTP clients; queue: {'Redis' if redis_url else 'PostgreSQL'}")
         db = await open_database(url, bench_settings(url, pool_size=max(10, concurrency)))
         provisioned = 1
+        times = {"inprocess": 0.0, "real": 0.0}
         try:
             await provision_many(db, 1, 1, provision_organisation)
-
-            started = time.perf_counter()
-            await replenish(db, spares)
-            say(f"in process: {spares} spares built ahead in {time.perf_counter() - started:.2f}s")
-            seconds = await provision_many(db, tenants, concurrency, provision_organisation, spares)
-            provisioned += tenants
-            await check(db, url, provisioned)
-            inprocess = tenants / seconds
-            say(f"in process: {tenants} tenants, the first {min(spares, tenants)} taking spares: {seconds:.2f}s = {inprocess:.2f} tenants/s")
-
-            seconds = await real_path(db, url, tenants, spares, clients, redis_url)
-            provisioned += tenants
-            await check(db, url, provisioned)
-            real = tenants / seconds
+            secret = await token_secret(db, Grant("national_admin", territory_id=await republic_id(db)), name="bench")
+            place = await territory_id(db)
+            async with Server(url, spares, redis_url) as server:
+                say(f"metodist serve answering on port {server.port} (log: {server.log_path})")
+                for n in range(rounds):
+                    # In turn first and second, so the machine's load drifting during the run
+                    # weighs on both alike.
+                    order = ["inprocess", "real"] if n % 2 == 0 else ["real", "inprocess"]
+                    for way in order:
+                        await spares_ready(db, spares)
+                        if way == "inprocess":
+                            seconds = await provision_many(db, wave, concurrency, provision_organisation, spares)
+                            say(f"  in process: {wave} tenants: {seconds:.2f}s = {wave / seconds:.2f} tenants/s")
+                        else:
+                            seconds = await real_wave(db, server.port, secret, place, wave, clients)
+                        times[way] += seconds
+                        provisioned += wave
+                        await check(db, url, provisioned)
         finally:
             await db.dispose()
+    inprocess, real = rounds * wave / times["inprocess"], rounds * wave / times["real"]
     say(f"inprocess={inprocess:.2f} real={real:.2f} ratio={real / inprocess:.2f}")
 
 
@@ -362,6 +389,7 @@ if __name__ == "__main__":
     parser.add_argument("--queue", choices=["redis", "postgres"], default=None,
                         help="with --real: the server's queue (default: Redis when REDIS_URL is set)")
     parser.add_argument("--clients", type=int, default=8, help="with --real: POSTs in flight (default 8)")
+    parser.add_argument("--rounds", type=int, default=1, help="with --real: the N split into rounds, each way in turn first")
     args = parser.parse_args()
     import os
 
@@ -372,6 +400,6 @@ if __name__ == "__main__":
         redis_url = os.environ.get("REDIS_URL") if args.queue != "postgres" else None
         if args.queue == "redis" and not redis_url:
             raise SystemExit("--queue redis needs REDIS_URL")
-        run(main_real(args.tenants, args.concurrency, spares, args.clients, redis_url))
+        run(main_real(args.tenants, args.concurrency, spares, args.clients, args.rounds, redis_url))
     else:
         run(main(args.tenants, args.concurrency, args.baseline or min(args.tenants, 40), spares))
