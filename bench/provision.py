@@ -295,10 +295,10 @@ class Server:
             self.process.wait()
 
 
-async def real_wave(db: Any, port: int, secret: str, place: Any, tenants: int, clients: int) -> float:
+async def real_wave(db: Any, port: int, secret: str, place: Any, tenants: int, clients: int) -> tuple[float, int]:
     """N organisations POSTed to the server's API; seconds until every one is active. Then, not
     timed, until the worker's follow-up (each one's first compliance check) is done, so that it
-    does not spill into the next wave."""
+    does not spill into the next wave. Also the database's transaction count once all were active."""
     from sqlalchemy import func, select
 
     from api.domain.organisations.models import Organisation
@@ -320,6 +320,7 @@ async def real_wave(db: Any, port: int, secret: str, place: Any, tenants: int, c
     await wait_for("every organisation active", all_active, 3600, every_s=0.1)
     seconds = time.perf_counter() - started
     say(f"  real path: {tenants} POSTs answered in {posted:.2f}s; all active after {seconds:.2f}s = {tenants / seconds:.2f} organisations/s")
+    at_active = await transactions(db)
 
     from api.domain.compliance.models import ComplianceCheckRun
 
@@ -332,7 +333,18 @@ async def real_wave(db: Any, port: int, secret: str, place: Any, tenants: int, c
 
     await wait_for("every organisation's first compliance check", all_checked, 3600, every_s=0.5)
     say(f"  (their first compliance checks done {time.perf_counter() - started - seconds:.1f}s later)")
-    return seconds
+    return seconds, at_active
+
+
+async def transactions(db: Any) -> int:
+    """Transactions ended in this database so far (PostgreSQL's statistics, flushed within a second)."""
+    from sqlalchemy import text
+
+    await asyncio.sleep(1.1)
+    async with db.engine.connect() as conn:
+        return int(await conn.scalar(text(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+        )))
 
 
 async def spares_ready(db: Any, spares: int) -> None:
@@ -379,11 +391,14 @@ async def main_real(tenants: int, concurrency: int, spares: int, clients: int, r
                     order = ["inprocess", "real"] if n % 2 == 0 else ["real", "inprocess"]
                     for way in order:
                         await spares_ready(db, spares)
+                        before = await transactions(db)
                         if way == "inprocess":
                             seconds = await provision_many(db, wave, concurrency, provision_organisation, spares)
                             say(f"  in process: {wave} tenants: {seconds:.2f}s = {wave / seconds:.2f} tenants/s")
+                            after = await transactions(db)
                         else:
-                            seconds = await real_wave(db, server.port, secret, place, wave, clients)
+                            seconds, after = await real_wave(db, server.port, secret, place, wave, clients)
+                        say(f"  ({(after - before) / wave:.1f} transactions per organisation until active)")
                         times[way] += seconds
                         provisioned += wave
                         await check(db, url, provisioned)
