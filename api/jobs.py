@@ -191,8 +191,8 @@ def build_queue(settings: Settings, database_url: str) -> Queue:
 def pg_queue_pool_size(settings: Settings) -> int:
     """PostgreSQL's queue has one pool for the web's enqueues and the worker. Its listener holds a
     connection for good, and each running job marks itself done and queues its follow-ups through
-    the pool: with four connections for four (now eight) jobs, an enqueue waited its turn for one
-    (20-70 ms against a few)."""
+    the pool: a connection per job besides the listener's, and one for the web and the upkeep
+    (it was four in all, for what is now eight jobs at once)."""
     return settings.worker_concurrency + 2
 
 

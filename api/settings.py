@@ -72,8 +72,9 @@ class Settings:
     old_secret_keys: tuple[str, ...] = ()
     # Bound on concurrent work per process: tenant migrations, provisioning jobs.
     migrate_concurrency: int = 4
-    # Jobs are waits on PostgreSQL (a schema build is its work and its fsyncs): eight at once
-    # provisioned a wave 1.5-2x faster than four on two cores under load (docs/performance.md).
+    # Jobs are mostly waits on PostgreSQL (a schema build is its work and its fsyncs): eight at
+    # once built schemas ~1.3x as fast as four on two busy cores, and matched the worker to the
+    # in-process provisioning it was measured against (docs/performance.md).
     worker_concurrency: int = 8
     # Scheduled jobs (review reminders, digests) in this process's worker; off where another
     # process runs them, and in tests that call them directly.
