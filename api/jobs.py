@@ -185,7 +185,15 @@ def build_queue(settings: Settings, database_url: str) -> Queue:
     name = _queue_name(database_url)
     if settings.redis_url:
         return RedisQueue(make_client(settings.redis_url), name=name)
-    return Queue.from_url(libpq_dsn(database_url), name=name, min_size=1, max_size=4)
+    return Queue.from_url(libpq_dsn(database_url), name=name, min_size=1, max_size=pg_queue_pool_size(settings))
+
+
+def pg_queue_pool_size(settings: Settings) -> int:
+    """PostgreSQL's queue has one pool for the web's enqueues and the worker. Its listener holds a
+    connection for good, and each running job marks itself done and queues its follow-ups through
+    the pool: a connection per job besides the listener's, and one for the web and the upkeep
+    (it was four in all, for what is now eight jobs at once)."""
+    return settings.worker_concurrency + 2
 
 
 def _worker_queue(settings: Settings, database_url: str, queue: Queue) -> Queue:
