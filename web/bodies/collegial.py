@@ -177,6 +177,26 @@ class CollegialPages(Controller):
         context = await self._detail_context(request, api, organisation_id, spec, body_id, notice=notice)
         return page(request, "bodies/detail.html", None, context)
 
+    async def _confirmed(
+        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, spec: CollegialKind, body_id: UUID,
+        question: str, button: str, path: str, block: str, done: str,
+    ) -> Template | Redirect | ClientRedirect:
+        """A destructive action on the body's page: asked first (the no-JS confirmation page), then
+        posted to `path`; a refusal shows again the panel `block` with its reason, success goes to `done`."""
+        asking = await ask_first(
+            request, api, organisation_id, question, button, f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}"
+        )
+        if asking is not None:
+            return asking
+        try:
+            await Work(api, organisation_id).post(path)
+        except ApiError as error:
+            if not refusable(error):
+                raise
+            context = await self._detail_context(request, api, organisation_id, spec, body_id, error=error)
+            return page(request, "bodies/detail.html", block, context, status_code=error.status)
+        return go_to(request, done)
+
     def _back(self, organisation_id: UUID, spec: CollegialKind, body_id: UUID, done: str) -> str:
         return f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}?done={done}"
 
@@ -225,21 +245,12 @@ class CollegialPages(Controller):
         body_kind: FromPath[str], body_id: FromPath[UUID], membership_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         spec = _kind(body_kind)
-        back = f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}"
-        asking = await ask_first(
-            request, api, organisation_id, _("End this membership? The person leaves the body today; the record stays in its history."),
-            _("End the membership"), back,
+        return await self._confirmed(
+            request, api, organisation_id, spec, body_id,
+            _("End this membership? The person leaves the body today; the record stays in its history."), _("End the membership"),
+            f"/bodies/{spec.body_kind}/{body_id}/members/{membership_id}/end", "members_panel",
+            self._back(organisation_id, spec, body_id, "ended"),
         )
-        if asking is not None:
-            return asking
-        try:
-            await Work(api, organisation_id).post(f"/bodies/{spec.body_kind}/{body_id}/members/{membership_id}/end")
-        except ApiError as error:
-            if not refusable(error):
-                raise
-            context = await self._detail_context(request, api, organisation_id, spec, body_id, error=error)
-            return page(request, "bodies/detail.html", "members_panel", context, status_code=error.status)
-        return go_to(request, self._back(organisation_id, spec, body_id, "ended"))
 
     @post("/{body_kind:str}/{body_id:uuid}/leaders", name="bodies:leader-page", opt=PUBLIC, status_code=303)
     async def add_leader(
@@ -272,21 +283,11 @@ class CollegialPages(Controller):
         spec = _kind(body_kind)
         if not spec.leaders:
             raise ApiError(404, _("There is no such page."))
-        back = f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}"
-        asking = await ask_first(
-            request, api, organisation_id, _("End the leader's term today? Elect or appoint the next leader for at most one year (cl. 30)."),
-            _("End the term"), back,
+        return await self._confirmed(
+            request, api, organisation_id, spec, body_id,
+            _("End the leader's term today? Elect or appoint the next leader for at most one year (cl. 30)."), _("End the term"),
+            f"{spec.api}/{body_id}/leaders/{term_id}/end", "settings_panel", self._back(organisation_id, spec, body_id, "leader_ended"),
         )
-        if asking is not None:
-            return asking
-        try:
-            await Work(api, organisation_id).post(f"{spec.api}/{body_id}/leaders/{term_id}/end")
-        except ApiError as error:
-            if not refusable(error):
-                raise
-            context = await self._detail_context(request, api, organisation_id, spec, body_id, error=error)
-            return page(request, "bodies/detail.html", "settings_panel", context, status_code=error.status)
-        return go_to(request, self._back(organisation_id, spec, body_id, "leader_ended"))
 
     @post("/{body_kind:str}/{body_id:uuid}/archive", name="bodies:archive-page", opt=PUBLIC, status_code=303)
     async def archive(
@@ -294,21 +295,11 @@ class CollegialPages(Controller):
         body_kind: FromPath[str], body_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         spec = _kind(body_kind)
-        back = f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}"
-        asking = await ask_first(
-            request, api, organisation_id, _("Archive this body? It holds no more meetings; its members, meetings and decisions stay readable."),
-            _("Archive"), back,
+        return await self._confirmed(
+            request, api, organisation_id, spec, body_id,
+            _("Archive this body? It holds no more meetings; its members, meetings and decisions stay readable."), _("Archive"),
+            f"{spec.api}/{body_id}/archive", "settings_panel", f"/organisations/{organisation_id}/bodies/{spec.body_kind}?done=archived",
         )
-        if asking is not None:
-            return asking
-        try:
-            await Work(api, organisation_id).post(f"{spec.api}/{body_id}/archive")
-        except ApiError as error:
-            if not refusable(error):
-                raise
-            context = await self._detail_context(request, api, organisation_id, spec, body_id, error=error)
-            return page(request, "bodies/detail.html", "settings_panel", context, status_code=error.status)
-        return go_to(request, f"/organisations/{organisation_id}/bodies/{spec.body_kind}?done=archived")
 
 
 async def _nothing() -> None:
