@@ -8,6 +8,7 @@ Archiving a body and ending a membership are confirmed first: with JavaScript by
 from __future__ import annotations
 
 import datetime
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +20,7 @@ from litestar.response import Redirect, Template
 
 from api.clock import KZ_TIME, today
 from api.i18n import N_, gettext as _
-from web.bodies.forms import ask_first, errors_of, one_year_term, refusable, text
+from web.bodies.forms import confirmed_post, errors_of, one_year_term, refusable, text
 from web.bodies.kinds import COMMISSION_KINDS, KINDS, LEADER_METHODS, QUORUM_RULES, CollegialKind
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
@@ -177,25 +178,14 @@ class CollegialPages(Controller):
         context = await self._detail_context(request, api, organisation_id, spec, body_id, notice=notice)
         return page(request, "bodies/detail.html", None, context)
 
-    async def _confirmed(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, spec: CollegialKind, body_id: UUID,
-        question: str, button: str, path: str, block: str, done: str,
-    ) -> Template | Redirect | ClientRedirect:
-        """A destructive action on the body's page: asked first (the no-JS confirmation page), then
-        posted to `path`; a refusal shows again the panel `block` with its reason, success goes to `done`."""
-        asking = await ask_first(
-            request, api, organisation_id, question, button, f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}"
-        )
-        if asking is not None:
-            return asking
-        try:
-            await Work(api, organisation_id).post(path)
-        except ApiError as error:
-            if not refusable(error):
-                raise
+    def _refused(
+        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, spec: CollegialKind, body_id: UUID, block: str
+    ) -> Callable[[ApiError], Awaitable[Template]]:
+        """The panel `block` again, with the API's refusal above it."""
+        async def refused(error: ApiError) -> Template:
             context = await self._detail_context(request, api, organisation_id, spec, body_id, error=error)
             return page(request, "bodies/detail.html", block, context, status_code=error.status)
-        return go_to(request, done)
+        return refused
 
     def _back(self, organisation_id: UUID, spec: CollegialKind, body_id: UUID, done: str) -> str:
         return f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}?done={done}"
@@ -245,11 +235,12 @@ class CollegialPages(Controller):
         body_kind: FromPath[str], body_id: FromPath[UUID], membership_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         spec = _kind(body_kind)
-        return await self._confirmed(
-            request, api, organisation_id, spec, body_id,
-            _("End this membership? The person leaves the body today; the record stays in its history."), _("End the membership"),
-            f"/bodies/{spec.body_kind}/{body_id}/members/{membership_id}/end", "members_panel",
-            self._back(organisation_id, spec, body_id, "ended"),
+        return await confirmed_post(
+            request, api, organisation_id,
+            _("End this membership? The person leaves the body today; the record stays in its history."),
+            _("End the membership"), f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
+            f"/bodies/{spec.body_kind}/{body_id}/members/{membership_id}/end", self._back(organisation_id, spec, body_id, "ended"),
+            self._refused(request, api, organisation_id, spec, body_id, "members_panel"),
         )
 
     @post("/{body_kind:str}/{body_id:uuid}/leaders", name="bodies:leader-page", opt=PUBLIC, status_code=303)
@@ -283,10 +274,12 @@ class CollegialPages(Controller):
         spec = _kind(body_kind)
         if not spec.leaders:
             raise ApiError(404, _("There is no such page."))
-        return await self._confirmed(
-            request, api, organisation_id, spec, body_id,
-            _("End the leader's term today? Elect or appoint the next leader for at most one year (cl. 30)."), _("End the term"),
-            f"{spec.api}/{body_id}/leaders/{term_id}/end", "settings_panel", self._back(organisation_id, spec, body_id, "leader_ended"),
+        return await confirmed_post(
+            request, api, organisation_id,
+            _("End the leader's term today? Elect or appoint the next leader for at most one year (cl. 30)."),
+            _("End the term"), f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
+            f"{spec.api}/{body_id}/leaders/{term_id}/end", self._back(organisation_id, spec, body_id, "leader_ended"),
+            self._refused(request, api, organisation_id, spec, body_id, "settings_panel"),
         )
 
     @post("/{body_kind:str}/{body_id:uuid}/archive", name="bodies:archive-page", opt=PUBLIC, status_code=303)
@@ -295,10 +288,12 @@ class CollegialPages(Controller):
         body_kind: FromPath[str], body_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         spec = _kind(body_kind)
-        return await self._confirmed(
-            request, api, organisation_id, spec, body_id,
-            _("Archive this body? It holds no more meetings; its members, meetings and decisions stay readable."), _("Archive"),
-            f"{spec.api}/{body_id}/archive", "settings_panel", f"/organisations/{organisation_id}/bodies/{spec.body_kind}?done=archived",
+        return await confirmed_post(
+            request, api, organisation_id,
+            _("Archive this body? It holds no more meetings; its members, meetings and decisions stay readable."),
+            _("Archive"), f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
+            f"{spec.api}/{body_id}/archive", f"/organisations/{organisation_id}/bodies/{spec.body_kind}?done=archived",
+            self._refused(request, api, organisation_id, spec, body_id, "settings_panel"),
         )
 
 
