@@ -178,6 +178,23 @@ class CollegialPages(Controller):
         context = await self._detail_context(request, api, organisation_id, spec, body_id, notice=notice)
         return page(request, "bodies/detail.html", None, context)
 
+    async def _saved(
+        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, spec: CollegialKind, body_id: UUID,
+        sending: Awaitable[Any], values: dict[str, str], fields: tuple[str, ...], prefix: str, block: str, done: str,
+    ) -> Template | Redirect | ClientRedirect:
+        """A form of the body's page sent: on to `done`, or its panel `block` again with what was typed
+        (`{prefix}values`) and the refusal beside the field it names (`{prefix}errors`)."""
+        try:
+            await sending
+        except ApiError as error:
+            if not refusable(error, fields):
+                raise
+            context = await self._detail_context(
+                request, api, organisation_id, spec, body_id, **{f"{prefix}values": values, f"{prefix}errors": errors_of(error, fields)}
+            )
+            return page(request, "bodies/detail.html", block, context, status_code=422)
+        return go_to(request, done)
+
     def _refused(
         self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, spec: CollegialKind, body_id: UUID, block: str
     ) -> Callable[[ApiError], Awaitable[Template]]:
@@ -198,16 +215,11 @@ class CollegialPages(Controller):
         spec = _kind(body_kind)
         form = await request.form()
         values = {name: text(form, name) for name in EDIT_FIELDS}
-        try:
-            await Work(api, organisation_id).patch(f"{spec.api}/{body_id}", spec.edit_payload(values))
-        except ApiError as error:
-            if not refusable(error, EDIT_FIELDS):
-                raise
-            context = await self._detail_context(
-                request, api, organisation_id, spec, body_id, values=values, errors=errors_of(error, EDIT_FIELDS)
-            )
-            return page(request, "bodies/detail.html", "settings_panel", context, status_code=422)
-        return go_to(request, self._back(organisation_id, spec, body_id, "saved"))
+        return await self._saved(
+            request, api, organisation_id, spec, body_id,
+            Work(api, organisation_id).patch(f"{spec.api}/{body_id}", spec.edit_payload(values)),
+            values, EDIT_FIELDS, "", "settings_panel", self._back(organisation_id, spec, body_id, "saved"),
+        )
 
     @post("/{body_kind:str}/{body_id:uuid}/members", name="bodies:member-add-page", opt=PUBLIC, status_code=303)
     async def add_member(
@@ -218,16 +230,11 @@ class CollegialPages(Controller):
         form = await request.form()
         values = {name: text(form, name) for name in MEMBER_FIELDS}
         payload = {"staff_id": values["staff_id"], "starts_on": values["starts_on"] or None, "ends_on": values["ends_on"] or None}
-        try:
-            await Work(once(api, form), organisation_id).post(f"/bodies/{spec.body_kind}/{body_id}/members", payload)
-        except ApiError as error:
-            if not refusable(error, MEMBER_FIELDS):
-                raise
-            context = await self._detail_context(
-                request, api, organisation_id, spec, body_id, member_values=values, member_errors=errors_of(error, MEMBER_FIELDS)
-            )
-            return page(request, "bodies/detail.html", "members_panel", context, status_code=422)
-        return go_to(request, self._back(organisation_id, spec, body_id, "member"))
+        return await self._saved(
+            request, api, organisation_id, spec, body_id,
+            Work(once(api, form), organisation_id).post(f"/bodies/{spec.body_kind}/{body_id}/members", payload),
+            values, MEMBER_FIELDS, "member_", "members_panel", self._back(organisation_id, spec, body_id, "member"),
+        )
 
     @post("/{body_kind:str}/{body_id:uuid}/members/{membership_id:uuid}/end", name="bodies:member-end-page", opt=PUBLIC, status_code=303)
     async def end_member(
@@ -255,16 +262,11 @@ class CollegialPages(Controller):
         form = await request.form()
         values = {name: text(form, name) for name in LEADER_FIELDS}
         payload = {"staff_id": values["staff_id"], "method": values["method"], "starts_on": values["starts_on"], "ends_on": values["ends_on"]}
-        try:
-            await Work(once(api, form), organisation_id).post(f"{spec.api}/{body_id}/leaders", payload)
-        except ApiError as error:
-            if not refusable(error, LEADER_FIELDS):
-                raise
-            context = await self._detail_context(
-                request, api, organisation_id, spec, body_id, leader_values=values, leader_errors=errors_of(error, LEADER_FIELDS)
-            )
-            return page(request, "bodies/detail.html", "settings_panel", context, status_code=422)
-        return go_to(request, self._back(organisation_id, spec, body_id, "leader"))
+        return await self._saved(
+            request, api, organisation_id, spec, body_id,
+            Work(once(api, form), organisation_id).post(f"{spec.api}/{body_id}/leaders", payload),
+            values, LEADER_FIELDS, "leader_", "settings_panel", self._back(organisation_id, spec, body_id, "leader"),
+        )
 
     @post("/{body_kind:str}/{body_id:uuid}/leaders/{term_id:uuid}/end", name="bodies:leader-end-page", opt=PUBLIC, status_code=303)
     async def end_leader(
