@@ -8,6 +8,7 @@ Archiving a body and ending a membership are confirmed first: with JavaScript by
 from __future__ import annotations
 
 import datetime
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +20,7 @@ from litestar.response import Redirect, Template
 
 from api.clock import KZ_TIME, today
 from api.i18n import N_, gettext as _
-from web.bodies.forms import ask_first, errors_of, one_year_term, refusable, text
+from web.bodies.forms import confirmed_post, errors_of, one_year_term, refusable, text
 from web.bodies.kinds import COMMISSION_KINDS, KINDS, LEADER_METHODS, QUORUM_RULES, CollegialKind
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
@@ -177,6 +178,32 @@ class CollegialPages(Controller):
         context = await self._detail_context(request, api, organisation_id, spec, body_id, notice=notice)
         return page(request, "bodies/detail.html", None, context)
 
+    async def _saved(
+        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, spec: CollegialKind, body_id: UUID,
+        sending: Awaitable[Any], values: dict[str, str], fields: tuple[str, ...], prefix: str, block: str, done: str,
+    ) -> Template | Redirect | ClientRedirect:
+        """A form of the body's page sent: on to `done`, or its panel `block` again with what was typed
+        (`{prefix}values`) and the refusal beside the field it names (`{prefix}errors`)."""
+        try:
+            await sending
+        except ApiError as error:
+            if not refusable(error, fields):
+                raise
+            context = await self._detail_context(
+                request, api, organisation_id, spec, body_id, **{f"{prefix}values": values, f"{prefix}errors": errors_of(error, fields)}
+            )
+            return page(request, "bodies/detail.html", block, context, status_code=422)
+        return go_to(request, done)
+
+    def _refused(
+        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, spec: CollegialKind, body_id: UUID, block: str
+    ) -> Callable[[ApiError], Awaitable[Template]]:
+        """The panel `block` again, with the API's refusal above it."""
+        async def refused(error: ApiError) -> Template:
+            context = await self._detail_context(request, api, organisation_id, spec, body_id, error=error)
+            return page(request, "bodies/detail.html", block, context, status_code=error.status)
+        return refused
+
     def _back(self, organisation_id: UUID, spec: CollegialKind, body_id: UUID, done: str) -> str:
         return f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}?done={done}"
 
@@ -188,16 +215,11 @@ class CollegialPages(Controller):
         spec = _kind(body_kind)
         form = await request.form()
         values = {name: text(form, name) for name in EDIT_FIELDS}
-        try:
-            await Work(api, organisation_id).patch(f"{spec.api}/{body_id}", spec.edit_payload(values))
-        except ApiError as error:
-            if not refusable(error, EDIT_FIELDS):
-                raise
-            context = await self._detail_context(
-                request, api, organisation_id, spec, body_id, values=values, errors=errors_of(error, EDIT_FIELDS)
-            )
-            return page(request, "bodies/detail.html", "settings_panel", context, status_code=422)
-        return go_to(request, self._back(organisation_id, spec, body_id, "saved"))
+        return await self._saved(
+            request, api, organisation_id, spec, body_id,
+            Work(api, organisation_id).patch(f"{spec.api}/{body_id}", spec.edit_payload(values)),
+            values, EDIT_FIELDS, "", "settings_panel", self._back(organisation_id, spec, body_id, "saved"),
+        )
 
     @post("/{body_kind:str}/{body_id:uuid}/members", name="bodies:member-add-page", opt=PUBLIC, status_code=303)
     async def add_member(
@@ -208,16 +230,11 @@ class CollegialPages(Controller):
         form = await request.form()
         values = {name: text(form, name) for name in MEMBER_FIELDS}
         payload = {"staff_id": values["staff_id"], "starts_on": values["starts_on"] or None, "ends_on": values["ends_on"] or None}
-        try:
-            await Work(once(api, form), organisation_id).post(f"/bodies/{spec.body_kind}/{body_id}/members", payload)
-        except ApiError as error:
-            if not refusable(error, MEMBER_FIELDS):
-                raise
-            context = await self._detail_context(
-                request, api, organisation_id, spec, body_id, member_values=values, member_errors=errors_of(error, MEMBER_FIELDS)
-            )
-            return page(request, "bodies/detail.html", "members_panel", context, status_code=422)
-        return go_to(request, self._back(organisation_id, spec, body_id, "member"))
+        return await self._saved(
+            request, api, organisation_id, spec, body_id,
+            Work(once(api, form), organisation_id).post(f"/bodies/{spec.body_kind}/{body_id}/members", payload),
+            values, MEMBER_FIELDS, "member_", "members_panel", self._back(organisation_id, spec, body_id, "member"),
+        )
 
     @post("/{body_kind:str}/{body_id:uuid}/members/{membership_id:uuid}/end", name="bodies:member-end-page", opt=PUBLIC, status_code=303)
     async def end_member(
@@ -225,21 +242,13 @@ class CollegialPages(Controller):
         body_kind: FromPath[str], body_id: FromPath[UUID], membership_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         spec = _kind(body_kind)
-        back = f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}"
-        asking = await ask_first(
-            request, api, organisation_id, _("End this membership? The person leaves the body today; the record stays in its history."),
-            _("End the membership"), back,
+        return await confirmed_post(
+            request, api, organisation_id,
+            _("End this membership? The person leaves the body today; the record stays in its history."),
+            _("End the membership"), f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
+            f"/bodies/{spec.body_kind}/{body_id}/members/{membership_id}/end", self._back(organisation_id, spec, body_id, "ended"),
+            self._refused(request, api, organisation_id, spec, body_id, "members_panel"),
         )
-        if asking is not None:
-            return asking
-        try:
-            await Work(api, organisation_id).post(f"/bodies/{spec.body_kind}/{body_id}/members/{membership_id}/end")
-        except ApiError as error:
-            if not refusable(error):
-                raise
-            context = await self._detail_context(request, api, organisation_id, spec, body_id, error=error)
-            return page(request, "bodies/detail.html", "members_panel", context, status_code=error.status)
-        return go_to(request, self._back(organisation_id, spec, body_id, "ended"))
 
     @post("/{body_kind:str}/{body_id:uuid}/leaders", name="bodies:leader-page", opt=PUBLIC, status_code=303)
     async def add_leader(
@@ -253,16 +262,11 @@ class CollegialPages(Controller):
         form = await request.form()
         values = {name: text(form, name) for name in LEADER_FIELDS}
         payload = {"staff_id": values["staff_id"], "method": values["method"], "starts_on": values["starts_on"], "ends_on": values["ends_on"]}
-        try:
-            await Work(once(api, form), organisation_id).post(f"{spec.api}/{body_id}/leaders", payload)
-        except ApiError as error:
-            if not refusable(error, LEADER_FIELDS):
-                raise
-            context = await self._detail_context(
-                request, api, organisation_id, spec, body_id, leader_values=values, leader_errors=errors_of(error, LEADER_FIELDS)
-            )
-            return page(request, "bodies/detail.html", "settings_panel", context, status_code=422)
-        return go_to(request, self._back(organisation_id, spec, body_id, "leader"))
+        return await self._saved(
+            request, api, organisation_id, spec, body_id,
+            Work(once(api, form), organisation_id).post(f"{spec.api}/{body_id}/leaders", payload),
+            values, LEADER_FIELDS, "leader_", "settings_panel", self._back(organisation_id, spec, body_id, "leader"),
+        )
 
     @post("/{body_kind:str}/{body_id:uuid}/leaders/{term_id:uuid}/end", name="bodies:leader-end-page", opt=PUBLIC, status_code=303)
     async def end_leader(
@@ -272,21 +276,13 @@ class CollegialPages(Controller):
         spec = _kind(body_kind)
         if not spec.leaders:
             raise ApiError(404, _("There is no such page."))
-        back = f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}"
-        asking = await ask_first(
-            request, api, organisation_id, _("End the leader's term today? Elect or appoint the next leader for at most one year (cl. 30)."),
-            _("End the term"), back,
+        return await confirmed_post(
+            request, api, organisation_id,
+            _("End the leader's term today? Elect or appoint the next leader for at most one year (cl. 30)."),
+            _("End the term"), f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
+            f"{spec.api}/{body_id}/leaders/{term_id}/end", self._back(organisation_id, spec, body_id, "leader_ended"),
+            self._refused(request, api, organisation_id, spec, body_id, "settings_panel"),
         )
-        if asking is not None:
-            return asking
-        try:
-            await Work(api, organisation_id).post(f"{spec.api}/{body_id}/leaders/{term_id}/end")
-        except ApiError as error:
-            if not refusable(error):
-                raise
-            context = await self._detail_context(request, api, organisation_id, spec, body_id, error=error)
-            return page(request, "bodies/detail.html", "settings_panel", context, status_code=error.status)
-        return go_to(request, self._back(organisation_id, spec, body_id, "leader_ended"))
 
     @post("/{body_kind:str}/{body_id:uuid}/archive", name="bodies:archive-page", opt=PUBLIC, status_code=303)
     async def archive(
@@ -294,21 +290,13 @@ class CollegialPages(Controller):
         body_kind: FromPath[str], body_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         spec = _kind(body_kind)
-        back = f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}"
-        asking = await ask_first(
-            request, api, organisation_id, _("Archive this body? It holds no more meetings; its members, meetings and decisions stay readable."),
-            _("Archive"), back,
+        return await confirmed_post(
+            request, api, organisation_id,
+            _("Archive this body? It holds no more meetings; its members, meetings and decisions stay readable."),
+            _("Archive"), f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
+            f"{spec.api}/{body_id}/archive", f"/organisations/{organisation_id}/bodies/{spec.body_kind}?done=archived",
+            self._refused(request, api, organisation_id, spec, body_id, "settings_panel"),
         )
-        if asking is not None:
-            return asking
-        try:
-            await Work(api, organisation_id).post(f"{spec.api}/{body_id}/archive")
-        except ApiError as error:
-            if not refusable(error):
-                raise
-            context = await self._detail_context(request, api, organisation_id, spec, body_id, error=error)
-            return page(request, "bodies/detail.html", "settings_panel", context, status_code=error.status)
-        return go_to(request, f"/organisations/{organisation_id}/bodies/{spec.body_kind}?done=archived")
 
 
 async def _nothing() -> None:

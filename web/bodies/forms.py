@@ -5,16 +5,18 @@ the reader's language, and the last day of a one-year term (cl. 30)."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
 from litestar import Request
-from litestar.response import Template
+from litestar.plugins.htmx import ClientRedirect
+from litestar.response import Redirect, Template
 
 from web.client import ApiClient, ApiError
-from web.templating import localized_name, page, refusal
+from web.structure.pages import Work
+from web.templating import go_to, localized_name, page, refusal
 
 
 def field_of(api_field: str | None, fields: Iterable[str]) -> str:
@@ -50,6 +52,24 @@ async def ask_first(
     org = await api.organisation(organisation_id)
     context = {"org": org, "question": question, "button": button, "action": request.url.path, "back": back}
     return page(request, "bodies/confirm.html", None, context)
+
+
+async def confirmed_post(
+    request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, question: str, button: str, back: str,
+    path: str, done: str, refused: Callable[[ApiError], Awaitable[Template]] | None = None,
+) -> Template | Redirect | ClientRedirect:
+    """A destructive action: asked first (`ask_first`), then posted to `path`, then on to `done`.
+    A refusal the page can show (`refusable`) is `refused`'s page; without `refused` it is the error page's."""
+    asking = await ask_first(request, api, organisation_id, question, button, back)
+    if asking is not None:
+        return asking
+    try:
+        await Work(api, organisation_id).post(path)
+    except ApiError as error:
+        if refused is None or not refusable(error):
+            raise
+        return await refused(error)
+    return go_to(request, done)
 
 
 def one_year_term(start: datetime.date) -> datetime.date:

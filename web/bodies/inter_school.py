@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +20,7 @@ from litestar.response import Redirect, Template
 
 from api.clock import KZ_TIME, today
 from api.i18n import N_, gettext as _
-from web.bodies.forms import ask_first, errors_of, localized, one_year_term, refusable, text
+from web.bodies.forms import confirmed_post, errors_of, localized, one_year_term, refusable, text
 from web.bodies.kinds import QUORUM_RULES
 from web.bodies.powers import Powers, powers
 from web.client import ApiClient, ApiError, together
@@ -150,6 +151,15 @@ class InterSchoolPages(Controller):
         context = await self._detail_context(request, api, organisation_id, association_id, notice=notice)
         return page(request, "bodies/inter_school.html", None, context)
 
+    def _refused(
+        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, association_id: UUID, block: str
+    ) -> Callable[[ApiError], Awaitable[Template]]:
+        """The panel `block` again, with the API's refusal above it."""
+        async def refused(error: ApiError) -> Template:
+            context = await self._detail_context(request, api, organisation_id, association_id, error=error)
+            return page(request, "bodies/inter_school.html", block, context, status_code=error.status)
+        return refused
+
     def _back(self, organisation_id: UUID, association_id: UUID, done: str | None = None) -> str:
         path = f"/organisations/{organisation_id}/inter-school-associations/{association_id}"
         return f"{path}?done={done}" if done else path
@@ -178,20 +188,13 @@ class InterSchoolPages(Controller):
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
         association_id: FromPath[UUID], member_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
-        asking = await ask_first(
-            request, api, organisation_id, _("End this membership? The teacher leaves the association today; the record stays in its history."),
+        return await confirmed_post(
+            request, api, organisation_id,
+            _("End this membership? The teacher leaves the association today; the record stays in its history."),
             _("End the membership"), self._back(organisation_id, association_id),
+            f"/inter-school-associations/{association_id}/members/{member_id}/end", self._back(organisation_id, association_id, "ended"),
+            self._refused(request, api, organisation_id, association_id, "members_panel"),
         )
-        if asking is not None:
-            return asking
-        try:
-            await Work(api, organisation_id).post(f"/inter-school-associations/{association_id}/members/{member_id}/end")
-        except ApiError as error:
-            if not refusable(error):
-                raise
-            context = await self._detail_context(request, api, organisation_id, association_id, error=error)
-            return page(request, "bodies/inter_school.html", "members_panel", context, status_code=error.status)
-        return go_to(request, self._back(organisation_id, association_id, "ended"))
 
     @post("/{association_id:uuid}/leaders", name="inter-school:leader-page", opt=PUBLIC, status_code=303)
     async def appoint_leader(
@@ -220,30 +223,21 @@ class InterSchoolPages(Controller):
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
         association_id: FromPath[UUID], term_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
-        asking = await ask_first(
-            request, api, organisation_id, _("End the leader's term today? Appoint the next leader for at most one year (cl. 30)."),
+        return await confirmed_post(
+            request, api, organisation_id,
+            _("End the leader's term today? Appoint the next leader for at most one year (cl. 30)."),
             _("End the term"), self._back(organisation_id, association_id),
+            f"/inter-school-associations/{association_id}/leaders/{term_id}/end", self._back(organisation_id, association_id, "leader_ended"),
+            self._refused(request, api, organisation_id, association_id, "leader_panel"),
         )
-        if asking is not None:
-            return asking
-        try:
-            await Work(api, organisation_id).post(f"/inter-school-associations/{association_id}/leaders/{term_id}/end")
-        except ApiError as error:
-            if not refusable(error):
-                raise
-            context = await self._detail_context(request, api, organisation_id, association_id, error=error)
-            return page(request, "bodies/inter_school.html", "leader_panel", context, status_code=error.status)
-        return go_to(request, self._back(organisation_id, association_id, "leader_ended"))
 
     @post("/{association_id:uuid}/archive", name="inter-school:archive-page", opt=PUBLIC, status_code=303)
     async def archive(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], association_id: FromPath[UUID]
     ) -> Template | Redirect | ClientRedirect:
-        asking = await ask_first(
-            request, api, organisation_id, _("Archive this association? It holds no more meetings; its members, meetings and decisions stay readable."),
+        return await confirmed_post(
+            request, api, organisation_id,
+            _("Archive this association? It holds no more meetings; its members, meetings and decisions stay readable."),
             _("Archive"), self._back(organisation_id, association_id),
+            f"/inter-school-associations/{association_id}/archive", f"/organisations/{organisation_id}/inter-school-associations?done=archived",
         )
-        if asking is not None:
-            return asking
-        await Work(api, organisation_id).post(f"/inter-school-associations/{association_id}/archive")
-        return go_to(request, f"/organisations/{organisation_id}/inter-school-associations?done=archived")

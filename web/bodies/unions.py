@@ -5,7 +5,7 @@ account. A member from an education organisation is named by its BIN."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from api.clock import KZ_TIME
 from api.i18n import N_, gettext as _
-from web.bodies.forms import ask_first, errors_of, refusable, text
+from web.bodies.forms import confirmed_post, errors_of, refusable, text
 from web.bodies.kinds import QUORUM_RULES
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, OrganisationQuery, together
@@ -105,6 +105,15 @@ class UnionPages(Controller):
         notice = _(DONE[done]) if done in DONE else None
         return page(request, "bodies/union.html", None, await self._detail_context(request, api, organisation_id, union_id, notice=notice))
 
+    def _refused(
+        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, union_id: UUID, block: str
+    ) -> Callable[[ApiError], Awaitable[Template]]:
+        """The panel `block` again, with the API's refusal above it."""
+        async def refused(error: ApiError) -> Template:
+            context = await self._detail_context(request, api, organisation_id, union_id, error=error)
+            return page(request, "bodies/union.html", block, context, status_code=error.status)
+        return refused
+
     def _back(self, organisation_id: UUID, union_id: UUID, done: str | None = None) -> str:
         path = f"/organisations/{organisation_id}/unions/{union_id}"
         return f"{path}?done={done}" if done else path
@@ -160,30 +169,21 @@ class UnionPages(Controller):
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
         union_id: FromPath[UUID], member_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
-        asking = await ask_first(
-            request, api, organisation_id, _("End this membership? The member leaves the union today; the record stays in its history."),
+        return await confirmed_post(
+            request, api, organisation_id,
+            _("End this membership? The member leaves the union today; the record stays in its history."),
             _("End the membership"), self._back(organisation_id, union_id),
+            f"/unions/{union_id}/members/{member_id}/end", self._back(organisation_id, union_id, "ended"),
+            self._refused(request, api, organisation_id, union_id, "members_panel"),
         )
-        if asking is not None:
-            return asking
-        try:
-            await Work(api, organisation_id).post(f"/unions/{union_id}/members/{member_id}/end")
-        except ApiError as error:
-            if not refusable(error):
-                raise
-            context = await self._detail_context(request, api, organisation_id, union_id, error=error)
-            return page(request, "bodies/union.html", "members_panel", context, status_code=error.status)
-        return go_to(request, self._back(organisation_id, union_id, "ended"))
 
     @post("/{union_id:uuid}/archive", name="unions:archive-page", opt=PUBLIC, status_code=303)
     async def archive(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], union_id: FromPath[UUID]
     ) -> Template | Redirect | ClientRedirect:
-        asking = await ask_first(
-            request, api, organisation_id, _("Archive this union? It holds no more meetings; its members, meetings and decisions stay readable."),
+        return await confirmed_post(
+            request, api, organisation_id,
+            _("Archive this union? It holds no more meetings; its members, meetings and decisions stay readable."),
             _("Archive"), self._back(organisation_id, union_id),
+            f"/unions/{union_id}/archive", f"/organisations/{organisation_id}/unions?done=archived",
         )
-        if asking is not None:
-            return asking
-        await Work(api, organisation_id).post(f"/unions/{union_id}/archive")
-        return go_to(request, f"/organisations/{organisation_id}/unions?done=archived")
