@@ -33,7 +33,10 @@ EMAIL = {u.subject: u.email for u in DEMO_USERS}
 # Kinds of page the walk must reach, or the check proves little: every main page of the issue.
 MAIN_PAGES = {
     "/", "/territories", "/organisations", "/organisations/{id}", "/organisations/{id}/structure",
-    "/organisations/{id}/associations/{id}", "/organisations/{id}/councils/{id}", "/organisations/{id}/meetings/{id}",
+    "/organisations/{id}/associations/{id}", "/organisations/{id}/bodies/council/{id}", "/organisations/{id}/meetings/{id}",
+    "/organisations/{id}/bodies/council", "/organisations/{id}/associations/new", "/organisations/{id}/staff",
+    "/organisations/{id}/staff/{id}", "/organisations/{id}/subjects", "/organisations/{id}/units",
+    "/organisations/{id}/academic-calendar",
     "/organisations/{id}/calendar", "/organisations/{id}/documents", "/organisations/{id}/documents/{id}",
     "/organisations/{id}/reviews/inbox", "/organisations/{id}/catalogue", "/organisations/{id}/what-to-fix",
     "/compliance", "/imports/organisations", "/organisations/new", "/account/sessions",

@@ -122,7 +122,11 @@ async def test_organisation_admin_sets_up_an_association(signed_in: Any, lang: s
     tab = await signed_in("school-admin")
     await _org_nav(tab, "/structure")
     name = f"Journey {uuid.uuid4().hex[:6]}"
-    await tab.select_option("#association-form select[name=kind]", "class_teachers")
+    # The association form is a page of its own; choosing the kind redraws it (without a subject).
+    await tab.click("#new-association")
+    async with tab.expect_response(lambda r: "/associations/new" in r.url):
+        await tab.select_option("#association-form select[name=kind]", "class_teachers")
+    await settled(tab)
     await tab.fill("#association-form input[name=name]", name)
     await tab.click("#association-form button[type=submit]")
     await tab.wait_for_url(re.compile(rf".*/associations/{UUID}\?done=created$"))

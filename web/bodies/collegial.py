@@ -163,7 +163,8 @@ class CollegialPages(Controller):
             "candidates": [s for s in staff["items"] if s["id"] not in member_ids],
             "unit_name": unit_names.get(row.get("unit_id")), "meetings": held,
             "next_meeting": upcoming[0] if upcoming else (held[0] if held else None),
-            "powers": await powers(request, api, org), "values": values, "member_values": member_values,
+            "powers": await powers(request, api, org, {**body, "leader": row.get("leader")}), "values": values,
+            "member_values": member_values,
             "leader": row.get("leader"), "leader_values": leader_values, "leader_errors": {},
             "errors": {}, "member_errors": {}, "error": None, "notice": None, "now_local": _now_local(), **_labels(), **extra,
         }

@@ -32,30 +32,52 @@ class Powers:
         return self.shapes or self.district_methodist
 
 
-async def grants(request: Request[Any, Any, Any], api: ApiClient) -> tuple[dict[str, Any], ...]:
-    """The viewer's grants; an HTMX request for a part of a page was not looked up by the header's
-    middleware, so it asks the API itself."""
+async def _me(request: Request[Any, Any, Any], api: ApiClient) -> dict[str, Any]:
+    """The viewer as the header's middleware found them; an HTMX request for a part of a page was
+    not looked up there, so it asks the API itself."""
     who = viewer(request.scope)
     if who is not None:
-        return who.grants
+        return {"user_id": who.user_id, "grants": who.grants}
     try:
-        me = await api.get("/api/auth/me")
+        return await api.get("/api/auth/me")
     except ApiError:
-        return ()
-    return tuple(me.get("grants") or ())
+        return {}
 
 
-async def powers(request: Request[Any, Any, Any], api: ApiClient, org: Any) -> Powers:
-    """The viewer's powers at `org` (an organisation as the API reads it)."""
+async def grants(request: Request[Any, Any, Any], api: ApiClient) -> tuple[dict[str, Any], ...]:
+    return tuple((await _me(request, api)).get("grants") or ())
+
+
+async def _officer_of(api: ApiClient, organisation_id: str, user_id: Any, body: dict[str, Any]) -> bool:
+    """Whether the viewer's staff record here is the body's chair, secretary or leader."""
+    if not user_id:
+        return False
+    try:
+        mine = await api.get(f"/api/organisations/{organisation_id}/staff", params={"user_id": str(user_id), "page_size": 1})
+    except ApiError:
+        return False
+    if not mine.get("items"):
+        return False
+    staff_id = str(mine["items"][0]["id"])
+    officers = [body.get("chair") or {}, body.get("secretary") or {}, body.get("leader") or {}]
+    return any(str(o.get("staff_id") or "") == staff_id for o in officers)
+
+
+async def powers(request: Request[Any, Any, Any], api: ApiClient, org: Any, body: dict[str, Any] | None = None) -> Powers:
+    """The viewer's powers at `org` (an organisation as the API reads it); with `body` (the API's
+    reading of one body, its officers included), whether they keep that body's membership."""
     organisation_id, territory_id = str(org.id), str(org.territory_id)
-    shapes = keeps = district = False
-    for grant in await grants(request, api):
+    me = await _me(request, api)
+    shapes = keeper = district = False
+    for grant in me.get("grants") or ():
         role, at = grant.get("role"), grant.get("organisation_id")
         here = at is not None and str(at) == organisation_id
         if (role in SHAPERS and here) or (role in ADMINS_ABOVE and at is None):
             shapes = True
         if role in KEEPERS and here:
-            keeps = True
+            keeper = True
         if role == "district_methodist" and str(grant.get("territory_id")) == territory_id and at is None:
             district = True
-    return Powers(shapes=shapes, keeps_members=shapes or keeps, district_methodist=district)
+    # A chair, secretary or leader keeps the membership of the bodies they hold that office in, not of the others.
+    keeps = shapes or (keeper and body is not None and await _officer_of(api, organisation_id, me.get("user_id"), body))
+    return Powers(shapes=shapes, keeps_members=keeps, district_methodist=district)
