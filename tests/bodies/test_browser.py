@@ -61,7 +61,7 @@ async def test_an_admin_forms_a_council_and_a_subject_association(signed_in: Any
     page = await signed_in(Grant(Role.ORGANISATION_ADMIN, organisation_id=place.org.id))
     words = WORDS[lang]
     await page.goto(f"/organisations/{place.org.id}/structure?lang={lang}")
-    await page.click(f'#body-kinds a[href$="/bodies/council"]')
+    await page.click('#body-kinds a[href$="/bodies/council"]')
     await expect(page.locator("h1")).to_have_text(words["councils"])
 
     # A unit's council, the organisation's being formed already (cl. 14).
