@@ -48,7 +48,7 @@ async def grants(request: Request[Any, Any, Any], api: ApiClient) -> tuple[dict[
     return tuple((await _me(request, api)).get("grants") or ())
 
 
-async def _officer_of(api: ApiClient, organisation_id: str, user_id: Any, body: dict[str, Any]) -> bool:
+async def officer_of(api: ApiClient, organisation_id: str, user_id: Any, body: dict[str, Any]) -> bool:
     """Whether the viewer's staff record here is the body's chair, secretary or leader."""
     if not user_id:
         return False
@@ -79,5 +79,5 @@ async def powers(request: Request[Any, Any, Any], api: ApiClient, org: Any, body
         if role == "district_methodist" and str(grant.get("territory_id")) == territory_id and at is None:
             district = True
     # A chair, secretary or leader keeps the membership of the bodies they hold that office in, not of the others.
-    keeps = shapes or (keeper and body is not None and await _officer_of(api, organisation_id, me.get("user_id"), body))
+    keeps = shapes or (keeper and body is not None and await officer_of(api, organisation_id, me.get("user_id"), body))
     return Powers(shapes=shapes, keeps_members=keeps, district_methodist=district)

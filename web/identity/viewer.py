@@ -108,8 +108,21 @@ class Viewer:
         return any(g.get("role") in roles and not g.get("organisation_id") for g in self.grants)
 
     def keeps_records(self, organisation_id: str) -> bool:
+        """May keep some body's records here (which bodies: `keeps_all_records`, `keeps_at_units`)."""
         return self.above(ADMINS_ABOVE) or any(
             g.get("role") in RECORD_KEEPERS and g.get("organisation_id") == organisation_id for g in self.grants
+        )
+
+    def keeps_all_records(self, organisation_id: str) -> bool:
+        """The organisation's admin and deputy head, and the admins above, keep every body's records."""
+        return self.shapes(organisation_id)
+
+    def keeps_at_units(self, organisation_id: str, nodes: set[str]) -> bool:
+        """A keeping role held at one of `nodes` (a body or its unit) keeps that body's records."""
+        return any(
+            g.get("role") in RECORD_KEEPERS and g.get("organisation_id") == organisation_id
+            and str(g.get("unit_id") or "") in nodes
+            for g in self.grants
         )
 
     def approves_plans(self, organisation_id: str) -> bool:

@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from api.clock import KZ_TIME, school_year_of, today
 from api.i18n import N_, gettext as _
-from web.bodies.powers import powers
+from web.bodies.powers import officer_of, powers
 from web.client import ApiClient, ApiError, together
 from web.confirm import ask_first
 from web.forms import once
@@ -147,14 +147,21 @@ def _labels() -> dict[str, Any]:
     }
 
 
-def _offers(who: Viewer | None, organisation_id: UUID) -> dict[str, bool]:
-    """What the pages of bodies offer their viewer: only what the viewer's role may do. A caller
+async def _offers(
+    api: ApiClient, who: Viewer | None, organisation_id: UUID, body: dict[str, Any], leader: dict[str, Any] | None = None
+) -> dict[str, bool]:
+    """What the pages of a body offer their viewer: only what the viewer may do there. The body's
+    records are kept by the organisation's admin and deputy head, and by a chair, secretary or
+    leader of that body (or one holding a keeping role at its unit), as the API decides. A caller
     who is no person (an API token's script) is offered everything, and the API decides."""
     org = str(organisation_id)
-    return {
-        "may_keep": who is None or who.keeps_records(org),
-        "may_approve": who is None or who.approves_plans(org),
-    }
+    if who is None:
+        return {"may_keep": True, "may_approve": True}
+    keeps = who.keeps_all_records(org)
+    if not keeps and who.keeps_records(org):
+        nodes = {str(n) for n in (body.get("id"), body.get("unit_id")) if n}
+        keeps = who.keeps_at_units(org, nodes) or await officer_of(api, org, who.user_id, {**body, "leader": leader})
+    return {"may_keep": keeps, "may_approve": who.approves_plans(org)}
 
 
 class StructurePages(Controller):
@@ -206,7 +213,7 @@ class StructurePages(Controller):
             "candidates": candidates, "panel": None,
             "plan": plans[0] if plans else None, "older_plans": plans[1:], "school_year": year,
             "leader": leader, "term_warning": warning, "error": None, "notice": None, "now_local": _now_local(),
-            **_offers(who, organisation_id), **_labels(), **extra,
+            **await _offers(api, who, organisation_id, body, leader), **_labels(), **extra,
         }
 
     @get("/associations/{association_id:uuid}", name="structure:association", opt=PUBLIC)
@@ -328,16 +335,20 @@ class StructurePages(Controller):
             viewer_via(api),
         )
         work.with_times(meeting)
+        leader = None
         if meeting["body_kind"] in REMOTE_BODIES:
             body, people = await _remote_attendance(api, work, meeting)
         else:
             body = await work.get(f"/bodies/{meeting['body_kind']}/{meeting['body_id']}")
             people = await _local_attendance(work, meeting, body)
+            if meeting["body_kind"] == "association":
+                leader = (await work.get(f"/associations/{meeting['body_id']}")).get("leader")
         return {
             "org": org, "meeting": meeting, "quorum": quorum, "body": body, "people": people,
             "schools": meeting["body_kind"] == "inter_school_association",
             "body_path": _body_path(organisation_id, meeting["body_kind"], meeting["body_id"]),
-            "error": None, "notice": None, "panel": None, **_offers(who, organisation_id), **_labels(), **extra,
+            "error": None, "notice": None, "panel": None, **await _offers(api, who, organisation_id, body, leader),
+            **_labels(), **extra,
         }
 
     @get("/meetings/{meeting_id:uuid}", name="structure:meeting", opt=PUBLIC)
