@@ -4,7 +4,9 @@ Every create form carries a one-shot token, `{{ once_input() }}`: a fresh random
 field, made when the form is rendered. The handler sends it to the API as the `Idempotency-Key`
 of the creating call (`once(api, form)`), and the API makes the record once per key
 (api/idempotency.py): a double click, a resent form or a reload of the POST hands the same key,
-and is answered with the first result — the page leads to the record made the first time. With
+and is answered with the first result — the page leads to the record made the first time (an
+API token's or an invitation's answer carries a secret and is never given twice: the repeat is
+refused 409, and those pages show the refusal above a fresh form). With
 JavaScript, HTMX also disables the form's buttons while the request runs: each create form says
 `hx-disabled-elt="find button"` (not inherited from <body>, where it would also disable the
 buttons inside every polling panel once a second).

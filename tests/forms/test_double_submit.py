@@ -406,3 +406,78 @@ def test_each_create_form_of_the_setup_and_bodies_pages_is_sent_once(template: s
     assert 'hx-disabled-elt="find button"' in tag.group(0), tag.group(0)
     body = source[tag.end():source.index("</form>", tag.end())]
     assert "once_input()" in body, f"{template}: the form with {marker} carries no one-shot key"
+
+
+# --- the identity and onboarding pages ------------------------------------------------------------
+
+IDENTITY_CREATE_FORMS = [
+    ("identity/invitations.html", 'id="invitation-form"'),
+    ("identity/api_tokens.html", 'id="token-form"'),
+    ("identity/domains.html", 'id="domain-form"'),
+    ("identity/providers.html", 'id="provider-form"'),
+    ("identity/welcome.html", 'id="access-request-form"'),
+    ("identity/people.html", 'id="grant-form"'),
+    ("onboarding/upload.html", 'id="import-form"'),
+]
+
+
+@pytest.mark.parametrize(("template", "marker"), IDENTITY_CREATE_FORMS)
+def test_each_create_form_of_the_identity_and_onboarding_pages_is_sent_once(template: str, marker: str) -> None:
+    test_each_create_form_of_the_setup_and_bodies_pages_is_sent_once(template, marker)
+
+
+async def test_an_invitation_sent_twice_at_once_makes_one(app: Any, db: Any, twice_school: School) -> None:
+    """Its link is answered once only: one sending shows it, the other says on the page (not an
+    error page) that the invitation was already made, and there is one invitation."""
+    from api.identity.models import Invitation
+
+    admin = await new_user(db, [Grant(Role.ORGANISATION_ADMIN, organisation_id=twice_school.org.id)], name="Twice Inviter")
+    person = await browser(app, await session_cookie(app.api, db, admin))
+    try:
+        base = f"/organisations/{twice_school.org.id}/invitations"
+        page = await person.get(base)
+        email = f"twice-{uuid.uuid4().hex[:8]}@example.kz"
+        data = {"email": email, "role": "teacher", "_once": _create_form(page.text, 'id="invitation-form"')}
+        answers = await asyncio.gather(*(person.post(base, data=data) for _ in range(2)))
+        made = [a for a in answers if a.status_code == 200]
+        again = [a for a in answers if a.status_code != 200]
+        assert len(made) == 1 and 'id="invitation-link"' in made[0].text, [(a.status_code, a.text[:300]) for a in answers]
+        assert again[0].status_code == 409
+        # The invitations page, its form fresh and the refusal above it (in the page's language).
+        refused = again[0].text
+        assert 'id="invitation-form"' in refused and 'role="alert"' in refused
+        assert _create_form(refused, 'id="invitation-form"') != data["_once"]
+        assert email in refused  # the invitation made, in the list
+        assert 'id="invitation-link"' not in again[0].text
+        async with db.session() as session:
+            count = await session.scalar(select(func.count()).select_from(Invitation).where(Invitation.email == email))
+        assert count == 1
+    finally:
+        await person.aclose()
+
+
+async def test_an_api_token_form_sent_twice_at_once_shows_the_refusal_on_the_page(app: Any, db: Any, twice_school: School) -> None:
+    """The token's secret is answered once: one sending shows it, the other the tokens page with
+    the API's refusal above a fresh form, and there is one token."""
+    from api.identity.tokens import ApiToken
+
+    admin = await new_user(db, [Grant(Role.ORGANISATION_ADMIN, organisation_id=twice_school.org.id)], name="Twice Token Admin")
+    person = await browser(app, await session_cookie(app.api, db, admin))
+    try:
+        base = f"/organisations/{twice_school.org.id}/api-tokens"
+        page = await person.get(base)
+        name = f"Twice page system {uuid.uuid4().hex[:6]}"
+        expires = (TODAY + datetime.timedelta(days=30)).isoformat()
+        data = {"name": name, "role": "teacher", "unit_id": "", "expires_on": expires,
+                "_once": _create_form(page.text, 'id="token-form"')}
+        answers = await asyncio.gather(*(person.post(base, data=data) for _ in range(2)))
+        made = [a for a in answers if a.status_code == 201]
+        again = [a for a in answers if a.status_code != 201]
+        assert len(made) == 1 and 'id="token-secret"' in made[0].text, [(a.status_code, a.text[:300]) for a in answers]
+        assert again[0].status_code == 409
+        assert 'id="token-error"' in again[0].text and 'id="token-secret"' not in again[0].text
+        assert _create_form(again[0].text, 'id="token-form"') != data["_once"]
+        async with db.session() as session:
+            assert await session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.name == name)) == 1
+    finally:
+        await person.aclose()

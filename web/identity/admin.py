@@ -26,6 +26,7 @@ from web.client import ApiClient, ApiError
 from web.identity.pages import _dates, _name, role_label
 from api.clock import KZ_TIME, today
 from web.confirm import ask_first
+from web.forms import HEADER, once
 from web.templating import go_to, page
 from web.views import PUBLIC, Pager
 
@@ -155,7 +156,7 @@ class AdminPages(Controller):
             }
             if values["unit_id"]:
                 grant["unit_id"] = values["unit_id"]
-            await api.post("/api/role-assignments", json=grant)
+            await once(api, form).post("/api/role-assignments", json=grant)
         except ApiError as exc:
             if exc.status == 401:
                 raise
@@ -234,10 +235,16 @@ class AdminPages(Controller):
         if values["unit_id"]:
             body["unit_id"] = values["unit_id"]
         try:
-            issued = await api.post("/api/tokens", json=body)
+            issued = await once(api, form).post("/api/tokens", json=body)
         except ApiError as exc:
             if exc.status == 401:
                 raise
+            if exc.status == 409 and exc.field == HEADER:
+                # The form was sent again (a double click, a reload): the first sending made the
+                # token, and its secret is never answered twice. The page says so, above a fresh
+                # form and the list that holds the token made.
+                errors = {"": exc.message}
+                return await self._tokens_page(request, api, organisation_id, values={}, errors=errors, status_code=409)
             errors = _field_errors(exc, TOKEN_FIELDS)
             return await self._tokens_page(request, api, organisation_id, values=values, errors=errors, status_code=exc.status)
         return await self._tokens_page(request, api, organisation_id, values={}, errors={}, issued=issued, status_code=201)

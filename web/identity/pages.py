@@ -23,6 +23,7 @@ from api import i18n
 from api.i18n import N_
 from web.client import ApiClient, ApiError
 from web.confirm import ask_first
+from web.forms import HEADER, once
 from web.templating import page
 from web.views import PUBLIC
 
@@ -188,7 +189,7 @@ class IdentityPages(Controller):
             "allowed_domains": [d for d in values["allowed_domains"].replace(",", " ").split() if d],
         }
         try:
-            await api.post(f"/api/organisations/{organisation_id}/identity-providers", json=body)
+            await once(api, form).post(f"/api/organisations/{organisation_id}/identity-providers", json=body)
         except ApiError as exc:
             if exc.status == 401:
                 raise
@@ -236,10 +237,14 @@ class IdentityPages(Controller):
         form = await request.form()
         values = {"email": (form.get("email") or "").strip(), "role": form.get("role") or "teacher"}
         try:
-            created = await api.post(f"/api/organisations/{organisation_id}/invitations", json=values)
+            created = await once(api, form).post(f"/api/organisations/{organisation_id}/invitations", json=values)
         except ApiError as exc:
             if exc.status == 401:
                 raise
+            if exc.status == 409 and exc.field == HEADER:
+                # Sent again: the first sending made the invitation, whose link is answered once
+                # only. The page says so above a fresh form; the invitation is in the list.
+                return await self._invitations_page(request, api, organisation_id, values={}, error=exc, link=None, status_code=409)
             return await self._invitations_page(request, api, organisation_id, values=values, error=exc, link=None, status_code=exc.status)
         return await self._invitations_page(request, api, organisation_id, values={}, error=None, link=created["link"])
 

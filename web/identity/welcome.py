@@ -24,6 +24,7 @@ from api.roles import ROLE_LEVELS, NodeLevel
 from web.client import ApiClient, ApiError, together
 from web.identity.pages import _dates, _name, role_label
 from web.confirm import ask_first
+from web.forms import once
 from web.templating import page
 from web.views import PUBLIC
 
@@ -116,7 +117,7 @@ class WelcomePages(Controller):
         if values["message"]:
             body["message"] = values["message"]
         try:
-            await api.post("/api/access-requests", json=body)
+            await once(api, form).post("/api/access-requests", json=body)
         except ApiError as exc:
             if exc.status == 401 or exc.status >= 500:
                 raise

@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from api.i18n import N_, gettext as _
 from web.client import ApiClient, ApiError
 from web.downloads import download
+from web.forms import once
 from web.templating import page
 from web.views import PUBLIC
 
@@ -63,7 +64,8 @@ async def _forward(api: ApiClient, path: str, request: Request[Any, Any, Any]) -
     content = await upload.read()
     if not content:
         raise ApiError(422, _("The file is empty."), "file")
-    response = await api.send("POST", path, files={"file": (upload.filename or "upload", content,
+    # The form's key: a file sent twice (a double click) makes one import.
+    response = await once(api, form).send("POST", path, files={"file": (upload.filename or "upload", content,
                                                              upload.content_type or "application/octet-stream")})
     return response.json()  # type: ignore[no-any-return]
 
