@@ -32,6 +32,7 @@ class Loaded:
     db: Any
     created: int
     progress: list[str]
+    url: str  # the copy's database
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ async def demo(demo_template: DemoTemplate, settings: Settings) -> AsyncIterator
 
     with clone_demo(demo_template) as url:
         db = Database(create_engine(dataclasses.replace(settings, database_url=url), url))
-        yield Loaded(db, demo_template.created, list(demo_template.progress))
+        yield Loaded(db, demo_template.created, list(demo_template.progress), url)
         await db.dispose()
 
 
@@ -147,15 +148,15 @@ async def test_demo_users_once_unlinked_are_linked_to_their_staff_records_again(
 
 
 @pytest.fixture(scope="module")
-async def demo_app(demo: Loaded, settings: Settings, demo_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
+async def demo_app(demo: Loaded, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
     """The application on the demo's database. Its job queue is that database's own (no Redis): the
     main test application's worker and this one must not take each other's jobs."""
     from api.asgi import create_app
     from tests.support import AsgiLifespan
 
-    own = dataclasses.replace(settings, database_url=demo_database_url, redis_url=None,
-                              data_dir=Path(tmp_path_factory.mktemp("demo-app")))
-    async with AsgiLifespan(create_app(own, demo_database_url)) as app:
+    own = dataclasses.replace(settings, database_url=demo.url, redis_url=None,
+                              data_dir=tmp_path_factory.mktemp("demo-app"))
+    async with AsgiLifespan(create_app(own, demo.url)) as app:
         yield app
 
 

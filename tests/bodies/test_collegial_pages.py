@@ -137,7 +137,7 @@ async def test_a_unit_council_is_formed_given_members_officers_and_archived(admi
     assert len(re.findall(r'action="[^"]*/members/[0-9a-f-]{36}/end"', (await admin.get(detail)).text)) == 3  # nothing ended by asking
     ended = await admin.post(f"{detail}/members/{membership[2]}/end", data={"confirmed": "yes"})
     assert ended.status_code == 303
-    chair_row = re.search(rf'id="membership-([0-9a-f-]{{36}})">\s*<td>Teacher 01<', (await admin.get(detail)).text)
+    chair_row = re.search(r'id="membership-([0-9a-f-]{36})">\s*<td>Teacher 01<', (await admin.get(detail)).text)
     assert chair_row
     kept = await admin.post(f"{detail}/members/{chair_row.group(1)}/end", data={"confirmed": "yes"}, headers=HX)
     assert kept.status_code == 409 and "chair or the secretary" in kept.text

@@ -6,7 +6,6 @@ import asyncio
 import html
 import re
 import time
-import uuid
 from typing import Any
 
 import httpx
