@@ -107,6 +107,15 @@ def _declare_idempotency_key(operation: Any) -> None:
         ),
     ))
     operation.parameters = parameters
+    # The repeat's answer: the first request's body again, with 200 (not the 201 or 202 of making it).
+    responses = operation.responses or {}
+    made = responses.get("201") or responses.get("202")
+    if "200" not in responses and isinstance(made, OpenAPIResponse):
+        responses["200"] = OpenAPIResponse(
+            description="A repeat with the same Idempotency-Key: the first request's answer again (Idempotent-Replayed: true)",
+            content=made.content,
+        )
+        operation.responses = responses
 
 
 def _media_type(body: Any) -> Any:
