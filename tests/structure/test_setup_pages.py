@@ -14,10 +14,11 @@ import httpx
 import pytest
 
 from api.access import Grant
+from api.domain.organisations.rules import OrgKind
 from api.identity.csrf import CSRF_COOKIE, CSRF_HEADER
 from api.roles import Role
 from tests.identity.access.principals import new_user, session_cookie
-from tests.structure.conftest import Place, Region
+from tests.structure.conftest import Place, Region, make_org
 
 HX = {"HX-Request": "true"}
 
@@ -228,7 +229,9 @@ def offered_kinds(html: str) -> list[str]:
 
 
 async def test_a_university_is_offered_its_own_unit_kinds(app: Any, db: Any, client: httpx.AsyncClient, region: Region) -> None:
-    uni = region.university
+    # A university of its own: this test forms its council, which the shared one must not have
+    # before tests/structure/test_services.py checks that a unit council needs it first (cl. 14).
+    uni = await make_org(db, OrgKind.UNIVERSITY, region.district, f"Setup University {uuid.uuid4().hex[:6]}")
     admin = await signed_in(app, db, Grant(Role.ORGANISATION_ADMIN, organisation_id=uni.id), name="University Admin")
     try:
         base = f"{web(uni)}/units"
