@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # Re-install only when the pinned dependencies change, so a second `make run` starts in seconds.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test test-tools install translations openapi bench clean
+.PHONY: run test lint test-tools install translations openapi bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required"; exit 1; }
@@ -27,8 +27,14 @@ translations: $(STAMP)
 run: install
 	$(BIN)/metodist serve
 
-test: install test-tools
+test: install test-tools lint
 	$(BIN)/pytest
+
+# ruff, pinned with the test dependencies and set up under [tool.ruff] in pyproject.toml:
+# `ruff format .` and `ruff check --fix .` mend most of what this refuses.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # What the browser and sign-in tests need beyond Python, installed when missing and possible:
 # Debian's Chromium and Node.js (apt-get, when run as root), the OpenID provider's node modules

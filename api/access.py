@@ -135,4 +135,3 @@ class Here:
 
 def principal(request: Any) -> Principal:
     return request.scope.get(PRINCIPAL_KEY) or ANONYMOUS
-

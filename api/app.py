@@ -18,13 +18,13 @@ from api import idempotency
 from api.access import PERSON_ONLY_EXTENSION, Scope, access, is_person_only
 from api.db import Database, create_engine
 from api.dependencies import dependencies
+from api.domain.compliance.engine import ensure_default_rule_set
 from api.domain.documents.storage import build_file_store
 from api.errors import exception_handlers
 from api.identity.guards import access_guard
 from api.identity.middleware import AuthenticationMiddleware, RequestConnectionMiddleware
 from api.identity.ratelimit import RateLimitMiddleware
 from api.identity.stores import build_stores
-from api.domain.compliance.engine import ensure_default_rule_set
 from api.jobs import Jobs, build_queue
 from api.metrics import metrics, prometheus_config
 from api.openapi_declared import complete_openapi
@@ -63,7 +63,9 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
-def create_api_app(settings: Settings, database_url: str, *, run_worker: bool = True, owner_url: str | None = None) -> Litestar:
+def create_api_app(
+    settings: Settings, database_url: str, *, run_worker: bool = True, owner_url: str | None = None
+) -> Litestar:
     """The API on `database_url` (the application's role). Background jobs — building, renaming
     and dropping schemas — run on `owner_url` when given (api.db_roles), else on the same."""
     settings.check_safe()  # production refuses a missing, default or weak secret key

@@ -65,7 +65,9 @@ class Dispatcher:
         await send({"type": "lifespan.shutdown.complete"})
 
 
-def create_app(settings: Settings, database_url: str, *, run_worker: bool = True, owner_url: str | None = None) -> Dispatcher:
+def create_app(
+    settings: Settings, database_url: str, *, run_worker: bool = True, owner_url: str | None = None
+) -> Dispatcher:
     api = create_api_app(settings, database_url, run_worker=run_worker, owner_url=owner_url)
     web = create_web_app(settings, lambda: ApiClient.in_process(api))
     return Dispatcher(api, web, settings.secret_key)

@@ -78,9 +78,15 @@ def session_keys(session: AsyncSession) -> tuple[str, ...]:
 async def anchor(session: AsyncSession, chain: str, seq: int, entry_hash: str) -> None:
     """Anchor one appended entry, in the caller's transaction."""
     newest = session_keys(session)[0]
-    session.add(AuditAnchor(
-        chain=chain, seq=seq, hash=entry_hash, key_id=key_id(newest), mac=anchor_mac(newest, chain, seq, entry_hash),
-    ))
+    session.add(
+        AuditAnchor(
+            chain=chain,
+            seq=seq,
+            hash=entry_hash,
+            key_id=key_id(newest),
+            mac=anchor_mac(newest, chain, seq, entry_hash),
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,8 @@ async def load(session: AsyncSession, chain: str, keys: Sequence[str]) -> Anchor
     unknown: str | None = None
     rows = await session.execute(
         select(AuditAnchor.seq, AuditAnchor.hash, AuditAnchor.key_id, AuditAnchor.mac)
-        .where(AuditAnchor.chain == chain).order_by(AuditAnchor.seq)
+        .where(AuditAnchor.chain == chain)
+        .order_by(AuditAnchor.seq)
     )
     for seq, entry_hash, kid, mac in rows:
         key = by_kid.get(kid)

@@ -92,8 +92,12 @@ def serve(host: str | None, port: int | None, no_demo: bool, no_worker: bool) ->
     database_url = _database_url(settings)
     click.echo("Applying control-plane migrations…")
     upgrade_control(database_url)
-    migrate_all(database_url, concurrency=settings.migrate_concurrency, lock_timeout_ms=settings.lock_timeout_ms,
-                progress=lambda line: click.echo(f"  {line}"))
+    migrate_all(
+        database_url,
+        concurrency=settings.migrate_concurrency,
+        lock_timeout_ms=settings.lock_timeout_ms,
+        progress=lambda line: click.echo(f"  {line}"),
+    )
 
     async def prepare(db: Any) -> int:
         await load_territories(db, settings)
@@ -201,7 +205,9 @@ def tenants_list() -> None:
         click.echo("No organisations yet. Create one with `metodist tenants create` or `metodist demo load`.")
         return
     for org in rows:
-        click.echo(f"{org.schema_name:<20} {org.status:<13} {org.schema_version or '-':<14} {org.kind:<17} {org.name_ru}")
+        click.echo(
+            f"{org.schema_name:<20} {org.status:<13} {org.schema_version or '-':<14} {org.kind:<17} {org.name_ru}"
+        )
 
 
 @tenants.command("create")
@@ -212,7 +218,9 @@ def tenants_list() -> None:
 @click.option("--name-ru", required=True)
 @click.option("--name-en", default=None)
 @click.option("--level", "levels", multiple=True, help="Education level (cl. 2); repeat for several.")
-def tenants_create(bin_: str, kind: str, territory: str, name_kk: str, name_ru: str, name_en: str | None, levels: tuple[str, ...]) -> None:
+def tenants_create(
+    bin_: str, kind: str, territory: str, name_kk: str, name_ru: str, name_en: str | None, levels: tuple[str, ...]
+) -> None:
     """Register an organisation and provision its schema now (the same path as the API's job)."""
     import msgspec
 
@@ -226,8 +234,15 @@ def tenants_create(bin_: str, kind: str, territory: str, name_kk: str, name_ru: 
         async with db.session() as session, session.begin():
             place = await TerritoryService(session).by_slug(territory)
             data = msgspec.convert(
-                {"kind": kind, "territory_id": str(place.id), "bin": bin_, "name_kk": name_kk,
-                 "name_ru": name_ru, "name_en": name_en, "levels": list(levels)},
+                {
+                    "kind": kind,
+                    "territory_id": str(place.id),
+                    "bin": bin_,
+                    "name_kk": name_kk,
+                    "name_ru": name_ru,
+                    "name_en": name_en,
+                    "levels": list(levels),
+                },
                 OrganisationCreate,
             )
             org = await OrganisationService(session).create(data)
@@ -265,7 +280,10 @@ def tenants_migrate(concurrency: int | None, schemas: tuple[str, ...], per_schem
         replay=not per_schema,
     )
     migrated = len(report.results) - len(report.failures)
-    click.echo(f"done in {report.seconds:.2f}s: {migrated} migrated, {report.skipped} already at head, {len(report.failures)} failed")
+    click.echo(
+        f"done in {report.seconds:.2f}s: {migrated} migrated, {report.skipped} already at head, "
+        f"{len(report.failures)} failed"
+    )
     if report.failures:
         for failure in report.failures:
             click.echo(f"FAILED {failure.schema}: {failure.error}", err=True)
@@ -273,8 +291,13 @@ def tenants_migrate(concurrency: int | None, schemas: tuple[str, ...], per_schem
 
 
 @tenants.command("spares")
-@click.option("--build", "target", type=int, default=None,
-              help="Build spares until this many are at head now (e.g. before an onboarding day).")
+@click.option(
+    "--build",
+    "target",
+    type=int,
+    default=None,
+    help="Build spares until this many are at head now (e.g. before an onboarding day).",
+)
 def tenants_spares(target: int | None) -> None:
     """Show the spare schemas kept built ahead of demand; --build N builds up to N of them."""
     from tenants.spares import count_spares, replenish
@@ -290,7 +313,10 @@ def tenants_spares(target: int | None) -> None:
                 raise click.ClickException("Another process is building spares now; try again when it ends.")
             click.echo(f"built {done.built}, dropped {done.dropped} of an older head")
         count = await count_spares(db)
-        return f"{count.at_head} spare schemas at head ({count.stale} of an older head); the worker keeps {settings.tenant_spares}"
+        return (
+            f"{count.at_head} spare schemas at head ({count.stale} of an older head); "
+            f"the worker keeps {settings.tenant_spares}"
+        )
 
     click.echo(_with_db(settings, work))
 
@@ -356,7 +382,9 @@ def audit_verify(organisation: str) -> None:
     async def work(db: Any) -> Any:
         async with db.session() as session:
             org = await session.scalar(
-                select(Organisation).where(or_(Organisation.schema_name == organisation, Organisation.bin == organisation))
+                select(Organisation).where(
+                    or_(Organisation.schema_name == organisation, Organisation.bin == organisation)
+                )
             )
         if org is None:
             raise click.ClickException(f"No organisation has the schema or BIN {organisation}.")
@@ -394,8 +422,10 @@ def keys_rotate(dry_run: bool) -> None:
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
     verb = "would re-encrypt" if dry_run else "re-encrypted"
-    click.echo(f"{verb} {result.rotated} secret(s); {result.current} already under the newest key; "
-               f"{len(result.unreadable)} unreadable")
+    click.echo(
+        f"{verb} {result.rotated} secret(s); {result.current} already under the newest key; "
+        f"{len(result.unreadable)} unreadable"
+    )
     for provider_id in result.unreadable:
         click.echo(f"  unreadable with the configured keys: identity provider {provider_id}", err=True)
     if result.unreadable:
@@ -410,7 +440,12 @@ def admin() -> None:
 @admin.command("grant")
 @click.argument("email")
 @click.argument("role")
-@click.option("--at", "at", required=True, help="Where the role is held: a territory's slug (republic, karaganda, …) or an organisation's BIN.")
+@click.option(
+    "--at",
+    "at",
+    required=True,
+    help="Where the role is held: a territory's slug (republic, karaganda, …) or an organisation's BIN.",
+)
 def admin_grant(email: str, role: str, at: str) -> None:
     """Give ROLE at a place to the person with EMAIL, e.g. the first national administrator:
 
@@ -434,7 +469,9 @@ def admin_grant(email: str, role: str, at: str) -> None:
 
     async def work(db: Any) -> Any:
         async with db.session() as session, session.begin():
-            outcome, _token = await grant_from_command(session, settings, email=email, role=role, at=at, os_user=os_user)
+            outcome, _token = await grant_from_command(
+                session, settings, email=email, role=role, at=at, os_user=os_user
+            )
         mail = None
         if outcome.kind == "invited" and settings.smtp_host:
             from api.domain.organisations.models import Organisation
@@ -443,7 +480,11 @@ def admin_grant(email: str, role: str, at: str) -> None:
 
             async with db.session() as session, session.begin():
                 row = await session.get(Invitation, outcome.invitation_id)
-                place = await session.get(Organisation, row.organisation_id) if row.organisation_id else await session.get(Territory, row.territory_id)
+                place = (
+                    await session.get(Organisation, row.organisation_id)
+                    if row.organisation_id
+                    else await session.get(Territory, row.territory_id)
+                )
                 mail = await InvitationService(session, settings).deliver(row, place, outcome.link)
         return outcome, mail
 
@@ -456,13 +497,18 @@ def admin_grant(email: str, role: str, at: str) -> None:
     elif outcome.kind == "granted":
         click.echo(f"Granted {role} at {outcome.place} to {email} (user {outcome.user_id}).")
     else:
-        click.echo(f"Invited {email} as {role} at {outcome.place}. The role is theirs when they sign in through this link")
+        click.echo(
+            f"Invited {email} as {role} at {outcome.place}. The role is theirs when they sign in through this link"
+        )
         click.echo(f"(valid {settings.invitation_ttl_days} days):")
         click.echo(outcome.link)
         if settings.smtp_host:
             click.echo(f"Mail not sent: {mail_error}" if mail_error else "The link was also mailed to them.")
         if not settings.oidc_issuer:
-            click.echo("Note: no national sign-in service is configured (METODIST_OIDC_ISSUER); they need one to sign in.", err=True)
+            click.echo(
+                "Note: no national sign-in service is configured (METODIST_OIDC_ISSUER); they need one to sign in.",
+                err=True,
+            )
 
 
 @main.group()
@@ -491,13 +537,17 @@ def rules_load(path: Path) -> None:
 
 @rules.command("check")
 @click.argument("organisation_id", type=click.UUID)
-@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="The day checked (default today).")
+@click.option(
+    "--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="The day checked (default today)."
+)
 def rules_check(organisation_id: Any, on: Any) -> None:
     """Recompute one organisation's findings now and print their count."""
     from api.domain.compliance.engine import recompute
 
     outcome = _with_db(get_settings(), lambda db: recompute(db, organisation_id, on.date() if on else None))
-    click.echo(f"{outcome.findings} findings against {outcome.rule_set}{'; ' + outcome.skipped if outcome.skipped else ''}")
+    click.echo(
+        f"{outcome.findings} findings against {outcome.rule_set}{'; ' + outcome.skipped if outcome.skipped else ''}"
+    )
 
 
 @main.group()
@@ -586,7 +636,8 @@ def _resume(settings: Settings, job_id: Any) -> None:
     def show(p: Any) -> None:
         click.echo(
             f"[{p.done + p.failed}/{p.valid}] registered {p.done + p.failed + p.registered}, ready {p.done}, "
-            f"failed {p.failed} (created {p.created}, updated {p.updated}, unchanged {p.unchanged}, invited {p.invited})"
+            f"failed {p.failed} (created {p.created}, updated {p.updated}, unchanged {p.unchanged}, invited "
+            f"{p.invited})"
         )
 
     async def run(db: Any) -> Any:
@@ -597,7 +648,9 @@ def _resume(settings: Settings, job_id: Any) -> None:
     status, final = _with_db(settings, run)
     if status == "busy":
         raise click.ClickException("This import is running elsewhere right now.")
-    click.echo(f"import {job_id}: {status}; {final.done} done, {final.failed} failed, {final.invalid} refused by the check.")
+    click.echo(
+        f"import {job_id}: {status}; {final.done} done, {final.failed} failed, {final.invalid} refused by the check."
+    )
     if status != "done" or final.failed:
         sys.exit(1)
 

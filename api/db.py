@@ -66,7 +66,9 @@ def database_unavailable(exc: BaseException) -> bool:
         seen.add(id(current))
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
-        if isinstance(current, (ConnectionError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)):
+        if isinstance(
+            current, (ConnectionError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
+        ):
             return True
         if isinstance(current, asyncpg.exceptions.InternalClientError):
             return True  # a connection caught mid-operation when the server went away

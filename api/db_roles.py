@@ -53,7 +53,10 @@ def grant_app_role(owner_url: str, role: str) -> int:
                 text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = :r"), {"r": role}
             ).one_or_none()
             if found is None:
-                raise ConfigurationError(f"The application's database role {role!r} (DATABASE_URL) does not exist; create it (LOGIN, no superuser).")
+                raise ConfigurationError(
+                    f"The application's database role {role!r} (DATABASE_URL) does not exist; create it (LOGIN, no "
+                    "superuser)."
+                )
             if found[0]:
                 raise ConfigurationError(
                     f"The application's database role {role!r} (DATABASE_URL) is a superuser: it could switch the "
@@ -68,8 +71,10 @@ def grant_app_role(owner_url: str, role: str) -> int:
             conn.execute(text(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON public.alembic_version FROM {r}"))
             # Tenant schemas (and spares) the role cannot use yet: built before it was configured.
             schemas = conn.scalars(
-                text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%' "
-                     "AND NOT has_schema_privilege(:r, oid, 'USAGE') ORDER BY nspname"),
+                text(
+                    "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%' "
+                    "AND NOT has_schema_privilege(:r, oid, 'USAGE') ORDER BY nspname"
+                ),
                 {"r": role},
             ).all()
             for schema in schemas:

@@ -17,11 +17,11 @@ from api.domain.meetings.context import WorkContext
 from api.domain.meetings.services import MeetingService
 from api.domain.organisations.services import OrganisationService
 from api.domain.plans.services import PlanService
+from api.domain.reviews.dependencies import review_dependencies
 from api.domain.structure.actors import Actor, provide_actor
 from api.domain.structure.dependencies import structure_dependencies
 from api.domain.territories.services import TerritoryService
 from api.identity.dependencies import identity_dependencies
-from api.domain.reviews.dependencies import review_dependencies
 from api.jobs import Jobs
 from api.tenancy import Tenant, tenant_dependencies
 

@@ -151,7 +151,9 @@ def data_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Resp
     code = sqlstate(exc)
     if (code or "").startswith("22") or _driver_refused_value(exc):
         log.warning("value refused by the database", sqlstate=code, path=request.url.path)
-        return _response(request, 400, N_("A value in the request is out of range or holds characters that cannot be stored."))
+        return _response(
+            request, 400, N_("A value in the request is out of range or holds characters that cannot be stored.")
+        )
     return internal_error_handler(request, exc)
 
 
@@ -204,4 +206,3 @@ exception_handlers = {
     HTTPException: http_error_handler,
     HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
 }
-

@@ -235,7 +235,10 @@ MESSAGE_TEMPLATES: tuple[str, ...] = (
     N_("The organisation is not ready yet ({status})."),
     N_("Territory {slug} not found."),
     # Organisations' sign-in domains (api.identity.domains).
-    N_("The domain {domain} is a public mail service: anyone can have an address there, so no organisation can claim it for sign-in."),
+    N_(
+        "The domain {domain} is a public mail service: anyone can have an address there, so no organisation can "
+        "claim it for sign-in."
+    ),
     N_("The domain {domain} is already verified for another organisation."),
     N_(
         "The DNS record was not found: publish a TXT record {name} with the value {value}, wait for it to "
@@ -255,12 +258,21 @@ MESSAGE_TEMPLATES: tuple[str, ...] = (
         "(city) methodological cabinet instead."
     ),
     # Meetings and work plans (api.domain.meetings, api.domain.plans).
-    N_("No quorum: {present} of {members} members present, {required} needed. A decision is recorded only when the meeting has a quorum."),
+    N_(
+        "No quorum: {present} of {members} members present, {required} needed. A decision is recorded only when "
+        "the meeting has a quorum."
+    ),
     N_("Decisions {numbers} refer to this agenda item; change or remove them first."),
     N_("Unknown body kind; one of: {kinds}."),
     N_("Not a member of staff of this organisation: {ids}."),
-    N_("The item's dates must fall within the school year {start}/{end} ({first} – {last}): the plan is made for a year (cl. 29)."),
-    N_("The association already has a work plan for {start}/{end}: one plan per association and school year (cl. 29); change it, or make a new version of it."),
+    N_(
+        "The item's dates must fall within the school year {start}/{end} ({first} – {last}): the plan is made for "
+        "a year (cl. 29)."
+    ),
+    N_(
+        "The association already has a work plan for {start}/{end}: one plan per association and school year (cl. "
+        "29); change it, or make a new version of it."
+    ),
     N_("Name the responsible people of items {numbers}."),
     N_("Only a submitted work plan can be approved; this one is {status}."),
     N_("Only a submitted work plan goes back to draft; this one is {status}."),

@@ -161,7 +161,9 @@ async def claim(request: Request[Any, Any, Any], session: AsyncSession) -> None:
     table = IdempotencyRecord.__table__
     now = datetime.datetime.now(datetime.UTC)
     await session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.caller == caller, IdempotencyRecord.created_at < now - KEEP_FOR)
+        delete(IdempotencyRecord).where(
+            IdempotencyRecord.caller == caller, IdempotencyRecord.created_at < now - KEEP_FOR
+        )
     )
     # Waits while another transaction holds the same (caller, key), then does nothing if it committed.
     record_id = await session.scalar(
@@ -176,10 +178,13 @@ async def claim(request: Request[Any, Any, Any], session: AsyncSession) -> None:
             keep = not (request.route_handler.opt or {}).get(SHOWN_ONCE)
             scope[_PENDING] = _Claim(session, record_id, keep)
         return
-    first = (await session.execute(
-        select(IdempotencyRecord.fingerprint, IdempotencyRecord.status, IdempotencyRecord.body)
-        .where(IdempotencyRecord.caller == caller, IdempotencyRecord.key == key)
-    )).one()
+    first = (
+        await session.execute(
+            select(IdempotencyRecord.fingerprint, IdempotencyRecord.status, IdempotencyRecord.body).where(
+                IdempotencyRecord.caller == caller, IdempotencyRecord.key == key
+            )
+        )
+    ).one()
     if first.fingerprint != fingerprint:
         raise DomainError(KEY_REUSED, field=HEADER)
     if first.body is None:
@@ -204,7 +209,8 @@ async def store_answer(response: Response[Any]) -> Response[Any]:
         content = response.content
         body = None if not pending.keep_answer else content if isinstance(content, bytes) else encode_json(content)
         await pending.session.execute(
-            update(IdempotencyRecord).where(IdempotencyRecord.id == pending.record_id)
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == pending.record_id)
             .values(status=response.status_code, body=body)
         )
     if REPLAYED not in response.headers:

@@ -267,7 +267,9 @@ class Jobs:
         except Exception as exc:
             if not _queue_unreachable(exc):
                 raise
-            log.warning("provisioning not queued yet: queue unreachable; retrying", organisation_id=str(organisation_id))
+            log.warning(
+                "provisioning not queued yet: queue unreachable; retrying", organisation_id=str(organisation_id)
+            )
             _background(self._enqueue_until_queued(organisation_id))
 
     async def _enqueue_until_queued(self, organisation_id: UUID, give_up_after_s: float = 600) -> None:

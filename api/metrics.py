@@ -84,7 +84,9 @@ COMPLIANCE_AGE = Gauge(
     "metodist_compliance_oldest_check_age_seconds",
     "Seconds since the oldest compliance computation among active organisations, read at scrape",
 )
-POOL = Gauge("metodist_db_pool_connections", "The process's database pool by state (in_use, idle, size, overflow)", ["state"])
+POOL = Gauge(
+    "metodist_db_pool_connections", "The process's database pool by state (in_use, idle, size, overflow)", ["state"]
+)
 CITUS_NODES = Gauge("metodist_citus_nodes", "Citus worker nodes by state (active, inactive)", ["state"])
 CITUS_SCHEMAS = Gauge("metodist_citus_schemas", "Distributed tenant schemas by the worker that holds them", ["node"])
 

@@ -4,8 +4,8 @@ Alembic, provisioning and the architecture tests import this module; a new domai
 its models here.
 """
 
+from api.audit_anchor import AuditAnchor
 from api.domain.accounts.models import RoleAssignment, User
-from api.domain.compliance.models import ComplianceCheckRun, ComplianceFinding, ComplianceRuleSet
 from api.domain.bodies.models import (
     Association,
     BodyMembership,
@@ -17,8 +17,9 @@ from api.domain.bodies.models import (
     SectorUnion,
     UnionMember,
 )
-from api.domain.events.models import EventMaterial, EventParticipant, MethodologicalEvent
+from api.domain.compliance.models import ComplianceCheckRun, ComplianceFinding, ComplianceRuleSet
 from api.domain.documents.models import Document, DocumentVersion
+from api.domain.events.models import EventMaterial, EventParticipant, MethodologicalEvent
 from api.domain.meetings.models import AgendaItem, Attendance, Decision, Meeting
 from api.domain.onboarding.models import ImportJob, ImportRow
 from api.domain.organisations.models import Organisation, SpareSchema
@@ -33,12 +34,18 @@ from api.domain.reviews.models import (
     ReviewStage,
     ReviewStageMember,
 )
-from api.domain.structure.models import AcademicTerm, StaffSubject, Staff, Subject, Unit
+from api.domain.structure.models import AcademicTerm, Staff, StaffSubject, Subject, Unit
 from api.domain.territories.models import Territory
-from api.identity.models import AccessRequest, IdentityAuditEntry, IdentityProvider, Invitation, OrganisationDomain, UserSession
-from api.identity.tokens import ApiToken
-from api.audit_anchor import AuditAnchor
 from api.idempotency import IdempotencyRecord
+from api.identity.models import (
+    AccessRequest,
+    IdentityAuditEntry,
+    IdentityProvider,
+    Invitation,
+    OrganisationDomain,
+    UserSession,
+)
+from api.identity.tokens import ApiToken
 from api.planes import ControlBase, TenantBase, control_metadata, tenant_metadata
 from tenants.models import AuditEntry, Setting
 

@@ -17,10 +17,9 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar, MediaType
-from litestar.enums import RequestEncodingType
+from litestar.enums import ParamType, RequestEncodingType
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.enums import ParamType
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Parameter, Reference, Schema
 
 from api import idempotency
@@ -86,7 +85,7 @@ def complete_openapi(app: Litestar) -> None:
     for path_item in (document.paths or {}).values():
         for method in ("get", "put", "post", "delete", "patch"):
             operation = getattr(path_item, method, None)
-            for status, response in ((operation.responses or {}).items() if operation else ()):
+            for status, response in (operation.responses or {}).items() if operation else ():
                 if int(status) in _WHY and isinstance(response, OpenAPIResponse) and response.content is not None:
                     response.content.setdefault(MediaType.JSON, error_body)
             if operation is not None and method == "post" and operation.operation_id in creating:
@@ -98,21 +97,30 @@ def _declare_idempotency_key(operation: Any) -> None:
     parameters = list(operation.parameters or [])
     if any(getattr(p, "name", None) == idempotency.HEADER for p in parameters):
         return
-    parameters.append(Parameter(
-        name=idempotency.HEADER, param_in=ParamType.HEADER, required=False, schema=Schema(type=OpenAPIType.STRING),
-        description=(
-            "Makes the request safe to send again: a repeat with the same key (and the same body) by the same caller "
-            "makes nothing and answers the first request's body with 200 and `Idempotent-Replayed: true`; the same key "
-            "with another body is refused (422). 1 to 200 visible characters, such as a UUID; kept for 24 hours."
-        ),
-    ))
+    parameters.append(
+        Parameter(
+            name=idempotency.HEADER,
+            param_in=ParamType.HEADER,
+            required=False,
+            schema=Schema(type=OpenAPIType.STRING),
+            description=(
+                "Makes the request safe to send again: a repeat with the same key (and the same body) by the same "
+                "caller "
+                "makes nothing and answers the first request's body with 200 and `Idempotent-Replayed: true`; the "
+                "same key "
+                "with another body is refused (422). 1 to 200 visible characters, such as a UUID; kept for 24 hours."
+            ),
+        )
+    )
     operation.parameters = parameters
     # The repeat's answer: the first request's body again, with 200 (not the 201 or 202 of making it).
     responses = operation.responses or {}
     made = responses.get("201") or responses.get("202")
     if "200" not in responses and isinstance(made, OpenAPIResponse):
         responses["200"] = OpenAPIResponse(
-            description="A repeat with the same Idempotency-Key: the first request's answer again (Idempotent-Replayed: true)",
+            description=(
+                "A repeat with the same Idempotency-Key: the first request's answer again (Idempotent-Replayed: true)"
+            ),
             content=made.content,
         )
         operation.responses = responses

@@ -29,7 +29,9 @@ class Paging:
         return (self.page - 1) * self.page_size
 
 
-async def paged(session: AsyncSession, query: Select[Any], paging: Paging, *, rows: bool = False) -> tuple[list[Any], int]:
+async def paged(
+    session: AsyncSession, query: Select[Any], paging: Paging, *, rows: bool = False
+) -> tuple[list[Any], int]:
     """One page of an ordered query and the total it pages over: the first column's values, or
     whole rows with `rows` (a query of several entities or columns)."""
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))

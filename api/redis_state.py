@@ -50,7 +50,9 @@ UNREACHABLE: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeo
 
 # A session cookie could not be read: the guard answers 503 with this where a caller is needed;
 # public routes go on as for an anonymous caller (api.identity.middleware).
-SESSIONS_UNAVAILABLE = N_("Sessions cannot be read right now (their store, Redis, cannot be reached). Try again in a minute.")
+SESSIONS_UNAVAILABLE = N_(
+    "Sessions cannot be read right now (their store, Redis, cannot be reached). Try again in a minute."
+)
 
 
 class RedisUnavailable(DomainError):
@@ -110,7 +112,9 @@ class RedisHealth:
 
     def succeeded(self) -> None:
         if self.down_since is not None:
-            log.warning("redis reachable again", purpose=self.purpose, was_down_s=round(time.monotonic() - self.down_since, 1))
+            log.warning(
+                "redis reachable again", purpose=self.purpose, was_down_s=round(time.monotonic() - self.down_since, 1)
+            )
             self.down_since = None
             self._warned_at = -WARN_EVERY_S
 

@@ -179,7 +179,8 @@ class Settings:
         reasons = self.unsafe_reasons()
         if reasons:
             raise ConfigurationError(
-                "Refusing to start with METODIST_ENV=production: " + "; ".join(reasons)
+                "Refusing to start with METODIST_ENV=production: "
+                + "; ".join(reasons)
                 + ". Set METODIST_SECRET_KEY to a random value of at least "
                 f"{MIN_SECRET_KEY_LENGTH} characters (or METODIST_SECRET_KEYS, newest first, to rotate)."
             )
@@ -189,7 +190,7 @@ class Settings:
         return self.data_dir / "archives"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         data_dir = Path(_env("METODIST_DATA_DIR", str(PROJECT_ROOT / ".data")))
         secret_key, old_secret_keys = _secret_keys()
         return cls(

@@ -62,6 +62,7 @@ def free_port() -> int:
 
 async def make_schools(db: Any, count: int, hot_staff: int, staff: int) -> list[UUID]:
     """`count` schools of one district, provisioned the real way, with staff teaching subjects."""
+    from common import next_bin
     from sqlalchemy import select
 
     from api.domain.organisations.rules import EducationLevel, OrgKind
@@ -70,20 +71,28 @@ async def make_schools(db: Any, count: int, hot_staff: int, staff: int) -> list[
     from api.domain.structure.models import Staff, StaffSubject, Subject
     from api.domain.territories.models import Territory, TerritoryKind
     from api.domain.territories.services import TerritoryService
-    from common import next_bin
     from tenants.provisioning import provision_organisation
 
     async with db.session() as session, session.begin():
         region = await session.scalar(select(Territory).where(Territory.slug == "karaganda"))
-        district = (await TerritoryService(session).upsert(
-            slug="bench-district", kind=TerritoryKind.DISTRICT, parent_id=region.id,
-            name_kk="Аудан", name_ru="Район", name_en="District",
-        ))
+        district = await TerritoryService(session).upsert(
+            slug="bench-district",
+            kind=TerritoryKind.DISTRICT,
+            parent_id=region.id,
+            name_kk="Аудан",
+            name_ru="Район",
+            name_en="District",
+        )
 
     async def one(i: int) -> UUID:
         data = OrganisationCreate(
-            kind=OrgKind.SCHOOL, territory_id=district, bin=next_bin(), name_kk=f"№{i} мектеп",
-            name_ru=f"Школа №{i}", name_en=f"School {i}", levels=[EducationLevel.PRIMARY, EducationLevel.BASIC_SECONDARY],
+            kind=OrgKind.SCHOOL,
+            territory_id=district,
+            bin=next_bin(),
+            name_kk=f"№{i} мектеп",
+            name_ru=f"Школа №{i}",
+            name_en=f"School {i}",
+            levels=[EducationLevel.PRIMARY, EducationLevel.BASIC_SECONDARY],
         )
         async with db.session() as session, session.begin():
             org = await OrganisationService(session).create(data)
@@ -91,7 +100,10 @@ async def make_schools(db: Any, count: int, hot_staff: int, staff: int) -> list[
         if await provision_organisation(db, organisation_id) != "active":
             raise SystemExit(f"school {i} did not provision")
         async with db.tenant_context(schema) as session:
-            subjects = [Subject(code=f"s{k}", name_kk=f"Пән {k}", name_ru=f"Предмет {k}", name_en=f"Subject {k}") for k in range(3)]
+            subjects = [
+                Subject(code=f"s{k}", name_kk=f"Пән {k}", name_ru=f"Предмет {k}", name_en=f"Subject {k}")
+                for k in range(3)
+            ]
             session.add_all(subjects)
             await session.flush()
             people = [
@@ -129,7 +141,9 @@ async def regional_token(db: Any, organisation_id: UUID) -> str:
 
         district = await session.get(Territory, org.territory_id)
         _, secret = await issue_token(
-            session, name="bench", grant=Grant(Role.REGIONAL_METHODIST, territory_id=district.parent_id),
+            session,
+            name="bench",
+            grant=Grant(Role.REGIONAL_METHODIST, territory_id=district.parent_id),
             expires_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1),
         )
     return secret
@@ -141,7 +155,10 @@ class Server:
         self.port = free_port()
         log = open(Path(tempfile.gettempdir()) / f"bench-api-{kind}.log", "w")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, str(SERVERS), kind, url, str(self.port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, str(SERVERS), kind, url, str(self.port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -193,7 +210,9 @@ def load(server: Server, paths: list[str], token: str, seconds: int, connections
         script.write(WRK_SCRIPT % (", ".join(f'"{p}"' for p in paths), token))
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, server.base],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     os.unlink(script.name)
     if "Non-2xx" in out:
@@ -246,8 +265,14 @@ def main() -> None:
                 await db.dispose()
 
         ids, token = asyncio.run(prepare())
-        env = {**os.environ, "DATABASE_URL": url, "METODIST_ENV": "bench", "METODIST_DEMO_DATA": "0",
-               "METODIST_PERIODIC_JOBS": "0", "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "METODIST_ENV": "bench",
+            "METODIST_DEMO_DATA": "0",
+            "METODIST_PERIODIC_JOBS": "0",
+            "PYTHONPATH": str(ROOT),
+        }
         env.pop("REDIS_URL", None)  # the product as `make run` runs it: no Redis
         hot = [f"/api/organisations/{ids[0]}/staff"]
         everyone = [f"/api/organisations/{i}/staff" for i in ids]
@@ -261,7 +286,12 @@ def main() -> None:
                 if product.get(path, auth) != bare.get(path, auth):
                     raise SystemExit(f"the two servers answer {path} differently")
             say("the two servers answer byte-identical JSON")
-            figures: dict[str, list[tuple[float, float, float]]] = {"product hot": [], "bare hot": [], "product random": [], "bare random": []}
+            figures: dict[str, list[tuple[float, float, float]]] = {
+                "product hot": [],
+                "bare hot": [],
+                "product random": [],
+                "bare random": [],
+            }
             for paths, label in ((hot, "hot"), (everyone, "random")):
                 for _ in range(3):
                     for server in (product, bare):

@@ -73,7 +73,9 @@ class Counting:
             import json
 
             body = json.dumps(COUNTS).encode()
-            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
+            )
             await send({"type": "http.response.body", "body": body})
             return
         if scope["type"] == "http" and any(k == COUNT_HEADER for k, _ in scope.get("headers", [])):
@@ -171,7 +173,9 @@ def bare_app(url: str) -> Any:
 
     async def start() -> None:
         state["pool"] = await asyncpg.create_pool(
-            libpq_dsn(url), min_size=1, max_size=settings.pool_size * 2,
+            libpq_dsn(url),
+            min_size=1,
+            max_size=settings.pool_size * 2,
             statement_cache_size=settings.statement_cache_size,
         )
         async with state["pool"].acquire() as conn:
@@ -195,9 +199,18 @@ def bare_app(url: str) -> Any:
                 subjects[link["staff_id"]].append(link["subject_id"])
         items = [
             StaffItem(
-                r["id"], r["full_name"], r["user_id"], r["email"], list(r["positions"]), r["unit_id"],
-                r["heads_unit_id"], r["qualification_category"], sorted(subjects[r["id"]], key=str),
-                list(r["supervised_subject_ids"] or []), r["note"], r["archived_at"],
+                r["id"],
+                r["full_name"],
+                r["user_id"],
+                r["email"],
+                list(r["positions"]),
+                r["unit_id"],
+                r["heads_unit_id"],
+                r["qualification_category"],
+                sorted(subjects[r["id"]], key=str),
+                list(r["supervised_subject_ids"] or []),
+                r["note"],
+                r["archived_at"],
             )
             for r in rows
         ]

@@ -153,9 +153,13 @@ def placements(url: str, schemas: list[str]) -> dict[str, str]:
                 (f"{schema}.%",),
             ).fetchall()
             where[schema] = ",".join(sorted(n[0] for n in nodes)) or "coordinator (not distributed)"
-        workers = [r[0] for r in conn.execute(
-            "SELECT nodename || ':' || nodeport FROM pg_dist_node WHERE groupid <> 0 AND noderole = 'primary' ORDER BY nodeport"
-        ).fetchall()]
+        workers = [
+            r[0]
+            for r in conn.execute(
+                "SELECT nodename || ':' || nodeport FROM pg_dist_node WHERE groupid <> 0 AND noderole = 'primary' "
+                "ORDER BY nodeport"
+            ).fetchall()
+        ]
     return {"__workers__": ";".join(workers), **where}
 
 

@@ -116,7 +116,8 @@ def machine() -> str:
             if line.startswith("MemTotal:"):
                 memory = f"{int(line.split()[1]) // 1024} MiB"
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"{platform.node()}: {os.cpu_count()} CPUs, {memory} memory, load average {load}, Python {platform.python_version()}"
+    python = platform.python_version()
+    return f"{platform.node()}: {os.cpu_count()} CPUs, {memory} memory, load average {load}, Python {python}"
 
 
 def server_version(url: str) -> str:
@@ -137,5 +138,7 @@ def git_revision() -> str:
     git = shutil.which("git")
     if git is None:
         return "?"
-    done = subprocess.run([git, "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [git, "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    )
     return done.stdout.strip() or "?"

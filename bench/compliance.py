@@ -60,10 +60,16 @@ async def make_places(db: Any) -> tuple[Any, list[Any], list[Any]]:
         districts = []
         for region in regions:
             for n in range(10):
-                districts.append(await territories.upsert(
-                    slug=f"bench-{region.slug}-{n}", kind=TerritoryKind.DISTRICT, parent_id=region.id,
-                    name_kk=f"Аудан {n}", name_ru=f"Район {n}", name_en=f"District {n}",
-                ))
+                districts.append(
+                    await territories.upsert(
+                        slug=f"bench-{region.slug}-{n}",
+                        kind=TerritoryKind.DISTRICT,
+                        parent_id=region.id,
+                        name_kk=f"Аудан {n}",
+                        name_ru=f"Район {n}",
+                        name_en=f"District {n}",
+                    )
+                )
     return republic.id, [r.id for r in regions], districts
 
 
@@ -83,22 +89,63 @@ async def make_facts(db: Any, count: int, districts: list[Any], rng: random.Rand
     orgs, runs, findings = [], [], []
     for n in range(count):
         org_id, territory, kind = uuid.uuid4(), rng.choice(districts), rng.choice(KINDS)
-        orgs.append({"id": org_id, "kind": kind, "levels": [], "territory_id": territory, "bin": next_bin(),
-                     "name_kk": f"Ұйым {n}", "name_ru": f"Организация {n}", "name_en": f"Organisation {n}",
-                     "schema_name": f"t_bench_{n:06d}", "status": "active", "created_at": now, "updated_at": now})
+        orgs.append(
+            {
+                "id": org_id,
+                "kind": kind,
+                "levels": [],
+                "territory_id": territory,
+                "bin": next_bin(),
+                "name_kk": f"Ұйым {n}",
+                "name_ru": f"Организация {n}",
+                "name_en": f"Organisation {n}",
+                "schema_name": f"t_bench_{n:06d}",
+                "status": "active",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         mine = [] if rng.random() < 0.3 else rng.choices(CLAUSES, k=rng.randint(1, 12))
         for i, clause in enumerate(mine):
-            findings.append({"id": uuid.uuid4(), "organisation_id": org_id, "rule_set": "order-583", "clause": clause,
-                             "check": "bench", "key": f"bench|{clause}|{i}", "subject_kind": "organisation",
-                             "subject_name": f"Организация {n}", "since": on, "problem": {"kk": "-", "ru": "-", "en": "-"},
-                             "todo": {"kk": "-", "ru": "-", "en": "-"}, "evidence": {}, "created_at": now, "updated_at": now})
-        runs.append({"id": uuid.uuid4(), "organisation_id": org_id, "rule_set": "order-583", "checked_on": on, "checked_at": now,
-                     "findings": len(mine), "clauses_checked": CLAUSES, "counted": True, "territory_id": territory, "kind": kind,
-                     "by_clause": rollups.by_clause(mine), "created_at": now, "updated_at": now})
+            findings.append(
+                {
+                    "id": uuid.uuid4(),
+                    "organisation_id": org_id,
+                    "rule_set": "order-583",
+                    "clause": clause,
+                    "check": "bench",
+                    "key": f"bench|{clause}|{i}",
+                    "subject_kind": "organisation",
+                    "subject_name": f"Организация {n}",
+                    "since": on,
+                    "problem": {"kk": "-", "ru": "-", "en": "-"},
+                    "todo": {"kk": "-", "ru": "-", "en": "-"},
+                    "evidence": {},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        runs.append(
+            {
+                "id": uuid.uuid4(),
+                "organisation_id": org_id,
+                "rule_set": "order-583",
+                "checked_on": on,
+                "checked_at": now,
+                "findings": len(mine),
+                "clauses_checked": CLAUSES,
+                "counted": True,
+                "territory_id": territory,
+                "kind": kind,
+                "by_clause": rollups.by_clause(mine),
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     async with db.session() as session, session.begin():
         for table, rows in ((Organisation, orgs), (ComplianceCheckRun, runs), (ComplianceFinding, findings)):
             for start in range(0, len(rows), 2000):
-                await session.execute(insert(table), rows[start:start + 2000])
+                await session.execute(insert(table), rows[start : start + 2000])
         await rollups.rebuild(session)
     return len(findings)
 
@@ -115,18 +162,31 @@ async def naive_dashboard(db: Any, tree: Any, territory_id: Any) -> dict[Any, li
         for below in tree.descendants(child):
             bucket_of[below] = child
     async with db.session() as session:
-        checked = (await session.execute(
-            select(Organisation.territory_id, func.count(), func.count().filter(ComplianceCheckRun.findings == 0))
-            .join(ComplianceCheckRun, ComplianceCheckRun.organisation_id == Organisation.id)
-            .where(Organisation.territory_id.in_(bucket_of), Organisation.status == "active", ComplianceCheckRun.rule_set.is_not(None))
-            .group_by(Organisation.territory_id)
-        )).all()
-        found = (await session.execute(
-            select(Organisation.territory_id, ComplianceFinding.clause, func.count(), func.count(func.distinct(Organisation.id)))
-            .join(Organisation, Organisation.id == ComplianceFinding.organisation_id)
-            .where(Organisation.territory_id.in_(bucket_of), Organisation.status == "active")
-            .group_by(Organisation.territory_id, ComplianceFinding.clause)
-        )).all()
+        checked = (
+            await session.execute(
+                select(Organisation.territory_id, func.count(), func.count().filter(ComplianceCheckRun.findings == 0))
+                .join(ComplianceCheckRun, ComplianceCheckRun.organisation_id == Organisation.id)
+                .where(
+                    Organisation.territory_id.in_(bucket_of),
+                    Organisation.status == "active",
+                    ComplianceCheckRun.rule_set.is_not(None),
+                )
+                .group_by(Organisation.territory_id)
+            )
+        ).all()
+        found = (
+            await session.execute(
+                select(
+                    Organisation.territory_id,
+                    ComplianceFinding.clause,
+                    func.count(),
+                    func.count(func.distinct(Organisation.id)),
+                )
+                .join(Organisation, Organisation.id == ComplianceFinding.organisation_id)
+                .where(Organisation.territory_id.in_(bucket_of), Organisation.status == "active")
+                .group_by(Organisation.territory_id, ComplianceFinding.clause)
+            )
+        ).all()
     out: dict[Any, list[int]] = defaultdict(lambda: [0, 0, 0])
     for t, n, ok in checked:
         out[bucket_of[t]][0] += n
@@ -156,10 +216,17 @@ async def real_schools(db: Any, district: Any, count: int) -> list[Any]:
     async def one(n: int) -> Any:
         async with gate:
             async with db.session() as session, session.begin():
-                org = await OrganisationService(session).create(OrganisationCreate(
-                    kind=OrgKind.SCHOOL, territory_id=district, bin=next_bin(), name_kk=f"Мектеп {n}", name_ru=f"Школа {n}",
-                    name_en=f"School {n}", levels=[EducationLevel.PRIMARY, EducationLevel.BASIC_SECONDARY],
-                ))
+                org = await OrganisationService(session).create(
+                    OrganisationCreate(
+                        kind=OrgKind.SCHOOL,
+                        territory_id=district,
+                        bin=next_bin(),
+                        name_kk=f"Мектеп {n}",
+                        name_ru=f"Школа {n}",
+                        name_en=f"School {n}",
+                        levels=[EducationLevel.PRIMARY, EducationLevel.BASIC_SECONDARY],
+                    )
+                )
             assert await provision_organisation(db, org.id) == "active"
             return org.id
 
@@ -189,7 +256,10 @@ async def main(args: argparse.Namespace) -> None:
             republic, regions, districts = await make_places(db)
             started = time.perf_counter()
             made = await make_facts(db, args.orgs, districts, rng)
-            say(f"{args.orgs} organisations with {made} findings made as facts, rollups rebuilt: {time.perf_counter() - started:.1f}s")
+            say(
+                f"{args.orgs} organisations with {made} findings made as facts, rollups rebuilt: "
+                f"{time.perf_counter() - started:.1f}s"
+            )
 
             real_district = districts[0]
             started = time.perf_counter()
@@ -199,27 +269,39 @@ async def main(args: argparse.Namespace) -> None:
             for organisation_id in schools:  # one after another, as the nightly pass does
                 await recompute(db, organisation_id)
             recompute_rate = args.real / (time.perf_counter() - started)
-            say(f"full recompute of {args.real} schools, one at a time: {recompute_rate:.1f} organisations/s "
-                f"({args.orgs / recompute_rate / 60:.1f} min for {args.orgs})")
+            say(
+                f"full recompute of {args.real} schools, one at a time: {recompute_rate:.1f} organisations/s "
+                f"({args.orgs / recompute_rate / 60:.1f} min for {args.orgs})"
+            )
 
             secret = await token_secret(db, Grant("national_admin", territory_id=republic), name="bench")
-            async with AsgiLifespan(create_app(settings, url)) as app, httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://bench", headers={"authorization": f"Bearer {secret}"},  # type: ignore[arg-type]
-            ) as client:
+            async with (
+                AsgiLifespan(create_app(settings, url)) as app,
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app),
+                    base_url="http://bench",
+                    headers={"authorization": f"Bearer {secret}"},  # type: ignore[arg-type]
+                ) as client,
+            ):
                 async with db.session() as session:
                     tree = await territory_tree(session)
                 levels = {"republic": republic, "region": regions[0], "district": real_district}
                 dashboard_p95, naive_p95 = {}, {}
                 for level, territory in levels.items():
+
                     async def ask(territory: Any = territory) -> None:
                         answer = await client.get("/api/compliance/dashboard", params={"territory_id": str(territory)})
                         assert answer.status_code == 200, answer.text
 
                     await timed(10, ask)  # warm: the territory tree, prepared statements
                     dashboard_p95[level] = p95(await timed(args.requests, ask))
-                    naive_p95[level] = p95(await timed(max(20, args.requests // 5), lambda t=territory: naive_dashboard(db, tree, t)))
-                    say(f"dashboard at the {level}: p95 {dashboard_p95[level]:.1f} ms through the API; "
-                        f"counted from the findings at read time: p95 {naive_p95[level]:.1f} ms (the query alone)")
+                    naive_p95[level] = p95(
+                        await timed(max(20, args.requests // 5), lambda t=territory: naive_dashboard(db, tree, t))
+                    )
+                    say(
+                        f"dashboard at the {level}: p95 {dashboard_p95[level]:.1f} ms through the API; "
+                        f"counted from the findings at read time: p95 {naive_p95[level]:.1f} ms (the query alone)"
+                    )
                 # The figures agree with the naive count.
                 board = (await client.get("/api/compliance/dashboard", params={"territory_id": str(republic)})).json()
                 naive = await naive_dashboard(db, tree, republic)
@@ -234,8 +316,10 @@ async def main(args: argparse.Namespace) -> None:
 
                 before = await findings_in_district()
                 started = time.perf_counter()
-                created = await client.post(f"/api/organisations/{schools[0]}/associations",
-                                            json={"name": "Bench association", "kind": "class_teachers"})
+                created = await client.post(
+                    f"/api/organisations/{schools[0]}/associations",
+                    json={"name": "Bench association", "kind": "class_teachers"},
+                )
                 assert created.status_code == 201, created.text
                 while await findings_in_district() == before:
                     if time.perf_counter() - started > 300:
@@ -245,8 +329,10 @@ async def main(args: argparse.Namespace) -> None:
                 say(f"staleness from a change over the API to the district's dashboard: {staleness:.1f}s")
             worst = max(dashboard_p95.values())
             worst_naive = max(naive_p95.values())
-            say(f"dashboard_p95_ms={worst:.1f} naive_p95_ms={worst_naive:.1f} ratio={worst_naive / worst:.2f} "
-                f"recompute_orgs_per_s={recompute_rate:.1f} staleness_s={staleness:.1f}")
+            say(
+                f"dashboard_p95_ms={worst:.1f} naive_p95_ms={worst_naive:.1f} ratio={worst_naive / worst:.2f} "
+                f"recompute_orgs_per_s={recompute_rate:.1f} staleness_s={staleness:.1f}"
+            )
         finally:
             await db.dispose()
 

@@ -88,9 +88,7 @@ async def create_tenants(db: Any, url: str, count: int, batch: int = 250, connec
 
     await asyncio.gather(*(worker() for _ in range(connections)))
     async with db.session() as session, session.begin():
-        await session.execute(
-            update(Organisation).values(status="active", schema_version=head_revision(TENANT_DIR))
-        )
+        await session.execute(update(Organisation).values(status="active", schema_version=head_revision(TENANT_DIR)))
     return time.perf_counter() - started
 
 
@@ -151,7 +149,10 @@ async def main(tenants: int, concurrency: int, sample: int) -> None:
         from tenants.migrate import CHUNK, _worker_count
 
         workers = _worker_count(concurrency, tenants, -(-tenants // CHUNK), None)
-        say(f"runner: {workers or 'no'} worker processes ({'in the calling process' if not workers else 'forkserver'}), {CHUNK} schemas per transaction")
+        say(
+            f"runner: {workers or 'no'} worker processes "
+            f"({'in the calling process' if not workers else 'forkserver'}), {CHUNK} schemas per transaction"
+        )
         lines: list[str] = []
         report = migrate_all(url, script_dir=one, concurrency=concurrency, progress=lines.append)
         migrated = [r for r in report.results if r.ok]
@@ -171,16 +172,25 @@ async def main(tenants: int, concurrency: int, sample: int) -> None:
         picked = [r.schema for r in migrated[:sample]]
         base_seconds = baseline_upgrade(url, two, picked)
         base_rate = len(picked) / base_seconds
-        say(f"baseline upgrade (alembic per schema, fresh connection): {len(picked)} schemas in {base_seconds:.2f}s = {base_rate:.1f} schemas/s")
+        say(
+            f"baseline upgrade (alembic per schema, fresh connection): {len(picked)} schemas in {base_seconds:.2f}s "
+            f"= {base_rate:.1f} schemas/s"
+        )
         others = [r.schema for r in migrated[sample : 2 * sample]]
-        alembic = migrate_all(url, script_dir=two, concurrency=concurrency, only=others, progress=lambda _: None, replay=False)
+        alembic = migrate_all(
+            url, script_dir=two, concurrency=concurrency, only=others, progress=lambda _: None, replay=False
+        )
         if alembic.failures or {r.method for r in alembic.results} != {"alembic"}:
             raise SystemExit(f"the runner without replay failed: {alembic.failures[:3]}")
         alembic_rate = len(others) / alembic.seconds
-        say(f"baseline runner without replay (Alembic per schema, chunks on one connection): {len(others)} schemas in {alembic.seconds:.2f}s = {alembic_rate:.1f} schemas/s")
+        say(
+            f"baseline runner without replay (Alembic per schema, chunks on one connection): {len(others)} schemas "
+            f"in {alembic.seconds:.2f}s = {alembic_rate:.1f} schemas/s"
+        )
     say(
         f"baseline_schemas_per_s={base_rate:.1f} alembic_runner_schemas_per_s={alembic_rate:.1f} "
-        f"baseline_noop_s={base_noop:.2f} ratio={rate / alembic_rate:.1f} schemas_per_s={rate:.1f} noop_s={noop.seconds:.2f}"
+        f"baseline_noop_s={base_noop:.2f} ratio={rate / alembic_rate:.1f} schemas_per_s={rate:.1f} "
+        f"noop_s={noop.seconds:.2f}"
     )
 
 

@@ -26,7 +26,17 @@ import io
 import time
 from typing import Any
 
-from common import bench_settings, git_revision, machine, open_database, organisation_create, run, say, server_version, throwaway_database
+from common import (
+    bench_settings,
+    git_revision,
+    machine,
+    open_database,
+    organisation_create,
+    run,
+    say,
+    server_version,
+    throwaway_database,
+)
 
 HEADER = ["BIN", "Kind", "Territory", "Name (kk)", "Name (ru)", "Name (en)", "Education levels", "Administrator e-mail"]
 STAFF = ["IIN", "Last name", "First name", "Patronymic", "E-mail", "Position", "Subjects", "Unit"]
@@ -50,8 +60,18 @@ def schools_csv(count: int, start: int, districts: list[str]) -> bytes:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADER)
     for n, bin_ in enumerate(bins(count, start)):
-        writer.writerow([bin_, "school", districts[n % len(districts)], f"№{n} мектеп", f"Школа №{n}", f"School No. {n}",
-                         "primary, basic_secondary, general_secondary", ""])
+        writer.writerow(
+            [
+                bin_,
+                "school",
+                districts[n % len(districts)],
+                f"№{n} мектеп",
+                f"Школа №{n}",
+                f"School No. {n}",
+                "primary, basic_secondary, general_secondary",
+                "",
+            ]
+        )
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -69,7 +89,9 @@ def roster_csv(count: int) -> bytes:
         serial += 1
         if iin is None:
             continue
-        writer.writerow([iin, f"Фамилия{made}", "Имя", "", f"t{made}@school.kz", "teacher", subjects[made % len(subjects)], ""])
+        writer.writerow(
+            [iin, f"Фамилия{made}", "Имя", "", f"t{made}@school.kz", "teacher", subjects[made % len(subjects)], ""]
+        )
         made += 1
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -84,13 +106,21 @@ async def districts(db: Any, count: int) -> list[str]:
         slugs = []
         for n in range(count):
             slug = f"bench-district-{n}"
-            await territories.upsert(slug=slug, kind=TerritoryKind.DISTRICT, parent_id=region.id,
-                                     name_kk=f"Аудан {n}", name_ru=f"Район {n}", name_en=f"District {n}")
+            await territories.upsert(
+                slug=slug,
+                kind=TerritoryKind.DISTRICT,
+                parent_id=region.id,
+                name_kk=f"Аудан {n}",
+                name_ru=f"Район {n}",
+                name_en=f"District {n}",
+            )
             slugs.append(slug)
     return slugs
 
 
-async def check_and_run(db: Any, settings: Any, content: bytes, name: str, *, organisation: Any = None) -> tuple[float, float, Any]:
+async def check_and_run(
+    db: Any, settings: Any, content: bytes, name: str, *, organisation: Any = None
+) -> tuple[float, float, Any]:
     """(check seconds, run seconds, final progress)."""
     from api.domain.onboarding import services
 
@@ -112,9 +142,10 @@ async def check_and_run(db: Any, settings: Any, content: bytes, name: str, *, or
 
 
 async def baseline(db: Any, count: int) -> float:
+    from common import territory_id
+
     from api.domain.onboarding.services import PROVISION_CONCURRENCY
     from api.domain.organisations.services import OrganisationService
-    from common import territory_id
     from tenants.provisioning import provision_organisation
 
     place = await territory_id(db)
@@ -138,8 +169,12 @@ async def main(args: argparse.Namespace) -> None:
     from api.domain.organisations.models import Organisation
 
     with throwaway_database() as url:
-        settings = bench_settings(url, tenant_spares=0, import_max_rows=max(args.dry_run_orgs, args.orgs, args.roster) + 1,
-                                  import_max_bytes=64 * 1024 * 1024)
+        settings = bench_settings(
+            url,
+            tenant_spares=0,
+            import_max_rows=max(args.dry_run_orgs, args.orgs, args.roster) + 1,
+            import_max_bytes=64 * 1024 * 1024,
+        )
         db = await open_database(url, settings)
         try:
             say(machine())
@@ -160,8 +195,10 @@ async def main(args: argparse.Namespace) -> None:
             content = schools_csv(args.orgs, 30_000_000_000, places)
             checked, ran, progress = await check_and_run(db, settings, content, "schools.csv")
             import_rate = args.orgs / (checked + ran)
-            say(f"import of {args.orgs} schools to active: check {checked:.2f}s + run {ran:.2f}s, {import_rate:.2f}/s "
-                f"(created {progress.created})")
+            say(
+                f"import of {args.orgs} schools to active: check {checked:.2f}s + run {ran:.2f}s, {import_rate:.2f}/s "
+                f"(created {progress.created})"
+            )
 
             checked, ran, progress = await check_and_run(db, settings, content, "schools.csv")
             reimport_s = checked + ran
@@ -176,8 +213,11 @@ async def main(args: argparse.Namespace) -> None:
             assert progress.created == args.roster
             say(f"roster of {args.roster} teachers: {roster_s:.2f}s (check {checked:.2f}s)")
 
-            say(f"dry_run_s={dry_run_s:.2f} import_orgs_per_s={import_rate:.2f} provision_baseline_per_s={base_rate:.2f} "
-                f"reimport_s={reimport_s:.2f} roster_s={roster_s:.2f} ratio={import_rate / base_rate:.2f}")
+            say(
+                f"dry_run_s={dry_run_s:.2f} import_orgs_per_s={import_rate:.2f} "
+                f"provision_baseline_per_s={base_rate:.2f} "
+                f"reimport_s={reimport_s:.2f} roster_s={roster_s:.2f} ratio={import_rate / base_rate:.2f}"
+            )
         finally:
             await db.dispose()
 

@@ -69,10 +69,12 @@ async def provision_by_replay(db: Any, organisation_id: UUID) -> str:
         schema = org.schema_name
     async with db.engine.begin() as conn:
         await conn.execute(text(f"CREATE SCHEMA {schema}"))
-        await conn.execute(text(
-            f"CREATE TABLE {schema}.alembic_version (version_num VARCHAR(32) NOT NULL, "
-            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
-        ))
+        await conn.execute(
+            text(
+                f"CREATE TABLE {schema}.alembic_version (version_num VARCHAR(32) NOT NULL, "
+                "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+            )
+        )
     return await provision_organisation(db, organisation_id)
 
 
@@ -114,20 +116,21 @@ async def provision_many(db: Any, count: int, concurrency: int, provision: Any, 
 
 async def check(db: Any, url: str, expected: int) -> None:
     """Every schema is really there, at head, and every organisation active."""
-    from sqlalchemy import func, select
+    from sqlalchemy import create_engine, func, pool, select
 
+    from api.db import sync_url
     from api.domain.organisations.models import Organisation
     from migrations.runner import TENANT_DIR, head_revision
     from tenants.migrate import read_versions
-    from api.db import sync_url
-    from sqlalchemy import create_engine, pool
 
     engine = create_engine(sync_url(url), poolclass=pool.NullPool)
     versions = read_versions(engine)
     engine.dispose()
     head = head_revision(TENANT_DIR)
     async with db.session() as session:
-        active = await session.scalar(select(func.count()).select_from(Organisation).where(Organisation.status == "active"))
+        active = await session.scalar(
+            select(func.count()).select_from(Organisation).where(Organisation.status == "active")
+        )
     if active != expected or len(versions) != expected or set(versions.values()) != {head}:
         raise SystemExit(f"check failed: {active} active, {len(versions)} schemas, versions {set(versions.values())}")
 
@@ -158,14 +161,20 @@ async def main(tenants: int, concurrency: int, baseline: int, spares: int) -> No
             provisioned += tenants
             await check(db, url, provisioned)
             demand_rate = tenants / seconds
-            say(f"built on demand (rendered DDL, no spares): {tenants} tenants in {seconds:.2f}s = {demand_rate:.2f} tenants/s")
+            say(
+                f"built on demand (rendered DDL, no spares): {tenants} tenants in {seconds:.2f}s = "
+                f"{demand_rate:.2f} tenants/s"
+            )
 
             wave_rate = 0.0
             if spares:
                 # A wave that the spares cover: every tenant's schema is a spare renamed.
                 started = time.perf_counter()
                 await replenish(db, spares)
-                say(f"spares: {spares} built ahead in {time.perf_counter() - started:.2f}s (the worker does this in quiet time)")
+                say(
+                    f"spares: {spares} built ahead in {time.perf_counter() - started:.2f}s (the worker does this in "
+                    "quiet time)"
+                )
                 wave = min(spares, tenants)
                 seconds = await provision_many(db, wave, concurrency, provision_organisation)
                 provisioned += wave
@@ -181,13 +190,19 @@ async def main(tenants: int, concurrency: int, baseline: int, spares: int) -> No
             await check(db, url, provisioned)
             rate = tenants / seconds
             left = (await count_spares(db)).at_head
-            say(f"{tenants} tenants, the first {min(spares, tenants)} taking spares: {seconds:.2f}s = {rate:.2f} tenants/s ({left} spares at the end)")
+            say(
+                f"{tenants} tenants, the first {min(spares, tenants)} taking spares: {seconds:.2f}s = {rate:.2f} "
+                f"tenants/s ({left} spares at the end)"
+            )
 
             base_seconds = await provision_many(db, baseline, concurrency, provision_by_replay)
             provisioned += baseline
             await check(db, url, provisioned)
             base_rate = baseline / base_seconds
-            say(f"baseline (Alembic history replayed per tenant): {baseline} tenants in {base_seconds:.2f}s = {base_rate:.2f} tenants/s")
+            say(
+                f"baseline (Alembic history replayed per tenant): {baseline} tenants in {base_seconds:.2f}s = "
+                f"{base_rate:.2f} tenants/s"
+            )
         finally:
             await db.dispose()
     say(
@@ -218,14 +233,16 @@ async def post_wave(port: int, secret: str, place: Any, count: int, clients: int
         import msgspec
 
         for body in bodies:
-            answer = await client.post("/api/organisations", content=msgspec.json.encode(body),
-                                       headers={"content-type": "application/json"})
+            answer = await client.post(
+                "/api/organisations", content=msgspec.json.encode(body), headers={"content-type": "application/json"}
+            )
             if answer.status_code != 202:
                 raise SystemExit(f"POST /api/organisations answered {answer.status_code}: {answer.text}")
             ids.append(UUID(answer.json()["id"]))
 
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60,
-                                 headers={"authorization": f"Bearer {secret}"}) as client:
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", timeout=60, headers={"authorization": f"Bearer {secret}"}
+    ) as client:
         await asyncio.gather(*(client_loop(client) for _ in range(clients)))
     return ids
 
@@ -250,17 +267,25 @@ class Server:
         self.log_path = os.path.join(self.data_dir, "serve.log")
         # The server reads its settings from the environment, as deployed; the benchmark's own
         # METODIST_* are not passed on, except the worker's concurrency (to compare settings).
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("METODIST_") or k == "METODIST_WORKER_CONCURRENCY"}
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith("METODIST_") or k == "METODIST_WORKER_CONCURRENCY"
+        }
         env.pop("REDIS_URL", None)
-        env.update(DATABASE_URL=url, METODIST_DATA_DIR=self.data_dir, METODIST_TENANT_SPARES=str(spares),
-                   METODIST_DEMO_DATA="0", PYTHONPATH=str(ROOT), HOST="127.0.0.1", PORT=str(self.port))
+        env.update(
+            DATABASE_URL=url,
+            METODIST_DATA_DIR=self.data_dir,
+            METODIST_TENANT_SPARES=str(spares),
+            METODIST_DEMO_DATA="0",
+            PYTHONPATH=str(ROOT),
+            HOST="127.0.0.1",
+            PORT=str(self.port),
+        )
         if redis_url:
             env["REDIS_URL"] = redis_url
         self.env = env
         self.process: Any = None
 
-    async def __aenter__(self) -> "Server":
+    async def __aenter__(self) -> Server:
         import subprocess
         import sys
 
@@ -269,9 +294,13 @@ class Server:
         with open(self.log_path, "wb") as log_file:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", "from api.cli import main; main()", "serve", "--no-demo"],
-                env=self.env, cwd=str(ROOT), stdout=log_file, stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=str(ROOT),
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
             )
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}") as probe:
+
             async def answers() -> bool:
                 if self.process.poll() is not None:
                     raise SystemExit(f"metodist serve exited {self.process.returncode}; see {self.log_path}")
@@ -309,9 +338,13 @@ async def real_wave(db: Any, port: int, secret: str, place: Any, tenants: int, c
 
     async def all_active() -> bool:
         async with db.session() as session:
-            rows = (await session.execute(
-                select(Organisation.status, func.count()).where(Organisation.id.in_(ids)).group_by(Organisation.status)
-            )).all()
+            rows = (
+                await session.execute(
+                    select(Organisation.status, func.count())
+                    .where(Organisation.id.in_(ids))
+                    .group_by(Organisation.status)
+                )
+            ).all()
         counts = dict(rows)
         if counts.get("failed"):
             raise SystemExit(f"{counts['failed']} organisations failed to provision")
@@ -319,7 +352,10 @@ async def real_wave(db: Any, port: int, secret: str, place: Any, tenants: int, c
 
     await wait_for("every organisation active", all_active, 3600, every_s=0.1)
     seconds = time.perf_counter() - started
-    say(f"  real path: {tenants} POSTs answered in {posted:.2f}s; all active after {seconds:.2f}s = {tenants / seconds:.2f} organisations/s")
+    say(
+        f"  real path: {tenants} POSTs answered in {posted:.2f}s; all active after {seconds:.2f}s = "
+        f"{tenants / seconds:.2f} organisations/s"
+    )
     at_active = await transactions(db)
 
     from api.domain.compliance.models import ComplianceCheckRun
@@ -342,9 +378,11 @@ async def transactions(db: Any) -> int:
 
     await asyncio.sleep(1.1)
     async with db.engine.connect() as conn:
-        return int(await conn.scalar(text(
-            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
-        )))
+        return int(
+            await conn.scalar(
+                text("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")
+            )
+        )
 
 
 async def spares_ready(db: Any, spares: int) -> None:
@@ -361,7 +399,9 @@ async def spares_ready(db: Any, spares: int) -> None:
     say(f"  {spares} spares at head ({time.perf_counter() - started:.1f}s)")
 
 
-async def main_real(tenants: int, concurrency: int, spares: int, clients: int, rounds: int, redis_url: str | None) -> None:
+async def main_real(
+    tenants: int, concurrency: int, spares: int, clients: int, rounds: int, redis_url: str | None
+) -> None:
     import logging
 
     import structlog
@@ -374,8 +414,10 @@ async def main_real(tenants: int, concurrency: int, spares: int, clients: int, r
     wave = tenants // rounds
     with throwaway_database() as url:
         say(f"machine: {machine()}; {server_version(url)}; commit {git_revision()}")
-        say(f"{rounds} round(s) of {wave} tenants each way; in-process concurrency {concurrency}; {spares} spares; "
-            f"{clients} HTTP clients; queue: {'Redis' if redis_url else 'PostgreSQL'}")
+        say(
+            f"{rounds} round(s) of {wave} tenants each way; in-process concurrency {concurrency}; {spares} spares; "
+            f"{clients} HTTP clients; queue: {'Redis' if redis_url else 'PostgreSQL'}"
+        )
         db = await open_database(url, bench_settings(url, pool_size=max(10, concurrency)))
         provisioned = 1
         times = {"inprocess": 0.0, "real": 0.0}
@@ -413,12 +455,22 @@ if __name__ == "__main__":
     parser.add_argument("--tenants", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=8, help="provisioning jobs at once (default 8)")
     parser.add_argument("--baseline", type=int, default=None, help="tenants for the baseline (default min(N, 40))")
-    parser.add_argument("--spares", type=int, default=None, help="spare schemas built ahead (default: the settings' 50)")
-    parser.add_argument("--real", action="store_true", help="the real path (metodist serve, HTTP, queue, worker) against in process")
-    parser.add_argument("--queue", choices=["redis", "postgres"], default=None,
-                        help="with --real: the server's queue (default: Redis when REDIS_URL is set)")
+    parser.add_argument(
+        "--spares", type=int, default=None, help="spare schemas built ahead (default: the settings' 50)"
+    )
+    parser.add_argument(
+        "--real", action="store_true", help="the real path (metodist serve, HTTP, queue, worker) against in process"
+    )
+    parser.add_argument(
+        "--queue",
+        choices=["redis", "postgres"],
+        default=None,
+        help="with --real: the server's queue (default: Redis when REDIS_URL is set)",
+    )
     parser.add_argument("--clients", type=int, default=8, help="with --real: POSTs in flight (default 8)")
-    parser.add_argument("--rounds", type=int, default=1, help="with --real: the N split into rounds, each way in turn first")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="with --real: the N split into rounds, each way in turn first"
+    )
     args = parser.parse_args()
     import os
 

@@ -29,9 +29,9 @@ from typing import Any
 from uuid import UUID
 
 import uuid_utils
-from uuid_utils.compat import uuid7
 from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from uuid_utils.compat import uuid7
 
 from api import audit_anchor
 from api.db import advisory_key
@@ -149,9 +149,7 @@ async def record(
     return row
 
 
-async def append(
-    session: AsyncSession, model: Any, lock_key: int, chain: str, rows: list[Any], hashed: Any
-) -> None:
+async def append(session: AsyncSession, model: Any, lock_key: int, chain: str, rows: list[Any], hashed: Any) -> None:
     """Chains `rows` (entries of `model`'s log, in order) onto the log's last entry and anchors each
     one (api.audit_anchor), in the caller's transaction. Appends to one log are serialised by the
     transaction-level advisory lock `lock_key`, so the chain cannot fork. The tenants' logs and the
@@ -185,8 +183,14 @@ async def record_many(
         actor_id = bound.issued_by  # type: ignore[union-attr]
     rows = [
         AuditEntry(
-            id=uuid7(), actor_id=actor_id, token_id=token_id, action=action, entity=entity,
-            entity_id=None if entity_id is None else str(entity_id), before=to_json(before), after=to_json(after),
+            id=uuid7(),
+            actor_id=actor_id,
+            token_id=token_id,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            before=to_json(before),
+            after=to_json(after),
             created_at=datetime.datetime.now(datetime.UTC),
         )
         for action, entity, entity_id, before, after in entries
@@ -209,8 +213,11 @@ class ChainReport:
     def describe(self) -> str:
         if self.ok:
             anchored = (
-                f"anchored up to seq {self.anchored_seq}" if self.anchored_seq is not None
-                else "no anchor (written before anchoring began)" if self.entries else "empty"
+                f"anchored up to seq {self.anchored_seq}"
+                if self.anchored_seq is not None
+                else "no anchor (written before anchoring began)"
+                if self.entries
+                else "empty"
             )
             return f"OK: {self.entries} entries, chain intact, {anchored}"
         return f"BROKEN at seq {self.broken_seq}: {self.reason}"
@@ -222,9 +229,16 @@ async def verify_chain(session: AsyncSession, chain: str, rows: Any, hashed: Any
     `rows`: the entries streamed in seq order; `hashed`: an entry's hashed fields."""
     anchors = await audit_anchor.load(session, chain, audit_anchor.session_keys(session))
     if anchors.unknown_key is not None:
-        return ChainReport(False, 0, None, f"an anchor is signed with key {anchors.unknown_key}, which is not configured (METODIST_SECRET_KEYS)")
+        return ChainReport(
+            False,
+            0,
+            None,
+            f"an anchor is signed with key {anchors.unknown_key}, which is not configured (METODIST_SECRET_KEYS)",
+        )
     if anchors.forged_seq is not None:
-        return ChainReport(False, 0, anchors.forged_seq, "the anchor's signature does not hold (the anchor was forged or altered)")
+        return ChainReport(
+            False, 0, anchors.forged_seq, "the anchor's signature does not hold (the anchor was forged or altered)"
+        )
     head = anchors.head
     # Entries before the first anchor were written before anchoring began; after it, each has one.
     first_anchored = min(anchors.by_seq) if anchors.by_seq else None
@@ -234,20 +248,37 @@ async def verify_chain(session: AsyncSession, chain: str, rows: Any, hashed: Any
     async for row in rows:
         count += 1
         if row.prev_hash != expected_prev:
-            return ChainReport(False, count, row.seq, "prev_hash does not match the previous entry (an entry is missing or was changed)")
+            return ChainReport(
+                False,
+                count,
+                row.seq,
+                "prev_hash does not match the previous entry (an entry is missing or was changed)",
+            )
         if entry_hash(row.prev_hash, hashed(row)) != row.hash:
             return ChainReport(False, count, row.seq, "hash does not match the entry's content (the entry was edited)")
         anchored = anchors.by_seq.get(row.seq)
         if anchored is not None and anchored != row.hash:
-            return ChainReport(False, count, row.seq, "the entry differs from its anchor (the chain was rewritten from here or earlier)")
+            return ChainReport(
+                False,
+                count,
+                row.seq,
+                "the entry differs from its anchor (the chain was rewritten from here or earlier)",
+            )
         if head is not None and row.seq > head:
-            return ChainReport(False, count, row.seq, "the entry is past the anchored head (written around the application)")
+            return ChainReport(
+                False, count, row.seq, "the entry is past the anchored head (written around the application)"
+            )
         if first_anchored is not None and anchored is None and row.seq > first_anchored:
             return ChainReport(False, count, row.seq, "the entry has no anchor (written around the application)")
         expected_prev = row.hash
         last_seq = row.seq
     if head is not None and (last_seq is None or last_seq < head):
-        return ChainReport(False, count, head, f"the anchored head is seq {head} but the chain ends at {last_seq or 0} (entries were deleted)")
+        return ChainReport(
+            False,
+            count,
+            head,
+            f"the anchored head is seq {head} but the chain ends at {last_seq or 0} (entries were deleted)",
+        )
     return ChainReport(True, count, anchored_seq=head)
 
 

@@ -32,9 +32,7 @@ from tenants.naming import validate_schema_name
 log = structlog.get_logger()
 
 HAS_CITUS = text("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-_IS_DISTRIBUTED = text(
-    "SELECT EXISTS (SELECT 1 FROM pg_dist_schema WHERE schemaid = to_regnamespace(:s))"
-)
+_IS_DISTRIBUTED = text("SELECT EXISTS (SELECT 1 FROM pg_dist_schema WHERE schemaid = to_regnamespace(:s))")
 
 
 class CitusMissing(RuntimeError):
@@ -66,10 +64,7 @@ async def distribute_sql(db: Database, schema: str) -> str:
     schema = validate_schema_name(schema)
     if not await is_citus(db):
         return ""
-    return (
-        "SET LOCAL citus.enable_unsafe_triggers TO on;\n"
-        f"SELECT citus_schema_distribute('{schema}');\n"
-    )
+    return f"SET LOCAL citus.enable_unsafe_triggers TO on;\nSELECT citus_schema_distribute('{schema}');\n"
 
 
 async def is_distributed(db: Database, schema: str) -> bool:

@@ -65,8 +65,7 @@ def tenant_ddl(schema: str) -> str:
         f"{tables}\n"
         f"CREATE TABLE {schema}.alembic_version (version_num VARCHAR(32) NOT NULL, "
         f"CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));\n"
-        f"INSERT INTO {schema}.alembic_version (version_num) VALUES ('{head}');\n"
-        + audit_log_revoke(schema)
+        f"INSERT INTO {schema}.alembic_version (version_num) VALUES ('{head}');\n" + audit_log_revoke(schema)
     )
 
 

@@ -121,7 +121,9 @@ class _Migrator:
             prepare_connection(self.conn)
             self.used = 0
         self.used += len(chunk)
-        results = migrate_chunk(self.conn, chunk, script_dir, lock_timeout_ms, replay=replay, one_by_one=self.one_by_one)
+        results = migrate_chunk(
+            self.conn, chunk, script_dir, lock_timeout_ms, replay=replay, one_by_one=self.one_by_one
+        )
         if self.conn.invalidated or self.conn.in_transaction():
             self.close()
         return results

@@ -23,9 +23,9 @@ from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
 from tenants.citus import distribute_sql, ensure_distributed
 from tenants.ddl import audit_log_revoke, run_script, tenant_ddl, tenant_head
+from tenants.naming import validate_schema_name
 from tenants.spares import claim_spare
 from tenants.upgrades import migrate_schema
-from tenants.naming import validate_schema_name
 
 log = structlog.get_logger()
 
@@ -116,9 +116,7 @@ def _finish_schema(connection: Connection, schema: str) -> None:
             "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
         )
     )
-    connection.execute(
-        text(f"INSERT INTO {schema}.alembic_version (version_num) VALUES (:v)"), {"v": tenant_head()}
-    )
+    connection.execute(text(f"INSERT INTO {schema}.alembic_version (version_num) VALUES (:v)"), {"v": tenant_head()})
     connection.execute(text(audit_log_revoke(schema)))
 
 
@@ -252,7 +250,9 @@ async def export_schema(database_url: str, schema: str, archive_dir: Path) -> Pa
     return target
 
 
-async def archive_organisation(db: Database, database_url: str, organisation_id: UUID, archive_dir: Path) -> Path | None:
+async def archive_organisation(
+    db: Database, database_url: str, organisation_id: UUID, archive_dir: Path
+) -> Path | None:
     """Export the schema with pg_dump, then drop it; the organisation stays, marked archived."""
     async with db.session() as session:
         org = await session.get(Organisation, organisation_id)

@@ -144,9 +144,17 @@ def _rendered(script_dir: str, from_version: str) -> _Statements | None:
         path = script._upgrade_revs("head", from_version)
         if any(getattr(step.revision.module, "per_schema", False) for step in path):
             return None
-        with _alembic_lock, EnvironmentContext(
-            _config(script_dir), script, fn=_to_head(script), as_sql=True, starting_rev=from_version, destination_rev="head"
-        ) as context:
+        with (
+            _alembic_lock,
+            EnvironmentContext(
+                _config(script_dir),
+                script,
+                fn=_to_head(script),
+                as_sql=True,
+                starting_rev=from_version,
+                destination_rev="head",
+            ) as context,
+        ):
             # No version_table_schema: the version table is found through the search path, like
             # every other name in the rendered text.
             context.configure(dialect_name="postgresql", output_buffer=out, transactional_ddl=False, literal_binds=True)

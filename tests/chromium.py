@@ -35,7 +35,9 @@ def chromium_path() -> str:
             return candidate
     message = "Chromium is not installed (Debian package chromium; `make test` installs it when run as root)"
     if browser_required():
-        pytest.fail(f"{message}, and this run requires the browser tests (CI / METODIST_REQUIRE_BROWSER=1)", pytrace=False)
+        pytest.fail(
+            f"{message}, and this run requires the browser tests (CI / METODIST_REQUIRE_BROWSER=1)", pytrace=False
+        )
     pytest.skip(message)
 
 

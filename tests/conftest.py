@@ -87,7 +87,9 @@ async def national_admin_headers(app: object, db: object) -> dict[str, str]:
 async def client(app: object, national_admin_headers: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
     """The API as a national admin (an API token): every route is open to it."""
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=national_admin_headers  # type: ignore[arg-type]
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver",
+        headers=national_admin_headers,  # type: ignore[arg-type]
     ) as c:
         yield c
 
@@ -115,7 +117,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in [i for i in items if i.get_closest_marker("runs_after")]:
         name = item.get_closest_marker("runs_after").args[0]  # type: ignore[union-attr]
         target = next(
-            (i for i in items if getattr(i, "module", None) is getattr(item, "module", None) and i.originalname == name),  # type: ignore[attr-defined]
+            (
+                i
+                for i in items
+                if getattr(i, "module", None) is getattr(item, "module", None) and i.originalname == name
+            ),  # type: ignore[attr-defined]
             None,
         )
         if target is not None:

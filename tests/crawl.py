@@ -141,7 +141,9 @@ def parse(url: str, status: int, html: str) -> Page:
     for href in parser.links:
         target = urljoin(url, href)
         parts = urlsplit(target)
-        if parts.scheme not in {"", "http", "https"} or (parts.netloc and not target.startswith(("http://127.0.0.1", "/"))):
+        if parts.scheme not in {"", "http", "https"} or (
+            parts.netloc and not target.startswith(("http://127.0.0.1", "/"))
+        ):
             continue
         links.append(parts.path + (f"?{parts.query}" if parts.query else ""))
     return Page(url, status, html, links, parser.forms)
@@ -193,7 +195,9 @@ def offered(pages: list[Page], *, last_of_destructive: bool = True) -> list[Form
         for form in found.forms:
             if form.method != "post" or NOT_PAGES.search(form.action):
                 continue
-            if form.pattern not in chosen or (form.destructive and last_of_destructive and chosen[form.pattern].page == form.page):
+            if form.pattern not in chosen or (
+                form.destructive and last_of_destructive and chosen[form.pattern].page == form.page
+            ):
                 chosen[form.pattern] = form
     # What takes something away comes last, and people's roles and sessions last of all.
     return sorted(chosen.values(), key=lambda f: (f.destructive, "/people" in f.action))

@@ -35,7 +35,9 @@ class DemoTemplate:
 
 
 @pytest.fixture(scope="session")
-async def demo_template(settings: Settings, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DemoTemplate]:
+async def demo_template(
+    settings: Settings, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[DemoTemplate]:
     """The demo region loaded into a database of its own (the demo loads only where no
     organisation exists), once for the whole run."""
     from api.bootstrap import load_territories
@@ -133,7 +135,9 @@ def serve(settings: Settings, database_url: str) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, database_url), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            create_app(settings, database_url), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        )
     )
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
@@ -156,4 +160,3 @@ def demo_site(settings: Settings, template: DemoTemplate) -> Iterator[DemoSite]:
         own = demo_settings(settings, template, url)
         with serve(own, url) as base:
             yield DemoSite(base, url, own)
-

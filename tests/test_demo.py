@@ -55,7 +55,9 @@ async def test_a_region_of_organisations_of_every_kind(demo: Loaded) -> None:
     assert len(rows) == len(DEMO_ORGS)
     assert {status for _, _, status in rows} == {"active"}
     kinds = {kind for _, kind, _ in rows}
-    assert kinds == {k.value for k in OrgKind} - {OrgKind.CABINET_REPUBLIC.value}  # the republic's cabinet is not the region's
+    assert kinds == {k.value for k in OrgKind} - {
+        OrgKind.CABINET_REPUBLIC.value
+    }  # the republic's cabinet is not the region's
     assert {demo_bin(d.serial) for d in DEMO_ORGS} == {b for b, _, _ in rows}
     # The organisations other code knows by BIN are there, under their names.
     botakara = next(d for d in DEMO_ORGS if d.serial == "07014000404")
@@ -93,13 +95,19 @@ async def test_every_role_has_a_demo_user_with_its_staff_record(demo: Loaded) ->
 
 async def test_every_checked_clause_has_a_finding_and_some_organisations_none(demo: Loaded) -> None:
     async with demo.db.session() as session:
-        runs = (await session.execute(select(ComplianceCheckRun.organisation_id, ComplianceCheckRun.findings,
-                                             ComplianceCheckRun.rule_set))).all()
-        by_clause = dict((await session.execute(
-            select(ComplianceFinding.clause, func.count()).group_by(ComplianceFinding.clause)
-        )).all())
+        runs = (
+            await session.execute(
+                select(ComplianceCheckRun.organisation_id, ComplianceCheckRun.findings, ComplianceCheckRun.rule_set)
+            )
+        ).all()
+        by_clause = dict(
+            (
+                await session.execute(select(ComplianceFinding.clause, func.count()).group_by(ComplianceFinding.clause))
+            ).all()
+        )
         clean_schools = await session.scalar(
-            select(func.count()).select_from(ComplianceCheckRun)
+            select(func.count())
+            .select_from(ComplianceCheckRun)
             .join(Organisation, Organisation.id == ComplianceCheckRun.organisation_id)
             .where(ComplianceCheckRun.findings == 0, Organisation.kind == "school")
         )
@@ -121,7 +129,9 @@ async def test_every_checked_clause_has_a_finding_and_some_organisations_none(de
 
 async def _schemas(demo: Loaded) -> list[str]:
     async with demo.db.session() as session:
-        return list((await session.scalars(select(Organisation.schema_name).where(Organisation.kind == "school"))).all())
+        return list(
+            (await session.scalars(select(Organisation.schema_name).where(Organisation.kind == "school"))).all()
+        )
 
 
 async def _demo_teacher(demo: Loaded) -> tuple[Any, Organisation, Any]:
@@ -154,13 +164,16 @@ async def demo_app(demo: Loaded, settings: Settings, tmp_path_factory: pytest.Te
     from api.asgi import create_app
     from tests.support import AsgiLifespan
 
-    own = dataclasses.replace(settings, database_url=demo.url, redis_url=None,
-                              data_dir=tmp_path_factory.mktemp("demo-app"))
+    own = dataclasses.replace(
+        settings, database_url=demo.url, redis_url=None, data_dir=tmp_path_factory.mktemp("demo-app")
+    )
     async with AsgiLifespan(create_app(own, demo.url)) as app:
         yield app
 
 
-async def test_the_demo_teacher_creates_a_document_and_submits_it_for_review_in_the_pages(demo: Loaded, demo_app: Any) -> None:
+async def test_the_demo_teacher_creates_a_document_and_submits_it_for_review_in_the_pages(
+    demo: Loaded, demo_app: Any
+) -> None:
     import re
 
     from tests.identity.access.principals import session_cookie
@@ -177,15 +190,23 @@ async def test_the_demo_teacher_creates_a_document_and_submits_it_for_review_in_
         assert 'name="author_staff_ids"' in form.text
         assert f'<option value="{staff.id}" selected>' in form.text
         once = re.search(r'name="_once" value="([0-9a-f]{32})"', form.text).group(1)  # type: ignore[union-attr]
-        created = await tab.post(f"{base}/documents", data={
-            "kind": "lesson_plan", "title": "Lesson plan: the demo teacher's fractions", "school_year": "",
-            "author_staff_ids": [str(staff.id)], "_once": once,
-        })
+        created = await tab.post(
+            f"{base}/documents",
+            data={
+                "kind": "lesson_plan",
+                "title": "Lesson plan: the demo teacher's fractions",
+                "school_year": "",
+                "author_staff_ids": [str(staff.id)],
+                "_once": once,
+            },
+        )
         assert created.status_code == 303, created.text
         document = created.headers["location"]
-        uploaded = await tab.post(f"{document}/versions",
-                                  files={"file": ("fractions.docx", docx("Fractions"), "application/octet-stream")},
-                                  data={"change_note": "First draft", "_once": "0" * 32})
+        uploaded = await tab.post(
+            f"{document}/versions",
+            files={"file": ("fractions.docx", docx("Fractions"), "application/octet-stream")},
+            data={"change_note": "First draft", "_once": "0" * 32},
+        )
         assert uploaded.status_code == 303, uploaded.text
         page = await tab.get(document, params={"lang": "en"})
         version_id = re.search(r'name="version_id" value="([0-9a-f-]{36})"', page.text).group(1)  # type: ignore[union-attr]

@@ -26,16 +26,13 @@ from api import i18n
 from api.errors import log_unhandled
 from api.i18n import N_
 from api.identity.csrf import web_csrf_config
-from api.settings import Settings
-from web.client import ApiClient, ApiError
 from api.metrics import prometheus_config
-from web.locale import choose_locale, locale_middleware
-from web.security_headers import add_security_headers
-from web.templating import ENVIRONMENT, STATIC_DIR, VARY, is_fragment, template_engine
+from api.settings import Settings
 from web.bodies.associations import AssociationFormPages
 from web.bodies.collegial import CollegialPages
 from web.bodies.inter_school import InterSchoolPages
 from web.bodies.unions import UnionPages
+from web.client import ApiClient, ApiError
 from web.compliance.dashboard import DashboardPages
 from web.compliance.pages import CompliancePages
 from web.identity.admin import AdminPages
@@ -43,11 +40,14 @@ from web.identity.domains import DomainPages
 from web.identity.pages import IdentityPages
 from web.identity.viewer import sign_in_redirect, viewer_middleware
 from web.identity.welcome import WelcomePages
+from web.locale import choose_locale, locale_middleware
 from web.onboarding.pages import OnboardingPages
-from web.reviews.pages import ReviewPages
-from web.setup.pages import SETUP_PAGES
 from web.plans.items import PlanItemPages
+from web.reviews.pages import ReviewPages
+from web.security_headers import add_security_headers
+from web.setup.pages import SETUP_PAGES
 from web.structure.pages import StructurePages
+from web.templating import ENVIRONMENT, STATIC_DIR, VARY, is_fragment, template_engine
 from web.views import PUBLIC, Pages, provide_api
 
 log = structlog.get_logger()

@@ -133,7 +133,9 @@ class ApiClient:
         """The same connection, speaking for one caller (see `caller_headers`)."""
         return ApiClient(self.http, {**self.headers, **headers})
 
-    async def send(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+    async def send(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
         response = await self.http.request(method, path, headers={**self.headers, **(headers or {})}, **kwargs)
         if response.status_code >= 400:
             try:

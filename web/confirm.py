@@ -26,7 +26,12 @@ def _back(request: Request[Any, Any, Any], fallback: str) -> str:
     """Where "Cancel" leads: the page the form was on (the Referer, when it is this site's), else `fallback`."""
     referer = request.headers.get("referer") or ""
     parts = urlsplit(referer)
-    if referer and parts.netloc == request.url.netloc and parts.path.startswith("/") and not parts.path.startswith("//"):
+    if (
+        referer
+        and parts.netloc == request.url.netloc
+        and parts.path.startswith("/")
+        and not parts.path.startswith("//")
+    ):
         return parts.path + (f"?{parts.query}" if parts.query else "")
     return fallback
 

@@ -10,7 +10,10 @@ from litestar import Response
 
 def download(response: Any, fallback: str) -> Response[bytes]:
     return Response(
-        response.content, media_type=response.headers.get("content-type", "application/octet-stream"),
-        headers={"Content-Disposition": response.headers.get("content-disposition", f'attachment; filename="{fallback}"'),
-                 "X-Content-Type-Options": "nosniff"},
+        response.content,
+        media_type=response.headers.get("content-type", "application/octet-stream"),
+        headers={
+            "Content-Disposition": response.headers.get("content-disposition", f'attachment; filename="{fallback}"'),
+            "X-Content-Type-Options": "nosniff",
+        },
     )

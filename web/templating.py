@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 from urllib.parse import urlencode
+from uuid import UUID
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
@@ -21,12 +21,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
 from litestar.plugins.htmx import ClientRedirect
-from litestar.response import Redirect
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect
 
 from api import i18n
-from api.i18n import gettext as _
 from api.clock import KZ_TIME
+from api.i18n import gettext as _
 from web.forms import once_input
 from web.identity.viewer import header
 

@@ -16,7 +16,8 @@ from litestar.response import Redirect, Template
 
 from api import i18n
 from api.access import Scope, access
-from api.i18n import N_, gettext as _
+from api.i18n import N_
+from api.i18n import gettext as _
 from web.client import (
     ApiClient,
     ApiError,
@@ -76,7 +77,9 @@ class TerritoryIndex:
             groups.append((localized_name(root), [(root.id, localized_name(root))]))
             for top in root.children:
                 choices = [(top.id, f"{localized_name(top)} ({i18n.label(top.kind).lower()})")]
-                choices += [(child.id, f"{localized_name(child)} ({i18n.label(child.kind).lower()})") for child in top.children]
+                choices += [
+                    (child.id, f"{localized_name(child)} ({i18n.label(child.kind).lower()})") for child in top.children
+                ]
                 groups.append((localized_name(top), choices))
         return groups
 
@@ -268,7 +271,9 @@ def _action_view(name: str) -> dict[str, str]:
     return {"name": name, "label": _(ACTION_LABELS[name]), "confirm": _(ACTION_CONFIRMATIONS[name])}
 
 
-def _detail_context(request: Request[Any, Any, Any], org: Organisation, index: TerritoryIndex, **extra: Any) -> dict[str, Any]:
+def _detail_context(
+    request: Request[Any, Any, Any], org: Organisation, index: TerritoryIndex, **extra: Any
+) -> dict[str, Any]:
     # Only national and regional administrators may act on an organisation; others are not offered it.
     actions = [_action_view(name) for name in ACTIONS.get(org.status, ())] if header(request).may_register else []
     return {"org": org, "territory_path": index.path(org.territory_id), "actions": actions, **extra}
@@ -293,11 +298,16 @@ class Pages(Controller):
             api.organisations(OrganisationQuery(sort="-created_at", page_size=5)),
         )
         counts = {status: result.total for status, result in zip(statuses, pages[1:-1], strict=True)}
-        return page(request, "pages/home.html", None, {"total": pages[0].total, "counts": counts, "recent": pages[-1].items})
+        return page(
+            request, "pages/home.html", None, {"total": pages[0].total, "counts": counts, "recent": pages[-1].items}
+        )
 
     @get("/territories", name="territories", opt=PUBLIC)
     async def territories(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], territory_id: FromQuery[str | None] = None
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        territory_id: FromQuery[str | None] = None,
     ) -> Template:
         index = await territory_index(api)
         wanted = parse_uuid(territory_id)
@@ -307,7 +317,12 @@ class Pages(Controller):
             result = await api.organisations(
                 OrganisationQuery(territory_id=selected.id, sort=_api_sort("name"), page_size=PAGE_SIZE)
             )
-        context = {"index": index, "selected": selected, "result": result, "path": index.path(selected.id if selected else None)}
+        context = {
+            "index": index,
+            "selected": selected,
+            "result": result,
+            "path": index.path(selected.id if selected else None),
+        }
         return page(request, "pages/territories.html", "territory_panel", context)
 
     @get("/organisations", name="organisations", opt=PUBLIC)
@@ -315,7 +330,13 @@ class Pages(Controller):
         listing = Listing.read(request.query_params)
         result, index = await together(api.organisations(listing.query()), territory_index(api))
         pager = Pager(listing.page, max(1, math.ceil(result.total / listing.page_size)), result.total)
-        context = {"listing": listing, "result": result, "index": index, "pager": pager, "sorts": {k: _(v) for k, v in SORTS.items()}}
+        context = {
+            "listing": listing,
+            "result": result,
+            "index": index,
+            "pager": pager,
+            "sorts": {k: _(v) for k, v in SORTS.items()},
+        }
         # The address bar shows the canonical URL of what is listed, without empty fields.
         canonical = url_with("/organisations", listing.params(), page=listing.page if listing.page > 1 else None)
         return page(request, "pages/organisations.html", "results", context, headers={"HX-Push-Url": canonical})
@@ -329,7 +350,9 @@ class Pages(Controller):
         territory = parse_uuid(request.query_params.get("territory_id"))
         values["kind"] = kind if kind in i18n.KIND_LABELS else ""
         values["territory_id"] = str(territory) if territory in index.by_id else ""
-        return page(request, "pages/organisation_form.html", "org_form", {"index": index, "values": values, "errors": {}})
+        return page(
+            request, "pages/organisation_form.html", "org_form", {"index": index, "values": values, "errors": {}}
+        )
 
     @post("/organisations", name="organisations:create", opt=PUBLIC, status_code=303)
     async def create_organisation(
@@ -364,11 +387,22 @@ class Pages(Controller):
     ) -> Template:
         org, index = await together(api.organisation(organisation_id), territory_index(api))
         notice = _(ACTION_DONE[done]) if done in ACTION_DONE else None
-        return page(request, "pages/organisation.html", "org_panel", _detail_context(request, org, index, notice=notice, error=None))
+        return page(
+            request,
+            "pages/organisation.html",
+            "org_panel",
+            _detail_context(request, org, index, notice=notice, error=None),
+        )
 
-    @post("/organisations/{organisation_id:uuid}/{action:str}", name="organisations:action", opt=PUBLIC, status_code=200)
+    @post(
+        "/organisations/{organisation_id:uuid}/{action:str}", name="organisations:action", opt=PUBLIC, status_code=200
+    )
     async def organisation_action(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], action: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        action: FromPath[str],
     ) -> Template | Redirect:
         chosen = _action(action)
         if (await request.form()).get("confirmed") != "yes":

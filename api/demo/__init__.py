@@ -109,7 +109,9 @@ async def load_demo_users(db: Database) -> int:
     added = 0
     for demo in DEMO_USERS:
         async with db.session() as session:
-            user_id = await session.scalar(select(User.id).where(User.issuer == DEV_ISSUER, User.subject == demo.subject))
+            user_id = await session.scalar(
+                select(User.id).where(User.issuer == DEV_ISSUER, User.subject == demo.subject)
+            )
             territory_id = org = None
             if demo.territory:
                 territory_id = await session.scalar(select(Territory.id).where(Territory.slug == demo.territory))
@@ -120,8 +122,13 @@ async def load_demo_users(db: Database) -> int:
         new = user_id is None
         if new:
             async with db.session() as session, session.begin():
-                user = User(issuer=DEV_ISSUER, subject=demo.subject, email=demo.email, full_name=demo.full_name,
-                            email_verified=True)
+                user = User(
+                    issuer=DEV_ISSUER,
+                    subject=demo.subject,
+                    email=demo.email,
+                    full_name=demo.full_name,
+                    email_verified=True,
+                )
                 session.add(user)
                 await session.flush()
                 user_id = user.id
@@ -129,8 +136,15 @@ async def load_demo_users(db: Database) -> int:
         unit_id = await _link_staff(db, org, demo, user_id) if org is not None and demo.role in STAFF_ROLES else None
         if new:
             async with db.session() as session, session.begin():
-                session.add(RoleAssignment(user_id=user_id, role=demo.role.value, territory_id=territory_id,
-                                           organisation_id=org.id if org else None, unit_id=unit_id))
+                session.add(
+                    RoleAssignment(
+                        user_id=user_id,
+                        role=demo.role.value,
+                        territory_id=territory_id,
+                        organisation_id=org.id if org else None,
+                        unit_id=unit_id,
+                    )
+                )
             added += 1
     return added
 
@@ -140,16 +154,24 @@ async def _create_organisations(db: Database) -> list[tuple[DemoOrg, Tenant]]:
         territories = TerritoryService(session)
         region = await territories.by_slug(REGION)
         for t in DISTRICTS:
-            await territories.upsert(slug=t.slug, kind=t.kind, parent_id=region.id, name_kk=t.name_kk, name_ru=t.name_ru,
-                                     name_en=t.name_en)
+            await territories.upsert(
+                slug=t.slug, kind=t.kind, parent_id=region.id, name_kk=t.name_kk, name_ru=t.name_ru, name_en=t.name_en
+            )
         places = {t.slug: (await territories.by_slug(t.slug)).id for t in DISTRICTS} | {REGION: region.id}
         service = OrganisationService(session)
         created = []
         for demo in DEMO_ORGS:
-            org = await service.create(OrganisationCreate(
-                kind=demo.kind, territory_id=places[demo.territory], bin=demo_bin(demo.serial), name_kk=demo.name_kk,
-                name_ru=demo.name_ru, name_en=demo.name_en, levels=list(demo.levels),
-            ))
+            org = await service.create(
+                OrganisationCreate(
+                    kind=demo.kind,
+                    territory_id=places[demo.territory],
+                    bin=demo_bin(demo.serial),
+                    name_kk=demo.name_kk,
+                    name_ru=demo.name_ru,
+                    name_en=demo.name_en,
+                    levels=list(demo.levels),
+                )
+            )
             created.append((demo, Tenant(org.id, org.schema_name, demo.kind, org.territory_id)))
     return created
 
@@ -174,7 +196,9 @@ async def load_demo(db: Database, *, settings: Any = None, progress: Progress | 
     created = await _create_organisations(db)
     n = len(created)
     steps = Steps(n, say)
-    await steps.run(created, lambda pair: provision_organisation(db, pair[1].organisation_id), "schemas provisioned", every=10)
+    await steps.run(
+        created, lambda pair: provision_organisation(db, pair[1].organisation_id), "schemas provisioned", every=10
+    )
     schools: dict[UUID, list[Furnished]] = {}
     day = today()
 
@@ -196,6 +220,8 @@ async def load_demo(db: Database, *, settings: Any = None, progress: Progress | 
     await load_demo_users(db)
     # Findings at once, rather than after the nightly pass.
     await ensure_default_rule_set(db)
-    await Steps(n, say).run(created, lambda pair: recompute(db, pair[1].organisation_id), "checked for compliance", every=20)
+    await Steps(n, say).run(
+        created, lambda pair: recompute(db, pair[1].organisation_id), "checked for compliance", every=20
+    )
     say(f"Demo data loaded in {time.monotonic() - started:.0f} s.")
     return n

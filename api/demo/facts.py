@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Grant
 from api.clock import school_year_of
+from api.demo.people import Names
+from api.demo.region import DemoOrg, Gap
 from api.domain.bodies.rules import AssociationKind, BodyKind, CommissionKind, LeaderMethod, last_day_of_one_year_term
 from api.domain.bodies.schemas import (
     AssociationCreate,
@@ -32,19 +34,32 @@ from api.domain.structure.actors import Actor
 from api.domain.structure.models import Subject
 from api.domain.structure.rules import Position, UnitKind
 from api.domain.structure.schemas import CalendarCreate, StaffCreate, SubjectCreate, UnitCreate
-from api.domain.structure.services import CalendarService, StaffService, SubjectService, UnitService, ensure_subjects_seeded
+from api.domain.structure.services import (
+    CalendarService,
+    StaffService,
+    SubjectService,
+    UnitService,
+    ensure_subjects_seeded,
+)
 from api.roles import Role
 from api.tenancy import Tenant
-from api.demo.people import Names
-from api.demo.region import DemoOrg, Gap
 
 P = Position
 
 # Subjects whose teachers form an association, taken in this order by school size.
 ASSOCIATION_SUBJECTS = ["mathematics", "kazakh_language", "russian_language", "history_of_kazakhstan"]
 # Subjects a school has one teacher of; an inter-school association gathers them (cl. 25, 26).
-SINGLE_SUBJECTS = ["physics", "biology", "chemistry", "geography", "informatics", "music", "physical_education",
-                   "visual_arts", "self_knowledge"]
+SINGLE_SUBJECTS = [
+    "physics",
+    "biology",
+    "chemistry",
+    "geography",
+    "informatics",
+    "music",
+    "physical_education",
+    "visual_arts",
+    "self_knowledge",
+]
 LONELY = "english"  # two teachers, or three and no association where the school has that gap (cl. 26)
 
 
@@ -77,8 +92,14 @@ class Furnished:
 class Place:
     """One organisation being furnished: its tenant session, the day, and who acts in it."""
 
-    def __init__(self, session: AsyncSession, tenant: Tenant, org: DemoOrg, today: datetime.date,
-                 posts: dict[str, tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        tenant: Tenant,
+        org: DemoOrg,
+        today: datetime.date,
+        posts: dict[str, tuple[str, str]],
+    ) -> None:
         self.session, self.tenant, self.org, self.today, self.posts = session, tenant, org, today, posts
         self.rng = random.Random(f"demo:{org.serial}")
         self.names = Names(org.serial)
@@ -107,10 +128,19 @@ class Place:
         ends = self.term_ends if elected else None
         return [MemberInput(i, starts_on=self.since, ends_on=ends) for i in dict.fromkeys(ids)]
 
-    async def association(self, name: str, kind: AssociationKind, members: list[UUID], *, subject: UUID | None = None,
-                          unit: UUID | None = None, lapsed: bool = False) -> Body:
+    async def association(
+        self,
+        name: str,
+        kind: AssociationKind,
+        members: list[UUID],
+        *,
+        subject: UUID | None = None,
+        unit: UUID | None = None,
+        lapsed: bool = False,
+    ) -> Body:
         row = await self.bodies.create_association(
-            AssociationCreate(name=name, kind=kind, subject_id=subject, unit_id=unit, members=self.members(members)), self.admin
+            AssociationCreate(name=name, kind=kind, subject_id=subject, unit_id=unit, members=self.members(members)),
+            self.admin,
         )
         # Recorded when it was formed, the summer before last, not today (cl. 25 holds an
         # association to the terms it existed in).
@@ -124,22 +154,39 @@ class Place:
         await self.bodies.add_leader(row.id, LeaderCreate(leader, LeaderMethod.ELECTED, start, end), self.admin)
         return Body(BodyKind.ASSOCIATION, row.id, name, members, None if lapsed else leader)
 
-    async def council(self, name: str, chair: UUID, secretary: UUID, members: list[UUID], unit: UUID | None = None) -> Body:
-        data = CouncilCreate(name=name, unit_id=unit, chair_staff_id=chair, secretary_staff_id=secretary,
-                             members=self.members([chair, secretary, *members], elected=True))
+    async def council(
+        self, name: str, chair: UUID, secretary: UUID, members: list[UUID], unit: UUID | None = None
+    ) -> Body:
+        data = CouncilCreate(
+            name=name,
+            unit_id=unit,
+            chair_staff_id=chair,
+            secretary_staff_id=secretary,
+            members=self.members([chair, secretary, *members], elected=True),
+        )
         row = await self.bodies.create_council(data, self.admin)
         return Body(BodyKind.COUNCIL, row.id, name, list(dict.fromkeys([chair, secretary, *members])), chair)
 
     async def pedagogical_council(self, chair: UUID, secretary: UUID, members: list[UUID]) -> Body:
         everyone = list(dict.fromkeys([chair, secretary, *members]))
-        data = PedagogicalCouncilCreate(name="Педагогикалық кеңес", chair_staff_id=chair, secretary_staff_id=secretary,
-                                        members=self.members(everyone))
+        data = PedagogicalCouncilCreate(
+            name="Педагогикалық кеңес",
+            chair_staff_id=chair,
+            secretary_staff_id=secretary,
+            members=self.members(everyone),
+        )
         row = await self.bodies.create_pedagogical_council(data, self.admin)
         return Body(BodyKind.PEDAGOGICAL_COUNCIL, row.id, data.name, everyone, chair)
 
     async def commission(self, name: str, kind: CommissionKind, unit: UUID, members: list[UUID]) -> Body:
-        data = CommissionCreate(name=name, kind=kind, unit_id=unit, chair_staff_id=members[0],
-                                secretary_staff_id=members[1], members=self.members(members))
+        data = CommissionCreate(
+            name=name,
+            kind=kind,
+            unit_id=unit,
+            chair_staff_id=members[0],
+            secretary_staff_id=members[1],
+            members=self.members(members),
+        )
         row = await self.bodies.create_commission(data, self.admin)
         body_kind = BodyKind.DEPARTMENT if kind is CommissionKind.DEPARTMENT else BodyKind.COMMISSION
         return Body(body_kind, row.id, name, members, members[0])
@@ -169,9 +216,15 @@ async def _school(place: Place) -> Furnished:
     f.staff["head"] = await place.person("head", [P.HEAD])
     grouped = ASSOCIATION_SUBJECTS[: 2 + size]
     if not place.lacks(Gap.NO_DEPUTY):
-        f.staff["deputy"] = await place.person("deputy", [P.DEPUTY_HEAD], supervised_subject_ids=[subjects[c].id for c in grouped])
+        f.staff["deputy"] = await place.person(
+            "deputy", [P.DEPUTY_HEAD], supervised_subject_ids=[subjects[c].id for c in grouped]
+        )
     # Large schools record their associations as units of the structure too (cl. 10).
-    units = {c: await place.unit(f"{subjects[c].name_kk} бірлестігі", UnitKind.ASSOCIATION) for c in grouped} if size == 2 else {}
+    units = (
+        {c: await place.unit(f"{subjects[c].name_kk} бірлестігі", UnitKind.ASSOCIATION) for c in grouped}
+        if size == 2
+        else {}
+    )
     groups: list[tuple[str, list[UUID]]] = []
     for i, code in enumerate(grouped):
         ids = []
@@ -182,26 +235,45 @@ async def _school(place: Place) -> Furnished:
         f.subject_teachers[code] = ids
     for code in SINGLE_SUBJECTS[: 3 + size]:
         f.subject_teachers[code] = [await place.person(None, [P.TEACHER], subject_ids=[subjects[code].id])]
-    lonely = [await place.person(None, [P.TEACHER], subject_ids=[subjects[LONELY].id])
-              for _ in range(3 if place.lacks(Gap.LONELY_SUBJECT) else 2)]
+    lonely = [
+        await place.person(None, [P.TEACHER], subject_ids=[subjects[LONELY].id])
+        for _ in range(3 if place.lacks(Gap.LONELY_SUBJECT) else 2)
+    ]
     primary = [await place.person(None, [P.PRIMARY_TEACHER]) for _ in range(3 + size)]
     # Class teachers are subject teachers too; they meet as an association of their own (cl. 25).
     class_teachers = [groups[0][1][-1], groups[1][1][-1], lonely[0], *(ids[-1] for _, ids in groups[2:])]
-    chair = await place.person("council_chair", [P.METHODIST, P.TEACHER]) if "council_chair" in place.posts \
+    chair = (
+        await place.person("council_chair", [P.METHODIST, P.TEACHER])
+        if "council_chair" in place.posts
         else f.staff.get("deputy", f.staff["head"])
-    secretary = await place.person("council_secretary", [P.TEACHER]) if "council_secretary" in place.posts \
-        else groups[1][1][1]
+    )
+    secretary = (
+        await place.person("council_secretary", [P.TEACHER]) if "council_secretary" in place.posts else groups[1][1][1]
+    )
     for code, ids in groups:
-        body = await place.association(f"{subjects[code].name_kk} пәні мұғалімдерінің әдістемелік бірлестігі",
-                                       AssociationKind.SUBJECT, ids, subject=subjects[code].id, unit=units.get(code))
+        body = await place.association(
+            f"{subjects[code].name_kk} пәні мұғалімдерінің әдістемелік бірлестігі",
+            AssociationKind.SUBJECT,
+            ids,
+            subject=subjects[code].id,
+            unit=units.get(code),
+        )
         f.associations.append(body)
         f.reviewers[ids[1]] = body
         f.authors.append((ids[1], subjects[code].id))
-    f.associations.append(await place.association("Бастауыш сынып мұғалімдерінің әдістемелік бірлестігі",
-                                                  AssociationKind.PRIMARY_GRADES, primary))
-    f.associations.append(await place.association("Сынып жетекшілерінің әдістемелік бірлестігі",
-                                                  AssociationKind.CLASS_TEACHERS, class_teachers,
-                                                  lapsed=place.lacks(Gap.LEADER_LAPSED)))
+    f.associations.append(
+        await place.association(
+            "Бастауыш сынып мұғалімдерінің әдістемелік бірлестігі", AssociationKind.PRIMARY_GRADES, primary
+        )
+    )
+    f.associations.append(
+        await place.association(
+            "Сынып жетекшілерінің әдістемелік бірлестігі",
+            AssociationKind.CLASS_TEACHERS,
+            class_teachers,
+            lapsed=place.lacks(Gap.LEADER_LAPSED),
+        )
+    )
     f.missed, f.lapsed = f.associations[-2].id, f.associations[-1].id if place.lacks(Gap.LEADER_LAPSED) else None
     leaders = [a.members[0] for a in f.associations]
     if not place.lacks(Gap.NO_COUNCIL):
@@ -212,8 +284,10 @@ async def _school(place: Place) -> Furnished:
     return f
 
 
-COLLEGE_DISCIPLINES = [("general_disciplines", "Жалпы білім беретін пәндер", "Общеобразовательные дисциплины"),
-                       ("special_disciplines", "Арнайы пәндер", "Специальные дисциплины")]
+COLLEGE_DISCIPLINES = [
+    ("general_disciplines", "Жалпы білім беретін пәндер", "Общеобразовательные дисциплины"),
+    ("special_disciplines", "Арнайы пәндер", "Специальные дисциплины"),
+]
 
 
 async def _college(place: Place) -> Furnished:
@@ -235,16 +309,31 @@ async def _college(place: Place) -> Furnished:
         f.authors.append((ids[2], subject.id))
         lecturers += ids
     curators = [lecturers[3], lecturers[7], lecturers[1]]
-    f.associations.append(await place.association("Кураторлардың әдістемелік бірлестігі", AssociationKind.CLASS_TEACHERS,
-                                                  curators, lapsed=place.lacks(Gap.LEADER_LAPSED)))
+    f.associations.append(
+        await place.association(
+            "Кураторлардың әдістемелік бірлестігі",
+            AssociationKind.CLASS_TEACHERS,
+            curators,
+            lapsed=place.lacks(Gap.LEADER_LAPSED),
+        )
+    )
     f.lapsed = f.associations[0].id if place.lacks(Gap.LEADER_LAPSED) else None
     chair = f.staff.get("deputy", f.staff["head"])
     if not place.lacks(Gap.NO_COUNCIL):
-        f.council = await place.council("Әдістемелік кеңес", chair, f.staff["methodist"], [f.staff["head"], lecturers[0], lecturers[4]])
-        council = await place.council("Техникалық бөлімнің әдістемелік кеңесі", lecturers[0], lecturers[4],
-                                      [lecturers[5], lecturers[1]], unit=division)
+        f.council = await place.council(
+            "Әдістемелік кеңес", chair, f.staff["methodist"], [f.staff["head"], lecturers[0], lecturers[4]]
+        )
+        council = await place.council(
+            "Техникалық бөлімнің әдістемелік кеңесі",
+            lecturers[0],
+            lecturers[4],
+            [lecturers[5], lecturers[1]],
+            unit=division,
+        )
         f.unit_councils = {author: council for author, _ in f.authors}
-    f.pedagogical = await place.pedagogical_council(f.staff["head"], f.staff["methodist"], [*f.staff.values(), *lecturers[::2]])
+    f.pedagogical = await place.pedagogical_council(
+        f.staff["head"], f.staff["methodist"], [*f.staff.values(), *lecturers[::2]]
+    )
     return f
 
 
@@ -264,14 +353,24 @@ async def _university(place: Place) -> Furnished:
     councillors: list[UUID] = []
     for index, (faculty_name, departments) in enumerate(FACULTIES):
         faculty = await place.unit(faculty_name, UnitKind.FACULTY)
-        dean = await place.person("dean" if index == 0 else None, [P.UNIT_HEAD, P.LECTURER], heads_unit_id=faculty, unit_id=faculty)
+        dean = await place.person(
+            "dean" if index == 0 else None, [P.UNIT_HEAD, P.LECTURER], heads_unit_id=faculty, unit_id=faculty
+        )
         heads: list[UUID] = []
         authors: list[UUID] = []
         for number, name in enumerate(departments):
             unit = await place.unit(name, UnitKind.DEPARTMENT, faculty)
             first = index == 0 and number == 0
-            head = await place.person("department_head" if first else None, [P.UNIT_HEAD, P.LECTURER], heads_unit_id=unit, unit_id=unit)
-            ids = [head, *[await place.person("teacher" if first and k == 0 else None, [P.LECTURER], unit_id=unit) for k in range(3)]]
+            head = await place.person(
+                "department_head" if first else None, [P.UNIT_HEAD, P.LECTURER], heads_unit_id=unit, unit_id=unit
+            )
+            ids = [
+                head,
+                *[
+                    await place.person("teacher" if first and k == 0 else None, [P.LECTURER], unit_id=unit)
+                    for k in range(3)
+                ],
+            ]
             body = await place.commission(name, CommissionKind.DEPARTMENT, unit, ids)
             heads.append(head)
             authors.append(ids[1])
@@ -280,8 +379,12 @@ async def _university(place: Place) -> Furnished:
         councillors += [dean, *heads]
         if index == 0 or not place.lacks(Gap.FACULTY_WITHOUT_COUNCIL):
             if f.council is None:
-                f.council = await place.council("Ғылыми-әдістемелік кеңес", f.staff["deputy"], f.staff["office"], [f.staff["head"]])
-            council = await place.council(f"{faculty_name} әдістемелік кеңесі", dean, heads[0], heads[1:] + authors[:1], unit=faculty)
+                f.council = await place.council(
+                    "Ғылыми-әдістемелік кеңес", f.staff["deputy"], f.staff["office"], [f.staff["head"]]
+                )
+            council = await place.council(
+                f"{faculty_name} әдістемелік кеңесі", dean, heads[0], heads[1:] + authors[:1], unit=faculty
+            )
             f.unit_councils.update({a: council for a in authors})
     return f
 

@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from api.access import Grant
 from api.clock import KZ_TIME
+from api.demo.facts import Body, Furnished, Place
+from api.demo.region import Gap
 from api.domain.bodies.rules import AssociationKind, last_day_of_one_year_term
 from api.domain.bodies.schemas import InterSchoolCreate, InterSchoolLeaderCreate, InterSchoolMemberCreate
 from api.domain.bodies.services import InterSchoolService
@@ -38,8 +40,6 @@ from api.domain.reviews.services import ReviewService
 from api.domain.structure.actors import Actor
 from api.domain.structure.models import Staff
 from api.roles import Role
-from api.demo.facts import Body, Furnished, Place
-from api.demo.region import Gap
 
 MAX_BYTES = 1024 * 1024
 
@@ -54,14 +54,19 @@ PLAN_ITEMS = {
     Direction.CERTIFICATION: "Педагогтерді аттестаттауға дайындық",
     Direction.METHODOLOGICAL_PRODUCTS: "Әдістемелік құралдар жинағын әзірлеу",
 }
-BASIS = ("Өткен оқу жылының диагностикасы мен талдауы, ішкі бақылау нәтижелері және педагогтердің "
-         "кәсіби дамуының сараланған мақсаттары.")
+BASIS = (
+    "Өткен оқу жылының диагностикасы мен талдауы, ішкі бақылау нәтижелері және педагогтердің "
+    "кәсіби дамуының сараланған мақсаттары."
+)
 MINUTES = "Күн тәртібіндегі мәселелер талқыланды; шешімдер қабылданды, орындалу мерзімдері белгіленді."
 
 # A school's own review route for working programmes and lesson plans (cl. 20, within the
 # clause): it has no councils of units, so its association reviews them before the council.
-SCHOOL_ROUTE = [StageTemplate(Selector.COMMISSION), StageTemplate(Selector.ORGANISATION_COUNCIL),
-                StageTemplate(Selector.APPROVAL, approver_roles=[Role.DEPUTY_HEAD.value])]
+SCHOOL_ROUTE = [
+    StageTemplate(Selector.COMMISSION),
+    StageTemplate(Selector.ORGANISATION_COUNCIL),
+    StageTemplate(Selector.APPROVAL, approver_roles=[Role.DEPUTY_HEAD.value]),
+]
 # The document a route gap leaves with a missing stage, by the clause it is reported under.
 GAP_DOCUMENTS = {
     Gap.ROUTE_18: (DocumentKind.OTHER, "Ішкі бақылау жоспары"),
@@ -82,8 +87,12 @@ def at(day: datetime.date, hour: int = 15) -> datetime.datetime:
 def attendance(members: list[UUID]) -> list[AttendanceEntry]:
     """Everyone came, but for one away on a course where there are four or more: a quorum either way."""
     away = members[-1] if len(members) >= 4 else None
-    return [AttendanceEntry(staff_id=s, present=s != away, absence_reason="Біліктілікті арттыру курсында" if s == away else None)
-            for s in members]
+    return [
+        AttendanceEntry(
+            staff_id=s, present=s != away, absence_reason="Біліктілікті арттыру курсында" if s == away else None
+        )
+        for s in members
+    ]
 
 
 class Work:
@@ -102,8 +111,16 @@ class Work:
 
     # --- meetings (cl. 25) -----------------------------------------------------------------------
 
-    async def meeting(self, body: Body, day: datetime.date, title: str, *, held: bool = True, minutes: bool = False,
-                      documents: list[UUID] = ()) -> tuple[UUID, list[UUID]]:  # type: ignore[assignment]
+    async def meeting(
+        self,
+        body: Body,
+        day: datetime.date,
+        title: str,
+        *,
+        held: bool = True,
+        minutes: bool = False,
+        documents: list[UUID] = (),
+    ) -> tuple[UUID, list[UUID]]:  # type: ignore[assignment]
         """A meeting of `body` at 15:00 on `day`; a held one has its attendance recorded, which is
         what makes it count for cl. 25, and its minutes where asked."""
         agenda = [AgendaItemCreate(title)] + [AgendaItemCreate("Құжатты қарау", document_id=d) for d in documents]
@@ -121,13 +138,19 @@ class Work:
             for term in closed:
                 if body.id == self.f.missed and self.place.lacks(Gap.MISSED_MEETING) and term == closed[-1]:
                     continue  # it skipped the last term: nobody recorded a meeting (cl. 25)
-                await self.meeting(body, term.starts_on + datetime.timedelta(days=20), f"{term.number}-кезеңнің отырысы")
+                await self.meeting(
+                    body, term.starts_on + datetime.timedelta(days=20), f"{term.number}-кезеңнің отырысы"
+                )
             if body is self.f.associations[0]:  # one planned ahead is enough to show what "planned" means
                 await self.meeting(body, today + datetime.timedelta(days=10), "Кезекті отырыс", held=False)
         if self.f.council is not None:
             for term in closed:
-                await self.meeting(self.f.council, term.starts_on + datetime.timedelta(days=25), "Әдістемелік кеңес отырысы",
-                                   minutes=True)
+                await self.meeting(
+                    self.f.council,
+                    term.starts_on + datetime.timedelta(days=25),
+                    "Әдістемелік кеңес отырысы",
+                    minutes=True,
+                )
         if self.f.pedagogical is not None:
             await self.meeting(self.f.pedagogical, self.place.leader_starts, "Тамыз педагогикалық кеңесі")
 
@@ -135,16 +158,32 @@ class Work:
 
     async def plans(self) -> None:
         year = self.place.school_year
-        directions = [d for d in Direction if not (d is Direction.METHODOLOGICAL_PRODUCTS and self.place.lacks(Gap.PLAN_DIRECTIONS))]
+        directions = [
+            d
+            for d in Direction
+            if not (d is Direction.METHODOLOGICAL_PRODUCTS and self.place.lacks(Gap.PLAN_DIRECTIONS))
+        ]
         head = PlanService(WorkContext(self.session, self.acting(Role.HEAD), self.kind.value))
         for index, body in enumerate(self.f.associations):
             items = [
-                PlanItemWrite(PLAN_ITEMS[d], d, datetime.date(year, 9, 10) + datetime.timedelta(days=28 * n), responsible_ids=[body.members[0]])
+                PlanItemWrite(
+                    PLAN_ITEMS[d],
+                    d,
+                    datetime.date(year, 9, 10) + datetime.timedelta(days=28 * n),
+                    responsible_ids=[body.members[0]],
+                )
                 for n, d in enumerate(directions)
             ]
             plans = PlanService(self.ctx)
-            plan = await plans.create(PlanCreate(body.id, year, title=f"{body.name}: {year}/{year + 1} оқу жылының жұмыс жоспары",
-                                                 basis=BASIS, items=items))
+            plan = await plans.create(
+                PlanCreate(
+                    body.id,
+                    year,
+                    title=f"{body.name}: {year}/{year + 1} оқу жылының жұмыс жоспары",
+                    basis=BASIS,
+                    items=items,
+                )
+            )
             await plans.submit(plan.id)
             if index == 0 and self.place.lacks(Gap.PLAN_UNAPPROVED):
                 continue  # still with the head (cl. 29)
@@ -160,8 +199,10 @@ class Work:
         return Participant(None, staff_id, name, frozenset(r.value for r in roles))
 
     def reviews(self, who: Participant) -> tuple[DocumentService, ReviewService]:
-        return (DocumentService(self.session, self.store, who, max_bytes=MAX_BYTES),
-                ReviewService(self.session, self.place.tenant.organisation_id, self.kind, who))
+        return (
+            DocumentService(self.session, self.store, who, max_bytes=MAX_BYTES),
+            ReviewService(self.session, self.place.tenant.organisation_id, self.kind, who),
+        )
 
     async def documents(self) -> None:
         f, place = self.f, self.place
@@ -173,8 +214,9 @@ class Work:
                 await routes.set_route(kind, list(SCHOOL_ROUTE))
         author, subject = f.authors[0]
         # The deputy head approves working programmes (cl. 20): where there is none, it waits.
-        await self.document(author, subject, DocumentKind.WORKING_PROGRAMME, "Жұмыс оқу бағдарламасы",
-                            approve="deputy" in f.staff)
+        await self.document(
+            author, subject, DocumentKind.WORKING_PROGRAMME, "Жұмыс оқу бағдарламасы", approve="deputy" in f.staff
+        )
         second, subject = f.authors[1 % len(f.authors)]
         if not (self.kind is OrgKind.SCHOOL and place.lacks(Gap.ROUTE_20)):
             await self.document(second, subject, DocumentKind.LESSON_PLAN, "Ашық сабақтың қысқа мерзімді жоспары")
@@ -183,25 +225,43 @@ class Work:
             if place.lacks(gap):
                 await self.document(last, subject, kind, title)
 
-    async def document(self, author: UUID, subject: UUID | None, kind: DocumentKind, title: str, *, approve: bool = False) -> None:
+    async def document(
+        self, author: UUID, subject: UUID | None, kind: DocumentKind, title: str, *, approve: bool = False
+    ) -> None:
         year = self.place.school_year
         documents, reviews = self.reviews(await self.participant(author, Role.TEACHER))
-        doc = await documents.create(DocumentCreate(kind, f"{title} ({year}/{year + 1})", [author], subject_id=subject, school_year=year))
-        version = await documents.add_version(doc.id, pdf(f"{self.place.org.serial} {doc.title}"), "document.pdf", None, None)
+        doc = await documents.create(
+            DocumentCreate(kind, f"{title} ({year}/{year + 1})", [author], subject_id=subject, school_year=year)
+        )
+        version = await documents.add_version(
+            doc.id, pdf(f"{self.place.org.serial} {doc.title}"), "document.pdf", None, None
+        )
         round_ = await reviews.submit(doc, version)
         if not approve:
             return
-        stages = (await self.session.scalars(select(ReviewStage).where(ReviewStage.round_id == round_.id).order_by(ReviewStage.position))).all()
+        stages = (
+            await self.session.scalars(
+                select(ReviewStage).where(ReviewStage.round_id == round_.id).order_by(ReviewStage.position)
+            )
+        ).all()
         for stage in stages:
             if stage.kind == "approval":
                 who = await self.participant(None, Role(stage.approver_roles[0]))
                 await self.decide(who, doc.id, DecisionRequest(stage.id, version.id, Outcome.POSITIVE))
                 continue
-            for member in (await self.session.scalars(select(ReviewStageMember).where(ReviewStageMember.stage_id == stage.id))).all():
+            for member in (
+                await self.session.scalars(select(ReviewStageMember).where(ReviewStageMember.stage_id == stage.id))
+            ).all():
                 body = self.body(member.body_id)
                 meeting, agenda = await self.review_meeting(body, doc.id)
-                request = DecisionRequest(stage.id, version.id, Outcome.POSITIVE, body_id=member.body_id, meeting_id=meeting,
-                                          agenda_item_id=agenda)
+                request = DecisionRequest(
+                    stage.id,
+                    version.id,
+                    Outcome.POSITIVE,
+                    body_id=member.body_id,
+                    meeting_id=meeting,
+                    agenda_item_id=agenda,
+                )
                 await self.decide(await self.participant(body.keeper), doc.id, request)
 
     async def decide(self, who: Participant, document_id: UUID, request: DecisionRequest) -> None:
@@ -218,7 +278,9 @@ class Work:
         """The body's meeting of two days ago, with an agenda item for the document."""
         if body.id not in self.review_meetings:
             day = self.place.today - datetime.timedelta(days=2)
-            self.review_meetings[body.id] = await self.meeting(body, day, "Құжаттарды қарау", minutes=True, documents=[document_id])
+            self.review_meetings[body.id] = await self.meeting(
+                body, day, "Құжаттарды қарау", minutes=True, documents=[document_id]
+            )
             return self.review_meetings[body.id][0], self.review_meetings[body.id][1][1]
         meeting, _ = self.review_meetings[body.id]
         item = await self.meetings.add_agenda_item(meeting, AgendaItemCreate("Құжатты қарау", document_id=document_id))
@@ -236,11 +298,21 @@ async def inter_school(place: Place, schools: list[Furnished]) -> None:
     service = InterSchoolService(place.session, place.tenant)
     methodist = Actor.of(None, [Grant(Role.DISTRICT_METHODIST, territory_id=place.tenant.territory_id)])
     for index, (code, name) in enumerate(INTER_SCHOOL):
-        row = await service.create(InterSchoolCreate(f"{name} пәні мұғалімдерінің мектепаралық әдістемелік бірлестігі",
-                                                     AssociationKind.SUBJECT, code, name), place.admin)
-        members = [(school.tenant.organisation_id, staff) for school in schools for staff in school.subject_teachers.get(code, [])]
+        row = await service.create(
+            InterSchoolCreate(
+                f"{name} пәні мұғалімдерінің мектепаралық әдістемелік бірлестігі", AssociationKind.SUBJECT, code, name
+            ),
+            place.admin,
+        )
+        members = [
+            (school.tenant.organisation_id, staff)
+            for school in schools
+            for staff in school.subject_teachers.get(code, [])
+        ]
         for organisation_id, staff_id in members:
-            await service.add_member(row.id, InterSchoolMemberCreate(organisation_id, staff_id, place.since), place.admin)
+            await service.add_member(
+                row.id, InterSchoolMemberCreate(organisation_id, staff_id, place.since), place.admin
+            )
         if not members or (index == 1 and place.lacks(Gap.LEADER_LAPSED)):
             continue
         start = place.leader_starts

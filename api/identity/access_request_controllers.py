@@ -32,7 +32,10 @@ class AccessRequestController(Controller):
 
     @post("/", name="access-requests:create", operation_id="RequestAccess", opt=ASKING, status_code=201)
     async def create(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], data: JSONBody[AccessRequestCreate]
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        data: JSONBody[AccessRequestCreate],
     ) -> AccessRequestRead:
         """Asks the administrators of an organisation (by id or BIN) or of a territory for access."""
         service = AccessRequestService(session, principal(request))
@@ -45,11 +48,19 @@ class AccessRequestController(Controller):
         return await territories.tree()
 
     @get("/mine", name="access-requests:mine", operation_id="ListMyAccessRequests", opt=ASKING)
-    async def mine(self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession]) -> list[AccessRequestRead]:
+    async def mine(
+        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession]
+    ) -> list[AccessRequestRead]:
         service = AccessRequestService(session, principal(request))
         return await service.to_read(await service.mine())
 
-    @post("/{request_id:uuid}/withdraw", name="access-requests:withdraw", operation_id="WithdrawAccessRequest", opt=ASKING, status_code=200)
+    @post(
+        "/{request_id:uuid}/withdraw",
+        name="access-requests:withdraw",
+        operation_id="WithdrawAccessRequest",
+        opt=ASKING,
+        status_code=200,
+    )
     async def withdraw(
         self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], request_id: FromPath[UUID]
     ) -> AccessRequestRead:
@@ -61,15 +72,26 @@ class AccessRequestController(Controller):
         self,
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
-        status: Annotated[Literal["pending", "approved", "declined", "withdrawn"], Parameter(query="status")] = "pending",
+        status: Annotated[
+            Literal["pending", "approved", "declined", "withdrawn"], Parameter(query="status")
+        ] = "pending",
     ) -> list[AccessRequestRead]:
         """The requests at the places the caller administers, oldest first."""
         service = AccessRequestService(session, principal(request))
         return await service.to_read(await service.for_admins(status))
 
-    @post("/{request_id:uuid}/answer", name="access-requests:answer", operation_id="AnswerAccessRequest", opt=ANSWERING, status_code=200)
+    @post(
+        "/{request_id:uuid}/answer",
+        name="access-requests:answer",
+        operation_id="AnswerAccessRequest",
+        opt=ANSWERING,
+        status_code=200,
+    )
     async def answer(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], request_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        request_id: FromPath[UUID],
         data: JSONBody[AccessRequestAnswer],
     ) -> AccessRequestRead:
         """Approves with a role (granted under the usual rules) or declines, with a note for the person."""

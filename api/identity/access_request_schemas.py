@@ -16,7 +16,9 @@ class AccessRequestCreate(msgspec.Struct, forbid_unknown_fields=True):
     """Where the person asks for access: an organisation (its id or BIN) or a territory (a district,
     a town, a region), exactly one; the role they ask for if they know it; a message."""
 
-    organisation: Annotated[str, msgspec.Meta(min_length=1, max_length=64, description="Organisation id or BIN")] | None = None
+    organisation: (
+        Annotated[str, msgspec.Meta(min_length=1, max_length=64, description="Organisation id or BIN")] | None
+    ) = None
     territory_id: UUID | None = None
     role: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     message: Note | None = None

@@ -25,7 +25,12 @@ from api.domain.organisations.models import Organisation
 from api.domain.territories.models import Territory
 from api.errors import Conflict, DomainError, NotFound
 from api.identity import audit
-from api.identity.access_request_schemas import AccessRequestAnswer, AccessRequestCreate, AccessRequestRead, InvitationMatch
+from api.identity.access_request_schemas import (
+    AccessRequestAnswer,
+    AccessRequestCreate,
+    AccessRequestRead,
+    InvitationMatch,
+)
 from api.identity.grants import ADMIN_ROLES, Node, check_level, check_may_grant, check_not_self, parse_role
 from api.identity.invitations import now_utc, status_of
 from api.identity.models import AccessRequest, Invitation
@@ -37,8 +42,13 @@ MAX_PENDING = 5
 
 def _snapshot(row: AccessRequest) -> dict[str, object]:
     return {
-        "user_id": row.user_id, "organisation_id": row.organisation_id, "territory_id": row.territory_id,
-        "role": row.role, "status": row.status, "granted_role": row.granted_role, "answer_note": row.answer_note,
+        "user_id": row.user_id,
+        "organisation_id": row.organisation_id,
+        "territory_id": row.territory_id,
+        "role": row.role,
+        "status": row.status,
+        "granted_role": row.granted_role,
+        "answer_note": row.answer_note,
     }
 
 
@@ -60,29 +70,47 @@ class AccessRequestService:
             role = parsed.value
         message = " ".join((data.message or "").split()) or None
         pending = list(
-            (await self.session.scalars(
-                select(AccessRequest).where(AccessRequest.user_id == user_id, AccessRequest.status == "pending")
-            )).all()
+            (
+                await self.session.scalars(
+                    select(AccessRequest).where(AccessRequest.user_id == user_id, AccessRequest.status == "pending")
+                )
+            ).all()
         )
         if any(r.organisation_id == _org_id(node) and r.territory_id == _territory_id(node) for r in pending):
-            raise Conflict("You have asked for access here already; wait for the answer or withdraw that request.", field="organisation")
+            raise Conflict(
+                "You have asked for access here already; wait for the answer or withdraw that request.",
+                field="organisation",
+            )
         if len(pending) >= MAX_PENDING:
-            raise Conflict("Too many of your requests are waiting; wait for an answer or withdraw one.", field="organisation")
+            raise Conflict(
+                "Too many of your requests are waiting; wait for an answer or withdraw one.", field="organisation"
+            )
         row = AccessRequest(
-            user_id=user_id, organisation_id=_org_id(node), territory_id=_territory_id(node), role=role,
-            message=message, status="pending",
+            user_id=user_id,
+            organisation_id=_org_id(node),
+            territory_id=_territory_id(node),
+            role=role,
+            message=message,
+            status="pending",
         )
         self.session.add(row)
         await self.session.flush()
         await audit.record(
-            self.session, self.principal, action="access_request.create",
-            entity="access_request", entity_id=row.id, after=_snapshot(row), subject_user_id=user_id,
+            self.session,
+            self.principal,
+            action="access_request.create",
+            entity="access_request",
+            entity_id=row.id,
+            after=_snapshot(row),
+            subject_user_id=user_id,
         )
         return row
 
     async def mine(self) -> list[AccessRequest]:
         rows = await self.session.scalars(
-            select(AccessRequest).where(AccessRequest.user_id == self.principal.user_id).order_by(AccessRequest.created_at.desc())
+            select(AccessRequest)
+            .where(AccessRequest.user_id == self.principal.user_id)
+            .order_by(AccessRequest.created_at.desc())
         )
         return list(rows.all())
 
@@ -96,8 +124,13 @@ class AccessRequestService:
         row.status = "withdrawn"
         await self.session.flush()
         await audit.record(
-            self.session, self.principal, action="access_request.withdraw",
-            entity="access_request", entity_id=row.id, before=before, after=_snapshot(row),
+            self.session,
+            self.principal,
+            action="access_request.withdraw",
+            entity="access_request",
+            entity_id=row.id,
+            before=before,
+            after=_snapshot(row),
             subject_user_id=row.user_id,
         )
         return row
@@ -107,9 +140,11 @@ class AccessRequestService:
     async def for_admins(self, status: str = "pending") -> list[AccessRequest]:
         """The requests at places the caller administers (their organisation, their region, …)."""
         rows = list(
-            (await self.session.scalars(
-                select(AccessRequest).where(AccessRequest.status == status).order_by(AccessRequest.created_at)
-            )).all()
+            (
+                await self.session.scalars(
+                    select(AccessRequest).where(AccessRequest.status == status).order_by(AccessRequest.created_at)
+                )
+            ).all()
         )
         if not rows:
             return []
@@ -140,26 +175,43 @@ class AccessRequestService:
             role = parse_role(data.role)
             if data.unit_id is not None:
                 if node.organisation is None:
-                    raise DomainError("A unit belongs to an organisation; this request is for a territory.", field="unit_id")
+                    raise DomainError(
+                        "A unit belongs to an organisation; this request is for a territory.", field="unit_id"
+                    )
                 node = Node(NodeLevel.UNIT, organisation=node.organisation, unit_id=data.unit_id)
             await check_may_grant(self.session, self.principal, role, node)
             assignment = await self._grant(row.user_id, node, role.value)
             confirmed = await self._confirm_invitations(row.user_id, node, role.value)
             row.status, row.granted_role = "approved", role.value
             await audit.record(
-                self.session, self.principal, action="role.grant",
-                entity="role_assignment", entity_id=assignment.id, subject_user_id=row.user_id,
-                after={"user_id": row.user_id, "role": role.value, "territory_id": assignment.territory_id,
-                       "organisation_id": assignment.organisation_id, "unit_id": assignment.unit_id,
-                       "access_request_id": row.id, "confirmed_invitations": confirmed},
+                self.session,
+                self.principal,
+                action="role.grant",
+                entity="role_assignment",
+                entity_id=assignment.id,
+                subject_user_id=row.user_id,
+                after={
+                    "user_id": row.user_id,
+                    "role": role.value,
+                    "territory_id": assignment.territory_id,
+                    "organisation_id": assignment.organisation_id,
+                    "unit_id": assignment.unit_id,
+                    "access_request_id": row.id,
+                    "confirmed_invitations": confirmed,
+                },
             )
         else:
             row.status = "declined"
         row.answered_by, row.answered_at, row.answer_note = self.principal.user_id, now_utc(), note
         await self.session.flush()
         await audit.record(
-            self.session, self.principal, action=f"access_request.{data.decision}",
-            entity="access_request", entity_id=row.id, before=before, after=_snapshot(row),
+            self.session,
+            self.principal,
+            action=f"access_request.{data.decision}",
+            entity="access_request",
+            entity_id=row.id,
+            before=before,
+            after=_snapshot(row),
             subject_user_id=row.user_id,
         )
         return row
@@ -175,27 +227,48 @@ class AccessRequestService:
             user = users[r.user_id]
             place: Organisation | Territory = orgs[r.organisation_id] if r.organisation_id else places[r.territory_id]  # type: ignore[index]
             matches = await self._matching_invitations(user, r) if r.status == "pending" else []
-            out.append(AccessRequestRead(
-                id=r.id, user_id=r.user_id, full_name=user.full_name, email=user.email, email_verified=user.email_verified,
-                organisation_id=r.organisation_id, territory_id=r.territory_id,
-                place_level=NodeLevel.ORGANISATION.value if r.organisation_id else TERRITORY_LEVELS[place.kind].value,  # type: ignore[union-attr]
-                place_name_kk=place.name_kk, place_name_ru=place.name_ru, place_name_en=place.name_en,
-                role=r.role, message=r.message, status=r.status,  # type: ignore[arg-type]
-                created_at=r.created_at, answered_at=r.answered_at, answered_by=r.answered_by,
-                granted_role=r.granted_role, answer_note=r.answer_note, matching_invitations=matches,
-            ))
+            out.append(
+                AccessRequestRead(
+                    id=r.id,
+                    user_id=r.user_id,
+                    full_name=user.full_name,
+                    email=user.email,
+                    email_verified=user.email_verified,
+                    organisation_id=r.organisation_id,
+                    territory_id=r.territory_id,
+                    place_level=NodeLevel.ORGANISATION.value
+                    if r.organisation_id
+                    else TERRITORY_LEVELS[place.kind].value,  # type: ignore[union-attr]
+                    place_name_kk=place.name_kk,
+                    place_name_ru=place.name_ru,
+                    place_name_en=place.name_en,
+                    role=r.role,
+                    message=r.message,
+                    status=r.status,  # type: ignore[arg-type]
+                    created_at=r.created_at,
+                    answered_at=r.answered_at,
+                    answered_by=r.answered_by,
+                    granted_role=r.granted_role,
+                    answer_note=r.answer_note,
+                    matching_invitations=matches,
+                )
+            )
         return out
 
     async def _matching_invitations(self, user: User, row: AccessRequest) -> list[InvitationMatch]:
         if not user.email:
             return []
         found = await self.session.scalars(
-            select(Invitation).where(
+            select(Invitation)
+            .where(
                 func.lower(Invitation.email) == user.email.lower(),
                 Invitation.organisation_id.is_not_distinct_from(row.organisation_id),
                 Invitation.territory_id.is_not_distinct_from(row.territory_id),
-                Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > now_utc(),
-            ).order_by(Invitation.created_at)
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now_utc(),
+            )
+            .order_by(Invitation.created_at)
         )
         return [InvitationMatch(i.id, i.role, i.unit_id) for i in found.all()]
 
@@ -208,7 +281,9 @@ class AccessRequestService:
 
     async def _place(self, data: AccessRequestCreate) -> Node:
         if (data.organisation is None) == (data.territory_id is None):
-            raise DomainError("Name exactly one place: your organisation (its BIN) or a territory.", field="organisation")
+            raise DomainError(
+                "Name exactly one place: your organisation (its BIN) or a territory.", field="organisation"
+            )
         if data.territory_id is not None:
             territory = await self.session.get(Territory, data.territory_id)
             if territory is None:
@@ -238,14 +313,17 @@ class AccessRequestService:
         ids = {r.organisation_id for r in rows if r.organisation_id}
         if not ids:
             return {}
-        found = await self.session.execute(select(Organisation.id, Organisation.territory_id).where(Organisation.id.in_(ids)))
+        found = await self.session.execute(
+            select(Organisation.id, Organisation.territory_id).where(Organisation.id.in_(ids))
+        )
         return {r[0]: r[1] for r in found}
 
     async def _grant(self, user_id: UUID, node: Node, role: str) -> RoleAssignment:
         grant = node.grant(role)
         existing = await self.session.scalar(
             select(RoleAssignment).where(
-                RoleAssignment.user_id == user_id, RoleAssignment.role == role,
+                RoleAssignment.user_id == user_id,
+                RoleAssignment.role == role,
                 RoleAssignment.territory_id.is_not_distinct_from(grant.territory_id),
                 RoleAssignment.organisation_id.is_not_distinct_from(grant.organisation_id),
                 RoleAssignment.unit_id.is_not_distinct_from(grant.unit_id),
@@ -254,8 +332,12 @@ class AccessRequestService:
         if existing is not None:
             return existing
         assignment = RoleAssignment(
-            user_id=user_id, role=role, territory_id=grant.territory_id, organisation_id=grant.organisation_id,
-            unit_id=grant.unit_id, granted_by=self.principal.user_id,
+            user_id=user_id,
+            role=role,
+            territory_id=grant.territory_id,
+            organisation_id=grant.organisation_id,
+            unit_id=grant.unit_id,
+            granted_by=self.principal.user_id,
         )
         self.session.add(assignment)
         await self.session.flush()
@@ -270,7 +352,8 @@ class AccessRequestService:
         grant = node.grant(role)
         rows = await self.session.scalars(
             select(Invitation).where(
-                func.lower(Invitation.email) == user.email.lower(), Invitation.role == role,
+                func.lower(Invitation.email) == user.email.lower(),
+                Invitation.role == role,
                 Invitation.organisation_id.is_not_distinct_from(grant.organisation_id),
                 Invitation.territory_id.is_not_distinct_from(grant.territory_id),
                 Invitation.unit_id.is_not_distinct_from(grant.unit_id),
@@ -304,4 +387,3 @@ def _admin_grants(reach: Reach, row: AccessRequest, org_territory: UUID | None) 
         assert row.territory_id is not None
         covering = reach.grants_for_territory(row.territory_id)
     return [g for g in covering if satisfies(g.role, ADMIN_ROLES)]
-

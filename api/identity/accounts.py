@@ -75,7 +75,9 @@ class AccountService:
         if invitation_token:
             invitation = await self.invitations.by_token(invitation_token)
             if invitation is None or status_of(invitation) != "pending":
-                raise LoginError("invitation_invalid", "The invitation has expired, was revoked or has been used already.", 400)
+                raise LoginError(
+                    "invitation_invalid", "The invitation has expired, was revoked or has been used already.", 400
+                )
             if not provider.is_platform and invitation.organisation_id != provider.organisation_id:
                 raise LoginError(
                     "wrong_organisation",
@@ -131,7 +133,14 @@ class AccountService:
                 self.session.add(joined)
                 await self.session.flush()
                 # Granted by the organisation's sign-in set-up, not by a person: no actor.
-                await audit.record(self.session, None, actor_kind="sign_in", action="role.grant",
-                                   entity="role_assignment", entity_id=joined.id, subject_user_id=user_id,
-                                   after=audit.snapshot(joined))
+                await audit.record(
+                    self.session,
+                    None,
+                    actor_kind="sign_in",
+                    action="role.grant",
+                    entity="role_assignment",
+                    entity_id=joined.id,
+                    subject_user_id=user_id,
+                    after=audit.snapshot(joined),
+                )
         await self.session.flush()

@@ -91,7 +91,9 @@ class RoleAssignmentController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         organisation_id: FromPath[UUID],
-        q: FromQuery[Annotated[str | None, Parameter(max_length=200, description="Search in names and e-mails")]] = None,
+        q: FromQuery[
+            Annotated[str | None, Parameter(max_length=200, description="Search in names and e-mails")]
+        ] = None,
         email: FromQuery[Annotated[str | None, Parameter(max_length=320, description="One address, exactly")]] = None,
         page: PageNo = 1,
         page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,

@@ -48,8 +48,12 @@ class RoleAssignmentService:
             select(RoleAssignment.id).where(
                 RoleAssignment.user_id == data.user_id,
                 RoleAssignment.role == role.value,
-                RoleAssignment.territory_id.is_(None) if data.territory_id is None else RoleAssignment.territory_id == data.territory_id,
-                RoleAssignment.organisation_id.is_(None) if data.organisation_id is None else RoleAssignment.organisation_id == data.organisation_id,
+                RoleAssignment.territory_id.is_(None)
+                if data.territory_id is None
+                else RoleAssignment.territory_id == data.territory_id,
+                RoleAssignment.organisation_id.is_(None)
+                if data.organisation_id is None
+                else RoleAssignment.organisation_id == data.organisation_id,
                 RoleAssignment.unit_id.is_(None) if data.unit_id is None else RoleAssignment.unit_id == data.unit_id,
             )
         )
@@ -65,9 +69,15 @@ class RoleAssignmentService:
         )
         self.session.add(assignment)
         await self.session.flush()
-        await audit.record(self.session, self.principal, action="role.grant", entity="role_assignment",
-                                   entity_id=assignment.id, subject_user_id=assignment.user_id,
-                                   after=audit.snapshot(assignment))
+        await audit.record(
+            self.session,
+            self.principal,
+            action="role.grant",
+            entity="role_assignment",
+            entity_id=assignment.id,
+            subject_user_id=assignment.user_id,
+            after=audit.snapshot(assignment),
+        )
         return assignment
 
     async def revoke(self, assignment_id: UUID) -> None:
@@ -85,9 +95,15 @@ class RoleAssignmentService:
         before = audit.snapshot(assignment)
         await self.session.delete(assignment)
         await self.session.flush()
-        await audit.record(self.session, self.principal, action="role.revoke", entity="role_assignment",
-                                   entity_id=assignment_id, subject_user_id=assignment.user_id,
-                                   before=before)
+        await audit.record(
+            self.session,
+            self.principal,
+            action="role.revoke",
+            entity="role_assignment",
+            entity_id=assignment_id,
+            subject_user_id=assignment.user_id,
+            before=before,
+        )
 
     async def _reach(self, assignments: list[RoleAssignment]) -> Reach:
         return await reach_of(self.session, self.principal, must_know=[a.territory_id for a in assignments])
@@ -102,7 +118,9 @@ class RoleAssignmentService:
         org_ids = {a.organisation_id for a in assignments if a.organisation_id is not None}
         placed = {}
         if org_ids:
-            rows = await self.session.execute(select(Organisation.id, Organisation.territory_id).where(Organisation.id.in_(org_ids)))
+            rows = await self.session.execute(
+                select(Organisation.id, Organisation.territory_id).where(Organisation.id.in_(org_ids))
+            )
             placed = {r[0]: r[1] for r in rows}
         visible = []
         for a in assignments:
@@ -119,7 +137,11 @@ class RoleAssignmentService:
         if await self.session.get(User, user_id) is None:
             raise NotFound("User not found.", field="user_id")
         rows = list(
-            (await self.session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == user_id).order_by(RoleAssignment.created_at))).all()
+            (
+                await self.session.scalars(
+                    select(RoleAssignment).where(RoleAssignment.user_id == user_id).order_by(RoleAssignment.created_at)
+                )
+            ).all()
         )
         visible = await self._filter(rows)
         if not visible and user_id != self.principal.user_id:
@@ -138,7 +160,13 @@ class RoleAssignmentService:
         return list(rows.all())
 
     async def people_at_organisation(
-        self, organisation_id: UUID, *, q: str | None = None, email: str | None = None, page: int = 1, page_size: int = 20
+        self,
+        organisation_id: UUID,
+        *,
+        q: str | None = None,
+        email: str | None = None,
+        page: int = 1,
+        page_size: int = 20,
     ) -> OrganisationPeople:
         """The people holding a role at the organisation or its units, a page at a time, each with
         those roles; `q` looks in names and e-mails, `email` finds one address exactly (the caller
@@ -149,9 +177,12 @@ class RoleAssignmentService:
             people = people.where(func.lower(User.email) == email.strip().lower())
         if q:
             pattern = f"%{escape_like(q.strip())}%"
-            people = people.where(or_(User.full_name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")))
+            people = people.where(
+                or_(User.full_name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
+            )
         users, total = await paged(
-            self.session, people.order_by(func.lower(func.coalesce(User.full_name, User.email, "")), User.id),
+            self.session,
+            people.order_by(func.lower(func.coalesce(User.full_name, User.email, "")), User.id),
             Paging(page, page_size),
         )
         roles: dict[UUID, list[RoleAssignmentRead]] = {u.id: [] for u in users}

@@ -49,7 +49,9 @@ def require_signed_in(principal: Principal) -> UUID:
     return principal.user_id
 
 
-async def require_organisation_admin(session: AsyncSession, principal: Principal, organisation_id: UUID) -> Organisation:
+async def require_organisation_admin(
+    session: AsyncSession, principal: Principal, organisation_id: UUID
+) -> Organisation:
     """A person or an API token administering the organisation (routes closed to tokens say so
     in their `opt`, `access(…, person_only=…)`)."""
     if principal.is_anonymous:

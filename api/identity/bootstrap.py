@@ -98,15 +98,20 @@ async def grant_from_command(
     actor = {"via": "command line", "os_user": os_user}
 
     people = list(
-        (await session.scalars(
-            select(User).where(func.lower(User.email) == address, User.email_verified.is_(True), User.is_active.is_(True))
-        )).all()
+        (
+            await session.scalars(
+                select(User).where(
+                    func.lower(User.email) == address, User.email_verified.is_(True), User.is_active.is_(True)
+                )
+            )
+        ).all()
     )
     if len(people) == 1:
         user = people[0]
         held = await session.scalar(
             select(RoleAssignment).where(
-                RoleAssignment.user_id == user.id, RoleAssignment.role == parsed.value,
+                RoleAssignment.user_id == user.id,
+                RoleAssignment.role == parsed.value,
                 RoleAssignment.territory_id.is_not_distinct_from(grant.territory_id),
                 RoleAssignment.organisation_id.is_not_distinct_from(grant.organisation_id),
             )
@@ -114,15 +119,29 @@ async def grant_from_command(
         if held is not None:
             return Outcome("held", place, user_id=user.id), None
         assignment = RoleAssignment(
-            user_id=user.id, role=parsed.value, territory_id=grant.territory_id, organisation_id=grant.organisation_id,
+            user_id=user.id,
+            role=parsed.value,
+            territory_id=grant.territory_id,
+            organisation_id=grant.organisation_id,
         )
         session.add(assignment)
         await session.flush()
         await audit.record(
-            session, None, actor_kind="command", action="role.grant", entity="role_assignment",
-            entity_id=assignment.id, subject_user_id=user.id,
-            after={"user_id": user.id, "email": address, "role": parsed.value, "territory_id": grant.territory_id,
-                   "organisation_id": grant.organisation_id, **actor},
+            session,
+            None,
+            actor_kind="command",
+            action="role.grant",
+            entity="role_assignment",
+            entity_id=assignment.id,
+            subject_user_id=user.id,
+            after={
+                "user_id": user.id,
+                "email": address,
+                "role": parsed.value,
+                "territory_id": grant.territory_id,
+                "organisation_id": grant.organisation_id,
+                **actor,
+            },
         )
         return Outcome("granted", place, user_id=user.id), None
 
@@ -131,9 +150,19 @@ async def grant_from_command(
         address, parsed, organisation_id=grant.organisation_id, territory_id=grant.territory_id
     )
     await audit.record(
-        session, None, actor_kind="command", action="invitation.create", entity="invitation",
+        session,
+        None,
+        actor_kind="command",
+        action="invitation.create",
+        entity="invitation",
         entity_id=row.id,
-        after={"email": address, "role": parsed.value, "territory_id": grant.territory_id,
-               "organisation_id": grant.organisation_id, "expires_at": row.expires_at, **actor},
+        after={
+            "email": address,
+            "role": parsed.value,
+            "territory_id": grant.territory_id,
+            "organisation_id": grant.organisation_id,
+            "expires_at": row.expires_at,
+            **actor,
+        },
     )
     return Outcome("invited", place, invitation_id=row.id, link=invitation_link(settings, token)), token

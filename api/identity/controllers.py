@@ -16,12 +16,12 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access
-from api.idempotency import SHOWN_ONCE
 from api.domain.accounts.models import User
 from api.domain.organisations.models import Organisation
 from api.domain.territories.models import Territory
 from api.errors import NotFound
 from api.i18n import N_
+from api.idempotency import SHOWN_ONCE
 from api.identity import audit
 from api.identity.authz import (
     IDENTITY_ADMINS,
@@ -34,11 +34,11 @@ from api.identity.crypto import new_token, token_hash
 from api.identity.dev import DEV_PROVIDER, dev_sign_in_available, dev_user, dev_users, require_dev_sign_in
 from api.identity.invitations import (
     InvitationService,
-    waiting_invitations,
     invitation_link,
     mask_email,
     status_of,
     to_read,
+    waiting_invitations,
 )
 from api.identity.login import LOGIN_STATE_TTL_S, LoginFlow, safe_return_to
 from api.identity.models import UserSession
@@ -170,13 +170,22 @@ class AuthController(Controller):
         state: State,
         identity_providers: NamedDependency[ProviderService],
         email: Annotated[str | None, Parameter(query="email", max_length=320)] = None,
-        organisation: Annotated[str | None, Parameter(query="organisation", max_length=64, description="Organisation id or BIN")] = None,
+        organisation: Annotated[
+            str | None, Parameter(query="organisation", max_length=64, description="Organisation id or BIN")
+        ] = None,
     ) -> ProviderLookup:
         """Which sign-in services fit an e-mail address (by its domain) or an organisation."""
         dev = await dev_sign_in_available(state.settings, identity_providers)
         return await identity_providers.lookup(email=email, organisation=organisation, dev_sign_in=dev)
 
-    @get("/login", name="auth:login", operation_id="StartSignIn", opt=PUBLIC, status_code=302, responses=LOGIN_ERROR_PAGES)
+    @get(
+        "/login",
+        name="auth:login",
+        operation_id="StartSignIn",
+        opt=PUBLIC,
+        status_code=302,
+        responses=LOGIN_ERROR_PAGES,
+    )
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -196,10 +205,16 @@ class AuthController(Controller):
         except LoginError as error:
             log.info("sign-in not started", code=error.code, provider=provider)
             return login_error_page(request, error)
-        return Redirect(url, status_code=302, cookies=[_login_cookie(state, browser)], headers={"Cache-Control": "no-store"})
+        return Redirect(
+            url, status_code=302, cookies=[_login_cookie(state, browser)], headers={"Cache-Control": "no-store"}
+        )
 
     @get(
-        "/callback/{provider_id:str}", name="auth:callback", operation_id="FinishSignIn", opt=PUBLIC, status_code=303,
+        "/callback/{provider_id:str}",
+        name="auth:callback",
+        operation_id="FinishSignIn",
+        opt=PUBLIC,
+        status_code=303,
         responses=LOGIN_ERROR_PAGES,
     )
     async def callback(
@@ -215,7 +230,9 @@ class AuthController(Controller):
         params = {key: request.query_params.get(key) for key in request.query_params}
         try:
             signed = await login_flow.finish(provider_id, params, request.cookies.get(LOGIN_COOKIE))
-            token = await _start_session(request, session, session_manager, signed.user.id, signed.provider.id, signed.id_token)
+            token = await _start_session(
+                request, session, session_manager, signed.user.id, signed.provider.id, signed.id_token
+            )
         except LoginError as error:
             await session.rollback()
             log.info("sign-in refused", code=error.code, provider=provider_id, detail=error.message)
@@ -253,10 +270,15 @@ class AuthController(Controller):
                 try:
                     provider = await identity_providers.resolve(current.payload.provider)
                     meta = await oidc.metadata(provider.issuer)
-                    redirect_to = oidc.end_session_url(
-                        meta, provider, id_token=current.payload.id_token,
-                        post_logout_redirect_uri=post_logout_redirect_uri(state.settings),
-                    ) or redirect_to
+                    redirect_to = (
+                        oidc.end_session_url(
+                            meta,
+                            provider,
+                            id_token=current.payload.id_token,
+                            post_logout_redirect_uri=post_logout_redirect_uri(state.settings),
+                        )
+                        or redirect_to
+                    )
                 except LoginError as error:
                     log.info("provider sign-out skipped", code=error.code)
         cookies = [expired_cookie(state.settings, SESSION_COOKIE)]
@@ -301,14 +323,23 @@ class AuthController(Controller):
 
     @get("/sessions", name="auth:sessions", operation_id="ListMySessions", opt=ONESELF)
     async def my_sessions(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], session_manager: NamedDependency[SessionManager]
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        session_manager: NamedDependency[SessionManager],
     ) -> list[SessionRead]:
         user_id = require_signed_in(await current_principal(request))
         current = await current_session(request)
         rows = await session_manager.live_sessions(session, user_id)
         return [_session_read(row, current.index_id if current else None) for row in rows]
 
-    @delete("/sessions/{session_id:uuid}", name="auth:revoke-session", operation_id="RevokeMySession", opt=ONESELF, status_code=204)
+    @delete(
+        "/sessions/{session_id:uuid}",
+        name="auth:revoke-session",
+        operation_id="RevokeMySession",
+        opt=ONESELF,
+        status_code=204,
+    )
     async def revoke_my_session(
         self,
         request: Request[Any, Any, Any],
@@ -339,9 +370,13 @@ class AuthController(Controller):
         options: list[ProviderOption] = []
         status = status_of(row)
         if status == "pending":
-            lookup = await identity_providers.lookup(email=None, organisation=str(org.id) if org else None, dev_sign_in=False)
+            lookup = await identity_providers.lookup(
+                email=None, organisation=str(org.id) if org else None, dev_sign_in=False
+            )
             options = [
-                ProviderOption(o.id, o.name, o.kind, o.organisation_id, login_url(o.id, login_hint=row.email, invitation=token))
+                ProviderOption(
+                    o.id, o.name, o.kind, o.organisation_id, login_url(o.id, login_hint=row.email, invitation=token)
+                )
                 for o in lookup.providers
             ]
         return InvitationPreview(
@@ -386,7 +421,9 @@ class AuthController(Controller):
         user = await dev_user(session, data.user_id)
         user.last_sign_in_at = datetime.datetime.now(datetime.UTC)
         token = await _start_session(request, session, session_manager, user.id, DEV_PROVIDER, None)
-        return Redirect(safe_return_to(data.return_to), status_code=303, cookies=[session_cookie(state.settings, token)])
+        return Redirect(
+            safe_return_to(data.return_to), status_code=303, cookies=[session_cookie(state.settings, token)]
+        )
 
 
 class UserSessionController(Controller):
@@ -426,16 +463,28 @@ class IdentityProviderController(Controller):
 
     @get("/", name="identity-providers:list", operation_id="ListIdentityProviders", opt=PROVIDER_ADMIN)
     async def list_providers(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
-        identity_providers: NamedDependency[ProviderService], organisation_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        identity_providers: NamedDependency[ProviderService],
+        organisation_id: FromPath[UUID],
     ) -> list[IdentityProviderRead]:
         await require_organisation_admin(session, await current_principal(request), organisation_id)
         return [identity_providers.to_read(row) for row in await identity_providers.list_for(organisation_id)]
 
-    @post("/", name="identity-providers:create", operation_id="CreateIdentityProvider", opt=PROVIDER_ADMIN, status_code=201)
+    @post(
+        "/",
+        name="identity-providers:create",
+        operation_id="CreateIdentityProvider",
+        opt=PROVIDER_ADMIN,
+        status_code=201,
+    )
     async def create_provider(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
-        identity_providers: NamedDependency[ProviderService], organisation_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        identity_providers: NamedDependency[ProviderService],
+        organisation_id: FromPath[UUID],
         data: JSONBody[IdentityProviderCreate],
     ) -> IdentityProviderRead:
         """Reads the issuer's discovery document first; the client secret is stored encrypted and
@@ -445,28 +494,53 @@ class IdentityProviderController(Controller):
         row = await identity_providers.create(org.id, data, principal.user_id)
         return identity_providers.to_read(row)
 
-    @get("/{provider_id:uuid}", name="identity-providers:detail", operation_id="GetIdentityProvider", opt=PROVIDER_ADMIN)
+    @get(
+        "/{provider_id:uuid}", name="identity-providers:detail", operation_id="GetIdentityProvider", opt=PROVIDER_ADMIN
+    )
     async def detail(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
-        identity_providers: NamedDependency[ProviderService], organisation_id: FromPath[UUID], provider_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        identity_providers: NamedDependency[ProviderService],
+        organisation_id: FromPath[UUID],
+        provider_id: FromPath[UUID],
     ) -> IdentityProviderRead:
         await require_organisation_admin(session, await current_principal(request), organisation_id)
         return identity_providers.to_read(await identity_providers.get_for(organisation_id, provider_id))
 
-    @patch("/{provider_id:uuid}", name="identity-providers:update", operation_id="UpdateIdentityProvider", opt=PROVIDER_ADMIN)
+    @patch(
+        "/{provider_id:uuid}",
+        name="identity-providers:update",
+        operation_id="UpdateIdentityProvider",
+        opt=PROVIDER_ADMIN,
+    )
     async def update(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
-        identity_providers: NamedDependency[ProviderService], organisation_id: FromPath[UUID], provider_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        identity_providers: NamedDependency[ProviderService],
+        organisation_id: FromPath[UUID],
+        provider_id: FromPath[UUID],
         data: JSONBody[IdentityProviderUpdate],
     ) -> IdentityProviderRead:
         await require_organisation_admin(session, await current_principal(request), organisation_id)
         row = await identity_providers.get_for(organisation_id, provider_id)
         return identity_providers.to_read(await identity_providers.update(row, data))
 
-    @delete("/{provider_id:uuid}", name="identity-providers:deactivate", operation_id="DeactivateIdentityProvider", opt=PROVIDER_ADMIN, status_code=200)
+    @delete(
+        "/{provider_id:uuid}",
+        name="identity-providers:deactivate",
+        operation_id="DeactivateIdentityProvider",
+        opt=PROVIDER_ADMIN,
+        status_code=200,
+    )
     async def deactivate(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
-        identity_providers: NamedDependency[ProviderService], organisation_id: FromPath[UUID], provider_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        identity_providers: NamedDependency[ProviderService],
+        organisation_id: FromPath[UUID],
+        provider_id: FromPath[UUID],
     ) -> IdentityProviderRead:
         """Switches the provider off (kept for the record; its users' accounts stay)."""
         await require_organisation_admin(session, await current_principal(request), organisation_id)
@@ -480,18 +554,30 @@ class InvitationController(Controller):
 
     @get("/", name="invitations:list", operation_id="ListInvitations", opt=ORG_ADMIN)
     async def list_invitations(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
-        invitations: NamedDependency[InvitationService], organisation_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        invitations: NamedDependency[InvitationService],
+        organisation_id: FromPath[UUID],
     ) -> list[InvitationRead]:
         await require_organisation_admin(session, await current_principal(request), organisation_id)
         return [to_read(row) for row in await invitations.list_for(organisation_id)]
 
     # The link is in the first answer only: a repeat is refused, never replayed (api.idempotency).
-    @post("/", name="invitations:create", operation_id="CreateInvitation", opt={**ORG_ADMIN, SHOWN_ONCE: True},
-          status_code=201)
+    @post(
+        "/",
+        name="invitations:create",
+        operation_id="CreateInvitation",
+        opt={**ORG_ADMIN, SHOWN_ONCE: True},
+        status_code=201,
+    )
     async def create_invitation(
-        self, request: Request[Any, Any, Any], state: State, session: NamedDependency[AsyncSession],
-        invitations: NamedDependency[InvitationService], organisation_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        session: NamedDependency[AsyncSession],
+        invitations: NamedDependency[InvitationService],
+        organisation_id: FromPath[UUID],
         data: JSONBody[InvitationCreate],
     ) -> InvitationCreated:
         """Creates the invitation and e-mails its link; the answer shows the link once as well."""
@@ -499,18 +585,37 @@ class InvitationController(Controller):
         org = await require_organisation_admin(session, principal, organisation_id)
         row, token = await invitations.create(org, data, principal.user_id)
         await audit.record(
-            session, principal, action="invitation.create", entity="invitation", entity_id=row.id,
-            after={"email": row.email, "role": row.role, "organisation_id": row.organisation_id, "unit_id": row.unit_id},
+            session,
+            principal,
+            action="invitation.create",
+            entity="invitation",
+            entity_id=row.id,
+            after={
+                "email": row.email,
+                "role": row.role,
+                "organisation_id": row.organisation_id,
+                "unit_id": row.unit_id,
+            },
         )
         await session.commit()
         link = invitation_link(state.settings, token)
         await invitations.deliver(row, org, link)
         return InvitationCreated(invitation=to_read(row), link=link)
 
-    @delete("/{invitation_id:uuid}", name="invitations:revoke", operation_id="RevokeInvitation", opt=ORG_ADMIN, status_code=200)
+    @delete(
+        "/{invitation_id:uuid}",
+        name="invitations:revoke",
+        operation_id="RevokeInvitation",
+        opt=ORG_ADMIN,
+        status_code=200,
+    )
     async def revoke(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
-        invitations: NamedDependency[InvitationService], organisation_id: FromPath[UUID], invitation_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        invitations: NamedDependency[InvitationService],
+        organisation_id: FromPath[UUID],
+        invitation_id: FromPath[UUID],
     ) -> InvitationRead:
         principal = await current_principal(request)
         await require_organisation_admin(session, principal, organisation_id)
@@ -519,8 +624,13 @@ class InvitationController(Controller):
         revoked = await invitations.revoke(row)
         if was == "pending":
             await audit.record(
-                session, principal, action="invitation.revoke", entity="invitation",
-                entity_id=row.id, before={"status": was}, after={"status": status_of(revoked)},
+                session,
+                principal,
+                action="invitation.revoke",
+                entity="invitation",
+                entity_id=row.id,
+                before={"status": was},
+                after={"status": status_of(revoked)},
             )
         return to_read(revoked)
 

@@ -45,7 +45,9 @@ def _key(secret_key: str) -> bytes:
 
 def key_id(secret_key: str) -> str:
     """A short public fingerprint of a key: which key sealed a ciphertext, without revealing it."""
-    derived = HKDF(algorithm=hashes.SHA256(), length=16, salt=b"metodist", info=_KEY_ID_INFO).derive(secret_key.encode())
+    derived = HKDF(algorithm=hashes.SHA256(), length=16, salt=b"metodist", info=_KEY_ID_INFO).derive(
+        secret_key.encode()
+    )
     return derived.hex()[:12]
 
 
@@ -143,8 +145,18 @@ async def rotate_stored_secrets(db: Any, settings: Any, *, dry_run: bool = False
                 row.client_secret_encrypted = encrypt_secret(keys, plaintext, str(row.id))
         if rotated and not dry_run:
             await audit.record(
-                session, None, actor_kind="command", action="secrets.rotate", entity="secret_key",
-                entity_id=key_id(keys[0]), after={"re_encrypted": rotated, "unreadable": len(unreadable), "via": "command line", "os_user": getpass.getuser()},
+                session,
+                None,
+                actor_kind="command",
+                action="secrets.rotate",
+                entity="secret_key",
+                entity_id=key_id(keys[0]),
+                after={
+                    "re_encrypted": rotated,
+                    "unreadable": len(unreadable),
+                    "via": "command line",
+                    "os_user": getpass.getuser(),
+                },
             )
         if dry_run:
             await session.rollback()

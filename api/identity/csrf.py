@@ -30,8 +30,7 @@ CSRF_COOKIE = "csrftoken"
 CSRF_HEADER = "x-csrftoken"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CROSS_SITE_MESSAGE = (
-    "Cross-site request refused: a request signed in with the session cookie must come from "
-    "this site (Origin header)."
+    "Cross-site request refused: a request signed in with the session cookie must come from this site (Origin header)."
 )
 
 
@@ -59,7 +58,11 @@ def without_stale_csrf_cookie(scope: dict[str, Any], secret: str) -> dict[str, A
     for name, value in headers:
         if name.lower() == b"cookie" and CSRF_COOKIE.encode() in value:
             parts = [p.strip() for p in value.decode("latin-1").split(";")]
-            fresh = [p for p in parts if not (p.startswith(f"{CSRF_COOKIE}=") and not _signed_with(p.partition("=")[2], secret))]
+            fresh = [
+                p
+                for p in parts
+                if not (p.startswith(f"{CSRF_COOKIE}=") and not _signed_with(p.partition("=")[2], secret))
+            ]
             if len(fresh) != len(parts):
                 changed = True
                 if fresh:

@@ -31,9 +31,7 @@ async def require_dev_sign_in(settings: Settings, providers: ProviderService) ->
 
 
 async def dev_users(session: AsyncSession) -> list[User]:
-    rows = await session.scalars(
-        select(User).where(User.issuer == DEV_ISSUER, User.is_active).order_by(User.full_name)
-    )
+    rows = await session.scalars(select(User).where(User.issuer == DEV_ISSUER, User.is_active).order_by(User.full_name))
     return list(rows.all())
 
 

@@ -66,9 +66,16 @@ class MailboxSent(msgspec.Struct):
 
 def to_read(row: OrganisationDomain) -> DomainRead:
     return DomainRead(
-        id=row.id, organisation_id=row.organisation_id, domain=row.domain, status=row.status, method=row.method,
-        verified_at=row.verified_at, dns_record=DnsRecord("TXT", txt_name(row.domain), txt_value(row)),
-        mailboxes=[f"{m}@{row.domain}" for m in MAILBOXES], mailbox=row.mailbox, mailbox_expires_at=row.mailbox_expires_at,
+        id=row.id,
+        organisation_id=row.organisation_id,
+        domain=row.domain,
+        status=row.status,
+        method=row.method,
+        verified_at=row.verified_at,
+        dns_record=DnsRecord("TXT", txt_name(row.domain), txt_value(row)),
+        mailboxes=[f"{m}@{row.domain}" for m in MAILBOXES],
+        mailbox=row.mailbox,
+        mailbox_expires_at=row.mailbox_expires_at,
     )
 
 
@@ -85,16 +92,23 @@ class OrganisationDomainController(Controller):
 
     @get("/", name="domains:list", operation_id="ListSignInDomains", opt=DOMAIN_ADMIN)
     async def list_domains(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
-        domains: NamedDependency[DomainService], organisation_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        domains: NamedDependency[DomainService],
+        organisation_id: FromPath[UUID],
     ) -> list[DomainRead]:
         await require_organisation_admin(session, await current_principal(request), organisation_id)
         return [to_read(row) for row in await domains.list_for(organisation_id)]
 
     @post("/", name="domains:claim", operation_id="ClaimSignInDomain", opt=DOMAIN_ADMIN, status_code=201)
     async def claim(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
-        domains: NamedDependency[DomainService], organisation_id: FromPath[UUID], data: JSONBody[DomainClaim],
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        domains: NamedDependency[DomainService],
+        organisation_id: FromPath[UUID],
+        data: JSONBody[DomainClaim],
     ) -> DomainRead:
         """Claims a domain (pending until proved). Public mail services are refused (422); a domain
         verified for another organisation is 409."""
@@ -102,32 +116,64 @@ class OrganisationDomainController(Controller):
         org = await require_organisation_admin(session, principal, organisation_id)
         return to_read(await domains.claim(org.id, data.domain, principal))
 
-    @post("/{domain:str}/check-dns", name="domains:check-dns", operation_id="CheckSignInDomainDns", opt=DOMAIN_ADMIN, status_code=200)
+    @post(
+        "/{domain:str}/check-dns",
+        name="domains:check-dns",
+        operation_id="CheckSignInDomainDns",
+        opt=DOMAIN_ADMIN,
+        status_code=200,
+    )
     async def check_dns(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
-        domains: NamedDependency[DomainService], organisation_id: FromPath[UUID], domain: FromPath[str],
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        domains: NamedDependency[DomainService],
+        organisation_id: FromPath[UUID],
+        domain: FromPath[str],
     ) -> DomainRead:
         """Looks up the TXT record `dns_record` names; verifies the domain when it holds the value (else 422)."""
         principal = await current_principal(request)
         org = await require_organisation_admin(session, principal, organisation_id)
         return to_read(await domains.check_dns(await domains.get(org.id, domain), principal))
 
-    @post("/{domain:str}/mailbox", name="domains:mailbox", operation_id="MailSignInDomainConfirmation", opt=DOMAIN_ADMIN, status_code=202)
+    @post(
+        "/{domain:str}/mailbox",
+        name="domains:mailbox",
+        operation_id="MailSignInDomainConfirmation",
+        opt=DOMAIN_ADMIN,
+        status_code=202,
+    )
     async def mailbox(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
-        domains: NamedDependency[DomainService], organisation_id: FromPath[UUID], domain: FromPath[str],
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        domains: NamedDependency[DomainService],
+        organisation_id: FromPath[UUID],
+        domain: FromPath[str],
         data: JSONBody[MailboxRequest],
     ) -> MailboxSent:
         """Mails a confirmation link to one of the domain's administrative mailboxes; whoever reads
         that mailbox proves the domain by opening it. 503 when no mail server is configured."""
         principal = await current_principal(request)
         org = await require_organisation_admin(session, principal, organisation_id)
-        return MailboxSent(await domains.send_mailbox(org, await domains.get(org.id, domain), data.local_part, principal))
+        return MailboxSent(
+            await domains.send_mailbox(org, await domains.get(org.id, domain), data.local_part, principal)
+        )
 
-    @post("/{domain:str}/approve", name="domains:approve", operation_id="ApproveSignInDomain", opt=DOMAIN_APPROVER, status_code=200)
+    @post(
+        "/{domain:str}/approve",
+        name="domains:approve",
+        operation_id="ApproveSignInDomain",
+        opt=DOMAIN_APPROVER,
+        status_code=200,
+    )
     async def approve(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
-        domains: NamedDependency[DomainService], organisation_id: FromPath[UUID], domain: FromPath[str],
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        domains: NamedDependency[DomainService],
+        organisation_id: FromPath[UUID],
+        domain: FromPath[str],
     ) -> DomainRead:
         """A regional or national administrator whose reach covers the organisation verifies the domain."""
         from api.domain.organisations.models import Organisation
@@ -140,10 +186,16 @@ class OrganisationDomainController(Controller):
         await require_organisation(session, principal, org, (Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN))
         return to_read(await domains.approve(await domains.get(org.id, domain), principal))
 
-    @delete("/{domain:str}", name="domains:remove", operation_id="RemoveSignInDomain", opt=DOMAIN_ADMIN, status_code=204)
+    @delete(
+        "/{domain:str}", name="domains:remove", operation_id="RemoveSignInDomain", opt=DOMAIN_ADMIN, status_code=204
+    )
     async def remove(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession],
-        domains: NamedDependency[DomainService], organisation_id: FromPath[UUID], domain: FromPath[str],
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        domains: NamedDependency[DomainService],
+        organisation_id: FromPath[UUID],
+        domain: FromPath[str],
     ) -> None:
         principal = await current_principal(request)
         org = await require_organisation_admin(session, principal, organisation_id)
@@ -156,7 +208,10 @@ class DomainConfirmationController(Controller):
 
     @post("/", name="domains:confirm", operation_id="ConfirmSignInDomain", opt=access(Scope.PUBLIC), status_code=200)
     async def confirm(
-        self, request: Request[Any, Any, Any], domains: NamedDependency[DomainService], data: JSONBody[DomainConfirmation],
+        self,
+        request: Request[Any, Any, Any],
+        domains: NamedDependency[DomainService],
+        data: JSONBody[DomainConfirmation],
     ) -> DomainRead:
         """The code from the link mailed to the domain's mailbox: holding it proves the mailbox (404 if
         unknown, used or expired)."""

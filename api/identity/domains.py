@@ -59,7 +59,10 @@ CONFIRM_PAGE = "/domains/confirm"
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
-PUBLIC_DOMAIN = N_("The domain {domain} is a public mail service: anyone can have an address there, so no organisation can claim it for sign-in.")
+PUBLIC_DOMAIN = N_(
+    "The domain {domain} is a public mail service: anyone can have an address there, so no organisation can claim "
+    "it for sign-in."
+)
 TAKEN_DOMAIN = N_("The domain {domain} is already verified for another organisation.")
 NOT_A_DOMAIN = N_("Enter a domain such as school.edu.kz.")
 TXT_MISSING = N_(
@@ -68,7 +71,9 @@ TXT_MISSING = N_(
 )
 DNS_FAILED = N_("The domain's DNS could not be asked ({reason}); try again later.")
 WRONG_MAILBOX = N_("Choose one of the domain's administrative mailboxes: {choices}.")
-NO_MAIL = N_("No mail server is configured, so no confirmation can be sent; ask a regional administrator to approve the domain.")
+NO_MAIL = N_(
+    "No mail server is configured, so no confirmation can be sent; ask a regional administrator to approve the domain."
+)
 BAD_CODE = N_("This confirmation link is not valid, has expired or has been used already.")
 
 
@@ -154,8 +159,11 @@ def txt_value(row: OrganisationDomain) -> str:
 
 def _state(row: OrganisationDomain) -> dict[str, object]:
     return {
-        "organisation_id": str(row.organisation_id), "domain": row.domain, "status": row.status,
-        "method": row.method, "mailbox": row.mailbox,
+        "organisation_id": str(row.organisation_id),
+        "domain": row.domain,
+        "status": row.status,
+        "method": row.method,
+        "mailbox": row.mailbox,
     }
 
 
@@ -174,10 +182,13 @@ async def check_claimable(session: AsyncSession, organisation_id: UUID, domains:
         if is_public(domain):
             raise DomainError(PUBLIC_DOMAIN.format(domain=domain), field=field, status=422)
     taken = await session.scalar(
-        select(OrganisationDomain.domain).where(
-            OrganisationDomain.domain.in_(domains), OrganisationDomain.status == "verified",
+        select(OrganisationDomain.domain)
+        .where(
+            OrganisationDomain.domain.in_(domains),
+            OrganisationDomain.status == "verified",
             OrganisationDomain.organisation_id != organisation_id,
-        ).limit(1)
+        )
+        .limit(1)
     )
     if taken is not None:
         raise Conflict(TAKEN_DOMAIN.format(domain=taken), field=field)
@@ -191,48 +202,76 @@ class DomainService:
 
     async def list_for(self, organisation_id: UUID) -> list[OrganisationDomain]:
         rows = await self.session.scalars(
-            select(OrganisationDomain).where(OrganisationDomain.organisation_id == organisation_id).order_by(OrganisationDomain.domain)
+            select(OrganisationDomain)
+            .where(OrganisationDomain.organisation_id == organisation_id)
+            .order_by(OrganisationDomain.domain)
         )
         return list(rows.all())
 
     async def get(self, organisation_id: UUID, domain: str) -> OrganisationDomain:
         row = await self.session.scalar(
             select(OrganisationDomain).where(
-                OrganisationDomain.organisation_id == organisation_id, OrganisationDomain.domain == domain.strip().lower().rstrip(".")
+                OrganisationDomain.organisation_id == organisation_id,
+                OrganisationDomain.domain == domain.strip().lower().rstrip("."),
             )
         )
         if row is None:
             raise NotFound("This organisation has not claimed that domain.", field="domain")
         return row
 
-    async def claim(self, organisation_id: UUID, domain: str, principal: Principal | None, *, actor_id: UUID | None = None) -> OrganisationDomain:
+    async def claim(
+        self, organisation_id: UUID, domain: str, principal: Principal | None, *, actor_id: UUID | None = None
+    ) -> OrganisationDomain:
         domain = normalise(domain)
         await check_claimable(self.session, organisation_id, [domain], "domain")
         existing = await self.session.scalar(
-            select(OrganisationDomain).where(OrganisationDomain.organisation_id == organisation_id, OrganisationDomain.domain == domain)
+            select(OrganisationDomain).where(
+                OrganisationDomain.organisation_id == organisation_id, OrganisationDomain.domain == domain
+            )
         )
         if existing is not None:
             raise Conflict("This organisation has already claimed the domain.", field="domain")
         row = OrganisationDomain(
-            organisation_id=organisation_id, domain=domain, status="pending", challenge=secrets.token_urlsafe(24),
+            organisation_id=organisation_id,
+            domain=domain,
+            status="pending",
+            challenge=secrets.token_urlsafe(24),
             requested_by=principal.user_id if principal is not None else actor_id,
         )
         self.session.add(row)
         await self.session.flush()
-        await audit.record(self.session, principal, action="domain.claim", entity="organisation_domain",
-                           entity_id=row.id, after=_state(row), actor_id=actor_id)
+        await audit.record(
+            self.session,
+            principal,
+            action="domain.claim",
+            entity="organisation_domain",
+            entity_id=row.id,
+            after=_state(row),
+            actor_id=actor_id,
+        )
         return row
 
     async def ensure_claims(self, organisation_id: UUID, domains: list[str], actor_id: UUID | None) -> None:
         """Pending claims for the domains a provider lists that the organisation has not claimed yet."""
-        have = set((await self.session.scalars(
-            select(OrganisationDomain.domain).where(OrganisationDomain.organisation_id == organisation_id)
-        )).all())
+        have = set(
+            (
+                await self.session.scalars(
+                    select(OrganisationDomain.domain).where(OrganisationDomain.organisation_id == organisation_id)
+                )
+            ).all()
+        )
         for domain in domains:
             if domain not in have:
                 await self.claim(organisation_id, domain, None, actor_id=actor_id)
 
-    async def _verify(self, row: OrganisationDomain, method: str, principal: Principal | None, *, actor_kind: audit.ActorKind = "person") -> OrganisationDomain:
+    async def _verify(
+        self,
+        row: OrganisationDomain,
+        method: str,
+        principal: Principal | None,
+        *,
+        actor_kind: audit.ActorKind = "person",
+    ) -> OrganisationDomain:
         if row.status == "verified":
             return row
         await check_claimable(self.session, row.organisation_id, [row.domain], "domain")
@@ -243,17 +282,38 @@ class DomainService:
         row.verified_by = principal.user_id if principal is not None and principal.via != "token" else None
         row.mailbox_code_hash = None
         # The first proof wins: other organisations' pending claims of the domain are withdrawn.
-        withdrawn = (await self.session.scalars(
-            select(OrganisationDomain).where(OrganisationDomain.domain == row.domain, OrganisationDomain.id != row.id)
-        )).all()
+        withdrawn = (
+            await self.session.scalars(
+                select(OrganisationDomain).where(
+                    OrganisationDomain.domain == row.domain, OrganisationDomain.id != row.id
+                )
+            )
+        ).all()
         await self.session.flush()
-        await audit.record(self.session, principal, action="domain.verify", entity="organisation_domain",
-                           entity_id=row.id, before=before, after=_state(row), actor_kind=actor_kind)
+        await audit.record(
+            self.session,
+            principal,
+            action="domain.verify",
+            entity="organisation_domain",
+            entity_id=row.id,
+            before=before,
+            after=_state(row),
+            actor_kind=actor_kind,
+        )
         for other in withdrawn:
-            await audit.record(self.session, principal, action="domain.withdraw", entity="organisation_domain",
-                               entity_id=other.id, before=_state(other), actor_kind=actor_kind)
+            await audit.record(
+                self.session,
+                principal,
+                action="domain.withdraw",
+                entity="organisation_domain",
+                entity_id=other.id,
+                before=_state(other),
+                actor_kind=actor_kind,
+            )
         if withdrawn:
-            await self.session.execute(delete(OrganisationDomain).where(OrganisationDomain.id.in_([o.id for o in withdrawn])))
+            await self.session.execute(
+                delete(OrganisationDomain).where(OrganisationDomain.id.in_([o.id for o in withdrawn]))
+            )
         await self.session.flush()
         return row
 
@@ -269,13 +329,19 @@ class DomainService:
             raise DomainError(TXT_MISSING.format(name=name, value=value), field="domain", status=422)
         return await self._verify(row, "dns", principal)
 
-    async def send_mailbox(self, org: Organisation, row: OrganisationDomain, local_part: str, principal: Principal) -> str:
+    async def send_mailbox(
+        self, org: Organisation, row: OrganisationDomain, local_part: str, principal: Principal
+    ) -> str:
         """Mails a confirmation link to `local_part@domain`; returns the address."""
         from api.identity.invitations import send_mail
 
         local_part = local_part.strip().lower()
         if local_part not in MAILBOXES:
-            raise DomainError(WRONG_MAILBOX.format(choices=", ".join(f"{m}@{row.domain}" for m in MAILBOXES)), field="local_part", status=422)
+            raise DomainError(
+                WRONG_MAILBOX.format(choices=", ".join(f"{m}@{row.domain}" for m in MAILBOXES)),
+                field="local_part",
+                status=422,
+            )
         if row.status == "verified":
             raise Conflict("The domain is verified already.", field="domain")
         if not self.settings.smtp_host:
@@ -300,25 +366,42 @@ class DomainService:
         error = await send_mail(self.settings, message)
         if error is not None:
             raise DomainError(error, field="local_part", status=503)
-        await audit.record(self.session, principal, action="domain.mailbox_sent", entity="organisation_domain",
-                           entity_id=row.id, before=before, after=_state(row))
+        await audit.record(
+            self.session,
+            principal,
+            action="domain.mailbox_sent",
+            entity="organisation_domain",
+            entity_id=row.id,
+            before=before,
+            after=_state(row),
+        )
         return address
 
     async def confirm_mailbox(self, code: str, principal: Principal | None) -> OrganisationDomain:
         row = await self.session.scalar(
-            select(OrganisationDomain).where(OrganisationDomain.mailbox_code_hash == token_hash(code.strip())).with_for_update()
+            select(OrganisationDomain)
+            .where(OrganisationDomain.mailbox_code_hash == token_hash(code.strip()))
+            .with_for_update()
         )
         now = datetime.datetime.now(datetime.UTC)
         if row is None or row.mailbox_expires_at is None or row.mailbox_expires_at < now or row.status != "pending":
             raise DomainError(BAD_CODE, field="code", status=404)
         signed_in = principal is not None and not principal.is_anonymous
-        return await self._verify(row, "mailbox", principal if signed_in else None, actor_kind="person" if signed_in else "mailbox")
+        return await self._verify(
+            row, "mailbox", principal if signed_in else None, actor_kind="person" if signed_in else "mailbox"
+        )
 
     async def approve(self, row: OrganisationDomain, principal: Principal) -> OrganisationDomain:
         return await self._verify(row, "approval", principal)
 
     async def remove(self, row: OrganisationDomain, principal: Principal) -> None:
-        await audit.record(self.session, principal, action="domain.remove", entity="organisation_domain",
-                           entity_id=row.id, before=_state(row))
+        await audit.record(
+            self.session,
+            principal,
+            action="domain.remove",
+            entity="organisation_domain",
+            entity_id=row.id,
+            before=_state(row),
+        )
         await self.session.delete(row)
         await self.session.flush()

@@ -102,10 +102,15 @@ def _covering(reach: Reach, node: Node) -> list[Grant]:
     return reach.grants_for_territory(node.territory.id)
 
 
-async def check_may_grant(session: AsyncSession, principal: Principal, role: Role, node: Node, *, verb: str = "grant") -> None:
+async def check_may_grant(
+    session: AsyncSession, principal: Principal, role: Role, node: Node, *, verb: str = "grant"
+) -> None:
     """Raises unless the principal may grant (or revoke) `role` at `node`."""
     check_level(role, node)
-    known = [node.territory.id if node.territory else None, node.organisation.territory_id if node.organisation else None]
+    known = [
+        node.territory.id if node.territory else None,
+        node.organisation.territory_id if node.organisation else None,
+    ]
     reach = await reach_of(session, principal, must_know=known)
     covering = _covering(reach, node)
     if not covering:

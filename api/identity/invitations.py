@@ -81,7 +81,9 @@ class InvitationService:
         self.session = session
         self.settings = settings
 
-    async def create(self, org: Organisation, data: InvitationCreate, invited_by: UUID | None) -> tuple[Invitation, str]:
+    async def create(
+        self, org: Organisation, data: InvitationCreate, invited_by: UUID | None
+    ) -> tuple[Invitation, str]:
         try:
             role = Role(data.role)
         except ValueError:
@@ -135,7 +137,9 @@ class InvitationService:
 
     async def list_for(self, organisation_id: UUID) -> list[Invitation]:
         rows = await self.session.scalars(
-            select(Invitation).where(Invitation.organisation_id == organisation_id).order_by(Invitation.created_at.desc())
+            select(Invitation)
+            .where(Invitation.organisation_id == organisation_id)
+            .order_by(Invitation.created_at.desc())
         )
         return list(rows.all())
 
@@ -191,9 +195,16 @@ class InvitationService:
             self.session.add(granted)
             await self.session.flush()
             # The grant is the inviter's act, completed when the invitation is accepted.
-            await audit.record(self.session, None, action="role.grant", entity="role_assignment",
-                               entity_id=granted.id, subject_user_id=user_id, actor_id=row.invited_by,
-                               after={**audit.snapshot(granted), "invitation_id": row.id})
+            await audit.record(
+                self.session,
+                None,
+                action="role.grant",
+                entity="role_assignment",
+                entity_id=granted.id,
+                subject_user_id=user_id,
+                actor_id=row.invited_by,
+                after={**audit.snapshot(granted), "invitation_id": row.id},
+            )
         row.accepted_at = now_utc()
         row.accepted_by = user_id
         await self.session.flush()
@@ -218,22 +229,33 @@ async def waiting_invitations(session: AsyncSession, user: User) -> list[Waiting
     an administrator who confirms the match (api.identity.access_requests)."""
     if not user.email:
         return []
-    rows = list((await session.scalars(
-        select(Invitation).where(
-            func.lower(Invitation.email) == user.email.lower(),
-            Invitation.accepted_at.is_(None),
-            Invitation.revoked_at.is_(None),
-            Invitation.expires_at > now_utc(),
-        ).order_by(Invitation.created_at)
-    )).all())
+    rows = list(
+        (
+            await session.scalars(
+                select(Invitation)
+                .where(
+                    func.lower(Invitation.email) == user.email.lower(),
+                    Invitation.accepted_at.is_(None),
+                    Invitation.revoked_at.is_(None),
+                    Invitation.expires_at > now_utc(),
+                )
+                .order_by(Invitation.created_at)
+            )
+        ).all()
+    )
     out = []
     for row in rows:
         place: Organisation | Territory | None = (
-            await session.get(Organisation, row.organisation_id) if row.organisation_id
+            await session.get(Organisation, row.organisation_id)
+            if row.organisation_id
             else await session.get(Territory, row.territory_id)
         )
         if place is not None:
-            out.append(WaitingInvitation(row.role, row.organisation_id, row.territory_id, place.name_kk, place.name_ru, place.name_en))
+            out.append(
+                WaitingInvitation(
+                    row.role, row.organisation_id, row.territory_id, place.name_kk, place.name_ru, place.name_en
+                )
+            )
     return out
 
 

@@ -113,11 +113,19 @@ class LoginFlow:
             detail = params.get("error_description") or params["error"]
             raise LoginError("provider_error", f"The identity provider ended the sign-in: {detail}.")
         if login is None:
-            raise LoginError("state_mismatch", "This sign-in response does not match a sign-in started here, or it has expired. Please start again.")
+            raise LoginError(
+                "state_mismatch",
+                "This sign-in response does not match a sign-in started here, or it has expired. Please start again.",
+            )
         if not browser_token or token_hash(browser_token) != login.browser:
-            raise LoginError("state_mismatch", "This sign-in response was started in another browser. Please start again.")
+            raise LoginError(
+                "state_mismatch", "This sign-in response was started in another browser. Please start again."
+            )
         if login.provider_id != provider_id:
-            raise LoginError("provider_mismatch", "The sign-in response came back from a different sign-in service than the one it was sent to.")
+            raise LoginError(
+                "provider_mismatch",
+                "The sign-in response came back from a different sign-in service than the one it was sent to.",
+            )
         if time.time() - login.created_at > LOGIN_STATE_TTL_S:
             raise LoginError("state_mismatch", "The sign-in took too long. Please start again.")
 
@@ -127,7 +135,10 @@ class LoginFlow:
         if iss is not None and iss != provider.issuer:
             raise LoginError("issuer_mismatch", "The sign-in response names a different identity provider (iss).")
         if iss is None and meta.iss_parameter_supported:
-            raise LoginError("issuer_mismatch", "The identity provider always names itself in its responses, but this one does not (iss).")
+            raise LoginError(
+                "issuer_mismatch",
+                "The identity provider always names itself in its responses, but this one does not (iss).",
+            )
         code = params.get("code")
         if not code:
             raise LoginError("code_missing", "The sign-in response carries no authorization code.")
@@ -139,7 +150,9 @@ class LoginFlow:
         if not isinstance(id_token, str):
             raise LoginError("no_id_token", "The identity provider returned no ID token.")
         access_token = tokens.get("access_token") if isinstance(tokens.get("access_token"), str) else None
-        claims = await self.oidc.validate_id_token(meta, provider, id_token, nonce=login.nonce, access_token=access_token)
+        claims = await self.oidc.validate_id_token(
+            meta, provider, id_token, nonce=login.nonce, access_token=access_token
+        )
         if provider.use_userinfo and access_token and meta.userinfo_endpoint:
             info = await self.oidc.userinfo(meta, access_token, claims["sub"])
             # The ID token is authoritative for who; userinfo fills in e-mail and name.

@@ -20,7 +20,8 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from api.access import ANONYMOUS, IN_TRANSACTION, PRINCIPAL_KEY, Principal, Scope as AccessScope
+from api.access import ANONYMOUS, IN_TRANSACTION, PRINCIPAL_KEY, Principal
+from api.access import Scope as AccessScope
 from api.db import REQUEST_CONNECTION_KEY, RequestConnection, request_connection
 from api.identity.csrf import CROSS_SITE_MESSAGE, same_site_request
 from api.identity.ratelimit import POLICIES, client_address, limits_counter, send_error, send_too_many

@@ -7,7 +7,19 @@ from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import DDL, BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, Text, UniqueConstraint, event, text
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Identity,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -95,9 +107,7 @@ class AccessRequest(ControlBase):
             "(territory_id IS NOT NULL)::int + (organisation_id IS NOT NULL)::int = 1",
             name="access_request_one_node",
         ),
-        CheckConstraint(
-            "status IN ('pending', 'approved', 'declined', 'withdrawn')", name="access_request_status"
-        ),
+        CheckConstraint("status IN ('pending', 'approved', 'declined', 'withdrawn')", name="access_request_status"),
     )
 
     user_id: Mapped[UUID] = mapped_column(ForeignKey("public.user_account.id", ondelete="CASCADE"), index=True)

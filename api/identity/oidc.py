@@ -120,12 +120,18 @@ class OidcClient:
             response.raise_for_status()
             doc = response.json()
         except (httpx.HTTPError, ValueError) as exc:
-            raise LoginError("discovery_failed", f"The identity provider's configuration could not be read ({url}).", 502) from exc
+            raise LoginError(
+                "discovery_failed", f"The identity provider's configuration could not be read ({url}).", 502
+            ) from exc
         if not isinstance(doc, dict):
             raise LoginError("discovery_failed", "The identity provider's configuration is not a JSON object.", 502)
         if doc.get("issuer") != issuer:
             # A provider whose document names another issuer could mint tokens for it (mix-up).
-            raise LoginError("discovery_issuer_mismatch", f"The provider's configuration names the issuer {doc.get('issuer')!r}, not {issuer!r}.", 502)
+            raise LoginError(
+                "discovery_issuer_mismatch",
+                f"The provider's configuration names the issuer {doc.get('issuer')!r}, not {issuer!r}.",
+                502,
+            )
         missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri") if not doc.get(k)]
         if missing:
             raise LoginError("discovery_failed", f"The provider's configuration lacks {', '.join(missing)}.", 502)
@@ -140,7 +146,9 @@ class OidcClient:
             userinfo_endpoint=doc.get("userinfo_endpoint"),
             end_session_endpoint=doc.get("end_session_endpoint"),
             iss_parameter_supported=bool(doc.get("authorization_response_iss_parameter_supported")),
-            token_endpoint_auth_methods=tuple(doc.get("token_endpoint_auth_methods_supported") or ("client_secret_basic",)),
+            token_endpoint_auth_methods=tuple(
+                doc.get("token_endpoint_auth_methods_supported") or ("client_secret_basic",)
+            ),
             code_challenge_methods=methods,
         )
 
@@ -174,7 +182,10 @@ class OidcClient:
         auth_method = "client_secret_basic"
         if provider.client_secret is None:
             auth_method = "none"
-        elif "client_secret_basic" not in meta.token_endpoint_auth_methods and "client_secret_post" in meta.token_endpoint_auth_methods:
+        elif (
+            "client_secret_basic" not in meta.token_endpoint_auth_methods
+            and "client_secret_post" in meta.token_endpoint_auth_methods
+        ):
             auth_method = "client_secret_post"
         async with AsyncOAuth2Client(
             client_id=provider.client_id,
@@ -198,7 +209,9 @@ class OidcClient:
                     f"({exc.error}: {exc.description or 'no description'}). It may have been used already.",
                 ) from exc
             except (httpx.HTTPError, ValueError) as exc:
-                raise LoginError("token_endpoint_failed", "The identity provider's token endpoint could not be reached.", 502) from exc
+                raise LoginError(
+                    "token_endpoint_failed", "The identity provider's token endpoint could not be reached.", 502
+                ) from exc
         return dict(token)
 
     # ID token -------------------------------------------------------------------------------
@@ -233,7 +246,9 @@ class OidcClient:
         try:
             header = jws.extract_compact(id_token.encode()).protected
         except (JoseError, ValueError, TypeError) as exc:
-            raise LoginError("malformed_id_token", "The identity provider returned an ID token that cannot be read.") from exc
+            raise LoginError(
+                "malformed_id_token", "The identity provider returned an ID token that cannot be read."
+            ) from exc
         alg = header.get("alg")
         if alg not in ALLOWED_ALGS:
             raise LoginError("alg_not_allowed", f"The ID token is signed with {alg!r}, which is not accepted.")
@@ -243,13 +258,19 @@ class OidcClient:
             # The provider may have rotated its keys since we last looked: look once more.
             keys = await self._key_set(meta.jwks_uri, refresh=True)
             if not self._has_kid(keys, kid):
-                raise LoginError("unknown_key", "The ID token is signed with a key the identity provider does not publish.")
+                raise LoginError(
+                    "unknown_key", "The ID token is signed with a key the identity provider does not publish."
+                )
         try:
             token = jwt.decode(id_token, keys, algorithms=[alg])
         except BadSignatureError as exc:
-            raise LoginError("bad_signature", "The ID token's signature does not verify against the identity provider's keys.") from exc
+            raise LoginError(
+                "bad_signature", "The ID token's signature does not verify against the identity provider's keys."
+            ) from exc
         except (DecodeError, ValueError) as exc:
-            raise LoginError("malformed_id_token", "The identity provider returned an ID token that cannot be read.") from exc
+            raise LoginError(
+                "malformed_id_token", "The identity provider returned an ID token that cannot be read."
+            ) from exc
         except JoseError as exc:
             raise LoginError("bad_signature", f"The ID token could not be verified ({exc.error}).") from exc
 
@@ -285,7 +306,9 @@ class OidcClient:
             response.raise_for_status()
             info = response.json()
         except (httpx.HTTPError, ValueError) as exc:
-            raise LoginError("userinfo_failed", "The identity provider's user information could not be read.", 502) from exc
+            raise LoginError(
+                "userinfo_failed", "The identity provider's user information could not be read.", 502
+            ) from exc
         if not isinstance(info, dict) or info.get("sub") != expected_sub:
             # OpenID Connect Core §5.3.2: a userinfo answer about someone else must not be used.
             raise LoginError("userinfo_mismatch", "The identity provider's user information is about another person.")

@@ -27,8 +27,13 @@ NO_SESSION = N_("You have not been signed in.")
 
 # One sentence per refusal, in the person's language.
 REASONS: dict[str, str] = {
-    "state_mismatch": N_("This sign-in response does not belong to a sign-in started in this browser, or it has expired. Please start again."),
-    "provider_mismatch": N_("The sign-in response came back from a different sign-in service than the one it was sent to."),
+    "state_mismatch": N_(
+        "This sign-in response does not belong to a sign-in started in this browser, or it has expired. Please "
+        "start again."
+    ),
+    "provider_mismatch": N_(
+        "The sign-in response came back from a different sign-in service than the one it was sent to."
+    ),
     "issuer_mismatch": N_("The sign-in response names a different identity provider."),
     "provider_error": N_("The identity provider ended the sign-in."),
     "code_missing": N_("The sign-in response carries no authorization code."),
@@ -47,7 +52,9 @@ REASONS: dict[str, str] = {
     "missing_claim": N_("The ID token lacks a required claim."),
     "invalid_claim": N_("The ID token has an invalid claim."),
     "userinfo_mismatch": N_("The identity provider's user information is about another person."),
-    "domain_not_allowed": N_("This organisation's sign-in service may only sign in addresses of its own e-mail domains."),
+    "domain_not_allowed": N_(
+        "This organisation's sign-in service may only sign in addresses of its own e-mail domains."
+    ),
     "wrong_organisation": N_("This sign-in service belongs to another organisation and cannot sign you into this one."),
     "invitation_invalid": N_("The invitation has expired, was revoked or has been used already."),
     "account_disabled": N_("This account has been deactivated. Ask your administrator."),
@@ -93,7 +100,8 @@ def login_error_page(request: Any, error: LoginError, cookies: list[Cookie] | No
 <h1>{escape(title)}</h1>
 <p class="alert alert-error" role="alert" data-error-code="{escape(error.code)}">{escape(reason)}</p>
 <p>{escape(i18n.gettext(NO_SESSION))}</p>
-<details><summary>{escape(i18n.gettext(DETAILS))}</summary><p><code>{escape(error.code)}</code>: {escape(error.message)}</p></details>
+<details><summary>{escape(i18n.gettext(DETAILS))}</summary>
+<p><code>{escape(error.code)}</code>: {escape(error.message)}</p></details>
 <p><a class="button" href="/sign-in">{escape(i18n.gettext(BACK))}</a></p>
 </main></body></html>"""
     return Response(

@@ -90,7 +90,11 @@ class ProviderService:
         try:
             secret = decrypt_secret(self.settings.secret_keys, row.client_secret_encrypted, str(row.id))
         except SecretDecryptionError as exc:
-            raise LoginError("provider_misconfigured", "This sign-in service's secret cannot be read; ask the administrator to enter it again.", 503) from exc
+            raise LoginError(
+                "provider_misconfigured",
+                "This sign-in service's secret cannot be read; ask the administrator to enter it again.",
+                503,
+            ) from exc
         return ProviderConfig(
             id=str(row.id),
             name=row.name,
@@ -128,10 +132,14 @@ class ProviderService:
     async def any_configured(self) -> bool:
         if platform_provider(self.settings) is not None:
             return True
-        return (await self.session.scalar(select(IdentityProvider.id).where(IdentityProvider.is_active).limit(1))) is not None
+        return (
+            await self.session.scalar(select(IdentityProvider.id).where(IdentityProvider.is_active).limit(1))
+        ) is not None
 
     def _option(self, row: IdentityProvider, hint: str | None) -> ProviderOption:
-        return ProviderOption(str(row.id), row.name, "organisation", row.organisation_id, login_url(row.id, login_hint=hint))
+        return ProviderOption(
+            str(row.id), row.name, "organisation", row.organisation_id, login_url(row.id, login_hint=hint)
+        )
 
     def _platform_option(self, hint: str | None) -> ProviderOption | None:
         platform = platform_provider(self.settings)
@@ -143,8 +151,12 @@ class ProviderService:
         """Active providers listing the domain, of the organisation that proved it."""
         rows = await self.session.scalars(
             select(IdentityProvider)
-            .join(OrganisationDomain, (OrganisationDomain.organisation_id == IdentityProvider.organisation_id)
-                  & (OrganisationDomain.domain == domain) & (OrganisationDomain.status == "verified"))
+            .join(
+                OrganisationDomain,
+                (OrganisationDomain.organisation_id == IdentityProvider.organisation_id)
+                & (OrganisationDomain.domain == domain)
+                & (OrganisationDomain.status == "verified"),
+            )
             .where(IdentityProvider.is_active, IdentityProvider.allowed_domains.contains([domain]))
             .order_by(IdentityProvider.created_at)
         )
@@ -207,7 +219,9 @@ class ProviderService:
 
     async def list_for(self, organisation_id: UUID) -> list[IdentityProvider]:
         rows = await self.session.scalars(
-            select(IdentityProvider).where(IdentityProvider.organisation_id == organisation_id).order_by(IdentityProvider.created_at)
+            select(IdentityProvider)
+            .where(IdentityProvider.organisation_id == organisation_id)
+            .order_by(IdentityProvider.created_at)
         )
         return list(rows.all())
 
@@ -217,12 +231,15 @@ class ProviderService:
             raise NotFound("No such identity provider in this organisation.", field="provider_id")
         return row
 
-    async def _check_domains_free(self, organisation_id: UUID, domains: list[str], *, except_id: UUID | None = None) -> None:
+    async def _check_domains_free(
+        self, organisation_id: UUID, domains: list[str], *, except_id: UUID | None = None
+    ) -> None:
         """Public mail services and domains verified elsewhere are refused; within the organisation
         a domain belongs to one active provider (so routing by e-mail has one answer)."""
         await check_claimable(self.session, organisation_id, domains, "allowed_domains")
         query = select(IdentityProvider).where(
-            IdentityProvider.is_active, IdentityProvider.allowed_domains.overlap(domains),
+            IdentityProvider.is_active,
+            IdentityProvider.allowed_domains.overlap(domains),
             IdentityProvider.organisation_id == organisation_id,
         )
         if except_id is not None:
@@ -230,7 +247,10 @@ class ProviderService:
         taken = (await self.session.scalars(query)).first()
         if taken is not None:
             clash = sorted(set(domains) & set(taken.allowed_domains))
-            raise Conflict(f"The e-mail domain {', '.join(clash)} already belongs to another sign-in service.", field="allowed_domains")
+            raise Conflict(
+                f"The e-mail domain {', '.join(clash)} already belongs to another sign-in service.",
+                field="allowed_domains",
+            )
 
     def _check_scopes(self, scopes: str) -> str:
         parts = scopes.split()
@@ -244,13 +264,17 @@ class ProviderService:
         except LoginError as exc:
             raise DomainError(exc.message, field="issuer", status=422) from exc
 
-    async def create(self, organisation_id: UUID, data: IdentityProviderCreate, created_by: UUID | None) -> IdentityProvider:
+    async def create(
+        self, organisation_id: UUID, data: IdentityProviderCreate, created_by: UUID | None
+    ) -> IdentityProvider:
         issuer = data.issuer.strip()
         domains = normalise_domains(data.allowed_domains)
         scopes = self._check_scopes(data.scopes)
         platform = platform_provider(self.settings)
         if platform is not None and platform.issuer == issuer and platform.client_id == data.client_id:
-            raise Conflict("This is the national sign-in service's own client; register the organisation's own.", field="client_id")
+            raise Conflict(
+                "This is the national sign-in service's own client; register the organisation's own.", field="client_id"
+            )
         await self._check_domains_free(organisation_id, domains)
         await self._check_discovery(issuer)
         row_id = uuid7()

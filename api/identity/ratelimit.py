@@ -71,7 +71,6 @@ POLICIES: dict[str, Policy] = {
 SIGN_IN_PATH = re.compile(r"^/api/auth/(login|callback|sign-in|signin|dev|start)")
 
 
-
 RATE_LIMIT_STORE = "rate_limits"
 
 

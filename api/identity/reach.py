@@ -35,9 +35,7 @@ TREE_TTL_S = 300.0
 
 # Roles that only read: they may use GET routes open to any signed-in principal, and write only
 # where a route names them.
-READ_ONLY_ROLES: frozenset[str] = frozenset(
-    {Role.NATIONAL_METHODIST, Role.REGIONAL_METHODIST, Role.DISTRICT_METHODIST}
-)
+READ_ONLY_ROLES: frozenset[str] = frozenset({Role.NATIONAL_METHODIST, Role.REGIONAL_METHODIST, Role.DISTRICT_METHODIST})
 
 # An administrator of a territory administers the organisations in it: a route that needs an
 # organisation admin also admits the regional and national admins whose grant covers the target.
@@ -121,7 +119,9 @@ def _database_key(session: AsyncSession | AsyncConnection) -> str:
     return url.render_as_string(hide_password=True) if url is not None else str(id(bind))
 
 
-async def territory_tree(session: AsyncSession | AsyncConnection, *, must_know: Iterable[UUID | None] = ()) -> TerritoryTree:
+async def territory_tree(
+    session: AsyncSession | AsyncConnection, *, must_know: Iterable[UUID | None] = ()
+) -> TerritoryTree:
     """The cached territory tree of this session's database, fresh enough to know `must_know`."""
     key = _database_key(session)
     wanted = [t for t in must_know if t is not None]
@@ -220,7 +220,9 @@ class Reach:
         return or_(*clauses) if clauses else false()
 
 
-async def reach_of(session: AsyncSession | AsyncConnection, principal: Principal, *, must_know: Iterable[UUID | None] = ()) -> Reach:
+async def reach_of(
+    session: AsyncSession | AsyncConnection, principal: Principal, *, must_know: Iterable[UUID | None] = ()
+) -> Reach:
     wanted = [*must_know, *(g.territory_id for g in principal.grants)]
     return Reach(principal, await territory_tree(session, must_know=wanted))
 

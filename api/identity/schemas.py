@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
+
 from api.text import single_line
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]

@@ -27,8 +27,8 @@ from uuid_utils.compat import uuid7
 
 from api.access import Grant, Principal
 from api.db import REQUEST_CONNECTION_KEY, Database
-from api.i18n import N_
 from api.domain.accounts.models import RoleAssignment, User
+from api.i18n import N_
 from api.identity.crypto import new_token, token_hash
 from api.identity.models import UserSession
 from api.identity.stores import SESSION_STORE
@@ -89,7 +89,16 @@ def session_cookie(settings: Settings, token: str) -> Cookie:
 
 
 def expired_cookie(settings: Settings, key: str, path: str = "/") -> Cookie:
-    return Cookie(key=key, value="", path=path, httponly=True, samesite="lax", secure=not settings.is_development, max_age=0, expires=0)
+    return Cookie(
+        key=key,
+        value="",
+        path=path,
+        httponly=True,
+        samesite="lax",
+        secure=not settings.is_development,
+        max_age=0,
+        expires=0,
+    )
 
 
 class SessionManager:
@@ -142,7 +151,9 @@ class SessionManager:
         return token, payload
 
     async def activate(self, token: str, payload: SessionPayload) -> None:
-        await self.store.set(token_hash(token), msgspec.json.encode(payload), expires_in=self._ttl(payload, time.time()))
+        await self.store.set(
+            token_hash(token), msgspec.json.encode(payload), expires_in=self._ttl(payload, time.time())
+        )
 
     async def load(self, token: str, database: Database | None = None) -> CurrentSession | None:
         """The session of the cookie's token. While the store (Redis) cannot be reached, with a
@@ -172,17 +183,23 @@ class SessionManager:
         """The same rules as the store's: not ended, within its absolute end, and not idle longer
         than `session_idle_s` (the index's last-seen time lags use by at most TOUCH_EVERY_S)."""
         now = datetime.datetime.now(datetime.UTC)
-        index = await db.scalar(select(UserSession).where(
-            UserSession.key_hash == key,
-            UserSession.ended_at.is_(None),
-            UserSession.expires_at > now,
-            UserSession.last_seen_at > now - datetime.timedelta(seconds=self.settings.session_idle_s + TOUCH_EVERY_S),
-        ))
+        index = await db.scalar(
+            select(UserSession).where(
+                UserSession.key_hash == key,
+                UserSession.ended_at.is_(None),
+                UserSession.expires_at > now,
+                UserSession.last_seen_at
+                > now - datetime.timedelta(seconds=self.settings.session_idle_s + TOUCH_EVERY_S),
+            )
+        )
         if index is None:
             return None
         payload = SessionPayload(
-            user_id=str(index.user_id), index_id=str(index.id), provider=index.provider,
-            created_at=index.created_at.timestamp(), expires_at=index.expires_at.timestamp(),
+            user_id=str(index.user_id),
+            index_id=str(index.id),
+            provider=index.provider,
+            created_at=index.created_at.timestamp(),
+            expires_at=index.expires_at.timestamp(),
             last_seen=index.last_seen_at.timestamp(),
         )
         return CurrentSession(key, payload, from_index=True)
@@ -193,7 +210,9 @@ class SessionManager:
             return
         current.payload.last_seen = now
         if not current.from_index:
-            await self.store.set(current.key, msgspec.json.encode(current.payload), expires_in=self._ttl(current.payload, now))
+            await self.store.set(
+                current.key, msgspec.json.encode(current.payload), expires_in=self._ttl(current.payload, now)
+            )
         index = await db.get(UserSession, current.index_id)
         if index is not None:
             index.last_seen_at = _utc(now)

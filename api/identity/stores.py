@@ -94,7 +94,9 @@ class Stores(StoreRegistry):
 
 def build_stores(settings: Settings) -> Stores:
     if settings.redis_url:
-        root = RedisStore(make_client(settings.redis_url), namespace=settings.store_namespace, handle_client_shutdown=True)
+        root = RedisStore(
+            make_client(settings.redis_url), namespace=settings.store_namespace, handle_client_shutdown=True
+        )
 
         def redis_store(name: str) -> Store:
             if name in LOCAL_FALLBACK:

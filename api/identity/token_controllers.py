@@ -9,8 +9,8 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access, principal
-from api.idempotency import SHOWN_ONCE
 from api.i18n import N_
+from api.idempotency import SHOWN_ONCE
 from api.identity.ratelimit import rate_limit
 from api.identity.token_schemas import TokenCreate, TokenIssued, TokenRead
 from api.identity.token_service import TokenService, to_read
@@ -45,7 +45,9 @@ class TokenController(Controller):
         return TokenIssued(to_read(token), secret)
 
     @get("/", name="tokens:list", operation_id="ListApiTokens", opt=TOKEN_ADMIN)
-    async def list_tokens(self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession]) -> list[TokenRead]:
+    async def list_tokens(
+        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession]
+    ) -> list[TokenRead]:
         """The tokens at nodes within the caller's reach; never their secrets."""
         return [to_read(t) for t in await TokenService(session, principal(request)).list()]
 

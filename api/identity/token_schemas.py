@@ -5,6 +5,7 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
+
 from api.text import single_line
 
 

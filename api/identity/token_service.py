@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.access import Principal
 from api.domain.organisations.models import Organisation
 from api.errors import Conflict, DomainError, NotFound
+from api.identity import audit
 from api.identity.grants import ADMIN_ROLES, check_may_grant, parse_role, resolve_node
 from api.identity.reach import reach_of
 from api.identity.token_schemas import TokenCreate, TokenRead
-from api.identity import audit
 from api.identity.tokens import MAX_LIFETIME, ApiToken, issue_token, now
 
 
@@ -74,11 +74,21 @@ class TokenService:
         )
         await check_may_grant(self.session, self.principal, role, node, verb="issue tokens for")
         token, secret = await issue_token(
-            self.session, name=name, grant=node.grant(role.value), expires_at=expires_at, created_by=self.principal.user_id
+            self.session,
+            name=name,
+            grant=node.grant(role.value),
+            expires_at=expires_at,
+            created_by=self.principal.user_id,
         )
         # A token holds a role: issuing one is a grant, audited with the others (never its secret).
-        await audit.record(self.session, self.principal, action="api_token.issue", entity="api_token",
-                                   entity_id=token.id, after=_audited(token))
+        await audit.record(
+            self.session,
+            self.principal,
+            action="api_token.issue",
+            entity="api_token",
+            entity_id=token.id,
+            after=_audited(token),
+        )
         return token, secret
 
     async def list(self) -> list[ApiToken]:
@@ -129,6 +139,13 @@ class TokenService:
         token.revoked_at = now()
         token.revoked_by = self.principal.user_id
         await self.session.flush()
-        await audit.record(self.session, self.principal, action="api_token.revoke", entity="api_token",
-                                   entity_id=token.id, before=before, after=_audited(token))
+        await audit.record(
+            self.session,
+            self.principal,
+            action="api_token.revoke",
+            entity="api_token",
+            entity_id=token.id,
+            before=before,
+            after=_audited(token),
+        )
         return token

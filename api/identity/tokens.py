@@ -109,8 +109,15 @@ async def issue_token(
 _TOKEN = ApiToken.__table__.c
 # What authentication needs of a token, read as one row (no ORM object on every bearer request).
 _AUTHENTICATING = select(
-    _TOKEN.id, _TOKEN.role, _TOKEN.territory_id, _TOKEN.organisation_id, _TOKEN.unit_id, _TOKEN.expires_at,
-    _TOKEN.created_by, _TOKEN.revoked_at, _TOKEN.last_used_at,
+    _TOKEN.id,
+    _TOKEN.role,
+    _TOKEN.territory_id,
+    _TOKEN.organisation_id,
+    _TOKEN.unit_id,
+    _TOKEN.expires_at,
+    _TOKEN.created_by,
+    _TOKEN.revoked_at,
+    _TOKEN.last_used_at,
 ).where(_TOKEN.secret_hash == bindparam("secret_hash"))
 
 

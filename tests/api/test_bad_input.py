@@ -72,8 +72,14 @@ async def test_the_last_page_allowed_is_just_empty(client: httpx.AsyncClient) ->
 
 @pytest.mark.parametrize(
     ("name", "why"),
-    [("Колледж\x00", "NUL"), ("Колледж \u202eлеб", "right-to-left override"), ("Кол\u2066ледж", "isolate"),
-     ("Колледж\x1b[31m", "escape"), ("Колледж\nдва", "line break"), ("Колледж\x85", "C1 control")],
+    [
+        ("Колледж\x00", "NUL"),
+        ("Колледж \u202eлеб", "right-to-left override"),
+        ("Кол\u2066ледж", "isolate"),
+        ("Колледж\x1b[31m", "escape"),
+        ("Колледж\nдва", "line break"),
+        ("Колледж\x85", "C1 control"),
+    ],
 )
 async def test_control_and_bidi_characters_in_names_are_refused(
     client: httpx.AsyncClient, db: Any, name: str, why: str
@@ -86,7 +92,11 @@ async def test_control_and_bidi_characters_in_names_are_refused(
 
 
 async def test_names_in_tenant_bodies_refuse_them_too(client: httpx.AsyncClient, college: str) -> None:
-    _refused(await client.post(f"{college}/staff", json={"full_name": "A\u202eB", "positions": ["teacher"]}), 400, "full_name")
+    _refused(
+        await client.post(f"{college}/staff", json={"full_name": "A\u202eB", "positions": ["teacher"]}),
+        400,
+        "full_name",
+    )
     _refused(await client.post(f"{college}/units", json={"name": "Unit\x00", "kind": "department"}), 400, "name")
     # A multi-line text keeps its line breaks and tabs, but not a NUL.
     staff = {"full_name": f"Person {uuid.uuid4().hex[:6]}", "positions": ["teacher"]}
@@ -123,7 +133,9 @@ async def test_a_json_body_of_another_media_type_is_415(
     region = await territory_id(client, "karaganda")
     before = await _organisations(db)
     headers = {"content-type": content_type} if content_type else {}
-    request = client.build_request("POST", "/api/organisations", content=json.dumps(_college(region)).encode(), headers=headers)
+    request = client.build_request(
+        "POST", "/api/organisations", content=json.dumps(_college(region)).encode(), headers=headers
+    )
     assert content_type is not None or "content-type" not in request.headers
     body = _refused(await client.send(request), 415)
     assert "application/json" in body["message"]
@@ -133,7 +145,8 @@ async def test_a_json_body_of_another_media_type_is_415(
 async def test_json_with_a_charset_is_still_json(client: httpx.AsyncClient) -> None:
     region = await territory_id(client, "karaganda")
     answer = await client.post(
-        "/api/organisations", content=json.dumps(_college(region)).encode(),
+        "/api/organisations",
+        content=json.dumps(_college(region)).encode(),
         headers={"content-type": "application/json; charset=utf-8"},
     )
     assert answer.status_code == 202, answer.text

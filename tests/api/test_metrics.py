@@ -134,7 +134,10 @@ async def test_provisioning_jobs_and_spares_after_a_real_job(own_client: httpx.A
     provisioned = matching(after, "metodist_provisioning_total", outcome="active")
     assert provisioned == matching(before, "metodist_provisioning_total", outcome="active") + 1
     jobs = matching(after, "metodist_job_duration_seconds_count", function="provision_job", outcome="complete")
-    assert jobs >= matching(before, "metodist_job_duration_seconds_count", function="provision_job", outcome="complete") + 1
+    assert (
+        jobs
+        >= matching(before, "metodist_job_duration_seconds_count", function="provision_job", outcome="complete") + 1
+    )
     assert ("metodist_jobs", (("state", "queued"),)) in after
     assert ("metodist_spare_schemas", (("state", "at_head"),)) in after
     assert value(after, "metodist_organisations", status="active") >= 1
@@ -169,7 +172,10 @@ async def test_migration_runs_are_counted(client: httpx.AsyncClient, database_ur
     after = await scrape(client)
     # The shared database may hold a schema another test left broken on purpose (then the run is
     # `failed`): one run counted, whichever its outcome.
-    assert matching(after, "metodist_tenant_migration_runs_total") == matching(before, "metodist_tenant_migration_runs_total") + 1
+    assert (
+        matching(after, "metodist_tenant_migration_runs_total")
+        == matching(before, "metodist_tenant_migration_runs_total") + 1
+    )
     assert value(after, "metodist_tenant_migration_last_run_timestamp_seconds") > 0
 
 

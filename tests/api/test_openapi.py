@@ -44,7 +44,11 @@ def test_every_error_is_declared_with_the_one_error_body() -> None:
                 assert {401, 403} <= errors, (method, path)
             for code in errors - {502}:  # 502: only sign-in's HTML page, when the provider fails
                 content = responses[str(code)]["content"]
-                assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, code)
+                assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}, (
+                    method,
+                    path,
+                    code,
+                )
             body = operation.get("requestBody")
             if body and "application/json" in body["content"]:
                 assert {409, 413, 415} <= errors, (method, path)

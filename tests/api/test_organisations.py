@@ -34,8 +34,12 @@ async def district(client: httpx.AsyncClient) -> str:
     async with db.session() as session, session.begin():
         region = await TerritoryService(session).by_slug("karaganda")
         new_id = await TerritoryService(session).upsert(
-            slug="test-district", kind=TerritoryKind.DISTRICT, parent_id=region.id,
-            name_kk="Сынақ ауданы", name_ru="Тестовый район", name_en="Test District",
+            slug="test-district",
+            kind=TerritoryKind.DISTRICT,
+            parent_id=region.id,
+            name_kk="Сынақ ауданы",
+            name_ru="Тестовый район",
+            name_en="Test District",
         )
     return str(new_id)
 
@@ -86,9 +90,7 @@ async def test_bad_input_is_refused_and_writes_nothing(
 
 async def test_unknown_territory(client: httpx.AsyncClient, db: Any) -> None:
     before = await _count(db)
-    response = await client.post(
-        "/api/organisations", json=school_payload("00000000-0000-7000-8000-000000000000")
-    )
+    response = await client.post("/api/organisations", json=school_payload("00000000-0000-7000-8000-000000000000"))
     assert response.status_code == 422
     assert response.json()["field"] == "territory_id"
     assert await _count(db) == before
@@ -142,13 +144,20 @@ async def test_list_filters_search_sort_and_pages(client: httpx.AsyncClient, dis
     for name in names:
         created = await client.post(
             "/api/organisations",
-            json=school_payload(district, name_ru=f"{name} {marker}", name_kk=f"{name} мектебі {marker}", name_en=f"{name} School {marker}"),
+            json=school_payload(
+                district,
+                name_ru=f"{name} {marker}",
+                name_kk=f"{name} мектебі {marker}",
+                name_en=f"{name} School {marker}",
+            ),
         )
         ids.append(created.json()["id"])
     page1 = (await client.get("/api/organisations", params={"q": marker, "page_size": 2, "sort": "name_ru"})).json()
     assert page1["total"] == 3 and page1["page"] == 1
     assert [o["name_ru"] for o in page1["items"]] == [f"Альфа {marker}", f"Бета {marker}"]
-    page2 = (await client.get("/api/organisations", params={"q": marker, "page_size": 2, "page": 2, "sort": "name_ru"})).json()
+    page2 = (
+        await client.get("/api/organisations", params={"q": marker, "page_size": 2, "page": 2, "sort": "name_ru"})
+    ).json()
     assert [o["name_ru"] for o in page2["items"]] == [f"Гамма {marker}"]
     desc = (await client.get("/api/organisations", params={"q": marker, "sort": "-name_ru"})).json()
     assert desc["items"][0]["name_ru"] == f"Гамма {marker}"
@@ -169,7 +178,12 @@ async def test_list_filters_search_sort_and_pages(client: httpx.AsyncClient, dis
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"page": 0}, "page"), ({"page_size": 500}, "page_size"), ({"sort": "bin"}, "sort"), ({"status": "gone"}, "status")],
+    [
+        ({"page": 0}, "page"),
+        ({"page_size": 500}, "page_size"),
+        ({"sort": "bin"}, "sort"),
+        ({"status": "gone"}, "status"),
+    ],
 )
 async def test_list_bad_parameters(client: httpx.AsyncClient, params: dict[str, Any], field: str) -> None:
     response = await client.get("/api/organisations", params=params)

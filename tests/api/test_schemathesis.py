@@ -12,9 +12,9 @@ mode, derandomised (a fixed seed), no example database, no deadline (the machine
 from __future__ import annotations
 
 import socket
-import uuid
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -61,7 +61,9 @@ def server(settings: Settings, database_url: str) -> Iterator[str]:
 
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, database_url), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            create_app(settings, database_url), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        )
     )
     thread = threading.Thread(target=server.run, name="uvicorn-schemathesis", daemon=True)
     thread.start()
@@ -120,7 +122,7 @@ def _run(schema: Any, base_url: str, headers: dict[str, str], organisation_id: s
                 except BaseException as failure:  # schemathesis raises a group of every check that failed
                     if isinstance(failure, (KeyboardInterrupt, SystemExit)):
                         raise
-                    label = f"{operation.method.upper()} {operation.path} [{mode.value}]"
+                    label = f"{operation.method.upper()} {operation.path} [{mode.value}]"  # noqa: B023 - run in this iteration
                     if not any(f.startswith(label) for f in failures):  # the first failure of each is enough
                         failures.append(f"{label}: {str(failure)[:800]}")
 
@@ -140,8 +142,10 @@ def test_every_operation_keeps_to_the_document(
     failures, statuses = _run(schema, server, headers, throwaway)
     operations = sum(1 for _ in schema.get_all_operations())
     calls = sum(statuses.values())
-    print(f"schemathesis as {caller}: {operations} operations, {calls} calls, {len(failures)} failures, "
-          f"statuses {dict(sorted(statuses.items()))}")
+    print(
+        f"schemathesis as {caller}: {operations} operations, {calls} calls, {len(failures)} failures, "
+        f"statuses {dict(sorted(statuses.items()))}"
+    )
     assert operations > 150 and calls >= operations
     assert not failures, "\n".join(failures)
     # The run reached the code behind the guard: the admin is let in, the anonymous caller is not.
@@ -171,7 +175,12 @@ def test_stateful_workflows_as_a_national_admin(
             # A claimed sign-in domain stays claimed (409 the next time the same example runs), so
             # its links would fill in one run and not the next: each claim gets a fresh subdomain.
             body = case.body if isinstance(case.body, dict) else None
-            if case.method == "POST" and case.path.endswith("/domains") and body and isinstance(body.get("domain"), str):
+            if (
+                case.method == "POST"
+                and case.path.endswith("/domains")
+                and body
+                and isinstance(body.get("domain"), str)
+            ):
                 body["domain"] = f"st{uuid.uuid4().hex[:8]}.{body['domain']}"
 
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:

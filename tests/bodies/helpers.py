@@ -68,8 +68,13 @@ async def district_with_schools(db: Any, label: str) -> District:
     async with db.session() as session, session.begin():
         org = await OrganisationService(session).create(
             OrganisationCreate(
-                kind=OrgKind.CABINET_DISTRICT, territory_id=territory, bin=fresh_bin(),
-                name_kk=f"{label} кабинеті", name_ru=f"Кабинет {label}", name_en=f"{label} cabinet", levels=[],
+                kind=OrgKind.CABINET_DISTRICT,
+                territory_id=territory,
+                bin=fresh_bin(),
+                name_kk=f"{label} кабинеті",
+                name_ru=f"Кабинет {label}",
+                name_en=f"{label} cabinet",
+                levels=[],
             )
         )
     assert await provision_organisation(db, org.id) == "active"

@@ -39,14 +39,20 @@ def subject_error(html: str) -> str:
     return found.group(1)
 
 
-async def test_the_form_offers_the_schools_kinds_and_its_subjects(deputy: httpx.AsyncClient, place: BodiesSchool) -> None:
+async def test_the_form_offers_the_schools_kinds_and_its_subjects(
+    deputy: httpx.AsyncClient, place: BodiesSchool
+) -> None:
     page = await deputy.get(f"/organisations/{place.org.id}/associations/new", params={"lang": "en"})
     assert page.status_code == 200, page.text
     for kind in ("subject", "primary_grades", "class_teachers", "preschool_educators", "boarding_educators"):
         assert f'<option value="{kind}"' in page.text
     assert 'name="subject_id"' in page.text and f'value="{place.few_subject}"' in page.text and "Astronomy" in page.text
     # Another kind: the form is redrawn without the subject field, keeping the name typed.
-    other = await deputy.get(f"/organisations/{place.org.id}/associations/new", params={"kind": "class_teachers", "name": "Typed"}, headers=HX)
+    other = await deputy.get(
+        f"/organisations/{place.org.id}/associations/new",
+        params={"kind": "class_teachers", "name": "Typed"},
+        headers=HX,
+    )
     assert other.status_code == 200 and 'name="subject_id"' not in other.text and 'value="Typed"' in other.text
     assert other.text.lstrip().startswith('<section id="association-panel"')
 
@@ -56,7 +62,8 @@ async def test_cl26_refusal_beside_the_subject_field(deputy: httpx.AsyncClient, 
     refused = await deputy.post(
         f"/organisations/{place.org.id}/associations",
         data={"name": "Geography teachers", "kind": "subject", "subject_id": str(place.few_subject)},
-        headers={**HX, "Accept-Language": lang}, params={"lang": lang},
+        headers={**HX, "Accept-Language": lang},
+        params={"lang": lang},
     )
     assert refused.status_code == 422
     message = subject_error(refused.text)
@@ -77,7 +84,9 @@ async def test_bad_input_is_refused_beside_its_field(deputy: httpx.AsyncClient, 
     assert bad_kind.status_code == 422 and 'id="kind-error"' in bad_kind.text and 'value="Chess"' in bad_kind.text
 
 
-async def test_a_subject_association_with_three_teachers_is_formed(deputy: httpx.AsyncClient, place: BodiesSchool) -> None:
+async def test_a_subject_association_with_three_teachers_is_formed(
+    deputy: httpx.AsyncClient, place: BodiesSchool
+) -> None:
     created = await deputy.post(
         f"/organisations/{place.org.id}/associations",
         data={"name": "Biology teachers", "kind": "subject", "subject_id": str(place.enough_subject)},
@@ -87,8 +96,11 @@ async def test_a_subject_association_with_three_teachers_is_formed(deputy: httpx
     page = await deputy.get(created.headers["location"], params={"lang": "en"})
     assert "Biology teachers" in page.text and "No leader in office" in page.text
     # The subject's association exists: a second one is refused beside the subject.
-    again = await deputy.post(f"/organisations/{place.org.id}/associations",
-                              data={"name": "Biology again", "kind": "subject", "subject_id": str(place.enough_subject)}, headers=HX)
+    again = await deputy.post(
+        f"/organisations/{place.org.id}/associations",
+        data={"name": "Biology again", "kind": "subject", "subject_id": str(place.enough_subject)},
+        headers=HX,
+    )
     assert again.status_code == 422 and subject_error(again.text)
 
 
@@ -115,9 +127,17 @@ async def provisioned(db: Any, kind: Any, level: Any, name: str) -> Any:
 
     district = await work_district(db)
     async with db.session() as session, session.begin():
-        org = await OrganisationService(session).create(OrganisationCreate(
-            kind=kind, territory_id=district, bin=fresh_bin(), name_kk=name, name_ru=name, name_en=name, levels=[level],
-        ))
+        org = await OrganisationService(session).create(
+            OrganisationCreate(
+                kind=kind,
+                territory_id=district,
+                bin=fresh_bin(),
+                name_kk=name,
+                name_ru=name,
+                name_en=name,
+                levels=[level],
+            )
+        )
     assert await provision_organisation(db, org.id) == "active"
     async with db.session() as session:
         return await session.get(Organisation, org.id)
@@ -128,18 +148,32 @@ async def test_a_college_and_a_university_are_offered_what_the_api_allows_them(a
 
     college = await provisioned(db, OrgKind.COLLEGE, EducationLevel.TECHNICAL_VOCATIONAL, "Form College")
     university = await provisioned(db, OrgKind.UNIVERSITY, EducationLevel.HIGHER, "Form University")
-    admins = [Grant(Role.ORGANISATION_ADMIN, organisation_id=college.id), Grant(Role.ORGANISATION_ADMIN, organisation_id=university.id)]
+    admins = [
+        Grant(Role.ORGANISATION_ADMIN, organisation_id=college.id),
+        Grant(Role.ORGANISATION_ADMIN, organisation_id=university.id),
+    ]
     user = await new_user(db, admins, name="Admin of two")
     client = await browser(app, await session_cookie(app.api, db, user))
     try:
         page = await client.get(f"/organisations/{college.id}/associations/new", params={"lang": "en"})
-        offered = re.findall(r'<option value="([a-z_]+)"', page.text.split('name="kind"', 1)[1].split("</select>", 1)[0])
+        offered = re.findall(
+            r'<option value="([a-z_]+)"', page.text.split('name="kind"', 1)[1].split("</select>", 1)[0]
+        )
         assert offered == ["subject", "class_teachers"]  # not the school kinds (grades 1-4, pre-school, boarding)
-        refused = await client.post(f"/organisations/{college.id}/associations", data={"name": "Educators", "kind": "boarding_educators"}, headers=HX)
+        refused = await client.post(
+            f"/organisations/{college.id}/associations",
+            data={"name": "Educators", "kind": "boarding_educators"},
+            headers=HX,
+        )
         assert refused.status_code == 422 and 'id="kind-error"' in refused.text
         nothing = await client.get(f"/organisations/{university.id}/associations/new", params={"lang": "en"})
-        assert 'id="association-form"' not in nothing.text and "A university works in departments and councils" in nothing.text
+        assert (
+            'id="association-form"' not in nothing.text
+            and "A university works in departments and councils" in nothing.text
+        )
         tree = await client.get(f"/organisations/{university.id}/structure", params={"lang": "en"})
-        assert 'id="new-association"' not in tree.text and f'/organisations/{university.id}/bodies/department' in tree.text
+        assert (
+            'id="new-association"' not in tree.text and f"/organisations/{university.id}/bodies/department" in tree.text
+        )
     finally:
         await client.aclose()

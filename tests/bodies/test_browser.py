@@ -117,12 +117,24 @@ async def test_a_district_methodist_appoints_an_inter_school_leader(signed_in: A
     school = district.schools[1]
     staff_id, name = district.teachers[school.id][0]
     async with db.tenant_context(district.cabinet.schema_name) as session:
-        association = InterSchoolAssociation(name="ММО учителей физики", kind="subject", subject_code="physics",
-                                             subject_name="Физика", territory_id=district.territory_id)
+        association = InterSchoolAssociation(
+            name="ММО учителей физики",
+            kind="subject",
+            subject_code="physics",
+            subject_name="Физика",
+            territory_id=district.territory_id,
+        )
         session.add(association)
         await session.flush()
-        session.add(InterSchoolMember(association_id=association.id, organisation_id=school.id, staff_id=staff_id,
-                                      full_name=name, starts_on=TODAY - datetime.timedelta(days=10)))
+        session.add(
+            InterSchoolMember(
+                association_id=association.id,
+                organisation_id=school.id,
+                staff_id=staff_id,
+                full_name=name,
+                starts_on=TODAY - datetime.timedelta(days=10),
+            )
+        )
         association_id = association.id
 
     page = await signed_in(Grant(Role.DISTRICT_METHODIST, territory_id=district.territory_id))

@@ -71,7 +71,9 @@ async def test_the_structure_page_links_every_kind_of_body(admin: httpx.AsyncCli
         ("en", ["Methodological councils", "New methodological council", "Quorum"]),
     ],
 )
-async def test_council_list_in_three_languages(admin: httpx.AsyncClient, place: BodiesSchool, lang: str, words: list[str]) -> None:
+async def test_council_list_in_three_languages(
+    admin: httpx.AsyncClient, place: BodiesSchool, lang: str, words: list[str]
+) -> None:
     page = await admin.get(f"/organisations/{place.org.id}/bodies/council", params={"lang": lang})
     assert page.status_code == 200, page.text
     for word in words:
@@ -86,18 +88,33 @@ async def test_a_teacher_reads_and_is_offered_no_actions(teacher: httpx.AsyncCli
     assert commissions.status_code == 200 and "New commission" not in commissions.text
 
 
-async def test_a_unit_council_is_formed_given_members_officers_and_archived(admin: httpx.AsyncClient, place: BodiesSchool) -> None:
+async def test_a_unit_council_is_formed_given_members_officers_and_archived(
+    admin: httpx.AsyncClient, place: BodiesSchool
+) -> None:
     base = f"/organisations/{place.org.id}/bodies/council"
     # Bad input: no name. The refusal is beside the name field and nothing is lost.
-    refused = await admin.post(base, data={"name": "", "unit_id": str(place.commission_unit), "quorum_rule": "two_thirds"}, headers=HX)
+    refused = await admin.post(
+        base, data={"name": "", "unit_id": str(place.commission_unit), "quorum_rule": "two_thirds"}, headers=HX
+    )
     assert refused.status_code == 422
     assert refused.text.lstrip().startswith('<section id="create-form"')
     assert 'id="name-error"' in refused.text and 'value="two_thirds" selected' in refused.text
     # The organisation has its council: a second one for the whole organisation is refused, beside the unit.
-    twice = await admin.post(base, data={"name": "Another council", "unit_id": "", "quorum_rule": "more_than_half"}, headers=HX)
+    twice = await admin.post(
+        base, data={"name": "Another council", "unit_id": "", "quorum_rule": "more_than_half"}, headers=HX
+    )
     assert twice.status_code == 422 and 'id="unit_id-error"' in twice.text and 'value="Another council"' in twice.text
 
-    council_id = created_id(await admin.post(base, data={"name": "Council of natural sciences", "unit_id": str(place.commission_unit), "quorum_rule": "more_than_half"}))
+    council_id = created_id(
+        await admin.post(
+            base,
+            data={
+                "name": "Council of natural sciences",
+                "unit_id": str(place.commission_unit),
+                "quorum_rule": "more_than_half",
+            },
+        )
+    )
     detail = f"{base}/{council_id}"
     page = await admin.get(detail, params={"done": "created", "lang": "en"})
     assert page.status_code == 200 and "Council of natural sciences" in page.text and "Natural sciences" in page.text
@@ -105,36 +122,67 @@ async def test_a_unit_council_is_formed_given_members_officers_and_archived(admi
 
     # Cl. 14: council members are elected for a term; without one the refusal cites cl. 14 beside the field.
     teachers = [str(t) for t in place.school.teachers]
-    no_term = await admin.post(f"{detail}/members", data={"staff_id": teachers[0], "ends_on": ""}, headers={**HX, "Accept-Language": "en"})
+    no_term = await admin.post(
+        f"{detail}/members", data={"staff_id": teachers[0], "ends_on": ""}, headers={**HX, "Accept-Language": "en"}
+    )
     assert no_term.status_code == 422 and 'id="ends_on-error"' in no_term.text
     message = re.search(r'id="ends_on-error">(.*?)</p>', no_term.text)
     assert message and len(re.findall(r"\(cl\. 14\)", message.group(1))) == 1, no_term.text
-    bad_date = await admin.post(f"{detail}/members", data={"staff_id": teachers[0], "ends_on": "31.12.2030"}, headers=HX)
+    bad_date = await admin.post(
+        f"{detail}/members", data={"staff_id": teachers[0], "ends_on": "31.12.2030"}, headers=HX
+    )
     assert bad_date.status_code == 422 and 'id="ends_on-error"' in bad_date.text
     for staff_id in teachers[:3]:
         added = await admin.post(f"{detail}/members", data={"staff_id": staff_id, "ends_on": IN_A_YEAR})
         assert added.status_code == 303, added.text
 
     # The chair must be a member; the chair and the secretary two people.
-    outsider = await admin.post(f"{detail}/edit", data={"name": "Council of natural sciences", "quorum_rule": "more_than_half",
-                                                         "chair_staff_id": teachers[6], "secretary_staff_id": ""}, headers=HX)
+    outsider = await admin.post(
+        f"{detail}/edit",
+        data={
+            "name": "Council of natural sciences",
+            "quorum_rule": "more_than_half",
+            "chair_staff_id": teachers[6],
+            "secretary_staff_id": "",
+        },
+        headers=HX,
+    )
     assert outsider.status_code == 422 and 'id="chair_staff_id-error"' in outsider.text
-    same = await admin.post(f"{detail}/edit", data={"name": "Council of natural sciences", "quorum_rule": "more_than_half",
-                                                     "chair_staff_id": teachers[0], "secretary_staff_id": teachers[0]}, headers=HX)
+    same = await admin.post(
+        f"{detail}/edit",
+        data={
+            "name": "Council of natural sciences",
+            "quorum_rule": "more_than_half",
+            "chair_staff_id": teachers[0],
+            "secretary_staff_id": teachers[0],
+        },
+        headers=HX,
+    )
     assert same.status_code == 422 and 'id="secretary_staff_id-error"' in same.text
-    saved = await admin.post(f"{detail}/edit", data={"name": "Council of sciences", "quorum_rule": "two_thirds",
-                                                      "chair_staff_id": teachers[0], "secretary_staff_id": teachers[1]})
+    saved = await admin.post(
+        f"{detail}/edit",
+        data={
+            "name": "Council of sciences",
+            "quorum_rule": "two_thirds",
+            "chair_staff_id": teachers[0],
+            "secretary_staff_id": teachers[1],
+        },
+    )
     assert saved.status_code == 303
     page = await admin.get(detail, params={"lang": "en"})
     assert "Council of sciences" in page.text
-    assert re.search(r'id="chair-name">Teacher 01<', page.text) and re.search(r'id="secretary-name">Teacher 02<', page.text)
+    assert re.search(r'id="chair-name">Teacher 01<', page.text) and re.search(
+        r'id="secretary-name">Teacher 02<', page.text
+    )
 
     # Ending a membership asks first without JavaScript; the chair's is refused until another chair is named.
     membership = re.findall(r'action="[^"]*/members/([0-9a-f-]{36})/end"', page.text)
     assert len(membership) == 3
     ask = await admin.post(f"{detail}/members/{membership[2]}/end", params={"lang": "en"})
     assert ask.status_code == 200 and 'name="confirmed" value="yes"' in ask.text and "End this membership?" in ask.text
-    assert len(re.findall(r'action="[^"]*/members/[0-9a-f-]{36}/end"', (await admin.get(detail)).text)) == 3  # nothing ended by asking
+    assert (
+        len(re.findall(r'action="[^"]*/members/[0-9a-f-]{36}/end"', (await admin.get(detail)).text)) == 3
+    )  # nothing ended by asking
     ended = await admin.post(f"{detail}/members/{membership[2]}/end", data={"confirmed": "yes"})
     assert ended.status_code == 303
     chair_row = re.search(r'id="membership-([0-9a-f-]{36})">\s*<td>Teacher 01<', (await admin.get(detail)).text)
@@ -155,43 +203,84 @@ async def test_a_unit_council_is_formed_given_members_officers_and_archived(admi
     assert 'id="edit-form"' not in (await admin.get(detail)).text
 
 
-async def test_commissions_departments_and_the_pedagogical_council(admin: httpx.AsyncClient, place: BodiesSchool) -> None:
+async def test_commissions_departments_and_the_pedagogical_council(
+    admin: httpx.AsyncClient, place: BodiesSchool
+) -> None:
     org = f"/organisations/{place.org.id}/bodies"
     # A commission is the body of a commission unit (cl. 10): a department unit is refused beside the unit.
-    wrong = await admin.post(f"{org}/commission", data={"name": "Sciences", "kind": "subject_commission",
-                                                        "unit_id": str(place.department_unit), "quorum_rule": "more_than_half"}, headers=HX)
+    wrong = await admin.post(
+        f"{org}/commission",
+        data={
+            "name": "Sciences",
+            "kind": "subject_commission",
+            "unit_id": str(place.department_unit),
+            "quorum_rule": "more_than_half",
+        },
+        headers=HX,
+    )
     assert wrong.status_code == 422 and 'id="unit_id-error"' in wrong.text
-    no_unit = await admin.post(f"{org}/commission", data={"name": "Sciences", "kind": "subject_commission", "unit_id": "", "quorum_rule": "more_than_half"}, headers=HX)
+    no_unit = await admin.post(
+        f"{org}/commission",
+        data={"name": "Sciences", "kind": "subject_commission", "unit_id": "", "quorum_rule": "more_than_half"},
+        headers=HX,
+    )
     assert no_unit.status_code == 422 and 'id="unit_id-error"' in no_unit.text
-    commission = created_id(await admin.post(f"{org}/commission", data={"name": "Sciences commission", "kind": "subject_commission",
-                                                                        "unit_id": str(place.commission_unit), "quorum_rule": "more_than_half"}))
-    department = created_id(await admin.post(f"{org}/department", data={"name": "Pedagogy", "unit_id": str(place.department_unit), "quorum_rule": "all"}))
+    commission = created_id(
+        await admin.post(
+            f"{org}/commission",
+            data={
+                "name": "Sciences commission",
+                "kind": "subject_commission",
+                "unit_id": str(place.commission_unit),
+                "quorum_rule": "more_than_half",
+            },
+        )
+    )
+    department = created_id(
+        await admin.post(
+            f"{org}/department", data={"name": "Pedagogy", "unit_id": str(place.department_unit), "quorum_rule": "all"}
+        )
+    )
     commissions = await admin.get(f"{org}/commission", params={"lang": "ru"})
-    assert "Sciences commission" in commissions.text and "Pedagogy" not in commissions.text and "Предметная комиссия" in commissions.text
+    assert (
+        "Sciences commission" in commissions.text
+        and "Pedagogy" not in commissions.text
+        and "Предметная комиссия" in commissions.text
+    )
     departments = await admin.get(f"{org}/department", params={"lang": "en"})
     assert "Pedagogy" in departments.text and "Sciences commission" not in departments.text
     # A department's page is not a commission's.
     assert (await admin.get(f"{org}/commission/{department}")).status_code == 404
-    member = await admin.post(f"{org}/department/{department}/members", data={"staff_id": str(place.school.teachers[3])})
+    member = await admin.post(
+        f"{org}/department/{department}/members", data={"staff_id": str(place.school.teachers[3])}
+    )
     assert member.status_code == 303
     assert "Teacher 04" in (await admin.get(f"{org}/department/{department}")).text
     assert (await admin.get(f"{org}/commission/{commission}", params={"lang": "kk"})).status_code == 200
 
     pedagogical = await admin.get(f"{org}/pedagogical_council", params={"lang": "en"})
     assert "is not recorded yet" in pedagogical.text and 'value="two_thirds" selected' in pedagogical.text
-    council = created_id(await admin.post(f"{org}/pedagogical_council", data={"name": "Pedagogical council", "quorum_rule": "two_thirds"}))
+    council = created_id(
+        await admin.post(
+            f"{org}/pedagogical_council", data={"name": "Pedagogical council", "quorum_rule": "two_thirds"}
+        )
+    )
     again = await admin.get(f"{org}/pedagogical_council", params={"lang": "en"})
     assert f"/bodies/pedagogical_council/{council}" in again.text and 'id="create-form"' not in again.text
 
 
 async def test_unknown_kind_and_body_are_not_found(admin: httpx.AsyncClient, place: BodiesSchool) -> None:
     assert (await admin.get(f"/organisations/{place.org.id}/bodies/club")).status_code == 404
-    assert (await admin.get(f"/organisations/{place.org.id}/bodies/council/{place.school.association_id}")).status_code == 404
+    assert (
+        await admin.get(f"/organisations/{place.org.id}/bodies/council/{place.school.association_id}")
+    ).status_code == 404
     old = await admin.get(f"/organisations/{place.org.id}/councils/{place.school.council_id}")
     assert old.status_code == 301 and old.headers["location"].endswith(f"/bodies/council/{place.school.council_id}")
 
 
-async def test_an_association_is_kept_on_the_same_pages_with_its_leader(admin: httpx.AsyncClient, teacher: httpx.AsyncClient, place: BodiesSchool) -> None:
+async def test_an_association_is_kept_on_the_same_pages_with_its_leader(
+    admin: httpx.AsyncClient, teacher: httpx.AsyncClient, place: BodiesSchool
+) -> None:
     """The association's page links to where its members, leader (cl. 30) and archive are kept."""
     org = f"/organisations/{place.org.id}"
     association = await admin.get(f"{org}/associations/{place.school.second_association_id}", params={"lang": "en"})
@@ -203,19 +292,41 @@ async def test_an_association_is_kept_on_the_same_pages_with_its_leader(admin: h
     page = await admin.get(keep, params={"lang": "en"})
     assert 'id="leader-form"' in page.text and "chair_staff_id" not in page.text
     members = [str(t) for t in place.school.teachers[5:8]]  # the set-up's class teachers
-    too_long = await admin.post(f"{keep}/leaders", data={"staff_id": members[0], "method": "elected", "starts_on": TODAY.isoformat(),
-                                                         "ends_on": (TODAY + datetime.timedelta(days=400)).isoformat()}, headers=HX)
+    too_long = await admin.post(
+        f"{keep}/leaders",
+        data={
+            "staff_id": members[0],
+            "method": "elected",
+            "starts_on": TODAY.isoformat(),
+            "ends_on": (TODAY + datetime.timedelta(days=400)).isoformat(),
+        },
+        headers=HX,
+    )
     assert too_long.status_code == 422
     message = re.search(r'id="ends_on-error">(.*?)</p>', too_long.text, re.S)
     assert message and len(re.findall(r"\(cl\. 30\)", message.group(1))) == 1, too_long.text
-    outsider = await admin.post(f"{keep}/leaders", data={"staff_id": str(place.school.outsider), "method": "elected",
-                                                         "starts_on": TODAY.isoformat(), "ends_on": IN_A_YEAR}, headers=HX)
+    outsider = await admin.post(
+        f"{keep}/leaders",
+        data={
+            "staff_id": str(place.school.outsider),
+            "method": "elected",
+            "starts_on": TODAY.isoformat(),
+            "ends_on": IN_A_YEAR,
+        },
+        headers=HX,
+    )
     assert outsider.status_code == 422 and 'id="staff_id-error"' in outsider.text
-    recorded = await admin.post(f"{keep}/leaders", data={"staff_id": members[0], "method": "elected", "starts_on": TODAY.isoformat(), "ends_on": IN_A_YEAR})
+    recorded = await admin.post(
+        f"{keep}/leaders",
+        data={"staff_id": members[0], "method": "elected", "starts_on": TODAY.isoformat(), "ends_on": IN_A_YEAR},
+    )
     assert recorded.status_code == 303, recorded.text
     page = await admin.get(keep, params={"lang": "en"})
     assert re.search(r'id="leader-name">Teacher 06 —', page.text) and 'id="leader-form"' not in page.text
-    assert "<p>Teacher 06 — term" in (await admin.get(f"{org}/associations/{place.school.second_association_id}", params={"lang": "en"})).text
+    assert (
+        "<p>Teacher 06 — term"
+        in (await admin.get(f"{org}/associations/{place.school.second_association_id}", params={"lang": "en"})).text
+    )
     term = re.search(r'action="[^"]*/leaders/([0-9a-f-]{36})/end"', page.text)
     assert term
     ask = await admin.post(f"{keep}/leaders/{term.group(1)}/end", params={"lang": "en"})
@@ -223,7 +334,9 @@ async def test_an_association_is_kept_on_the_same_pages_with_its_leader(admin: h
     assert (await admin.post(f"{keep}/leaders/{term.group(1)}/end", data={"confirmed": "yes"})).status_code == 303
     assert 'id="leader-form"' in (await admin.get(keep)).text
 
-    renamed = await admin.post(f"{keep}/edit", data={"name": "Class teachers of grades 5-11", "quorum_rule": "two_thirds"})
+    renamed = await admin.post(
+        f"{keep}/edit", data={"name": "Class teachers of grades 5-11", "quorum_rule": "two_thirds"}
+    )
     assert renamed.status_code == 303
     read = await teacher.get(keep, params={"lang": "en"})  # a teacher who is not a member does not see it
     assert read.status_code == 404

@@ -13,10 +13,9 @@ import pytest
 import uvicorn
 
 from api.settings import Settings
-from tests.web.conftest import places  # noqa: F401 - the territories the browser tests place organisations in
-
 from tests.chromium import ARGS as CHROMIUM_ARGS
 from tests.chromium import chromium_path
+from tests.web.conftest import places  # noqa: F401 - the territories the browser tests place organisations in
 
 
 def _free_port() -> int:
@@ -32,7 +31,9 @@ def live_server(settings: Settings, database_url: str, places: dict[str, str]) -
 
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, database_url), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            create_app(settings, database_url), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        )
     )
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()

@@ -26,22 +26,51 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parents[1] / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 # The most privileged first: they reach the most pages. Then the staff, who see other forms.
 USERS = [
-    "national-admin", "regional-admin", "district-methodist", "school-admin", "head", "deputy-head",
-    "council-chair", "association-leader", "teacher", "university-dean",
+    "national-admin",
+    "regional-admin",
+    "district-methodist",
+    "school-admin",
+    "head",
+    "deputy-head",
+    "council-chair",
+    "association-leader",
+    "teacher",
+    "university-dean",
 ]
 EMAIL = {u.subject: u.email for u in DEMO_USERS}
 # Kinds of page the walk must reach, or the check proves little: every main page of the issue.
 MAIN_PAGES = {
-    "/", "/territories", "/organisations", "/organisations/{id}", "/organisations/{id}/structure",
-    "/organisations/{id}/associations/{id}", "/organisations/{id}/bodies/council/{id}", "/organisations/{id}/meetings/{id}",
-    "/organisations/{id}/bodies/council", "/organisations/{id}/associations/new", "/organisations/{id}/staff",
-    "/organisations/{id}/staff/{id}", "/organisations/{id}/subjects", "/organisations/{id}/units",
+    "/",
+    "/territories",
+    "/organisations",
+    "/organisations/{id}",
+    "/organisations/{id}/structure",
+    "/organisations/{id}/associations/{id}",
+    "/organisations/{id}/bodies/council/{id}",
+    "/organisations/{id}/meetings/{id}",
+    "/organisations/{id}/bodies/council",
+    "/organisations/{id}/associations/new",
+    "/organisations/{id}/staff",
+    "/organisations/{id}/staff/{id}",
+    "/organisations/{id}/subjects",
+    "/organisations/{id}/units",
     "/organisations/{id}/academic-calendar",
-    "/organisations/{id}/calendar", "/organisations/{id}/documents", "/organisations/{id}/documents/{id}",
-    "/organisations/{id}/reviews/inbox", "/organisations/{id}/catalogue", "/organisations/{id}/what-to-fix",
-    "/compliance", "/imports/organisations", "/organisations/new", "/account/sessions",
-    "/organisations/{id}/people", "/organisations/{id}/invitations", "/organisations/{id}/identity-providers",
-    "/organisations/{id}/domains", "/organisations/{id}/api-tokens", "/organisations/{id}/imports/staff",
+    "/organisations/{id}/calendar",
+    "/organisations/{id}/documents",
+    "/organisations/{id}/documents/{id}",
+    "/organisations/{id}/reviews/inbox",
+    "/organisations/{id}/catalogue",
+    "/organisations/{id}/what-to-fix",
+    "/compliance",
+    "/imports/organisations",
+    "/organisations/new",
+    "/account/sessions",
+    "/organisations/{id}/people",
+    "/organisations/{id}/invitations",
+    "/organisations/{id}/identity-providers",
+    "/organisations/{id}/domains",
+    "/organisations/{id}/api-tokens",
+    "/organisations/{id}/imports/staff",
 }
 SEVERE = {"serious", "critical"}
 
@@ -74,7 +103,10 @@ async def _axe(page: Any) -> list[dict[str, Any]]:
 
 
 def _describe(url: str, violation: dict[str, Any]) -> str:
-    nodes = "; ".join(" ".join(n["target"][:1]) if isinstance(n["target"][0], str) else str(n["target"]) for n in violation["nodes"][:3])
+    nodes = "; ".join(
+        " ".join(n["target"][:1]) if isinstance(n["target"][0], str) else str(n["target"])
+        for n in violation["nodes"][:3]
+    )
     return f"{url}: {violation['id']} ({violation['impact']}) {violation['help']} — {nodes}"
 
 

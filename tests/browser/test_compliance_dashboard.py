@@ -27,11 +27,20 @@ SWAP = 20_000  # ms for an HTMX swap, as long as a page load may take on a busy 
     [("kk", "Қағидаларға сәйкестік", "Аумақ"), ("ru", "Соответствие Правилам", "Территория")],
 )
 async def test_national_admin_drills_down_to_a_record_and_downloads_the_view(
-    browser: Any, live_server: str, app: Any, db: Any, place: Place, lang: str, title: str, territory_column: str,  # noqa: F811
+    browser: Any,
+    live_server: str,
+    app: Any,
+    db: Any,
+    place: Place,
+    lang: str,
+    title: str,
+    territory_column: str,  # noqa: F811
 ) -> None:
     user = await new_user(db, [Grant(Role.NATIONAL_ADMIN, territory_id=await republic_id(db))], name="National Admin")
     cookie = (await session_cookie(app.api, db, user))["cookie"].split("=", 1)[1]
-    context = await browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context = await browser.new_context(
+        base_url=live_server, viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
     await context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": live_server}])
     page = await context.new_page()
     district, school = place.districts[0], place.schools[0]
@@ -52,11 +61,13 @@ async def test_national_admin_drills_down_to_a_record_and_downloads_the_view(
 
         # The filter form works through HTMX too: only the panel changes, the address follows.
         await page.select_option("#clause", "14")
-        await expect(page.locator('#by-clause tr[data-clause="14"] a')).to_have_attribute("aria-current", "true", timeout=SWAP)
+        await expect(page.locator('#by-clause tr[data-clause="14"] a')).to_have_attribute(
+            "aria-current", "true", timeout=SWAP
+        )
         await page.wait_for_url(f"**/compliance?territory_id={place.region}&clause=14")
         await settled(page, SWAP)
         await page.select_option("#clause", "")
-        await expect(page.locator('#by-clause a[aria-current]')).to_have_count(0, timeout=SWAP)
+        await expect(page.locator("#by-clause a[aria-current]")).to_have_count(0, timeout=SWAP)
         await settled(page, SWAP)
 
         async with page.expect_download() as waiting:

@@ -18,7 +18,9 @@ from tests.identity.login.flows import make_organisation
 pytestmark = pytest.mark.browser
 
 
-async def test_signed_in_header_organisation_links_and_sign_out(browser: Any, live_server: str, app: Any, db: Any) -> None:
+async def test_signed_in_header_organisation_links_and_sign_out(
+    browser: Any, live_server: str, app: Any, db: Any
+) -> None:
     org = await make_organisation(db, name="Header School")
     user = await new_user(db, [Grant(Role.ORGANISATION_ADMIN, organisation_id=org.id)], name="Сәуле Ахметова")
     cookie = (await session_cookie(app.api, db, user))["cookie"].split("=", 1)[1]
@@ -29,7 +31,9 @@ async def test_signed_in_header_organisation_links_and_sign_out(browser: Any, li
         await page.goto(f"/organisations/{org.id}?lang=ru")
         await expect(page.locator("#header-user")).to_have_text("Сәуле Ахметова")
         nav = page.get_by_role("navigation", name="Разделы организации")
-        await expect(nav.get_by_role("link", name="Мои документы")).to_have_attribute("href", f"/organisations/{org.id}/documents")
+        await expect(nav.get_by_role("link", name="Мои документы")).to_have_attribute(
+            "href", f"/organisations/{org.id}/documents"
+        )
         await expect(nav.get_by_role("link", name="Приглашения")).to_be_visible()
         await page.screenshot(path="/tmp/metodist-header-ru.png")
 

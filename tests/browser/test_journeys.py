@@ -108,7 +108,7 @@ async def test_cabinets_see_their_dashboard(signed_in: Any, lang: str, subject: 
     the district with its schools, down to a school's "what to fix"."""
     tab = await signed_in(subject)
     await tab.click("#nav-compliance")
-    await expect(tab.locator("h1")).to_contain_text(f'{SAID[lang]["compliance"]}: {SAID[lang][subject]}')
+    await expect(tab.locator("h1")).to_contain_text(f"{SAID[lang]['compliance']}: {SAID[lang][subject]}")
     await expect(tab.locator("#dashboard-panel tbody tr").first).to_be_visible()
     if subject == "district-methodist":
         # The district's schools, each down to what it has to fix.
@@ -169,7 +169,9 @@ async def test_head_approves_the_plan_and_the_leader_starts_the_next_version(sig
     await leader.locator("#plan details summary").click()
     await leader.fill("#plan input[name=title]", "Ашық сабақтар апталығы / Неделя открытых уроков")
     await leader.fill("#plan input[name=starts_on]", "2027-02-01")
-    await leader.locator("#plan input[name=responsible_ids]").first.check()  # cl. 29: each item names who answers for it
+    await leader.locator(
+        "#plan input[name=responsible_ids]"
+    ).first.check()  # cl. 29: each item names who answers for it
     await leader.click("#plan form[action$='/items'] button[type=submit]")
     await expect(leader.locator("#plan tbody tr")).to_have_count(before + 1)
     await settled(leader)

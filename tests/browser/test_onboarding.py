@@ -18,14 +18,22 @@ async def test_upload_dry_run_confirm_progress_report(page: Any, db: Any) -> Non
     async with db.session() as session, session.begin():
         territories = TerritoryService(session)
         region = await territories.by_slug("karaganda")
-        await territories.upsert(slug=DISTRICT_SLUG, kind=TerritoryKind.DISTRICT, parent_id=region.id,
-                                 name_kk="Браузер ауданы", name_ru="Браузерный район", name_en="Browser District")
+        await territories.upsert(
+            slug=DISTRICT_SLUG,
+            kind=TerritoryKind.DISTRICT,
+            parent_id=region.id,
+            name_kk="Браузер ауданы",
+            name_ru="Браузерный район",
+            name_en="Browser District",
+        )
     bins = [new_bin() for _ in range(6)]
     rows = [school(b, DISTRICT_SLUG, n=i) for i, b in enumerate(bins)] + [school("7.01E+11", DISTRICT_SLUG, n=99)]
     await page.goto("/imports/organisations?lang=ru")
     assert await page.locator("h1").inner_text() == "Импорт организаций"
-    await page.set_input_files("#import-file", {"name": "школы.csv", "mimeType": "text/csv",
-                                                "buffer": csv_bytes(ORG_HEADER_RU, rows, encoding="cp1251")})
+    await page.set_input_files(
+        "#import-file",
+        {"name": "школы.csv", "mimeType": "text/csv", "buffer": csv_bytes(ORG_HEADER_RU, rows, encoding="cp1251")},
+    )
     await page.click("#import-check")
     await page.wait_for_selector("#dry-run")
     assert re.search(r"/imports/[0-9a-f-]{36}$", page.url)

@@ -128,6 +128,8 @@ async def national_admin_headers(app: object, db: object) -> dict[str, str]:
 @pytest.fixture(scope="session")
 async def client(app: object, national_admin_headers: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=national_admin_headers  # type: ignore[arg-type]
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver",
+        headers=national_admin_headers,  # type: ignore[arg-type]
     ) as c:
         yield c

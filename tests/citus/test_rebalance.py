@@ -52,7 +52,9 @@ async def test_a_new_worker_takes_tenants_by_rebalancing_and_one_tenant_moves_by
     added = cluster("add-worker").splitlines()[-1]
     new_port = int(added.rsplit(":", 1)[1])
     try:
-        assert psql(database_url, "SELECT count(*) FROM pg_dist_node WHERE nodeport = %s AND isactive", (new_port,)) == [(1,)]
+        assert psql(
+            database_url, "SELECT count(*) FROM pg_dist_node WHERE nodeport = %s AND isactive", (new_port,)
+        ) == [(1,)]
         # Rebalancing runs in the background on the coordinator; wait for it here.
         psql(database_url, "SELECT citus_rebalance_start(shard_transfer_mode => 'block_writes')")
         psql(database_url, "SELECT citus_rebalance_wait()")

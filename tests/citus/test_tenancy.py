@@ -98,7 +98,9 @@ async def test_an_organisation_gets_a_distributed_schema_and_the_control_plane_s
     assert units.status_code == 200, units.text
 
 
-async def test_spares_are_distributed_as_built_and_keep_their_worker_when_claimed(db: Any, database_url: str, app: Any) -> None:
+async def test_spares_are_distributed_as_built_and_keep_their_worker_when_claimed(
+    db: Any, database_url: str, app: Any
+) -> None:
     from tenants.provisioning import provision_organisation
 
     done = await replenish(db, 2, yield_to_provisioning=False)
@@ -115,10 +117,14 @@ async def test_spares_are_distributed_as_built_and_keep_their_worker_when_claime
     assert (await count_spares(db)).at_head == before - 1
     claimed = next(s for s in spares if not psql(database_url, "SELECT 1 FROM pg_namespace WHERE nspname = %s", (s,)))
     assert placement(database_url, org.schema_name) == where[claimed]
-    assert psql(database_url, "SELECT count(*) FROM citus_schemas WHERE schema_name::text = %s", (org.schema_name,)) == [(1,)]
+    assert psql(
+        database_url, "SELECT count(*) FROM citus_schemas WHERE schema_name::text = %s", (org.schema_name,)
+    ) == [(1,)]
 
 
-async def test_a_schema_built_before_the_cluster_is_distributed_when_provisioned(db: Any, database_url: str, app: Any) -> None:
+async def test_a_schema_built_before_the_cluster_is_distributed_when_provisioned(
+    db: Any, database_url: str, app: Any
+) -> None:
     from tenants.provisioning import provision_organisation
 
     org = await register_organisation(db)
@@ -167,7 +173,9 @@ async def test_the_audit_log_is_append_only_on_the_worker_and_verify_reads_the_c
 
     intact = metodist(database_url, "audit", "verify", place.schema, data_dir=tmp_path)
     assert intact.returncode == 0, intact.stderr
-    assert intact.stdout.strip().splitlines()[-1] == f"{place.schema}: OK: 3 entries, chain intact, anchored up to seq 3"
+    assert (
+        intact.stdout.strip().splitlines()[-1] == f"{place.schema}: OK: 3 entries, chain intact, anchored up to seq 3"
+    )
 
     # Someone with the worker's superuser switches the trigger off and edits an entry: verify names it.
     on_worker(
@@ -192,12 +200,18 @@ async def _district(db: Any) -> Any:
         territories = TerritoryService(session)
         region = await territories.by_slug("karaganda")
         return await territories.upsert(
-            slug="citus-district", kind=TerritoryKind.DISTRICT, parent_id=region.id,
-            name_kk="Citus ауданы", name_ru="Район Citus", name_en="Citus District",
+            slug="citus-district",
+            kind=TerritoryKind.DISTRICT,
+            parent_id=region.id,
+            name_kk="Citus ауданы",
+            name_ru="Район Citus",
+            name_en="Citus District",
         )
 
 
-async def test_all_tenant_migration_runs_through_the_coordinator(db: Any, app: Any, database_url: str, tmp_path: Path) -> None:
+async def test_all_tenant_migration_runs_through_the_coordinator(
+    db: Any, app: Any, database_url: str, tmp_path: Path
+) -> None:
     schemas = []
     for _ in range(3):
         org = await register_organisation(db)
@@ -208,14 +222,21 @@ async def test_all_tenant_migration_runs_through_the_coordinator(db: Any, app: A
     head = psql(database_url, f"SELECT version_num FROM {schemas[0]}.alembic_version")[0][0]
     track = throwaway_track(tmp_path / "tenant", [("ffff0000c001", "citus_note")])
     add_revision(
-        track, "ffff0000c002", "ffff0000c001",
-        ['op.create_index("ix_settings_citus_note", "settings", ["citus_note"])',
-         """op.execute("UPDATE settings SET citus_note = 'n:' || key WHERE key LIKE 'k%'")"""],
+        track,
+        "ffff0000c002",
+        "ffff0000c001",
+        [
+            'op.create_index("ix_settings_citus_note", "settings", ["citus_note"])',
+            """op.execute("UPDATE settings SET citus_note = 'n:' || key WHERE key LIKE 'k%'")""",
+        ],
         ['op.drop_index("ix_settings_citus_note", table_name="settings")'],
     )
     for schema in schemas:
-        psql(database_url, f"INSERT INTO {schema}.settings (id, key, value, created_at, updated_at) "
-                           "VALUES (gen_random_uuid(), 'k1', '1', now(), now())")
+        psql(
+            database_url,
+            f"INSERT INTO {schema}.settings (id, key, value, created_at, updated_at) "
+            "VALUES (gen_random_uuid(), 'k1', '1', now(), now())",
+        )
     # One schema where the column is already there (added by hand): its replay fails, and the chunk
     # goes schema by schema through Alembic, which names the schema and the error.
     psql(database_url, f"ALTER TABLE {schemas[2]}.settings ADD COLUMN citus_note text")
@@ -243,8 +264,10 @@ async def test_all_tenant_migration_runs_through_the_coordinator(db: Any, app: A
         port, shard = shard_of(database_url, schema, "settings")
         shard_table = shard.split(".", 1)[1]
         assert on_worker(
-            database_url, port,
-            f"SELECT count(*) FROM pg_indexes WHERE schemaname = '{schema}' AND indexname LIKE 'ix_settings_citus_note%' "
+            database_url,
+            port,
+            f"SELECT count(*) FROM pg_indexes WHERE schemaname = '{schema}' AND indexname LIKE "
+            "'ix_settings_citus_note%' "
             f"AND tablename = '{shard_table}'",
         ) == [(1,)]
     assert head != "ffff0000c002"
@@ -257,8 +280,11 @@ async def test_archiving_dumps_a_distributed_schema_through_the_coordinator_and_
 
     org = await register_organisation(db)
     assert await provision_organisation(db, org.id) == "active"
-    psql(database_url, f"INSERT INTO {org.schema_name}.settings (id, key, value, created_at, updated_at) "
-                       "VALUES (gen_random_uuid(), 'мұрағат', '\"сақталды\"', now(), now())")
+    psql(
+        database_url,
+        f"INSERT INTO {org.schema_name}.settings (id, key, value, created_at, updated_at) "
+        "VALUES (gen_random_uuid(), 'мұрағат', '\"сақталды\"', now(), now())",
+    )
     path = await archive_organisation(db, database_url, org.id, settings.archive_dir)
 
     assert path is not None
@@ -266,5 +292,7 @@ async def test_archiving_dumps_a_distributed_schema_through_the_coordinator_and_
     # The rows came from the worker, through the coordinator's COPY.
     assert f"CREATE TABLE {org.schema_name}.settings" in dump and "мұрағат" in dump and "сақталды" in dump
     assert psql(database_url, "SELECT count(*) FROM pg_namespace WHERE nspname = %s", (org.schema_name,)) == [(0,)]
-    assert psql(database_url, "SELECT count(*) FROM citus_schemas WHERE schema_name::text = %s", (org.schema_name,)) == [(0,)]
+    assert psql(
+        database_url, "SELECT count(*) FROM citus_schemas WHERE schema_name::text = %s", (org.schema_name,)
+    ) == [(0,)]
     assert placement(database_url, org.schema_name) == set()

@@ -30,8 +30,12 @@ async def other_district(db: Any) -> UUID:
     async with db.session() as session, session.begin():
         region = await TerritoryService(session).by_slug("karaganda")
         return await TerritoryService(session).upsert(
-            slug="compliance-other-district", kind=TerritoryKind.DISTRICT, parent_id=region.id,
-            name_kk="Басқа аудан", name_ru="Другой район", name_en="Other District",
+            slug="compliance-other-district",
+            kind=TerritoryKind.DISTRICT,
+            parent_id=region.id,
+            name_kk="Басқа аудан",
+            name_ru="Другой район",
+            name_en="Other District",
         )
 
 
@@ -41,7 +45,12 @@ async def school_in(db: Any, district: UUID, name: str) -> Organisation:
     async with db.session() as session, session.begin():
         org = await OrganisationService(session).create(
             OrganisationCreate(
-                kind=OrgKind.SCHOOL, territory_id=district, bin=fresh_bin(), name_kk=name, name_ru=name, name_en=name,
+                kind=OrgKind.SCHOOL,
+                territory_id=district,
+                bin=fresh_bin(),
+                name_kk=name,
+                name_ru=name,
+                name_en=name,
                 levels=[EducationLevel.PRIMARY, EducationLevel.BASIC_SECONDARY, EducationLevel.GENERAL_SECONDARY],
             )
         )
@@ -53,14 +62,20 @@ async def school_in(db: Any, district: UUID, name: str) -> Organisation:
 
 
 def client_for(app: object, secret: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=bearer(secret))  # type: ignore[arg-type]
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=bearer(secret)
+    )  # type: ignore[arg-type]
 
 
 async def wait_for(db: Any, org_id: UUID, predicate: Any, timeout: float = 40.0) -> list[ComplianceFinding]:
     deadline = time.monotonic() + timeout
     while True:
         async with db.session() as session:
-            rows = list((await session.scalars(select(ComplianceFinding).where(ComplianceFinding.organisation_id == org_id))).all())
+            rows = list(
+                (
+                    await session.scalars(select(ComplianceFinding).where(ComplianceFinding.organisation_id == org_id))
+                ).all()
+            )
         if predicate(rows):
             return rows
         if time.monotonic() > deadline:
@@ -70,15 +85,21 @@ async def wait_for(db: Any, org_id: UUID, predicate: Any, timeout: float = 40.0)
 
 @pytest.fixture(scope="module")
 async def schools(app: object, db: Any) -> tuple[Organisation, Organisation]:
-    return await school_in(db, await work_district(db), "Findings School A"), await school_in(db, await other_district(db), "Findings School B")
+    return await school_in(db, await work_district(db), "Findings School A"), await school_in(
+        db, await other_district(db), "Findings School B"
+    )
 
 
-async def test_a_change_is_recomputed_in_the_background(app: object, db: Any, client: httpx.AsyncClient, schools: Any) -> None:
+async def test_a_change_is_recomputed_in_the_background(
+    app: object, db: Any, client: httpx.AsyncClient, schools: Any
+) -> None:
     """Cl. 29: an association recorded over the API has no approved plan; within seconds (one
     coalescing window and the job) its finding is stored, with links to the record."""
     school, _ = schools
     started = time.monotonic()
-    created = await client.post(f"/api/organisations/{school.id}/associations", json={"name": "Geography teachers", "kind": "class_teachers"})
+    created = await client.post(
+        f"/api/organisations/{school.id}/associations", json={"name": "Geography teachers", "kind": "class_teachers"}
+    )
     assert created.status_code == 201, created.text
     association_id = created.json()["id"]
     rows = await wait_for(db, school.id, lambda rows: any(str(r.subject_id) == association_id for r in rows))
@@ -133,7 +154,9 @@ async def test_access_to_one_organisations_findings(app: object, db: Any, school
         assert answer.status_code == status, (name, answer.text)
         if status == 200:
             body = answer.json()
-            assert body["organisation_id"] == str(school.id) and all(f["organisation_id"] == str(school.id) for f in body["items"])
+            assert body["organisation_id"] == str(school.id) and all(
+                f["organisation_id"] == str(school.id) for f in body["items"]
+            )
         else:
             assert set(answer.json()) >= {"status", "message"}
 
@@ -145,7 +168,9 @@ async def test_the_list_across_reach(app: object, db: Any, schools: Any) -> None
     await recompute(db, school.id)
     await recompute(db, other.id)
     district = await work_district(db)
-    async with client_for(app, await token_secret(db, Grant("district_methodist", territory_id=district), name="dm")) as c:
+    async with client_for(
+        app, await token_secret(db, Grant("district_methodist", territory_id=district), name="dm")
+    ) as c:
         page = (await c.get("/api/compliance/findings", params={"page_size": 200})).json()
         orgs = {i["finding"]["organisation_id"] for i in page["items"]}
         assert str(school.id) in orgs and str(other.id) not in orgs
@@ -158,13 +183,17 @@ async def test_the_list_across_reach(app: object, db: Any, schools: Any) -> None
     async with client_for(app, await token_secret(db, Grant("head", organisation_id=other.id), name="head b")) as c:
         page = (await c.get("/api/compliance/findings", params={"page_size": 200})).json()
         assert {i["finding"]["organisation_id"] for i in page["items"]} == {str(other.id)}
-    async with client_for(app, await token_secret(db, Grant("teacher", organisation_id=school.id), name="teacher a")) as c:
+    async with client_for(
+        app, await token_secret(db, Grant("teacher", organisation_id=school.id), name="teacher a")
+    ) as c:
         assert (await c.get("/api/compliance/findings")).status_code == 403
     # Paging: pages partition the list.
     async with client_for(app, await token_secret(db, Grant("head", organisation_id=school.id), name="head a")) as c:
         whole = (await c.get(f"/api/organisations/{school.id}/compliance/findings", params={"page_size": 200})).json()
         first = (await c.get(f"/api/organisations/{school.id}/compliance/findings", params={"page_size": 2})).json()
-        second = (await c.get(f"/api/organisations/{school.id}/compliance/findings", params={"page_size": 2, "page": 2})).json()
+        second = (
+            await c.get(f"/api/organisations/{school.id}/compliance/findings", params={"page_size": 2, "page": 2})
+        ).json()
     assert whole["total"] >= 3 and first["total"] == whole["total"]
     assert [f["id"] for f in first["items"] + second["items"]] == [f["id"] for f in whole["items"][:4]]
 
@@ -180,7 +209,9 @@ async def test_a_new_organisation_is_checked_once_provisioned(app: object, db: A
     deadline = time.monotonic() + 40
     while True:
         async with db.session() as session:
-            run = await session.scalar(select(ComplianceCheckRun).where(ComplianceCheckRun.organisation_id == UUID(org_id)))
+            run = await session.scalar(
+                select(ComplianceCheckRun).where(ComplianceCheckRun.organisation_id == UUID(org_id))
+            )
         if run is not None or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.25)
@@ -196,12 +227,16 @@ async def test_since_is_kept_across_recomputes(app: object, db: Any, schools: An
     school, _ = schools
     first_day = datetime.date.today() - datetime.timedelta(days=3)
     async with db.session() as session, session.begin():
-        await session.execute(ComplianceFinding.__table__.delete().where(ComplianceFinding.organisation_id == school.id))
+        await session.execute(
+            ComplianceFinding.__table__.delete().where(ComplianceFinding.organisation_id == school.id)
+        )
     await recompute(db, school.id, first_day)
     await recompute(db, school.id)
     async with db.session() as session:
         deputy = await session.scalar(
-            select(ComplianceFinding).where(ComplianceFinding.organisation_id == school.id, ComplianceFinding.check == "deputy_head")
+            select(ComplianceFinding).where(
+                ComplianceFinding.organisation_id == school.id, ComplianceFinding.check == "deputy_head"
+            )
         )
     assert deputy is not None and deputy.since == first_day
 
@@ -212,5 +247,7 @@ async def test_simultaneous_recomputes_leave_one_set_of_findings(app: object, db
     school, _ = schools
     outcomes = await asyncio.gather(*(recompute(db, school.id) for _ in range(4)))
     async with db.session() as session:
-        keys = (await session.scalars(select(ComplianceFinding.key).where(ComplianceFinding.organisation_id == school.id))).all()
+        keys = (
+            await session.scalars(select(ComplianceFinding.key).where(ComplianceFinding.organisation_id == school.id))
+        ).all()
     assert len(keys) == len(set(keys)) == outcomes[0].findings

@@ -32,9 +32,17 @@ async def add(db: Any, org: Organisation, *rows: Any) -> None:
         session.add_all(rows)
 
 
-async def approved_plan(db: Any, org: Organisation, association_id: uuid.UUID, directions: list[Direction], version: int = 1) -> None:
+async def approved_plan(
+    db: Any, org: Organisation, association_id: uuid.UUID, directions: list[Direction], version: int = 1
+) -> None:
     async with db.tenant_context(org.schema_name) as session:
-        plan = WorkPlan(association_id=association_id, school_year=SCHOOL_YEAR, version=version, status="approved", approved_at=at(TODAY))
+        plan = WorkPlan(
+            association_id=association_id,
+            school_year=SCHOOL_YEAR,
+            version=version,
+            status="approved",
+            approved_at=at(TODAY),
+        )
         session.add(plan)
         await session.flush()
         for n, d in enumerate(directions):
@@ -104,7 +112,15 @@ async def _reviewed(db: Any, org: Organisation, title: str, *, missing: tuple[st
         session.add(rnd)
         await session.flush()
         if missing is not None:
-            session.add(ReviewMissingStage(round_id=rnd.id, position=1, selector=missing[0], clause=missing[1], label="Methodological council of the organisation"))
+            session.add(
+                ReviewMissingStage(
+                    round_id=rnd.id,
+                    position=1,
+                    selector=missing[0],
+                    clause=missing[1],
+                    label="Methodological council of the organisation",
+                )
+            )
         return doc.id
 
 
@@ -134,7 +150,8 @@ async def test_cl25_every_closed_quarter_has_a_held_meeting(db: Any, bare_school
     await add(db, bare_school, regular, lapsed, late)
     q1, q2, q3 = datetime.date(year, 10, 1), datetime.date(year, 12, 1), datetime.date(year + 1, 2, 10)
     await add(
-        db, bare_school,
+        db,
+        bare_school,
         *(Meeting(body_kind="association", body_id=regular.id, starts_at=at(d), minutes="Held.") for d in (q1, q2, q3)),
         Meeting(body_kind="association", body_id=lapsed.id, starts_at=at(q1), minutes="Held."),
         Meeting(body_kind="association", body_id=lapsed.id, starts_at=at(q2)),  # never recorded: not held
@@ -157,8 +174,12 @@ async def test_cl26_a_subject_of_three_teachers_has_an_association(db: Any, bare
     await add(db, bare_school, chemistry, physics)
     people = [Staff(full_name=f"T{n}", positions=["teacher"]) for n in range(5)]
     await add(db, bare_school, *people)
-    await add(db, bare_school, *(StaffSubject(staff_id=p.id, subject_id=chemistry.id) for p in people[:3]),
-              *(StaffSubject(staff_id=p.id, subject_id=physics.id) for p in people[3:]))
+    await add(
+        db,
+        bare_school,
+        *(StaffSubject(staff_id=p.id, subject_id=chemistry.id) for p in people[:3]),
+        *(StaffSubject(staff_id=p.id, subject_id=physics.id) for p in people[3:]),
+    )
     [found] = await run(db, bare_school, "subject_associations")
     assert (found.clause, found.subject_id, found.evidence["teachers"]) == ("26", chemistry.id, 3)  # physics has two
     await add(db, bare_school, Association(name="Chemistry teachers", kind="subject", subject_id=chemistry.id))
@@ -192,11 +213,36 @@ async def test_cl30_leaders_serve_at_most_a_year_and_are_in_office(db: Any, bare
     leaders = [Staff(full_name=n, positions=["teacher"]) for n in ("A", "B")]
     await add(db, bare_school, *leaders)
     await add(
-        db, bare_school,
-        LeaderTerm(body_kind="association", body_id=ok.id, staff_id=leaders[0].id, full_name="A", method="elected", starts_on=start, ends_on=start + datetime.timedelta(days=364)),
-        LeaderTerm(body_kind="association", body_id=none.id, staff_id=leaders[1].id, full_name="B", method="elected",
-                   starts_on=start - datetime.timedelta(days=400), ends_on=start - datetime.timedelta(days=40)),
-        LeaderTerm(body_kind="inter_school_association", body_id=inter.id, member_organisation_id=uuid.uuid4(), member_staff_id=uuid.uuid4(), full_name="D", method="elected", starts_on=start, ends_on=start + datetime.timedelta(days=300)),
+        db,
+        bare_school,
+        LeaderTerm(
+            body_kind="association",
+            body_id=ok.id,
+            staff_id=leaders[0].id,
+            full_name="A",
+            method="elected",
+            starts_on=start,
+            ends_on=start + datetime.timedelta(days=364),
+        ),
+        LeaderTerm(
+            body_kind="association",
+            body_id=none.id,
+            staff_id=leaders[1].id,
+            full_name="B",
+            method="elected",
+            starts_on=start - datetime.timedelta(days=400),
+            ends_on=start - datetime.timedelta(days=40),
+        ),
+        LeaderTerm(
+            body_kind="inter_school_association",
+            body_id=inter.id,
+            member_organisation_id=uuid.uuid4(),
+            member_staff_id=uuid.uuid4(),
+            full_name="D",
+            method="elected",
+            starts_on=start,
+            ends_on=start + datetime.timedelta(days=300),
+        ),
     )
     found = {(f.subject_name, f.evidence["issue"]) for f in await run(db, bare_school, "leader_terms")}
     assert found == {("Leaderless", "no_leader"), ("Never led", "no_leader"), ("Inter-school", "not_appointed")}
@@ -213,9 +259,27 @@ async def test_cl30_compliant_leaders_give_no_finding(db: Any, bare_school: Orga
     leader = Staff(full_name="A", positions=["teacher"])
     await add(db, bare_school, leader)
     await add(
-        db, bare_school,
-        LeaderTerm(body_kind="association", body_id=a.id, staff_id=leader.id, full_name="A", method="elected", starts_on=start, ends_on=end),
-        LeaderTerm(body_kind="inter_school_association", body_id=inter.id, member_organisation_id=uuid.uuid4(), member_staff_id=uuid.uuid4(), full_name="D", method="appointed", starts_on=start, ends_on=end),
+        db,
+        bare_school,
+        LeaderTerm(
+            body_kind="association",
+            body_id=a.id,
+            staff_id=leader.id,
+            full_name="A",
+            method="elected",
+            starts_on=start,
+            ends_on=end,
+        ),
+        LeaderTerm(
+            body_kind="inter_school_association",
+            body_id=inter.id,
+            member_organisation_id=uuid.uuid4(),
+            member_staff_id=uuid.uuid4(),
+            full_name="D",
+            method="appointed",
+            starts_on=start,
+            ends_on=end,
+        ),
     )
     assert await run(db, bare_school, "leader_terms") == []
 

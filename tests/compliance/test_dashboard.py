@@ -51,14 +51,26 @@ async def place(app: object, db: Any) -> Place:
     async with db.session() as session, session.begin():
         territories = TerritoryService(session)
         region = await territories.upsert(
-            slug=f"dash-region-{tag}", kind=TerritoryKind.REGION, parent_id=await republic_id(db),
-            name_kk="Бақылау облысы", name_ru="Контрольная область", name_en="Dashboard Region",
+            slug=f"dash-region-{tag}",
+            kind=TerritoryKind.REGION,
+            parent_id=await republic_id(db),
+            name_kk="Бақылау облысы",
+            name_ru="Контрольная область",
+            name_en="Dashboard Region",
         )
-        districts = tuple([
-            await territories.upsert(slug=f"dash-{n}-{tag}", kind=TerritoryKind.DISTRICT, parent_id=region,
-                                     name_kk=f"Аудан {n}", name_ru=f"Район {n}", name_en=f"District {n}")
-            for n in (1, 2)
-        ])
+        districts = tuple(
+            [
+                await territories.upsert(
+                    slug=f"dash-{n}-{tag}",
+                    kind=TerritoryKind.DISTRICT,
+                    parent_id=region,
+                    name_kk=f"Аудан {n}",
+                    name_ru=f"Район {n}",
+                    name_en=f"District {n}",
+                )
+                for n in (1, 2)
+            ]
+        )
     forget_territory_trees()  # the server's tree is cached for minutes; these territories are new
     schools = (
         await school_in(db, districts[0], "Dashboard School 1"),
@@ -76,8 +88,14 @@ def _territories(p: Place) -> set[UUID]:
 
 async def rollup_rows(db: Any, territories: set[UUID]) -> dict[tuple[UUID, str, str], tuple[int, int, int]]:
     async with db.session() as session:
-        rows = (await session.scalars(select(ComplianceRollup).where(ComplianceRollup.territory_id.in_(territories)))).all()
-    return {(r.territory_id, r.kind, r.clause): (r.organisations, r.compliant, r.findings) for r in rows if r.organisations or r.findings}
+        rows = (
+            await session.scalars(select(ComplianceRollup).where(ComplianceRollup.territory_id.in_(territories)))
+        ).all()
+    return {
+        (r.territory_id, r.kind, r.clause): (r.organisations, r.compliant, r.findings)
+        for r in rows
+        if r.organisations or r.findings
+    }
 
 
 async def expected_rows(db: Any, territories: set[UUID]) -> dict[tuple[UUID, str, str], tuple[int, int, int]]:
@@ -87,13 +105,19 @@ async def expected_rows(db: Any, territories: set[UUID]) -> dict[tuple[UUID, str
             await session.execute(
                 select(Organisation.id, Organisation.territory_id, Organisation.kind)
                 .join(ComplianceCheckRun, ComplianceCheckRun.organisation_id == Organisation.id)
-                .where(Organisation.territory_id.in_(territories), Organisation.status == "active",
-                       ComplianceCheckRun.rule_set.is_not(None))
+                .where(
+                    Organisation.territory_id.in_(territories),
+                    Organisation.status == "active",
+                    ComplianceCheckRun.rule_set.is_not(None),
+                )
             )
         ).all()
         findings = (
-            await session.execute(select(ComplianceFinding.organisation_id, ComplianceFinding.clause)
-                                  .where(ComplianceFinding.organisation_id.in_([o[0] for o in orgs])))
+            await session.execute(
+                select(ComplianceFinding.organisation_id, ComplianceFinding.clause).where(
+                    ComplianceFinding.organisation_id.in_([o[0] for o in orgs])
+                )
+            )
         ).all()
     per_org: dict[UUID, Counter[str]] = defaultdict(Counter)
     for organisation_id, clause in findings:
@@ -139,7 +163,9 @@ step = st.one_of(
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(step, min_size=3, max_size=10))
-async def test_rollups_are_the_sum_of_the_findings_after_random_changes(db: Any, place: Place, steps: list[Any]) -> None:
+async def test_rollups_are_the_sum_of_the_findings_after_random_changes(
+    db: Any, place: Place, steps: list[Any]
+) -> None:
     homes = [place.region, *place.districts]
     for action in steps:
         if action[0] == "rebuild":
@@ -149,10 +175,14 @@ async def test_rollups_are_the_sum_of_the_findings_after_random_changes(db: Any,
             org = place.schools[action[1]]
             if action[0] == "move":
                 async with db.session() as session, session.begin():
-                    await session.execute(update(Organisation).where(Organisation.id == org.id).values(territory_id=homes[action[2]]))
+                    await session.execute(
+                        update(Organisation).where(Organisation.id == org.id).values(territory_id=homes[action[2]])
+                    )
             elif action[0] == "status":
                 async with db.session() as session, session.begin():
-                    await session.execute(update(Organisation).where(Organisation.id == org.id).values(status=action[2]))
+                    await session.execute(
+                        update(Organisation).where(Organisation.id == org.id).values(status=action[2])
+                    )
             elif action[0] == "fact":
                 await _add_fact(db, org, action[2])
             await recompute(db, org.id)
@@ -160,7 +190,11 @@ async def test_rollups_are_the_sum_of_the_findings_after_random_changes(db: Any,
     # Leave the schools active where they started, for the tests that follow.
     async with db.session() as session, session.begin():
         for org in place.schools:
-            await session.execute(update(Organisation).where(Organisation.id == org.id).values(territory_id=org.territory_id, status="active"))
+            await session.execute(
+                update(Organisation)
+                .where(Organisation.id == org.id)
+                .values(territory_id=org.territory_id, status="active")
+            )
     for org in place.schools:
         await recompute(db, org.id)
 
@@ -177,7 +211,9 @@ async def test_the_dashboard_drills_down_with_figures_from_the_rollups(app: obje
         republic = (await c.get("/api/compliance/dashboard")).json()
         assert republic["territory"]["level"] == "republic" and republic["path"] == [republic["territory"]]
         ours = next(x for x in republic["children"] if x["territory"]["id"] == str(place.region))
-        assert (ours["figures"]["organisations"], ours["figures"]["compliant"], ours["figures"]["findings"]) == summed(_territories(place))
+        assert (ours["figures"]["organisations"], ours["figures"]["compliant"], ours["figures"]["findings"]) == summed(
+            _territories(place)
+        )
         assert republic["totals"]["organisations"] >= 3 and republic["rule_set"] == "order-583"
         assert "583" in republic["rule_set_title"]["ru"] and republic["rule_set_title"]["kk"]
 
@@ -191,30 +227,44 @@ async def test_the_dashboard_drills_down_with_figures_from_the_rollups(app: obje
         assert (region["totals"]["organisations"], region["totals"]["findings"]) == summed(_territories(place))[::2]
         clauses = {x["clause"]: x for x in region["by_clause"]}
         assert {"7", "14", "25", "26", "29", "32"} <= set(clauses)
-        assert clauses["32"]["statement"]["ru"] and clauses["14"]["organisations"] == summed(_territories(place), "14")[0]
+        assert (
+            clauses["32"]["statement"]["ru"] and clauses["14"]["organisations"] == summed(_territories(place), "14")[0]
+        )
 
         # Under a clause: findings are that clause's, compliant those without findings under it.
-        only_14 = (await c.get("/api/compliance/dashboard", params={"territory_id": str(place.region), "clause": "14"})).json()
+        only_14 = (
+            await c.get("/api/compliance/dashboard", params={"territory_id": str(place.region), "clause": "14"})
+        ).json()
         checked, _, found_14 = summed(_territories(place), "14")
         assert only_14["totals"] == {
             "organisations": summed(_territories(place))[0],
             "compliant": summed(_territories(place))[0] - checked,
             "findings": found_14,
         }
-        colleges = (await c.get("/api/compliance/dashboard", params={"territory_id": str(place.region), "kind": "college"})).json()
+        colleges = (
+            await c.get("/api/compliance/dashboard", params={"territory_id": str(place.region), "kind": "college"})
+        ).json()
         assert colleges["totals"] == {"organisations": 0, "compliant": 0, "findings": 0}
         assert [k["kind"] for k in region["by_kind"]] == ["school"]
 
         # Drill down to the organisations of a district, worst first, then to one's findings.
         listed = (await c.get("/api/compliance/organisations", params={"territory_id": str(place.districts[0])})).json()
         assert {o["organisation_id"] for o in listed["items"]} == {str(place.schools[0].id), str(place.schools[1].id)}
-        assert [o["findings"] for o in listed["items"]] == sorted((o["findings"] for o in listed["items"]), reverse=True)
+        assert [o["findings"] for o in listed["items"]] == sorted(
+            (o["findings"] for o in listed["items"]), reverse=True
+        )
         worst = listed["items"][0]
         assert sum(worst["by_clause"].values()) == worst["findings"]
-        own = (await c.get(f"/api/organisations/{worst['organisation_id']}/compliance/findings", params={"page_size": 200})).json()
+        own = (
+            await c.get(f"/api/organisations/{worst['organisation_id']}/compliance/findings", params={"page_size": 200})
+        ).json()
         assert own["total"] == worst["findings"] and all(f["web_path"] or f["api_path"] for f in own["items"])
 
-        for bad, field in (({"clause": "x"}, "clause"), ({"kind": "castle"}, "kind"), ({"territory_id": "nope"}, "territory_id")):
+        for bad, field in (
+            ({"clause": "x"}, "clause"),
+            ({"kind": "castle"}, "kind"),
+            ({"territory_id": "nope"}, "territory_id"),
+        ):
             answer = await c.get("/api/compliance/dashboard", params=bad)
             assert answer.status_code == 400 and answer.json()["field"] == field, answer.text
         unknown = await c.get("/api/compliance/dashboard", params={"territory_id": str(uuid.uuid4())})
@@ -222,7 +272,9 @@ async def test_the_dashboard_drills_down_with_figures_from_the_rollups(app: obje
 
 
 async def test_each_cabinet_sees_its_own_territory(app: object, db: Any, place: Place) -> None:
-    district_methodist = await token_secret(db, Grant("district_methodist", territory_id=place.districts[1]), name="dm 2")
+    district_methodist = await token_secret(
+        db, Grant("district_methodist", territory_id=place.districts[1]), name="dm 2"
+    )
     async with client_for(app, district_methodist) as c:
         own = (await c.get("/api/compliance/dashboard")).json()
         assert own["territory"]["id"] == str(place.districts[1]) and own["children"] == []
@@ -250,7 +302,11 @@ async def test_the_trend_has_a_point_a_day(app: object, db: Any, place: Place) -
     async with client_for(app, secret) as c:
         board = (await c.get("/api/compliance/dashboard")).json()
     days = [p["day"] for p in board["trend"]]
-    assert days == sorted(days) and days[-1] == today().isoformat() and (today() - datetime.timedelta(days=3)).isoformat() in days
+    assert (
+        days == sorted(days)
+        and days[-1] == today().isoformat()
+        and (today() - datetime.timedelta(days=3)).isoformat() in days
+    )
     live = board["trend"][-1]
     assert (live["organisations"], live["compliant"], live["findings"]) == tuple(board["totals"].values())
 
@@ -264,7 +320,9 @@ async def test_export_of_the_current_view(app: object, db: Any, place: Place, mo
         assert "attachment" in as_csv.headers["content-disposition"]
         table = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig")), delimiter=";"))
         assert table[0][0] == "Территория"
-        assert {r[0] for r in table[1:-1]} == {"Район 1", "Район 2"} and int(table[-1][2]) == board["totals"]["organisations"]
+        assert {r[0] for r in table[1:-1]} == {"Район 1", "Район 2"} and int(table[-1][2]) == board["totals"][
+            "organisations"
+        ]
 
         as_xlsx = await c.get("/api/compliance/export/xlsx", params={"view": "findings", "clause": "32"})
         sheet = load_workbook(io.BytesIO(as_xlsx.content)).active

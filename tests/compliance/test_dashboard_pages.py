@@ -56,7 +56,10 @@ def drill(territory: Any) -> str:
     ],
 )
 async def test_the_national_admin_drills_down_to_what_to_fix(
-    national: httpx.AsyncClient, place: Place, lang: str, words: list[str]  # noqa: F811
+    national: httpx.AsyncClient,
+    place: Place,
+    lang: str,
+    words: list[str],  # noqa: F811
 ) -> None:
     republic = await national.get("/compliance", params={"lang": lang})
     assert republic.status_code == 200, republic.text
@@ -94,10 +97,16 @@ async def test_each_cabinet_opens_on_its_own_territory(app: Any, db: Any, place:
         assert drill(place.districts[0]) in own.text and drill(place.districts[1]) in own.text
     finally:
         await regional.aclose()
-    district = await signed_in(app, db, Grant(Role.DISTRICT_METHODIST, territory_id=place.districts[0]), "District Methodist")
+    district = await signed_in(
+        app, db, Grant(Role.DISTRICT_METHODIST, territory_id=place.districts[0]), "District Methodist"
+    )
     try:
         own = await district.get("/compliance", params={"lang": "ru"})
-        assert own.status_code == 200 and "Соответствие Правилам: Район 1" in own.text and 'id="nav-compliance"' in own.text
+        assert (
+            own.status_code == 200
+            and "Соответствие Правилам: Район 1" in own.text
+            and 'id="nav-compliance"' in own.text
+        )
         listed = re.findall(r'data-organisation="([0-9a-f-]{36})"', own.text)
         assert set(listed) == {str(place.schools[0].id), str(place.schools[1].id)}
         above = await district.get("/compliance", params={"territory_id": str(place.region)})
@@ -112,9 +121,15 @@ async def test_a_head_is_refused_the_dashboard(app: Any, db: Any, place: Place) 
     head = await signed_in(app, db, Grant(Role.HEAD, organisation_id=place.schools[0].id), "Head")
     try:
         home = await head.get(f"/organisations/{place.schools[0].id}/what-to-fix")
-        assert home.status_code == 200 and 'id="nav-compliance"' not in home.text and 'id="to-dashboard"' not in home.text
+        assert (
+            home.status_code == 200 and 'id="nav-compliance"' not in home.text and 'id="to-dashboard"' not in home.text
+        )
         refused = await head.get("/compliance", params={"lang": "en"})
-        assert refused.status_code == 403 and 'class="error-page"' in refused.text and "Only these roles may do this" in refused.text
+        assert (
+            refused.status_code == 403
+            and 'class="error-page"' in refused.text
+            and "Only these roles may do this" in refused.text
+        )
     finally:
         await head.aclose()
 
@@ -137,13 +152,17 @@ async def test_filters_by_clause_and_kind_with_and_without_htmx(national: httpx.
     assert "There are no active organisations here." in colleges.text
 
     by_name = await national.get(
-        "/compliance", params={**base, "sort": "name"}, headers={"HX-Request": "true", "HX-Target": "organisations-panel"}
+        "/compliance",
+        params={**base, "sort": "name"},
+        headers={"HX-Request": "true", "HX-Target": "organisations-panel"},
     )
     assert by_name.text.lstrip().startswith('<section id="organisations-panel"') and 'id="totals"' not in by_name.text
     listed = re.findall(r'data-organisation="([0-9a-f-]{36})"', by_name.text)
     assert listed == [str(s.id) for s in place.schools]  # Dashboard School 1, 2, 3
 
-    ignored = await national.get("/compliance", params={**base, "clause": "x;y", "kind": "castle", "sort": "z", "page": "0"})
+    ignored = await national.get(
+        "/compliance", params={**base, "clause": "x;y", "kind": "castle", "sort": "z", "page": "0"}
+    )
     assert ignored.status_code == 200
 
 
@@ -165,18 +184,30 @@ async def test_the_export_links_hand_on_the_apis_file(national: httpx.AsyncClien
     assert rows[0][0] == "Organisation" and len(rows) - 1 == 3
 
 
-async def test_organisations_placed_at_the_territory_itself_have_a_row(app: Any, db: Any, national: httpx.AsyncClient) -> None:
+async def test_organisations_placed_at_the_territory_itself_have_a_row(
+    app: Any, db: Any, national: httpx.AsyncClient
+) -> None:
     """A region's own organisations (placed at the region, not in a district) are a row of their
     own beside the districts, leading to the list of organisations."""
     tag = uuid.uuid4().hex[:8]
     async with db.session() as session, session.begin():
         territories = TerritoryService(session)
         region = await territories.upsert(
-            slug=f"dash-own-{tag}", kind=TerritoryKind.REGION, parent_id=await republic_id(db),
-            name_kk="Өз облысы", name_ru="Своя область", name_en="Own Region",
+            slug=f"dash-own-{tag}",
+            kind=TerritoryKind.REGION,
+            parent_id=await republic_id(db),
+            name_kk="Өз облысы",
+            name_ru="Своя область",
+            name_en="Own Region",
         )
-        district = await territories.upsert(slug=f"dash-own-d-{tag}", kind=TerritoryKind.DISTRICT, parent_id=region,
-                                            name_kk="Бос аудан", name_ru="Пустой район", name_en="Empty District")
+        district = await territories.upsert(
+            slug=f"dash-own-d-{tag}",
+            kind=TerritoryKind.DISTRICT,
+            parent_id=region,
+            name_kk="Бос аудан",
+            name_ru="Пустой район",
+            name_en="Empty District",
+        )
     forget_territory_trees()
     school = await school_in(db, district, "Regional Lyceum")
     # A school is registered in a district; a region's own organisation (a college, a cabinet) is

@@ -29,7 +29,9 @@ async def fix_school(app: Any, db: Any) -> School:
         ("en", ["What to fix", "What to do", "No deputy head for academic work is assigned."]),
     ],
 )
-async def test_the_head_sees_what_to_fix_linked_to_the_records(app: Any, db: Any, fix_school: School, lang: str, words: list[str]) -> None:
+async def test_the_head_sees_what_to_fix_linked_to_the_records(
+    app: Any, db: Any, fix_school: School, lang: str, words: list[str]
+) -> None:
     user = await new_user(db, [Grant(Role.HEAD, organisation_id=fix_school.org.id)], name="Head")
     client = await browser(app, await session_cookie(app.api, db, user))
     try:
@@ -41,12 +43,16 @@ async def test_the_head_sees_what_to_fix_linked_to_the_records(app: Any, db: Any
         # The header offers the page; each finding links to its record (cl. 29: the association's page).
         assert f'href="{base}/what-to-fix"' in page.text
         assert f'href="{base}/associations/{fix_school.second_association_id}"' in page.text
-        assert f'/api/organisations/{fix_school.org.id}/associations/' in page.text
+        assert f"/api/organisations/{fix_school.org.id}/associations/" in page.text
         # Filtered by clause with HTMX: only the panel, only that clause.
-        panel = await client.get(f"{base}/what-to-fix", params={"clause": "32", "lang": lang}, headers={"HX-Request": "true"})
+        panel = await client.get(
+            f"{base}/what-to-fix", params={"clause": "32", "lang": lang}, headers={"HX-Request": "true"}
+        )
         assert panel.status_code == 200 and 'id="findings-panel"' in panel.text and "<html" not in panel.text
         assert panel.text.count('class="finding"') == 0  # the furnished school has its council
-        panel = await client.get(f"{base}/what-to-fix", params={"clause": "14", "lang": lang}, headers={"HX-Request": "true"})
+        panel = await client.get(
+            f"{base}/what-to-fix", params={"clause": "14", "lang": lang}, headers={"HX-Request": "true"}
+        )
         assert panel.text.count('class="finding"') == 1
     finally:
         await client.aclose()

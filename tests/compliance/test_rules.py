@@ -43,7 +43,27 @@ in_force_from = 2030-01-01
 def test_order_583_holds_every_clause_with_its_amendment() -> None:
     document = resolve(parse(TEXT), None)
     clauses = {c["number"]: c for c in document["clauses"]}
-    assert sorted(clauses, key=int) == ["2", "7", "10", "11", "13", "14", "15", "18", "19", "20", "21", "23", "24", "25", "26", "29", "30", "31", "32"]
+    assert sorted(clauses, key=int) == [
+        "2",
+        "7",
+        "10",
+        "11",
+        "13",
+        "14",
+        "15",
+        "18",
+        "19",
+        "20",
+        "21",
+        "23",
+        "24",
+        "25",
+        "26",
+        "29",
+        "30",
+        "31",
+        "32",
+    ]
     assert {n for n, c in clauses.items() if c.get("amended_by") == "order-488-2015"} == {"7", "11", "13", "14", "19"}
     assert clauses["10"]["amended_by"] == "order-40-2016"
     assert {a["code"] for a in document["amendments"]} == {"order-488-2015", "order-40-2016", "order-78-2022"}
@@ -71,10 +91,24 @@ def _bad(old: str, new: str) -> RuleSetError:
         ('number = "14"', "number = 14", "$.clause[5].number", "Expected `str`, got `int`"),
         ('number = "26"', 'number = "twenty-six"', "$.clause[14].number", "Expected `str` matching regex"),
         ('checks = ["leader_terms"]', 'checks = ["leader_termz"]', "$.clause[16].checks", "the check 'leader_termz'"),
-        ('statement.ru = "Заседания', 'statement.rux = "Заседания', "$.clause[13].statement.rux", "unknown field `rux`"),
-        ('amended_by = "order-40-2016"', 'amended_by = "order-41-2016"', "$.clause[2].amended_by", "names the amendment"),
-        ('in_force_from = 2015-07-27\nchecks = ["plan_directions"]', 'in_force_from = "soon"\nchecks = ["plan_directions"]',
-         "$.clause[1].in_force_from", "Invalid RFC3339 encoded date"),
+        (
+            'statement.ru = "Заседания',
+            'statement.rux = "Заседания',
+            "$.clause[13].statement.rux",
+            "unknown field `rux`",
+        ),
+        (
+            'amended_by = "order-40-2016"',
+            'amended_by = "order-41-2016"',
+            "$.clause[2].amended_by",
+            "names the amendment",
+        ),
+        (
+            'in_force_from = 2015-07-27\nchecks = ["plan_directions"]',
+            'in_force_from = "soon"\nchecks = ["plan_directions"]',
+            "$.clause[1].in_force_from",
+            "Invalid RFC3339 encoded date",
+        ),
         ('number = "29"', 'number = "25"', "$.clause[15].number", "listed twice"),
     ],
 )
@@ -84,7 +118,10 @@ def test_a_bad_rule_set_is_refused_naming_the_key_and_its_line(old: str, new: st
     bad_text = TEXT.replace(old, new, 1)
     # The line named is the line of the key at fault (or of its clause's table).
     assert error.line is not None
-    assert new.splitlines()[0] in bad_text.splitlines()[error.line - 1], (error.line, bad_text.splitlines()[error.line - 1])
+    assert new.splitlines()[0] in bad_text.splitlines()[error.line - 1], (
+        error.line,
+        bad_text.splitlines()[error.line - 1],
+    )
 
 
 def test_bad_toml_names_its_line() -> None:
@@ -95,9 +132,21 @@ def test_bad_toml_names_its_line() -> None:
 
 def test_incoherent_rule_sets_are_refused() -> None:
     with pytest.raises(RuleSetError, match="Only a rule set that extends"):
-        parse(TEXT.replace('in_force_from = 2007-12-13\n\n[[amendment]]', 'in_force_from = 2007-12-13\nrepeals = ["26"]\n\n[[amendment]]', 1))
+        parse(
+            TEXT.replace(
+                "in_force_from = 2007-12-13\n\n[[amendment]]",
+                'in_force_from = 2007-12-13\nrepeals = ["26"]\n\n[[amendment]]',
+                1,
+            )
+        )
     with pytest.raises(RuleSetError, match="before in_force_from"):
-        parse(TEXT.replace('in_force_from = 2007-12-13\n\n[[amendment]]', 'in_force_from = 2007-12-13\nin_force_until = 2001-01-01\n\n[[amendment]]', 1))
+        parse(
+            TEXT.replace(
+                "in_force_from = 2007-12-13\n\n[[amendment]]",
+                "in_force_from = 2007-12-13\nin_force_until = 2001-01-01\n\n[[amendment]]",
+                1,
+            )
+        )
     with pytest.raises(RuleSetError, match="both repealed and restated"):
         parse(LATER.replace('repeals = ["26"]', 'repeals = ["25"]'))
     # Extending a rule set that is not loaded is refused at resolution.
@@ -122,14 +171,18 @@ async def test_the_rule_set_in_force_on_the_day_checked(app: object, db: Any, ba
     from api.identity.models import IdentityAuditEntry
 
     async with db.session() as session:
-        logged = (await session.scalars(select(IdentityAuditEntry).where(IdentityAuditEntry.action == "rule_set.load"))).all()
+        logged = (
+            await session.scalars(select(IdentityAuditEntry).where(IdentityAuditEntry.action == "rule_set.load"))
+        ).all()
         assert any(e.after and e.after.get("code") == "order-900-test" and e.actor_kind == "command" for e in logged)
         assert (await rule_set_in_force(session, datetime.date(2029, 12, 31))).code == "order-583"  # type: ignore[union-attr]
         later = await rule_set_in_force(session, datetime.date(2030, 1, 2))
     assert later is not None and later.code == "order-900-test"
     numbers = {c.number for c in later.clauses}
     assert "26" not in numbers and "40" in numbers and "32" in numbers
-    assert later.clause("25").statement["en"] == "A meeting every term." and later.clause("25").source == "order-900-test"  # type: ignore[union-attr]
+    assert (
+        later.clause("25").statement["en"] == "A meeting every term." and later.clause("25").source == "order-900-test"
+    )  # type: ignore[union-attr]
     assert later.clause("7").amended_by == "order-488-2015"  # type: ignore[union-attr]
     # The same facts: three teachers of one subject without an association (cl. 26 of 583).
     async with db.tenant_context(bare_school.schema_name) as tenant:
@@ -143,11 +196,19 @@ async def test_the_rule_set_in_force_on_the_day_checked(app: object, db: Any, ba
             tenant.add(StaffSubject(staff_id=person.id, subject_id=subject.id))
     before = await recompute(db, bare_school.id, datetime.date(2029, 12, 20))
     async with db.session() as session:
-        clauses = set((await session.scalars(select(ComplianceFinding.clause).where(ComplianceFinding.organisation_id == bare_school.id))).all())
+        clauses = set(
+            (
+                await session.scalars(
+                    select(ComplianceFinding.clause).where(ComplianceFinding.organisation_id == bare_school.id)
+                )
+            ).all()
+        )
     assert before.rule_set == "order-583" and "26" in clauses
     after = await recompute(db, bare_school.id, datetime.date(2030, 2, 1))
     async with db.session() as session:
-        rows = (await session.scalars(select(ComplianceFinding).where(ComplianceFinding.organisation_id == bare_school.id))).all()
+        rows = (
+            await session.scalars(select(ComplianceFinding).where(ComplianceFinding.organisation_id == bare_school.id))
+        ).all()
     assert after.rule_set == "order-900-test" and rows
     assert {r.rule_set for r in rows} == {"order-900-test"} and "26" not in {r.clause for r in rows}
 
@@ -176,8 +237,13 @@ def test_metodist_rules_load_on_the_command_line(database_url: str, tmp_path: Pa
     bad = metodist(database_url, "rules", "load", str(bad_file), data_dir=tmp_path)
     assert bad.returncode == 2
     assert "the check 'leader_termz'" in bad.stderr and "key $.clause[16].checks" in bad.stderr
-    line = next(n for n, text in enumerate(bad_file.read_text(encoding="utf-8").splitlines(), 1) if "leader_termz" in text)
+    line = next(
+        n for n, text in enumerate(bad_file.read_text(encoding="utf-8").splitlines(), 1) if "leader_termz" in text
+    )
     assert f"line {line}" in bad.stderr
     assert psql(database_url, "SELECT count(*) FROM public.compliance_rule_set WHERE code = 'order-583'") == [(1,)]
     # The operator's load is in the identity audit log, as the command's act.
-    assert psql(database_url, "SELECT count(*) > 0 FROM public.identity_audit_log WHERE action = 'rule_set.load' AND actor_kind = 'command'") == [(True,)]
+    assert psql(
+        database_url,
+        "SELECT count(*) > 0 FROM public.identity_audit_log WHERE action = 'rule_set.load' AND actor_kind = 'command'",
+    ) == [(True,)]

@@ -49,20 +49,51 @@ def _cases(school: School) -> dict[str, tuple[str, Callable[[str], dict[str, Any
     """What each create route is sent, the model it writes and how its record is found again."""
     starts = (datetime.datetime.now(KZ) + datetime.timedelta(days=2)).replace(microsecond=0).isoformat()
     return {
-        "associations": ("/associations", lambda tag: {"name": f"Twice {tag}", "kind": "class_teachers"},
-                         Association, lambda tag: Association.name == f"Twice {tag}"),
-        "subjects": ("/subjects", lambda tag: {"code": f"tw{tag[:6]}", "name_kk": f"Пән {tag}", "name_ru": f"Предмет {tag}"},
-                     Subject, lambda tag: Subject.code == f"tw{tag[:6]}"),
-        "staff": ("/staff", lambda tag: {"full_name": f"Twice Teacher {tag}", "positions": ["teacher"]},
-                  Staff, lambda tag: Staff.full_name == f"Twice Teacher {tag}"),
-        "documents": ("/documents", lambda tag: {"kind": "other", "title": f"Twice {tag}", "author_staff_ids": [str(school.teachers[1])]},
-                      Document, lambda tag: Document.title == f"Twice {tag}"),
-        "meetings": ("/meetings", lambda tag: {"body_kind": "association", "body_id": str(school.association_id),
-                                               "starts_at": starts, "title": f"Twice {tag}"},
-                     Meeting, lambda tag: Meeting.title == f"Twice {tag}"),
-        "plans": ("/plans", lambda tag: {"association_id": str(school.second_association_id), "school_year": SCHOOL_YEAR,
-                                         "title": f"Twice {tag}"},
-                  WorkPlan, lambda tag: WorkPlan.title == f"Twice {tag}"),
+        "associations": (
+            "/associations",
+            lambda tag: {"name": f"Twice {tag}", "kind": "class_teachers"},
+            Association,
+            lambda tag: Association.name == f"Twice {tag}",
+        ),
+        "subjects": (
+            "/subjects",
+            lambda tag: {"code": f"tw{tag[:6]}", "name_kk": f"Пән {tag}", "name_ru": f"Предмет {tag}"},
+            Subject,
+            lambda tag: Subject.code == f"tw{tag[:6]}",
+        ),
+        "staff": (
+            "/staff",
+            lambda tag: {"full_name": f"Twice Teacher {tag}", "positions": ["teacher"]},
+            Staff,
+            lambda tag: Staff.full_name == f"Twice Teacher {tag}",
+        ),
+        "documents": (
+            "/documents",
+            lambda tag: {"kind": "other", "title": f"Twice {tag}", "author_staff_ids": [str(school.teachers[1])]},
+            Document,
+            lambda tag: Document.title == f"Twice {tag}",
+        ),
+        "meetings": (
+            "/meetings",
+            lambda tag: {
+                "body_kind": "association",
+                "body_id": str(school.association_id),
+                "starts_at": starts,
+                "title": f"Twice {tag}",
+            },
+            Meeting,
+            lambda tag: Meeting.title == f"Twice {tag}",
+        ),
+        "plans": (
+            "/plans",
+            lambda tag: {
+                "association_id": str(school.second_association_id),
+                "school_year": SCHOOL_YEAR,
+                "title": f"Twice {tag}",
+            },
+            WorkPlan,
+            lambda tag: WorkPlan.title == f"Twice {tag}",
+        ),
     }
 
 
@@ -73,8 +104,10 @@ async def test_two_identical_api_requests_at_once_make_one_record(
     path, payload, model, found = _cases(twice_school)[what]
     tag = uuid.uuid4().hex[:8]
     base = f"/api/organisations/{twice_school.org.id}"
-    first, second = sorted(await _twice(client, base + path, payload(tag), f"key-{tag}"),
-                           key=lambda r: r.headers.get("idempotent-replayed", ""))
+    first, second = sorted(
+        await _twice(client, base + path, payload(tag), f"key-{tag}"),
+        key=lambda r: r.headers.get("idempotent-replayed", ""),
+    )
     assert first.status_code == 201, first.text
     assert first.headers["idempotent-replayed"] == "false"
     # The second answer says plainly what happened: the first one's record, given again.
@@ -84,19 +117,30 @@ async def test_two_identical_api_requests_at_once_make_one_record(
     assert await _count(db, twice_school, model, found(tag)) == 1
 
 
-async def test_a_key_reused_for_another_request_is_refused(client: httpx.AsyncClient, db: Any, twice_school: School) -> None:
+async def test_a_key_reused_for_another_request_is_refused(
+    client: httpx.AsyncClient, db: Any, twice_school: School
+) -> None:
     base = f"/api/organisations/{twice_school.org.id}"
     key = f"key-{uuid.uuid4().hex}"
-    made = await client.post(f"{base}/associations", json={"name": "Reused key A", "kind": "class_teachers"},
-                             headers={"Idempotency-Key": key})
+    made = await client.post(
+        f"{base}/associations",
+        json={"name": "Reused key A", "kind": "class_teachers"},
+        headers={"Idempotency-Key": key},
+    )
     assert made.status_code == 201, made.text
-    other = await client.post(f"{base}/associations", json={"name": "Reused key B", "kind": "class_teachers"},
-                              headers={"Idempotency-Key": key})
+    other = await client.post(
+        f"{base}/associations",
+        json={"name": "Reused key B", "kind": "class_teachers"},
+        headers={"Idempotency-Key": key},
+    )
     assert other.status_code == 422
     assert other.json()["field"] == "Idempotency-Key"
     assert await _count(db, twice_school, Association, Association.name == "Reused key B") == 0
-    bad = await client.post(f"{base}/associations", json={"name": "Bad key", "kind": "class_teachers"},
-                            headers={"Idempotency-Key": "a key with spaces"})
+    bad = await client.post(
+        f"{base}/associations",
+        json={"name": "Bad key", "kind": "class_teachers"},
+        headers={"Idempotency-Key": "a key with spaces"},
+    )
     assert bad.status_code == 400 and bad.json()["field"] == "Idempotency-Key"
 
 
@@ -104,11 +148,13 @@ async def test_a_refused_request_keeps_no_key(client: httpx.AsyncClient, db: Any
     """A refusal rolls its claim back with everything else: corrected, the same form goes through."""
     base = f"/api/organisations/{twice_school.org.id}"
     key = f"key-{uuid.uuid4().hex}"
-    refused = await client.post(f"{base}/associations", json={"name": "Refused once", "kind": "subject"},
-                                headers={"Idempotency-Key": key})
+    refused = await client.post(
+        f"{base}/associations", json={"name": "Refused once", "kind": "subject"}, headers={"Idempotency-Key": key}
+    )
     assert refused.status_code == 422, refused.text
-    again = await client.post(f"{base}/associations", json={"name": "Refused once", "kind": "subject"},
-                              headers={"Idempotency-Key": key})
+    again = await client.post(
+        f"{base}/associations", json={"name": "Refused once", "kind": "subject"}, headers={"Idempotency-Key": key}
+    )
     assert again.status_code == 422
     assert again.headers.get("idempotent-replayed") != "true"
 
@@ -140,7 +186,9 @@ def _once(page: str) -> str:
     return found.group(1)
 
 
-async def test_an_association_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncClient, db: Any, twice_school: School) -> None:
+async def test_an_association_form_sent_twice_at_once_makes_one(
+    deputy: httpx.AsyncClient, db: Any, twice_school: School
+) -> None:
     # Formed on a page of its own since the bodies' pages (bodies/association_new.html).
     base = f"/organisations/{twice_school.org.id}/associations"
     form = await deputy.get(f"{base}/new")
@@ -157,7 +205,9 @@ async def test_an_association_form_sent_twice_at_once_makes_one(deputy: httpx.As
     assert await _count(db, twice_school, Association, Association.name == "Form twice") == 2
 
 
-async def test_a_meeting_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncClient, db: Any, twice_school: School) -> None:
+async def test_a_meeting_form_sent_twice_at_once_makes_one(
+    deputy: httpx.AsyncClient, db: Any, twice_school: School
+) -> None:
     base = f"/organisations/{twice_school.org.id}"
     page = await deputy.get(f"{base}/associations/{twice_school.association_id}")
     starts = (datetime.datetime.now(KZ) + datetime.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
@@ -177,12 +227,18 @@ async def test_an_answer_with_a_secret_is_never_kept_and_its_repeat_is_refused(
     from api.idempotency import IdempotencyRecord
     from api.identity.tokens import ApiToken
 
-    admin = await new_user(db, [Grant(Role.ORGANISATION_ADMIN, organisation_id=twice_school.org.id)], name="Twice Admin")
+    admin = await new_user(
+        db, [Grant(Role.ORGANISATION_ADMIN, organisation_id=twice_school.org.id)], name="Twice Admin"
+    )
     person = await browser(app, await session_cookie(app.api, db, admin))
     try:
         expires = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30)).isoformat()
-        body = {"name": f"Twice system {uuid.uuid4().hex[:6]}", "role": "teacher", "expires_at": expires,
-                "organisation_id": str(twice_school.org.id)}
+        body = {
+            "name": f"Twice system {uuid.uuid4().hex[:6]}",
+            "role": "teacher",
+            "expires_at": expires,
+            "organisation_id": str(twice_school.org.id),
+        }
         answers = await _twice(person, "/api/tokens", body, f"key-{uuid.uuid4().hex}")
         made = [a for a in answers if a.status_code == 201]
         again = [a for a in answers if a.status_code != 201]
@@ -190,8 +246,12 @@ async def test_an_answer_with_a_secret_is_never_kept_and_its_repeat_is_refused(
         assert again[0].status_code == 409 and again[0].json()["field"] == "Idempotency-Key"
         assert "shown only once" in again[0].json()["message"]
         async with db.session() as session:
-            tokens = await session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.name == body["name"]))
-            kept = (await session.scalars(select(IdempotencyRecord.body).where(IdempotencyRecord.caller == f"user:{admin}"))).all()
+            tokens = await session.scalar(
+                select(func.count()).select_from(ApiToken).where(ApiToken.name == body["name"])
+            )
+            kept = (
+                await session.scalars(select(IdempotencyRecord.body).where(IdempotencyRecord.caller == f"user:{admin}"))
+            ).all()
         assert tokens == 1
         assert kept == [None]
     finally:
@@ -208,8 +268,12 @@ async def test_a_document_form_sent_twice_at_once_makes_one(app: Any, db: Any, t
         base = f"/organisations/{twice_school.org.id}"
         form = await person.get(f"{base}/documents")
         assert f'<option value="{twice_school.teachers[6]}" selected>' in form.text
-        data = {"kind": "other", "title": "Document twice", "author_staff_ids": [str(twice_school.teachers[6])],
-                "_once": _once(form.text)}
+        data = {
+            "kind": "other",
+            "title": "Document twice",
+            "author_staff_ids": [str(twice_school.teachers[6])],
+            "_once": _once(form.text),
+        }
         answers = await asyncio.gather(*(person.post(f"{base}/documents", data=data) for _ in range(2)))
         assert [a.status_code for a in answers] == [303, 303]
         assert answers[0].headers["location"] == answers[1].headers["location"]
@@ -218,9 +282,12 @@ async def test_a_document_form_sent_twice_at_once_makes_one(app: Any, db: Any, t
         await person.aclose()
 
 
-async def test_a_plan_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncClient, db: Any, twice_school: School) -> None:
-    made = await deputy.post(f"/api/organisations/{twice_school.org.id}/associations",
-                             json={"name": "Plan twice", "kind": "class_teachers"})
+async def test_a_plan_form_sent_twice_at_once_makes_one(
+    deputy: httpx.AsyncClient, db: Any, twice_school: School
+) -> None:
+    made = await deputy.post(
+        f"/api/organisations/{twice_school.org.id}/associations", json={"name": "Plan twice", "kind": "class_teachers"}
+    )
     assert made.status_code == 201, made.text
     association_id = made.json()["id"]
     base = f"/organisations/{twice_school.org.id}/associations/{association_id}"
@@ -245,7 +312,7 @@ def _create_form(page: str, marker: str) -> str:
     opening = re.search(r"<form\b[^>]*" + re.escape(marker) + r"[^>]*>", page)
     assert opening, f"no form with {marker}"
     assert 'hx-disabled-elt="find button"' in opening.group(0), opening.group(0)
-    body = page[opening.end():page.index("</form>", opening.end())]
+    body = page[opening.end() : page.index("</form>", opening.end())]
     return _once(body)
 
 
@@ -257,10 +324,16 @@ async def _sent_twice(client: httpx.AsyncClient, path: str, data: dict[str, Any]
     return str(answers[0].headers["location"])
 
 
-async def test_a_staff_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncClient, db: Any, twice_school: School) -> None:
+async def test_a_staff_form_sent_twice_at_once_makes_one(
+    deputy: httpx.AsyncClient, db: Any, twice_school: School
+) -> None:
     base = f"/organisations/{twice_school.org.id}/staff"
     form = await deputy.get(f"{base}/new")
-    data = {"full_name": "Staff sent twice", "positions": "teacher", "_once": _create_form(form.text, f'action="{base}"')}
+    data = {
+        "full_name": "Staff sent twice",
+        "positions": "teacher",
+        "_once": _create_form(form.text, f'action="{base}"'),
+    }
     made = await _sent_twice(deputy, base, data)
     assert made.endswith("?done=created")
     assert await _count(db, twice_school, Staff, Staff.full_name == "Staff sent twice") == 1
@@ -269,27 +342,42 @@ async def test_a_staff_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncClie
     assert 'name="_once"' not in edit.text
 
 
-async def test_a_subject_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncClient, db: Any, twice_school: School) -> None:
+async def test_a_subject_form_sent_twice_at_once_makes_one(
+    deputy: httpx.AsyncClient, db: Any, twice_school: School
+) -> None:
     """Without a code or an English name the subject's code is made up; made from the form's key,
     it is the same both times, so the repeat is the same request and not a key reused."""
     base = f"/organisations/{twice_school.org.id}/subjects"
     form = await deputy.get(base)
-    data = {"name_kk": "Екі рет", "name_ru": "Дважды отправленный", "_once": _create_form(form.text, 'id="subject-form"')}
+    data = {
+        "name_kk": "Екі рет",
+        "name_ru": "Дважды отправленный",
+        "_once": _create_form(form.text, 'id="subject-form"'),
+    }
     await _sent_twice(deputy, base, data)
     assert await _count(db, twice_school, Subject, Subject.name_ru == "Дважды отправленный") == 1
 
 
-async def test_a_unit_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncClient, db: Any, twice_school: School) -> None:
+async def test_a_unit_form_sent_twice_at_once_makes_one(
+    deputy: httpx.AsyncClient, db: Any, twice_school: School
+) -> None:
     from api.domain.structure.models import Unit
 
     base = f"/organisations/{twice_school.org.id}/units"
     form = await deputy.get(base)
-    data = {"name": "Unit sent twice", "kind": "um_office", "parent_id": "", "_once": _create_form(form.text, 'id="unit-form"')}
+    data = {
+        "name": "Unit sent twice",
+        "kind": "um_office",
+        "parent_id": "",
+        "_once": _create_form(form.text, 'id="unit-form"'),
+    }
     await _sent_twice(deputy, base, data)
     assert await _count(db, twice_school, Unit, Unit.name == "Unit sent twice") == 1
 
 
-async def test_a_school_year_form_sent_twice_at_once_makes_one(deputy: httpx.AsyncClient, db: Any, twice_school: School) -> None:
+async def test_a_school_year_form_sent_twice_at_once_makes_one(
+    deputy: httpx.AsyncClient, db: Any, twice_school: School
+) -> None:
     from api.domain.structure.models import AcademicTerm
 
     base = f"/organisations/{twice_school.org.id}/academic-calendar"
@@ -301,7 +389,9 @@ async def test_a_school_year_form_sent_twice_at_once_makes_one(deputy: httpx.Asy
     assert await _count(db, twice_school, AcademicTerm, AcademicTerm.school_year == year) == 4
 
 
-async def test_a_council_and_its_member_sent_twice_at_once_make_one(deputy: httpx.AsyncClient, db: Any, twice_school: School) -> None:
+async def test_a_council_and_its_member_sent_twice_at_once_make_one(
+    deputy: httpx.AsyncClient, db: Any, twice_school: School
+) -> None:
     from api.domain.bodies.models import BodyMembership, Council
 
     api = f"/api/organisations/{twice_school.org.id}"
@@ -309,15 +399,23 @@ async def test_a_council_and_its_member_sent_twice_at_once_make_one(deputy: http
     assert unit.status_code == 201, unit.text
     base = f"/organisations/{twice_school.org.id}/bodies/council"
     listing = await deputy.get(base)
-    data = {"name": "Council sent twice", "unit_id": unit.json()["id"], "quorum_rule": "more_than_half",
-            "_once": _create_form(listing.text, f'action="{base}"')}
+    data = {
+        "name": "Council sent twice",
+        "unit_id": unit.json()["id"],
+        "quorum_rule": "more_than_half",
+        "_once": _create_form(listing.text, f'action="{base}"'),
+    }
     made = await _sent_twice(deputy, base, data)
     assert await _count(db, twice_school, Council, Council.name == "Council sent twice") == 1
 
     detail = made.split("?")[0]
     page = await deputy.get(detail)
     ends = (TODAY + datetime.timedelta(days=300)).isoformat()
-    member = {"staff_id": str(twice_school.teachers[0]), "ends_on": ends, "_once": _create_form(page.text, 'id="member-form"')}
+    member = {
+        "staff_id": str(twice_school.teachers[0]),
+        "ends_on": ends,
+        "_once": _create_form(page.text, 'id="member-form"'),
+    }
     assert (await _sent_twice(deputy, f"{detail}/members", member)).endswith("?done=member")
     council_id = detail.rsplit("/", 1)[1]
     assert await _count(db, twice_school, BodyMembership, BodyMembership.body_id == council_id) == 1
@@ -336,8 +434,15 @@ async def republic_cabinet(app: Any, db: Any) -> Any:
     async with db.session() as session, session.begin():
         republic = await TerritoryService(session).by_slug("kz")
         org = await OrganisationService(session).create(
-            OrganisationCreate(kind=OrgKind.CABINET_REPUBLIC, territory_id=republic.id, bin=fresh_bin(),
-                               name_kk="Екі рет кабинеті", name_ru="Кабинет дважды", name_en="Twice cabinet", levels=[])
+            OrganisationCreate(
+                kind=OrgKind.CABINET_REPUBLIC,
+                territory_id=republic.id,
+                bin=fresh_bin(),
+                name_kk="Екі рет кабинеті",
+                name_ru="Кабинет дважды",
+                name_en="Twice cabinet",
+                levels=[],
+            )
         )
     assert await provision_organisation(db, org.id) == "active"
     async with db.session() as session:
@@ -347,13 +452,19 @@ async def republic_cabinet(app: Any, db: Any) -> Any:
 async def test_a_union_and_its_member_sent_twice_at_once_make_one(app: Any, db: Any, republic_cabinet: Any) -> None:
     from api.domain.bodies.models import SectorUnion, UnionMember
 
-    user = await new_user(db, [Grant(Role.NATIONAL_ADMIN, territory_id=republic_cabinet.territory_id)], name="Twice National Admin")
+    user = await new_user(
+        db, [Grant(Role.NATIONAL_ADMIN, territory_id=republic_cabinet.territory_id)], name="Twice National Admin"
+    )
     person = await browser(app, await session_cookie(app.api, db, user))
     try:
         base = f"/organisations/{republic_cabinet.id}/unions"
         listing = await person.get(base)
-        data = {"name": "Union sent twice", "sector": "Transport", "description": "",
-                "_once": _create_form(listing.text, f'action="{base}"')}
+        data = {
+            "name": "Union sent twice",
+            "sector": "Transport",
+            "description": "",
+            "_once": _create_form(listing.text, f'action="{base}"'),
+        }
         made = await _sent_twice(person, base, data)
 
         async def count(model: Any, *where: Any) -> int:
@@ -363,8 +474,13 @@ async def test_a_union_and_its_member_sent_twice_at_once_make_one(app: Any, db: 
         assert await count(SectorUnion, SectorUnion.name == "Union sent twice") == 1
         detail = made.split("?")[0]
         page = await person.get(detail)
-        member = {"member_kind": "employer", "full_name": "Member sent twice", "represents": "Railways", "email": "",
-                  "_once": _create_form(page.text, 'id="member-form"')}
+        member = {
+            "member_kind": "employer",
+            "full_name": "Member sent twice",
+            "represents": "Railways",
+            "email": "",
+            "_once": _create_form(page.text, 'id="member-form"'),
+        }
         assert (await _sent_twice(person, f"{detail}/members", member)).endswith("?done=member")
         assert await count(UnionMember, UnionMember.full_name == "Member sent twice") == 1
     finally:
@@ -404,7 +520,7 @@ def test_each_create_form_of_the_setup_and_bodies_pages_is_sent_once(template: s
     assert len(opening) == 1, f"{template}: {len(opening)} forms with {marker}"
     tag = opening[0]
     assert 'hx-disabled-elt="find button"' in tag.group(0), tag.group(0)
-    body = source[tag.end():source.index("</form>", tag.end())]
+    body = source[tag.end() : source.index("</form>", tag.end())]
     assert "once_input()" in body, f"{template}: the form with {marker} carries no one-shot key"
 
 
@@ -431,7 +547,9 @@ async def test_an_invitation_sent_twice_at_once_makes_one(app: Any, db: Any, twi
     error page) that the invitation was already made, and there is one invitation."""
     from api.identity.models import Invitation
 
-    admin = await new_user(db, [Grant(Role.ORGANISATION_ADMIN, organisation_id=twice_school.org.id)], name="Twice Inviter")
+    admin = await new_user(
+        db, [Grant(Role.ORGANISATION_ADMIN, organisation_id=twice_school.org.id)], name="Twice Inviter"
+    )
     person = await browser(app, await session_cookie(app.api, db, admin))
     try:
         base = f"/organisations/{twice_school.org.id}/invitations"
@@ -441,7 +559,9 @@ async def test_an_invitation_sent_twice_at_once_makes_one(app: Any, db: Any, twi
         answers = await asyncio.gather(*(person.post(base, data=data) for _ in range(2)))
         made = [a for a in answers if a.status_code == 200]
         again = [a for a in answers if a.status_code != 200]
-        assert len(made) == 1 and 'id="invitation-link"' in made[0].text, [(a.status_code, a.text[:300]) for a in answers]
+        assert len(made) == 1 and 'id="invitation-link"' in made[0].text, [
+            (a.status_code, a.text[:300]) for a in answers
+        ]
         assert again[0].status_code == 409
         # The invitations page, its form fresh and the refusal above it (in the page's language).
         refused = again[0].text
@@ -456,20 +576,29 @@ async def test_an_invitation_sent_twice_at_once_makes_one(app: Any, db: Any, twi
         await person.aclose()
 
 
-async def test_an_api_token_form_sent_twice_at_once_shows_the_refusal_on_the_page(app: Any, db: Any, twice_school: School) -> None:
+async def test_an_api_token_form_sent_twice_at_once_shows_the_refusal_on_the_page(
+    app: Any, db: Any, twice_school: School
+) -> None:
     """The token's secret is answered once: one sending shows it, the other the tokens page with
     the API's refusal above a fresh form, and there is one token."""
     from api.identity.tokens import ApiToken
 
-    admin = await new_user(db, [Grant(Role.ORGANISATION_ADMIN, organisation_id=twice_school.org.id)], name="Twice Token Admin")
+    admin = await new_user(
+        db, [Grant(Role.ORGANISATION_ADMIN, organisation_id=twice_school.org.id)], name="Twice Token Admin"
+    )
     person = await browser(app, await session_cookie(app.api, db, admin))
     try:
         base = f"/organisations/{twice_school.org.id}/api-tokens"
         page = await person.get(base)
         name = f"Twice page system {uuid.uuid4().hex[:6]}"
         expires = (TODAY + datetime.timedelta(days=30)).isoformat()
-        data = {"name": name, "role": "teacher", "unit_id": "", "expires_on": expires,
-                "_once": _create_form(page.text, 'id="token-form"')}
+        data = {
+            "name": name,
+            "role": "teacher",
+            "unit_id": "",
+            "expires_on": expires,
+            "_once": _create_form(page.text, 'id="token-form"'),
+        }
         answers = await asyncio.gather(*(person.post(base, data=data) for _ in range(2)))
         made = [a for a in answers if a.status_code == 201]
         again = [a for a in answers if a.status_code != 201]

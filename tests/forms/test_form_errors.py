@@ -58,8 +58,11 @@ async def test_a_refused_meeting_form_comes_back_with_the_error_at_its_field(
     assert fragment.status_code == 422
     assert fragment.text.lstrip().startswith('<form method="post"') and 'id="meeting-form"' in fragment.text
     assert 'id="meeting-starts_at-error"' in fragment.text
-    assert fragment.text.index('id="meeting-starts_at"') < fragment.text.index('id="meeting-starts_at-error"') \
+    assert (
+        fragment.text.index('id="meeting-starts_at"')
+        < fragment.text.index('id="meeting-starts_at-error"')
         < fragment.text.index('id="meeting-place"')
+    )
     assert 'value="Room 7"' in fragment.text and "First\nSecond</textarea>" in fragment.text
     # Without JavaScript: a page of its own with the same form.
     whole = await admin.post(path, data=sent, params={"lang": "en"})

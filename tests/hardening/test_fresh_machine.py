@@ -9,12 +9,12 @@ from pathlib import Path
 
 from api.settings import PROJECT_ROOT
 
-PROBE = '''
+PROBE = """
 from tests.chromium import chromium_path
 
 def test_needs_a_browser():
     chromium_path()
-'''
+"""
 
 
 def run_probe(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -22,9 +22,26 @@ def run_probe(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     probe.write_text(PROBE)
     base = {k: v for k, v in os.environ.items() if k not in {"CI", "METODIST_REQUIRE_BROWSER", "METODIST_CHROMIUM"}}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
-         "--confcutdir", str(tmp_path), str(probe)],
-        cwd=PROJECT_ROOT, env={**base, "PYTHONPATH": str(PROJECT_ROOT), **env}, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            "--confcutdir",
+            str(tmp_path),
+            str(probe),
+        ],
+        cwd=PROJECT_ROOT,
+        env={**base, "PYTHONPATH": str(PROJECT_ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

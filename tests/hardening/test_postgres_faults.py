@@ -53,7 +53,9 @@ async def prepared(own_postgres: PostgresServer, settings: Settings, tmp_path: P
     with psycopg.connect(own_postgres.url, autocommit=True) as conn:
         conn.execute("CREATE DATABASE metodist")
     url = own_postgres.url.rsplit("/", 1)[0] + "/metodist"
-    own = dataclasses.replace(settings, database_url=url, redis_url=None, data_dir=tmp_path / "data", worker_concurrency=4)
+    own = dataclasses.replace(
+        settings, database_url=url, redis_url=None, data_dir=tmp_path / "data", worker_concurrency=4
+    )
     await asyncio.to_thread(upgrade_control, url)
     db = Database(create_engine(own, url))
     try:
@@ -144,7 +146,9 @@ async def _restart_under(
     await asyncio.to_thread(own_postgres.restart)  # fast shutdown: every connection is cut
     back_at = time.monotonic()
     while last_ok["write"] < back_at:
-        assert time.monotonic() - back_at < RECOVERY_S, f"no write succeeded {RECOVERY_S} s after the restart: {answers}"
+        assert time.monotonic() - back_at < RECOVERY_S, (
+            f"no write succeeded {RECOVERY_S} s after the restart: {answers}"
+        )
         await asyncio.sleep(0.1)
     recovered_in = time.monotonic() - back_at
     await asyncio.sleep(2)
@@ -159,7 +163,9 @@ async def test_worker_killed_mid_provisioning_ends_active_after_a_restart(prepar
     ids: list[str] = []
     async with AsgiLifespan(create_app(prepared.settings, prepared.url, run_worker=False)) as dispatcher:
         transport = httpx.ASGITransport(app=dispatcher)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=prepared.headers) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=prepared.headers
+        ) as client:
             for _ in range(10):
                 response = await client.post("/api/organisations", json=college(prepared.region))
                 assert response.status_code == 202, response.text
@@ -178,13 +184,18 @@ async def test_worker_killed_mid_provisioning_ends_active_after_a_restart(prepar
     log = tmp_path / "worker.log"
     worker = subprocess.Popen(
         [str(Path(sys.executable).with_name("metodist")), "worker"],
-        env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 120
         while (found := await statuses(prepared.url, ids)).get("active", 0) < 1:
             assert worker.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, f"the worker provisioned nothing in 120 s: {found}\n{log.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, (
+                f"the worker provisioned nothing in 120 s: {found}\n{log.read_text()[-3000:]}"
+            )
             await asyncio.sleep(0.02)
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(10)

@@ -23,8 +23,8 @@ from structlog.testing import capture_logs
 
 from api.access import Grant
 from api.settings import Settings
-from tests.identity.access.principals import new_user, session_cookie
 from tests.hardening.servers import RedisServer
+from tests.identity.access.principals import new_user, session_cookie
 from tests.support import AsgiLifespan, school_payload, territory_id, wait_for_status
 
 pytestmark = pytest.mark.usefixtures("territories")
@@ -111,7 +111,11 @@ async def test_redis_down_keeps_reads_and_tokens_working_and_refuses_the_rest_fa
         # A browser session goes on, read from its index in the database: the signed-in person
         # keeps reading; a cookie of no session, or of one revoked, is refused as before (401).
         async with httpx.AsyncClient(transport=client._transport, base_url="http://testserver") as browser:
-            for cookie, expected in ((signed_in, 200), (revoked, 401), ({"cookie": "metodist_session=no-such-session"}, 401)):
+            for cookie, expected in (
+                (signed_in, 200),
+                (revoked, 401),
+                ({"cookie": "metodist_session=no-such-session"}, 401),
+            ):
                 answer, took = await timed(browser.get("/api/organisations", headers=cookie))
                 assert took < FAST_S
                 assert answer.status_code == expected, answer.text

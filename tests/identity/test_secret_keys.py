@@ -54,7 +54,15 @@ def _env(**extra: str) -> dict[str, str]:
         {"METODIST_SECRET_KEYS": f"tooshort,{OLD}"},
         {"METODIST_SECRET_KEY": NEW, "METODIST_SECRET_KEYS": f"{OLD},{NEW}"},
     ],
-    ids=["missing", "built-in default", "too short", "repetitive", "the example's placeholder", "newest of the list too short", "single and list disagree"],
+    ids=[
+        "missing",
+        "built-in default",
+        "too short",
+        "repetitive",
+        "the example's placeholder",
+        "newest of the list too short",
+        "single and list disagree",
+    ],
 )
 def test_production_refuses_to_start_without_a_strong_key(key_env: dict[str, str], tmp_path: Path) -> None:
     _refused("serve", key_env, tmp_path)
@@ -65,8 +73,13 @@ def test_the_worker_refuses_too(tmp_path: Path) -> None:
 
 
 def _refused(command: str, key_env: dict[str, str], tmp_path: Path) -> None:
-    done = subprocess.run([METODIST, command], env=_env(METODIST_DATA_DIR=str(tmp_path), **key_env),
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [METODIST, command],
+        env=_env(METODIST_DATA_DIR=str(tmp_path), **key_env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
     assert "METODIST_SECRET_KEY" in done.stderr
     assert "Traceback" not in done.stderr
@@ -110,7 +123,9 @@ def test_new_secrets_use_the_newest_key_and_old_ones_still_open() -> None:
         decrypt_secret([NEW, OLD], sealed_new, str(uuid.uuid4()))  # bound to its row
     # The format written before key ids (v1): tried with each key.
     nonce = os.urandom(12)
-    legacy = "v1:" + base64.urlsafe_b64encode(nonce + AESGCM(_key(OLD)).encrypt(nonce, b"legacy", bound.encode())).decode()
+    legacy = (
+        "v1:" + base64.urlsafe_b64encode(nonce + AESGCM(_key(OLD)).encrypt(nonce, b"legacy", bound.encode())).decode()
+    )
     assert decrypt_secret([NEW, OLD], legacy, bound) == "legacy"
     assert needs_rotation([NEW, OLD], legacy)
     with pytest.raises(SecretDecryptionError):
@@ -148,21 +163,41 @@ async def test_keys_rotate_re_encrypts_stored_secrets_with_the_newest(keyed_db: 
     async with db.session() as session, session.begin():
         for n, row_id in enumerate(ids):
             key = NEW if n == 2 else OLD  # one already under the newest key
-            session.add(IdentityProvider(
-                id=row_id, organisation_id=org.id, name=f"SSO {n}", issuer=f"https://idp{n}.example.kz",
-                client_id=f"c{n}", client_secret_encrypted=encrypt_secret([key], f"secret-{n}", str(row_id)),
-                scopes="openid", use_userinfo=True, allowed_domains=[], is_active=False,
-            ))
+            session.add(
+                IdentityProvider(
+                    id=row_id,
+                    organisation_id=org.id,
+                    name=f"SSO {n}",
+                    issuer=f"https://idp{n}.example.kz",
+                    client_id=f"c{n}",
+                    client_secret_encrypted=encrypt_secret([key], f"secret-{n}", str(row_id)),
+                    scopes="openid",
+                    use_userinfo=True,
+                    allowed_domains=[],
+                    is_active=False,
+                )
+            )
         # One no configured key opens (sealed with a key long gone).
         lost = uuid.uuid4()
-        session.add(IdentityProvider(
-            id=lost, organisation_id=org.id, name="Lost", issuer="https://lost.example.kz", client_id="l",
-            client_secret_encrypted=encrypt_secret(["a-key-nobody-has-any-more-0123456789"], "x", str(lost)),
-            scopes="openid", use_userinfo=True, allowed_domains=[], is_active=False,
-        ))
+        session.add(
+            IdentityProvider(
+                id=lost,
+                organisation_id=org.id,
+                name="Lost",
+                issuer="https://lost.example.kz",
+                client_id="l",
+                client_secret_encrypted=encrypt_secret(["a-key-nobody-has-any-more-0123456789"], "x", str(lost)),
+                scopes="openid",
+                use_userinfo=True,
+                allowed_domains=[],
+                is_active=False,
+            )
+        )
 
     env = {**_env(METODIST_SECRET_KEYS=f"{NEW},{OLD}"), "DATABASE_URL": database_url}
-    dry = subprocess.run([METODIST, "keys", "rotate", "--dry-run"], env=env, capture_output=True, text=True, timeout=120)
+    dry = subprocess.run(
+        [METODIST, "keys", "rotate", "--dry-run"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert "would re-encrypt 2 secret(s)" in dry.stdout, dry.stdout + dry.stderr
     async with db.session() as session:
         still = await session.get(IdentityProvider, ids[0])
@@ -178,7 +213,9 @@ async def test_keys_rotate_re_encrypts_stored_secrets_with_the_newest(keyed_db: 
             # The old key can now be dropped: the newest alone opens every secret.
             assert decrypt_secret([NEW], row.client_secret_encrypted, str(row_id)) == f"secret-{n}"
         entry = await session.scalar(
-            select(IdentityAuditEntry).where(IdentityAuditEntry.action == "secrets.rotate").order_by(IdentityAuditEntry.seq.desc())
+            select(IdentityAuditEntry)
+            .where(IdentityAuditEntry.action == "secrets.rotate")
+            .order_by(IdentityAuditEntry.seq.desc())
         )
         assert entry is not None and entry.actor_kind == "command" and entry.after["re_encrypted"] == 2
         assert entry.entity_id == key_id(NEW)

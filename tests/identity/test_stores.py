@@ -45,7 +45,9 @@ async def test_stopping_the_api_closes_the_stores_redis_connections(settings: Se
     assert name not in await _client_names(settings.redis_url)
 
 
-async def test_closing_file_stores_is_harmless_and_redis_stores_close_once_more(tmp_path: Path, settings: Settings) -> None:
+async def test_closing_file_stores_is_harmless_and_redis_stores_close_once_more(
+    tmp_path: Path, settings: Settings
+) -> None:
     files = build_stores(settings_with(settings, redis_url=None, data_dir=tmp_path))
     assert files.redis is None
     store = files.get("sessions")

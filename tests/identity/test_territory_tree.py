@@ -21,7 +21,9 @@ async def _reload_twice_at_once(settings: Any, database_url: str) -> int:
         async with db.session() as one, db.session() as two:
             # Both ask for a territory the cache does not know, so both reload: one waits on the lock.
             unknown = uuid.uuid4()
-            trees = await asyncio.gather(territory_tree(one, must_know=[unknown]), territory_tree(two, must_know=[unknown]))
+            trees = await asyncio.gather(
+                territory_tree(one, must_know=[unknown]), territory_tree(two, must_know=[unknown])
+            )
         return len(trees[0].parent)
     finally:
         await db.dispose()

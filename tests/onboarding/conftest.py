@@ -28,13 +28,25 @@ async def places(app: Any, db: Any) -> Places:
         made = {}
         for slug, parent, kk, ru, en in (
             ("onb-abay", karaganda, "Абай ауданы (сынақ)", "Абайский район (тест)", "Abay District (test)"),
-            ("onb-osakarov", karaganda, "Осакаров ауданы (сынақ)", "Осакаровский район (тест)", "Osakarov District (test)"),
+            (
+                "onb-osakarov",
+                karaganda,
+                "Осакаров ауданы (сынақ)",
+                "Осакаровский район (тест)",
+                "Osakarov District (test)",
+            ),
             ("onb-burabay", akmola, "Бурабай ауданы (сынақ)", "Бурабайский район (тест)", "Burabay District (test)"),
         ):
-            made[slug] = await territories.upsert(slug=slug, kind=TerritoryKind.DISTRICT, parent_id=parent.id,
-                                                  name_kk=kk, name_ru=ru, name_en=en)
-    return Places(karaganda=karaganda.id, akmola=akmola.id, abay=made["onb-abay"], osakarov=made["onb-osakarov"],
-                  burabay=made["onb-burabay"])
+            made[slug] = await territories.upsert(
+                slug=slug, kind=TerritoryKind.DISTRICT, parent_id=parent.id, name_kk=kk, name_ru=ru, name_en=en
+            )
+    return Places(
+        karaganda=karaganda.id,
+        akmola=akmola.id,
+        abay=made["onb-abay"],
+        osakarov=made["onb-osakarov"],
+        burabay=made["onb-burabay"],
+    )
 
 
 class Mailbox:

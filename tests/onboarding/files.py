@@ -12,8 +12,26 @@ from uuid import UUID
 
 from api.domain.organisations.rules import make_bin
 
-ORG_HEADER_RU = ["БИН", "Тип", "Территория", "Название (каз)", "Название (рус)", "Название (англ)", "Уровни образования", "E-mail администратора"]
-ORG_HEADER_EN = ["BIN", "Kind", "Territory", "Name (kk)", "Name (ru)", "Name (en)", "Education levels", "Administrator e-mail"]
+ORG_HEADER_RU = [
+    "БИН",
+    "Тип",
+    "Территория",
+    "Название (каз)",
+    "Название (рус)",
+    "Название (англ)",
+    "Уровни образования",
+    "E-mail администратора",
+]
+ORG_HEADER_EN = [
+    "BIN",
+    "Kind",
+    "Territory",
+    "Name (kk)",
+    "Name (ru)",
+    "Name (en)",
+    "Education levels",
+    "Administrator e-mail",
+]
 STAFF_HEADER_RU = ["ИИН", "Фамилия", "Имя", "Отчество", "E-mail", "Должность", "Предметы", "Подразделение"]
 SCHOOL_LEVELS = "primary, basic_secondary, general_secondary"
 

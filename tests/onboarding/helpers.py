@@ -7,10 +7,12 @@ from typing import Any
 import httpx
 
 
-async def upload(client: httpx.AsyncClient, content: bytes, name: str, *, path: str = "/api/imports/organisations",
-                 lang: str = "en") -> httpx.Response:
-    return await client.post(path, files={"file": (name, content, "application/octet-stream")},
-                             headers={"accept-language": lang})
+async def upload(
+    client: httpx.AsyncClient, content: bytes, name: str, *, path: str = "/api/imports/organisations", lang: str = "en"
+) -> httpx.Response:
+    return await client.post(
+        path, files={"file": (name, content, "application/octet-stream")}, headers={"accept-language": lang}
+    )
 
 
 async def checked(client: httpx.AsyncClient, content: bytes, name: str, **kwargs: Any) -> dict[str, Any]:
@@ -19,7 +21,9 @@ async def checked(client: httpx.AsyncClient, content: bytes, name: str, **kwargs
     return response.json()
 
 
-async def rows(client: httpx.AsyncClient, job_id: str, state: str | None = None, lang: str = "en") -> list[dict[str, Any]]:
+async def rows(
+    client: httpx.AsyncClient, job_id: str, state: str | None = None, lang: str = "en"
+) -> list[dict[str, Any]]:
     params = {"page_size": "1000", **({"state": state} if state else {})}
     response = await client.get(f"/api/imports/{job_id}/rows", params=params, headers={"accept-language": lang})
     assert response.status_code == 200, response.text

@@ -47,7 +47,9 @@ def test_dry_run_then_import_on_the_command_line(app: Any, database_url: str, pl
     assert done.returncode == 0, done.stdout + done.stderr
     assert "[3/3] registered 3, ready 3, failed 0" in done.stdout
     assert done.stdout.strip().splitlines()[-1].endswith("3 done, 0 failed, 0 refused by the check.")
-    assert psql(database_url, "SELECT count(*) FROM public.organisation WHERE bin = ANY(%s) AND status = 'active'", (bins,)) == [(3,)]
+    assert psql(
+        database_url, "SELECT count(*) FROM public.organisation WHERE bin = ANY(%s) AND status = 'active'", (bins,)
+    ) == [(3,)]
     again = metodist(database_url, "import", "organisations", str(path), data_dir=tmp_path)
     assert again.returncode == 0 and "unchanged 3" in again.stdout
     missing = metodist(database_url, "import", "organisations", str(tmp_path / "nope.csv"), data_dir=tmp_path)
@@ -60,16 +62,24 @@ def test_dry_run_then_import_on_the_command_line(app: Any, database_url: str, pl
 
 async def _counts(db: Any, job_id: Any) -> dict[str, int]:
     async with db.session() as session:
-        return dict((await session.execute(
-            select(ImportRow.state, func.count()).where(ImportRow.job_id == job_id).group_by(ImportRow.state)
-        )).all())  # type: ignore[arg-type]
+        return dict(
+            (
+                await session.execute(
+                    select(ImportRow.state, func.count()).where(ImportRow.job_id == job_id).group_by(ImportRow.state)
+                )
+            ).all()
+        )  # type: ignore[arg-type]
 
 
 async def _kill_midway(db: Any, database_url: str, path: Path, tmp_path: Path) -> Any:
     """Starts the import on the command line and kills it (SIGKILL) once some schools are done."""
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "metodist"), "import", "organisations", str(path)],
-        cwd=PROJECT_ROOT, env=_env(database_url, tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=PROJECT_ROOT,
+        env=_env(database_url, tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 120
@@ -90,7 +100,12 @@ async def _kill_midway(db: Any, database_url: str, path: Path, tmp_path: Path) -
 
 
 async def test_an_import_killed_midway_resumes_with_nothing_duplicated(
-    app: Any, db: Any, database_url: str, settings: Any, places: Places, tmp_path: Path,
+    app: Any,
+    db: Any,
+    database_url: str,
+    settings: Any,
+    places: Places,
+    tmp_path: Path,
 ) -> None:
     # 40 schools, each with an administrator to invite.
     bins = [new_bin() for _ in range(40)]
@@ -115,15 +130,20 @@ async def test_an_import_killed_midway_resumes_with_nothing_duplicated(
     # And by a server starting: it re-queues the interrupted import, which its worker finishes.
     bins = [new_bin() for _ in range(30)]
     path = tmp_path / "crash-2.csv"
-    path.write_bytes(csv_bytes(ORG_HEADER_RU, [school(b, n=i, email=f"a{i}.{b}@school.kz") for i, b in enumerate(bins)]))
+    path.write_bytes(
+        csv_bytes(ORG_HEADER_RU, [school(b, n=i, email=f"a{i}.{b}@school.kz") for i, b in enumerate(bins)])
+    )
     job_id = await _kill_midway(db, database_url, path, tmp_path)
     from api.asgi import create_app
     from tests.identity.access.principals import issue_at_republic
 
     secret = await issue_at_republic(db, "national_admin", name="crash test")
     async with AsgiLifespan(create_app(dataclasses.replace(settings, tenant_spares=0), database_url)) as restarted:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=restarted), base_url="http://testserver",  # type: ignore[arg-type]
-                                     headers={"authorization": f"Bearer {secret}"}) as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=restarted),
+            base_url="http://testserver",  # type: ignore[arg-type]
+            headers={"authorization": f"Bearer {secret}"},
+        ) as client:
             body = await wait_done(client, str(job_id), timeout=300)
     assert (body["status"], body["done"], body["failed"]) == ("done", 30, 0), body
     await _assert_whole(db, bins)
@@ -131,14 +151,22 @@ async def test_an_import_killed_midway_resumes_with_nothing_duplicated(
 
 async def _assert_whole(db: Any, bins: list[str]) -> None:
     async with db.session() as session:
-        per_bin = dict((await session.execute(
-            select(Organisation.bin, func.count()).where(Organisation.bin.in_(bins)).group_by(Organisation.bin)
-        )).all())
+        per_bin = dict(
+            (
+                await session.execute(
+                    select(Organisation.bin, func.count()).where(Organisation.bin.in_(bins)).group_by(Organisation.bin)
+                )
+            ).all()
+        )
         statuses = set((await session.scalars(select(Organisation.status).where(Organisation.bin.in_(bins)))).all())
-        invitations = (await session.execute(
-            select(Invitation.organisation_id, func.count()).join(Organisation, Organisation.id == Invitation.organisation_id)
-            .where(Organisation.bin.in_(bins)).group_by(Invitation.organisation_id)
-        )).all()
+        invitations = (
+            await session.execute(
+                select(Invitation.organisation_id, func.count())
+                .join(Organisation, Organisation.id == Invitation.organisation_id)
+                .where(Organisation.bin.in_(bins))
+                .group_by(Invitation.organisation_id)
+            )
+        ).all()
     assert per_bin == {b: 1 for b in bins}
     assert statuses == {"active"}
     assert len(invitations) == len(bins) and {n for _, n in invitations} == {1}

@@ -16,9 +16,11 @@ from tests.onboarding.helpers import checked, rows, run_to_end, upload
 
 async def _count(db: Any, bins: list[str]) -> dict[str, int]:
     async with db.session() as session:
-        found = (await session.execute(
-            select(Organisation.bin, func.count()).where(Organisation.bin.in_(bins)).group_by(Organisation.bin)
-        )).all()
+        found = (
+            await session.execute(
+                select(Organisation.bin, func.count()).where(Organisation.bin.in_(bins)).group_by(Organisation.bin)
+            )
+        ).all()
     return dict(found)  # type: ignore[arg-type]
 
 
@@ -29,24 +31,32 @@ async def test_dry_run_reports_every_bad_row_with_line_and_column_and_writes_not
     wrong_check = new_bin()
     wrong_check = wrong_check[:11] + str((int(wrong_check[11]) + 1) % 10)
     registered = new_bin()
-    created = await client.post("/api/organisations", json={
-        "kind": "college", "territory_id": str(places.karaganda), "bin": registered, "name_kk": "Колледж",
-        "name_ru": "Колледж", "levels": ["technical_vocational"]})
+    created = await client.post(
+        "/api/organisations",
+        json={
+            "kind": "college",
+            "territory_id": str(places.karaganda),
+            "bin": registered,
+            "name_kk": "Колледж",
+            "name_ru": "Колледж",
+            "levels": ["technical_vocational"],
+        },
+    )
     assert created.status_code == 202, created.text
     lines = [
-        school(good[0], n=1, email="head1@school.kz"),                        # 2 good
-        school(good[1], "Осакаровский район (тест)", n=2),                    # 3 good (territory by its Russian name)
-        school(wrong_check, n=3),                                             # 4 check digit
-        school("7.01E+11", n=4),                                              # 5 exponent form
-        school(good[0], n=5),                                                 # 6 duplicate of line 2
-        school(new_bin(), "atlantis", n=6),                                   # 7 unknown territory
+        school(good[0], n=1, email="head1@school.kz"),  # 2 good
+        school(good[1], "Осакаровский район (тест)", n=2),  # 3 good (territory by its Russian name)
+        school(wrong_check, n=3),  # 4 check digit
+        school("7.01E+11", n=4),  # 5 exponent form
+        school(good[0], n=5),  # 6 duplicate of line 2
+        school(new_bin(), "atlantis", n=6),  # 7 unknown territory
         [new_bin(), "school", "onb-abay", "Мектеп", "Школа", "", "higher", ""],  # 8 levels contradict cl. 2
-        [new_bin(), "school", "onb-abay", "", "", "", "primary", ""],         # 9 names missing
-        [new_bin(), "spaceport", "onb-abay", "А", "Б", "", "", ""],           # 10 unknown kind
-        school(new_bin(), "karaganda", n=10),                                 # 11 a school under a region
+        [new_bin(), "school", "onb-abay", "", "", "", "primary", ""],  # 9 names missing
+        [new_bin(), "spaceport", "onb-abay", "А", "Б", "", "", ""],  # 10 unknown kind
+        school(new_bin(), "karaganda", n=10),  # 11 a school under a region
         [registered, "school", "onb-abay", "Мектеп", "Школа", "", "primary", ""],  # 12 kind differs from the registry
-        school(new_bin(), n=12, email="not-an-address"),                      # 13 bad e-mail
-        school(good[2], n=13),                                                # 14 good
+        school(new_bin(), n=12, email="not-an-address"),  # 13 bad e-mail
+        school(good[2], n=13),  # 14 good
     ]
     report = await checked(client, csv_bytes(ORG_HEADER_RU, lines), "schools.csv")
     assert report["status"] == "checked"
@@ -76,7 +86,9 @@ async def test_dry_run_reports_every_bad_row_with_line_and_column_and_writes_not
     assert await _count(db, good) == {}
 
 
-async def test_import_then_reimport_is_idempotent_and_updates_names(client: httpx.AsyncClient, db: Any, places: Places) -> None:
+async def test_import_then_reimport_is_idempotent_and_updates_names(
+    client: httpx.AsyncClient, db: Any, places: Places
+) -> None:
     bins = [new_bin() for _ in range(4)]
     zero = make_bin("00987654321")
     assert zero is not None
@@ -139,7 +151,9 @@ async def test_bad_files_are_refused_whole_with_the_reason(client: httpx.AsyncCl
     assert fake.status_code == 422 and fake.json()["field"] == "file"
     huge = await upload(client, b"a;b\n" * (settings.import_max_bytes // 4 + 10), "huge.csv")
     assert huge.status_code == 413 and huge.json()["field"] == "file"
-    not_multipart = await client.post("/api/imports/organisations", content=b"BIN;Kind\n", headers={"content-type": "text/csv"})
+    not_multipart = await client.post(
+        "/api/imports/organisations", content=b"BIN;Kind\n", headers={"content-type": "text/csv"}
+    )
     assert 400 <= not_multipart.status_code < 500
     missing = await client.get("/api/imports/01890000-0000-7000-8000-000000000000")
     assert missing.status_code == 404
@@ -173,8 +187,9 @@ async def test_templates_read_back_as_valid_files(client: httpx.AsyncClient, lan
 
 
 async def test_the_report_keeps_what_uploaders_typed_as_text(client: httpx.AsyncClient, places: Places) -> None:
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     line = school(new_bin())
     line[4] = '=HYPERLINK("http://evil.example","click")'

@@ -10,11 +10,15 @@ import httpx
 from tests.onboarding.files import ORG_HEADER_RU, Places, csv_bytes, new_bin, school
 
 
-async def test_upload_dry_run_confirm_progress_report(app: Any, national_admin_headers: dict[str, str], places: Places) -> None:
+async def test_upload_dry_run_confirm_progress_report(
+    app: Any, national_admin_headers: dict[str, str], places: Places
+) -> None:
     from api.identity.csrf import CSRF_COOKIE, CSRF_HEADER
 
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=national_admin_headers) as web:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=national_admin_headers
+    ) as web:
         form = await web.get("/imports/organisations?lang=ru")
         assert form.status_code == 200 and 'id="import-form"' in form.text and "Импорт организаций" in form.text
         web.headers[CSRF_HEADER] = web.cookies.get(CSRF_COOKIE) or ""
@@ -41,6 +45,6 @@ async def test_upload_dry_run_confirm_progress_report(app: Any, national_admin_h
             assert 'hx-trigger="every 1s"' in fragment.text
             await asyncio.sleep(0.2)
         assert 'data-count="done">2<' in fragment.text and 'id="download-report"' in fragment.text
-        assert 'hx-trigger' not in fragment.text  # finished: the polling stops
+        assert "hx-trigger" not in fragment.text  # finished: the polling stops
         downloaded = await web.get(f"{job_url}/report")
         assert downloaded.status_code == 200 and downloaded.content.startswith(b"PK")

@@ -21,21 +21,37 @@ from tests.onboarding.files import ORG_HEADER_RU, Places, csv_bytes, new_bin, sc
 from tests.onboarding.helpers import checked, rows, run_to_end
 
 
-async def test_a_regional_admin_imports_for_their_region_only(app: Any, db: Any, client: httpx.AsyncClient, places: Places) -> None:
+async def test_a_regional_admin_imports_for_their_region_only(
+    app: Any, db: Any, client: httpx.AsyncClient, places: Places
+) -> None:
     karaganda = bearer(await token_secret(db, Grant("regional_admin", territory_id=places.karaganda), name="karaganda"))
     akmola = bearer(await token_secret(db, Grant("regional_admin", territory_id=places.akmola), name="akmola"))
-    methodist = bearer(await token_secret(db, Grant("regional_methodist", territory_id=places.karaganda), name="methodist"))
+    methodist = bearer(
+        await token_secret(db, Grant("regional_methodist", territory_id=places.karaganda), name="methodist")
+    )
     elsewhere = new_bin()
-    created = await client.post("/api/organisations", json={
-        "kind": "school", "territory_id": str(places.burabay), "bin": elsewhere, "name_kk": "Мектеп", "name_ru": "Школа",
-        "levels": ["primary"]})
+    created = await client.post(
+        "/api/organisations",
+        json={
+            "kind": "school",
+            "territory_id": str(places.burabay),
+            "bin": elsewhere,
+            "name_kk": "Мектеп",
+            "name_ru": "Школа",
+            "levels": ["primary"],
+        },
+    )
     assert created.status_code == 202
     mine = [new_bin(), new_bin()]
-    content = csv_bytes(ORG_HEADER_RU, [
-        school(mine[0], "onb-abay"), school(mine[1], "onb-osakarov"),
-        school(new_bin(), "onb-burabay"),   # 4: a district of another region
-        school(elsewhere, "onb-abay"),      # 5: registered in another region
-    ])
+    content = csv_bytes(
+        ORG_HEADER_RU,
+        [
+            school(mine[0], "onb-abay"),
+            school(mine[1], "onb-osakarov"),
+            school(new_bin(), "onb-burabay"),  # 4: a district of another region
+            school(elsewhere, "onb-abay"),  # 5: registered in another region
+        ],
+    )
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=karaganda) as regional:
         report = await checked(regional, content, "region.csv")
@@ -79,11 +95,23 @@ async def test_administrators_named_in_the_file_are_invited_once(
                 message = await box.wait_for(email)
                 assert "/sign-in?invitation=" in message.get_payload(decode=True).decode()
     async with db.session() as session:
-        invitations = list((await session.scalars(
-            select(Invitation).join(Organisation, Organisation.id == Invitation.organisation_id).where(Organisation.bin.in_(bins))
-        )).all())
-        audited = await session.scalar(select(func.count()).select_from(IdentityAuditEntry).where(
-            IdentityAuditEntry.action == "invitation.create", IdentityAuditEntry.entity_id.in_([str(i.id) for i in invitations])))
+        invitations = list(
+            (
+                await session.scalars(
+                    select(Invitation)
+                    .join(Organisation, Organisation.id == Invitation.organisation_id)
+                    .where(Organisation.bin.in_(bins))
+                )
+            ).all()
+        )
+        audited = await session.scalar(
+            select(func.count())
+            .select_from(IdentityAuditEntry)
+            .where(
+                IdentityAuditEntry.action == "invitation.create",
+                IdentityAuditEntry.entity_id.in_([str(i.id) for i in invitations]),
+            )
+        )
     # One invitation each, for the organisation's administrator, mailed; the second import invited nobody again.
     assert sorted(i.email for i in invitations) == sorted(emails)
     assert {i.role for i in invitations} == {"organisation_admin"}
@@ -104,11 +132,17 @@ async def test_rows_its_uploader_no_longer_reaches_are_not_imported(db: Any, set
         job = await services.check_organisations(session, settings, uploader, content, "later.csv")
         assert (job.total, job.invalid) == (2, 0)
         await services.start(session, job)
-        await session.execute(update(ApiToken).where(ApiToken.id == uploader.credential_id).values(revoked_at=func.now()))
+        await session.execute(
+            update(ApiToken).where(ApiToken.id == uploader.credential_id).values(revoked_at=func.now())
+        )
     assert await services.run_job(db, settings, job.id) == "done"
     async with db.session() as session:
         progress = await services.progress(session, job.id)
         failed = list((await session.scalars(select(ImportRow).where(ImportRow.job_id == job.id))).all())
-        registered = await session.scalar(select(func.count()).select_from(Organisation).where(Organisation.bin.in_(bins)))
+        registered = await session.scalar(
+            select(func.count()).select_from(Organisation).where(Organisation.bin.in_(bins))
+        )
     assert (progress.done, progress.failed, registered) == (0, 2, 0)
-    assert all("outside your region" in r.issues[-1]["message"] and r.issues[-1]["column"] == "territory" for r in failed)
+    assert all(
+        "outside your region" in r.issues[-1]["message"] and r.issues[-1]["column"] == "territory" for r in failed
+    )

@@ -35,7 +35,9 @@ async def test_an_import_row_names_its_district_by_the_official_code(
     code, unknown = _codes(0)
     slug = f"onb-coded-{code}"
     listing = tmp_path / "districts.csv"
-    listing.write_text(HEADER + f"{slug},district,karaganda,{code},Кодты аудан,Район с кодом,Coded District\n", encoding="utf-8")
+    listing.write_text(
+        HEADER + f"{slug},district,karaganda,{code},Кодты аудан,Район с кодом,Coded District\n", encoding="utf-8"
+    )
     assert await load_territories(db, settings, listing) == 1
     async with db.session() as session:
         district = await session.scalar(select(Territory).where(Territory.slug == slug))
@@ -46,9 +48,15 @@ async def test_an_import_row_names_its_district_by_the_official_code(
     report = await checked(client, content, "coded.csv")
     assert (report["valid"], report["invalid"]) == (2, 1)
     async with db.session() as session:
-        good = dict((await session.execute(
-            select(ImportRow.line, ImportRow.values["territory"].astext).where(ImportRow.job_id == report["id"], ImportRow.state == "pending")
-        )).all())
+        good = dict(
+            (
+                await session.execute(
+                    select(ImportRow.line, ImportRow.values["territory"].astext).where(
+                        ImportRow.job_id == report["id"], ImportRow.state == "pending"
+                    )
+                )
+            ).all()
+        )
     assert good == {2: slug, 3: slug}
     [bad] = await rows(client, report["id"], "invalid")
     assert bad["line"] == 4 and bad["issues"][0]["column"] == "territory"
@@ -57,13 +65,32 @@ async def test_an_import_row_names_its_district_by_the_official_code(
     assert f"Нет территории с кодом КАТО {unknown}" in ru[0]["issues"][0]["message"]
 
     # An XLSX number cell holds the code as a number.
-    sheet = xlsx_bytes(ORG_HEADER_EN, [[new_bin(), "school", int(code), "Мектеп", "Школа", "School",
-                                        "primary, basic_secondary, general_secondary", ""]])
+    sheet = xlsx_bytes(
+        ORG_HEADER_EN,
+        [
+            [
+                new_bin(),
+                "school",
+                int(code),
+                "Мектеп",
+                "Школа",
+                "School",
+                "primary, basic_secondary, general_secondary",
+                "",
+            ]
+        ],
+    )
     assert (await checked(client, sheet, "coded.xlsx"))["valid"] == 1
 
     # The territory tree of the API shows the code.
     tree = (await client.get("/api/territories")).json()
-    found = [c for region in tree[0]["children"] if region["slug"] == "karaganda" for c in region["children"] if c["slug"] == slug]
+    found = [
+        c
+        for region in tree[0]["children"]
+        if region["slug"] == "karaganda"
+        for c in region["children"]
+        if c["slug"] == slug
+    ]
     assert found and found[0]["code"] == code
 
 
@@ -82,10 +109,17 @@ async def test_a_bad_territory_file_names_its_line_and_loads_nothing(
     with pytest.raises(DomainError, match=r"bad.csv, line 3: the code '35-14' is not nine digits"):
         await load_territories(db, settings, listing)
     async with db.session() as session:
-        kept = await session.scalar(select(func.count()).select_from(Territory).where(Territory.slug.in_([f"onb-{w}-{code}" for w in ("fine", "bad", "orphan")])))
+        kept = await session.scalar(
+            select(func.count())
+            .select_from(Territory)
+            .where(Territory.slug.in_([f"onb-{w}-{code}" for w in ("fine", "bad", "orphan")]))
+        )
     assert kept == 0  # the good line before it was rolled back with the rest
 
-    listing.write_text(HEADER + f"onb-orphan-{code},district,no-such-region,,Жетім аудан,Район-сирота,Orphan District\n", encoding="utf-8")
+    listing.write_text(
+        HEADER + f"onb-orphan-{code},district,no-such-region,,Жетім аудан,Район-сирота,Orphan District\n",
+        encoding="utf-8",
+    )
     refused = metodist(database_url, "territories", "load", str(listing), data_dir=tmp_path)
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "bad.csv, line 2" in refused.stderr and "no-such-region" in refused.stderr
@@ -93,10 +127,18 @@ async def test_a_bad_territory_file_names_its_line_and_loads_nothing(
     # A code belongs to one territory.
     listing.write_text(HEADER + f"onb-holder-{code},district,karaganda,{code},Иесі,Владелец,Holder\n", encoding="utf-8")
     assert await load_territories(db, settings, listing) == 1
-    listing.write_text(HEADER + f"onb-fine-{code},district,karaganda,{code},Жақсы аудан,Хороший район,Fine District\n", encoding="utf-8")
+    listing.write_text(
+        HEADER + f"onb-fine-{code},district,karaganda,{code},Жақсы аудан,Хороший район,Fine District\n",
+        encoding="utf-8",
+    )
     taken = metodist(database_url, "territories", "load", str(listing), data_dir=tmp_path)
-    assert taken.returncode == 1 and f"line 2: the code {code} is the code of onb-holder-{code} already" in taken.stderr, taken.stderr
-    listing.write_text(HEADER + f"onb-fine-{code},district,karaganda,{other},Жақсы аудан,Хороший район,Fine District\n", encoding="utf-8")
+    assert (
+        taken.returncode == 1 and f"line 2: the code {code} is the code of onb-holder-{code} already" in taken.stderr
+    ), taken.stderr
+    listing.write_text(
+        HEADER + f"onb-fine-{code},district,karaganda,{other},Жақсы аудан,Хороший район,Fine District\n",
+        encoding="utf-8",
+    )
     loaded = metodist(database_url, "territories", "load", str(listing), data_dir=tmp_path)
     assert loaded.returncode == 0 and "1 territories loaded from bad.csv." in loaded.stdout, loaded.stderr
     async with db.session() as session:

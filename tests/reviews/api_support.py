@@ -36,11 +36,19 @@ class Api:
         assert r.status_code == 201, r.text
         return r.json()
 
-    async def upload(self, who: str, document_id: str, content: bytes, name: str, note: str | None = None,
-                     media_type: str = "application/octet-stream") -> httpx.Response:
+    async def upload(
+        self,
+        who: str,
+        document_id: str,
+        content: bytes,
+        name: str,
+        note: str | None = None,
+        media_type: str = "application/octet-stream",
+    ) -> httpx.Response:
         data = {"change_note": note} if note else {}
-        return await self.call(who, "POST", f"/documents/{document_id}/versions",
-                               files={"file": (name, content, media_type)}, data=data)
+        return await self.call(
+            who, "POST", f"/documents/{document_id}/versions", files={"file": (name, content, media_type)}, data=data
+        )
 
     async def submit(self, who: str, document_id: str, version_id: str) -> httpx.Response:
         return await self.call(who, "POST", f"/documents/{document_id}/submissions", json={"version_id": version_id})

@@ -57,7 +57,9 @@ class Desk:
     async def create(self, who: str, data: DocumentCreate) -> UUID:
         return (await self.run(who, lambda d, r: d.create(data))).id
 
-    async def upload(self, who: str, document_id: UUID, content: bytes, name: str = "file.pdf", note: str | None = None) -> UUID:
+    async def upload(
+        self, who: str, document_id: UUID, content: bytes, name: str = "file.pdf", note: str | None = None
+    ) -> UUID:
         return (await self.run(who, lambda d, r: d.add_version(document_id, content, name, None, note))).id
 
     async def submit(self, who: str, document_id: UUID, version_id: UUID) -> Any:

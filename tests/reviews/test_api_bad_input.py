@@ -24,23 +24,36 @@ def api(app: Any, db: Any, uni: w.World) -> Api:
 
 
 async def _snapshot(db: Any, world: w.World) -> tuple[int, int, int, int]:
-    return (await w.count(db, world.schema, DocumentVersion), await w.count(db, world.schema, ReviewDecision),
-            await w.count(db, world.schema, ReviewRound), await w.count(db, world.schema, AuditEntry))
+    return (
+        await w.count(db, world.schema, DocumentVersion),
+        await w.count(db, world.schema, ReviewDecision),
+        await w.count(db, world.schema, ReviewRound),
+        await w.count(db, world.schema, AuditEntry),
+    )
 
 
-@pytest.mark.parametrize(("content", "name", "media_type", "status", "words"), [
-    (b"", "empty.pdf", "application/pdf", 422, "empty"),
-    (w.xlsx(), "sheet.pdf", "application/pdf", 415, "named as PDF but its content is XLSX"),
-    (w.pdf(), "programme.docx", "application/octet-stream", 415, "named as DOCX but its content is PDF"),
-    (w.docx("x"), "programme.odt", "application/octet-stream", 415, "named as ODT but its content is DOCX"),
-    (w.pdf(), "programme.pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", 415,
-     "sent as"),
-    (b"PK\x03\x04not really a zip at all", "broken.docx", "application/octet-stream", 415, "not a PDF"),
-    (b"MZ\x90\x00 an executable", "virus.pdf", "application/pdf", 415, "not a PDF"),
-    (w.pdf(), "programme.exe", "application/octet-stream", 415, "must end in"),
-])
-async def test_uploads_refused_by_content(api: Api, db: Any, uni: w.World, content: bytes, name: str,
-                                          media_type: str, status: int, words: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "name", "media_type", "status", "words"),
+    [
+        (b"", "empty.pdf", "application/pdf", 422, "empty"),
+        (w.xlsx(), "sheet.pdf", "application/pdf", 415, "named as PDF but its content is XLSX"),
+        (w.pdf(), "programme.docx", "application/octet-stream", 415, "named as DOCX but its content is PDF"),
+        (w.docx("x"), "programme.odt", "application/octet-stream", 415, "named as ODT but its content is DOCX"),
+        (
+            w.pdf(),
+            "programme.pdf",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            415,
+            "sent as",
+        ),
+        (b"PK\x03\x04not really a zip at all", "broken.docx", "application/octet-stream", 415, "not a PDF"),
+        (b"MZ\x90\x00 an executable", "virus.pdf", "application/pdf", 415, "not a PDF"),
+        (w.pdf(), "programme.exe", "application/octet-stream", 415, "must end in"),
+    ],
+)
+async def test_uploads_refused_by_content(
+    api: Api, db: Any, uni: w.World, content: bytes, name: str, media_type: str, status: int, words: str
+) -> None:
     doc = await api.create("author", kind="working_programme", title="Programme")
     before = await _snapshot(db, uni)
     r = await api.upload("author", doc["id"], content, name, media_type=media_type)
@@ -89,8 +102,13 @@ async def test_wrong_decisions_refused_and_nothing_written(api: Api, db: Any, un
     stages = (await api.timeline("author", doc["id"]))["rounds"][0]["stages"]
     commission, department = stages[0], stages[1]
     meeting, item = uni.meetings["cycle_commission"]
-    ok = {"stage_id": commission["id"], "version_id": v1["id"], "outcome": "positive",
-          "meeting_id": str(meeting), "agenda_item_id": str(item)}
+    ok = {
+        "stage_id": commission["id"],
+        "version_id": v1["id"],
+        "outcome": "positive",
+        "meeting_id": str(meeting),
+        "agenda_item_id": str(item),
+    }
 
     before = await _snapshot(db, uni)
     cases = [
@@ -157,20 +175,37 @@ async def test_route_adjustments_within_the_clause(api: Api, uni: w.World) -> No
     r = await api.call("admin", "PUT", base, json={"stages": [stages[-1], *stages[:-1]]})
     assert r.status_code == 422
     # Cl. 19 names the head: a deputy head may not be made the approver.
-    r = await api.call("admin", "PUT", base, json={"stages": [*stages[:-1], {**stages[-1], "approver_roles": ["deputy_head"]}]})
+    r = await api.call(
+        "admin", "PUT", base, json={"stages": [*stages[:-1], {**stages[-1], "approver_roles": ["deputy_head"]}]}
+    )
     assert r.status_code == 422 and r.json()["field"].endswith("approver_roles")
     # Allowed: drop the office, put the department before the commission, longer due time.
     reordered = [stages[1], stages[0], stages[2], {**stages[4], "due_days": 30}, stages[5]]
     r = await api.call("admin", "PUT", base, json={"stages": reordered})
     assert r.status_code == 200 and r.json()["customised"], r.text
-    assert [s["selector"] for s in r.json()["stages"]] == ["department", "commission", "unit_councils", "all_councils", "approval"]
+    assert [s["selector"] for s in r.json()["stages"]] == [
+        "department",
+        "commission",
+        "unit_councils",
+        "all_councils",
+        "approval",
+    ]
     # Cl. 18 lets the organisation choose the head alone.
     other = (await api.call("admin", "GET", "/review-routes/other")).json()["stages"]
-    r = await api.call("admin", "PUT", "/review-routes/other", json={"stages": [*other[:-1], {**other[-1], "approver_roles": ["head"]}]})
+    r = await api.call(
+        "admin",
+        "PUT",
+        "/review-routes/other",
+        json={"stages": [*other[:-1], {**other[-1], "approver_roles": ["head"]}]},
+    )
     assert r.status_code == 200 and r.json()["stages"][-1]["approver_roles"] == ["head"]
     # A named body of another kind than the clause names is refused; an unknown body too.
-    r = await api.call("admin", "PUT", "/review-routes/other", json={"stages": [
-        {"selector": "body", "body_kind": "council", "body_id": str(uuid.uuid4())}, other[-1]]})
+    r = await api.call(
+        "admin",
+        "PUT",
+        "/review-routes/other",
+        json={"stages": [{"selector": "body", "body_kind": "council", "body_id": str(uuid.uuid4())}, other[-1]]},
+    )
     assert r.status_code == 422 and r.json()["field"] == "stages[0].body_id"
     # Reset to the clause's default.
     r = await api.call("admin", "DELETE", base)
@@ -195,14 +230,22 @@ async def test_one_rule_for_authors_whoever_creates_the_document(app: Any, api: 
     unit = str(uni.units["department"])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
         for payload in ({}, {"unit_id": unit}, {"author_staff_ids": []}):
-            refused = await http.post(f"{api.base}/documents", headers=headers,
-                                      json={"kind": "guidelines", "title": "Authorless", **payload})
+            refused = await http.post(
+                f"{api.base}/documents", headers=headers, json={"kind": "guidelines", "title": "Authorless", **payload}
+            )
             assert refused.status_code == 422, refused.text
             assert refused.json()["field"] == "author_staff_ids"
         assert await w.count(db, uni.schema, Document) == before
-        named = await http.post(f"{api.base}/documents", headers=headers, json={
-            "kind": "guidelines", "title": "On behalf of a teacher", "unit_id": unit,
-            "author_staff_ids": [str(uni["author"].staff_id)]})
+        named = await http.post(
+            f"{api.base}/documents",
+            headers=headers,
+            json={
+                "kind": "guidelines",
+                "title": "On behalf of a teacher",
+                "unit_id": unit,
+                "author_staff_ids": [str(uni["author"].staff_id)],
+            },
+        )
         assert named.status_code == 201 and named.json()["author_staff_ids"] == [str(uni["author"].staff_id)]
     # A teacher naming no one is the author; with a unit named, the same.
     mine = await api.create("author", kind="guidelines", title="Mine", unit_id=unit)

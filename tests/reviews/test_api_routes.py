@@ -43,20 +43,39 @@ async def _run(api: Api, kind: str, expected: list[tuple[str, str]], approver: s
     timeline = await api.timeline("author", doc["id"])
     decisions = [d for s in timeline["rounds"][0]["stages"] for d in s["decisions"]]
     assert all(d["decided_by_name"] and d["decided_at"] for d in decisions)
-    assert all(d["meeting_id"] for s in timeline["rounds"][0]["stages"] for d in s["decisions"]
-               if s["kind"] != "approval" and s["members"][0]["collegial"])
+    assert all(
+        d["meeting_id"]
+        for s in timeline["rounds"][0]["stages"]
+        for d in s["decisions"]
+        if s["kind"] != "approval" and s["members"][0]["collegial"]
+    )
     return doc
 
 
 async def test_cl19_working_curriculum_university(uni_api: Api) -> None:
-    await _run(uni_api, "working_curriculum", [
-        ("commission", "19"), ("department", "19"), ("unit_councils", "19"), ("unit_councils", "19"),
-        ("um_office", "19"), ("all_councils", "19"), ("approval", "19")], "head")
+    await _run(
+        uni_api,
+        "working_curriculum",
+        [
+            ("commission", "19"),
+            ("department", "19"),
+            ("unit_councils", "19"),
+            ("unit_councils", "19"),
+            ("um_office", "19"),
+            ("all_councils", "19"),
+            ("approval", "19"),
+        ],
+        "head",
+    )
 
 
 async def test_cl20_working_programme_university(uni_api: Api) -> None:
-    await _run(uni_api, "working_programme", [("unit_council", "20"), ("organisation_council", "20"),
-                                              ("approval", "20")], "deputy_head")
+    await _run(
+        uni_api,
+        "working_programme",
+        [("unit_council", "20"), ("organisation_council", "20"), ("approval", "20")],
+        "deputy_head",
+    )
 
 
 async def test_cl20_lesson_plan_school_has_no_unit_council(sch_api: Api) -> None:
@@ -64,34 +83,65 @@ async def test_cl20_lesson_plan_school_has_no_unit_council(sch_api: Api) -> None
 
 
 async def test_cl21_guidelines_university(uni_api: Api) -> None:
-    await _run(uni_api, "guidelines", [("commission", "21"), ("department", "21"), ("unit_council", "21"),
-                                       ("organisation_council", "21"), ("approval", "21")], "deputy_head")
+    await _run(
+        uni_api,
+        "guidelines",
+        [
+            ("commission", "21"),
+            ("department", "21"),
+            ("unit_council", "21"),
+            ("organisation_council", "21"),
+            ("approval", "21"),
+        ],
+        "deputy_head",
+    )
 
 
 async def test_cl18_other_documentation_school_uses_its_association(sch_api: Api) -> None:
     # A school has no commission or department: its subject association discusses the document.
-    await _run(sch_api, "other", [("commission", "18"), ("organisation_council", "18"), ("approval", "18")],
-               "deputy_head|head")
+    await _run(
+        sch_api, "other", [("commission", "18"), ("organisation_council", "18"), ("approval", "18")], "deputy_head|head"
+    )
 
 
 async def test_cl13_2_normative_document_university(uni_api: Api) -> None:
-    await _run(uni_api, "normative_document", [("commission", "13.2"), ("department", "13.2"),
-                                               ("organisation_council", "13.2"), ("approval", "18")], "deputy_head|head")
+    await _run(
+        uni_api,
+        "normative_document",
+        [("commission", "13.2"), ("department", "13.2"), ("organisation_council", "13.2"), ("approval", "18")],
+        "deputy_head|head",
+    )
 
 
 async def test_cl29_association_plan_school(sch_api: Api, sch: w.World) -> None:
-    await _run(sch_api, "association_plan", [("association", "29"), ("approval", "29")], "head",
-               association_id=str(sch.bodies["maths"][1]))
+    await _run(
+        sch_api,
+        "association_plan",
+        [("association", "29"), ("approval", "29")],
+        "head",
+        association_id=str(sch.bodies["maths"][1]),
+    )
 
 
-async def test_cl13_4_product_reaches_the_catalogue_read_from_above(uni_api: Api, uni: w.World, app: Any, db: Any) -> None:
+async def test_cl13_4_product_reaches_the_catalogue_read_from_above(
+    uni_api: Api, uni: w.World, app: Any, db: Any
+) -> None:
     from api.access import Grant
     from tests.identity.access.principals import new_user, session_cookie
     from tests.reviews.world import district
 
-    doc = await _run(uni_api, "methodological_product", [
-        ("commission", "13.4"), ("department", "13.4"), ("unit_council", "13.4"), ("organisation_council", "13.4"),
-        ("approval", "18")], "deputy_head|head")
+    doc = await _run(
+        uni_api,
+        "methodological_product",
+        [
+            ("commission", "13.4"),
+            ("department", "13.4"),
+            ("unit_council", "13.4"),
+            ("organisation_council", "13.4"),
+            ("approval", "18"),
+        ],
+        "deputy_head|head",
+    )
     # The district methodist above the organisation reads its catalogue and the file.
     methodist = await new_user(db, [Grant("district_methodist", territory_id=uni.territory_id)])
     headers = await session_cookie(app.api, db, methodist)
@@ -153,10 +203,18 @@ async def test_a_route_never_drops_a_stage_silently(app: Any, db: Any, district_
     mine = [i for i in inbox if i["document_id"] == doc["id"]]
     assert mine and [(m["selector"], m["clause"]) for m in mine[0]["missing_stages"]] == gaps
     async with db.tenant_session(world.schema) as session:
-        rows = (await session.scalars(select(ReviewMissingStage).where(
-            ReviewMissingStage.round_id == timeline["rounds"][0]["id"]).order_by(ReviewMissingStage.position))).all()
-        logged = await session.scalar(select(AuditEntry).where(AuditEntry.action == "review.stages_missing",
-                                                               AuditEntry.entity_id == timeline["rounds"][0]["id"]))
+        rows = (
+            await session.scalars(
+                select(ReviewMissingStage)
+                .where(ReviewMissingStage.round_id == timeline["rounds"][0]["id"])
+                .order_by(ReviewMissingStage.position)
+            )
+        ).all()
+        logged = await session.scalar(
+            select(AuditEntry).where(
+                AuditEntry.action == "review.stages_missing", AuditEntry.entity_id == timeline["rounds"][0]["id"]
+            )
+        )
     assert [(r.selector, r.clause) for r in rows] == gaps
     assert logged is not None and len(logged.after["missing_stages"]) == 2
 

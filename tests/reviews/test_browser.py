@@ -23,8 +23,14 @@ from tests.reviews import world as w
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +40,15 @@ def server(settings: Settings, database_url: str, district_id: Any) -> Iterator[
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    instance = uvicorn.Server(uvicorn.Config(create_app(settings, database_url, run_worker=False), host="127.0.0.1",
-                                             port=port, log_level="warning", lifespan="on"))
+    instance = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, database_url, run_worker=False),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+        )
+    )
     thread = threading.Thread(target=instance.run, name="uvicorn-reviews", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -67,8 +80,9 @@ async def _as(chromium: Any, server: str, app: Any, db: Any, person: w.Person) -
     return context
 
 
-async def test_lesson_plan_through_the_browser(chromium: Any, server: str, app: Any, db: Any, sch: w.World,
-                                               tmp_path: Path) -> None:
+async def test_lesson_plan_through_the_browser(
+    chromium: Any, server: str, app: Any, db: Any, sch: w.World, tmp_path: Path
+) -> None:
     base = f"/organisations/{sch.org_id}"
     author = await _as(chromium, server, app, db, sch["author"])
     tab = await author.new_page()

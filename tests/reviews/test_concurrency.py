@@ -36,8 +36,13 @@ async def test_simultaneous_api_decisions_record_one(app: Any, db: Any, uni: w.W
     assert (await api.submit("author", doc["id"], version["id"])).status_code == 201
     stage = (await api.timeline("author", doc["id"]))["rounds"][0]["stages"][0]
     meeting, item = uni.meetings["cycle_commission"]
-    body = {"stage_id": stage["id"], "version_id": version["id"], "meeting_id": str(meeting),
-            "agenda_item_id": str(item), "outcome": "positive"}
+    body = {
+        "stage_id": stage["id"],
+        "version_id": version["id"],
+        "meeting_id": str(meeting),
+        "agenda_item_id": str(item),
+        "outcome": "positive",
+    }
     chair, secretary = await api.headers("cc_chair"), await api.headers("cc_secretary")
     start = asyncio.Event()
 
@@ -48,8 +53,9 @@ async def test_simultaneous_api_decisions_record_one(app: Any, db: Any, uni: w.W
         payload = body if n % 3 else {**body, "outcome": "return", "remarks": f"remark {n}"}
         return await client.post(f"{api.base}/documents/{doc['id']}/decisions", json=payload, headers=headers)
 
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
-                                 timeout=120) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver", timeout=120
+    ) as client:
         tasks = [asyncio.create_task(one(n, client)) for n in range(HTTP_RACERS)]
         start.set()
         answers = await asyncio.gather(*tasks)
@@ -70,22 +76,38 @@ async def test_database_refuses_a_second_decision_written_past_the_service(app: 
     await api.submit("author", doc["id"], version["id"])
     stage = (await api.timeline("author", doc["id"]))["rounds"][0]["stages"][0]
     meeting, item = uni.meetings["cycle_commission"]
-    r = await api.decide("cc_chair", doc["id"], stage_id=stage["id"], version_id=version["id"], outcome="positive",
-                         meeting_id=str(meeting), agenda_item_id=str(item))
+    r = await api.decide(
+        "cc_chair",
+        doc["id"],
+        stage_id=stage["id"],
+        version_id=version["id"],
+        outcome="positive",
+        meeting_id=str(meeting),
+        agenda_item_id=str(item),
+    )
     assert r.status_code == 201
     first = r.json()
     with pytest.raises(IntegrityError, match="uq_review_decision_single"):
         async with db.tenant_context(uni.schema) as session:
-            session.add(ReviewDecision(
-                round_id=first["round_id"], stage_id=first["stage_id"], submission=first["submission"],
-                version_id=first["version_id"], parallel=False, outcome="negative", remarks="sneaky",
-                decided_by_name="Someone", decided_at=datetime.datetime.now(datetime.UTC),
-            ))
+            session.add(
+                ReviewDecision(
+                    round_id=first["round_id"],
+                    stage_id=first["stage_id"],
+                    submission=first["submission"],
+                    version_id=first["version_id"],
+                    parallel=False,
+                    outcome="negative",
+                    remarks="sneaky",
+                    decided_by_name="Someone",
+                    decided_at=datetime.datetime.now(datetime.UTC),
+                )
+            )
             await session.flush()
 
 
-async def test_hundred_simultaneous_decisions_on_separate_connections(db: Any, uni: w.World, store: Any,
-                                                                     settings: Any) -> None:
+async def test_hundred_simultaneous_decisions_on_separate_connections(
+    db: Any, uni: w.World, store: Any, settings: Any
+) -> None:
     from dataclasses import replace
 
     from api.db import Database, create_engine
@@ -116,9 +138,18 @@ async def test_hundred_simultaneous_decisions_on_separate_connections(db: Any, u
             async with racing.tenant_context(uni.schema) as session:
                 participant = await participant_of(session, uni[who].principal(), uni.org_id)
                 service = ReviewService(session, uni.org_id, uni.kind, participant)
-                await service.decide(await _document(service, doc), DecisionRequest(
-                    stage_id=stage.id, version_id=version, outcome=outcome, remarks=f"remark {n}",
-                    meeting_id=meeting, agenda_item_id=item), f"hundred-{n}")
+                await service.decide(
+                    await _document(service, doc),
+                    DecisionRequest(
+                        stage_id=stage.id,
+                        version_id=version,
+                        outcome=outcome,
+                        remarks=f"remark {n}",
+                        meeting_id=meeting,
+                        agenda_item_id=item,
+                    ),
+                    f"hundred-{n}",
+                )
             return "recorded"
         except Conflict as exc:
             return f"409 {exc.message}"

@@ -34,7 +34,10 @@ _MALFORMED = '<?xml version="1.0"?><w:document xmlns:w="urn:x"><w:body><w:p>uncl
 def _docx_with(document_xml: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        )
         z.writestr("word/document.xml", document_xml)
     return buffer.getvalue()
 

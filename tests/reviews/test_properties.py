@@ -29,24 +29,49 @@ from tests.reviews.conftest import Desk
 
 pytestmark = pytest.mark.asyncio
 
-ACTORS = ["author", "cc_chair", "dep_secretary", "fac_chair", "inst_chair", "office_head", "org_chair",
-          "org_secretary", "head", "deputy", "outsider"]
+ACTORS = [
+    "author",
+    "cc_chair",
+    "dep_secretary",
+    "fac_chair",
+    "inst_chair",
+    "office_head",
+    "org_chair",
+    "org_secretary",
+    "head",
+    "deputy",
+    "outsider",
+]
 
-decide = st.tuples(st.just("decide"), st.sampled_from(ACTORS), st.integers(0, 7), st.booleans(),
-                   st.sampled_from(["positive", "positive", "positive", "negative", "return"]), st.integers(0, 2),
-                   st.booleans())
+decide = st.tuples(
+    st.just("decide"),
+    st.sampled_from(ACTORS),
+    st.integers(0, 7),
+    st.booleans(),
+    st.sampled_from(["positive", "positive", "positive", "negative", "return"]),
+    st.integers(0, 2),
+    st.booleans(),
+)
 resubmit = st.tuples(st.just("resubmit"), st.sampled_from(["author", "coauthor", "outsider"]))
 resubmit_same = st.tuples(st.just("resubmit_same"), st.sampled_from(["author"]))
 # The entitled person decides the current stage (for a council still to decide), mostly positively.
-advance = st.tuples(st.just("advance"), st.sampled_from(["positive"] * 12 + ["negative", "return"]), st.integers(0, 2),
-                    st.integers(1, 5))
+advance = st.tuples(
+    st.just("advance"),
+    st.sampled_from(["positive"] * 12 + ["negative", "return"]),
+    st.integers(0, 2),
+    st.integers(1, 5),
+)
 actions = st.lists(st.one_of(*[advance] * 8, decide, decide, resubmit, resubmit_same), min_size=6, max_size=30)
 
 
 async def _state(desk: Desk, document_id: UUID) -> agg.ReviewRound:
     async def action(d: Any, r: Any) -> agg.ReviewRound:
-        row = await d.session.scalar(select(ReviewRound).where(ReviewRound.document_id == document_id)
-                                     .order_by(ReviewRound.number.desc()).limit(1))
+        row = await d.session.scalar(
+            select(ReviewRound)
+            .where(ReviewRound.document_id == document_id)
+            .order_by(ReviewRound.number.desc())
+            .limit(1)
+        )
         return await r.load_round(row)
 
     return await desk.run("author", action)
@@ -60,10 +85,18 @@ def _body_for(world: w.World, body_id: UUID) -> str | None:
 # happen) cannot fail by the draw of one run.
 @settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=actions)
-async def test_random_review_sequences_keep_the_invariants(uni_desk: Desk, uni: w.World, db: Any, steps: list[Any]) -> None:
+async def test_random_review_sequences_keep_the_invariants(
+    uni_desk: Desk, uni: w.World, db: Any, steps: list[Any]
+) -> None:
     desk = uni_desk
-    doc = await desk.create("author", DocumentCreate(kind=DocumentKind.WORKING_CURRICULUM, title="Property curriculum",
-                                                     author_staff_ids=[uni["author"].staff_id, uni["coauthor"].staff_id]))
+    doc = await desk.create(
+        "author",
+        DocumentCreate(
+            kind=DocumentKind.WORKING_CURRICULUM,
+            title="Property curriculum",
+            author_staff_ids=[uni["author"].staff_id, uni["coauthor"].staff_id],
+        ),
+    )
     version = await desk.upload("author", doc, w.pdf("p0"), "p.pdf")
     await desk.submit("author", doc, version)
     uploads = 1
@@ -91,10 +124,16 @@ async def test_random_review_sequences_keep_the_invariants(uni_desk: Desk, uni: 
         if step[0] == "decide":
             _, who, stage_index, use_current, outcome, member_index, stale_version = step
             current = before.current_stage
-            stage = current if (use_current and current is not None) else before.stages[stage_index % len(before.stages)]
+            stage = (
+                current if (use_current and current is not None) else before.stages[stage_index % len(before.stages)]
+            )
             member = stage.members[member_index % len(stage.members)] if stage.members else None
-            body: dict[str, Any] = {"stage_id": stage.id, "outcome": outcome, "remarks": "r",
-                                    "version_id": before.version_id if not stale_version or uploads == 1 else version}
+            body: dict[str, Any] = {
+                "stage_id": stage.id,
+                "outcome": outcome,
+                "remarks": "r",
+                "version_id": before.version_id if not stale_version or uploads == 1 else version,
+            }
             if stage.kind is agg.StageKind.ALL_COUNCILS and member is not None:
                 body["body_id"] = member.body_id
             if member is not None and member.collegial:
@@ -119,7 +158,10 @@ async def test_random_review_sequences_keep_the_invariants(uni_desk: Desk, uni: 
             else:
                 assert len(after.decisions) == len(before.decisions)
                 assert (after.status, after.current_position, after.submission) == (
-                    before.status, before.current_position, before.submission)
+                    before.status,
+                    before.current_position,
+                    before.submission,
+                )
         elif step[0] == "resubmit":
             who = step[1]
             try:
@@ -142,7 +184,9 @@ async def test_random_review_sequences_keep_the_invariants(uni_desk: Desk, uni: 
 
     # The database agrees: no stage was decided twice in one submission.
     async with db.tenant_session(uni.schema) as session:
-        rows = (await session.scalars(select(ReviewDecision).join(ReviewRound).where(ReviewRound.document_id == doc))).all()
+        rows = (
+            await session.scalars(select(ReviewDecision).join(ReviewRound).where(ReviewRound.document_id == doc))
+        ).all()
     keys = Counter((d.round_id, d.stage_id, d.submission, d.body_id if d.parallel else None) for d in rows)
     assert all(n == 1 for n in keys.values())
 
@@ -153,4 +197,7 @@ reached: Counter[agg.RoundStatus] = Counter()
 
 @pytest.mark.runs_after("test_random_review_sequences_keep_the_invariants")
 def test_the_examples_reached_approval_and_returns() -> None:
-    assert reached[agg.RoundStatus.APPROVED] > 0 and reached[agg.RoundStatus.RETURNED] + reached[agg.RoundStatus.REJECTED] > 0, reached
+    assert (
+        reached[agg.RoundStatus.APPROVED] > 0
+        and reached[agg.RoundStatus.RETURNED] + reached[agg.RoundStatus.REJECTED] > 0
+    ), reached

@@ -50,7 +50,9 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = (folder / "moto.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=folder,
     )
     endpoint = f"http://127.0.0.1:{port}"
     try:
@@ -81,8 +83,12 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def bucket(s3_endpoint: str) -> Any:
     """The bucket, versioned: an object written twice would show as two versions."""
     s3 = boto3.session.Session().client(
-        "s3", endpoint_url=s3_endpoint, region_name="us-east-1", aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY, config=Config(s3={"addressing_style": "path"}),
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        config=Config(s3={"addressing_style": "path"}),
     )
     name = f"metodist-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=name)
@@ -93,8 +99,13 @@ def bucket(s3_endpoint: str) -> Any:
 
 def _s3_settings(settings: Settings, endpoint: str, bucket_name: str) -> Settings:
     return dataclasses.replace(
-        settings, file_store="s3", s3_endpoint=endpoint, s3_bucket=bucket_name, s3_region="us-east-1",
-        s3_access_key=ACCESS_KEY, s3_secret_key=SECRET_KEY,
+        settings,
+        file_store="s3",
+        s3_endpoint=endpoint,
+        s3_bucket=bucket_name,
+        s3_region="us-east-1",
+        s3_access_key=ACCESS_KEY,
+        s3_secret_key=SECRET_KEY,
     )
 
 
@@ -133,9 +144,7 @@ def _versions_of(bucket: Any, key: str) -> list[dict[str, Any]]:
     return [v for v in listed.get("Versions", []) if v["Key"] == key]
 
 
-async def test_version_stored_under_its_sha256_and_downloaded(
-    s3_app: Any, db: Any, uni: w.World, bucket: Any
-) -> None:
+async def test_version_stored_under_its_sha256_and_downloaded(s3_app: Any, db: Any, uni: w.World, bucket: Any) -> None:
     api = Api(s3_app, db, uni)
     doc = await api.create("author", kind="working_programme", title="Programme kept in S3")
     content = w.pdf(f"s3 {uuid.uuid4()}")
@@ -184,25 +193,33 @@ async def test_unreachable_store_is_a_clear_503_and_nothing_is_written(
     r = await api.upload("author", doc["id"], content, "programme.pdf", media_type="application/pdf")
     assert time.monotonic() - started < 20  # reported promptly, not after the client's default minute
     assert r.status_code == 503, r.text
-    assert r.json() == {"status": 503, "message": "The file store cannot be reached right now. Try again later.",
-                        "field": None, "clause": None}
+    assert r.json() == {
+        "status": 503,
+        "message": "The file store cannot be reached right now. Try again later.",
+        "field": None,
+        "clause": None,
+    }
     assert await _snapshot(db, uni) == before
     assert _versions_of(bucket, hashlib.sha256(content).hexdigest()) == []
     # In the caller's language, like every error.
-    ru = await api.call("author", "POST", f"/documents/{doc['id']}/versions", headers={"accept-language": "ru"},
-                        files={"file": ("programme.pdf", content, "application/pdf")})
+    ru = await api.call(
+        "author",
+        "POST",
+        f"/documents/{doc['id']}/versions",
+        headers={"accept-language": "ru"},
+        files={"file": ("programme.pdf", content, "application/pdf")},
+    )
     assert ru.status_code == 503 and ru.json()["message"].startswith("Хранилище файлов сейчас недоступно")
     # A version stored while the store was up cannot be read while it is down: 503, not a 500.
-    stored = await Api(s3_app, db, uni).upload("author", doc["id"], content, "programme.pdf",
-                                                media_type="application/pdf")
+    stored = await Api(s3_app, db, uni).upload(
+        "author", doc["id"], content, "programme.pdf", media_type="application/pdf"
+    )
     assert stored.status_code == 201, stored.text
     f = await api.call("author", "GET", f"/documents/{doc['id']}/versions/{stored.json()['id']}/file")
     assert f.status_code == 503 and "cannot be reached" in f.json()["message"]
 
 
-async def test_missing_bucket_is_named_and_nothing_is_written(
-    no_bucket_app: Any, db: Any, uni: w.World
-) -> None:
+async def test_missing_bucket_is_named_and_nothing_is_written(no_bucket_app: Any, db: Any, uni: w.World) -> None:
     api = Api(no_bucket_app, db, uni)
     doc = await api.create("author", kind="working_programme", title="Programme")
     before = await _snapshot(db, uni)
@@ -214,9 +231,7 @@ async def test_missing_bucket_is_named_and_nothing_is_written(
     assert await _snapshot(db, uni) == before
 
 
-async def test_an_object_changed_in_the_bucket_is_never_served(
-    s3_app: Any, db: Any, uni: w.World, bucket: Any
-) -> None:
+async def test_an_object_changed_in_the_bucket_is_never_served(s3_app: Any, db: Any, uni: w.World, bucket: Any) -> None:
     api = Api(s3_app, db, uni)
     doc = await api.create("author", kind="working_programme", title="Programme")
     content = w.pdf(f"tampered {uuid.uuid4()}")
@@ -268,15 +283,23 @@ def test_misconfigured_s3_store_stops_the_start(settings: Settings, database_url
 
 def test_s3_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     values = {
-        "METODIST_FILE_STORE": "s3", "METODIST_S3_ENDPOINT": "http://127.0.0.1:9000",
-        "METODIST_S3_BUCKET": "versions", "METODIST_S3_REGION": "kz-central-1",
-        "METODIST_S3_ACCESS_KEY": "access", "METODIST_S3_SECRET_KEY": "secret",
+        "METODIST_FILE_STORE": "s3",
+        "METODIST_S3_ENDPOINT": "http://127.0.0.1:9000",
+        "METODIST_S3_BUCKET": "versions",
+        "METODIST_S3_REGION": "kz-central-1",
+        "METODIST_S3_ACCESS_KEY": "access",
+        "METODIST_S3_SECRET_KEY": "secret",
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     s = Settings.from_env()
     assert (s.file_store, s.s3_endpoint, s.s3_bucket, s.s3_region, s.s3_access_key, s.s3_secret_key) == (
-        "s3", "http://127.0.0.1:9000", "versions", "kz-central-1", "access", "secret"
+        "s3",
+        "http://127.0.0.1:9000",
+        "versions",
+        "kz-central-1",
+        "access",
+        "secret",
     )
     store = build_file_store(s)
     assert isinstance(store, S3FileStore) and store.client.meta.region_name == "kz-central-1"

@@ -36,6 +36,7 @@ LEVELS = {
 
 # --- files ------------------------------------------------------------------------------------
 
+
 def pdf(text: str = "curriculum") -> bytes:
     return b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n% " + text.encode() + b"\n%%EOF\n"
 
@@ -53,9 +54,17 @@ def docx(*paragraphs: str) -> bytes:
     body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        _put(z, "[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
-        _put(z, "word/document.xml", '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-                   f'wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>')
+        _put(
+            z,
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        )
+        _put(
+            z,
+            "word/document.xml",
+            '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+            f'wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>',
+        )
     return buffer.getvalue()
 
 
@@ -72,13 +81,18 @@ def odt(*paragraphs: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
         _put(z, "mimetype", "application/vnd.oasis.opendocument.text")
-        _put(z, "content.xml", '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:'
-                   'opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
-                   f"<office:body><office:text>{body}</office:text></office:body></office:document-content>")
+        _put(
+            z,
+            "content.xml",
+            '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:'
+            'opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+            f"<office:body><office:text>{body}</office:text></office:body></office:document-content>",
+        )
     return buffer.getvalue()
 
 
 # --- people -------------------------------------------------------------------------------------
+
 
 @dataclass
 class Person:
@@ -129,10 +143,17 @@ async def make_organisation(db: Any, kind: OrgKind, territory_id: UUID) -> tuple
     from tenants.provisioning import provision_organisation
 
     async with db.session() as session, session.begin():
-        org = await OrganisationService(session).create(OrganisationCreate(
-            kind=kind, territory_id=territory_id, bin=fresh_bin(), name_kk="Сынақ", name_ru="Тест",
-            name_en=f"Test {kind.value}", levels=LEVELS[kind],
-        ))
+        org = await OrganisationService(session).create(
+            OrganisationCreate(
+                kind=kind,
+                territory_id=territory_id,
+                bin=fresh_bin(),
+                name_kk="Сынақ",
+                name_ru="Тест",
+                name_en=f"Test {kind.value}",
+                levels=LEVELS[kind],
+            )
+        )
         org_id = org.id
     assert await provision_organisation(db, org_id) == "active"
     async with db.session() as session:
@@ -140,8 +161,15 @@ async def make_organisation(db: Any, kind: OrgKind, territory_id: UUID) -> tuple
         return org_id, org.schema_name
 
 
-async def add_person(db: Any, world: World, key: str, name: str, roles: list[tuple[str, UUID | None]] = (),  # type: ignore[assignment]
-                     unit: str | None = None, heads: str | None = None) -> Person:
+async def add_person(
+    db: Any,
+    world: World,
+    key: str,
+    name: str,
+    roles: list[tuple[str, UUID | None]] = (),  # type: ignore[assignment]
+    unit: str | None = None,
+    heads: str | None = None,
+) -> Person:
     """A user with roles at the organisation (or at one of its units) and a staff record."""
     email = f"{key}.{uuid.uuid4().hex[:6]}@example.kz"
     async with db.session() as session, session.begin():
@@ -154,9 +182,14 @@ async def add_person(db: Any, world: World, key: str, name: str, roles: list[tup
             grants.append(Grant(role, organisation_id=world.org_id, unit_id=unit_id))
         user_id = user.id
     async with db.tenant_context(world.schema) as session:
-        staff = Staff(full_name=name, user_id=user_id, email=email, positions=["teacher"],
-                      unit_id=world.units.get(unit) if unit else None,
-                      heads_unit_id=world.units.get(heads) if heads else None)
+        staff = Staff(
+            full_name=name,
+            user_id=user_id,
+            email=email,
+            positions=["teacher"],
+            unit_id=world.units.get(unit) if unit else None,
+            heads_unit_id=world.units.get(heads) if heads else None,
+        )
         session.add(staff)
         await session.flush()
         staff_id = staff.id
@@ -167,27 +200,47 @@ async def add_person(db: Any, world: World, key: str, name: str, roles: list[tup
 
 async def add_unit(db: Any, world: World, key: str, kind: str, parent: str | None = None) -> UUID:
     async with db.tenant_context(world.schema) as session:
-        unit = Unit(name=key.replace("_", " ").title(), kind=kind, parent_id=world.units.get(parent) if parent else None)
+        unit = Unit(
+            name=key.replace("_", " ").title(), kind=kind, parent_id=world.units.get(parent) if parent else None
+        )
         session.add(unit)
         await session.flush()
         world.units[key] = unit.id
         return unit.id
 
 
-async def add_body(db: Any, world: World, key: str, body_kind: str, *, unit: str | None, chair: str,
-                   secretary: str | None = None, members: tuple[str, ...] = ()) -> UUID:
+async def add_body(
+    db: Any,
+    world: World,
+    key: str,
+    body_kind: str,
+    *,
+    unit: str | None,
+    chair: str,
+    secretary: str | None = None,
+    members: tuple[str, ...] = (),
+) -> UUID:
     """A council (unit None: the organisation's), a commission or department, or an association,
     with a meeting and an agenda item to decide at."""
     async with db.tenant_context(world.schema) as session:
         unit_id = world.units.get(unit) if unit else None
         name = key.replace("_", " ").title()
         if body_kind == "council":
-            row: Any = Council(name=name, kind="methodological", unit_id=unit_id, chair_staff_id=world[chair].staff_id,
-                               secretary_staff_id=world[secretary].staff_id if secretary else None)
+            row: Any = Council(
+                name=name,
+                kind="methodological",
+                unit_id=unit_id,
+                chair_staff_id=world[chair].staff_id,
+                secretary_staff_id=world[secretary].staff_id if secretary else None,
+            )
         elif body_kind in ("commission", "department"):
-            row = Commission(name=name, kind="department" if body_kind == "department" else "cycle_commission",
-                             unit_id=unit_id, chair_staff_id=world[chair].staff_id,
-                             secretary_staff_id=world[secretary].staff_id if secretary else None)
+            row = Commission(
+                name=name,
+                kind="department" if body_kind == "department" else "cycle_commission",
+                unit_id=unit_id,
+                chair_staff_id=world[chair].staff_id,
+                secretary_staff_id=world[secretary].staff_id if secretary else None,
+            )
         elif body_kind == "association":
             row = Association(name=name, kind="subject", unit_id=unit_id, subject_id=world.subject_id)
         else:
@@ -196,17 +249,35 @@ async def add_body(db: Any, world: World, key: str, body_kind: str, *, unit: str
         await session.flush()
         today = datetime.date.today()
         if body_kind == "association":
-            session.add(LeaderTerm(body_kind="association", body_id=row.id, staff_id=world[chair].staff_id,
-                                   full_name=world[chair].name, method="elected", starts_on=today - datetime.timedelta(days=30),
-                                   ends_on=today + datetime.timedelta(days=300)))
+            session.add(
+                LeaderTerm(
+                    body_kind="association",
+                    body_id=row.id,
+                    staff_id=world[chair].staff_id,
+                    full_name=world[chair].name,
+                    method="elected",
+                    starts_on=today - datetime.timedelta(days=30),
+                    ends_on=today + datetime.timedelta(days=300),
+                )
+            )
         # The chair and the secretary sit on the body; all its members attend its meeting, so the
         # meeting has a quorum and a conclusion taken there counts.
         seated = list(dict.fromkeys((chair, *((secretary,) if secretary else ()), *members)))
         for member in seated:
-            session.add(BodyMembership(body_kind=body_kind, body_id=row.id, staff_id=world[member].staff_id,
-                                       starts_on=today - datetime.timedelta(days=30)))
-        meeting = Meeting(body_kind=body_kind, body_id=row.id, title=f"Meeting of {name}",
-                          starts_at=datetime.datetime.now(datetime.UTC))
+            session.add(
+                BodyMembership(
+                    body_kind=body_kind,
+                    body_id=row.id,
+                    staff_id=world[member].staff_id,
+                    starts_on=today - datetime.timedelta(days=30),
+                )
+            )
+        meeting = Meeting(
+            body_kind=body_kind,
+            body_id=row.id,
+            title=f"Meeting of {name}",
+            starts_at=datetime.datetime.now(datetime.UTC),
+        )
         session.add(meeting)
         await session.flush()
         for member in seated:
@@ -242,9 +313,13 @@ async def university(db: Any, territory_id: UUID) -> World:
         await add_person(db, w, f"{key}_chair", f"{key.upper()} Chair", [("council_chair", None)])
         await add_person(db, w, f"{key}_secretary", f"{key.upper()} Secretary", [("council_secretary", None)])
     await add_body(db, w, "cycle_commission", "commission", unit="cycle", chair="cc_chair", secretary="cc_secretary")
-    await add_body(db, w, "department_body", "department", unit="department", chair="dep_chair", secretary="dep_secretary")
+    await add_body(
+        db, w, "department_body", "department", unit="department", chair="dep_chair", secretary="dep_secretary"
+    )
     await add_body(db, w, "faculty_council", "council", unit="faculty", chair="fac_chair", secretary="fac_secretary")
-    await add_body(db, w, "institute_council", "council", unit="institute", chair="inst_chair", secretary="inst_secretary")
+    await add_body(
+        db, w, "institute_council", "council", unit="institute", chair="inst_chair", secretary="inst_secretary"
+    )
     await add_body(db, w, "org_council", "council", unit=None, chair="org_chair", secretary="org_secretary")
     return w
 
@@ -260,8 +335,14 @@ async def school(db: Any, territory_id: UUID) -> World:
         w.subject_id = subject.id
     await add_unit(db, w, "maths_association", "association")
     await add_person(db, w, "author", "Saule Teacher", [("teacher", None)], unit="maths_association")
-    await add_person(db, w, "leader", "Leila Leader", [("association_leader", w.units["maths_association"])],
-                     unit="maths_association")
+    await add_person(
+        db,
+        w,
+        "leader",
+        "Leila Leader",
+        [("association_leader", w.units["maths_association"])],
+        unit="maths_association",
+    )
     await add_person(db, w, "head", "Serik Head", [("head", None)])
     await add_person(db, w, "deputy", "Gulnar Deputy", [("deputy_head", None)])
     await add_person(db, w, "admin", "Arman Admin", [("organisation_admin", None)])

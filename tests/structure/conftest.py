@@ -70,8 +70,12 @@ async def _district(db: Any, slug: str, n: int) -> UUID:
         territories = TerritoryService(session)
         region = await territories.by_slug("karaganda")
         return await territories.upsert(
-            slug=f"{slug}-{n}", kind=TerritoryKind.DISTRICT, parent_id=region.id,
-            name_kk=f"Құрылым ауданы {n}", name_ru=f"Район структуры {n}", name_en=f"Structure District {n}",
+            slug=f"{slug}-{n}",
+            kind=TerritoryKind.DISTRICT,
+            parent_id=region.id,
+            name_kk=f"Құрылым ауданы {n}",
+            name_ru=f"Район структуры {n}",
+            name_en=f"Structure District {n}",
         )
 
 
@@ -81,8 +85,13 @@ async def make_org(db: Any, kind: OrgKind, territory_id: UUID, name: str) -> Pla
     async with db.session() as session, session.begin():
         org = await OrganisationService(session).create(
             OrganisationCreate(
-                kind=kind, territory_id=territory_id, bin=fresh_bin(), name_kk=f"{name} kk", name_ru=f"{name} ru",
-                name_en=name, levels=_LEVELS.get(kind, []),
+                kind=kind,
+                territory_id=territory_id,
+                bin=fresh_bin(),
+                name_kk=f"{name} kk",
+                name_ru=f"{name} ru",
+                name_en=name,
+                levels=_LEVELS.get(kind, []),
             )
         )
     assert await provision_organisation(db, org.id) == "active"

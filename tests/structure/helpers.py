@@ -19,19 +19,29 @@ from tests.structure.conftest import Place
 async def new_subject(db: Any, place: Place, actor: Actor, name: str = "Subject") -> UUID:
     code = f"s_{uuid.uuid4().hex[:10]}"
     async with db.tenant_context(place.schema) as session:
-        subject = await SubjectService(session, place.kind).create(SubjectCreate(code, f"{name} kk", f"{name} {code}", name), actor)
+        subject = await SubjectService(session, place.kind).create(
+            SubjectCreate(code, f"{name} kk", f"{name} {code}", name), actor
+        )
         return subject.id
 
 
 async def new_staff(
-    db: Any, place: Place, actor: Actor, *, name: str | None = None, subject_ids: list[UUID] | None = None,
-    positions: list[Position] | None = None, user_id: UUID | None = None,
+    db: Any,
+    place: Place,
+    actor: Actor,
+    *,
+    name: str | None = None,
+    subject_ids: list[UUID] | None = None,
+    positions: list[Position] | None = None,
+    user_id: UUID | None = None,
 ) -> UUID:
     async with db.tenant_context(place.schema) as session:
         person = await StaffService(session).create(
             StaffCreate(
-                full_name=name or f"Teacher {uuid.uuid4().hex[:6]}", positions=positions or [Position.TEACHER],
-                subject_ids=subject_ids or [], user_id=user_id,
+                full_name=name or f"Teacher {uuid.uuid4().hex[:6]}",
+                positions=positions or [Position.TEACHER],
+                subject_ids=subject_ids or [],
+                user_id=user_id,
             ),
             actor,
         )

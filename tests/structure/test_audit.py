@@ -13,8 +13,8 @@ import psycopg
 import pytest
 
 from api.domain.organisations.rules import OrgKind
-from api.domain.structure.schemas import UnitCreate
 from api.domain.structure.rules import UnitKind
+from api.domain.structure.schemas import UnitCreate
 from api.domain.structure.services import UnitService
 from tenants.audit import GENESIS, record, verify
 from tests.structure.conftest import Place, Region, admin_of, make_org
@@ -74,8 +74,15 @@ async def test_chain_links_every_entry_and_concurrent_appends_stay_in_one_chain(
 
     async def append(i: int) -> None:
         async with db.tenant_context(place.schema) as session:
-            await record(session, actor_id=uuid.uuid4(), action="test.append", entity="test", entity_id=i,
-                         before=None, after={"i": i, "when": "now", "values": [1.5, None, "ü"]})
+            await record(
+                session,
+                actor_id=uuid.uuid4(),
+                action="test.append",
+                entity="test",
+                entity_id=i,
+                before=None,
+                after={"i": i, "when": "now", "values": [1.5, None, "ü"]},
+            )
             await asyncio.sleep(0.01)  # hold the lock a moment: others must wait, not fork
 
     await asyncio.gather(*(append(i) for i in range(8)))
@@ -84,7 +91,9 @@ async def test_chain_links_every_entry_and_concurrent_appends_stay_in_one_chain(
     assert report.ok and report.entries >= 8, report
 
 
-async def test_audit_verify_command_reports_an_edited_and_a_missing_entry(db: Any, app: Any, database_url: str, region: Region, tmp_path: Path) -> None:
+async def test_audit_verify_command_reports_an_edited_and_a_missing_entry(
+    db: Any, app: Any, database_url: str, region: Region, tmp_path: Path
+) -> None:
     place = await make_org(db, OrgKind.SCHOOL, region.district, f"Tamper School {uuid.uuid4().hex[:4]}")
     await _fill(db, place, 4)
     seqs = _seqs(database_url, place.schema)
@@ -94,11 +103,15 @@ async def test_audit_verify_command_reports_an_edited_and_a_missing_entry(db: An
 
     intact = metodist(database_url, "audit", "verify", place.schema, data_dir=tmp_path)
     assert intact.returncode == 0, intact.stderr
-    assert intact.stdout.strip().splitlines()[-1] == f"{place.schema}: OK: 5 entries, chain intact, anchored up to seq {seqs[-1]}"
+    assert (
+        intact.stdout.strip().splitlines()[-1]
+        == f"{place.schema}: OK: 5 entries, chain intact, anchored up to seq {seqs[-1]}"
+    )
 
     # An edit: the entry's own hash no longer matches its content.
     _as_superuser_without_trigger(
-        database_url, place.schema,
+        database_url,
+        place.schema,
         f"UPDATE {place.schema}.audit_log SET after = jsonb_set(after, '{{name}}', '\"Forged\"') WHERE seq = {seqs[2]}",
     )
     edited = metodist(database_url, "audit", "verify", place.schema, data_dir=tmp_path)
@@ -112,7 +125,9 @@ async def test_audit_verify_command_reports_an_edited_and_a_missing_entry(db: An
     place2 = await make_org(db, OrgKind.SCHOOL, region.district, f"Gap School {uuid.uuid4().hex[:4]}")
     await _fill(db, place2, 3)
     seqs2 = _seqs(database_url, place2.schema)
-    _as_superuser_without_trigger(database_url, place2.schema, f"DELETE FROM {place2.schema}.audit_log WHERE seq = {seqs2[1]}")
+    _as_superuser_without_trigger(
+        database_url, place2.schema, f"DELETE FROM {place2.schema}.audit_log WHERE seq = {seqs2[1]}"
+    )
     bin_ = psql(database_url, "SELECT bin FROM public.organisation WHERE id = %s", (place2.id,))[0][0]
     gap = metodist(database_url, "audit", "verify", bin_, data_dir=tmp_path)
     assert gap.returncode == 1
@@ -132,7 +147,9 @@ async def test_a_refused_change_writes_no_audit_entry(db: Any, region: Region) -
         async with db.tenant_context(place.schema) as session:
             units = UnitService(session, place.kind)
             await units.create(UnitCreate("Institute", UnitKind.INSTITUTE), admin_of(place))
-            await units.create(UnitCreate("Association", UnitKind.ASSOCIATION), admin_of(place))  # not a university unit
+            await units.create(
+                UnitCreate("Association", UnitKind.ASSOCIATION), admin_of(place)
+            )  # not a university unit
     async with db.tenant_context(place.schema) as session:
         after = await verify(session)
     assert after.ok and after.entries == before  # the first create was rolled back with the refusal

@@ -71,24 +71,40 @@ async def test_a_rewritten_chain_with_recomputed_hashes_is_caught(db: Any, datab
 async def test_deleting_the_last_entries_is_caught(db: Any, database_url: str, region: Region, tmp_path: Path) -> None:
     place = await _place(db, region, 3)
     seqs = [r[0] for r in psql(database_url, f"SELECT seq FROM {place.schema}.audit_log ORDER BY seq")]
-    psql(database_url, f"BEGIN; SET LOCAL session_replication_role = replica; "
-                       f"DELETE FROM {place.schema}.audit_log WHERE seq = {seqs[-1]}; COMMIT")
+    psql(
+        database_url,
+        f"BEGIN; SET LOCAL session_replication_role = replica; "
+        f"DELETE FROM {place.schema}.audit_log WHERE seq = {seqs[-1]}; COMMIT",
+    )
     async with db.tenant_context(place.schema) as session:
         report = await verify(session)
     assert not report.ok and report.broken_seq == seqs[-1]
-    assert f"the anchored head is seq {seqs[-1]} but the chain ends at {seqs[-2]} (entries were deleted)" == report.reason
+    assert (
+        f"the anchored head is seq {seqs[-1]} but the chain ends at {seqs[-2]} (entries were deleted)" == report.reason
+    )
     done = metodist(database_url, "audit", "verify", place.schema, data_dir=tmp_path)
     assert done.returncode == 1 and "entries were deleted" in done.stdout
 
 
-async def test_a_forged_anchor_or_an_entry_written_around_the_app_is_caught(db: Any, database_url: str, region: Region) -> None:
+async def test_a_forged_anchor_or_an_entry_written_around_the_app_is_caught(
+    db: Any, database_url: str, region: Region
+) -> None:
     place = await _place(db, region, 2)
     seqs = [r[0] for r in psql(database_url, f"SELECT seq FROM {place.schema}.audit_log ORDER BY seq")]
     # An entry appended with correct links but not through the application: it has no anchor.
     async with db.tenant_context(place.schema) as session:
         last = await session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
-        extra = AuditEntry(id=uuid.uuid4(), actor_id=None, token_id=None, action="unit.create", entity="unit",
-                           entity_id="x", before=None, after={"name": "Ghost"}, created_at=last.created_at)
+        extra = AuditEntry(
+            id=uuid.uuid4(),
+            actor_id=None,
+            token_id=None,
+            action="unit.create",
+            entity="unit",
+            entity_id="x",
+            before=None,
+            after={"name": "Ghost"},
+            created_at=last.created_at,
+        )
         extra.prev_hash = last.hash
         extra.hash = entry_hash(last.hash, _hashed_fields(extra))
         session.add(extra)
@@ -98,8 +114,12 @@ async def test_a_forged_anchor_or_an_entry_written_around_the_app_is_caught(db: 
 
     # An anchor moved to match a rewrite: its signature no longer holds.
     place2 = await _place(db, region, 2)
-    psql(database_url, "UPDATE public.audit_anchor SET hash = repeat('0', 64) WHERE chain = %s AND seq = "
-                       "(SELECT max(seq) FROM public.audit_anchor WHERE chain = %s)", (place2.schema, place2.schema))
+    psql(
+        database_url,
+        "UPDATE public.audit_anchor SET hash = repeat('0', 64) WHERE chain = %s AND seq = "
+        "(SELECT max(seq) FROM public.audit_anchor WHERE chain = %s)",
+        (place2.schema, place2.schema),
+    )
     async with db.tenant_context(place2.schema) as session:
         report = await verify(session)
     assert not report.ok and "signature does not hold" in (report.reason or "")
@@ -115,8 +135,11 @@ async def test_the_identity_log_is_anchored_too(db: Any, database_url: str, app:
     async with db.session() as session:
         assert (await audit.verify(session)).ok
     last = psql(database_url, "SELECT max(seq) FROM public.identity_audit_log")[0][0]
-    psql(database_url, f"BEGIN; SET LOCAL session_replication_role = replica; "
-                       f"DELETE FROM public.identity_audit_log WHERE seq = {last}; COMMIT")
+    psql(
+        database_url,
+        f"BEGIN; SET LOCAL session_replication_role = replica; "
+        f"DELETE FROM public.identity_audit_log WHERE seq = {last}; COMMIT",
+    )
     async with db.session() as session:
         report = await audit.verify(session)
     assert not report.ok and "entries were deleted" in (report.reason or "")

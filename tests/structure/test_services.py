@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from api.clock import today
 from api.domain.bodies.models import Association, Council, LeaderTerm, SectorUnion
 from api.domain.bodies.registry import BodyKind, QuorumRule, bodies_of_staff, get_body, list_bodies
-from api.clock import today
 from api.domain.bodies.rules import AssociationKind, CommissionKind, LeaderMethod, UnionMemberKind
 from api.domain.bodies.schemas import (
     AssociationCreate,
@@ -29,7 +29,7 @@ from api.domain.bodies.schemas import (
     UnionMemberCreate,
 )
 from api.domain.bodies.services import BodiesService, BodyFilter, InterSchoolService, UnionService
-from api.paging import Paging
+from api.domain.organisations.rules import OrgKind
 from api.domain.structure.models import AcademicTerm, Subject, Unit
 from api.domain.structure.rules import Position, UnitKind
 from api.domain.structure.schemas import CalendarCreate, StaffCreate, StaffUpdate, SubjectCreate, TermInput, UnitCreate
@@ -42,7 +42,7 @@ from api.domain.structure.services import (
     current_term,
 )
 from api.errors import Conflict, DomainError, Forbidden
-from api.domain.organisations.rules import OrgKind
+from api.paging import Paging
 from tests.structure.conftest import Region, admin_of, district_methodist, make_org, teacher_of
 from tests.structure.helpers import audit_count, count, new_staff, new_subject
 
@@ -55,15 +55,21 @@ D = datetime.date
 async def test_cl10_unit_kinds_follow_the_organisation_kind(db: Any, region: Region) -> None:
     school, university = region.school, region.university
     async with db.tenant_context(school.schema) as session:
-        unit = await UnitService(session, school.kind).create(UnitCreate("МО начальных классов", UnitKind.ASSOCIATION), admin_of(school))
+        unit = await UnitService(session, school.kind).create(
+            UnitCreate("МО начальных классов", UnitKind.ASSOCIATION), admin_of(school)
+        )
         assert unit.kind == "association"
     async with db.tenant_context(university.schema) as session:
         units = UnitService(session, university.kind)
         faculty = await units.create(UnitCreate("Faculty of Physics", UnitKind.FACULTY), admin_of(university))
-        department = await units.create(UnitCreate("Department of Optics", UnitKind.DEPARTMENT, parent_id=faculty.id), admin_of(university))
+        department = await units.create(
+            UnitCreate("Department of Optics", UnitKind.DEPARTMENT, parent_id=faculty.id), admin_of(university)
+        )
         assert department.parent_id == faculty.id
         tree = await units.tree()
-        assert [(n.name, [c.name for c in n.children]) for n in tree if n.id == faculty.id] == [("Faculty of Physics", ["Department of Optics"])]
+        assert [(n.name, [c.name for c in n.children]) for n in tree if n.id == faculty.id] == [
+            ("Faculty of Physics", ["Department of Optics"])
+        ]
 
     before = await audit_count(db, school)
     with pytest.raises(DomainError) as refused:
@@ -76,7 +82,8 @@ async def test_cl10_unit_kinds_follow_the_organisation_kind(db: Any, region: Reg
     with pytest.raises(DomainError) as misplaced:
         async with db.tenant_context(university.schema) as session:
             await UnitService(session, university.kind).create(
-                UnitCreate("Faculty under a department", UnitKind.FACULTY, parent_id=department.id), admin_of(university)
+                UnitCreate("Faculty under a department", UnitKind.FACULTY, parent_id=department.id),
+                admin_of(university),
             )
     assert (misplaced.value.clause, misplaced.value.field) == ("10", "parent_id")
 
@@ -101,7 +108,9 @@ async def test_only_shapers_change_the_structure(db: Any, region: Region) -> Non
     school = region.school
     with pytest.raises(Forbidden):
         async with db.tenant_context(school.schema) as session:
-            await UnitService(session, school.kind).create(UnitCreate("x", UnitKind.ASSOCIATION), teacher_of(school, uuid.uuid4(), None))
+            await UnitService(session, school.kind).create(
+                UnitCreate("x", UnitKind.ASSOCIATION), teacher_of(school, uuid.uuid4(), None)
+            )
 
 
 # --- subjects, staff, calendar -----------------------------------------------------------------
@@ -129,17 +138,27 @@ async def test_staff_positions_cl31_supervised_subjects_need_deputy_head(db: Any
     maths = await new_subject(db, school, actor, "Maths")
     async with db.tenant_context(school.schema) as session:
         deputy = await StaffService(session).create(
-            StaffCreate("Deputy Head", [Position.TEACHER, Position.DEPUTY_HEAD], user_id=uuid.uuid4(), supervised_subject_ids=[maths]), actor
+            StaffCreate(
+                "Deputy Head",
+                [Position.TEACHER, Position.DEPUTY_HEAD],
+                user_id=uuid.uuid4(),
+                supervised_subject_ids=[maths],
+            ),
+            actor,
         )
         assert deputy.supervised_subject_ids == [maths]
     before = await audit_count(db, school)
     with pytest.raises(DomainError) as refused:
         async with db.tenant_context(school.schema) as session:
-            await StaffService(session).create(StaffCreate("Plain Teacher", [Position.TEACHER], supervised_subject_ids=[maths]), actor)
+            await StaffService(session).create(
+                StaffCreate("Plain Teacher", [Position.TEACHER], supervised_subject_ids=[maths]), actor
+            )
     assert (refused.value.field, refused.value.clause) == ("supervised_subject_ids", "31")
     with pytest.raises(Conflict) as taken:
         async with db.tenant_context(school.schema) as session:
-            await StaffService(session).create(StaffCreate("Same account", [Position.TEACHER], user_id=deputy.user_id), actor)
+            await StaffService(session).create(
+                StaffCreate("Same account", [Position.TEACHER], user_id=deputy.user_id), actor
+            )
     assert taken.value.field == "user_id"
     assert await audit_count(db, school) == before
 
@@ -150,12 +169,16 @@ async def test_staff_update_changes_subjects_and_is_audited(db: Any, region: Reg
     a, b = await new_subject(db, school, actor, "A"), await new_subject(db, school, actor, "B")
     person = await new_staff(db, school, actor, subject_ids=[a])
     async with db.tenant_context(school.schema) as session:
-        updated = await StaffService(session).update(person, StaffUpdate(subject_ids=[b], qualification_category="expert"), actor)
+        updated = await StaffService(session).update(
+            person, StaffUpdate(subject_ids=[b], qualification_category="expert"), actor
+        )
     assert updated.subject_ids == [b] and updated.qualification_category == "expert"
     from tenants.models import AuditEntry
 
     async with db.tenant_context(school.schema) as session:
-        entry = await session.scalar(select(AuditEntry).where(AuditEntry.entity_id == str(person)).order_by(AuditEntry.seq.desc()).limit(1))
+        entry = await session.scalar(
+            select(AuditEntry).where(AuditEntry.entity_id == str(person)).order_by(AuditEntry.seq.desc()).limit(1)
+        )
     assert entry is not None and entry.action == "staff.update" and entry.actor_id == actor.user_id
     assert entry.before["subject_ids"] == [str(a)] and entry.after["subject_ids"] == [str(b)]
 
@@ -173,15 +196,24 @@ async def test_calendar_quarters_for_schools_semesters_for_colleges(db: Any, reg
     with pytest.raises(DomainError) as overlapping:
         async with db.tenant_context(school.schema) as session:
             await CalendarService(session, school.kind).create(
-                CalendarCreate(2032, [TermInput(1, D(2032, 9, 1), D(2032, 11, 1)), TermInput(2, D(2032, 10, 20), D(2032, 12, 25)),
-                                      TermInput(3, D(2033, 1, 8), D(2033, 3, 18)), TermInput(4, D(2033, 3, 30), D(2033, 5, 25))]),
+                CalendarCreate(
+                    2032,
+                    [
+                        TermInput(1, D(2032, 9, 1), D(2032, 11, 1)),
+                        TermInput(2, D(2032, 10, 20), D(2032, 12, 25)),
+                        TermInput(3, D(2033, 1, 8), D(2033, 3, 18)),
+                        TermInput(4, D(2033, 3, 30), D(2033, 5, 25)),
+                    ],
+                ),
                 admin_of(school),
             )
     assert overlapping.value.field == "terms[1]"
     with pytest.raises(DomainError) as semesters_in_school:
         async with db.tenant_context(school.schema) as session:
             await CalendarService(session, school.kind).create(
-                CalendarCreate(2033, [TermInput(1, D(2033, 9, 1), D(2033, 12, 31)), TermInput(2, D(2034, 1, 10), D(2034, 5, 25))]),
+                CalendarCreate(
+                    2033, [TermInput(1, D(2033, 9, 1), D(2033, 12, 31)), TermInput(2, D(2034, 1, 10), D(2034, 5, 25))]
+                ),
                 admin_of(school),
             )
     assert semesters_in_school.value.field == "terms"
@@ -201,7 +233,9 @@ async def test_cl25_association_kinds_in_a_school(db: Any, region: Region) -> No
         assert row.kind == "class_teachers"
     with pytest.raises(DomainError) as no_subject:
         async with db.tenant_context(school.schema) as session:
-            await BodiesService(session, school.tenant).create_association(AssociationCreate("МО", AssociationKind.SUBJECT), admin_of(school))
+            await BodiesService(session, school.tenant).create_association(
+                AssociationCreate("МО", AssociationKind.SUBJECT), admin_of(school)
+            )
     assert (no_subject.value.clause, no_subject.value.field) == ("25", "subject_id")
 
 
@@ -252,12 +286,15 @@ async def test_cl26_counts_only_live_teachers_and_colleges_are_not_bound(db: Any
         await StaffService(session).archive(staff[0], actor)
     with pytest.raises(DomainError) as refused:
         async with db.tenant_context(school.schema) as session:
-            await BodiesService(session, school.tenant).create_association(AssociationCreate("МО", AssociationKind.SUBJECT, subject_id=subject), actor)
+            await BodiesService(session, school.tenant).create_association(
+                AssociationCreate("МО", AssociationKind.SUBJECT, subject_id=subject), actor
+            )
     assert refused.value.clause == "26"
     college_subject = await new_subject(db, college, admin_of(college), "Welding")
     async with db.tenant_context(college.schema) as session:
         row = await BodiesService(session, college.tenant).create_association(
-            AssociationCreate("Welding teachers", AssociationKind.SUBJECT, subject_id=college_subject), admin_of(college)
+            AssociationCreate("Welding teachers", AssociationKind.SUBJECT, subject_id=college_subject),
+            admin_of(college),
         )
     assert row.id
 
@@ -271,8 +308,11 @@ async def _association_with_members(db: Any, region: Region, n: int = 2) -> tupl
     people = [await new_staff(db, school, actor) for _ in range(n)]
     async with db.tenant_context(school.schema) as session:
         row = await BodiesService(session, school.tenant).create_association(
-            AssociationCreate(f"МО {uuid.uuid4().hex[:4]}", AssociationKind.PRIMARY_GRADES,
-                              members=[MemberInput(p, starts_on=today() - datetime.timedelta(days=60)) for p in people]),
+            AssociationCreate(
+                f"МО {uuid.uuid4().hex[:4]}",
+                AssociationKind.PRIMARY_GRADES,
+                members=[MemberInput(p, starts_on=today() - datetime.timedelta(days=60)) for p in people],
+            ),
             actor,
         )
     return row, people
@@ -286,7 +326,11 @@ async def test_cl30_leader_term_at_most_one_year_and_history_kept(db: Any, regio
     async with db.tenant_context(school.schema) as session:
         bodies = BodiesService(session, school.tenant)
         term = await bodies.add_leader(
-            association.id, LeaderCreate(first, LeaderMethod.ELECTED, start, start.replace(year=start.year + 1) - datetime.timedelta(days=1)), actor
+            association.id,
+            LeaderCreate(
+                first, LeaderMethod.ELECTED, start, start.replace(year=start.year + 1) - datetime.timedelta(days=1)
+            ),
+            actor,
         )
         assert term.full_name and term.method == "elected"
         info = await get_body(session, BodyKind.ASSOCIATION, association.id)
@@ -303,7 +347,9 @@ async def test_cl30_leader_term_at_most_one_year_and_history_kept(db: Any, regio
     with pytest.raises(Conflict) as overlap:
         async with db.tenant_context(school.schema) as session:
             await BodiesService(session, school.tenant).add_leader(
-                association.id, LeaderCreate(second, LeaderMethod.APPOINTED, today(), today() + datetime.timedelta(days=100)), actor
+                association.id,
+                LeaderCreate(second, LeaderMethod.APPOINTED, today(), today() + datetime.timedelta(days=100)),
+                actor,
             )
     assert overlap.value.field == "starts_on"
     assert await audit_count(db, school) == before
@@ -311,7 +357,11 @@ async def test_cl30_leader_term_at_most_one_year_and_history_kept(db: Any, regio
     async with db.tenant_context(school.schema) as session:
         bodies = BodiesService(session, school.tenant)
         await bodies.end_leader(BodyKind.ASSOCIATION, association.id, term.id, LeaderEnd(today()), actor)
-        await bodies.add_leader(association.id, LeaderCreate(second, LeaderMethod.APPOINTED, today(), today() + datetime.timedelta(days=200)), actor)
+        await bodies.add_leader(
+            association.id,
+            LeaderCreate(second, LeaderMethod.APPOINTED, today(), today() + datetime.timedelta(days=200)),
+            actor,
+        )
         history = await bodies.leaders(BodyKind.ASSOCIATION, association.id)
         assert [h.staff_id for h in history] == [second, first]
         assert (await get_body(session, BodyKind.ASSOCIATION, association.id)).chair_staff_id == second
@@ -323,8 +373,17 @@ async def test_cl30_the_database_refuses_a_longer_term_too(db: Any, region: Regi
     association, (first, _) = await _association_with_members(db, region)
     with pytest.raises(IntegrityError, match="leader_term_at_most_one_year"):
         async with db.tenant_context(region.school.schema) as session:
-            session.add(LeaderTerm(body_kind="association", body_id=association.id, staff_id=first, full_name="x",
-                                   method="elected", starts_on=D(2030, 9, 1), ends_on=D(2031, 9, 1)))
+            session.add(
+                LeaderTerm(
+                    body_kind="association",
+                    body_id=association.id,
+                    staff_id=first,
+                    full_name="x",
+                    method="elected",
+                    starts_on=D(2030, 9, 1),
+                    ends_on=D(2031, 9, 1),
+                )
+            )
             await session.flush()
 
 
@@ -335,7 +394,9 @@ async def test_cl30_leader_comes_from_the_members(db: Any, region: Region) -> No
     with pytest.raises(DomainError) as refused:
         async with db.tenant_context(school.schema) as session:
             await BodiesService(session, school.tenant).add_leader(
-                association.id, LeaderCreate(outsider, LeaderMethod.ELECTED, today(), today() + datetime.timedelta(days=10)), admin_of(school)
+                association.id,
+                LeaderCreate(outsider, LeaderMethod.ELECTED, today(), today() + datetime.timedelta(days=10)),
+                admin_of(school),
             )
     assert (refused.value.clause, refused.value.field) == ("30", "staff_id")
 
@@ -348,21 +409,40 @@ async def test_cl30_a_leaders_term_does_not_start_before_their_membership(db: An
     newcomer = await new_staff(db, school, actor)
     async with db.tenant_context(school.schema) as session:
         association = await BodiesService(session, school.tenant).create_association(
-            AssociationCreate(f"МО {uuid.uuid4().hex[:4]}", AssociationKind.CLASS_TEACHERS,
-                              members=[MemberInput(newcomer, starts_on=today() - datetime.timedelta(days=10))]),
+            AssociationCreate(
+                f"МО {uuid.uuid4().hex[:4]}",
+                AssociationKind.CLASS_TEACHERS,
+                members=[MemberInput(newcomer, starts_on=today() - datetime.timedelta(days=10))],
+            ),
             actor,
         )
     before = await audit_count(db, school)
     with pytest.raises(DomainError) as refused:
         async with db.tenant_context(school.schema) as session:
-            await BodiesService(session, school.tenant).add_leader(association.id, LeaderCreate(
-                newcomer, LeaderMethod.ELECTED, today() - datetime.timedelta(days=40), today() + datetime.timedelta(days=300)), actor)
+            await BodiesService(session, school.tenant).add_leader(
+                association.id,
+                LeaderCreate(
+                    newcomer,
+                    LeaderMethod.ELECTED,
+                    today() - datetime.timedelta(days=40),
+                    today() + datetime.timedelta(days=300),
+                ),
+                actor,
+            )
     assert (refused.value.clause, refused.value.field) == ("30", "starts_on")
     assert "before their membership" in refused.value.message
     assert await audit_count(db, school) == before
     async with db.tenant_context(school.schema) as session:
-        term = await BodiesService(session, school.tenant).add_leader(association.id, LeaderCreate(
-            newcomer, LeaderMethod.ELECTED, today() - datetime.timedelta(days=10), today() + datetime.timedelta(days=300)), actor)
+        term = await BodiesService(session, school.tenant).add_leader(
+            association.id,
+            LeaderCreate(
+                newcomer,
+                LeaderMethod.ELECTED,
+                today() - datetime.timedelta(days=10),
+                today() + datetime.timedelta(days=300),
+            ),
+            actor,
+        )
     assert term.starts_on == today() - datetime.timedelta(days=10)
 
 
@@ -380,17 +460,30 @@ async def test_cl32_councils_are_not_the_pedagogical_council(db: Any, region: Re
     async with db.tenant_context(place.schema) as session:
         bodies = BodiesService(session, place.tenant)
         council = await bodies.create_council(
-            CouncilCreate("Методический совет", chair_staff_id=chair, secretary_staff_id=secretary,
-                          members=[MemberInput(chair, ends_on=term_end), MemberInput(secretary, ends_on=term_end)]),
+            CouncilCreate(
+                "Методический совет",
+                chair_staff_id=chair,
+                secretary_staff_id=secretary,
+                members=[MemberInput(chair, ends_on=term_end), MemberInput(secretary, ends_on=term_end)],
+            ),
             actor,
         )
         pedagogical = await bodies.create_pedagogical_council(
-            PedagogicalCouncilCreate("Педагогический совет", chair_staff_id=teacher, members=[MemberInput(teacher), MemberInput(chair)]), actor
+            PedagogicalCouncilCreate(
+                "Педагогический совет", chair_staff_id=teacher, members=[MemberInput(teacher), MemberInput(chair)]
+            ),
+            actor,
         )
         assert council.id != pedagogical.id
         info = await get_body(session, BodyKind.COUNCIL, council.id)
-        assert (info.chair_staff_id, info.secretary_staff_id, set(info.staff_ids)) == (chair, secretary, {chair, secretary})
-        assert (await get_body(session, BodyKind.PEDAGOGICAL_COUNCIL, pedagogical.id)).quorum_rule is QuorumRule.TWO_THIRDS
+        assert (info.chair_staff_id, info.secretary_staff_id, set(info.staff_ids)) == (
+            chair,
+            secretary,
+            {chair, secretary},
+        )
+        assert (
+            await get_body(session, BodyKind.PEDAGOGICAL_COUNCIL, pedagogical.id)
+        ).quorum_rule is QuorumRule.TWO_THIRDS
         with pytest.raises(Exception):  # noqa: B017 - the council is not addressable as the other kind
             await get_body(session, BodyKind.PEDAGOGICAL_COUNCIL, council.id)
 
@@ -409,11 +502,15 @@ async def test_cl32_councils_are_not_the_pedagogical_council(db: Any, region: Re
     assert doubled_at_birth.value.clause == "32"
     with pytest.raises(Conflict):
         async with db.tenant_context(place.schema) as session:
-            await BodiesService(session, place.tenant).create_pedagogical_council(PedagogicalCouncilCreate("Второй"), actor)
+            await BodiesService(session, place.tenant).create_pedagogical_council(
+                PedagogicalCouncilCreate("Второй"), actor
+            )
     assert await audit_count(db, place) == before
 
 
-async def test_cl14_unit_councils_follow_the_organisation_council_and_members_have_terms(db: Any, region: Region) -> None:
+async def test_cl14_unit_councils_follow_the_organisation_council_and_members_have_terms(
+    db: Any, region: Region
+) -> None:
     uni = region.university
     actor = admin_of(uni)
     async with db.tenant_context(uni.schema) as session:
@@ -421,15 +518,24 @@ async def test_cl14_unit_councils_follow_the_organisation_council_and_members_ha
     member = await new_staff(db, uni, actor)
     with pytest.raises(DomainError) as first_the_organisation:
         async with db.tenant_context(uni.schema) as session:
-            await BodiesService(session, uni.tenant).create_council(CouncilCreate("Faculty council", unit_id=faculty.id), actor)
+            await BodiesService(session, uni.tenant).create_council(
+                CouncilCreate("Faculty council", unit_id=faculty.id), actor
+            )
     assert (first_the_organisation.value.clause, first_the_organisation.value.field) == ("14", "unit_id")
     with pytest.raises(DomainError) as no_term:
         async with db.tenant_context(uni.schema) as session:
-            await BodiesService(session, uni.tenant).create_council(CouncilCreate("University council", members=[MemberInput(member)]), actor)
+            await BodiesService(session, uni.tenant).create_council(
+                CouncilCreate("University council", members=[MemberInput(member)]), actor
+            )
     assert (no_term.value.clause, no_term.value.field) == ("14", "members[0].ends_on")
     async with db.tenant_context(uni.schema) as session:
         bodies = BodiesService(session, uni.tenant)
-        await bodies.create_council(CouncilCreate("University council", members=[MemberInput(member, ends_on=today() + datetime.timedelta(days=700))]), actor)
+        await bodies.create_council(
+            CouncilCreate(
+                "University council", members=[MemberInput(member, ends_on=today() + datetime.timedelta(days=700))]
+            ),
+            actor,
+        )
         unit_council = await bodies.create_council(CouncilCreate("Faculty council", unit_id=faculty.id), actor)
         assert unit_council.unit_id == faculty.id
         assert (await session.scalar(select(Council.kind).where(Council.id == unit_council.id))) == "methodological"
@@ -445,18 +551,31 @@ async def test_commissions_and_departments_are_bodies_of_their_units(db: Any, re
     head = await new_staff(db, college, actor)
     async with db.tenant_context(college.schema) as session:
         row = await BodiesService(session, college.tenant).create_commission(
-            CommissionCreate("ЦК информатики", CommissionKind.CYCLE_COMMISSION, cycle.id, chair_staff_id=head, members=[MemberInput(head)]), actor
+            CommissionCreate(
+                "ЦК информатики",
+                CommissionKind.CYCLE_COMMISSION,
+                cycle.id,
+                chair_staff_id=head,
+                members=[MemberInput(head)],
+            ),
+            actor,
         )
         info = await get_body(session, BodyKind.COMMISSION, row.id)
         assert info.chair_staff_id == head and info.staff_ids == (head,)
-        assert {(r.kind, r.id) for r in await list_bodies(session, kinds=(BodyKind.COMMISSION,))} >= {(BodyKind.COMMISSION, row.id)}
+        assert {(r.kind, r.id) for r in await list_bodies(session, kinds=(BodyKind.COMMISSION,))} >= {
+            (BodyKind.COMMISSION, row.id)
+        }
     with pytest.raises(DomainError) as wrong_unit:
         async with db.tenant_context(college.schema) as session:
-            await BodiesService(session, college.tenant).create_commission(CommissionCreate("x", CommissionKind.DEPARTMENT, division.id), actor)
+            await BodiesService(session, college.tenant).create_commission(
+                CommissionCreate("x", CommissionKind.DEPARTMENT, division.id), actor
+            )
     assert (wrong_unit.value.clause, wrong_unit.value.field) == ("10", "unit_id")
     with pytest.raises(DomainError) as chair_outside:
         async with db.tenant_context(college.schema) as session:
-            unit = await UnitService(session, college.kind).create(UnitCreate("Subject commission", UnitKind.SUBJECT_COMMISSION), actor)
+            unit = await UnitService(session, college.kind).create(
+                UnitCreate("Subject commission", UnitKind.SUBJECT_COMMISSION), actor
+            )
             await BodiesService(session, college.tenant).create_commission(
                 CommissionCreate("ПК", CommissionKind.SUBJECT_COMMISSION, unit.id, chair_staff_id=head), actor
             )
@@ -475,9 +594,16 @@ async def test_leaders_keep_membership_and_teachers_see_their_own_bodies(db: Any
     newcomer = await new_staff(db, school, actor)
     async with db.tenant_context(school.schema) as session:
         bodies = BodiesService(session, school.tenant)
-        mine = await bodies.create_association(AssociationCreate("Mine", AssociationKind.BOARDING_EDUCATORS, members=[MemberInput(leader), MemberInput(teacher)]), actor)
+        mine = await bodies.create_association(
+            AssociationCreate(
+                "Mine", AssociationKind.BOARDING_EDUCATORS, members=[MemberInput(leader), MemberInput(teacher)]
+            ),
+            actor,
+        )
         other = await bodies.create_association(AssociationCreate("Other", AssociationKind.PRESCHOOL_EDUCATORS), actor)
-        await bodies.add_leader(mine.id, LeaderCreate(leader, LeaderMethod.ELECTED, today(), today() + datetime.timedelta(days=300)), actor)
+        await bodies.add_leader(
+            mine.id, LeaderCreate(leader, LeaderMethod.ELECTED, today(), today() + datetime.timedelta(days=300)), actor
+        )
 
     as_leader = teacher_of(school, leader_user, leader)
     as_teacher = teacher_of(school, teacher_user, teacher)
@@ -490,10 +616,14 @@ async def test_leaders_keep_membership_and_teachers_see_their_own_bodies(db: Any
         assert (BodyKind.ASSOCIATION, mine.id) in await bodies_of_staff(session, teacher)
     with pytest.raises(Forbidden):
         async with db.tenant_context(school.schema) as session:
-            await BodiesService(session, school.tenant).add_member(BodyKind.ASSOCIATION, other.id, MemberInput(teacher), as_leader)
+            await BodiesService(session, school.tenant).add_member(
+                BodyKind.ASSOCIATION, other.id, MemberInput(teacher), as_leader
+            )
     with pytest.raises(Forbidden):
         async with db.tenant_context(school.schema) as session:
-            await BodiesService(session, school.tenant).add_member(BodyKind.ASSOCIATION, mine.id, MemberInput(leader), as_teacher)
+            await BodiesService(session, school.tenant).add_member(
+                BodyKind.ASSOCIATION, mine.id, MemberInput(leader), as_teacher
+            )
     from api.errors import NotFound
 
     with pytest.raises(NotFound):
@@ -504,29 +634,38 @@ async def test_leaders_keep_membership_and_teachers_see_their_own_bodies(db: Any
 # --- inter-school associations (cl. 25, 30) ----------------------------------------------------
 
 
-async def test_inter_school_association_gathers_district_teachers_and_district_appoints_leader(db: Any, region: Region) -> None:
+async def test_inter_school_association_gathers_district_teachers_and_district_appoints_leader(
+    db: Any, region: Region
+) -> None:
     cabinet = region.cabinet
     t1 = await new_staff(db, region.school, admin_of(region.school), name="Inter One")
     t2 = await new_staff(db, region.school2, admin_of(region.school2), name="Inter Two")
     far = await new_staff(db, region.far_school, admin_of(region.far_school), name="Far Away")
     async with db.tenant_context(cabinet.schema) as session:
         service = InterSchoolService(session, cabinet.tenant)
-        association = await service.create(InterSchoolCreate("Районное МО физиков", AssociationKind.SUBJECT, "physics", "Физика"), admin_of(cabinet))
+        association = await service.create(
+            InterSchoolCreate("Районное МО физиков", AssociationKind.SUBJECT, "physics", "Физика"), admin_of(cabinet)
+        )
         await service.add_member(association.id, InterSchoolMemberCreate(region.school.id, t1), admin_of(cabinet))
         await service.add_member(association.id, InterSchoolMemberCreate(region.school2.id, t2), admin_of(cabinet))
         info = await get_body(session, BodyKind.INTER_SCHOOL_ASSOCIATION, association.id)
         assert {(m.organisation_id, m.staff_id, m.full_name) for m in info.members} == {
-            (region.school.id, t1, "Inter One"), (region.school2.id, t2, "Inter Two")
+            (region.school.id, t1, "Inter One"),
+            (region.school2.id, t2, "Inter Two"),
         }
     with pytest.raises(DomainError) as other_district:
         async with db.tenant_context(cabinet.schema) as session:
-            await InterSchoolService(session, cabinet.tenant).add_member(association.id, InterSchoolMemberCreate(region.far_school.id, far), admin_of(cabinet))
+            await InterSchoolService(session, cabinet.tenant).add_member(
+                association.id, InterSchoolMemberCreate(region.far_school.id, far), admin_of(cabinet)
+            )
     assert (other_district.value.clause, other_district.value.field) == ("25", "organisation_id")
     from api.errors import NotFound
 
     with pytest.raises(NotFound):  # the staff id is checked in the school's own schema
         async with db.tenant_context(cabinet.schema) as session:
-            await InterSchoolService(session, cabinet.tenant).add_member(association.id, InterSchoolMemberCreate(region.school.id, t2), admin_of(cabinet))
+            await InterSchoolService(session, cabinet.tenant).add_member(
+                association.id, InterSchoolMemberCreate(region.school.id, t2), admin_of(cabinet)
+            )
 
     term = InterSchoolLeaderCreate(region.school.id, t1, today(), today() + datetime.timedelta(days=364))
     for outsider in (admin_of(cabinet), district_methodist(region.other_district)):
@@ -537,14 +676,19 @@ async def test_inter_school_association_gathers_district_teachers_and_district_a
     with pytest.raises(DomainError) as too_long:
         async with db.tenant_context(cabinet.schema) as session:
             await InterSchoolService(session, cabinet.tenant).appoint_leader(
-                association.id, InterSchoolLeaderCreate(region.school.id, t1, today(), today() + datetime.timedelta(days=400)),
+                association.id,
+                InterSchoolLeaderCreate(region.school.id, t1, today(), today() + datetime.timedelta(days=400)),
                 district_methodist(region.district),
             )
     assert too_long.value.clause == "30"
     department = district_methodist(region.district)
     async with db.tenant_context(cabinet.schema) as session:
         leader = await InterSchoolService(session, cabinet.tenant).appoint_leader(association.id, term, department)
-        assert (leader.method, leader.member_organisation_id, leader.appointed_by) == ("appointed", region.school.id, department.user_id)
+        assert (leader.method, leader.member_organisation_id, leader.appointed_by) == (
+            "appointed",
+            region.school.id,
+            department.user_id,
+        )
         info = await get_body(session, BodyKind.INTER_SCHOOL_ASSOCIATION, association.id)
         assert info.chair is not None and info.chair.staff_id == t1 and info.chair_staff_id is None
 
@@ -552,7 +696,9 @@ async def test_inter_school_association_gathers_district_teachers_and_district_a
 async def test_inter_school_associations_belong_to_district_cabinets(db: Any, region: Region) -> None:
     with pytest.raises(DomainError) as refused:
         async with db.tenant_context(region.school.schema) as session:
-            await InterSchoolService(session, region.school.tenant).create(InterSchoolCreate("x", AssociationKind.CLASS_TEACHERS), admin_of(region.school))
+            await InterSchoolService(session, region.school.tenant).create(
+                InterSchoolCreate("x", AssociationKind.CLASS_TEACHERS), admin_of(region.school)
+            )
     assert refused.value.clause == "25"
 
 
@@ -565,12 +711,20 @@ async def test_cl24_sector_unions_live_in_the_republic_cabinet(db: Any, region: 
     async with db.tenant_context(republic.schema) as session:
         unions = UnionService(session, republic.tenant)
         union = await unions.create(UnionCreate("УМО по IT", "Information technology"), actor)
-        school_rep = await unions.add_member(union.id, UnionMemberCreate(UnionMemberKind.EDUCATION_ORGANISATION, "Rep", organisation_id=region.college.id), actor)
-        employer = await unions.add_member(union.id, UnionMemberCreate(UnionMemberKind.EMPLOYER, "Employer Person", represents="KazTech LLP"), actor)
+        school_rep = await unions.add_member(
+            union.id,
+            UnionMemberCreate(UnionMemberKind.EDUCATION_ORGANISATION, "Rep", organisation_id=region.college.id),
+            actor,
+        )
+        employer = await unions.add_member(
+            union.id, UnionMemberCreate(UnionMemberKind.EMPLOYER, "Employer Person", represents="KazTech LLP"), actor
+        )
         assert employer.user_id is None  # no account needed
         from api.domain.bodies.schemas import UnionUpdate
 
-        await unions.update(union.id, UnionUpdate(chair_member_id=employer.id, secretary_member_id=school_rep.id), actor)
+        await unions.update(
+            union.id, UnionUpdate(chair_member_id=employer.id, secretary_member_id=school_rep.id), actor
+        )
         info = await get_body(session, BodyKind.UNION, union.id)
         assert info.chair is not None and info.chair.member_id == employer.id and len(info.members) == 2
     with pytest.raises(DomainError) as refused:
@@ -580,7 +734,9 @@ async def test_cl24_sector_unions_live_in_the_republic_cabinet(db: Any, region: 
     assert await count(db, region.school, SectorUnion) == 0
     with pytest.raises(DomainError) as unnamed:
         async with db.tenant_context(republic.schema) as session:
-            await UnionService(session, republic.tenant).add_member(union.id, UnionMemberCreate(UnionMemberKind.EDUCATION_ORGANISATION, "Nobody"), actor)
+            await UnionService(session, republic.tenant).add_member(
+                union.id, UnionMemberCreate(UnionMemberKind.EDUCATION_ORGANISATION, "Nobody"), actor
+            )
     assert (unnamed.value.clause, unnamed.value.field) == ("24", "organisation_id")
 
 
@@ -596,7 +752,9 @@ async def test_subjects_are_unique_by_code(db: Any, region: Region) -> None:
         await SubjectService(session, college.kind).create(SubjectCreate("unique_code_x", "a", "b"), admin_of(college))
     with pytest.raises(Conflict):
         async with db.tenant_context(college.schema) as session:
-            await SubjectService(session, college.kind).create(SubjectCreate("unique_code_x", "a", "b"), admin_of(college))
+            await SubjectService(session, college.kind).create(
+                SubjectCreate("unique_code_x", "a", "b"), admin_of(college)
+            )
     async with db.tenant_context(college.schema) as session:
         assert len((await session.scalars(select(Subject).where(Subject.code == "unique_code_x"))).all()) == 1
         assert await session.scalar(select(Unit.id).where(Unit.name == "never")) is None

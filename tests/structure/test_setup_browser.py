@@ -29,14 +29,32 @@ STAFF_URL = re.compile(r".*/staff/[0-9a-f-]{36}\?done=created$")
 
 CASES = {
     # lang: (organisation, the unit kind chosen and its label, the words checked on the way)
-    "kk": ("school2", "association", "Әдістемелік бірлестік", {
-        "subjects": "Пәндер", "created": "Сақталды: жазба жасалды.", "saved": "Өзгерістер сақталды.",
-        "archived": "Жазба мұрағатқа жіберілді.", "required": "Бұл өрісті толтырыңыз.", "term": "Тоқсан 1",
-    }),
-    "ru": ("college", "cycle_commission", "Цикловая комиссия", {
-        "subjects": "Предметы", "created": "Сохранено: запись создана.", "saved": "Изменения сохранены.",
-        "archived": "Запись отправлена в архив.", "required": "Заполните это поле.", "term": "Семестр 1",
-    }),
+    "kk": (
+        "school2",
+        "association",
+        "Әдістемелік бірлестік",
+        {
+            "subjects": "Пәндер",
+            "created": "Сақталды: жазба жасалды.",
+            "saved": "Өзгерістер сақталды.",
+            "archived": "Жазба мұрағатқа жіберілді.",
+            "required": "Бұл өрісті толтырыңыз.",
+            "term": "Тоқсан 1",
+        },
+    ),
+    "ru": (
+        "college",
+        "cycle_commission",
+        "Цикловая комиссия",
+        {
+            "subjects": "Предметы",
+            "created": "Сохранено: запись создана.",
+            "saved": "Изменения сохранены.",
+            "archived": "Запись отправлена в архив.",
+            "required": "Заполните это поле.",
+            "term": "Семестр 1",
+        },
+    ),
 }
 
 
@@ -59,7 +77,13 @@ async def contexts(browser: Any) -> AsyncIterator[list[Any]]:  # noqa: F811
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 async def test_an_admin_sets_the_organisation_up(
-    browser: Any, live_server: str, app: Any, db: Any, region: Region, contexts: list[Any], lang: str  # noqa: F811
+    browser: Any,
+    live_server: str,
+    app: Any,
+    db: Any,
+    region: Region,
+    contexts: list[Any],
+    lang: str,  # noqa: F811
 ) -> None:
     attr, unit_kind, unit_label, words = CASES[lang]
     place: Place = getattr(region, attr)

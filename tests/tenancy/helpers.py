@@ -32,7 +32,9 @@ def admin_dsn(database_url: str, database: str = "postgres") -> str:
 
 def psql(database_url: str, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
     """One statement on its own autocommit connection (set-up and assertions outside the app)."""
-    with psycopg.connect(admin_dsn(database_url, make_url(database_url).database or "postgres"), autocommit=True) as conn:
+    with psycopg.connect(
+        admin_dsn(database_url, make_url(database_url).database or "postgres"), autocommit=True
+    ) as conn:
         cur = conn.execute(sql, params)
         return cur.fetchall() if cur.description else []
 
@@ -130,14 +132,20 @@ def _neutral(rows: list[tuple[Any, ...]], schema: str) -> list[tuple[Any, ...]]:
     """The schema's name replaced, so two tenants' catalogs compare equal when their shape is."""
     quoted = f'"{schema}".'
     return [
-        tuple(v.replace(quoted, f"{PLACEHOLDER}.").replace(f"{schema}.", f"{PLACEHOLDER}.") if isinstance(v, str) else v for v in row)
+        tuple(
+            v.replace(quoted, f"{PLACEHOLDER}.").replace(f"{schema}.", f"{PLACEHOLDER}.") if isinstance(v, str) else v
+            for v in row
+        )
         for row in rows
     ]
 
 
 def catalog(database_url: str, schema: str) -> Catalog:
     """Everything the server knows about one schema's objects, in a comparable form."""
-    with psycopg.connect(admin_dsn(database_url, make_url(database_url).database or "postgres"), autocommit=True) as conn:
+    with psycopg.connect(
+        admin_dsn(database_url, make_url(database_url).database or "postgres"), autocommit=True
+    ) as conn:
+
         def q(sql: str) -> list[tuple[Any, ...]]:
             return _neutral(conn.execute(sql, {"s": schema}).fetchall(), schema)
 
@@ -149,7 +157,16 @@ def catalog(database_url: str, schema: str) -> Catalog:
             if has_version and has_version[0]
             else []
         )
-        return Catalog(q(_RELATIONS), q(_COLUMNS), q(_CONSTRAINTS), q(_INDEXES), q(_SEQUENCES), q(_TRIGGERS), q(_FUNCTIONS), version)
+        return Catalog(
+            q(_RELATIONS),
+            q(_COLUMNS),
+            q(_CONSTRAINTS),
+            q(_INDEXES),
+            q(_SEQUENCES),
+            q(_TRIGGERS),
+            q(_FUNCTIONS),
+            version,
+        )
 
 
 def schema_exists(database_url: str, schema: str) -> bool:

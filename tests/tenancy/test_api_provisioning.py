@@ -57,7 +57,9 @@ async def running_app(settings: Settings, database_url: str, headers: dict[str, 
 async def on_postgres(
     settings: Settings, database_url: str, national_admin_headers: dict[str, str]
 ) -> AsyncIterator[Running]:
-    async with running_app(dataclasses.replace(settings, redis_url=None), database_url, national_admin_headers) as running:
+    async with running_app(
+        dataclasses.replace(settings, redis_url=None), database_url, national_admin_headers
+    ) as running:
         yield running
 
 
@@ -84,7 +86,9 @@ async def on_redis(
     problem = await _redis_reachable(url)
     if problem:
         pytest.skip(f"Redis at {url} is not reachable ({problem})")
-    async with running_app(dataclasses.replace(settings, redis_url=url), database_url, national_admin_headers) as running:
+    async with running_app(
+        dataclasses.replace(settings, redis_url=url), database_url, national_admin_headers
+    ) as running:
         yield running
 
 
@@ -138,7 +142,8 @@ async def test_bad_bin_is_refused_and_nothing_is_written(on_postgres: Running, d
     bad = good[:11] + str((int(good[11]) + 1) % 10)
     for wrong in (bad, "12345", "abcdefghijkl"):
         answer = await on_postgres.client.post(
-            "/api/organisations", json=school_payload(region, kind="college", levels=["technical_vocational"], bin=wrong)
+            "/api/organisations",
+            json=school_payload(region, kind="college", levels=["technical_vocational"], bin=wrong),
         )
         assert answer.status_code == 422, answer.text
         assert answer.json()["field"] == "bin"
@@ -170,7 +175,11 @@ async def test_failure_is_reported_then_fixed_and_retried(on_postgres: Running, 
     assert retried.status_code == 202, retried.text
     assert (retried.json()["status"], retried.json()["status_reason"]) == ("provisioning", None)
     done = await wait_for_status(client, organisation_id, {"active", "failed"})
-    assert (done["status"], done["status_reason"], done["schema_version"]) == ("active", None, head_revision(TENANT_DIR))
+    assert (done["status"], done["status_reason"], done["schema_version"]) == (
+        "active",
+        None,
+        head_revision(TENANT_DIR),
+    )
     assert "settings" in catalog(database_url, schema).tables
 
     again = await client.post(f"/api/organisations/{organisation_id}/provision")
@@ -205,7 +214,12 @@ async def test_archive_exports_drops_and_refuses_twice(on_postgres: Running, db:
 
     twice = await client.post(f"/api/organisations/{organisation_id}/archive")
     assert twice.status_code == 409
-    assert twice.json() == {"status": 409, "message": "The organisation is already archived.", "field": "status", "clause": None}
+    assert twice.json() == {
+        "status": 409,
+        "message": "The organisation is already archived.",
+        "field": "status",
+        "clause": None,
+    }
     # The record itself stays, marked archived.
     assert (await client.get(f"/api/organisations/{organisation_id}")).json()["status"] == "archived"
     missing = await client.post("/api/organisations/00000000-0000-0000-0000-000000000000/archive")

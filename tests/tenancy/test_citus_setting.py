@@ -24,7 +24,9 @@ async def test_auto_on_a_single_server_builds_a_plain_schema(db: Any, database_u
     assert psql(database_url, "SELECT count(*) FROM pg_extension WHERE extname = 'citus'") == [(0,)]
 
 
-async def test_on_without_the_extension_fails_provisioning_with_the_reason(settings: Settings, database_url: str) -> None:
+async def test_on_without_the_extension_fails_provisioning_with_the_reason(
+    settings: Settings, database_url: str
+) -> None:
     from api.db import Database, create_engine
     from tenants.provisioning import provision_organisation
 

@@ -8,8 +8,7 @@ import pytest
 
 from api.demo import DEMO_ORGS, demo_bin
 from migrations.runner import TENANT_DIR, head_revision
-from tests.support import fresh_bin
-from tests.support import scratch_database
+from tests.support import fresh_bin, scratch_database
 from tests.tenancy.helpers import catalog, metodist, psql, schema_exists
 
 
@@ -39,7 +38,8 @@ def test_operator_session_from_an_empty_database(empty_database: str, tmp_path: 
 
     listed = metodist(url, "tenants", "list", data_dir=tmp_path)
     assert (listed.returncode, listed.stdout.strip()) == (
-        0, "No organisations yet. Create one with `metodist tenants create` or `metodist demo load`."
+        0,
+        "No organisations yet. Create one with `metodist tenants create` or `metodist demo load`.",
     )
 
     # The demo region (about a hundred organisations, furnished and checked) takes a minute or two.
@@ -49,19 +49,37 @@ def test_operator_session_from_an_empty_database(empty_database: str, tmp_path: 
     demo_schemas = sorted(f"t_{demo_bin(d.serial)}" for d in DEMO_ORGS)
     assert _organisations(url) == [(s, "active", head) for s in demo_schemas]
     assert all(catalog(url, s).version == [(head,)] for s in demo_schemas)
-    assert _last(metodist(url, "demo", "load", data_dir=tmp_path).stdout) == "Organisations exist already; nothing loaded."
+    assert (
+        _last(metodist(url, "demo", "load", data_dir=tmp_path).stdout) == "Organisations exist already; nothing loaded."
+    )
 
     # Bad input: a clear message, a non-zero exit and nothing written.
     good_bin = fresh_bin()
     bad_bin = good_bin[:11] + str((int(good_bin[11]) + 1) % 10)
-    college = ["--kind", "college", "--territory", "karaganda", "--name-kk", "Колледж", "--name-ru", "Колледж",
-               "--level", "technical_vocational"]
+    college = [
+        "--kind",
+        "college",
+        "--territory",
+        "karaganda",
+        "--name-kk",
+        "Колледж",
+        "--name-ru",
+        "Колледж",
+        "--level",
+        "technical_vocational",
+    ]
     for args, message in (
         (["--bin", bad_bin, *college], "Error: bin: The BIN must be 12 digits with a valid check digit."),
         (["--bin", "12345", *college], "Error: bin: The BIN must be 12 digits with a valid check digit."),
-        (["--bin", good_bin, *college[:2], "--territory", "atlantis", *college[4:]], "Error: territory: Territory 'atlantis' not found."),
+        (
+            ["--bin", good_bin, *college[:2], "--territory", "atlantis", *college[4:]],
+            "Error: territory: Territory 'atlantis' not found.",
+        ),
         (["--bin", good_bin, "--kind", "castle", *college[2:]], "Error: Invalid enum value 'castle' - at `$.kind`"),
-        (["--bin", good_bin, *college[:-1], "higher"], "Error: levels: A college does not run higher education (cl. 2)."),
+        (
+            ["--bin", good_bin, *college[:-1], "higher"],
+            "Error: levels: A college does not run higher education (cl. 2).",
+        ),
     ):
         refused = metodist(url, "tenants", "create", *args, data_dir=tmp_path)
         assert refused.returncode == 1, (args, refused.stdout)
@@ -75,7 +93,10 @@ def test_operator_session_from_an_empty_database(empty_database: str, tmp_path: 
     assert (f"t_{good_bin}", "active", head) in _organisations(url)
     assert catalog(url, f"t_{good_bin}").version == [(head,)]
     duplicate = metodist(url, "tenants", "create", "--bin", good_bin, *college, data_dir=tmp_path)
-    assert (duplicate.returncode, duplicate.stderr.strip()) == (1, "Error: bin: An organisation with this BIN already exists.")
+    assert (duplicate.returncode, duplicate.stderr.strip()) == (
+        1,
+        "Error: bin: An organisation with this BIN already exists.",
+    )
 
     listed = metodist(url, "tenants", "list", data_dir=tmp_path)
     rows = [line.split()[:3] for line in listed.stdout.splitlines()]
@@ -90,10 +111,16 @@ def test_operator_session_from_an_empty_database(empty_database: str, tmp_path: 
     # One schema lost its stamp but kept its tables (the upgrade from base will collide with them);
     # another lost everything but the empty version table (a clean upgrade from base).
     broken, bare = demo_schemas[0], demo_schemas[1]
-    psql(url, f"DELETE FROM {broken}.alembic_version; INSERT INTO {broken}.settings (id, key, value, created_at, updated_at) "
-              "VALUES (gen_random_uuid(), 'precious', '1', now(), now())")
-    psql(url, f"DROP SCHEMA {bare} CASCADE; CREATE SCHEMA {bare}; CREATE TABLE {bare}.alembic_version "
-              "(version_num varchar(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
+    psql(
+        url,
+        f"DELETE FROM {broken}.alembic_version; INSERT INTO {broken}.settings (id, key, value, created_at, updated_at) "
+        "VALUES (gen_random_uuid(), 'precious', '1', now(), now())",
+    )
+    psql(
+        url,
+        f"DROP SCHEMA {bare} CASCADE; CREATE SCHEMA {bare}; CREATE TABLE {bare}.alembic_version "
+        "(version_num varchar(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))",
+    )
     before_broken = catalog(url, broken)
 
     migrated = metodist(url, "tenants", "migrate", "--concurrency", "2", data_dir=tmp_path)
@@ -117,6 +144,8 @@ def test_operator_session_from_an_empty_database(empty_database: str, tmp_path: 
     export = Path(_last(dropped.stdout).split("export: ")[1])
     assert export.parent == tmp_path / "archives" and f"CREATE TABLE t_{good_bin}.settings (" in export.read_text()
     assert not schema_exists(url, f"t_{good_bin}")
-    assert psql(url, "SELECT status FROM public.organisation WHERE schema_name = %s", (f"t_{good_bin}",)) == [("archived",)]
+    assert psql(url, "SELECT status FROM public.organisation WHERE schema_name = %s", (f"t_{good_bin}",)) == [
+        ("archived",)
+    ]
     unknown = metodist(url, "tenants", "drop", "t_000000000000", "--yes", data_dir=tmp_path)
     assert (unknown.returncode, unknown.stderr.strip()) == (1, "Error: No organisation has schema t_000000000000.")

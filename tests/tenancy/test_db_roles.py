@@ -69,8 +69,11 @@ async def separated(owner_url: str, app_role: str, settings: Settings) -> AsyncI
 
     app_url = make_url(owner_url).set(username=app_role, password="app-test").render_as_string(hide_password=False)
     run_settings = dataclasses.replace(
-        settings, database_url=app_url, owner_database_url=owner_url,
-        store_namespace=f"roles-{uuid.uuid4().hex[:8]}", tenant_spares=1,
+        settings,
+        database_url=app_url,
+        owner_database_url=owner_url,
+        store_namespace=f"roles-{uuid.uuid4().hex[:8]}",
+        tenant_spares=1,
     )
     owner_db = Database(create_engine(run_settings, owner_url))
     await load_territories(owner_db, run_settings)
@@ -78,7 +81,8 @@ async def separated(owner_url: str, app_role: str, settings: Settings) -> AsyncI
     token = await issue_at_republic(owner_db, "national_admin", name="roles test")
     async with AsgiLifespan(create_app(run_settings, app_url, owner_url=owner_url)) as app:
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver",  # type: ignore[arg-type]
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://testserver",  # type: ignore[arg-type]
             headers={"authorization": f"Bearer {token}"},
         ) as client:
             yield Separated(owner_url, app_url, app_role, client, owner_db)
@@ -87,7 +91,9 @@ async def separated(owner_url: str, app_role: str, settings: Settings) -> AsyncI
 
 async def _active_organisation(s: Separated) -> dict[str, Any]:
     region = await territory_id(s.client, "karaganda")
-    created = await s.client.post("/api/organisations", json=school_payload(region, kind="college", levels=["technical_vocational"]))
+    created = await s.client.post(
+        "/api/organisations", json=school_payload(region, kind="college", levels=["technical_vocational"])
+    )
     assert created.status_code == 202, created.text
     final = await wait_for_status(s.client, created.json()["id"], {"active", "failed"}, timeout=60)
     assert final["status"] == "active", final
@@ -120,7 +126,9 @@ async def test_the_app_works_on_its_own_role_and_cannot_rewrite_the_chain(separa
 
     # The schema belongs to the owner; the application only uses it.
     with psycopg.connect(_dsn(s.owner_url)) as conn:
-        owner_of = conn.execute("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+        owner_of = conn.execute(
+            "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = %s", (schema,)
+        ).fetchone()
         entries = conn.execute(f"SELECT count(*) FROM {schema}.audit_log").fetchone()[0]
         anchors = conn.execute("SELECT count(*) FROM public.audit_anchor WHERE chain = %s", (schema,)).fetchone()[0]
     assert owner_of is not None and owner_of[0] != s.role
@@ -170,8 +178,14 @@ async def test_a_schema_built_after_the_grant_is_usable_and_still_append_only(se
     name = await build_spare(separated.db)
     try:
         assert _refused(separated.app_url, f"SELECT count(*) FROM {name}.audit_log") == "ran"
-        assert _refused(separated.app_url, f"INSERT INTO {name}.settings (id, key, value, created_at, updated_at) "
-                                           "VALUES (gen_random_uuid(), 'k', '{}'::jsonb, now(), now())") == "ran"
+        assert (
+            _refused(
+                separated.app_url,
+                f"INSERT INTO {name}.settings (id, key, value, created_at, updated_at) "
+                "VALUES (gen_random_uuid(), 'k', '{}'::jsonb, now(), now())",
+            )
+            == "ran"
+        )
         assert _refused(separated.app_url, f"UPDATE {name}.audit_log SET action = 'x'") == "42501"
         assert _refused(separated.app_url, f"DELETE FROM {name}.audit_log") == "42501"
     finally:

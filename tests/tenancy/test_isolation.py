@@ -29,7 +29,12 @@ async def _tenant_round(db: Any, schema: str, i: int) -> None:
         session.add(Setting(key=f"{schema}:{i}", value={"tenant": schema, "i": i}))
         await asyncio.sleep(random.random() / 200)  # let the other tenant's tasks in between
         await audit.record(
-            session, actor_id=None, action="setting.create", entity="setting", entity_id=i, before=None,
+            session,
+            actor_id=None,
+            action="setting.create",
+            entity="setting",
+            entity_id=i,
+            before=None,
             after={"tenant": schema, "i": i},
         )
         await session.commit()
@@ -46,7 +51,9 @@ async def _tenant_round(db: Any, schema: str, i: int) -> None:
 
 async def test_interleaved_tenants_see_only_their_own_rows(db: Any, database_url: str) -> None:
     a, b = await provisioned_organisation(db), await provisioned_organisation(db)
-    rounds = [(a.schema_name, i) for i in range(TASKS_PER_TENANT)] + [(b.schema_name, i) for i in range(TASKS_PER_TENANT)]
+    rounds = [(a.schema_name, i) for i in range(TASKS_PER_TENANT)] + [
+        (b.schema_name, i) for i in range(TASKS_PER_TENANT)
+    ]
     random.Random(583).shuffle(rounds)
 
     await asyncio.gather(*(_tenant_round(db, schema, i) for schema, i in rounds))

@@ -55,7 +55,9 @@ def test_every_tenant_migration_goes_up_and_down(database_url: str) -> None:
             assert metadata_diff(conn, schema) == []  # head is the models
             for revision, below in zip(reversed(revisions), ["base", *revisions][::-1][1:], strict=True):
                 tenant_alembic(conn, schema, "downgrade", below)
-                assert catalog(database_url, schema) == shapes[below], f"downgrade of {revision} is not its upgrade undone"
+                assert catalog(database_url, schema) == shapes[below], (
+                    f"downgrade of {revision} is not its upgrade undone"
+                )
             # And up again: a downgrade leaves nothing that trips the next upgrade.
             tenant_alembic(conn, schema, "upgrade", "head")
             assert catalog(database_url, schema) == shapes[revisions[-1]]
@@ -140,7 +142,9 @@ def _progress() -> tuple[list[str], Any]:
 def _assert_progress(lines: list[str], migrated: set[str]) -> None:
     steps = [line for line in lines if line.startswith("[")]
     n = len(migrated)
-    assert [re.match(r"\[(\d+)/(\d+)\] ", line).groups() for line in steps] == [(str(i), str(n)) for i in range(1, n + 1)]  # type: ignore[union-attr]
+    assert [re.match(r"\[(\d+)/(\d+)\] ", line).groups() for line in steps] == [
+        (str(i), str(n)) for i in range(1, n + 1)
+    ]  # type: ignore[union-attr]
     assert {line.split()[1] for line in steps} == migrated
 
 
@@ -153,7 +157,11 @@ async def test_runner_skips_schemas_already_at_head(scratch: Any) -> None:
     # Only active and suspended organisations have schemas to migrate.
     psql(scratch.url, "UPDATE public.organisation SET status = 'suspended' WHERE schema_name = %s", (schemas[0],))
     failed = (await provisioned_organisation(scratch.db)).schema_name
-    psql(scratch.url, f"UPDATE public.organisation SET status = 'failed' WHERE schema_name = '{failed}'; DROP SCHEMA {failed} CASCADE")
+    psql(
+        scratch.url,
+        f"UPDATE public.organisation SET status = 'failed' WHERE schema_name = '{failed}'; DROP SCHEMA {failed} "
+        "CASCADE",
+    )
     lines, progress = _progress()
 
     report = migrate_all(scratch.url, progress=progress)
@@ -173,7 +181,9 @@ async def test_runner_resumes_where_a_stopped_run_left_off(scratch: Any, tmp_pat
     assert {r.schema for r in report.results if r.ok} == first and report.failures == []
     assert {r.method for r in report.results} == {"alembic"}
     _assert_progress(lines, first)
-    assert _versions(scratch.url, schemas) == {s: THROWAWAY if s in first else head_revision(TENANT_DIR) for s in schemas}
+    assert _versions(scratch.url, schemas) == {
+        s: THROWAWAY if s in first else head_revision(TENANT_DIR) for s in schemas
+    }
 
     lines, progress = _progress()
     report = migrate_all(scratch.url, script_dir=track, concurrency=2, progress=progress)
@@ -199,8 +209,11 @@ async def test_runner_reports_a_failing_schema_and_migrates_the_others(scratch: 
     track = throwaway_track(tmp_path, "extra_note")
     # This one tenant already has the column the new revision adds, with data in it.
     psql(scratch.url, f"ALTER TABLE {broken}.settings ADD COLUMN extra_note text")
-    psql(scratch.url, f"INSERT INTO {broken}.settings (id, key, value, extra_note, created_at, updated_at) "
-                      "VALUES (gen_random_uuid(), 'precious', '1', 'keep me', now(), now())")
+    psql(
+        scratch.url,
+        f"INSERT INTO {broken}.settings (id, key, value, extra_note, created_at, updated_at) "
+        "VALUES (gen_random_uuid(), 'precious', '1', 'keep me', now(), now())",
+    )
     before = catalog(scratch.url, broken)
     lines, progress = _progress()
 
@@ -215,7 +228,9 @@ async def test_runner_reports_a_failing_schema_and_migrates_the_others(scratch: 
     assert any(line.startswith("[") and f"{broken} " in line and "FAILED" in line for line in lines)
     # The failed tenant is left as it was: old version, its data and column untouched.
     assert catalog(scratch.url, broken) == before
-    assert _versions(scratch.url, schemas) == {s: head_revision(TENANT_DIR) if s == broken else THROWAWAY for s in schemas}
+    assert _versions(scratch.url, schemas) == {
+        s: head_revision(TENANT_DIR) if s == broken else THROWAWAY for s in schemas
+    }
     assert psql(scratch.url, f"SELECT key, extra_note FROM {broken}.settings") == [("precious", "keep me")]
     assert psql(scratch.url, "SELECT schema_version FROM public.organisation WHERE schema_name = %s", (broken,)) == [
         (head_revision(TENANT_DIR),)
@@ -242,11 +257,14 @@ async def test_a_schema_that_fails_at_commit_costs_its_chunk_mates_nothing(scrat
     refusing = schemas[1]
     track = throwaway_track(tmp_path, "commit_note")
     # Refuses only when the transaction commits, after every schema of the chunk went through.
-    psql(scratch.url, f"""
+    psql(
+        scratch.url,
+        f"""
         CREATE FUNCTION {refusing}.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'refused at commit in %', TG_TABLE_SCHEMA; END $$;
         CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER UPDATE ON {refusing}.alembic_version
-        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {refusing}.refuse()""")
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {refusing}.refuse()""",
+    )
     lines, progress = _progress()
 
     report = migrate_all(scratch.url, script_dir=track, chunk=3, progress=progress)
@@ -255,7 +273,9 @@ async def test_a_schema_that_fails_at_commit_costs_its_chunk_mates_nothing(scrat
     assert failure.schema == refusing
     assert failure.error is not None and f"refused at commit in {refusing}" in failure.error
     _assert_progress(lines, set(schemas))
-    assert _versions(scratch.url, schemas) == {s: head_revision(TENANT_DIR) if s == refusing else THROWAWAY for s in schemas}
+    assert _versions(scratch.url, schemas) == {
+        s: head_revision(TENANT_DIR) if s == refusing else THROWAWAY for s in schemas
+    }
     recorded = dict(psql(scratch.url, "SELECT schema_name, schema_version FROM public.organisation"))
     assert recorded == {s: head_revision(TENANT_DIR) if s == refusing else THROWAWAY for s in schemas}
 
@@ -278,10 +298,13 @@ async def test_versions_are_read_in_batches_and_stale_records_are_corrected(scra
     # A schema brought to head outside the runner: the runner sets its record right.
     psql(scratch.url, "UPDATE public.organisation SET schema_version = 'stale' WHERE schema_name = %s", (schemas[4],))
     migrate_all(scratch.url, only=schemas[2:], progress=lambda _: None)
-    assert psql(scratch.url, "SELECT schema_version FROM public.organisation WHERE schema_name = %s", (schemas[4],)) == [(head,)]
+    assert psql(
+        scratch.url, "SELECT schema_version FROM public.organisation WHERE schema_name = %s", (schemas[4],)
+    ) == [(head,)]
 
 
 # --- SQL rendered once and replayed --------------------------------------------------------------
+
 
 def test_every_revision_path_renders_to_sql_but_those_through_a_per_schema_revision() -> None:
     from alembic.script import ScriptDirectory
@@ -312,9 +335,13 @@ async def test_replayed_schemas_end_as_alembic_leaves_them(scratch: Any, tmp_pat
     track = throwaway_track(tmp_path, "replay_note")
     # Fills the new column from each tenant's own rows; the LIKE pattern's % must reach the server as is.
     add_revision(
-        track, "ffff0000a003", THROWAWAY,
-        ['op.add_column("settings", sa.Column("origin", sa.Text(), nullable=True))',
-         """op.execute("UPDATE settings SET origin = 'from ' || key WHERE key LIKE 'p%'")"""],
+        track,
+        "ffff0000a003",
+        THROWAWAY,
+        [
+            'op.add_column("settings", sa.Column("origin", sa.Text(), nullable=True))',
+            """op.execute("UPDATE settings SET origin = 'from ' || key WHERE key LIKE 'p%'")""",
+        ],
         ['op.drop_column("settings", "origin")'],
     )
     revisions = tenant_revisions(track)
@@ -323,8 +350,11 @@ async def test_replayed_schemas_end_as_alembic_leaves_them(scratch: Any, tmp_pat
         for schema, at in zip(schemas, [revisions[-4], revisions[-4], revisions[-5], "bc25c35eba6f"], strict=True):
             tenant_alembic(conn, schema, "downgrade", at, track)
     for number, schema in enumerate(schemas):
-        psql(scratch.url, f"INSERT INTO {schema}.settings (id, key, value, created_at, updated_at) "
-                          f"VALUES (gen_random_uuid(), 'p{number}', '1', now(), now()), (gen_random_uuid(), 'q', '1', now(), now())")
+        psql(
+            scratch.url,
+            f"INSERT INTO {schema}.settings (id, key, value, created_at, updated_at) "
+            f"VALUES (gen_random_uuid(), 'p{number}', '1', now(), now()), (gen_random_uuid(), 'q', '1', now(), now())",
+        )
     lines, progress = _progress()
 
     report = migrate_all(scratch.url, script_dir=track, chunk=10, progress=progress)
@@ -344,7 +374,10 @@ async def test_replayed_schemas_end_as_alembic_leaves_them(scratch: Any, tmp_pat
     assert expected.version == [("ffff0000a003",)]
     for number, schema in enumerate(schemas):
         assert catalog(scratch.url, schema) == expected, schema
-        assert psql(scratch.url, f"SELECT key, origin FROM {schema}.settings ORDER BY key") == [(f"p{number}", f"from p{number}"), ("q", None)]
+        assert psql(scratch.url, f"SELECT key, origin FROM {schema}.settings ORDER BY key") == [
+            (f"p{number}", f"from p{number}"),
+            ("q", None),
+        ]
     assert psql(scratch.url, "SELECT DISTINCT schema_version FROM public.organisation") == [("ffff0000a003",)]
 
 
@@ -356,7 +389,11 @@ async def test_replay_refuses_a_schema_that_moved_since_its_version_was_read(scr
     head = head_revision(TENANT_DIR)
     # Not idempotent: applied twice, it would leave two marks.
     add_revision(track, "ffff0000a004", head, ["""op.execute("UPDATE settings SET key = key || '+'")"""], [])
-    psql(scratch.url, f"INSERT INTO {schema}.settings (id, key, value, created_at, updated_at) VALUES (gen_random_uuid(), 'k', '1', now(), now())")
+    psql(
+        scratch.url,
+        f"INSERT INTO {schema}.settings (id, key, value, created_at, updated_at) VALUES (gen_random_uuid(), 'k', "
+        "'1', now(), now())",
+    )
     migrate_all(scratch.url, script_dir=track, progress=lambda _: None)
     assert psql(scratch.url, f"SELECT key FROM {schema}.settings") == [("k+",)]
     # A second runner that read the version before the first one moved the schema on.

@@ -135,8 +135,11 @@ async def test_conflicting_index_fails_with_the_reason_and_leaves_nothing_half_d
     org = await register_organisation(db)
     schema = org.schema_name
     # An index takes the name provisioning needs: the server refuses, the run is rolled back.
-    psql(database_url, f"CREATE SCHEMA {schema}; CREATE TABLE {schema}.stray (a int); "
-                       f"CREATE INDEX ix_audit_log_action ON {schema}.stray (a)")
+    psql(
+        database_url,
+        f"CREATE SCHEMA {schema}; CREATE TABLE {schema}.stray (a int); "
+        f"CREATE INDEX ix_audit_log_action ON {schema}.stray (a)",
+    )
 
     assert await provision_organisation(db, org.id) == OrgStatus.FAILED
 

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.usefixtures("territories")
 
 def _spares(url: str) -> list[str]:
     """Spare schemas as the server has them, checked against their rows."""
-    schemas = [r[0] for r in psql(url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_spare\\_%' ORDER BY 1")]
+    schemas = [
+        r[0] for r in psql(url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_spare\\_%' ORDER BY 1")
+    ]
     rows = [r[0] for r in psql(url, "SELECT name FROM public.spare_schema ORDER BY 1")]
     assert schemas == rows, "a spare schema without its row, or a row without its schema"
     return schemas
@@ -195,7 +197,11 @@ async def test_the_replenisher_waits_while_organisations_wait_for_their_schemas(
     assert (done.built, done.yielded, len(_spares(scratch.url))) == (2, False, 2)
     # One stuck in provisioning for long (its job lost) no longer holds the spares back.
     stuck = await register_organisation(scratch.db)
-    psql(scratch.url, "UPDATE public.organisation SET updated_at = now() - interval '11 minutes' WHERE id = %s", (stuck.id,))
+    psql(
+        scratch.url,
+        "UPDATE public.organisation SET updated_at = now() - interval '11 minutes' WHERE id = %s",
+        (stuck.id,),
+    )
     assert (await replenish(scratch.db, 3)).built == 1
 
 

@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 import psycopg
-
 import pytest
 
 from api.jobs import Jobs, build_queue, pg_queue_pool_size
@@ -48,10 +47,10 @@ async def test_postgresql_queue_has_a_connection_per_job_besides_its_listener(
 async def test_postgresql_queue_provisions_before_it_recomputes_findings(
     settings: Settings, database_url: str, db: Any
 ) -> None:
+    from saq import Queue
+
     from api.db import libpq_dsn
     from api.domain.compliance.jobs import enqueue_recompute
-
-    from saq import Queue
 
     own = dataclasses.replace(settings, redis_url=None, periodic_jobs=False)
     # A queue of this test's own, so no worker of another test takes its jobs.

@@ -29,12 +29,20 @@ async def places(app: Any, db: Any) -> dict[str, str]:
         territories = TerritoryService(session)
         region = await territories.by_slug("karaganda")
         district = await territories.upsert(
-            slug=DISTRICT_SLUG, kind=TerritoryKind.DISTRICT, parent_id=region.id,
-            name_kk="Сынақ ауданы", name_ru="Тестовый район", name_en="Test District",
+            slug=DISTRICT_SLUG,
+            kind=TerritoryKind.DISTRICT,
+            parent_id=region.id,
+            name_kk="Сынақ ауданы",
+            name_ru="Тестовый район",
+            name_en="Test District",
         )
         town = await territories.upsert(
-            slug=TOWN_SLUG, kind=TerritoryKind.TOWN, parent_id=region.id,
-            name_kk="Сынақ қаласы", name_ru="город Тестовый", name_en="Test Town",
+            slug=TOWN_SLUG,
+            kind=TerritoryKind.TOWN,
+            parent_id=region.id,
+            name_kk="Сынақ қаласы",
+            name_ru="город Тестовый",
+            name_en="Test Town",
         )
         republic = await session.scalar(select(Territory.id).where(Territory.slug == "kz"))
     return {"republic": str(republic), "region": str(region.id), "district": str(district), "town": str(town)}
@@ -48,7 +56,9 @@ async def web(app: Any, national_admin_headers: dict[str, str]) -> AsyncIterator
     request that changes data.
     """
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=national_admin_headers) as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=national_admin_headers
+    ) as c:
         first = await c.get("/static/app.css")
         assert first.status_code == 200
         page = await c.get("/territories")
@@ -62,5 +72,7 @@ async def web(app: Any, national_admin_headers: dict[str, str]) -> AsyncIterator
 async def api(app: Any, national_admin_headers: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
     """The API directly, as the national administrator (set-up and checks)."""
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=national_admin_headers) as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=national_admin_headers
+    ) as c:
         yield c

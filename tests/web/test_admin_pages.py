@@ -34,7 +34,9 @@ async def person(db: Any, org_id: UUID, name: str, role: Role = Role.TEACHER) ->
 async def roles_of(db: Any, user_id: UUID, org_id: UUID) -> list[str]:
     async with db.session() as session:
         rows = await session.scalars(
-            select(RoleAssignment.role).where(RoleAssignment.user_id == user_id, RoleAssignment.organisation_id == org_id)
+            select(RoleAssignment.role).where(
+                RoleAssignment.user_id == user_id, RoleAssignment.organisation_id == org_id
+            )
         )
         return sorted(rows.all())
 
@@ -65,7 +67,9 @@ async def test_people_page_grants_and_revokes_roles_in_kk_and_ru(app: Any, db: A
         assert "Nobody matches this search" in none.text
 
         token = client.cookies.get(CSRF_COOKIE)
-        granted = await client.post(f"{base}/people/roles", data={"_csrf_token": token, "email": email.upper(), "role": "head"})
+        granted = await client.post(
+            f"{base}/people/roles", data={"_csrf_token": token, "email": email.upper(), "role": "head"}
+        )
         assert granted.status_code == 303 and granted.headers["location"] == f"{base}/people?done=granted"
         assert await roles_of(db, teacher, org.id) == ["head", "teacher"]
         # The API says the same to the admin.
@@ -83,7 +87,9 @@ async def test_people_page_grants_and_revokes_roles_in_kk_and_ru(app: Any, db: A
         asked = await client.post(f"{base}/people/roles/{head_id}/revoke", data={"_csrf_token": token})
         assert asked.status_code == 200 and 'name="confirmed" value="yes"' in asked.text
         assert await roles_of(db, teacher, org.id) == ["head", "teacher"]
-        revoked = await client.post(f"{base}/people/roles/{head_id}/revoke", data={"_csrf_token": token, "confirmed": "yes"})
+        revoked = await client.post(
+            f"{base}/people/roles/{head_id}/revoke", data={"_csrf_token": token, "confirmed": "yes"}
+        )
         assert revoked.status_code == 303
         assert await roles_of(db, teacher, org.id) == ["teacher"]
         listed = (await client.get(f"/api/organisations/{org.id}/people", params={"email": email})).json()
@@ -92,7 +98,8 @@ async def test_people_page_grants_and_revokes_roles_in_kk_and_ru(app: Any, db: A
         async with db.session() as session:
             teacher_id = await session.scalar(select(RoleAssignment.id).where(RoleAssignment.user_id == teacher))
         htmx = await client.post(
-            f"{base}/people/roles/{teacher_id}/revoke", headers={"HX-Request": "true", "X-CSRFToken": token},
+            f"{base}/people/roles/{teacher_id}/revoke",
+            headers={"HX-Request": "true", "X-CSRFToken": token},
             data={"confirmed": "yes"},  # hx-vals, sent once hx-confirm has asked
         )
         assert htmx.status_code == 200 and htmx.headers["hx-redirect"] == f"{base}/people?done=revoked"
@@ -109,7 +116,8 @@ async def test_bad_grants_are_shown_at_the_field_and_nothing_is_written(app: Any
         await client.get(f"{base}/people")
         token = client.cookies.get(CSRF_COOKIE)
         unknown = await client.post(
-            f"{base}/people/roles", data={"_csrf_token": token, "email": "stranger@nowhere.test", "role": "head"},
+            f"{base}/people/roles",
+            data={"_csrf_token": token, "email": "stranger@nowhere.test", "role": "head"},
             headers={"Accept-Language": "ru"},
         )
         assert unknown.status_code == 404
@@ -119,7 +127,8 @@ async def test_bad_grants_are_shown_at_the_field_and_nothing_is_written(app: Any
 
         # A unit head is held at a unit, not at the organisation: the API says so at the role field.
         wrong_level = await client.post(
-            f"{base}/people/roles", data={"_csrf_token": token, "email": email, "role": "unit_head"},
+            f"{base}/people/roles",
+            data={"_csrf_token": token, "email": email, "role": "unit_head"},
             headers={"Accept-Language": "en"},
         )
         assert wrong_level.status_code == 422
@@ -147,7 +156,8 @@ async def test_an_admin_ends_all_sessions_of_a_person(app: Any, db: Any) -> None
             token = client.cookies.get(CSRF_COOKIE)
             assert f"/people/{teacher}/sessions/revoke" in page.text
             ended = await client.post(
-                f"/organisations/{org.id}/people/{teacher}/sessions/revoke", data={"_csrf_token": token, "confirmed": "yes"}
+                f"/organisations/{org.id}/people/{teacher}/sessions/revoke",
+                data={"_csrf_token": token, "confirmed": "yes"},
             )
             assert ended.status_code == 303 and ended.headers["location"] == f"/organisations/{org.id}/people?ended=1"
             shown = await client.get(ended.headers["location"], headers={"Accept-Language": "en"})
@@ -172,21 +182,25 @@ async def test_api_tokens_are_created_shown_once_and_revoked(app: Any, db: Any) 
         before = await count(db, ApiToken)
         expiry = (date.today() + timedelta(days=60)).isoformat()
         too_late = await client.post(
-            f"{base}/api-tokens", data={"_csrf_token": token, "name": "RIS", "role": "teacher", "expires_on": "2099-01-01"},
+            f"{base}/api-tokens",
+            data={"_csrf_token": token, "name": "RIS", "role": "teacher", "expires_on": "2099-01-01"},
             headers={"Accept-Language": "en"},
         )
         assert too_late.status_code == 422 and re.search(r'id="expires_at-error">[^<]*at most a year', too_late.text)
         past = await client.post(
-            f"{base}/api-tokens", data={"_csrf_token": token, "name": "RIS", "role": "teacher", "expires_on": "2020-01-01"},
+            f"{base}/api-tokens",
+            data={"_csrf_token": token, "name": "RIS", "role": "teacher", "expires_on": "2020-01-01"},
             headers={"Accept-Language": "en"},
         )
         assert past.status_code == 422 and re.search(r'id="expires_at-error">[^<]*future', past.text)
         no_name = await client.post(
-            f"{base}/api-tokens", data={"_csrf_token": token, "name": " ", "role": "teacher", "expires_on": expiry},
+            f"{base}/api-tokens",
+            data={"_csrf_token": token, "name": " ", "role": "teacher", "expires_on": expiry},
         )
         assert no_name.status_code in (400, 422) and 'id="name-error"' in no_name.text
         unit_role = await client.post(
-            f"{base}/api-tokens", data={"_csrf_token": token, "name": "RIS", "role": "unit_head", "expires_on": expiry},
+            f"{base}/api-tokens",
+            data={"_csrf_token": token, "name": "RIS", "role": "unit_head", "expires_on": expiry},
         )
         assert unit_role.status_code == 422 and 'id="role-error"' in unit_role.text
         assert await count(db, ApiToken) == before
@@ -211,7 +225,9 @@ async def test_api_tokens_are_created_shown_once_and_revoked(app: Any, db: Any) 
         assert row is not None and row.name == "Regional information system" and row.role == "teacher"
         assert row.display_prefix in again.text and f'id="token-{row.id}"' in again.text
 
-        revoked = await client.post(f"{base}/api-tokens/{row.id}/revoke", data={"_csrf_token": token, "confirmed": "yes"})
+        revoked = await client.post(
+            f"{base}/api-tokens/{row.id}/revoke", data={"_csrf_token": token, "confirmed": "yes"}
+        )
         assert revoked.status_code == 303
         async with db.session() as session:
             assert (await session.get(ApiToken, row.id)).revoked_at is not None
@@ -237,7 +253,8 @@ async def test_a_teacher_is_refused_the_admin_pages(app: Any, db: Any) -> None:
         grant = await client.post(f"{base}/people/roles", data={"_csrf_token": token, "email": email, "role": "head"})
         assert grant.status_code == 403
         made = await client.post(
-            f"{base}/api-tokens", data={"_csrf_token": token, "name": "x", "role": "teacher", "expires_on": "2099-01-01"}
+            f"{base}/api-tokens",
+            data={"_csrf_token": token, "name": "x", "role": "teacher", "expires_on": "2099-01-01"},
         )
         assert made.status_code == 403
     assert await roles_of(db, target, org.id) == ["teacher"]

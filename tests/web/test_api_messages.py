@@ -10,8 +10,13 @@ from tests.support import fresh_bin
 
 def _college(territory_id: str, **overrides: object) -> dict[str, object]:
     return {
-        "kind": "college", "territory_id": territory_id, "bin": fresh_bin(),
-        "name_kk": "Колледж", "name_ru": "Колледж", "levels": ["technical_vocational"], **overrides,
+        "kind": "college",
+        "territory_id": territory_id,
+        "bin": fresh_bin(),
+        "name_kk": "Колледж",
+        "name_ru": "Колледж",
+        "levels": ["technical_vocational"],
+        **overrides,
     }
 
 
@@ -58,7 +63,9 @@ async def test_validation_and_not_found_messages_are_translated(api: httpx.Async
     paging = await api.get("/api/organisations?page=0", headers={"accept-language": "kk"})
     assert paging.json()["message"] == "Мән 1 санынан кем болмауы керек." and paging.json()["field"] == "page"
 
-    unknown = await api.get("/api/organisations/01900000-0000-7000-8000-000000000000", headers={"accept-language": "ru"})
+    unknown = await api.get(
+        "/api/organisations/01900000-0000-7000-8000-000000000000", headers={"accept-language": "ru"}
+    )
     assert unknown.status_code == 404 and unknown.json()["message"] == "Организация не найдена."
 
     route = await api.get("/api/no-such-route", headers={"accept-language": "kk"})
@@ -68,10 +75,18 @@ async def test_validation_and_not_found_messages_are_translated(api: httpx.Async
 @pytest.mark.parametrize(
     ("locale", "message", "clause", "shown"),
     [
-        ("ru", "Объединение учителей одного предмета указывает предмет (п. 25).", "25",
-         "Объединение учителей одного предмета указывает предмет (п. 25)."),
-        ("kk", "Бір пән мұғалімдерінің бірлестігі пәнді көрсетеді (25-тармақ).", "25",
-         "Бір пән мұғалімдерінің бірлестігі пәнді көрсетеді (25-тармақ)."),
+        (
+            "ru",
+            "Объединение учителей одного предмета указывает предмет (п. 25).",
+            "25",
+            "Объединение учителей одного предмета указывает предмет (п. 25).",
+        ),
+        (
+            "kk",
+            "Бір пән мұғалімдерінің бірлестігі пәнді көрсетеді (25-тармақ).",
+            "25",
+            "Бір пән мұғалімдерінің бірлестігі пәнді көрсетеді (25-тармақ).",
+        ),
         ("ru", "Срок руководителя не больше года.", "30", "Срок руководителя не больше года. (пункт 30)"),
         ("en", "Only 2 of 25 teachers (cl. 26).", "26", "Only 2 of 25 teachers (cl. 26)."),
         ("en", "Only 2 of 25 teachers.", "2", "Only 2 of 25 teachers. (clause 2)"),
@@ -113,10 +128,17 @@ def test_moments_from_the_api_are_shown_in_kazakhstans_time() -> None:
 @pytest.mark.parametrize(
     ("locale", "stored", "shown"),
     [
-        ("ru", "Methodological council of the organisation: Методический совет", "Методический совет организации: Методический совет"),
+        (
+            "ru",
+            "Methodological council of the organisation: Методический совет",
+            "Методический совет организации: Методический совет",
+        ),
         ("kk", "Commission: Математика", "Комиссия: Математика"),
-        ("ru", "Approval by the head of the organisation or the deputy head for academic work",
-         "Утверждение: руководитель организации или заместитель руководителя по учебной работе"),
+        (
+            "ru",
+            "Approval by the head of the organisation or the deputy head for academic work",
+            "Утверждение: руководитель организации или заместитель руководителя по учебной работе",
+        ),
         ("kk", "Department of the authors", "Авторлардың кафедрасы"),
         ("ru", "Something an older version stored: Name", "Something an older version stored: Name"),
         ("en", None, ""),

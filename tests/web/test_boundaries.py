@@ -11,7 +11,9 @@ from api.settings import PROJECT_ROOT
 
 # The web app may use the API's shared pieces (settings, i18n, access declarations, the CSRF
 # settings), never its database, models or services.
-FORBIDDEN = re.compile(r"^(sqlalchemy|asyncpg|psycopg|advanced_alchemy|saq|api\.db|api\.domain|api\.models|api\.jobs|tenants)(\.|$)")
+FORBIDDEN = re.compile(
+    r"^(sqlalchemy|asyncpg|psycopg|advanced_alchemy|saq|api\.db|api\.domain|api\.models|api\.jobs|tenants)(\.|$)"
+)
 
 
 def test_the_web_package_imports_no_database_code() -> None:
@@ -20,8 +22,11 @@ def test_the_web_package_imports_no_database_code() -> None:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names = (
-                [alias.name for alias in node.names] if isinstance(node, ast.Import)
-                else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
             )
             offenders += [f"{path.relative_to(PROJECT_ROOT)}: {name}" for name in names if FORBIDDEN.match(name)]
     assert not offenders, offenders
@@ -43,7 +48,14 @@ async def test_changes_without_the_csrf_token_are_refused(web: httpx.AsyncClient
     # A plain form (no JavaScript) sends the token as a field.
     as_field = await web.post(
         "/organisations?lang=ru",
-        data={"_csrf_token": token, "kind": "college", "territory_id": places["region"], "bin": "1", "name_kk": "a", "name_ru": "b"},
+        data={
+            "_csrf_token": token,
+            "kind": "college",
+            "territory_id": places["region"],
+            "bin": "1",
+            "name_kk": "a",
+            "name_ru": "b",
+        },
         headers={"x-csrftoken": ""},
     )
     assert as_field.status_code == 422 and 'id="bin-error"' in as_field.text

@@ -44,9 +44,7 @@ def _marked_messages() -> dict[str, str]:
     with (PROJECT_ROOT / "babel.cfg").open() as handle:
         method_map, options_map = parse_mapping_cfg(handle)
     found: dict[str, str] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(PROJECT_ROOT), method_map, options_map
-    ):
+    for filename, lineno, message, _comments, _context in extract_from_dir(str(PROJECT_ROOT), method_map, options_map):
         key = message[0] if isinstance(message, tuple) else message
         found.setdefault(key, f"{filename}:{lineno}")
     return found
@@ -87,7 +85,8 @@ def test_every_message_is_translated(locale: str) -> None:
 def test_kazakh_and_russian_are_not_english_copies(locale: str) -> None:
     catalogue = _catalogue(locale)
     copied = [
-        m.id for m in catalogue
+        m.id
+        for m in catalogue
         if m.id and not isinstance(m.id, tuple) and m.string == m.id and re.search(r"[A-Za-z]{3}", m.id)
     ]
     assert not copied, f"{locale} keeps English text: {copied}"
@@ -115,7 +114,9 @@ def test_every_error_class_is_an_extraction_keyword() -> None:
     for path in sorted((PROJECT_ROOT / "api").rglob("*.py")) + sorted((PROJECT_ROOT / "tenants").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ClassDef):
-                classes.append((node.name, [b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases]))
+                classes.append(
+                    (node.name, [b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases])
+                )
     grown = True
     while grown:  # subclasses of subclasses
         before = len(errors)
@@ -186,14 +187,19 @@ def test_catalogues_are_compiled_when_missing_or_stale(tmp_path: Path) -> None:
     with mo.open("rb") as handle:
         kazakh = Translations(handle, domain=i18n.DOMAIN)
     assert kazakh.gettext("Organisations") == "Ұйымдар"
-    assert kazakh.ngettext("%(shown)s organisation found", "%(shown)s organisations found", 5) == "%(shown)s ұйым табылды"
+    assert (
+        kazakh.ngettext("%(shown)s organisation found", "%(shown)s organisations found", 5) == "%(shown)s ұйым табылды"
+    )
     assert po.exists()
 
 
 def test_gettext_follows_the_current_language() -> None:
     with i18n.use_locale("ru"):
         assert i18n.gettext("Territories") == "Территории"
-        assert i18n.ngettext("%(shown)s organisation found", "%(shown)s organisations found", 3) == "Найдено %(shown)s организации"
+        assert (
+            i18n.ngettext("%(shown)s organisation found", "%(shown)s organisations found", 3)
+            == "Найдено %(shown)s организации"
+        )
     with i18n.use_locale("xx"):  # unknown: the source language
         assert i18n.current_locale() == "en" and i18n.gettext("Territories") == "Territories"
 

@@ -47,7 +47,9 @@ async def _seed(client: httpx.AsyncClient) -> None:
     me = (await client.get("/api/auth/me")).json()
     org = next(g["organisation_id"] for g in me["grants"] if g["organisation_id"])
     await _fill(client, f"/organisations/{org}/api-tokens", "/api-tokens", name="Proof of revoking", role="teacher")
-    await _fill(client, f"/organisations/{org}/invitations", "/invitations", email="invited@proof.example.kz", role="teacher")
+    await _fill(
+        client, f"/organisations/{org}/invitations", "/invitations", email="invited@proof.example.kz", role="teacher"
+    )
     await _fill(client, f"/organisations/{org}/domains", "/domains", domain="proof-school.example.kz")
 
 
@@ -91,7 +93,16 @@ async def test_every_destructive_form_asks_first_without_javascript(site: DemoSi
                 if problem := await _check(client, subject, form):
                     wrong.append(problem)
     # What the walk must have met, or the check proves little.
-    for expected in ("/archive", "/suspend", "/agenda/{id}/remove", "/roles/{id}/revoke", "/sessions/revoke",
-                     "/api-tokens/{id}/revoke", "/invitations/{id}/revoke", "/remove", "/account/sessions/{id}/revoke"):
+    for expected in (
+        "/archive",
+        "/suspend",
+        "/agenda/{id}/remove",
+        "/roles/{id}/revoke",
+        "/sessions/revoke",
+        "/api-tokens/{id}/revoke",
+        "/invitations/{id}/revoke",
+        "/remove",
+        "/account/sessions/{id}/revoke",
+    ):
         assert any(p.endswith(expected) for p in checked), (expected, sorted(checked))
     assert not wrong, "\n".join(wrong)

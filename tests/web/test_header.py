@@ -71,13 +71,15 @@ async def test_anonymous_visitors_are_sent_to_sign_in_and_back(app: Any, db: Any
         assert token
         org = await make_organisation(db)
         form = await anonymous.post(
-            f"/organisations/{org.id}/documents", data={"_csrf_token": token, "kind": "other", "title": "x"},
+            f"/organisations/{org.id}/documents",
+            data={"_csrf_token": token, "kind": "other", "title": "x"},
             headers={"Referer": f"http://testserver/organisations/{org.id}/documents"},
         )
         assert form.status_code == 303
         assert form.headers["location"] == f"/sign-in?return_to=%2Forganisations%2F{org.id}%2Fdocuments"
         elsewhere = await anonymous.post(
-            f"/organisations/{org.id}/documents", data={"_csrf_token": token, "kind": "other", "title": "x"},
+            f"/organisations/{org.id}/documents",
+            data={"_csrf_token": token, "kind": "other", "title": "x"},
             headers={"Referer": "https://evil.example/organisations"},
         )
         assert elsewhere.status_code == 303 and elsewhere.headers["location"] == "/sign-in"
@@ -94,7 +96,9 @@ async def test_the_header_names_the_person_and_their_organisations_pages(app: An
     teacher = await new_user(db, [Grant(Role.TEACHER, organisation_id=org.id)], name="Айгүл Сейітқызы")
     admin = await new_user(db, [Grant(Role.ORGANISATION_ADMIN, organisation_id=org.id)], name="Org Admin")
     both = await new_user(
-        db, [Grant(Role.TEACHER, organisation_id=org.id), Grant(Role.TEACHER, organisation_id=other.id)], name="Two Schools"
+        db,
+        [Grant(Role.TEACHER, organisation_id=org.id), Grant(Role.TEACHER, organisation_id=other.id)],
+        name="Two Schools",
     )
     methodist = await new_user(db, [Grant(Role.REGIONAL_METHODIST, territory_id=org.territory_id)], name="Methodist")
     base = f"/organisations/{org.id}"
@@ -107,7 +111,12 @@ async def test_the_header_names_the_person_and_their_organisations_pages(app: An
         assert _csrf(page.text) == client.cookies.get(CSRF_COOKIE)
         assert "Шығу" in page.text and 'id="header-sign-in"' not in page.text
         assert _org_nav(page.text) == [
-            base, f"{base}/structure", f"{base}/calendar", f"{base}/documents", f"{base}/reviews/inbox", f"{base}/catalogue",
+            base,
+            f"{base}/structure",
+            f"{base}/calendar",
+            f"{base}/documents",
+            f"{base}/reviews/inbox",
+            f"{base}/catalogue",
         ]
         assert "Менің құжаттарым" in page.text and "Менің шешімімді күтуде" in page.text
         assert f'<a href="{base}" aria-current="page">' in page.text

@@ -24,9 +24,19 @@ from tests.demo_site import DemoSite, DemoTemplate, demo_site
 
 # One demo user of each role, those whose forms reach least first.
 ORDER = [
-    Role.TEACHER, Role.COUNCIL_SECRETARY, Role.COUNCIL_CHAIR, Role.ASSOCIATION_LEADER, Role.UNIT_HEAD, Role.HEAD,
-    Role.DEPUTY_HEAD, Role.DISTRICT_METHODIST, Role.REGIONAL_METHODIST, Role.NATIONAL_METHODIST,
-    Role.ORGANISATION_ADMIN, Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN,
+    Role.TEACHER,
+    Role.COUNCIL_SECRETARY,
+    Role.COUNCIL_CHAIR,
+    Role.ASSOCIATION_LEADER,
+    Role.UNIT_HEAD,
+    Role.HEAD,
+    Role.DEPUTY_HEAD,
+    Role.DISTRICT_METHODIST,
+    Role.REGIONAL_METHODIST,
+    Role.NATIONAL_METHODIST,
+    Role.ORGANISATION_ADMIN,
+    Role.REGIONAL_ADMIN,
+    Role.NATIONAL_ADMIN,
 ]
 USERS = [next(u for u in DEMO_USERS if u.role is role) for role in ORDER]
 
@@ -81,6 +91,8 @@ async def test_no_page_offers_what_its_viewer_may_not_do(site: DemoSite) -> None
                 status, html = await _send(client, form)
             sent += 1
             if status == 403 or status >= 500:
-                refused.append(f"{user.role}: {form.action} {form.buttons} on {form.page} answers {status}: {_said(html)}")
+                refused.append(
+                    f"{user.role}: {form.action} {form.buttons} on {form.page} answers {status}: {_said(html)}"
+                )
     assert sent >= 30, "the walk found too few forms to prove anything"
     assert not refused, "\n".join(refused)

@@ -29,10 +29,14 @@ def _form(places: dict[str, str], **overrides: Any) -> dict[str, Any]:
     return form
 
 
-async def _wait_for_badge(web: httpx.AsyncClient, organisation_id: str, status: str, timeout: float = 30) -> httpx.Response:
+async def _wait_for_badge(
+    web: httpx.AsyncClient, organisation_id: str, status: str, timeout: float = 30
+) -> httpx.Response:
     deadline = time.monotonic() + timeout
     while True:
-        badge = await web.get(f"/organisations/{organisation_id}/status?was=provisioning", headers={"HX-Request": "true"})
+        badge = await web.get(
+            f"/organisations/{organisation_id}/status?was=provisioning", headers={"HX-Request": "true"}
+        )
         if f'data-status="{status}"' in badge.text:
             return badge
         assert time.monotonic() < deadline, badge.text
@@ -113,7 +117,11 @@ async def test_a_provisioning_badge_polls_and_a_failed_one_says_why(
         ({"kind": ""}, "kind", "Заполните это поле."),
         ({"name_kk": "   "}, "name_kk", "Заполните это поле."),
         ({"name_ru": ""}, "name_ru", "Заполните это поле."),
-        ({"kind": "school", "levels": ["primary"]}, "territory_id", "Организация вида «школа» размещается на территории вида"),
+        (
+            {"kind": "school", "levels": ["primary"]},
+            "territory_id",
+            "Организация вида «школа» размещается на территории вида",
+        ),
         ({"levels": ["higher"]}, "levels", "Организация вида «колледж» не реализует: высшее образование (п. 2)."),
         ({"levels": ["no-such-level"]}, "levels", "Недопустимое значение 'no-such-level'"),
         ({"kind": "college", "territory_id": "not-a-uuid"}, "territory_id", "Неверный идентификатор."),
@@ -157,7 +165,9 @@ async def test_a_taken_bin_is_refused_at_the_bin_field(web: httpx.AsyncClient, p
     assert 'value="Другое название"' in again.text
 
 
-async def test_the_form_starts_from_the_territory_it_was_opened_from(web: httpx.AsyncClient, places: dict[str, str]) -> None:
+async def test_the_form_starts_from_the_territory_it_was_opened_from(
+    web: httpx.AsyncClient, places: dict[str, str]
+) -> None:
     page = (await web.get(f"/organisations/new?territory_id={places['district']}&kind=school&lang=ru")).text
     assert re.search(rf'<option value="{places["district"]}"\s+selected', page)
     assert re.search(r'<option value="school"\s+selected', page)
@@ -173,19 +183,28 @@ async def test_the_form_starts_from_the_territory_it_was_opened_from(web: httpx.
 # --- actions --------------------------------------------------------------------------------------
 
 
-async def test_suspend_resume_and_their_refusals(web: httpx.AsyncClient, api: httpx.AsyncClient, places: dict[str, str]) -> None:
+async def test_suspend_resume_and_their_refusals(
+    web: httpx.AsyncClient, api: httpx.AsyncClient, places: dict[str, str]
+) -> None:
     org = await college(api, places["region"])
     await _wait_for_badge(web, org["id"], "active")
 
     detail = (await web.get(f"/organisations/{org['id']}?lang=ru")).text
-    suspend_form = re.search(rf'<form method="post" action="/organisations/{org["id"]}/suspend"[^>]*>', detail, re.DOTALL)
+    suspend_form = re.search(
+        rf'<form method="post" action="/organisations/{org["id"]}/suspend"[^>]*>', detail, re.DOTALL
+    )
     assert suspend_form and 'hx-confirm="Приостановить эту организацию?' in suspend_form.group(0)
-    assert 'hx-target="#org-panel"' in suspend_form.group(0) and """hx-vals='{"confirmed": "yes"}'""" in suspend_form.group(0)
+    assert 'hx-target="#org-panel"' in suspend_form.group(
+        0
+    ) and """hx-vals='{"confirmed": "yes"}'""" in suspend_form.group(0)
 
     # Without JavaScript the first post only asks, on a page of its own; nothing is done yet.
     asked = await web.post(f"/organisations/{org['id']}/suspend?lang=ru")
     assert asked.status_code == 200 and "Приостановить эту организацию?" in asked.text
-    assert '<input type="hidden" name="confirmed" value="yes">' in asked.text and f'href="/organisations/{org["id"]}"' in asked.text
+    assert (
+        '<input type="hidden" name="confirmed" value="yes">' in asked.text
+        and f'href="/organisations/{org["id"]}"' in asked.text
+    )
     assert (await api.get(f"/api/organisations/{org['id']}")).json()["status"] == "active"
     # Confirmed: done, then back to the page with the outcome.
     done = await web.post(f"/organisations/{org['id']}/suspend?lang=ru", data={"confirmed": "yes"})
@@ -195,12 +214,16 @@ async def test_suspend_resume_and_their_refusals(web: httpx.AsyncClient, api: ht
     assert "Возобновить" in page and "Приостановить</button>" not in page
 
     # With HTMX: the panel comes back; a refusal of the API is shown in it, in the language.
-    refused = await web.post(f"/organisations/{org['id']}/suspend?lang=kk", headers={"HX-Request": "true"}, data={"confirmed": "yes"})
+    refused = await web.post(
+        f"/organisations/{org['id']}/suspend?lang=kk", headers={"HX-Request": "true"}, data={"confirmed": "yes"}
+    )
     assert refused.status_code == 409
     assert refused.text.lstrip().startswith('<section id="org-panel"')
     assert "Тек белсенді ұйымның жұмысын тоқтата тұруға болады; бұл ұйымның мәртебесі: «тоқтатылған»." in refused.text
 
-    resumed = await web.post(f"/organisations/{org['id']}/resume?lang=en", headers={"HX-Request": "true"}, data={"confirmed": "yes"})
+    resumed = await web.post(
+        f"/organisations/{org['id']}/resume?lang=en", headers={"HX-Request": "true"}, data={"confirmed": "yes"}
+    )
     assert resumed.status_code == 200
     assert "The organisation has been resumed." in resumed.text and 'data-status="active"' in resumed.text
     assert (await api.get(f"/api/organisations/{org['id']}")).json()["status"] == "active"

@@ -68,7 +68,12 @@ async def test_home_counts_organisations_by_status(
 ) -> None:
     waiting = await waiting_organisation(db, places["region"])
     await set_status(db, await waiting_organisation(db, places["region"]), "failed", "boom")
-    labels = {"active": "Активна", "provisioning": "Подготавливается", "failed": "Ошибка подготовки", "suspended": "Приостановлена"}
+    labels = {
+        "active": "Активна",
+        "provisioning": "Подготавливается",
+        "failed": "Ошибка подготовки",
+        "suspended": "Приостановлена",
+    }
 
     async def totals() -> dict[str, int]:
         return {
@@ -98,7 +103,9 @@ async def test_the_language_is_asked_remembered_and_negotiated(web: httpx.AsyncC
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver", follow_redirects=True) as bare:
         assert '<html lang="ru">' in (await bare.get("/territories", headers={"accept-language": ""})).text
         # A language we do not have: Russian as well.
-        assert '<html lang="ru">' in (await bare.get("/territories", headers={"accept-language": "de-DE,fr;q=0.8"})).text
+        assert (
+            '<html lang="ru">' in (await bare.get("/territories", headers={"accept-language": "de-DE,fr;q=0.8"})).text
+        )
         # The browser's preference, by quality.
         page = (await bare.get("/territories", headers={"accept-language": "de;q=1, kk;q=0.9, en;q=0.5"})).text
         assert '<html lang="kk">' in page and "Аумақтар" in page
@@ -143,7 +150,7 @@ async def test_htmx_gets_the_block_and_browsers_the_page(
     assert "HX-Request" in fragment.headers["vary"]
     body = fragment.text.strip()
     assert body.startswith("<") and f'id="{block_id}"' in body.split(">", 1)[0]
-    assert "<html" not in body and "<nav class=\"main-nav\"" not in body
+    assert "<html" not in body and '<nav class="main-nav"' not in body
 
     # A history restore asks for the whole page again.
     restored = await web.get(url, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
@@ -185,10 +192,14 @@ async def test_territory_tree_lists_places_in_the_language_and_their_organisatio
     in_district = await api.post(
         "/api/organisations",
         json={
-            "kind": "school", "territory_id": places["district"], "bin": fresh_bin(),
+            "kind": "school",
+            "territory_id": places["district"],
+            "bin": fresh_bin(),
             # Digits sort first, so the school is on the region's first page however many
             # organisations other tests have placed there.
-            "name_kk": "0 Аудан мектебі", "name_ru": "0 Районная школа", "name_en": "0 District School",
+            "name_kk": "0 Аудан мектебі",
+            "name_ru": "0 Районная школа",
+            "name_en": "0 District School",
             "levels": ["primary"],
         },
     )
@@ -209,7 +220,7 @@ async def test_territory_tree_lists_places_in_the_language_and_their_organisatio
     region_panel = (await web.get(f"/territories?territory_id={places['region']}&lang=ru")).text
     assert "Районная школа" in region_panel
     # … and its districts, each a step down; the district's panel leads back up to the region.
-    panel_only = region_panel[region_panel.index('id="territory-panel"'):]
+    panel_only = region_panel[region_panel.index('id="territory-panel"') :]
     assert "Территории:" in panel_only and district_link in panel_only
     assert f'href="/territories?territory_id={places["region"]}"' in panel.text
 

@@ -11,11 +11,13 @@ DAY = datetime.date(2026, 12, 1)
 
 
 def test_points_are_placed_by_day_and_share() -> None:
-    chart = trend_chart([
-        TrendPoint(DAY, 4, 1, 9),
-        TrendPoint(DAY + datetime.timedelta(days=1), 0, 0, 0),  # nothing checked that day
-        TrendPoint(DAY + datetime.timedelta(days=4), 4, 4, 0),
-    ])
+    chart = trend_chart(
+        [
+            TrendPoint(DAY, 4, 1, 9),
+            TrendPoint(DAY + datetime.timedelta(days=1), 0, 0, 0),  # nothing checked that day
+            TrendPoint(DAY + datetime.timedelta(days=4), 4, 4, 0),
+        ]
+    )
     assert chart is not None
     first, empty, last = chart.dots
     assert (first.x, last.x) == (LEFT, chart.right) and first.x < empty.x < last.x
@@ -23,7 +25,10 @@ def test_points_are_placed_by_day_and_share() -> None:
     assert last.y == chart.top and chart.bottom > first.y > last.y
     # The line joins the days that have a share and skips the day without one.
     assert chart.line == f"{first.x},{first.y} {last.x},{last.y}"
-    assert [t for t, _y in chart.ticks] == [0, 50, 100] and (chart.first, chart.last) == (DAY, DAY + datetime.timedelta(days=4))
+    assert [t for t, _y in chart.ticks] == [0, 50, 100] and (chart.first, chart.last) == (
+        DAY,
+        DAY + datetime.timedelta(days=4),
+    )
 
 
 def test_one_day_stands_at_today_and_no_day_draws_nothing() -> None:

@@ -41,8 +41,12 @@ async def work_district(db: Any) -> UUID:
     async with db.session() as session, session.begin():
         region = await TerritoryService(session).by_slug("karaganda")
         return await TerritoryService(session).upsert(
-            slug="work-test-district", kind=TerritoryKind.DISTRICT, parent_id=region.id,
-            name_kk="Жұмыс ауданы", name_ru="Рабочий район", name_en="Work District",
+            slug="work-test-district",
+            kind=TerritoryKind.DISTRICT,
+            parent_id=region.id,
+            name_kk="Жұмыс ауданы",
+            name_ru="Рабочий район",
+            name_en="Work District",
         )
 
 
@@ -53,8 +57,12 @@ async def provisioned_school(db: Any, name: str = "Work School") -> Organisation
     async with db.session() as session, session.begin():
         org = await OrganisationService(session).create(
             OrganisationCreate(
-                kind=OrgKind.SCHOOL, territory_id=district, bin=fresh_bin(),
-                name_kk=f"{name} (kk)", name_ru=f"{name} (ru)", name_en=name,
+                kind=OrgKind.SCHOOL,
+                territory_id=district,
+                bin=fresh_bin(),
+                name_kk=f"{name} (kk)",
+                name_ru=f"{name} (ru)",
+                name_en=name,
                 levels=[EducationLevel.PRIMARY, EducationLevel.BASIC_SECONDARY, EducationLevel.GENERAL_SECONDARY],
             )
         )
@@ -125,7 +133,9 @@ async def furnished_school(db: Any, name: str = "Work School") -> School:
         school.second_association_id, school.council_id = second.id, council.id
         start = TODAY - datetime.timedelta(days=60)
         for staff_id in school.association_members:
-            session.add(BodyMembership(body_kind="association", body_id=association.id, staff_id=staff_id, starts_on=start))
+            session.add(
+                BodyMembership(body_kind="association", body_id=association.id, staff_id=staff_id, starts_on=start)
+            )
         for staff_id in school.teachers[5:8]:
             session.add(BodyMembership(body_kind="association", body_id=second.id, staff_id=staff_id, starts_on=start))
         for staff_id in school.teachers[2:5]:
@@ -133,18 +143,31 @@ async def furnished_school(db: Any, name: str = "Work School") -> School:
         council.secretary_staff_id = school.teachers[2]
         session.add(
             LeaderTerm(
-                body_kind="association", body_id=association.id, staff_id=school.leader, full_name="Teacher 01",
-                method="elected", starts_on=start, ends_on=start + datetime.timedelta(days=300),
+                body_kind="association",
+                body_id=association.id,
+                staff_id=school.leader,
+                full_name="Teacher 01",
+                method="elected",
+                starts_on=start,
+                ends_on=start + datetime.timedelta(days=300),
             )
         )
         for year in (SCHOOL_YEAR - 1, SCHOOL_YEAR, SCHOOL_YEAR + 1):
             for number, starts_on, ends_on in quarters(year):
-                session.add(AcademicTerm(school_year=year, kind="quarter", number=number, starts_on=starts_on, ends_on=ends_on))
+                session.add(
+                    AcademicTerm(school_year=year, kind="quarter", number=number, starts_on=starts_on, ends_on=ends_on)
+                )
     return school
 
 
-def actor(org: Organisation, role: str, *, staff_id: UUID | None = None, user_id: UUID | None = None,
-          unit_id: UUID | None = None) -> Actor:
+def actor(
+    org: Organisation,
+    role: str,
+    *,
+    staff_id: UUID | None = None,
+    user_id: UUID | None = None,
+    unit_id: UUID | None = None,
+) -> Actor:
     import uuid
 
     return Actor.of(user_id or uuid.uuid4(), [Grant(role=role, organisation_id=org.id, unit_id=unit_id)], staff_id)

@@ -12,10 +12,10 @@ import pytest
 from playwright.async_api import expect
 
 from api.access import Grant
+from api.identity.sessions import SESSION_COOKIE
 from api.roles import Role
 from tests.browser.conftest import browser, live_server  # noqa: F401 - the web helper's server and Chromium
 from tests.chromium import settled
-from api.identity.sessions import SESSION_COOKIE
 from tests.identity.access.principals import new_user, session_cookie
 from tests.web.conftest import places  # noqa: F401 - live_server places organisations under these
 from tests.work.helpers import School, furnished_school

@@ -22,7 +22,12 @@ NOW = datetime.datetime.now(KZ)
 
 def test_the_forms_of_cl_15() -> None:
     assert {k.value for k in EventKind} == {
-        "seminar", "lecture_series", "workshop", "conference", "advanced_experience_school", "instructive_meeting",
+        "seminar",
+        "lecture_series",
+        "workshop",
+        "conference",
+        "advanced_experience_school",
+        "instructive_meeting",
     }
 
 
@@ -38,8 +43,14 @@ def seminar(school: School, **overrides: Any) -> EventCreate:
         "ends_at": NOW + datetime.timedelta(days=3, hours=2),
         "organiser_body_kind": "association",
         "organiser_body_id": school.association_id,
-        "participants": [ParticipantWrite(staff_id=school.teachers[1], role="speaker"), ParticipantWrite(external_name="A. Guest, NIS")],
-        "materials": [MaterialWrite(title="Slides", url="https://example.org/slides.pdf"), MaterialWrite(title="Handout", file_ref="files/handout.docx")],
+        "participants": [
+            ParticipantWrite(staff_id=school.teachers[1], role="speaker"),
+            ParticipantWrite(external_name="A. Guest, NIS"),
+        ],
+        "materials": [
+            MaterialWrite(title="Slides", url="https://example.org/slides.pdf"),
+            MaterialWrite(title="Handout", file_ref="files/handout.docx"),
+        ],
     } | overrides
     return EventCreate(**data)
 
@@ -49,10 +60,15 @@ async def test_deputy_head_schedules_a_seminar(db: Any, school: School) -> None:
         event = await EventService(context(session, deputy(school))).create(seminar(school))
         read = to_read(event)
     assert read.kind == EventKind.SEMINAR
-    assert [(p.staff_id, p.external_name) for p in read.participants] == [(school.teachers[1], None), (None, "A. Guest, NIS")]
+    assert [(p.staff_id, p.external_name) for p in read.participants] == [
+        (school.teachers[1], None),
+        (None, "A. Guest, NIS"),
+    ]
     assert [m.title for m in read.materials] == ["Slides", "Handout"]
     async with db.tenant_session(school.schema) as session:
-        mine = await EventService(context(session, deputy(school))).list(EventFilter(staff_id=school.teachers[1], page_size=200))
+        mine = await EventService(context(session, deputy(school))).list(
+            EventFilter(staff_id=school.teachers[1], page_size=200)
+        )
     assert event.id in {e.id for e in mine.items}
 
 
@@ -62,9 +78,13 @@ async def test_leader_of_the_organising_body_keeps_it_and_a_teacher_does_not(db:
         await EventService(context(session, leader)).create(seminar(school, kind=EventKind.WORKSHOP))
     async with db.tenant_session(school.schema) as session:
         with pytest.raises(Forbidden):
-            await EventService(context(session, leader)).create(seminar(school, organiser_body_kind=None, organiser_body_id=None))
+            await EventService(context(session, leader)).create(
+                seminar(school, organiser_body_kind=None, organiser_body_id=None)
+            )
         with pytest.raises(Forbidden):
-            await EventService(context(session, actor(school.org, Role.TEACHER, staff_id=school.teachers[3]))).create(seminar(school))
+            await EventService(context(session, actor(school.org, Role.TEACHER, staff_id=school.teachers[3]))).create(
+                seminar(school)
+            )
 
 
 @pytest.mark.parametrize(
@@ -81,7 +101,9 @@ async def test_leader_of_the_organising_body_keeps_it_and_a_teacher_does_not(db:
         ({"title": "   "}, "title"),
     ],
 )
-async def test_bad_events_are_refused_and_nothing_written(db: Any, school: School, override: dict[str, Any], field: str) -> None:
+async def test_bad_events_are_refused_and_nothing_written(
+    db: Any, school: School, override: dict[str, Any], field: str
+) -> None:
     async with db.tenant_session(school.schema) as session:
         before = await session.scalar(select(func.count()).select_from(MethodologicalEvent))
     with pytest.raises(DomainError) as refused:
@@ -97,7 +119,12 @@ async def test_outcome_only_after_it_took_place(db: Any, school: School) -> None
         service = EventService(context(session, deputy(school)))
         upcoming = await service.create(seminar(school))
         past = await service.create(
-            seminar(school, kind=EventKind.CONFERENCE, starts_at=NOW - datetime.timedelta(days=2), ends_at=NOW - datetime.timedelta(days=1))
+            seminar(
+                school,
+                kind=EventKind.CONFERENCE,
+                starts_at=NOW - datetime.timedelta(days=2),
+                ends_at=NOW - datetime.timedelta(days=1),
+            )
         )
     async with db.tenant_session(school.schema) as session:
         with pytest.raises(DomainError) as refused:
@@ -105,7 +132,9 @@ async def test_outcome_only_after_it_took_place(db: Any, school: School) -> None
     assert refused.value.field == "outcome"
     async with db.tenant_context(school.schema) as session:
         service = EventService(context(session, deputy(school)))
-        done = await service.update(past.id, EventUpdate(outcome=" 24 teachers; two open lessons shown. ", materials=[]))
+        done = await service.update(
+            past.id, EventUpdate(outcome=" 24 teachers; two open lessons shown. ", materials=[])
+        )
         assert done.outcome == "24 teachers; two open lessons shown." and done.materials == []
         await service.archive(past.id)
         with pytest.raises(Conflict):

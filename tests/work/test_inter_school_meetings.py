@@ -64,15 +64,22 @@ async def district(app: Any, db: Any) -> District:
     async with db.session() as session, session.begin():
         org = await OrganisationService(session).create(
             OrganisationCreate(
-                kind=OrgKind.CABINET_DISTRICT, territory_id=territory, bin=fresh_bin(),
-                name_kk="Аудандық кабинет", name_ru="Районный кабинет", name_en="District Cabinet", levels=[],
+                kind=OrgKind.CABINET_DISTRICT,
+                territory_id=territory,
+                bin=fresh_bin(),
+                name_kk="Аудандық кабинет",
+                name_ru="Районный кабинет",
+                name_en="District Cabinet",
+                levels=[],
             )
         )
     assert await provision_organisation(db, org.id) == "active"
     async with db.session() as session:
         cabinet = await session.get(Organisation, org.id)
         assert cabinet is not None
-    found = District(cabinet, [await provisioned_school(db, "Inter School A"), await provisioned_school(db, "Inter School B")])
+    found = District(
+        cabinet, [await provisioned_school(db, "Inter School A"), await provisioned_school(db, "Inter School B")]
+    )
     for letter, school in zip("AB", found.schools, strict=True):
         async with db.tenant_context(school.schema_name) as session:
             people = [Staff(full_name=f"Physics {letter}{n}", positions=["teacher"]) for n in (1, 2, 3)]
@@ -81,7 +88,10 @@ async def district(app: Any, db: Any) -> District:
             found.teachers[school.id] = [p.id for p in people]
     async with db.tenant_context(cabinet.schema_name) as session:
         association = InterSchoolAssociation(
-            name="District physics teachers", kind="subject", subject_code="physics", subject_name="Physics",
+            name="District physics teachers",
+            kind="subject",
+            subject_code="physics",
+            subject_name="Physics",
             territory_id=territory,
         )
         session.add(association)
@@ -90,8 +100,11 @@ async def district(app: Any, db: Any) -> District:
         for letter, school in zip("AB", found.schools, strict=True):
             for n, staff_id in enumerate(found.teachers[school.id][:2], start=1):
                 row = InterSchoolMember(
-                    association_id=association.id, organisation_id=school.id, staff_id=staff_id,
-                    full_name=f"Physics {letter}{n}", starts_on=TODAY - datetime.timedelta(days=60),
+                    association_id=association.id,
+                    organisation_id=school.id,
+                    staff_id=staff_id,
+                    full_name=f"Physics {letter}{n}",
+                    starts_on=TODAY - datetime.timedelta(days=60),
                 )
                 session.add(row)
                 await session.flush()
@@ -106,7 +119,11 @@ def cabinet_admin(d: District) -> Any:
 async def new_meeting(db: Any, d: District) -> UUID:
     async with db.tenant_context(d.cabinet.schema_name) as session:
         meeting = await MeetingService(context(session, cabinet_admin(d))).create(
-            MeetingCreate(body_kind="inter_school_association", body_id=d.association_id, starts_at=NOW - datetime.timedelta(hours=1))
+            MeetingCreate(
+                body_kind="inter_school_association",
+                body_id=d.association_id,
+                starts_at=NOW - datetime.timedelta(hours=1),
+            )
         )
         return meeting.id
 
@@ -117,25 +134,34 @@ async def test_attendance_of_members_of_two_schools_and_the_quorum(db: Any, dist
     a1, a2, b1, b2 = d.member(d.a, 0), d.member(d.a, 1), d.member(d.b, 0), d.member(d.b, 1)
     async with db.tenant_context(d.cabinet.schema_name) as session:
         service = MeetingService(context(session, cabinet_admin(d)))
-        await service.set_attendance(meeting_id, [
-            AttendanceEntry(present=True, member_id=a1[2]),  # by the registry's member id
-            AttendanceEntry(b1[1], True, organisation_id=b1[0]),  # by school and staff id
-            AttendanceEntry(present=False, absence_reason="course", member_id=a2[2]),
-        ])
+        await service.set_attendance(
+            meeting_id,
+            [
+                AttendanceEntry(present=True, member_id=a1[2]),  # by the registry's member id
+                AttendanceEntry(b1[1], True, organisation_id=b1[0]),  # by school and staff id
+                AttendanceEntry(present=False, absence_reason="course", member_id=a2[2]),
+            ],
+        )
         quorum = await service.quorum(meeting_id)
         assert (quorum.members, quorum.present_members, quorum.required, quorum.met) == (4, 2, 3, False)
         with pytest.raises(DomainError) as refused:
             await service.add_decision(meeting_id, DecisionCreate(text="Hold a district seminar"))
-        assert refused.value.field == "attendance" and "No quorum: 2 of 4 members present, 3 needed" in refused.value.message
+        assert (
+            refused.value.field == "attendance"
+            and "No quorum: 2 of 4 members present, 3 needed" in refused.value.message
+        )
 
     async with db.tenant_context(d.cabinet.schema_name) as session:
         service = MeetingService(context(session, cabinet_admin(d)))
-        await service.set_attendance(meeting_id, [
-            AttendanceEntry(present=True, member_id=a1[2]),
-            AttendanceEntry(b1[1], True, organisation_id=b1[0]),
-            AttendanceEntry(present=False, absence_reason="course", member_id=a2[2]),
-            AttendanceEntry(b2[1], True),  # a staff id alone names the member it belongs to
-        ])
+        await service.set_attendance(
+            meeting_id,
+            [
+                AttendanceEntry(present=True, member_id=a1[2]),
+                AttendanceEntry(b1[1], True, organisation_id=b1[0]),
+                AttendanceEntry(present=False, absence_reason="course", member_id=a2[2]),
+                AttendanceEntry(b2[1], True),  # a staff id alone names the member it belongs to
+            ],
+        )
         quorum = await service.quorum(meeting_id)
         assert (quorum.present_members, quorum.met) == (3, True)
         decision = await service.add_decision(meeting_id, DecisionCreate(text="Hold a district seminar"))
@@ -171,8 +197,16 @@ def _bad_entries(d: District, case: str) -> tuple[list[AttendanceEntry], str]:
 
 @pytest.mark.parametrize(
     "case",
-    ["not a member", "unknown member id", "nobody named", "member of another school", "ids of two people", "twice",
-     "presence not said", "a local staff id"],
+    [
+        "not a member",
+        "unknown member id",
+        "nobody named",
+        "member of another school",
+        "ids of two people",
+        "twice",
+        "presence not said",
+        "a local staff id",
+    ],
 )
 async def test_attendees_who_are_not_members_are_refused(db: Any, district: District, case: str) -> None:
     meeting_id = await new_meeting(db, district)
@@ -189,7 +223,9 @@ async def test_a_local_body_names_its_members_by_staff_id(db: Any, school: Schoo
     leader = actor(school.org, Role.ASSOCIATION_LEADER, staff_id=school.leader, user_id=school.teacher_users[0])
     async with db.tenant_context(school.schema) as session:
         meeting = await MeetingService(context(session, leader)).create(
-            MeetingCreate(body_kind="association", body_id=school.association_id, starts_at=NOW - datetime.timedelta(hours=1))
+            MeetingCreate(
+                body_kind="association", body_id=school.association_id, starts_at=NOW - datetime.timedelta(hours=1)
+            )
         )
         meeting_id = meeting.id
     for entries, where in (
@@ -209,23 +245,35 @@ async def test_over_http_and_on_the_meeting_page(app: Any, db: Any, district: Di
     secret = await token_secret(db, Grant(Role.ORGANISATION_ADMIN, organisation_id=d.cabinet.id))
     base = f"/api/organisations/{d.cabinet.id}/meetings/{meeting_id}"
     a1, b1, b2 = d.member(d.a, 0), d.member(d.b, 0), d.member(d.b, 1)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=bearer(secret)) as api:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=bearer(secret)
+    ) as api:
         outsider = d.teachers[d.b.id][2]
-        refused = await api.put(f"{base}/attendance", json=[
-            {"member_id": str(a1[2]), "present": True},
-            {"organisation_id": str(d.b.id), "staff_id": str(outsider), "present": True},
-        ])
+        refused = await api.put(
+            f"{base}/attendance",
+            json=[
+                {"member_id": str(a1[2]), "present": True},
+                {"organisation_id": str(d.b.id), "staff_id": str(outsider), "present": True},
+            ],
+        )
         assert refused.status_code == 422 and refused.json()["field"] == "attendance[1].staff_id", refused.text
         nobody = await api.put(f"{base}/attendance", json=[{"present": True}])
         assert nobody.status_code == 422 and nobody.json()["field"] == "attendance[0].member_id"
-        saved = await api.put(f"{base}/attendance", json=[
-            {"member_id": str(a1[2]), "present": True},
-            {"organisation_id": str(b1[0]), "staff_id": str(b1[1]), "present": True},
-        ])
+        saved = await api.put(
+            f"{base}/attendance",
+            json=[
+                {"member_id": str(a1[2]), "present": True},
+                {"organisation_id": str(b1[0]), "staff_id": str(b1[1]), "present": True},
+            ],
+        )
         assert saved.status_code == 200, saved.text
         rows = {r["member_id"]: r for r in saved.json()["attendance"]}
         assert rows[str(a1[2])] == {
-            "staff_id": str(a1[1]), "present": True, "absence_reason": None, "member_id": str(a1[2]), "organisation_id": str(a1[0]),
+            "staff_id": str(a1[1]),
+            "present": True,
+            "absence_reason": None,
+            "member_id": str(a1[2]),
+            "organisation_id": str(a1[0]),
         }
         quorum = (await api.get(f"{base}/quorum")).json()
         assert (quorum["members"], quorum["present_members"], quorum["met"]) == (4, 2, False)
@@ -243,16 +291,24 @@ async def test_over_http_and_on_the_meeting_page(app: Any, db: Any, district: Di
         assert all('class="school"' in row for row in by_name.values())
         assert 'name="member_id"' in by_name["Physics B2"] and "checked" in by_name["Physics B1"]
         assert "Школа" in page.text  # the school column, translated
-        form = {"member_id": [str(m[2]) for m in (a1, d.member(d.a, 1), b1, b2)], "present": [str(a1[2]), str(b1[2]), str(b2[2])]}
+        form = {
+            "member_id": [str(m[2]) for m in (a1, d.member(d.a, 1), b1, b2)],
+            "present": [str(a1[2]), str(b1[2]), str(b2[2])],
+        }
         form[f"reason_{d.member(d.a, 1)[2]}"] = "ill"
-        posted = await api.post(f"{page_path}/attendance", data=form, headers={"HX-Request": "true"}, params={"lang": "en"})
+        posted = await api.post(
+            f"{page_path}/attendance", data=form, headers={"HX-Request": "true"}, params={"lang": "en"}
+        )
         assert posted.status_code == 200, posted.text
         assert "Quorum: 3 of 4 members present" in " ".join(posted.text.split())
         # The token registers attendance; the decision is an act of a person (the cabinet's admin).
         by_token = await api.post(f"{base}/decisions", json={"text": "Hold a district seminar"})
         assert by_token.status_code == 403, by_token.text
-        person = await session_cookie(app.api, db, await new_user(db, [Grant(Role.ORGANISATION_ADMIN, organisation_id=d.cabinet.id)]))
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
-                                     headers=person) as admin:
+        person = await session_cookie(
+            app.api, db, await new_user(db, [Grant(Role.ORGANISATION_ADMIN, organisation_id=d.cabinet.id)])
+        )
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=person
+        ) as admin:
             decided = await admin.post(f"{base}/decisions", json={"text": "Hold a district seminar"})
         assert decided.status_code == 201, decided.text

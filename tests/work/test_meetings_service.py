@@ -62,7 +62,9 @@ async def test_leader_creates_a_meeting_and_it_is_audited(db: Any, school: Schoo
         ({"agenda": [AgendaItemCreate(title="   ")]}, "agenda[0].title"),
     ],
 )
-async def test_bad_meeting_is_refused_and_writes_nothing(db: Any, school: School, override: dict[str, Any], field: str) -> None:
+async def test_bad_meeting_is_refused_and_writes_nothing(
+    db: Any, school: School, override: dict[str, Any], field: str
+) -> None:
     import uuid
 
     if "body_id" in override:
@@ -98,8 +100,12 @@ async def test_decision_needs_more_than_half_of_members(db: Any, school: School)
         service = MeetingService(context(session, leader_of(school)))
         await service.set_attendance(
             meeting_id,
-            [AttendanceEntry(members[0], True), AttendanceEntry(members[1], True),
-             AttendanceEntry(members[2], False, "ill"), AttendanceEntry(school.outsider, True)],  # a guest
+            [
+                AttendanceEntry(members[0], True),
+                AttendanceEntry(members[1], True),
+                AttendanceEntry(members[2], False, "ill"),
+                AttendanceEntry(school.outsider, True),
+            ],  # a guest
         )
     async with db.tenant_session(school.schema) as session:
         service = MeetingService(context(session, leader_of(school)))
@@ -110,7 +116,10 @@ async def test_decision_needs_more_than_half_of_members(db: Any, school: School)
         assert refused.value.field == "attendance"
         assert "No quorum: 2 of 5 members present, 3 needed" in refused.value.message
     async with db.tenant_session(school.schema) as session:
-        assert await session.scalar(select(func.count()).select_from(Decision).where(Decision.meeting_id == meeting_id)) == 0
+        assert (
+            await session.scalar(select(func.count()).select_from(Decision).where(Decision.meeting_id == meeting_id))
+            == 0
+        )
     async with db.tenant_context(school.schema) as session:
         service = MeetingService(context(session, leader_of(school)))
         await service.set_attendance(
@@ -137,11 +146,15 @@ async def test_quorum_rule_is_the_bodys_own(db: Any, school: School) -> None:
         assert (quorum.rule, quorum.required, quorum.met) == ("two_thirds", 2, False)
         with pytest.raises(DomainError, match="No quorum"):
             await service.add_decision(meeting.id, DecisionCreate(text="Recommend the guidelines"))
-        await service.set_attendance(meeting.id, [AttendanceEntry(school.teachers[2], True), AttendanceEntry(school.teachers[3], True)])
+        await service.set_attendance(
+            meeting.id, [AttendanceEntry(school.teachers[2], True), AttendanceEntry(school.teachers[3], True)]
+        )
         decision = await service.add_decision(meeting.id, DecisionCreate(text="Recommend the guidelines"))
         assert decision.number == 1
     async with db.tenant_context(school.schema) as session:
-        await session.execute(update(Council).where(Council.id == school.council_id).values(quorum_rule="more_than_half"))
+        await session.execute(
+            update(Council).where(Council.id == school.council_id).values(quorum_rule="more_than_half")
+        )
 
 
 @pytest.mark.parametrize("case", ["twice", "reason while present", "unknown person"])
@@ -167,11 +180,15 @@ async def test_agenda_order_documents_and_linked_decisions(db: Any, school: Scho
     meeting_id = await new_meeting(db, school)
     async with db.tenant_context(school.schema) as session:
         service = MeetingService(context(session, leader_of(school)))
-        review = await service.add_agenda_item(meeting_id, AgendaItemCreate(title="Working programme, grade 7", document_id=document_id))
+        review = await service.add_agenda_item(
+            meeting_id, AgendaItemCreate(title="Working programme, grade 7", document_id=document_id)
+        )
         opening = await service.add_agenda_item(meeting_id, AgendaItemCreate(title="Opening", position=1))
         read = await service.read(meeting_id)
         assert [(a.position, a.title) for a in read.agenda] == [
-            (1, "Opening"), (2, "Results of the term"), (3, "Working programme, grade 7"),
+            (1, "Opening"),
+            (2, "Results of the term"),
+            (3, "Working programme, grade 7"),
         ]
         assert read.agenda[2].document_id == document_id
         await service.update_agenda_item(meeting_id, review.id, AgendaItemUpdate(position=1))
@@ -243,7 +260,8 @@ async def test_association_meets_once_a_quarter(db: Any, school: School) -> None
         service = MeetingService(context(session, leader_of(school)))
         held = await service.create(
             MeetingCreate(
-                body_kind="association", body_id=school.association_id,
+                body_kind="association",
+                body_id=school.association_id,
                 starts_at=datetime.datetime.combine(term[1], datetime.time(8), tzinfo=KZ),
             )
         )
@@ -261,7 +279,12 @@ async def test_a_year_without_a_calendar_takes_the_default_one(db: Any, school: 
     async with db.tenant_session(school.schema) as session:
         report = await MeetingService(context(session, leader_of(school))).quarter_compliance(datetime.date(2001, 1, 1))
     # 1 January falls in the winter holidays, which belong to the second quarter of 2000/2001.
-    assert (report.calendar, report.school_year, report.term_kind, report.term_number) == ("default", 2000, "quarter", 2)
+    assert (report.calendar, report.school_year, report.term_kind, report.term_number) == (
+        "default",
+        2000,
+        "quarter",
+        2,
+    )
     assert report.term_starts_on == datetime.date(2000, 11, 3) and report.term_ends_on == datetime.date(2001, 1, 7)
 
 
@@ -276,15 +299,30 @@ async def test_only_a_held_meeting_counts_for_cl_25(db: Any, school: School) -> 
         association = Association(name="Primary grades teachers", kind="primary_grades")
         session.add(association)
         await session.flush()
-        session.add(BodyMembership(body_kind="association", body_id=association.id, staff_id=school.teachers[0],
-                                   starts_on=today - datetime.timedelta(days=400)))
+        session.add(
+            BodyMembership(
+                body_kind="association",
+                body_id=association.id,
+                staff_id=school.teachers[0],
+                starts_on=today - datetime.timedelta(days=400),
+            )
+        )
         association_id = association.id
     async with db.tenant_context(school.schema) as session:
         service = MeetingService(context(session, actor(school.org, Role.DEPUTY_HEAD)))
-        await service.create(MeetingCreate(body_kind="association", body_id=association_id,
-                                           starts_at=now + datetime.timedelta(hours=1), title="Planned"))
-        unrecorded = await service.create(MeetingCreate(body_kind="association", body_id=association_id,
-                                                        starts_at=now - datetime.timedelta(minutes=30)))
+        await service.create(
+            MeetingCreate(
+                body_kind="association",
+                body_id=association_id,
+                starts_at=now + datetime.timedelta(hours=1),
+                title="Planned",
+            )
+        )
+        unrecorded = await service.create(
+            MeetingCreate(
+                body_kind="association", body_id=association_id, starts_at=now - datetime.timedelta(minutes=30)
+            )
+        )
         row = {r.association_id: r for r in (await service.quarter_compliance(today)).associations}[association_id]
         unrecorded_id = unrecorded.id
     assert (row.meetings, row.planned_meetings, row.compliant) == (0, 2, False)
@@ -305,9 +343,13 @@ async def test_compliance_does_not_look_before_an_association_existed(db: Any, s
     terms = [t for t in quarters(year - 1) + quarters(year) if t[2] < today]
     previous = terms[-1]
     async with db.tenant_context(school.schema) as session:
-        old = Association(name="Boarding educators", kind="boarding_educators",
-                          created_at=datetime.datetime.combine(previous[1] - datetime.timedelta(days=30),
-                                                               datetime.time(9), tzinfo=KZ))
+        old = Association(
+            name="Boarding educators",
+            kind="boarding_educators",
+            created_at=datetime.datetime.combine(
+                previous[1] - datetime.timedelta(days=30), datetime.time(9), tzinfo=KZ
+            ),
+        )
         new = Association(name="Preschool educators", kind="preschool_educators")
         session.add_all([old, new])
         await session.flush()

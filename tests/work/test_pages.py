@@ -60,7 +60,9 @@ async def deputy(app: Any, db: Any, pages_school: School) -> AsyncIterator[httpx
         ("en", ["Methodological structure", "New methodological association", "(Subject commission)"]),
     ],
 )
-async def test_structure_tree_in_three_languages(deputy: httpx.AsyncClient, pages_school: School, lang: str, words: list[str]) -> None:
+async def test_structure_tree_in_three_languages(
+    deputy: httpx.AsyncClient, pages_school: School, lang: str, words: list[str]
+) -> None:
     response = await deputy.get(f"/organisations/{pages_school.org.id}/structure", params={"lang": lang})
     assert response.status_code == 200, response.text
     for word in words:
@@ -73,10 +75,14 @@ async def test_create_association_from_the_tree(deputy: httpx.AsyncClient, pages
     base = f"/organisations/{pages_school.org.id}"
     tree = await deputy.get(f"{base}/structure", params={"lang": "en"})
     assert f'href="{base}/associations/new"' in tree.text  # the form is a page of its own (web.bodies)
-    refused = await deputy.post(f"{base}/associations", data={"name": "", "kind": "class_teachers"}, headers={"HX-Request": "true"})
+    refused = await deputy.post(
+        f"{base}/associations", data={"name": "", "kind": "class_teachers"}, headers={"HX-Request": "true"}
+    )
     assert refused.status_code == 422
     assert 'id="association-panel"' in refused.text and 'id="name-error"' in refused.text
-    created = await deputy.post(f"{base}/associations", data={"name": "Primary grades teachers", "kind": "primary_grades"})
+    created = await deputy.post(
+        f"{base}/associations", data={"name": "Primary grades teachers", "kind": "primary_grades"}
+    )
     assert created.status_code == 303
     page = await deputy.get(created.headers["location"], params={"lang": "en"})
     assert page.status_code == 200
@@ -100,7 +106,9 @@ async def test_meeting_page_attendance_and_decision(deputy: httpx.AsyncClient, p
     assert "No quorum yet: 0 of 5" in " ".join(quorum_line.group(1).split()), quorum_line.group(1)
     assert 'hx-confirm="Remove this item from the agenda?"' in page.text
 
-    refused = await deputy.post(f"{base}/meetings/{meeting_id}/decisions", data={"text": "Hold a seminar"}, headers={"HX-Request": "true"})
+    refused = await deputy.post(
+        f"{base}/meetings/{meeting_id}/decisions", data={"text": "Hold a seminar"}, headers={"HX-Request": "true"}
+    )
     assert refused.status_code == 422
     assert refused.text.lstrip().startswith('<section id="decisions"') and "No quorum: 0 of 5" in refused.text
 
@@ -109,13 +117,21 @@ async def test_meeting_page_attendance_and_decision(deputy: httpx.AsyncClient, p
     form[f"reason_{pages_school.association_members[4]}"] = "ill"
     saved = await deputy.post(f"{base}/meetings/{meeting_id}/attendance", data=form, headers={"HX-Request": "true"})
     assert saved.status_code == 200 and "Quorum: 3 of 5 members present" in saved.text
-    decided = await deputy.post(f"{base}/meetings/{meeting_id}/decisions", data={"text": "Hold a seminar"}, headers={"HX-Request": "true"})
+    decided = await deputy.post(
+        f"{base}/meetings/{meeting_id}/decisions", data={"text": "Hold a seminar"}, headers={"HX-Request": "true"}
+    )
     assert decided.status_code == 200 and 'id="decision-1"' in decided.text
-    minutes = await deputy.post(f"{base}/meetings/{meeting_id}/minutes", data={"minutes": "Heard: the leader."}, headers={"HX-Request": "true"})
+    minutes = await deputy.post(
+        f"{base}/meetings/{meeting_id}/minutes", data={"minutes": "Heard: the leader."}, headers={"HX-Request": "true"}
+    )
     assert minutes.status_code == 200 and "Heard: the leader." in minutes.text
 
     calendar = await deputy.get(f"{base}/calendar", params={"month": STARTS.strftime("%Y-%m"), "lang": "ru"})
-    assert calendar.status_code == 200 and meeting_path in calendar.text and "Календарь заседаний и мероприятий" in calendar.text
+    assert (
+        calendar.status_code == 200
+        and meeting_path in calendar.text
+        and "Календарь заседаний и мероприятий" in calendar.text
+    )
     empty = await deputy.get(f"{base}/calendar", params={"month": "2001-01", "lang": "en"})
     assert "Nothing planned this month" in empty.text
 
@@ -124,7 +140,9 @@ async def test_plan_on_the_association_page(deputy: httpx.AsyncClient, app: Any,
     """Cl. 29 on the page: a plan started, given an item, submitted, approved by the head only."""
     base = f"/organisations/{pages_school.org.id}/associations/{pages_school.association_id}"
     hx = {"HX-Request": "true"}
-    started = await deputy.post(f"{base}/plans", data={"school_year": str(SCHOOL_YEAR), "basis": "Analysis of results"}, headers=hx)
+    started = await deputy.post(
+        f"{base}/plans", data={"school_year": str(SCHOOL_YEAR), "basis": "Analysis of results"}, headers=hx
+    )
     assert started.status_code == 200 and started.headers.get("hx-redirect")
     page = await deputy.get(base, params={"lang": "en"})
     plan_id = re.search(r"/plans/([0-9a-f-]{36})/items", page.text).group(1)  # type: ignore[union-attr]
@@ -133,7 +151,12 @@ async def test_plan_on_the_association_page(deputy: httpx.AsyncClient, app: Any,
     assert refused.status_code == 422 and "add at least one" in refused.text and 'id="plan"' in refused.text
     added = await deputy.post(
         f"{base}/plans/{plan_id}/items",
-        data={"title": "Open lessons week", "direction": "best_experience", "starts_on": TODAY.isoformat(), "responsible_ids": [str(pages_school.leader)]},
+        data={
+            "title": "Open lessons week",
+            "direction": "best_experience",
+            "starts_on": TODAY.isoformat(),
+            "responsible_ids": [str(pages_school.leader)],
+        },
         headers=hx,
     )
     assert added.status_code == 200 and "Open lessons week" in added.text

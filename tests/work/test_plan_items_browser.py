@@ -50,7 +50,9 @@ async def test_an_item_is_edited_in_place_and_removed(deputy_tab: Any, plan_scho
     await page.wait_for_selector("#add-item-form", state="attached")
     await settled(page)
     # An item through the API, as before the page asked for its responsible people.
-    plan_id = await page.evaluate("""() => document.querySelector('#add-item-form').action.split('/plans/')[1].split('/')[0]""")
+    plan_id = await page.evaluate(
+        """() => document.querySelector('#add-item-form').action.split('/plans/')[1].split('/')[0]"""
+    )
     token = await page.evaluate("""() => JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']""")
     added = await page.request.post(
         f"/api/organisations/{plan_school.org.id}/plans/{plan_id}/items",

@@ -48,16 +48,21 @@ async def teacher(app: Any, db: Any, items_school: School) -> AsyncIterator[http
     await client.aclose()
 
 
-async def _draft_with_an_item_nobody_answers_for(deputy: httpx.AsyncClient, school: School, association_id: Any) -> tuple[str, str]:
+async def _draft_with_an_item_nobody_answers_for(
+    deputy: httpx.AsyncClient, school: School, association_id: Any
+) -> tuple[str, str]:
     base = f"/organisations/{school.org.id}/associations/{association_id}"
-    started = await deputy.post(f"{base}/plans", data={"school_year": str(SCHOOL_YEAR), "basis": "Analysis"}, headers=HX)
+    started = await deputy.post(
+        f"{base}/plans", data={"school_year": str(SCHOOL_YEAR), "basis": "Analysis"}, headers=HX
+    )
     assert started.status_code == 200, started.text
     page = await deputy.get(base, params={"lang": "en"})
     plan_id = re.search(r"/plans/([0-9a-f-]{36})/items", page.text).group(1)  # type: ignore[union-attr]
     # Through the API, as before the page asked for them: an item with nobody responsible.
     api = f"/api/organisations/{school.org.id}/plans/{plan_id}/items"
-    added = await deputy.post(api, json={"title": "Olympiad training", "direction": "methodological_forms",
-                                         "starts_on": TODAY.isoformat()})
+    added = await deputy.post(
+        api, json={"title": "Olympiad training", "direction": "methodological_forms", "starts_on": TODAY.isoformat()}
+    )
     assert added.status_code == 201, added.text
     return base, plan_id
 
@@ -75,42 +80,75 @@ async def test_an_item_without_its_responsible_is_edited_in_place_and_the_plan_s
     assert form.status_code == 200 and 'id="edit-item-form"' in form.text and 'value="Olympiad training"' in form.text
     assert "<html" not in form.text  # only the panel, swapped in place
     # A bad change loses nothing and says what is wrong next to the field.
-    bad = await deputy.post(f"{base}/plans/{plan_id}/items/{item_id}",
-                            data={"title": "Olympiad training, renamed", "direction": "methodological_forms",
-                                  "starts_on": TODAY.isoformat(), "ends_on": "2001-01-01"}, headers=HX)
+    bad = await deputy.post(
+        f"{base}/plans/{plan_id}/items/{item_id}",
+        data={
+            "title": "Olympiad training, renamed",
+            "direction": "methodological_forms",
+            "starts_on": TODAY.isoformat(),
+            "ends_on": "2001-01-01",
+        },
+        headers=HX,
+    )
     assert bad.status_code == 422
     assert 'id="edit-ends_on-error"' in bad.text and 'id="edit-responsible_ids-error"' in bad.text
     assert 'value="Olympiad training, renamed"' in bad.text
-    saved = await deputy.post(f"{base}/plans/{plan_id}/items/{item_id}",
-                              data={"title": "Olympiad training", "direction": "methodological_forms",
-                                    "starts_on": TODAY.isoformat(), "responsible_ids": [str(items_school.leader)]}, headers=HX)
+    saved = await deputy.post(
+        f"{base}/plans/{plan_id}/items/{item_id}",
+        data={
+            "title": "Olympiad training",
+            "direction": "methodological_forms",
+            "starts_on": TODAY.isoformat(),
+            "responsible_ids": [str(items_school.leader)],
+        },
+        headers=HX,
+    )
     assert saved.status_code == 200, saved.text
-    assert "The item has been changed." in saved.text and "Teacher 01" in saved.text and "nobody named" not in saved.text
+    assert (
+        "The item has been changed." in saved.text and "Teacher 01" in saved.text and "nobody named" not in saved.text
+    )
     submitted = await deputy.post(f"{base}/plans/{plan_id}/submit", headers=HX)
     assert submitted.status_code == 200, submitted.text
     # Submitted: nothing more to edit, for anyone, until it comes back.
     page = await deputy.get(base, params={"lang": "en"})
     assert 'id="edit-item-1"' not in page.text and 'id="remove-item-1"' not in page.text
-    refused = await deputy.post(f"{base}/plans/{plan_id}/items/{item_id}",
-                                data={"title": "Late change", "direction": "methodological_forms",
-                                      "starts_on": TODAY.isoformat(), "responsible_ids": [str(items_school.leader)]}, headers=HX)
+    refused = await deputy.post(
+        f"{base}/plans/{plan_id}/items/{item_id}",
+        data={
+            "title": "Late change",
+            "direction": "methodological_forms",
+            "starts_on": TODAY.isoformat(),
+            "responsible_ids": [str(items_school.leader)],
+        },
+        headers=HX,
+    )
     assert refused.status_code == 409 and "return it to draft" in refused.text
 
 
 async def test_edit_and_remove_work_without_javascript(deputy: httpx.AsyncClient, items_school: School) -> None:
-    base, plan_id = await _draft_with_an_item_nobody_answers_for(deputy, items_school, items_school.second_association_id)
+    base, plan_id = await _draft_with_an_item_nobody_answers_for(
+        deputy, items_school, items_school.second_association_id
+    )
     page = await deputy.get(base, params={"lang": "en"})
     edit_href = re.search(r'href="([^"]+/edit)#plan"', page.text).group(1)  # type: ignore[union-attr]
     item_id = edit_href.rsplit("/", 2)[-2]
     whole = await deputy.get(edit_href, params={"lang": "en"})
     assert whole.status_code == 200 and "<html" in whole.text and 'id="edit-item-form"' in whole.text
-    saved = await deputy.post(f"{base}/plans/{plan_id}/items/{item_id}",
-                              data={"title": "Olympiad training", "direction": "methodological_forms",
-                                    "starts_on": TODAY.isoformat(), "responsible_ids": [str(items_school.teachers[5])]})
+    saved = await deputy.post(
+        f"{base}/plans/{plan_id}/items/{item_id}",
+        data={
+            "title": "Olympiad training",
+            "direction": "methodological_forms",
+            "starts_on": TODAY.isoformat(),
+            "responsible_ids": [str(items_school.teachers[5])],
+        },
+    )
     assert saved.status_code == 303 and saved.headers["location"].endswith("#plan")
     # Remove: without JavaScript a page asks first, and nothing is removed until it is confirmed.
     asked = await deputy.post(f"{base}/plans/{plan_id}/items/{item_id}/remove", params={"lang": "en"})
-    assert asked.status_code == 200 and 'name="confirmed" value="yes"' in asked.text and "Olympiad training" in asked.text
+    assert (
+        asked.status_code == 200 and 'name="confirmed" value="yes"' in asked.text and "Olympiad training" in asked.text
+    )
     assert "Olympiad training" in (await deputy.get(base)).text
     removed = await deputy.post(f"{base}/plans/{plan_id}/items/{item_id}/remove", data={"confirmed": "yes"})
     assert removed.status_code == 303
@@ -121,8 +159,10 @@ async def test_edit_and_remove_work_without_javascript(deputy: httpx.AsyncClient
 async def test_the_add_form_shows_all_its_errors_at_once_next_to_their_fields(
     deputy: httpx.AsyncClient, items_school: School
 ) -> None:
-    made = await deputy.post(f"/api/organisations/{items_school.org.id}/associations",
-                             json={"name": "Errors at once", "kind": "class_teachers"})
+    made = await deputy.post(
+        f"/api/organisations/{items_school.org.id}/associations",
+        json={"name": "Errors at once", "kind": "class_teachers"},
+    )
     assert made.status_code == 201, made.text
     base = f"/organisations/{items_school.org.id}/associations/{made.json()['id']}"
     assert (await deputy.post(f"{base}/plans", data={"school_year": str(SCHOOL_YEAR)}, headers=HX)).status_code == 200
@@ -135,16 +175,24 @@ async def test_the_add_form_shows_all_its_errors_at_once_next_to_their_fields(
     for field in ("title", "starts_on", "ends_on", "responsible_ids"):
         assert f'id="add-{field}-error"' in refused.text, field
         assert f'aria-describedby="add-{field}-error"' in refused.text, field
-    assert refused.text.index('id="add-title"') < refused.text.index('id="add-title-error"') < refused.text.index('id="add-direction"')
+    assert (
+        refused.text.index('id="add-title"')
+        < refused.text.index('id="add-title-error"')
+        < refused.text.index('id="add-direction"')
+    )
     assert 'value="best_experience" selected' in refused.text  # what was chosen is kept
     assert "The plan has no items yet" in refused.text
 
 
-async def test_only_the_keepers_are_offered_changes(teacher: httpx.AsyncClient, deputy: httpx.AsyncClient, items_school: School) -> None:
+async def test_only_the_keepers_are_offered_changes(
+    teacher: httpx.AsyncClient, deputy: httpx.AsyncClient, items_school: School
+) -> None:
     base = f"/organisations/{items_school.org.id}/associations/{items_school.second_association_id}"
     as_deputy = await deputy.get(base, params={"lang": "en"})
     assert as_deputy.status_code == 200
-    as_teacher = await teacher.get(f"/organisations/{items_school.org.id}/associations/{items_school.association_id}", params={"lang": "en"})
+    as_teacher = await teacher.get(
+        f"/organisations/{items_school.org.id}/associations/{items_school.association_id}", params={"lang": "en"}
+    )
     assert as_teacher.status_code == 200, as_teacher.text
     assert "Work plan" in as_teacher.text
     assert 'id="add-item-form"' not in as_teacher.text and "/edit#plan" not in as_teacher.text

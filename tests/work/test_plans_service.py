@@ -76,7 +76,11 @@ async def test_plan_submitted_and_approved_by_the_head(db: Any, fresh: School) -
     assert read.directions_covered == [Direction.THEORY_AND_METHODS, Direction.BEST_EXPERIENCE]
     assert [i.direction_number for i in read.items] == [1, 4]
     async with db.tenant_session(fresh.schema) as session:
-        actions = (await session.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == str(plan_id)).order_by(AuditEntry.seq))).all()
+        actions = (
+            await session.scalars(
+                select(AuditEntry.action).where(AuditEntry.entity_id == str(plan_id)).order_by(AuditEntry.seq)
+            )
+        ).all()
     assert actions == ["work_plan.create", "work_plan.submit", "work_plan.approve"]
 
 
@@ -138,13 +142,22 @@ async def test_approved_plan_is_read_only_and_changes_make_a_new_version(db: Any
         await run(db, fresh, leader(fresh), lambda s: s.new_version(plan_id))
     with pytest.raises(Conflict):
         await run(db, fresh, leader(fresh), lambda s: s.new_version(draft.id))
-    await run(db, fresh, leader(fresh), lambda s: s.add_item(draft.id, item(fresh, 2030, title="Olympiad", direction=Direction.METHODOLOGICAL_FORMS)))
+    await run(
+        db,
+        fresh,
+        leader(fresh),
+        lambda s: s.add_item(draft.id, item(fresh, 2030, title="Olympiad", direction=Direction.METHODOLOGICAL_FORMS)),
+    )
     await run(db, fresh, leader(fresh), lambda s: s.submit(draft.id))
     await run(db, fresh, head(fresh), lambda s: s.approve(draft.id))
-    history = await run(db, fresh, head(fresh), lambda s: s.list(PlanFilter(association_id=fresh.association_id, school_year=2030)))
+    history = await run(
+        db, fresh, head(fresh), lambda s: s.list(PlanFilter(association_id=fresh.association_id, school_year=2030))
+    )
     assert [(p.version, p.status) for p in history.items] == [(2, PlanStatus.APPROVED), (1, PlanStatus.SUPERSEDED)]
     assert len(history.items[0].items) == 3 and len(history.items[1].items) == 2  # v1 unchanged
-    latest = await run(db, fresh, head(fresh), lambda s: s.list(PlanFilter(association_id=fresh.association_id, latest_only=True)))
+    latest = await run(
+        db, fresh, head(fresh), lambda s: s.list(PlanFilter(association_id=fresh.association_id, latest_only=True))
+    )
     assert [p.version for p in latest.items] == [2]
 
 
@@ -158,7 +171,9 @@ async def test_approved_plan_is_read_only_and_changes_make_a_new_version(db: Any
         ({"title": "  "}, "items[0].title", None),
     ],
 )
-async def test_bad_items_are_refused_and_nothing_written(db: Any, school: School, override: dict[str, Any], field: str, clause: str | None) -> None:
+async def test_bad_items_are_refused_and_nothing_written(
+    db: Any, school: School, override: dict[str, Any], field: str, clause: str | None
+) -> None:
     async with db.tenant_session(school.schema) as session:
         before = await session.scalar(select(func.count()).select_from(WorkPlan))
     with pytest.raises(DomainError) as refused:
@@ -173,9 +188,19 @@ async def test_returned_with_a_comment_and_edited_again(db: Any, fresh: School) 
     await run(db, fresh, leader(fresh), lambda s: s.submit(plan_id))
     with pytest.raises(Conflict):
         await run(db, fresh, leader(fresh), lambda s: s.update(plan_id, PlanUpdate(title="x")))
-    returned = await run(db, fresh, head(fresh), lambda s: s.return_to_draft(plan_id, PlanReturn(comment="Add certification")))
+    returned = await run(
+        db, fresh, head(fresh), lambda s: s.return_to_draft(plan_id, PlanReturn(comment="Add certification"))
+    )
     assert (returned.status, returned.return_comment) == (PlanStatus.DRAFT, "Add certification")
-    await run(db, fresh, leader(fresh), lambda s: s.add_item(plan_id, item(fresh, 2030, title="Certification of two teachers", direction=Direction.CERTIFICATION, position=1)))
+    await run(
+        db,
+        fresh,
+        leader(fresh),
+        lambda s: s.add_item(
+            plan_id,
+            item(fresh, 2030, title="Certification of two teachers", direction=Direction.CERTIFICATION, position=1),
+        ),
+    )
     read = await run(db, fresh, leader(fresh), lambda s: s.read(plan_id))
     assert [i.title for i in read.items][0] == "Certification of two teachers"
 

@@ -34,7 +34,14 @@ SUBJECT = "subject"
 class AssociationFormPages(Controller):
     path = "/organisations/{organisation_id:uuid}/associations"
 
-    async def _context(self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, values: dict[str, str], **extra: Any) -> dict[str, Any]:
+    async def _context(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        values: dict[str, str],
+        **extra: Any,
+    ) -> dict[str, Any]:
         work = Work(api, organisation_id)
         org, kinds, subjects = await together(
             api.organisation(organisation_id), work.get("/associations/kinds"), work.get("/subjects", page_size=200)
@@ -42,13 +49,22 @@ class AssociationFormPages(Controller):
         if values.get("kind") not in kinds:
             values["kind"] = kinds[0] if kinds else ""
         return {
-            "org": org, "kinds": {k: _(ASSOCIATION_KINDS.get(k, k)) for k in kinds}, "values": values,
-            "subjects": sorted(({"id": s["id"], "name": localized(s)} for s in subjects["items"]), key=lambda s: s["name"]),
-            "needs_subject": values["kind"] == SUBJECT, "powers": await powers(request, api, org), "errors": {}, **extra,
+            "org": org,
+            "kinds": {k: _(ASSOCIATION_KINDS.get(k, k)) for k in kinds},
+            "values": values,
+            "subjects": sorted(
+                ({"id": s["id"], "name": localized(s)} for s in subjects["items"]), key=lambda s: s["name"]
+            ),
+            "needs_subject": values["kind"] == SUBJECT,
+            "powers": await powers(request, api, org),
+            "errors": {},
+            **extra,
         }
 
     @get("/new", name="bodies:association-new", opt=PUBLIC)
-    async def new(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]) -> Template:
+    async def new(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
+    ) -> Template:
         values = {name: str(request.query_params.get(name) or "").strip() for name in FIELDS}
         context = await self._context(request, api, organisation_id, values)
         return page(request, "bodies/association_new.html", "association_form", context)

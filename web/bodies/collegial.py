@@ -19,7 +19,8 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from api.clock import KZ_TIME, today
-from api.i18n import N_, gettext as _
+from api.i18n import N_
+from api.i18n import gettext as _
 from web.bodies.forms import confirmed_post, errors_of, one_year_term, refusable, text
 from web.bodies.kinds import COMMISSION_KINDS, KINDS, LEADER_METHODS, QUORUM_RULES, CollegialKind
 from web.bodies.powers import powers
@@ -78,7 +79,9 @@ class CollegialPages(Controller):
                 if error.status == 404:
                     return []
                 raise
-        found = await work.get(spec.api, include_archived="true" if include_archived else None, page_size=200, **spec.list_params())
+        found = await work.get(
+            spec.api, include_archived="true" if include_archived else None, page_size=200, **spec.list_params()
+        )
         return [r for r in found["items"] if spec.owns(r)]
 
     async def _list_context(
@@ -87,7 +90,8 @@ class CollegialPages(Controller):
         work = Work(api, organisation_id)
         include_archived = request.query_params.get("archived") == "yes"
         org, rows, units = await together(
-            api.organisation(organisation_id), self._rows(work, spec, include_archived),
+            api.organisation(organisation_id),
+            self._rows(work, spec, include_archived),
             work.get("/units", page_size=200) if spec.unit_kinds is not None else _nothing(),
         )
         unit_items = units["items"] if units else []
@@ -95,15 +99,29 @@ class CollegialPages(Controller):
         values = {"name": "", "kind": next(iter(spec.subkinds), ""), "unit_id": "", "quorum_rule": spec.quorum}
         values |= extra.pop("values", {})
         return {
-            "org": org, "spec": spec, "rows": rows, "units": offered_units, "unit_names": {u["id"]: u["name"] for u in unit_items},
-            "powers": await powers(request, api, org), "values": values, "errors": {}, "include_archived": include_archived,
-            "notice": None, "kinds": KINDS, **_labels(), **extra,
+            "org": org,
+            "spec": spec,
+            "rows": rows,
+            "units": offered_units,
+            "unit_names": {u["id"]: u["name"] for u in unit_items},
+            "powers": await powers(request, api, org),
+            "values": values,
+            "errors": {},
+            "include_archived": include_archived,
+            "notice": None,
+            "kinds": KINDS,
+            **_labels(),
+            **extra,
         }
 
     @get("/{body_kind:str}", name="bodies:list-page", opt=PUBLIC)
     async def list_page(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        body_kind: FromPath[str], done: FromQuery[str | None] = None,
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        body_kind: FromPath[str],
+        done: FromQuery[str | None] = None,
     ) -> Template:
         spec = _kind(body_kind)
         notice = _(DONE[done]) if done in DONE else None
@@ -112,7 +130,11 @@ class CollegialPages(Controller):
 
     @post("/{body_kind:str}", name="bodies:create-page", opt=PUBLIC, status_code=303)
     async def create(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], body_kind: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        body_kind: FromPath[str],
     ) -> Template | Redirect | ClientRedirect:
         spec = _kind(body_kind)
         form = await request.form()
@@ -122,14 +144,22 @@ class CollegialPages(Controller):
         except ApiError as error:
             if not refusable(error, CREATE_FIELDS):
                 raise
-            context = await self._list_context(request, api, organisation_id, spec, values=values, errors=errors_of(error, CREATE_FIELDS))
+            context = await self._list_context(
+                request, api, organisation_id, spec, values=values, errors=errors_of(error, CREATE_FIELDS)
+            )
             return page(request, "bodies/list.html", "create_panel", context, status_code=422)
         return go_to(request, f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{created['id']}?done=created")
 
     # --- one body ---------------------------------------------------------------------------------
 
     async def _detail_context(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, spec: CollegialKind, body_id: UUID, **extra: Any
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        spec: CollegialKind,
+        body_id: UUID,
+        **extra: Any,
     ) -> dict[str, Any]:
         work = Work(api, organisation_id)
         org, row, body, memberships, staff, units, meetings = await together(
@@ -147,32 +177,58 @@ class CollegialPages(Controller):
         past = [m for m in memberships["items"] if m["left_on"] is not None]
         member_ids = {m["staff_id"] for m in current}
         values = {
-            "name": row["name"], "quorum_rule": row["quorum_rule"],
-            "chair_staff_id": row.get("chair_staff_id") or "", "secretary_staff_id": row.get("secretary_staff_id") or "",
+            "name": row["name"],
+            "quorum_rule": row["quorum_rule"],
+            "chair_staff_id": row.get("chair_staff_id") or "",
+            "secretary_staff_id": row.get("secretary_staff_id") or "",
         } | extra.pop("values", {})
         member_values = {"staff_id": "", "starts_on": "", "ends_on": ""} | extra.pop("member_values", {})
         start = today()
-        leader_values = {"staff_id": "", "method": "elected", "starts_on": start.isoformat(),
-                         "ends_on": one_year_term(start).isoformat()} | extra.pop("leader_values", {})
+        leader_values = {
+            "staff_id": "",
+            "method": "elected",
+            "starts_on": start.isoformat(),
+            "ends_on": one_year_term(start).isoformat(),
+        } | extra.pop("leader_values", {})
         unit_names = {u["id"]: u["name"] for u in (units["items"] if units else [])}
         held = [work.with_times(m) for m in meetings["items"]]
         now = datetime.datetime.now(KZ_TIME)
         upcoming = sorted((m for m in held if m["starts_at"] >= now), key=lambda m: m["starts_at"])
         return {
-            "org": org, "spec": spec, "row": row, "body": body, "current": current, "past": past,
+            "org": org,
+            "spec": spec,
+            "row": row,
+            "body": body,
+            "current": current,
+            "past": past,
             "candidates": [s for s in staff["items"] if s["id"] not in member_ids],
-            "unit_name": unit_names.get(row.get("unit_id")), "meetings": held,
+            "unit_name": unit_names.get(row.get("unit_id")),
+            "meetings": held,
             "next_meeting": upcoming[0] if upcoming else (held[0] if held else None),
-            "powers": await powers(request, api, org, {**body, "leader": row.get("leader")}), "values": values,
+            "powers": await powers(request, api, org, {**body, "leader": row.get("leader")}),
+            "values": values,
             "member_values": member_values,
-            "leader": row.get("leader"), "leader_values": leader_values, "leader_errors": {},
-            "errors": {}, "member_errors": {}, "error": None, "notice": None, "now_local": _now_local(), **_labels(), **extra,
+            "leader": row.get("leader"),
+            "leader_values": leader_values,
+            "leader_errors": {},
+            "errors": {},
+            "member_errors": {},
+            "error": None,
+            "notice": None,
+            "now_local": _now_local(),
+            **_labels(),
+            **extra,
         }
 
     @get("/{body_kind:str}/{body_id:uuid}", name="bodies:detail-page", opt=PUBLIC)
     async def detail(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        body_kind: FromPath[str], body_id: FromPath[UUID], done: FromQuery[str | None] = None,
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        body_kind: FromPath[str],
+        body_id: FromPath[UUID],
+        done: FromQuery[str | None] = None,
     ) -> Template:
         spec = _kind(body_kind)
         notice = _(DONE[done]) if done in DONE else None
@@ -180,8 +236,18 @@ class CollegialPages(Controller):
         return page(request, "bodies/detail.html", None, context)
 
     async def _saved(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, spec: CollegialKind, body_id: UUID,
-        sending: Awaitable[Any], values: dict[str, str], fields: tuple[str, ...], prefix: str, block: str, done: str,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        spec: CollegialKind,
+        body_id: UUID,
+        sending: Awaitable[Any],
+        values: dict[str, str],
+        fields: tuple[str, ...],
+        prefix: str,
+        block: str,
+        done: str,
     ) -> Template | Redirect | ClientRedirect:
         """A form of the body's page sent: on to `done`, or its panel `block` again with what was typed
         (`{prefix}values`) and the refusal beside the field it names (`{prefix}errors`)."""
@@ -191,18 +257,31 @@ class CollegialPages(Controller):
             if not refusable(error, fields):
                 raise
             context = await self._detail_context(
-                request, api, organisation_id, spec, body_id, **{f"{prefix}values": values, f"{prefix}errors": errors_of(error, fields)}
+                request,
+                api,
+                organisation_id,
+                spec,
+                body_id,
+                **{f"{prefix}values": values, f"{prefix}errors": errors_of(error, fields)},
             )
             return page(request, "bodies/detail.html", block, context, status_code=422)
         return go_to(request, done)
 
     def _refused(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, spec: CollegialKind, body_id: UUID, block: str
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        spec: CollegialKind,
+        body_id: UUID,
+        block: str,
     ) -> Callable[[ApiError], Awaitable[Template]]:
         """The panel `block` again, with the API's refusal above it."""
+
         async def refused(error: ApiError) -> Template:
             context = await self._detail_context(request, api, organisation_id, spec, body_id, error=error)
             return page(request, "bodies/detail.html", block, context, status_code=error.status)
+
         return refused
 
     def _back(self, organisation_id: UUID, spec: CollegialKind, body_id: UUID, done: str) -> str:
@@ -210,51 +289,97 @@ class CollegialPages(Controller):
 
     @post("/{body_kind:str}/{body_id:uuid}/edit", name="bodies:edit-page", opt=PUBLIC, status_code=303)
     async def edit(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        body_kind: FromPath[str], body_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        body_kind: FromPath[str],
+        body_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         spec = _kind(body_kind)
         form = await request.form()
         values = {name: text(form, name) for name in EDIT_FIELDS}
         return await self._saved(
-            request, api, organisation_id, spec, body_id,
+            request,
+            api,
+            organisation_id,
+            spec,
+            body_id,
             Work(api, organisation_id).patch(f"{spec.api}/{body_id}", spec.edit_payload(values)),
-            values, EDIT_FIELDS, "", "settings_panel", self._back(organisation_id, spec, body_id, "saved"),
+            values,
+            EDIT_FIELDS,
+            "",
+            "settings_panel",
+            self._back(organisation_id, spec, body_id, "saved"),
         )
 
     @post("/{body_kind:str}/{body_id:uuid}/members", name="bodies:member-add-page", opt=PUBLIC, status_code=303)
     async def add_member(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        body_kind: FromPath[str], body_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        body_kind: FromPath[str],
+        body_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         spec = _kind(body_kind)
         form = await request.form()
         values = {name: text(form, name) for name in MEMBER_FIELDS}
-        payload = {"staff_id": values["staff_id"], "starts_on": values["starts_on"] or None, "ends_on": values["ends_on"] or None}
+        payload = {
+            "staff_id": values["staff_id"],
+            "starts_on": values["starts_on"] or None,
+            "ends_on": values["ends_on"] or None,
+        }
         return await self._saved(
-            request, api, organisation_id, spec, body_id,
+            request,
+            api,
+            organisation_id,
+            spec,
+            body_id,
             Work(once(api, form), organisation_id).post(f"/bodies/{spec.body_kind}/{body_id}/members", payload),
-            values, MEMBER_FIELDS, "member_", "members_panel", self._back(organisation_id, spec, body_id, "member"),
+            values,
+            MEMBER_FIELDS,
+            "member_",
+            "members_panel",
+            self._back(organisation_id, spec, body_id, "member"),
         )
 
-    @post("/{body_kind:str}/{body_id:uuid}/members/{membership_id:uuid}/end", name="bodies:member-end-page", opt=PUBLIC, status_code=303)
+    @post(
+        "/{body_kind:str}/{body_id:uuid}/members/{membership_id:uuid}/end",
+        name="bodies:member-end-page",
+        opt=PUBLIC,
+        status_code=303,
+    )
     async def end_member(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        body_kind: FromPath[str], body_id: FromPath[UUID], membership_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        body_kind: FromPath[str],
+        body_id: FromPath[UUID],
+        membership_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         spec = _kind(body_kind)
         return await confirmed_post(
-            request, api, organisation_id,
+            request,
+            api,
+            organisation_id,
             _("End this membership? The person leaves the body today; the record stays in its history."),
-            _("End the membership"), f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
-            f"/bodies/{spec.body_kind}/{body_id}/members/{membership_id}/end", self._back(organisation_id, spec, body_id, "ended"),
+            _("End the membership"),
+            f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
+            f"/bodies/{spec.body_kind}/{body_id}/members/{membership_id}/end",
+            self._back(organisation_id, spec, body_id, "ended"),
             self._refused(request, api, organisation_id, spec, body_id, "members_panel"),
         )
 
     @post("/{body_kind:str}/{body_id:uuid}/leaders", name="bodies:leader-page", opt=PUBLIC, status_code=303)
     async def add_leader(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        body_kind: FromPath[str], body_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        body_kind: FromPath[str],
+        body_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         """An association's leader, elected (appointed) from its teachers for at most one year (cl. 30)."""
         spec = _kind(body_kind)
@@ -262,40 +387,75 @@ class CollegialPages(Controller):
             raise ApiError(404, _("There is no such page."))
         form = await request.form()
         values = {name: text(form, name) for name in LEADER_FIELDS}
-        payload = {"staff_id": values["staff_id"], "method": values["method"], "starts_on": values["starts_on"], "ends_on": values["ends_on"]}
+        payload = {
+            "staff_id": values["staff_id"],
+            "method": values["method"],
+            "starts_on": values["starts_on"],
+            "ends_on": values["ends_on"],
+        }
         return await self._saved(
-            request, api, organisation_id, spec, body_id,
+            request,
+            api,
+            organisation_id,
+            spec,
+            body_id,
             Work(once(api, form), organisation_id).post(f"{spec.api}/{body_id}/leaders", payload),
-            values, LEADER_FIELDS, "leader_", "settings_panel", self._back(organisation_id, spec, body_id, "leader"),
+            values,
+            LEADER_FIELDS,
+            "leader_",
+            "settings_panel",
+            self._back(organisation_id, spec, body_id, "leader"),
         )
 
-    @post("/{body_kind:str}/{body_id:uuid}/leaders/{term_id:uuid}/end", name="bodies:leader-end-page", opt=PUBLIC, status_code=303)
+    @post(
+        "/{body_kind:str}/{body_id:uuid}/leaders/{term_id:uuid}/end",
+        name="bodies:leader-end-page",
+        opt=PUBLIC,
+        status_code=303,
+    )
     async def end_leader(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        body_kind: FromPath[str], body_id: FromPath[UUID], term_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        body_kind: FromPath[str],
+        body_id: FromPath[UUID],
+        term_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         spec = _kind(body_kind)
         if not spec.leaders:
             raise ApiError(404, _("There is no such page."))
         return await confirmed_post(
-            request, api, organisation_id,
+            request,
+            api,
+            organisation_id,
             _("End the leader's term today? Elect or appoint the next leader for at most one year (cl. 30)."),
-            _("End the term"), f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
-            f"{spec.api}/{body_id}/leaders/{term_id}/end", self._back(organisation_id, spec, body_id, "leader_ended"),
+            _("End the term"),
+            f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
+            f"{spec.api}/{body_id}/leaders/{term_id}/end",
+            self._back(organisation_id, spec, body_id, "leader_ended"),
             self._refused(request, api, organisation_id, spec, body_id, "settings_panel"),
         )
 
     @post("/{body_kind:str}/{body_id:uuid}/archive", name="bodies:archive-page", opt=PUBLIC, status_code=303)
     async def archive(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        body_kind: FromPath[str], body_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        body_kind: FromPath[str],
+        body_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         spec = _kind(body_kind)
         return await confirmed_post(
-            request, api, organisation_id,
+            request,
+            api,
+            organisation_id,
             _("Archive this body? It holds no more meetings; its members, meetings and decisions stay readable."),
-            _("Archive"), f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
-            f"{spec.api}/{body_id}/archive", f"/organisations/{organisation_id}/bodies/{spec.body_kind}?done=archived",
+            _("Archive"),
+            f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
+            f"{spec.api}/{body_id}/archive",
+            f"/organisations/{organisation_id}/bodies/{spec.body_kind}?done=archived",
             self._refused(request, api, organisation_id, spec, body_id, "settings_panel"),
         )
 

@@ -55,8 +55,15 @@ async def ask_first(
 
 
 async def confirmed_post(
-    request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, question: str, button: str, back: str,
-    path: str, done: str, refused: Callable[[ApiError], Awaitable[Template]] | None = None,
+    request: Request[Any, Any, Any],
+    api: ApiClient,
+    organisation_id: UUID,
+    question: str,
+    button: str,
+    back: str,
+    path: str,
+    done: str,
+    refused: Callable[[ApiError], Awaitable[Template]] | None = None,
 ) -> Template | Redirect | ClientRedirect:
     """A destructive action: asked first (`ask_first`), then posted to `path`, then on to `done`.
     A refusal the page can show (`refusable`) is `refused`'s page; without `refused` it is the error page's."""

@@ -19,7 +19,8 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from api.clock import KZ_TIME, today
-from api.i18n import N_, gettext as _
+from api.i18n import N_
+from api.i18n import gettext as _
 from web.bodies.forms import confirmed_post, errors_of, localized, one_year_term, refusable, text
 from web.bodies.kinds import QUORUM_RULES
 from web.bodies.powers import Powers, powers
@@ -59,26 +60,49 @@ class InterSchoolPages(Controller):
 
     # --- the list, and forming one ----------------------------------------------------------------
 
-    async def _list_context(self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, values: dict[str, str], **extra: Any) -> dict[str, Any]:
+    async def _list_context(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        values: dict[str, str],
+        **extra: Any,
+    ) -> dict[str, Any]:
         work = Work(api, organisation_id)
-        org, rows = await together(api.organisation(organisation_id), work.get("/inter-school-associations", page_size=200))
+        org, rows = await together(
+            api.organisation(organisation_id), work.get("/inter-school-associations", page_size=200)
+        )
         can = await powers(request, api, org)
         district = await self._district(work, can)
         values = {"name": "", "kind": "subject", "subject_code": "", "quorum_rule": "more_than_half"} | values
         if values["kind"] not in ASSOCIATION_KINDS:
             values["kind"] = "subject"
         return {
-            "org": org, "rows": rows["items"], "powers": can, "values": values, "errors": {},
+            "org": org,
+            "rows": rows["items"],
+            "powers": can,
+            "values": values,
+            "errors": {},
             "subjects": [{"code": s["code"], "name": localized(s)} for s in district["subjects"]],
             "association_kinds": {k: _(v) for k, v in ASSOCIATION_KINDS.items()},
-            "quorum_rules": {k: _(v) for k, v in QUORUM_RULES.items()}, "notice": None, **extra,
+            "quorum_rules": {k: _(v) for k, v in QUORUM_RULES.items()},
+            "notice": None,
+            **extra,
         }
 
     @get("/", name="inter-school:list-page", opt=PUBLIC)
     async def list_page(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], done: FromQuery[str | None] = None,
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        done: FromQuery[str | None] = None,
     ) -> Template:
-        values = {name: str(request.query_params.get(name) or "").strip() for name in CREATE_FIELDS if request.query_params.get(name)}
+        values = {
+            name: str(request.query_params.get(name) or "").strip()
+            for name in CREATE_FIELDS
+            if request.query_params.get(name)
+        }
         notice = _(DONE[done]) if done in DONE else None
         context = await self._list_context(request, api, organisation_id, values, notice=notice)
         # Changing the kind redraws the form only (HTMX), to show the subject for the kind that needs it.
@@ -90,7 +114,11 @@ class InterSchoolPages(Controller):
     ) -> Template | Redirect | ClientRedirect:
         form = await request.form()
         values = {name: text(form, name) for name in CREATE_FIELDS}
-        payload: dict[str, Any] = {"name": values["name"], "kind": values["kind"], "quorum_rule": values["quorum_rule"] or "more_than_half"}
+        payload: dict[str, Any] = {
+            "name": values["name"],
+            "kind": values["kind"],
+            "quorum_rule": values["quorum_rule"] or "more_than_half",
+        }
         work = Work(api, organisation_id)
         try:
             if values["kind"] == "subject" and values["subject_code"]:
@@ -103,9 +131,13 @@ class InterSchoolPages(Controller):
         except ApiError as error:
             if not refusable(error, CREATE_FIELDS):
                 raise
-            context = await self._list_context(request, api, organisation_id, values, errors=errors_of(error, CREATE_FIELDS))
+            context = await self._list_context(
+                request, api, organisation_id, values, errors=errors_of(error, CREATE_FIELDS)
+            )
             return page(request, "bodies/inter_school_list.html", "create_panel", context, status_code=422)
-        return go_to(request, f"/organisations/{organisation_id}/inter-school-associations/{created['id']}?done=created")
+        return go_to(
+            request, f"/organisations/{organisation_id}/inter-school-associations/{created['id']}?done=created"
+        )
 
     # --- one association --------------------------------------------------------------------------
 
@@ -115,37 +147,68 @@ class InterSchoolPages(Controller):
         work = Work(api, organisation_id)
         base = f"/inter-school-associations/{association_id}"
         org, association, members, leaders, meetings = await together(
-            api.organisation(organisation_id), work.get(base), work.get(f"{base}/members", page_size=200),
-            work.get(f"{base}/leaders"), work.get("/meetings", body_id=association_id, page_size=50),
+            api.organisation(organisation_id),
+            work.get(base),
+            work.get(f"{base}/members", page_size=200),
+            work.get(f"{base}/leaders"),
+            work.get("/meetings", body_id=association_id, page_size=50),
         )
         can = await powers(request, api, org)
         district = await self._district(work, can)
         schools = {s["organisation_id"]: localized(s) for s in district["schools"]}
         unknown = sorted({m["organisation_id"] for m in members["items"]} - set(schools))
         found = await asyncio.gather(*(api.organisation(UUID(i)) for i in unknown), return_exceptions=True)
-        schools |= {i: localized_name(o) for i, o in zip(unknown, found, strict=True) if not isinstance(o, BaseException)}
+        schools |= {
+            i: localized_name(o) for i, o in zip(unknown, found, strict=True) if not isinstance(o, BaseException)
+        }
         taken = {(m["organisation_id"], m["staff_id"]) for m in members["items"]}
         choices = [
-            {"name": localized(s), "teachers": [t | {"value": f"{s['organisation_id']}:{t['staff_id']}"} for t in s["teachers"]
-                                            if (s["organisation_id"], t["staff_id"]) not in taken]}
+            {
+                "name": localized(s),
+                "teachers": [
+                    t | {"value": f"{s['organisation_id']}:{t['staff_id']}"}
+                    for t in s["teachers"]
+                    if (s["organisation_id"], t["staff_id"]) not in taken
+                ],
+            }
             for s in district["schools"]
         ]
         start = today()
         values = {"member": "", "starts_on": "", "ends_on": ""} | extra.pop("member_values", {})
-        leader_values = {"member": "", "starts_on": start.isoformat(), "ends_on": one_year_term(start).isoformat()} | extra.pop("leader_values", {})
+        leader_values = {
+            "member": "",
+            "starts_on": start.isoformat(),
+            "ends_on": one_year_term(start).isoformat(),
+        } | extra.pop("leader_values", {})
         return {
-            "org": org, "association": association, "members": members["items"], "leaders": leaders, "schools": schools,
-            "choices": [c for c in choices if c["teachers"]], "powers": can, "values": values, "leader_values": leader_values,
-            "leader": association.get("leader"), "meetings": [work.with_times(m) for m in meetings["items"]],
+            "org": org,
+            "association": association,
+            "members": members["items"],
+            "leaders": leaders,
+            "schools": schools,
+            "choices": [c for c in choices if c["teachers"]],
+            "powers": can,
+            "values": values,
+            "leader_values": leader_values,
+            "leader": association.get("leader"),
+            "meetings": [work.with_times(m) for m in meetings["items"]],
             "association_kinds": {k: _(v) for k, v in ASSOCIATION_KINDS.items()},
-            "member_errors": {}, "leader_errors": {}, "error": None, "notice": None,
-            "now_local": datetime.datetime.now(KZ_TIME).strftime("%Y-%m-%dT%H:%M"), **extra,
+            "member_errors": {},
+            "leader_errors": {},
+            "error": None,
+            "notice": None,
+            "now_local": datetime.datetime.now(KZ_TIME).strftime("%Y-%m-%dT%H:%M"),
+            **extra,
         }
 
     @get("/{association_id:uuid}", name="inter-school:detail-page", opt=PUBLIC)
     async def detail(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        association_id: FromPath[UUID], done: FromQuery[str | None] = None,
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        association_id: FromPath[UUID],
+        done: FromQuery[str | None] = None,
     ) -> Template:
         notice = _(DONE[done]) if done in DONE else None
         context = await self._detail_context(request, api, organisation_id, association_id, notice=notice)
@@ -155,9 +218,11 @@ class InterSchoolPages(Controller):
         self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, association_id: UUID, block: str
     ) -> Callable[[ApiError], Awaitable[Template]]:
         """The panel `block` again, with the API's refusal above it."""
+
         async def refused(error: ApiError) -> Template:
             context = await self._detail_context(request, api, organisation_id, association_id, error=error)
             return page(request, "bodies/inter_school.html", block, context, status_code=error.status)
+
         return refused
 
     def _back(self, organisation_id: UUID, association_id: UUID, done: str | None = None) -> str:
@@ -166,78 +231,139 @@ class InterSchoolPages(Controller):
 
     @post("/{association_id:uuid}/members", name="inter-school:member-add-page", opt=PUBLIC, status_code=303)
     async def add_member(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], association_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        association_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         form = await request.form()
         values = {name: text(form, name) for name in MEMBER_FIELDS}
         school, staff = _pair(values["member"])
         payload = {"organisation_id": school, "staff_id": staff, "starts_on": values["starts_on"] or None}
         try:
-            await Work(once(api, form), organisation_id).post(f"/inter-school-associations/{association_id}/members", payload)
+            await Work(once(api, form), organisation_id).post(
+                f"/inter-school-associations/{association_id}/members", payload
+            )
         except ApiError as error:
             if not refusable(error, (*MEMBER_FIELDS, "organisation_id", "staff_id")):
                 raise
             errors = errors_of(error, (*MEMBER_FIELDS, "organisation_id", "staff_id"))
             errors = {("member" if k in ("organisation_id", "staff_id") else k): v for k, v in errors.items()}
-            context = await self._detail_context(request, api, organisation_id, association_id, member_values=values, member_errors=errors)
+            context = await self._detail_context(
+                request, api, organisation_id, association_id, member_values=values, member_errors=errors
+            )
             return page(request, "bodies/inter_school.html", "members_panel", context, status_code=422)
         return go_to(request, self._back(organisation_id, association_id, "member"))
 
-    @post("/{association_id:uuid}/members/{member_id:uuid}/end", name="inter-school:member-end-page", opt=PUBLIC, status_code=303)
+    @post(
+        "/{association_id:uuid}/members/{member_id:uuid}/end",
+        name="inter-school:member-end-page",
+        opt=PUBLIC,
+        status_code=303,
+    )
     async def end_member(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        association_id: FromPath[UUID], member_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        association_id: FromPath[UUID],
+        member_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         return await confirmed_post(
-            request, api, organisation_id,
+            request,
+            api,
+            organisation_id,
             _("End this membership? The teacher leaves the association today; the record stays in its history."),
-            _("End the membership"), self._back(organisation_id, association_id),
-            f"/inter-school-associations/{association_id}/members/{member_id}/end", self._back(organisation_id, association_id, "ended"),
+            _("End the membership"),
+            self._back(organisation_id, association_id),
+            f"/inter-school-associations/{association_id}/members/{member_id}/end",
+            self._back(organisation_id, association_id, "ended"),
             self._refused(request, api, organisation_id, association_id, "members_panel"),
         )
 
     @post("/{association_id:uuid}/leaders", name="inter-school:leader-page", opt=PUBLIC, status_code=303)
     async def appoint_leader(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], association_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        association_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         form = await request.form()
         values = {name: text(form, name) for name in LEADER_FIELDS}
         school, staff = _pair(values["member"])
-        payload = {"organisation_id": school, "staff_id": staff, "starts_on": values["starts_on"], "ends_on": values["ends_on"]}
+        payload = {
+            "organisation_id": school,
+            "staff_id": staff,
+            "starts_on": values["starts_on"],
+            "ends_on": values["ends_on"],
+        }
         fields = (*LEADER_FIELDS, "organisation_id", "staff_id")
         try:
-            await Work(once(api, form), organisation_id).post(f"/inter-school-associations/{association_id}/leaders", payload)
+            await Work(once(api, form), organisation_id).post(
+                f"/inter-school-associations/{association_id}/leaders", payload
+            )
         except ApiError as error:
             if not refusable(error, fields):
                 raise
             if error.status == 403:  # not the district's to appoint (cl. 30): said above the panel, not beside a field
                 context = await self._detail_context(request, api, organisation_id, association_id, error=error)
                 return page(request, "bodies/inter_school.html", "leader_panel", context, status_code=403)
-            errors = {("member" if k in ("organisation_id", "staff_id") else k): v for k, v in errors_of(error, fields).items()}
-            context = await self._detail_context(request, api, organisation_id, association_id, leader_values=values, leader_errors=errors)
+            errors = {
+                ("member" if k in ("organisation_id", "staff_id") else k): v
+                for k, v in errors_of(error, fields).items()
+            }
+            context = await self._detail_context(
+                request, api, organisation_id, association_id, leader_values=values, leader_errors=errors
+            )
             return page(request, "bodies/inter_school.html", "leader_panel", context, status_code=422)
         return go_to(request, self._back(organisation_id, association_id, "leader"))
 
-    @post("/{association_id:uuid}/leaders/{term_id:uuid}/end", name="inter-school:leader-end-page", opt=PUBLIC, status_code=303)
+    @post(
+        "/{association_id:uuid}/leaders/{term_id:uuid}/end",
+        name="inter-school:leader-end-page",
+        opt=PUBLIC,
+        status_code=303,
+    )
     async def end_leader(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        association_id: FromPath[UUID], term_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        association_id: FromPath[UUID],
+        term_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         return await confirmed_post(
-            request, api, organisation_id,
+            request,
+            api,
+            organisation_id,
             _("End the leader's term today? Appoint the next leader for at most one year (cl. 30)."),
-            _("End the term"), self._back(organisation_id, association_id),
-            f"/inter-school-associations/{association_id}/leaders/{term_id}/end", self._back(organisation_id, association_id, "leader_ended"),
+            _("End the term"),
+            self._back(organisation_id, association_id),
+            f"/inter-school-associations/{association_id}/leaders/{term_id}/end",
+            self._back(organisation_id, association_id, "leader_ended"),
             self._refused(request, api, organisation_id, association_id, "leader_panel"),
         )
 
     @post("/{association_id:uuid}/archive", name="inter-school:archive-page", opt=PUBLIC, status_code=303)
     async def archive(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], association_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        association_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         return await confirmed_post(
-            request, api, organisation_id,
-            _("Archive this association? It holds no more meetings; its members, meetings and decisions stay readable."),
-            _("Archive"), self._back(organisation_id, association_id),
-            f"/inter-school-associations/{association_id}/archive", f"/organisations/{organisation_id}/inter-school-associations?done=archived",
+            request,
+            api,
+            organisation_id,
+            _(
+                "Archive this association? It holds no more meetings; its members, meetings and decisions stay "
+                "readable."
+            ),
+            _("Archive"),
+            self._back(organisation_id, association_id),
+            f"/inter-school-associations/{association_id}/archive",
+            f"/organisations/{organisation_id}/inter-school-associations?done=archived",
         )

@@ -54,7 +54,10 @@ class CollegialKind:
     def edit_payload(self, values: Mapping[str, str]) -> dict[str, Any]:
         payload: dict[str, Any] = {"name": values["name"], "quorum_rule": values["quorum_rule"]}
         if self.officers:
-            payload |= {"chair_staff_id": values["chair_staff_id"] or None, "secretary_staff_id": values["secretary_staff_id"] or None}
+            payload |= {
+                "chair_staff_id": values["chair_staff_id"] or None,
+                "secretary_staff_id": values["secretary_staff_id"] or None,
+            }
         return payload
 
     def create_payload(self, values: Mapping[str, str]) -> dict[str, Any]:
@@ -70,34 +73,66 @@ class CollegialKind:
 
 KINDS: Mapping[str, CollegialKind] = {
     "association": CollegialKind(
-        "association", "/associations", N_("Methodological associations"), N_("Methodological association"),
+        "association",
+        "/associations",
+        N_("Methodological associations"),
+        N_("Methodological association"),
         N_("New methodological association"),
-        N_("No associations yet. A school forms them for teachers of one subject, of grades 1-4, class teachers "
-           "and educators (cl. 25)."),
-        officers=False, leaders=True, new_page="/associations/new",
+        N_(
+            "No associations yet. A school forms them for teachers of one subject, of grades 1-4, class teachers "
+            "and educators (cl. 25)."
+        ),
+        officers=False,
+        leaders=True,
+        new_page="/associations/new",
     ),
     "council": CollegialKind(
-        "council", "/councils", N_("Methodological councils"), N_("Methodological council"),
+        "council",
+        "/councils",
+        N_("Methodological councils"),
+        N_("Methodological council"),
         N_("New methodological council"),
-        N_("No methodological council yet. A school forms one to lead and coordinate its associations (cl. 32); "
-           "a unit's council follows the organisation's (cl. 14)."),
-        unit_kinds=(), term_required=True,
+        N_(
+            "No methodological council yet. A school forms one to lead and coordinate its associations (cl. 32); "
+            "a unit's council follows the organisation's (cl. 14)."
+        ),
+        unit_kinds=(),
+        term_required=True,
     ),
     "pedagogical_council": CollegialKind(
-        "pedagogical_council", "/pedagogical-council", N_("Pedagogical council"), N_("Pedagogical council"),
+        "pedagogical_council",
+        "/pedagogical-council",
+        N_("Pedagogical council"),
+        N_("Pedagogical council"),
         N_("Record the pedagogical council"),
-        N_("The pedagogical council is not recorded yet. It is a body of its own; the methodological council "
-           "never doubles as it (cl. 32)."),
-        single=True, quorum="two_thirds",
+        N_(
+            "The pedagogical council is not recorded yet. It is a body of its own; the methodological council "
+            "never doubles as it (cl. 32)."
+        ),
+        single=True,
+        quorum="two_thirds",
     ),
     "commission": CollegialKind(
-        "commission", "/commissions", N_("Subject and cycle commissions"), N_("Commission"), N_("New commission"),
-        N_("No commissions yet. A commission is the collegial body of a subject or cycle commission unit (cl. 10, 15)."),
-        unit_kinds=tuple(COMMISSION_KINDS), unit_required=True, subkinds=COMMISSION_KINDS,
+        "commission",
+        "/commissions",
+        N_("Subject and cycle commissions"),
+        N_("Commission"),
+        N_("New commission"),
+        N_(
+            "No commissions yet. A commission is the collegial body of a subject or cycle commission unit (cl. 10, 15)."
+        ),
+        unit_kinds=tuple(COMMISSION_KINDS),
+        unit_required=True,
+        subkinds=COMMISSION_KINDS,
     ),
     "department": CollegialKind(
-        "department", "/commissions", N_("Departments"), N_("Department"), N_("New department"),
+        "department",
+        "/commissions",
+        N_("Departments"),
+        N_("Department"),
+        N_("New department"),
         N_("No departments yet. A department as a body is the collegial face of a department unit (cl. 10)."),
-        unit_kinds=("department",), unit_required=True,
+        unit_kinds=("department",),
+        unit_required=True,
     ),
 }

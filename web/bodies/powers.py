@@ -53,7 +53,9 @@ async def officer_of(api: ApiClient, organisation_id: str, user_id: Any, body: d
     if not user_id:
         return False
     try:
-        mine = await api.get(f"/api/organisations/{organisation_id}/staff", params={"user_id": str(user_id), "page_size": 1})
+        mine = await api.get(
+            f"/api/organisations/{organisation_id}/staff", params={"user_id": str(user_id), "page_size": 1}
+        )
     except ApiError:
         return False
     if not mine.get("items"):
@@ -63,7 +65,9 @@ async def officer_of(api: ApiClient, organisation_id: str, user_id: Any, body: d
     return any(str(o.get("staff_id") or "") == staff_id for o in officers)
 
 
-async def powers(request: Request[Any, Any, Any], api: ApiClient, org: Any, body: dict[str, Any] | None = None) -> Powers:
+async def powers(
+    request: Request[Any, Any, Any], api: ApiClient, org: Any, body: dict[str, Any] | None = None
+) -> Powers:
     """The viewer's powers at `org` (an organisation as the API reads it); with `body` (the API's
     reading of one body, its officers included), whether they keep that body's membership."""
     organisation_id, territory_id = str(org.id), str(org.territory_id)

@@ -16,7 +16,8 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from api.clock import KZ_TIME
-from api.i18n import N_, gettext as _
+from api.i18n import N_
+from api.i18n import gettext as _
 from web.bodies.forms import confirmed_post, errors_of, refusable, text
 from web.bodies.kinds import QUORUM_RULES
 from web.bodies.powers import powers
@@ -44,24 +45,47 @@ DONE = {
 
 
 def _labels() -> dict[str, Any]:
-    return {"member_kinds": {k: _(v) for k, v in MEMBER_KINDS.items()}, "quorum_rules": {k: _(v) for k, v in QUORUM_RULES.items()}}
+    return {
+        "member_kinds": {k: _(v) for k, v in MEMBER_KINDS.items()},
+        "quorum_rules": {k: _(v) for k, v in QUORUM_RULES.items()},
+    }
 
 
 class UnionPages(Controller):
     path = "/organisations/{organisation_id:uuid}/unions"
 
-    async def _list_context(self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, **extra: Any) -> dict[str, Any]:
-        org, rows = await together(api.organisation(organisation_id), Work(api, organisation_id).get("/unions", page_size=200))
-        values = {"name": "", "sector": "", "description": "", "quorum_rule": "more_than_half"} | extra.pop("values", {})
-        return {"org": org, "rows": rows["items"], "powers": await powers(request, api, org), "values": values, "errors": {},
-                "notice": None, **_labels(), **extra}
+    async def _list_context(
+        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, **extra: Any
+    ) -> dict[str, Any]:
+        org, rows = await together(
+            api.organisation(organisation_id), Work(api, organisation_id).get("/unions", page_size=200)
+        )
+        values = {"name": "", "sector": "", "description": "", "quorum_rule": "more_than_half"} | extra.pop(
+            "values", {}
+        )
+        return {
+            "org": org,
+            "rows": rows["items"],
+            "powers": await powers(request, api, org),
+            "values": values,
+            "errors": {},
+            "notice": None,
+            **_labels(),
+            **extra,
+        }
 
     @get("/", name="unions:list-page", opt=PUBLIC)
     async def list_page(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], done: FromQuery[str | None] = None
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        done: FromQuery[str | None] = None,
     ) -> Template:
         notice = _(DONE[done]) if done in DONE else None
-        return page(request, "bodies/unions.html", None, await self._list_context(request, api, organisation_id, notice=notice))
+        return page(
+            request, "bodies/unions.html", None, await self._list_context(request, api, organisation_id, notice=notice)
+        )
 
     @post("/", name="unions:create-page", opt=PUBLIC, status_code=303)
     async def create(
@@ -69,49 +93,86 @@ class UnionPages(Controller):
     ) -> Template | Redirect | ClientRedirect:
         form = await request.form()
         values = {name: text(form, name) for name in CREATE_FIELDS}
-        payload = {"name": values["name"], "sector": values["sector"], "description": values["description"] or None,
-                   "quorum_rule": values["quorum_rule"] or "more_than_half"}
+        payload = {
+            "name": values["name"],
+            "sector": values["sector"],
+            "description": values["description"] or None,
+            "quorum_rule": values["quorum_rule"] or "more_than_half",
+        }
         try:
             created = await Work(once(api, form), organisation_id).post("/unions", payload)
         except ApiError as error:
             if not refusable(error, CREATE_FIELDS):
                 raise
-            context = await self._list_context(request, api, organisation_id, values=values, errors=errors_of(error, CREATE_FIELDS))
+            context = await self._list_context(
+                request, api, organisation_id, values=values, errors=errors_of(error, CREATE_FIELDS)
+            )
             return page(request, "bodies/unions.html", "create_panel", context, status_code=422)
         return go_to(request, f"/organisations/{organisation_id}/unions/{created['id']}?done=created")
 
-    async def _detail_context(self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, union_id: UUID, **extra: Any) -> dict[str, Any]:
+    async def _detail_context(
+        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, union_id: UUID, **extra: Any
+    ) -> dict[str, Any]:
         work = Work(api, organisation_id)
         org, union, members, meetings = await together(
-            api.organisation(organisation_id), work.get(f"/unions/{union_id}"), work.get(f"/unions/{union_id}/members", page_size=200),
+            api.organisation(organisation_id),
+            work.get(f"/unions/{union_id}"),
+            work.get(f"/unions/{union_id}/members", page_size=200),
             work.get("/meetings", body_id=union_id, page_size=50),
         )
         names = {m["id"]: m["full_name"] for m in members["items"]}
-        values = {"member_kind": "employer", "full_name": "", "represents": "", "bin": "", "email": ""} | extra.pop("member_values", {})
-        officers = {"chair_member_id": union.get("chair_member_id") or "", "secretary_member_id": union.get("secretary_member_id") or ""}
+        values = {"member_kind": "employer", "full_name": "", "represents": "", "bin": "", "email": ""} | extra.pop(
+            "member_values", {}
+        )
+        officers = {
+            "chair_member_id": union.get("chair_member_id") or "",
+            "secretary_member_id": union.get("secretary_member_id") or "",
+        }
         return {
-            "org": org, "union": union, "members": members["items"], "chair": names.get(union.get("chair_member_id")),
-            "secretary": names.get(union.get("secretary_member_id")), "powers": await powers(request, api, org),
-            "values": values, "officers": officers | extra.pop("officer_values", {}), "member_errors": {}, "officer_errors": {},
-            "meetings": [work.with_times(m) for m in meetings["items"]], "error": None, "notice": None,
-            "now_local": datetime.datetime.now(KZ_TIME).strftime("%Y-%m-%dT%H:%M"), **_labels(), **extra,
+            "org": org,
+            "union": union,
+            "members": members["items"],
+            "chair": names.get(union.get("chair_member_id")),
+            "secretary": names.get(union.get("secretary_member_id")),
+            "powers": await powers(request, api, org),
+            "values": values,
+            "officers": officers | extra.pop("officer_values", {}),
+            "member_errors": {},
+            "officer_errors": {},
+            "meetings": [work.with_times(m) for m in meetings["items"]],
+            "error": None,
+            "notice": None,
+            "now_local": datetime.datetime.now(KZ_TIME).strftime("%Y-%m-%dT%H:%M"),
+            **_labels(),
+            **extra,
         }
 
     @get("/{union_id:uuid}", name="unions:detail-page", opt=PUBLIC)
     async def detail(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], union_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        union_id: FromPath[UUID],
         done: FromQuery[str | None] = None,
     ) -> Template:
         notice = _(DONE[done]) if done in DONE else None
-        return page(request, "bodies/union.html", None, await self._detail_context(request, api, organisation_id, union_id, notice=notice))
+        return page(
+            request,
+            "bodies/union.html",
+            None,
+            await self._detail_context(request, api, organisation_id, union_id, notice=notice),
+        )
 
     def _refused(
         self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, union_id: UUID, block: str
     ) -> Callable[[ApiError], Awaitable[Template]]:
         """The panel `block` again, with the API's refusal above it."""
+
         async def refused(error: ApiError) -> Template:
             context = await self._detail_context(request, api, organisation_id, union_id, error=error)
             return page(request, "bodies/union.html", block, context, status_code=error.status)
+
         return refused
 
     def _back(self, organisation_id: UUID, union_id: UUID, done: str | None = None) -> str:
@@ -129,12 +190,20 @@ class UnionPages(Controller):
 
     @post("/{union_id:uuid}/members", name="unions:member-add-page", opt=PUBLIC, status_code=303)
     async def add_member(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], union_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        union_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         form = await request.form()
         values = {name: text(form, name) for name in MEMBER_FIELDS}
-        payload: dict[str, Any] = {"member_kind": values["member_kind"], "full_name": values["full_name"],
-                                   "represents": values["represents"] or None, "email": values["email"] or None}
+        payload: dict[str, Any] = {
+            "member_kind": values["member_kind"],
+            "full_name": values["full_name"],
+            "represents": values["represents"] or None,
+            "email": values["email"] or None,
+        }
         fields = (*MEMBER_FIELDS, "organisation_id")
         try:
             if values["member_kind"] == "education_organisation":
@@ -144,13 +213,19 @@ class UnionPages(Controller):
             if not refusable(error, fields):
                 raise
             errors = {("bin" if k == "organisation_id" else k): v for k, v in errors_of(error, fields).items()}
-            context = await self._detail_context(request, api, organisation_id, union_id, member_values=values, member_errors=errors)
+            context = await self._detail_context(
+                request, api, organisation_id, union_id, member_values=values, member_errors=errors
+            )
             return page(request, "bodies/union.html", "members_panel", context, status_code=422)
         return go_to(request, self._back(organisation_id, union_id, "member"))
 
     @post("/{union_id:uuid}/officers", name="unions:officers-page", opt=PUBLIC, status_code=303)
     async def officers(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], union_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        union_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         form = await request.form()
         values = {name: text(form, name) for name in OFFICER_FIELDS}
@@ -159,31 +234,53 @@ class UnionPages(Controller):
         except ApiError as error:
             if not refusable(error, OFFICER_FIELDS):
                 raise
-            context = await self._detail_context(request, api, organisation_id, union_id, officer_values=values,
-                                                 officer_errors=errors_of(error, OFFICER_FIELDS))
+            context = await self._detail_context(
+                request,
+                api,
+                organisation_id,
+                union_id,
+                officer_values=values,
+                officer_errors=errors_of(error, OFFICER_FIELDS),
+            )
             return page(request, "bodies/union.html", "officers_panel", context, status_code=422)
         return go_to(request, self._back(organisation_id, union_id, "saved"))
 
     @post("/{union_id:uuid}/members/{member_id:uuid}/end", name="unions:member-end-page", opt=PUBLIC, status_code=303)
     async def end_member(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        union_id: FromPath[UUID], member_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        union_id: FromPath[UUID],
+        member_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         return await confirmed_post(
-            request, api, organisation_id,
+            request,
+            api,
+            organisation_id,
             _("End this membership? The member leaves the union today; the record stays in its history."),
-            _("End the membership"), self._back(organisation_id, union_id),
-            f"/unions/{union_id}/members/{member_id}/end", self._back(organisation_id, union_id, "ended"),
+            _("End the membership"),
+            self._back(organisation_id, union_id),
+            f"/unions/{union_id}/members/{member_id}/end",
+            self._back(organisation_id, union_id, "ended"),
             self._refused(request, api, organisation_id, union_id, "members_panel"),
         )
 
     @post("/{union_id:uuid}/archive", name="unions:archive-page", opt=PUBLIC, status_code=303)
     async def archive(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], union_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        union_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         return await confirmed_post(
-            request, api, organisation_id,
+            request,
+            api,
+            organisation_id,
             _("Archive this union? It holds no more meetings; its members, meetings and decisions stay readable."),
-            _("Archive"), self._back(organisation_id, union_id),
-            f"/unions/{union_id}/archive", f"/organisations/{organisation_id}/unions?done=archived",
+            _("Archive"),
+            self._back(organisation_id, union_id),
+            f"/unions/{union_id}/archive",
+            f"/organisations/{organisation_id}/unions?done=archived",
         )

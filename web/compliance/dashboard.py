@@ -16,7 +16,15 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 
 from web.client import ApiClient, together
-from web.compliance.board import BOARD_PATH, EXPORT_FORMATS, EXPORT_VIEWS, PAGE_SIZE, BoardQuery, fetch_dashboard, fetch_standings
+from web.compliance.board import (
+    BOARD_PATH,
+    EXPORT_FORMATS,
+    EXPORT_VIEWS,
+    PAGE_SIZE,
+    BoardQuery,
+    fetch_dashboard,
+    fetch_standings,
+)
 from web.compliance.chart import trend_chart
 from web.downloads import download
 from web.templating import page, url_with
@@ -29,7 +37,9 @@ class DashboardPages(Controller):
     @get(BOARD_PATH, name="compliance:dashboard", opt=PUBLIC)
     async def dashboard(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient]) -> Template:
         query = BoardQuery.read(request.query_params)
-        board, listed, index = await together(fetch_dashboard(api, query), fetch_standings(api, query), territory_index(api))
+        board, listed, index = await together(
+            fetch_dashboard(api, query), fetch_standings(api, query), territory_index(api)
+        )
         # Links name the territory shown, even when it was the caller's own by default.
         shown = {**query.filters, "territory_id": board.territory.id}
         context = {
@@ -44,7 +54,8 @@ class DashboardPages(Controller):
             "path_urls": [url_with(BOARD_PATH, shown, territory_id=t.id) for t in board.path],
             "exports": [
                 (view, file_format, url_with(f"{BOARD_PATH}/export", shown, view=view, format=file_format))
-                for view in EXPORT_VIEWS for file_format in EXPORT_FORMATS
+                for view in EXPORT_VIEWS
+                for file_format in EXPORT_FORMATS
             ],
         }
         block = "organisations_panel" if request.headers.get("hx-target") == ORGANISATIONS_PANEL else "dashboard_panel"
@@ -59,5 +70,7 @@ class DashboardPages(Controller):
         file_format = request.query_params.get("format")
         chosen_view = view if view in EXPORT_VIEWS else "territories"
         chosen_format = file_format if file_format in EXPORT_FORMATS else "xlsx"
-        response = await api.send("GET", f"/api/compliance/export/{chosen_format}", params={**query.api_filters(), "view": chosen_view})
+        response = await api.send(
+            "GET", f"/api/compliance/export/{chosen_format}", params={**query.api_filters(), "view": chosen_view}
+        )
         return download(response, f"compliance-{chosen_view}.{chosen_format}")

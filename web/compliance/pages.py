@@ -13,7 +13,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from api import i18n
-from api.i18n import N_, gettext as _
+from api.i18n import N_
+from api.i18n import gettext as _
 from web.client import ApiClient, together
 from web.identity.viewer import header, viewer_via
 from web.templating import page, url_with
@@ -38,7 +39,10 @@ class CompliancePages(Controller):
 
     @get("/what-to-fix", name="compliance:what-to-fix", opt=PUBLIC)
     async def what_to_fix(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
         clause: FromQuery[str | None] = None,
     ) -> Template:
         chosen = _clause_ok(clause)
@@ -58,10 +62,19 @@ class CompliancePages(Controller):
         if header(request).reads_dashboards:
             district = (await territory_index(api)).by_id.get(org.territory_id)
         context = {
-            "org": org, "findings": shown, "total": everything["total"], "checked": everything["checked"], "lang": lang,
-            "clauses": clauses, "counts": counts, "chosen": chosen, "subject_kinds": {k: _(v) for k, v in SUBJECT_KINDS.items()},
-            "all_url": here, "clause_urls": {c: url_with(here, {}, clause=c) for c in clauses},
-            "district": district, "dashboard_url": url_with("/compliance", {}, territory_id=org.territory_id),
+            "org": org,
+            "findings": shown,
+            "total": everything["total"],
+            "checked": everything["checked"],
+            "lang": lang,
+            "clauses": clauses,
+            "counts": counts,
+            "chosen": chosen,
+            "subject_kinds": {k: _(v) for k, v in SUBJECT_KINDS.items()},
+            "all_url": here,
+            "clause_urls": {c: url_with(here, {}, clause=c) for c in clauses},
+            "district": district,
+            "dashboard_url": url_with("/compliance", {}, territory_id=org.territory_id),
             # A document's page is for those who may read it: the methodists above see the finding
             # without a link that would only answer "not allowed".
             "reads_documents": who is None or who.reads_documents(str(organisation_id)),

@@ -20,13 +20,13 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from api import i18n
+from api.clock import KZ_TIME, today
 from api.i18n import N_
 from api.roles import ROLE_LEVELS, NodeLevel
 from web.client import ApiClient, ApiError
-from web.identity.pages import _dates, _name, role_label
-from api.clock import KZ_TIME, today
 from web.confirm import ask_first
 from web.forms import HEADER, once
+from web.identity.pages import _dates, _name, role_label
 from web.templating import go_to, page
 from web.views import PUBLIC, Pager
 
@@ -105,8 +105,14 @@ class AdminPages(Controller):
         return await self._people_page(request, api, organisation_id, values={}, errors={})
 
     async def _people_page(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, *,
-        values: Mapping[str, Any], errors: Mapping[str, str], status_code: int = 200,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        *,
+        values: Mapping[str, Any],
+        errors: Mapping[str, str],
+        status_code: int = 200,
     ) -> Template:
         q = (request.query_params.get("q") or "").strip()[:200]
         try:
@@ -114,17 +120,30 @@ class AdminPages(Controller):
         except ValueError:
             number = 1
         params = {"q": q or None, "page": number, "page_size": PEOPLE_PAGE_SIZE}
-        found = await api.get(f"/api/organisations/{organisation_id}/people", params={k: str(v) for k, v in params.items() if v})
+        found = await api.get(
+            f"/api/organisations/{organisation_id}/people", params={k: str(v) for k, v in params.items() if v}
+        )
         org = await api.get(f"/api/organisations/{organisation_id}")
         units = await _unit_choices(api, organisation_id)
         people = [
             {**_dates([p], "last_sign_in_at")[0], "roles": _dates(p["roles"], "created_at")} for p in found["items"]
         ]
         context = {
-            "org": org, "org_name": _name(org), "base": f"/organisations/{organisation_id}", "people": people, "q": q, "total": found["total"],
+            "org": org,
+            "org_name": _name(org),
+            "base": f"/organisations/{organisation_id}",
+            "people": people,
+            "q": q,
+            "total": found["total"],
             "pager": Pager(number, max(1, math.ceil(found["total"] / PEOPLE_PAGE_SIZE)), found["total"]),
-            "units": units, "unit_names": dict(units), "roles": ORGANISATION_ROLES, "role_label": role_label,
-            "values": values, "errors": errors, "notice": _notice(request), "ended": _ended(request),
+            "units": units,
+            "unit_names": dict(units),
+            "roles": ORGANISATION_ROLES,
+            "role_label": role_label,
+            "values": values,
+            "errors": errors,
+            "notice": _notice(request),
+            "ended": _ended(request),
         }
         return page(request, "identity/people.html", "people_table", context, status_code=status_code)
 
@@ -147,12 +166,21 @@ class AdminPages(Controller):
                 f"/api/organisations/{organisation_id}/people", params={"email": values["email"], "page_size": "1"}
             )
             if not found["items"]:
-                errors = {"email": i18n.gettext(N_(
-                    "Nobody with this e-mail holds a role here yet. Invite them: the role is theirs when they first sign in."
-                ))}
-                return await self._people_page(request, api, organisation_id, values=values, errors=errors, status_code=404)
+                errors = {
+                    "email": i18n.gettext(
+                        N_(
+                            "Nobody with this e-mail holds a role here yet. Invite them: the role is theirs when "
+                            "they first sign in."
+                        )
+                    )
+                }
+                return await self._people_page(
+                    request, api, organisation_id, values=values, errors=errors, status_code=404
+                )
             grant: dict[str, Any] = {
-                "user_id": found["items"][0]["user_id"], "role": values["role"], "organisation_id": str(organisation_id),
+                "user_id": found["items"][0]["user_id"],
+                "role": values["role"],
+                "organisation_id": str(organisation_id),
             }
             if values["unit_id"]:
                 grant["unit_id"] = values["unit_id"]
@@ -161,16 +189,23 @@ class AdminPages(Controller):
             if exc.status == 401:
                 raise
             errors = _field_errors(exc, GRANT_FIELDS)
-            return await self._people_page(request, api, organisation_id, values=values, errors=errors, status_code=exc.status)
+            return await self._people_page(
+                request, api, organisation_id, values=values, errors=errors, status_code=exc.status
+            )
         return Redirect(f"/organisations/{organisation_id}/people?done=granted", status_code=303)
 
     @post("/people/roles/{assignment_id:uuid}/revoke", name="people-revoke", opt=PUBLIC)
     async def revoke(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
         assignment_id: FromPath[UUID],
     ) -> Redirect | ClientRedirect | Template:
         if asking := await ask_first(
-            request, action=N_("Revoke"), question=N_("Revoke this role? The person loses what it allows at once."),
+            request,
+            action=N_("Revoke"),
+            question=N_("Revoke this role? The person loses what it allows at once."),
             back=f"/organisations/{organisation_id}/people",
         ):
             return asking
@@ -179,11 +214,15 @@ class AdminPages(Controller):
 
     @post("/people/{user_id:uuid}/sessions/revoke", name="people-revoke-sessions", opt=PUBLIC)
     async def revoke_sessions(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
         user_id: FromPath[UUID],
     ) -> Redirect | ClientRedirect | Template:
         if asking := await ask_first(
-            request, action=N_("End all sessions"),
+            request,
+            action=N_("End all sessions"),
             question=N_("End all sessions of this person? They must sign in again on every device."),
             back=f"/organisations/{organisation_id}/people",
         ):
@@ -201,8 +240,15 @@ class AdminPages(Controller):
         return await self._tokens_page(request, api, organisation_id, values={}, errors={})
 
     async def _tokens_page(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, *, values: Mapping[str, Any],
-        errors: Mapping[str, str], issued: Mapping[str, Any] | None = None, status_code: int = 200,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        *,
+        values: Mapping[str, Any],
+        errors: Mapping[str, str],
+        issued: Mapping[str, Any] | None = None,
+        status_code: int = 200,
     ) -> Template:
         org = await api.get(f"/api/organisations/{organisation_id}")
         # The API lists the tokens within the caller's reach; this page shows this organisation's.
@@ -210,14 +256,29 @@ class AdminPages(Controller):
         units = await _unit_choices(api, organisation_id)
         default_expiry = (today() + datetime.timedelta(days=TOKEN_DAYS_DEFAULT)).isoformat()
         context = {
-            "org": org, "org_name": _name(org), "base": f"/organisations/{organisation_id}", "tokens": _dates(tokens, "expires_at", "last_used_at", "revoked_at", "created_at"),
-            "units": units, "unit_names": dict(units), "roles": ORGANISATION_ROLES, "role_label": role_label,
+            "org": org,
+            "org_name": _name(org),
+            "base": f"/organisations/{organisation_id}",
+            "tokens": _dates(tokens, "expires_at", "last_used_at", "revoked_at", "created_at"),
+            "units": units,
+            "unit_names": dict(units),
+            "roles": ORGANISATION_ROLES,
+            "role_label": role_label,
             "status_label": lambda s: i18n.gettext(TOKEN_STATUS.get(s, s)),
-            "values": {"expires_on": default_expiry, **values}, "errors": errors, "issued": issued,
+            "values": {"expires_on": default_expiry, **values},
+            "errors": errors,
+            "issued": issued,
             "notice": _notice(request),
         }
         # The secret is on this page once: no cache may keep it.
-        return page(request, "identity/api_tokens.html", None, context, status_code=status_code, headers={"Cache-Control": "no-store"})
+        return page(
+            request,
+            "identity/api_tokens.html",
+            None,
+            context,
+            status_code=status_code,
+            headers={"Cache-Control": "no-store"},
+        )
 
     @post("/api-tokens", name="api-tokens-create", opt=PUBLIC)
     async def create_token(
@@ -230,7 +291,10 @@ class AdminPages(Controller):
             errors = {"expires_at": i18n.gettext(N_("Choose the day the token stops working."))}
             return await self._tokens_page(request, api, organisation_id, values=values, errors=errors, status_code=400)
         body: dict[str, Any] = {
-            "name": values["name"], "role": values["role"], "organisation_id": str(organisation_id), "expires_at": expires_at,
+            "name": values["name"],
+            "role": values["role"],
+            "organisation_id": str(organisation_id),
+            "expires_at": expires_at,
         }
         if values["unit_id"]:
             body["unit_id"] = values["unit_id"]
@@ -246,16 +310,25 @@ class AdminPages(Controller):
                 errors = {"": exc.message}
                 return await self._tokens_page(request, api, organisation_id, values={}, errors=errors, status_code=409)
             errors = _field_errors(exc, TOKEN_FIELDS)
-            return await self._tokens_page(request, api, organisation_id, values=values, errors=errors, status_code=exc.status)
-        return await self._tokens_page(request, api, organisation_id, values={}, errors={}, issued=issued, status_code=201)
+            return await self._tokens_page(
+                request, api, organisation_id, values=values, errors=errors, status_code=exc.status
+            )
+        return await self._tokens_page(
+            request, api, organisation_id, values={}, errors={}, issued=issued, status_code=201
+        )
 
     @post("/api-tokens/{token_id:uuid}/revoke", name="api-tokens-revoke", opt=PUBLIC)
     async def revoke_token(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
         token_id: FromPath[UUID],
     ) -> Redirect | ClientRedirect | Template:
         if asking := await ask_first(
-            request, action=N_("Revoke"), question=N_("Revoke this token? The system that uses it is refused from now on."),
+            request,
+            action=N_("Revoke"),
+            question=N_("Revoke this token? The system that uses it is refused from now on."),
             back=f"/organisations/{organisation_id}/api-tokens",
         ):
             return asking

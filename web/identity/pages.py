@@ -29,7 +29,13 @@ from web.views import PUBLIC
 
 # Roles an organisation admin may offer by invitation (held at the organisation).
 INVITABLE_ROLES: tuple[str, ...] = (
-    "teacher", "association_leader", "council_secretary", "council_chair", "deputy_head", "head", "organisation_admin",
+    "teacher",
+    "association_leader",
+    "council_secretary",
+    "council_chair",
+    "deputy_head",
+    "head",
+    "organisation_admin",
 )
 INVITATION_STATUS: Mapping[str, str] = {
     "pending": N_("Waiting"),
@@ -80,16 +86,20 @@ def forwarded_cookies(response: httpx.Response) -> list[Cookie]:
         for key, morsel in jar.items():
             max_age = morsel["max-age"]
             samesite = (morsel["samesite"] or "lax").lower()
-            cookies.append(Cookie(
-                key=key,
-                value=morsel.value,
-                path=morsel["path"] or "/",
-                max_age=int(max_age) if str(max_age).lstrip("-").isdigit() else None,
-                expires=0 if max_age == "0" else None,
-                httponly=bool(morsel["httponly"]),
-                secure=bool(morsel["secure"]),
-                samesite=cast(Literal["lax", "strict", "none"], samesite if samesite in ("lax", "strict", "none") else "lax"),
-            ))
+            cookies.append(
+                Cookie(
+                    key=key,
+                    value=morsel.value,
+                    path=morsel["path"] or "/",
+                    max_age=int(max_age) if str(max_age).lstrip("-").isdigit() else None,
+                    expires=0 if max_age == "0" else None,
+                    httponly=bool(morsel["httponly"]),
+                    secure=bool(morsel["secure"]),
+                    samesite=cast(
+                        Literal["lax", "strict", "none"], samesite if samesite in ("lax", "strict", "none") else "lax"
+                    ),
+                )
+            )
     return cookies
 
 
@@ -129,9 +139,16 @@ class IdentityPages(Controller):
         if lookup and lookup.get("dev_sign_in"):
             demo_users = await api.get("/api/auth/dev/users")
         context = {
-            "email": email, "organisation": organisation, "providers": providers, "lookup": lookup,
-            "preview": preview, "error": error, "demo_users": demo_users, "return_to": back,
-            "asked": bool(email or organisation), "role_label": role_label,
+            "email": email,
+            "organisation": organisation,
+            "providers": providers,
+            "lookup": lookup,
+            "preview": preview,
+            "error": error,
+            "demo_users": demo_users,
+            "return_to": back,
+            "asked": bool(email or organisation),
+            "role_label": role_label,
             "invited_to": _name(preview, "place_name") or _name(preview, "organisation_name"),
         }
         return page(request, "identity/sign_in.html", None, context, headers={"Cache-Control": "no-store"})
@@ -143,20 +160,30 @@ class IdentityPages(Controller):
         answer = await api.send("POST", "/api/auth/logout", headers={"accept": "application/json"})
         body = answer.json() if answer.content else {}
         target = str(body.get("redirect_to") or "/sign-in") if isinstance(body, dict) else "/sign-in"
-        return Redirect(target, status_code=303, cookies=forwarded_cookies(answer), headers={"Cache-Control": "no-store"})
+        return Redirect(
+            target, status_code=303, cookies=forwarded_cookies(answer), headers={"Cache-Control": "no-store"}
+        )
 
     @get("/account/sessions", name="my-sessions", opt=PUBLIC)
     async def my_sessions(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient]) -> Template:
         me = await api.get("/api/auth/me")
         sessions = _dates(await api.get("/api/auth/sessions"), "created_at", "last_seen_at", "expires_at")
-        return page(request, "identity/sessions.html", "sessions_table", {"me": me, "sessions": sessions, "role_label": role_label})
+        return page(
+            request,
+            "identity/sessions.html",
+            "sessions_table",
+            {"me": me, "sessions": sessions, "role_label": role_label},
+        )
 
     @post("/account/sessions/{session_id:uuid}/revoke", name="revoke-my-session", opt=PUBLIC)
     async def revoke_my_session(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], session_id: FromPath[UUID]
     ) -> Redirect | Template:
         if asking := await ask_first(
-            request, action=N_("End session"), question=N_("End this session? That browser must sign in again."), back="/account/sessions"
+            request,
+            action=N_("End session"),
+            question=N_("End this session? That browser must sign in again."),
+            back="/account/sessions",
         ):
             return asking
         await api.request("DELETE", f"/api/auth/sessions/{session_id}")
@@ -169,13 +196,26 @@ class IdentityPages(Controller):
         return await self._providers_page(request, api, organisation_id, values={}, error=None)
 
     async def _providers_page(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, *, values: Mapping[str, Any],
-        error: ApiError | None, status_code: int = 200,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        *,
+        values: Mapping[str, Any],
+        error: ApiError | None,
+        status_code: int = 200,
     ) -> Template:
         providers = await api.get(f"/api/organisations/{organisation_id}/identity-providers")
         org = await api.get(f"/api/organisations/{organisation_id}")
         addresses = await api.get("/api/auth/sign-in-addresses")
-        context = {"org": org, "org_name": _name(org), "providers": providers, "values": values, "error": error, "addresses": addresses}
+        context = {
+            "org": org,
+            "org_name": _name(org),
+            "providers": providers,
+            "values": values,
+            "error": error,
+            "addresses": addresses,
+        }
         return page(request, "identity/providers.html", None, context, status_code=status_code)
 
     @post("/organisations/{organisation_id:uuid}/identity-providers", name="identity-providers-create", opt=PUBLIC)
@@ -183,7 +223,9 @@ class IdentityPages(Controller):
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
     ) -> Template | Redirect:
         form = await request.form()
-        values = {k: (form.get(k) or "").strip() for k in ("name", "issuer", "client_id", "client_secret", "allowed_domains")}
+        values = {
+            k: (form.get(k) or "").strip() for k in ("name", "issuer", "client_id", "client_secret", "allowed_domains")
+        }
         body = {
             **{k: values[k] for k in ("name", "issuer", "client_id", "client_secret")},
             "allowed_domains": [d for d in values["allowed_domains"].replace(",", " ").split() if d],
@@ -194,15 +236,26 @@ class IdentityPages(Controller):
             if exc.status == 401:
                 raise
             values.pop("client_secret")
-            return await self._providers_page(request, api, organisation_id, values=values, error=exc, status_code=exc.status)
+            return await self._providers_page(
+                request, api, organisation_id, values=values, error=exc, status_code=exc.status
+            )
         return Redirect(f"/organisations/{organisation_id}/identity-providers", status_code=303)
 
-    @post("/organisations/{organisation_id:uuid}/identity-providers/{provider_id:uuid}/deactivate", name="identity-providers-deactivate", opt=PUBLIC)
+    @post(
+        "/organisations/{organisation_id:uuid}/identity-providers/{provider_id:uuid}/deactivate",
+        name="identity-providers-deactivate",
+        opt=PUBLIC,
+    )
     async def deactivate_provider(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], provider_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        provider_id: FromPath[UUID],
     ) -> Redirect | Template:
         if asking := await ask_first(
-            request, action=N_("Switch off"),
+            request,
+            action=N_("Switch off"),
             question=N_("Switch off this sign-in service? People can no longer sign in through it."),
             back=f"/organisations/{organisation_id}/identity-providers",
         ):
@@ -217,15 +270,27 @@ class IdentityPages(Controller):
         return await self._invitations_page(request, api, organisation_id, values={}, error=None, link=None)
 
     async def _invitations_page(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, *, values: Mapping[str, Any],
-        error: ApiError | None, link: str | None, status_code: int = 200,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        *,
+        values: Mapping[str, Any],
+        error: ApiError | None,
+        link: str | None,
+        status_code: int = 200,
     ) -> Template:
         invitations = await api.get(f"/api/organisations/{organisation_id}/invitations")
         org = await api.get(f"/api/organisations/{organisation_id}")
         context = {
-            "org": org, "org_name": _name(org), "invitations": _dates(invitations, "expires_at"), "values": values,
-            "error": error, "link": link,
-            "roles": INVITABLE_ROLES, "role_label": role_label,
+            "org": org,
+            "org_name": _name(org),
+            "invitations": _dates(invitations, "expires_at"),
+            "values": values,
+            "error": error,
+            "link": link,
+            "roles": INVITABLE_ROLES,
+            "role_label": role_label,
             "status_label": lambda s: i18n.gettext(INVITATION_STATUS.get(s, s)),
         }
         return page(request, "identity/invitations.html", None, context, status_code=status_code)
@@ -244,16 +309,30 @@ class IdentityPages(Controller):
             if exc.status == 409 and exc.field == HEADER:
                 # Sent again: the first sending made the invitation, whose link is answered once
                 # only. The page says so above a fresh form; the invitation is in the list.
-                return await self._invitations_page(request, api, organisation_id, values={}, error=exc, link=None, status_code=409)
-            return await self._invitations_page(request, api, organisation_id, values=values, error=exc, link=None, status_code=exc.status)
+                return await self._invitations_page(
+                    request, api, organisation_id, values={}, error=exc, link=None, status_code=409
+                )
+            return await self._invitations_page(
+                request, api, organisation_id, values=values, error=exc, link=None, status_code=exc.status
+            )
         return await self._invitations_page(request, api, organisation_id, values={}, error=None, link=created["link"])
 
-    @post("/organisations/{organisation_id:uuid}/invitations/{invitation_id:uuid}/revoke", name="invitations-revoke", opt=PUBLIC)
+    @post(
+        "/organisations/{organisation_id:uuid}/invitations/{invitation_id:uuid}/revoke",
+        name="invitations-revoke",
+        opt=PUBLIC,
+    )
     async def revoke_invitation(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], invitation_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        invitation_id: FromPath[UUID],
     ) -> Redirect | Template:
         if asking := await ask_first(
-            request, action=N_("Revoke"), question=N_("Revoke this invitation? Its link stops working."),
+            request,
+            action=N_("Revoke"),
+            question=N_("Revoke this invitation? Its link stops working."),
             back=f"/organisations/{organisation_id}/invitations",
         ):
             return asking

@@ -36,14 +36,26 @@ ADMIN_ROLES = frozenset({Role.ORGANISATION_ADMIN, Role.REGIONAL_ADMIN, Role.NATI
 # Roles that read an organisation's findings ("what to fix"): its admin, head and deputy head at it,
 # and the admins and methodists above it (the API decides on their reach).
 FINDINGS_AT_ORGANISATION = frozenset({Role.ORGANISATION_ADMIN, Role.HEAD, Role.DEPUTY_HEAD})
-FINDINGS_ABOVE = frozenset({
-    Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN, Role.DISTRICT_METHODIST, Role.REGIONAL_METHODIST, Role.NATIONAL_METHODIST,
-})
+FINDINGS_ABOVE = frozenset(
+    {
+        Role.REGIONAL_ADMIN,
+        Role.NATIONAL_ADMIN,
+        Role.DISTRICT_METHODIST,
+        Role.REGIONAL_METHODIST,
+        Role.NATIONAL_METHODIST,
+    }
+)
 # Roles held at a district, region or the republic that read its compliance dashboard (the API's
 # READ_DASHBOARD, where a national admin satisfies the regional admin's role).
-DASHBOARD_ROLES = frozenset({
-    Role.NATIONAL_ADMIN, Role.REGIONAL_ADMIN, Role.NATIONAL_METHODIST, Role.REGIONAL_METHODIST, Role.DISTRICT_METHODIST,
-})
+DASHBOARD_ROLES = frozenset(
+    {
+        Role.NATIONAL_ADMIN,
+        Role.REGIONAL_ADMIN,
+        Role.NATIONAL_METHODIST,
+        Role.REGIONAL_METHODIST,
+        Role.DISTRICT_METHODIST,
+    }
+)
 # Roles that shape an organisation's structure, staff, subjects and calendar (the API's SHAPE): its
 # admin and deputy head there, and the regional and national admins above it (ADMINS_ABOVE).
 SHAPERS_HERE = frozenset({Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD})
@@ -52,10 +64,16 @@ REGISTRARS = frozenset({Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN})
 # Roles that keep bodies' records: members, meetings and their agenda, attendance, decisions and
 # minutes, work plans (the API's KEEP for meetings and plans, cl. 14, 31); the administrators above
 # keep them too. The API narrows further to the body (its leader or secretary) and says so.
-RECORD_KEEPERS = frozenset({
-    Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD, Role.ASSOCIATION_LEADER, Role.COUNCIL_SECRETARY, Role.COUNCIL_CHAIR,
-    Role.UNIT_HEAD,
-})
+RECORD_KEEPERS = frozenset(
+    {
+        Role.ORGANISATION_ADMIN,
+        Role.DEPUTY_HEAD,
+        Role.ASSOCIATION_LEADER,
+        Role.COUNCIL_SECRETARY,
+        Role.COUNCIL_CHAIR,
+        Role.UNIT_HEAD,
+    }
+)
 ADMINS_ABOVE = frozenset({Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN})
 
 
@@ -90,17 +108,25 @@ class Viewer:
 
     def reads_findings(self, organisation_id: str) -> bool:
         return any(
-            (g.get("role") in FINDINGS_AT_ORGANISATION and g.get("organisation_id") == organisation_id and not g.get("unit_id"))
+            (
+                g.get("role") in FINDINGS_AT_ORGANISATION
+                and g.get("organisation_id") == organisation_id
+                and not g.get("unit_id")
+            )
             or (g.get("role") in FINDINGS_ABOVE and not g.get("organisation_id"))
             for g in self.grants
         )
 
     def reads_dashboards(self) -> bool:
-        return any(g.get("role") in DASHBOARD_ROLES and g.get("territory_id") and not g.get("organisation_id") for g in self.grants)
+        return any(
+            g.get("role") in DASHBOARD_ROLES and g.get("territory_id") and not g.get("organisation_id")
+            for g in self.grants
+        )
 
     def shapes(self, organisation_id: str) -> bool:
         return self.above(ADMINS_ABOVE) or any(
-            g.get("role") in SHAPERS_HERE and str(g.get("organisation_id") or "") == organisation_id for g in self.grants
+            g.get("role") in SHAPERS_HERE and str(g.get("organisation_id") or "") == organisation_id
+            for g in self.grants
         )
 
     def above(self, roles: frozenset[Role]) -> bool:
@@ -120,7 +146,8 @@ class Viewer:
     def keeps_at_units(self, organisation_id: str, nodes: set[str]) -> bool:
         """A keeping role held at one of `nodes` (a body or its unit) keeps that body's records."""
         return any(
-            g.get("role") in RECORD_KEEPERS and g.get("organisation_id") == organisation_id
+            g.get("role") in RECORD_KEEPERS
+            and g.get("organisation_id") == organisation_id
             and str(g.get("unit_id") or "") in nodes
             for g in self.grants
         )
@@ -136,8 +163,7 @@ class Viewer:
 
     def administers(self, organisation_id: str) -> bool:
         return any(
-            g.get("role") in ADMIN_ROLES and (g.get("organisation_id") in (None, organisation_id))
-            for g in self.grants
+            g.get("role") in ADMIN_ROLES and (g.get("organisation_id") in (None, organisation_id)) for g in self.grants
         )
 
 
@@ -269,7 +295,9 @@ def _header_value(scope: Scope, name: bytes) -> str | None:
 def _wants_header(scope: Scope) -> bool:
     if scope["type"] != "http" or scope.get("path", "").startswith("/static/"):
         return False
-    fragment = _header_value(scope, b"hx-request") == "true" and _header_value(scope, b"hx-history-restore-request") != "true"
+    fragment = (
+        _header_value(scope, b"hx-request") == "true" and _header_value(scope, b"hx-history-restore-request") != "true"
+    )
     return not fragment
 
 

@@ -22,9 +22,9 @@ from api import i18n
 from api.i18n import N_
 from api.roles import ROLE_LEVELS, NodeLevel
 from web.client import ApiClient, ApiError, together
-from web.identity.pages import _dates, _name, role_label
 from web.confirm import ask_first
 from web.forms import once
+from web.identity.pages import _dates, _name, role_label
 from web.templating import page
 from web.views import PUBLIC
 
@@ -41,7 +41,12 @@ NOTICES: Mapping[str, str] = {
     "declined": N_("The request has been declined."),
 }
 # The form field an API error belongs to.
-REQUEST_FIELDS: Mapping[str, str] = {"organisation": "organisation", "territory_id": "territory_id", "role": "role", "message": "message"}
+REQUEST_FIELDS: Mapping[str, str] = {
+    "organisation": "organisation",
+    "territory_id": "territory_id",
+    "role": "role",
+    "message": "message",
+}
 ANSWER_FIELDS: Mapping[str, str] = {"role": "role", "note": "note", "unit_id": "role"}
 
 
@@ -85,19 +90,37 @@ class WelcomePages(Controller):
         return await self._welcome_page(request, api, values={}, errors={})
 
     async def _welcome_page(
-        self, request: Request[Any, Any, Any], api: ApiClient, *, values: Mapping[str, str], errors: Mapping[str, str],
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        *,
+        values: Mapping[str, str],
+        errors: Mapping[str, str],
         status_code: int = 200,
     ) -> Template:
         me = await api.get("/api/auth/me")
         places, mine = await together(api.get("/api/access-requests/places"), api.get("/api/access-requests/mine"))
         waiting = [{**w, "place": _name(w, "place_name")} for w in me.get("waiting_invitations") or []]
         context = {
-            "me": me, "waiting": waiting, "places": place_choices(places),
+            "me": me,
+            "waiting": waiting,
+            "places": place_choices(places),
             "requests": [{**r, "place": _name(r, "place_name")} for r in _dates(mine, "created_at", "answered_at")],
-            "roles": [r for r in roles_at("organisation")], "role_label": role_label, "status_label": _status_label,
-            "values": values, "errors": errors, "notice": _notice(request),
+            "roles": [r for r in roles_at("organisation")],
+            "role_label": role_label,
+            "status_label": _status_label,
+            "values": values,
+            "errors": errors,
+            "notice": _notice(request),
         }
-        return page(request, "identity/welcome.html", None, context, status_code=status_code, headers={"Cache-Control": "no-store"})
+        return page(
+            request,
+            "identity/welcome.html",
+            None,
+            context,
+            status_code=status_code,
+            headers={"Cache-Control": "no-store"},
+        )
 
     @post("/welcome/access-requests", name="access-request-create", opt=PUBLIC)
     async def ask(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient]) -> Template | Redirect:
@@ -110,7 +133,9 @@ class WelcomePages(Controller):
         elif values["territory_id"]:
             body["territory_id"] = values["territory_id"]
         else:
-            errors = {"organisation": i18n.gettext(N_("Enter your organisation's BIN or choose your district or region."))}
+            errors = {
+                "organisation": i18n.gettext(N_("Enter your organisation's BIN or choose your district or region."))
+            }
             return await self._welcome_page(request, api, values=values, errors=errors, status_code=400)
         if values["role"]:
             body["role"] = values["role"]
@@ -126,9 +151,14 @@ class WelcomePages(Controller):
         return Redirect("/welcome?done=requested", status_code=303)
 
     @post("/welcome/access-requests/{request_id:uuid}/withdraw", name="access-request-withdraw", opt=PUBLIC)
-    async def withdraw(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], request_id: FromPath[UUID]) -> Redirect | Template:
+    async def withdraw(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], request_id: FromPath[UUID]
+    ) -> Redirect | Template:
         if asking := await ask_first(
-            request, action=N_("Withdraw"), question=N_("Withdraw this request? The administrators no longer see it."), back="/welcome"
+            request,
+            action=N_("Withdraw"),
+            question=N_("Withdraw this request? The administrators no longer see it."),
+            back="/welcome",
         ):
             return asking
         await api.post(f"/api/access-requests/{request_id}/withdraw")
@@ -141,8 +171,14 @@ class WelcomePages(Controller):
         return await self._requests_page(request, api, failed=None, values={}, errors={})
 
     async def _requests_page(
-        self, request: Request[Any, Any, Any], api: ApiClient, *, failed: str | None, values: Mapping[str, str],
-        errors: Mapping[str, str], status_code: int = 200,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        *,
+        failed: str | None,
+        values: Mapping[str, str],
+        errors: Mapping[str, str],
+        status_code: int = 200,
     ) -> Template:
         rows = await api.get("/api/access-requests", params={"status": "pending"})
         items = [
@@ -150,7 +186,11 @@ class WelcomePages(Controller):
             for r in _dates(rows, "created_at")
         ]
         context = {
-            "items": items, "role_label": role_label, "failed": failed, "values": values, "errors": errors,
+            "items": items,
+            "role_label": role_label,
+            "failed": failed,
+            "values": values,
+            "errors": errors,
             "notice": _notice(request),
         }
         return page(request, "identity/access_requests.html", None, context, status_code=status_code)

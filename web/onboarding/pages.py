@@ -17,7 +17,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from api.i18n import N_, gettext as _
+from api.i18n import N_
+from api.i18n import gettext as _
 from web.client import ApiClient, ApiError
 from web.downloads import download
 from web.forms import once
@@ -40,11 +41,23 @@ PLANS = {
     "updated": N_("Updated"),
 }
 COLUMN_NAMES = {
-    "bin": N_("BIN"), "kind": N_("Kind"), "territory": N_("Territory"), "name_kk": N_("Name (kk)"),
-    "name_ru": N_("Name (ru)"), "name_en": N_("Name (en)"), "levels": N_("Education levels"),
-    "admin_email": N_("Administrator e-mail"), "iin": N_("IIN"), "last_name": N_("Last name"),
-    "first_name": N_("First name"), "middle_name": N_("Patronymic"), "full_name": N_("Full name"),
-    "email": N_("E-mail"), "position": N_("Position"), "subjects": N_("Subjects"), "unit": N_("Unit"),
+    "bin": N_("BIN"),
+    "kind": N_("Kind"),
+    "territory": N_("Territory"),
+    "name_kk": N_("Name (kk)"),
+    "name_ru": N_("Name (ru)"),
+    "name_en": N_("Name (en)"),
+    "levels": N_("Education levels"),
+    "admin_email": N_("Administrator e-mail"),
+    "iin": N_("IIN"),
+    "last_name": N_("Last name"),
+    "first_name": N_("First name"),
+    "middle_name": N_("Patronymic"),
+    "full_name": N_("Full name"),
+    "email": N_("E-mail"),
+    "position": N_("Position"),
+    "subjects": N_("Subjects"),
+    "unit": N_("Unit"),
 }
 
 
@@ -65,15 +78,20 @@ async def _forward(api: ApiClient, path: str, request: Request[Any, Any, Any]) -
     if not content:
         raise ApiError(422, _("The file is empty."), "file")
     # The form's key: a file sent twice (a double click) makes one import.
-    response = await once(api, form).send("POST", path, files={"file": (upload.filename or "upload", content,
-                                                             upload.content_type or "application/octet-stream")})
+    response = await once(api, form).send(
+        "POST",
+        path,
+        files={"file": (upload.filename or "upload", content, upload.content_type or "application/octet-stream")},
+    )
     return response.json()  # type: ignore[no-any-return]
 
 
 class OnboardingPages(Controller):
     # --- upload -------------------------------------------------------------------------------
 
-    async def _upload_context(self, api: ApiClient, kind: str, organisation_id: UUID | None, **extra: Any) -> dict[str, Any]:
+    async def _upload_context(
+        self, api: ApiClient, kind: str, organisation_id: UUID | None, **extra: Any
+    ) -> dict[str, Any]:
         org = await api.organisation(organisation_id) if organisation_id else None
         return {"kind": kind, "org": org, "error": None, **_labels(), **extra}
 
@@ -81,9 +99,16 @@ class OnboardingPages(Controller):
     async def organisations(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient]) -> Template:
         return page(request, "onboarding/upload.html", None, await self._upload_context(api, "organisations", None))
 
-    @post("/imports/organisations", name="onboarding:organisations-upload", opt=PUBLIC, status_code=303,
-          request_max_body_size=UPLOAD_LIMIT)
-    async def upload_organisations(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient]) -> Template | Redirect:
+    @post(
+        "/imports/organisations",
+        name="onboarding:organisations-upload",
+        opt=PUBLIC,
+        status_code=303,
+        request_max_body_size=UPLOAD_LIMIT,
+    )
+    async def upload_organisations(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient]
+    ) -> Template | Redirect:
         try:
             job = await _forward(api, "/api/imports/organisations", request)
         except ApiError as exc:
@@ -94,13 +119,21 @@ class OnboardingPages(Controller):
         return Redirect(f"/imports/{job['id']}", status_code=303)
 
     @get("/organisations/{organisation_id:uuid}/imports/staff", name="onboarding:staff", opt=PUBLIC)
-    async def staff(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]) -> Template:
+    async def staff(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
+    ) -> Template:
         return page(request, "onboarding/upload.html", None, await self._upload_context(api, "staff", organisation_id))
 
-    @post("/organisations/{organisation_id:uuid}/imports/staff", name="onboarding:staff-upload", opt=PUBLIC,
-          status_code=303, request_max_body_size=UPLOAD_LIMIT)
-    async def upload_staff(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient],
-                           organisation_id: FromPath[UUID]) -> Template | Redirect:
+    @post(
+        "/organisations/{organisation_id:uuid}/imports/staff",
+        name="onboarding:staff-upload",
+        opt=PUBLIC,
+        status_code=303,
+        request_max_body_size=UPLOAD_LIMIT,
+    )
+    async def upload_staff(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
+    ) -> Template | Redirect:
         try:
             job = await _forward(api, f"/api/organisations/{organisation_id}/imports/staff", request)
         except ApiError as exc:
@@ -111,7 +144,9 @@ class OnboardingPages(Controller):
         return Redirect(f"/imports/{job['id']}", status_code=303)
 
     @get("/imports/templates/{kind:str}", name="onboarding:template", opt=PUBLIC)
-    async def template(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], kind: FromPath[str]) -> Response[bytes]:
+    async def template(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], kind: FromPath[str]
+    ) -> Response[bytes]:
         file_format = "csv" if request.query_params.get("format") == "csv" else "xlsx"
         params = {k: v for k, v in request.query_params.items() if k == "lang"}
         response = await api.send("GET", f"/api/imports/templates/{kind}/{file_format}", params=params)
@@ -121,26 +156,41 @@ class OnboardingPages(Controller):
 
     async def _job_context(self, api: ApiClient, job_id: UUID) -> dict[str, Any]:
         job = await api.get(f"/api/imports/{job_id}")
-        context: dict[str, Any] = {"job": job, "error": None, "bad": None, "good": None, "failed_rows": None, **_labels()}
+        context: dict[str, Any] = {
+            "job": job,
+            "error": None,
+            "bad": None,
+            "good": None,
+            "failed_rows": None,
+            **_labels(),
+        }
         if job["status"] == "checked":
             bad = await api.get(f"/api/imports/{job_id}/rows", params={"state": "invalid", "page_size": "1000"})
             good = await api.get(f"/api/imports/{job_id}/rows", params={"state": "pending", "page_size": "200"})
             context.update(bad=bad, good=good)
         elif job["status"] in ("done", "failed"):
-            context["failed_rows"] = await api.get(f"/api/imports/{job_id}/rows", params={"state": "failed", "page_size": "1000"})
+            context["failed_rows"] = await api.get(
+                f"/api/imports/{job_id}/rows", params={"state": "failed", "page_size": "1000"}
+            )
         return context
 
     @get("/imports/{job_id:uuid}", name="onboarding:job", opt=PUBLIC)
-    async def job(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], job_id: FromPath[UUID]) -> Template:
+    async def job(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], job_id: FromPath[UUID]
+    ) -> Template:
         return page(request, "onboarding/job.html", None, await self._job_context(api, job_id))
 
     @get("/imports/{job_id:uuid}/progress", name="onboarding:progress", opt=PUBLIC)
-    async def progress(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], job_id: FromPath[UUID]) -> Template:
+    async def progress(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], job_id: FromPath[UUID]
+    ) -> Template:
         """The progress block alone (what HTMX polls); a finished import answers its final block."""
         return page(request, "onboarding/job.html", "progress", await self._job_context(api, job_id))
 
     @post("/imports/{job_id:uuid}/start", name="onboarding:start", opt=PUBLIC, status_code=303)
-    async def start(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], job_id: FromPath[UUID]) -> Template | Redirect:
+    async def start(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], job_id: FromPath[UUID]
+    ) -> Template | Redirect:
         try:
             await api.post(f"/api/imports/{job_id}/start")
         except ApiError as exc:

@@ -64,7 +64,9 @@ def check_item(values: Mapping[str, Any]) -> dict[str, str]:
     elif starts and ends and ends < starts:
         errors["ends_on"] = _("The item must end on or after its start.")
     if not values["responsible_ids"]:
-        errors["responsible_ids"] = _("Name at least one responsible person: a plan is submitted only when every item has one.")
+        errors["responsible_ids"] = _(
+            "Name at least one responsible person: a plan is submitted only when every item has one."
+        )
     return errors
 
 
@@ -88,31 +90,58 @@ class PlanItemPages(Controller):
     path = "/organisations/{organisation_id:uuid}/associations/{association_id:uuid}/plans/{plan_id:uuid}/items"
 
     async def _panel(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, association_id: UUID,
-        *, status_code: int = 200, **extra: Any,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        association_id: UUID,
+        *,
+        status_code: int = 200,
+        **extra: Any,
     ) -> Template:
         # The association page's context: the plan panel is a block of its page.
         context = await StructurePages._association_context(  # type: ignore[arg-type]
-            self, api, organisation_id, association_id, panel="plan_panel", **extra)
+            self, api, organisation_id, association_id, panel="plan_panel", **extra
+        )
         return page(request, TEMPLATE, "plan_panel", context, status_code=status_code)
 
     def _back(self, organisation_id: UUID, association_id: UUID) -> Redirect:
         return Redirect(f"/organisations/{organisation_id}/associations/{association_id}#plan", status_code=303)
 
     async def _refused(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, association_id: UUID,
-        form_name: str, values: dict[str, Any], errors: dict[str, str], error: ApiError | None, status_code: int,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        association_id: UUID,
+        form_name: str,
+        values: dict[str, Any],
+        errors: dict[str, str],
+        error: ApiError | None,
+        status_code: int,
         editing: str | None = None,
     ) -> Template:
         return await self._panel(
-            request, api, organisation_id, association_id, status_code=status_code,
-            item_form=form_name, item_values=values, item_errors=errors, error=error, editing=editing,
+            request,
+            api,
+            organisation_id,
+            association_id,
+            status_code=status_code,
+            item_form=form_name,
+            item_values=values,
+            item_errors=errors,
+            error=error,
+            editing=editing,
         )
 
     @post("/", name="plans:item-add", opt=PUBLIC, status_code=303)
     async def add(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        association_id: FromPath[UUID], plan_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        association_id: FromPath[UUID],
+        plan_id: FromPath[UUID],
     ) -> Template | Redirect:
         form = await request.form()
         values = item_values(form)
@@ -124,18 +153,34 @@ class PlanItemPages(Controller):
                 if error.status >= 500 or error.status == 404:
                     raise
                 field = field_of(error)
-                return await self._refused(request, api, organisation_id, association_id, "add", values,
-                                           {field: error.message} if field else {}, None if field else error, error.status)
+                return await self._refused(
+                    request,
+                    api,
+                    organisation_id,
+                    association_id,
+                    "add",
+                    values,
+                    {field: error.message} if field else {},
+                    None if field else error,
+                    error.status,
+                )
         else:
             return await self._refused(request, api, organisation_id, association_id, "add", values, errors, None, 422)
         if request.htmx:  # type: ignore[attr-defined]
-            return await self._panel(request, api, organisation_id, association_id, notice=_("The item has been added."))
+            return await self._panel(
+                request, api, organisation_id, association_id, notice=_("The item has been added.")
+            )
         return self._back(organisation_id, association_id)
 
     @get("/{item_id:uuid}/edit", name="plans:item-edit", opt=PUBLIC)
     async def edit(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        association_id: FromPath[UUID], plan_id: FromPath[UUID], item_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        association_id: FromPath[UUID],
+        plan_id: FromPath[UUID],
+        item_id: FromPath[UUID],
     ) -> Template:
         """The row as a form: HTMX swaps the plan panel; without JavaScript the whole page comes."""
         plan = await Work(api, organisation_id).get(f"/plans/{plan_id}")
@@ -143,16 +188,29 @@ class PlanItemPages(Controller):
         if item is None:
             raise ApiError(404, _("The item is not in this plan."), "item_id")
         values = {k: item[k] or "" for k in ("title", "direction", "starts_on", "ends_on")} | {
-            "responsible_ids": [str(r) for r in item["responsible_ids"]]}
+            "responsible_ids": [str(r) for r in item["responsible_ids"]]
+        }
         context = await StructurePages._association_context(  # type: ignore[arg-type]
-            self, api, organisation_id, association_id, panel="plan_panel", editing=str(item_id), item_form="edit",
-            item_values=values)
+            self,
+            api,
+            organisation_id,
+            association_id,
+            panel="plan_panel",
+            editing=str(item_id),
+            item_form="edit",
+            item_values=values,
+        )
         return page(request, TEMPLATE, "plan_panel", context)
 
     @post("/{item_id:uuid}", name="plans:item-update", opt=PUBLIC, status_code=303)
     async def update(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        association_id: FromPath[UUID], plan_id: FromPath[UUID], item_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        association_id: FromPath[UUID],
+        plan_id: FromPath[UUID],
+        item_id: FromPath[UUID],
     ) -> Template | Redirect:
         form = await request.form()
         values = item_values(form)
@@ -164,20 +222,37 @@ class PlanItemPages(Controller):
                 if error.status >= 500 or error.status == 404:
                     raise
                 field = field_of(error)
-                return await self._refused(request, api, organisation_id, association_id, "edit", values,
-                                           {field: error.message} if field else {}, None if field else error,
-                                           error.status, editing=str(item_id))
+                return await self._refused(
+                    request,
+                    api,
+                    organisation_id,
+                    association_id,
+                    "edit",
+                    values,
+                    {field: error.message} if field else {},
+                    None if field else error,
+                    error.status,
+                    editing=str(item_id),
+                )
         else:
-            return await self._refused(request, api, organisation_id, association_id, "edit", values, errors, None, 422,
-                                       editing=str(item_id))
+            return await self._refused(
+                request, api, organisation_id, association_id, "edit", values, errors, None, 422, editing=str(item_id)
+            )
         if request.htmx:  # type: ignore[attr-defined]
-            return await self._panel(request, api, organisation_id, association_id, notice=_("The item has been changed."))
+            return await self._panel(
+                request, api, organisation_id, association_id, notice=_("The item has been changed.")
+            )
         return self._back(organisation_id, association_id)
 
     @post("/{item_id:uuid}/remove", name="plans:item-remove", opt=PUBLIC, status_code=303)
     async def remove(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        association_id: FromPath[UUID], plan_id: FromPath[UUID], item_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        association_id: FromPath[UUID],
+        plan_id: FromPath[UUID],
+        item_id: FromPath[UUID],
     ) -> Template | Redirect:
         work = Work(api, organisation_id)
         if (await request.form()).get("confirmed") != "yes":
@@ -187,15 +262,24 @@ class PlanItemPages(Controller):
             if item is None:
                 raise ApiError(404, _("The item is not in this plan."), "item_id")
             org = await api.organisation(organisation_id)
-            context = {"org": org, "plan": plan, "item": item, "association_id": association_id,
-                       "back": f"/organisations/{organisation_id}/associations/{association_id}#plan"}
+            context = {
+                "org": org,
+                "plan": plan,
+                "item": item,
+                "association_id": association_id,
+                "back": f"/organisations/{organisation_id}/associations/{association_id}#plan",
+            }
             return page(request, "plans/confirm_remove.html", None, context)
         try:
             await work.post(f"/plans/{plan_id}/items/{item_id}/remove")
         except ApiError as error:
             if error.status >= 500 or error.status == 404:
                 raise
-            return await self._panel(request, api, organisation_id, association_id, status_code=error.status, error=error)
+            return await self._panel(
+                request, api, organisation_id, association_id, status_code=error.status, error=error
+            )
         if request.htmx:  # type: ignore[attr-defined]
-            return await self._panel(request, api, organisation_id, association_id, notice=_("The item has been removed."))
+            return await self._panel(
+                request, api, organisation_id, association_id, notice=_("The item has been removed.")
+            )
         return self._back(organisation_id, association_id)

@@ -14,7 +14,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from api.i18n import N_, gettext as _
+from api.i18n import N_
+from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
 from web.forms import once
 from web.identity.viewer import viewer
@@ -77,7 +78,11 @@ def stage_label(label: str | None) -> str:
         return ""
     if label.startswith(APPROVAL_BY):
         who = [_(w) for w in label.removeprefix(APPROVAL_BY).split(" or ")]
-        joined = who[0] if len(who) == 1 else _("%(first)s or %(second)s") % {"first": ", ".join(who[:-1]), "second": who[-1]}
+        joined = (
+            who[0]
+            if len(who) == 1
+            else _("%(first)s or %(second)s") % {"first": ", ".join(who[:-1]), "second": who[-1]}
+        )
         return _("Approval by %(who)s") % {"who": joined}
     words, colon, name = label.partition(": ")
     return f"{_(words)}{colon}{name}" if colon else _(label)
@@ -121,38 +126,62 @@ class ReviewPages(Controller):
 
     # --- my documents -------------------------------------------------------------------------
 
-    async def _documents_context(self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID,
-                                 **extra: Any) -> dict[str, Any]:
+    async def _documents_context(
+        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, **extra: Any
+    ) -> dict[str, Any]:
         r = Reviews(api, organisation_id)
         org, documents, staff, me = await together(
-            api.organisation(organisation_id), r.get("/documents", mine="true"), r.get("/staff", page_size=200),
+            api.organisation(organisation_id),
+            r.get("/documents", mine="true"),
+            r.get("/staff", page_size=200),
             _me(request, api),
         )
         # The authors are the organisation's staff; the form starts with the caller's own record.
         own = [s["id"] for s in staff["items"] if me and s["user_id"] == me]
         values = {"author_staff_ids": own} | extra.pop("values", {})
-        return {"org": org, "documents": documents["items"], "staff": staff["items"], "error": None, "errors": {},
-                "values": values, **_labels(), **extra}
+        return {
+            "org": org,
+            "documents": documents["items"],
+            "staff": staff["items"],
+            "error": None,
+            "errors": {},
+            "values": values,
+            **_labels(),
+            **extra,
+        }
 
     @get("/documents", name="reviews:documents", opt=PUBLIC)
-    async def documents(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient],
-                        organisation_id: FromPath[UUID]) -> Template:
-        return page(request, "reviews/documents.html", None, await self._documents_context(request, api, organisation_id))
+    async def documents(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
+    ) -> Template:
+        return page(
+            request, "reviews/documents.html", None, await self._documents_context(request, api, organisation_id)
+        )
 
     @post("/documents", name="reviews:document-create", opt=PUBLIC, status_code=303)
-    async def create(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient],
-                     organisation_id: FromPath[UUID]) -> Template | Redirect:
+    async def create(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
+    ) -> Template | Redirect:
         form = await request.form()
-        values: dict[str, Any] = {k: str(form.get(k) or "").strip() for k in ("kind", "title", "school_year", "follows_model")}
-        values["author_staff_ids"] = [str(v) for v in form.getall("author_staff_ids")] if "author_staff_ids" in form else []
+        values: dict[str, Any] = {
+            k: str(form.get(k) or "").strip() for k in ("kind", "title", "school_year", "follows_model")
+        }
+        values["author_staff_ids"] = (
+            [str(v) for v in form.getall("author_staff_ids")] if "author_staff_ids" in form else []
+        )
         # The form's own checks, all at once; the API's rules after them.
         errors: dict[str, str] = {}
         if not values["title"]:
             errors["title"] = _("Give the document a title.")
-        if values["school_year"] and not (values["school_year"].isdigit() and 2000 <= int(values["school_year"]) <= 2100):
+        if values["school_year"] and not (
+            values["school_year"].isdigit() and 2000 <= int(values["school_year"]) <= 2100
+        ):
             errors["school_year"] = _("The school year is the year it starts, such as 2026.")
-        payload: dict[str, Any] = {"kind": values["kind"], "title": values["title"],
-                                   "author_staff_ids": values["author_staff_ids"]}
+        payload: dict[str, Any] = {
+            "kind": values["kind"],
+            "title": values["title"],
+            "author_staff_ids": values["author_staff_ids"],
+        }
         if values["school_year"].isdigit():
             payload["school_year"] = int(values["school_year"])
         if values["follows_model"]:
@@ -172,15 +201,21 @@ class ReviewPages(Controller):
                     error = exc
             else:
                 return Redirect(f"/organisations/{organisation_id}/documents/{created['id']}", status_code=303)
-        context = await self._documents_context(request, api, organisation_id, error=error, errors=errors, values=values)
+        context = await self._documents_context(
+            request, api, organisation_id, error=error, errors=errors, values=values
+        )
         return page(request, "reviews/documents.html", None, context, status_code=status)
 
     # --- one document -------------------------------------------------------------------------
 
-    async def _document_context(self, api: ApiClient, organisation_id: UUID, document_id: UUID, **extra: Any) -> dict[str, Any]:
+    async def _document_context(
+        self, api: ApiClient, organisation_id: UUID, document_id: UUID, **extra: Any
+    ) -> dict[str, Any]:
         r = Reviews(api, organisation_id)
         org, document, timeline = await together(
-            api.organisation(organisation_id), r.get(f"/documents/{document_id}"), r.get(f"/documents/{document_id}/timeline")
+            api.organisation(organisation_id),
+            r.get(f"/documents/{document_id}"),
+            r.get(f"/documents/{document_id}/timeline"),
         )
         if timeline["rounds"]:
             planned, missing = [], timeline["rounds"][-1]["missing_stages"]
@@ -191,19 +226,45 @@ class ReviewPages(Controller):
         numbers = [v["number"] for v in document["versions"]]
         if len(numbers) >= 2:
             diff = await r.get(f"/documents/{document_id}/diff", **{"from": numbers[-2], "to": numbers[-1]})
-        return {"org": org, "document": document, "timeline": timeline, "planned": planned, "missing": missing,
-                "diff": diff,
-                "error": None, "notice": None, **_labels(), **extra}
+        return {
+            "org": org,
+            "document": document,
+            "timeline": timeline,
+            "planned": planned,
+            "missing": missing,
+            "diff": diff,
+            "error": None,
+            "notice": None,
+            **_labels(),
+            **extra,
+        }
 
     @get("/documents/{document_id:uuid}", name="reviews:document", opt=PUBLIC)
-    async def document(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient],
-                       organisation_id: FromPath[UUID], document_id: FromPath[UUID]) -> Template:
-        return page(request, "reviews/document.html", None, await self._document_context(api, organisation_id, document_id))
+    async def document(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        document_id: FromPath[UUID],
+    ) -> Template:
+        return page(
+            request, "reviews/document.html", None, await self._document_context(api, organisation_id, document_id)
+        )
 
-    @post("/documents/{document_id:uuid}/versions", name="reviews:upload", opt=PUBLIC, status_code=303,
-          request_max_body_size=256 * 1024 * 1024)
-    async def upload(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient],
-                     organisation_id: FromPath[UUID], document_id: FromPath[UUID]) -> Template | Redirect:
+    @post(
+        "/documents/{document_id:uuid}/versions",
+        name="reviews:upload",
+        opt=PUBLIC,
+        status_code=303,
+        request_max_body_size=256 * 1024 * 1024,
+    )
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        document_id: FromPath[UUID],
+    ) -> Template | Redirect:
         form = await request.form()
         upload = form.get("file")
         note = str(form.get("change_note") or "").strip()
@@ -211,21 +272,30 @@ class ReviewPages(Controller):
             if upload is None or not hasattr(upload, "read"):
                 raise ApiError(422, _("Choose a file to upload."), "file")
             content = await upload.read()
-            await once(api, form).send("POST", f"/api/organisations/{organisation_id}/documents/{document_id}/versions",
-                           files={"file": (upload.filename, content, upload.content_type or "application/octet-stream")},
-                           data={"change_note": note} if note else {})
+            await once(api, form).send(
+                "POST",
+                f"/api/organisations/{organisation_id}/documents/{document_id}/versions",
+                files={"file": (upload.filename, content, upload.content_type or "application/octet-stream")},
+                data={"change_note": note} if note else {},
+            )
         except ApiError as exc:
             context = await self._document_context(api, organisation_id, document_id, error=exc)
             return page(request, "reviews/document.html", None, context, status_code=exc.status)
         return Redirect(f"/organisations/{organisation_id}/documents/{document_id}", status_code=303)
 
     @post("/documents/{document_id:uuid}/submit", name="reviews:submit", opt=PUBLIC, status_code=303)
-    async def submit(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient],
-                     organisation_id: FromPath[UUID], document_id: FromPath[UUID]) -> Template | Redirect:
+    async def submit(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        document_id: FromPath[UUID],
+    ) -> Template | Redirect:
         form = await request.form()
         try:
-            await Reviews(once(api, form), organisation_id).post(f"/documents/{document_id}/submissions",
-                                                     {"version_id": str(form.get("version_id") or "")})
+            await Reviews(once(api, form), organisation_id).post(
+                f"/documents/{document_id}/submissions", {"version_id": str(form.get("version_id") or "")}
+            )
         except ApiError as exc:
             context = await self._document_context(api, organisation_id, document_id, error=exc)
             return page(request, "reviews/document.html", None, context, status_code=exc.status)
@@ -244,19 +314,29 @@ class ReviewPages(Controller):
         return {"item": item, "choices": choices, "key": uuid.uuid4().hex}
 
     @get("/reviews/inbox", name="reviews:inbox", opt=PUBLIC)
-    async def inbox(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient],
-                    organisation_id: FromPath[UUID]) -> Template:
+    async def inbox(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
+    ) -> Template:
         r = Reviews(api, organisation_id)
         org, items = await together(api.organisation(organisation_id), r.get("/reviews/inbox"))
         entries = [await self._item_context(r, item) for item in items]
         return page(request, "reviews/inbox.html", None, {"org": org, "entries": entries, **_labels()})
 
     @post("/reviews/decide/{document_id:uuid}/{stage_id:uuid}", name="reviews:decide", opt=PUBLIC, status_code=200)
-    async def decide(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient],
-                     organisation_id: FromPath[UUID], document_id: FromPath[UUID], stage_id: FromPath[UUID]) -> Template:
+    async def decide(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        document_id: FromPath[UUID],
+        stage_id: FromPath[UUID],
+    ) -> Template:
         form = await request.form()
-        payload: dict[str, Any] = {"stage_id": str(stage_id), "version_id": str(form.get("version_id") or ""),
-                                   "outcome": str(form.get("outcome") or "")}
+        payload: dict[str, Any] = {
+            "stage_id": str(stage_id),
+            "version_id": str(form.get("version_id") or ""),
+            "outcome": str(form.get("outcome") or ""),
+        }
         remarks = str(form.get("remarks") or "").strip()
         if remarks:
             payload["remarks"] = remarks
@@ -269,11 +349,18 @@ class ReviewPages(Controller):
         elif form.get("body_id"):
             payload["body_id"] = str(form.get("body_id"))
         key = str(form.get("idempotency_key") or uuid.uuid4().hex)
-        context: dict[str, Any] = {"org": {"id": organisation_id}, **_labels(), "decided": None, "error": None,
-                                   "document_id": document_id, "stage_id": stage_id}
+        context: dict[str, Any] = {
+            "org": {"id": organisation_id},
+            **_labels(),
+            "decided": None,
+            "error": None,
+            "document_id": document_id,
+            "stage_id": stage_id,
+        }
         try:
             context["decided"] = await Reviews(api, organisation_id).post(
-                f"/documents/{document_id}/decisions", payload, headers={"Idempotency-Key": key})
+                f"/documents/{document_id}/decisions", payload, headers={"Idempotency-Key": key}
+            )
             status = 200
         except ApiError as exc:
             context["error"] = exc
@@ -283,8 +370,9 @@ class ReviewPages(Controller):
     # --- the catalogue (cl. 13.4) ----------------------------------------------------------------
 
     @get("/catalogue", name="reviews:catalogue", opt=PUBLIC)
-    async def catalogue(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient],
-                        organisation_id: FromPath[UUID]) -> Template:
+    async def catalogue(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
+    ) -> Template:
         r = Reviews(api, organisation_id)
         q = request.query_params.get("q") or None
         org, found = await together(api.organisation(organisation_id), r.get("/catalogue", q=q))

@@ -18,7 +18,7 @@ from api.clock import school_year_of, today
 from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
 from web.forms import once
-from web.setup.common import REQUIRED, Setup, done_notice, date_value, may_shape, must_show, refusal_at, text
+from web.setup.common import REQUIRED, Setup, date_value, done_notice, may_shape, must_show, refusal_at, text
 from web.setup.confirm import confirm_page
 from web.setup.labels import labels
 from web.templating import go_to, page, url_with
@@ -40,13 +40,21 @@ class TermPages(Controller):
     path = "/organisations/{organisation_id:uuid}/academic-calendar"
 
     async def _calendar(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, *, values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None, status_code: int = 200,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        *,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        status_code: int = 200,
     ) -> Template:
         setup = Setup(api, organisation_id)
         current = school_year_of(today())
         org, years, this_year, shaper = await together(
-            api.organisation(organisation_id), setup.get("/calendar"), setup.get(f"/calendar/{current}"),
+            api.organisation(organisation_id),
+            setup.get("/calendar"),
+            setup.get(f"/calendar/{current}"),
             may_shape(request, api, organisation_id),
         )
         kind = this_year["kind"]
@@ -54,16 +62,24 @@ class TermPages(Controller):
         first_free = next(y for y in range(current, current + 100) if y not in taken)
         done = request.query_params.get("done")
         context = {
-            "org": org, "years": sorted(years, key=lambda y: y["school_year"], reverse=True), "kind": kind,
-            "count": TERMS_PER_YEAR.get(kind, 4), "may_shape": shaper, "errors": errors or {},
-            "values": values or {"school_year": str(first_free)}, "year_label": year_label,
+            "org": org,
+            "years": sorted(years, key=lambda y: y["school_year"], reverse=True),
+            "kind": kind,
+            "count": TERMS_PER_YEAR.get(kind, 4),
+            "may_shape": shaper,
+            "errors": errors or {},
+            "values": values or {"school_year": str(first_free)},
+            "year_label": year_label,
             "base": f"/organisations/{organisation_id}/academic-calendar",
-            "notice": done_notice(done) if not errors else None, **labels(),
+            "notice": done_notice(done) if not errors else None,
+            **labels(),
         }
         return page(request, "setup/calendar.html", "year_form" if errors else None, context, status_code=status_code)
 
     @get("/", name="setup:calendar", opt=PUBLIC)
-    async def calendar(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]) -> Template:
+    async def calendar(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
+    ) -> Template:
         return await self._calendar(request, api, organisation_id)
 
     @post("/", name="setup:calendar-create", opt=PUBLIC, status_code=303)
@@ -85,7 +101,9 @@ class TermPages(Controller):
                 raise ValueError
         except ValueError:
             year = 0
-            errors["school_year"] = _("Give the year the school year starts in, such as %(year)s.") % {"year": school_year_of(today())}
+            errors["school_year"] = _("Give the year the school year starts in, such as %(year)s.") % {
+                "year": school_year_of(today())
+            }
         terms: list[dict[str, Any]] | None = None
         if any(values[f"{edge}_{n}"] for n in range(1, count + 1) for edge in ("starts", "ends")):
             # Dates of its own: every term's, each a date and ending after it starts.
@@ -93,7 +111,9 @@ class TermPages(Controller):
             for n in range(1, count + 1):
                 starts, ends = date_value(values[f"starts_{n}"]), date_value(values[f"ends_{n}"])
                 if starts is None or ends is None:
-                    errors[f"term_{n}"] = _("Give the first and the last day of this term, or leave every date empty for the usual ones.")
+                    errors[f"term_{n}"] = _(
+                        "Give the first and the last day of this term, or leave every date empty for the usual ones."
+                    )
                 elif ends < starts:
                     errors[f"term_{n}"] = _("The term ends before it starts.")
                 else:
@@ -104,7 +124,9 @@ class TermPages(Controller):
                 payload["terms"] = terms
             try:
                 await Setup(once(api, form), organisation_id).post("/calendar", payload)
-                return go_to(request, url_with(f"/organisations/{organisation_id}/academic-calendar", {}, done="created"))
+                return go_to(
+                    request, url_with(f"/organisations/{organisation_id}/academic-calendar", {}, done="created")
+                )
             except ApiError as error:
                 if not must_show(error):
                     raise
@@ -112,28 +134,54 @@ class TermPages(Controller):
         return await self._calendar(request, api, organisation_id, values=values, errors=errors, status_code=status)
 
     async def _form(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, term: dict[str, Any], *,
-        values: dict[str, str], errors: dict[str, str], status_code: int = 200, notice: str | None = None,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        term: dict[str, Any],
+        *,
+        values: dict[str, str],
+        errors: dict[str, str],
+        status_code: int = 200,
+        notice: str | None = None,
     ) -> Template:
         org, shaper = await together(api.organisation(organisation_id), may_shape(request, api, organisation_id))
         context = {
-            "org": org, "term": term, "values": values, "errors": errors, "may_shape": shaper, "notice": notice,
-            "year": year_label(term["school_year"]), "archive_question": archive_question(term["school_year"]), "base": f"/organisations/{organisation_id}/academic-calendar", **labels(),
+            "org": org,
+            "term": term,
+            "values": values,
+            "errors": errors,
+            "may_shape": shaper,
+            "notice": notice,
+            "year": year_label(term["school_year"]),
+            "archive_question": archive_question(term["school_year"]),
+            "base": f"/organisations/{organisation_id}/academic-calendar",
+            **labels(),
         }
         return page(request, "setup/term_form.html", "term_edit", context, status_code=status_code)
 
     @get("/terms/{term_id:uuid}", name="setup:term", opt=PUBLIC)
     async def term(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], term_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        term_id: FromPath[UUID],
     ) -> Template:
         found = await Setup(api, organisation_id).get(f"/calendar/terms/{term_id}")
         done = request.query_params.get("done")
         values = {"starts_on": found["starts_on"], "ends_on": found["ends_on"]}
-        return await self._form(request, api, organisation_id, found, values=values, errors={}, notice=done_notice(done))
+        return await self._form(
+            request, api, organisation_id, found, values=values, errors={}, notice=done_notice(done)
+        )
 
     @post("/terms/{term_id:uuid}", name="setup:term-update", opt=PUBLIC, status_code=303)
     async def update(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], term_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        term_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         setup = Setup(api, organisation_id)
         found = await setup.get(f"/calendar/terms/{term_id}")
@@ -154,20 +202,33 @@ class TermPages(Controller):
             except ApiError as error:
                 if not must_show(error):
                     raise
-                errors, status = refusal_at(error, {"starts_on": "starts_on", "ends_on": "ends_on"}), (403 if error.status == 403 else 422)
+                errors, status = (
+                    refusal_at(error, {"starts_on": "starts_on", "ends_on": "ends_on"}),
+                    (403 if error.status == 403 else 422),
+                )
         return await self._form(request, api, organisation_id, found, values=values, errors=errors, status_code=status)
 
     @post("/terms/{term_id:uuid}/archive", name="setup:term-archive", opt=PUBLIC, status_code=303)
     async def archive(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], term_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        term_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         setup = Setup(api, organisation_id)
         found = await setup.get(f"/calendar/terms/{term_id}")
         base = f"/organisations/{organisation_id}/academic-calendar"
         if (await request.form()).get("confirmed") != "yes":
             return await confirm_page(
-                request, api, organisation_id, title=_("Archive a school year"), subject=year_label(found["school_year"]),
-                question=archive_question(found["school_year"]), action=f"{base}/terms/{term_id}/archive", back=f"{base}/terms/{term_id}",
+                request,
+                api,
+                organisation_id,
+                title=_("Archive a school year"),
+                subject=year_label(found["school_year"]),
+                question=archive_question(found["school_year"]),
+                action=f"{base}/terms/{term_id}/archive",
+                back=f"{base}/terms/{term_id}",
             )
         try:
             await setup.post(f"/calendar/terms/{term_id}/archive")
@@ -175,12 +236,19 @@ class TermPages(Controller):
             if not must_show(error):
                 raise
             values = {"starts_on": found["starts_on"], "ends_on": found["ends_on"]}
-            return await self._form(request, api, organisation_id, found, values=values, errors=refusal_at(error, {}), status_code=error.status)
+            return await self._form(
+                request,
+                api,
+                organisation_id,
+                found,
+                values=values,
+                errors=refusal_at(error, {}),
+                status_code=error.status,
+            )
         return go_to(request, f"{base}?done=archived")
 
 
 def archive_question(year: int) -> str:
-    return _("Archive the school year %(year)s with all its terms? Meetings and plans are then held to the usual dates.") % {
-        "year": year_label(year)
-    }
-
+    return _(
+        "Archive the school year %(year)s with all its terms? Meetings and plans are then held to the usual dates."
+    ) % {"year": year_label(year)}

@@ -60,7 +60,9 @@ class Setup:
         self.base = f"/api/organisations/{organisation_id}"
 
     async def get(self, path: str, **params: Any) -> Any:
-        return await self.api.get(self.base + path, params={k: str(v) for k, v in params.items() if v not in (None, "")})
+        return await self.api.get(
+            self.base + path, params={k: str(v) for k, v in params.items() if v not in (None, "")}
+        )
 
     async def post(self, path: str, payload: Any = None) -> Any:
         return await self.api.post(self.base + path, json=payload if payload is not None else {})
@@ -79,7 +81,9 @@ async def unit_bodies(setup: Setup) -> dict[str, list[dict[str, Any]]]:
     """Each unit's own bodies by unit id: its methodological council, its commission or department,
     its association (cl. 10, 14), to be shown under the unit rather than among the organisation's."""
     councils, commissions, associations = await together(
-        setup.get("/councils", page_size=200), setup.get("/commissions", page_size=200), setup.get("/associations", page_size=200)
+        setup.get("/councils", page_size=200),
+        setup.get("/commissions", page_size=200),
+        setup.get("/associations", page_size=200),
     )
     by_unit: dict[str, list[dict[str, Any]]] = {}
     for kind, found in (("council", councils), ("commission", commissions), ("association", associations)):

@@ -14,8 +14,15 @@ from web.templating import page
 
 
 async def confirm_page(
-    request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, *, title: str, subject: str, question: str,
-    action: str, back: str,
+    request: Request[Any, Any, Any],
+    api: ApiClient,
+    organisation_id: UUID,
+    *,
+    title: str,
+    subject: str,
+    question: str,
+    action: str,
+    back: str,
 ) -> Template:
     org = await api.organisation(organisation_id)
     context = {"org": org, "title": title, "subject": subject, "question": question, "action": action, "back": back}

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from api import i18n
-from api.i18n import N_, gettext as _
+from api.i18n import N_
+from api.i18n import gettext as _
 from web.structure.pages import UNIT_KINDS
 
 POSITIONS: Mapping[str, str] = {

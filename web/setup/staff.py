@@ -16,7 +16,8 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from api.i18n import N_, gettext as _
+from api.i18n import N_
+from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
 from web.forms import once
 from web.setup.common import REQUIRED, Setup, done_notice, flatten, many, may_shape, must_show, refusal_at, text
@@ -29,10 +30,21 @@ PAGE_SIZE = 20
 SORTS: Mapping[str, str] = {"name": N_("Name, A to Z"), "-name": N_("Name, Z to A")}
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 # The form's fields, by the field the API names.
-FIELDS: Mapping[str, str] = {name: name for name in (
-    "full_name", "positions", "unit_id", "heads_unit_id", "qualification_category", "subject_ids",
-    "supervised_subject_ids", "email", "user_id", "note",
-)}
+FIELDS: Mapping[str, str] = {
+    name: name
+    for name in (
+        "full_name",
+        "positions",
+        "unit_id",
+        "heads_unit_id",
+        "qualification_category",
+        "subject_ids",
+        "supervised_subject_ids",
+        "email",
+        "user_id",
+        "note",
+    )
+}
 
 
 def read_form(form: Any) -> dict[str, Any]:
@@ -41,7 +53,9 @@ def read_form(form: Any) -> dict[str, Any]:
         "positions": [p for p in many(form, "positions") if p in POSITIONS],
         "unit_id": str(parse_uuid(form.get("unit_id")) or ""),
         "heads_unit_id": str(parse_uuid(form.get("heads_unit_id")) or ""),
-        "qualification_category": text(form, "qualification_category") if text(form, "qualification_category") in QUALIFICATIONS else "",
+        "qualification_category": text(form, "qualification_category")
+        if text(form, "qualification_category") in QUALIFICATIONS
+        else "",
         "subject_ids": [str(s) for s in map(parse_uuid, many(form, "subject_ids")) if s],
         "supervised_subject_ids": [str(s) for s in map(parse_uuid, many(form, "supervised_subject_ids")) if s],
         "email": text(form, "email"),
@@ -62,7 +76,9 @@ def check(values: Mapping[str, Any]) -> dict[str, str]:
     if values["email"] and not EMAIL.match(values["email"]):
         errors["email"] = _("Enter an e-mail address such as name@school.kz.")
     if values["supervised_subject_ids"] and "deputy_head" not in values["positions"]:
-        errors["supervised_subject_ids"] = _("Only a deputy head for academic work supervises subjects (cl. 14, 31): tick that position too.")
+        errors["supervised_subject_ids"] = _(
+            "Only a deputy head for academic work supervises subjects (cl. 14, 31): tick that position too."
+        )
     if values["heads_unit_id"] and "unit_head" not in values["positions"]:
         errors["heads_unit_id"] = _("Only a head of a unit heads a unit: tick that position too.")
     if len(values["note"]) > 2000:
@@ -89,19 +105,31 @@ def payload(values: Mapping[str, Any], *, accounts: bool) -> dict[str, Any]:
 
 def blank() -> dict[str, Any]:
     return {
-        "full_name": "", "positions": ["teacher"], "unit_id": "", "heads_unit_id": "", "qualification_category": "",
-        "subject_ids": [], "supervised_subject_ids": [], "email": "", "user_id": "", "note": "",
+        "full_name": "",
+        "positions": ["teacher"],
+        "unit_id": "",
+        "heads_unit_id": "",
+        "qualification_category": "",
+        "subject_ids": [],
+        "supervised_subject_ids": [],
+        "email": "",
+        "user_id": "",
+        "note": "",
     }
 
 
 def values_of(person: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "full_name": person["full_name"], "positions": list(person["positions"]),
-        "unit_id": str(person["unit_id"] or ""), "heads_unit_id": str(person["heads_unit_id"] or ""),
+        "full_name": person["full_name"],
+        "positions": list(person["positions"]),
+        "unit_id": str(person["unit_id"] or ""),
+        "heads_unit_id": str(person["heads_unit_id"] or ""),
         "qualification_category": person["qualification_category"] or "",
         "subject_ids": [str(s) for s in person["subject_ids"]],
         "supervised_subject_ids": [str(s) for s in person["supervised_subject_ids"]],
-        "email": person["email"] or "", "user_id": str(person["user_id"] or ""), "note": person["note"] or "",
+        "email": person["email"] or "",
+        "user_id": str(person["user_id"] or ""),
+        "note": person["note"] or "",
     }
 
 
@@ -114,14 +142,19 @@ async def accounts(setup: Setup, organisation_id: UUID) -> list[dict[str, Any]] 
         if error.status in (403, 404):
             return None
         raise
-    return [{"user_id": str(p["user_id"]), "label": " · ".join(x for x in (p.get("full_name"), p.get("email")) if x)} for p in found["items"]]
+    return [
+        {"user_id": str(p["user_id"]), "label": " · ".join(x for x in (p.get("full_name"), p.get("email")) if x)}
+        for p in found["items"]
+    ]
 
 
 class StaffPages(Controller):
     path = "/organisations/{organisation_id:uuid}/staff"
 
     @get("/", name="setup:staff", opt=PUBLIC)
-    async def staff(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]) -> Template:
+    async def staff(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
+    ) -> Template:
         params = request.query_params
         q = (params.get("q") or "").strip()[:200]
         sort = params.get("sort") if params.get("sort") in SORTS else "name"
@@ -134,46 +167,85 @@ class StaffPages(Controller):
         setup = Setup(api, organisation_id)
         org, found, tree, subjects, shaper = await together(
             api.organisation(organisation_id),
-            setup.get("/staff", q=q or None, unit_id=unit, position=position or None,
-                      sort="-full_name" if sort == "-name" else None, page=number, page_size=PAGE_SIZE),
-            setup.get("/units/tree"), setup.subjects(), may_shape(request, api, organisation_id),
+            setup.get(
+                "/staff",
+                q=q or None,
+                unit_id=unit,
+                position=position or None,
+                sort="-full_name" if sort == "-name" else None,
+                page=number,
+                page_size=PAGE_SIZE,
+            ),
+            setup.get("/units/tree"),
+            setup.subjects(),
+            may_shape(request, api, organisation_id),
         )
         units = flatten(tree)
         listing = {"q": q, "unit_id": unit or "", "position": position, "sort": "" if sort == "name" else sort}
         base = f"/organisations/{organisation_id}/staff"
         context = {
-            "org": org, "people": found["items"], "total": found["total"], "listing": listing, "sort": sort,
+            "org": org,
+            "people": found["items"],
+            "total": found["total"],
+            "listing": listing,
+            "sort": sort,
             "pager": Pager(number, max(1, math.ceil(found["total"] / PAGE_SIZE)), found["total"]),
-            "units": units, "unit_names": {u["id"]: u["name"] for u in units},
-            "subject_names": {s["id"]: subject_name(s) for s in subjects}, "sorts": {k: _(v) for k, v in SORTS.items()},
-            "may_shape": shaper, "base": base, "notice": done_notice(params.get("done")),
+            "units": units,
+            "unit_names": {u["id"]: u["name"] for u in units},
+            "subject_names": {s["id"]: subject_name(s) for s in subjects},
+            "sorts": {k: _(v) for k, v in SORTS.items()},
+            "may_shape": shaper,
+            "base": base,
+            "notice": done_notice(params.get("done")),
             **labels(),
         }
         canonical = url_with(base, listing, page=number if number > 1 else None)
         return page(request, "setup/staff.html", "staff_results", context, headers={"HX-Push-Url": canonical})
 
     async def _form(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, *, person: dict[str, Any] | None,
-        values: dict[str, Any], errors: dict[str, str], status_code: int = 200, notice: str | None = None,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        *,
+        person: dict[str, Any] | None,
+        values: dict[str, Any],
+        errors: dict[str, str],
+        status_code: int = 200,
+        notice: str | None = None,
     ) -> Template:
         setup = Setup(api, organisation_id)
         org, tree, subjects, shaper = await together(
-            api.organisation(organisation_id), setup.get("/units/tree"), setup.subjects(), may_shape(request, api, organisation_id)
+            api.organisation(organisation_id),
+            setup.get("/units/tree"),
+            setup.subjects(),
+            may_shape(request, api, organisation_id),
         )
         people = await accounts(setup, organisation_id) if shaper else None
         if people is not None and values["user_id"] and values["user_id"] not in {p["user_id"] for p in people}:
             # Linked to an account that holds no role here (or beyond the first 200): kept as it is.
             people.append({"user_id": values["user_id"], "label": _("The account linked now")})
         context = {
-            "org": org, "person": person, "values": values, "errors": errors, "units": flatten(tree),
-            "subjects": sorted(({"id": s["id"], "name": subject_name(s)} for s in subjects), key=lambda s: s["name"].casefold()),
-            "accounts": people, "may_shape": shaper, "notice": notice, "base": f"/organisations/{organisation_id}/staff",
+            "org": org,
+            "person": person,
+            "values": values,
+            "errors": errors,
+            "units": flatten(tree),
+            "subjects": sorted(
+                ({"id": s["id"], "name": subject_name(s)} for s in subjects), key=lambda s: s["name"].casefold()
+            ),
+            "accounts": people,
+            "may_shape": shaper,
+            "notice": notice,
+            "base": f"/organisations/{organisation_id}/staff",
             **labels(),
         }
         return page(request, "setup/staff_form.html", "staff_form", context, status_code=status_code)
 
     @get("/new", name="setup:staff-new", opt=PUBLIC)
-    async def new(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]) -> Template:
+    async def new(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
+    ) -> Template:
         return await self._form(request, api, organisation_id, person=None, values=blank(), errors={})
 
     @post("/", name="setup:staff-create", opt=PUBLIC, status_code=303)
@@ -188,26 +260,40 @@ class StaffPages(Controller):
             setup = Setup(api, organisation_id)
             try:
                 linkable = await accounts(setup, organisation_id) is not None
-                created = await Setup(once(api, form), organisation_id).post("/staff", payload(values, accounts=linkable))
+                created = await Setup(once(api, form), organisation_id).post(
+                    "/staff", payload(values, accounts=linkable)
+                )
                 return go_to(request, f"/organisations/{organisation_id}/staff/{created['id']}?done=created")
             except ApiError as error:
                 if not must_show(error):
                     raise
                 errors, status = refusal_at(error, FIELDS), (403 if error.status == 403 else 422)
-        return await self._form(request, api, organisation_id, person=None, values=values, errors=errors, status_code=status)
+        return await self._form(
+            request, api, organisation_id, person=None, values=values, errors=errors, status_code=status
+        )
 
     @get("/{staff_id:uuid}", name="setup:staff-member", opt=PUBLIC)
     async def member(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], staff_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        staff_id: FromPath[UUID],
     ) -> Template:
         person = await Setup(api, organisation_id).get(f"/staff/{staff_id}")
         done = request.query_params.get("done")
         notice = done_notice(done)
-        return await self._form(request, api, organisation_id, person=person, values=values_of(person), errors={}, notice=notice)
+        return await self._form(
+            request, api, organisation_id, person=person, values=values_of(person), errors={}, notice=notice
+        )
 
     @post("/{staff_id:uuid}", name="setup:staff-update", opt=PUBLIC, status_code=303)
     async def update(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], staff_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        staff_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         setup = Setup(api, organisation_id)
         person = await setup.get(f"/staff/{staff_id}")
@@ -223,20 +309,34 @@ class StaffPages(Controller):
                 if not must_show(error):
                     raise
                 errors, status = refusal_at(error, FIELDS), (403 if error.status == 403 else 422)
-        return await self._form(request, api, organisation_id, person=person, values=values, errors=errors, status_code=status)
+        return await self._form(
+            request, api, organisation_id, person=person, values=values, errors=errors, status_code=status
+        )
 
     @post("/{staff_id:uuid}/archive", name="setup:staff-archive", opt=PUBLIC, status_code=303)
     async def archive(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], staff_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        staff_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         setup = Setup(api, organisation_id)
         person = await setup.get(f"/staff/{staff_id}")
         base = f"/organisations/{organisation_id}/staff"
         if (await request.form()).get("confirmed") != "yes":
             return await confirm_page(
-                request, api, organisation_id, title=_("Archive a staff member"), subject=person["full_name"],
-                question=_("Archive this staff member? They leave the lists of staff and of bodies' candidates; their past records stay."),
-                action=f"{base}/{staff_id}/archive", back=f"{base}/{staff_id}",
+                request,
+                api,
+                organisation_id,
+                title=_("Archive a staff member"),
+                subject=person["full_name"],
+                question=_(
+                    "Archive this staff member? They leave the lists of staff and of bodies' candidates; their "
+                    "past records stay."
+                ),
+                action=f"{base}/{staff_id}/archive",
+                back=f"{base}/{staff_id}",
             )
         try:
             await setup.post(f"/staff/{staff_id}/archive")
@@ -244,6 +344,12 @@ class StaffPages(Controller):
             if not must_show(error):
                 raise
             return await self._form(
-                request, api, organisation_id, person=person, values=values_of(person), errors=refusal_at(error, {}), status_code=error.status
+                request,
+                api,
+                organisation_id,
+                person=person,
+                values=values_of(person),
+                errors=refusal_at(error, {}),
+                status_code=error.status,
             )
         return go_to(request, f"{base}?done=archived")

@@ -62,8 +62,14 @@ class SubjectPages(Controller):
     path = "/organisations/{organisation_id:uuid}/subjects"
 
     async def _list(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, *, values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None, status_code: int = 200,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        *,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        status_code: int = 200,
     ) -> Template:
         params = request.query_params
         q = (params.get("q") or "").strip()[:200]
@@ -73,21 +79,30 @@ class SubjectPages(Controller):
             number = 1
         setup = Setup(api, organisation_id)
         org, found, shaper = await together(
-            api.organisation(organisation_id), setup.get("/subjects", q=q or None, page=number, page_size=PAGE_SIZE),
+            api.organisation(organisation_id),
+            setup.get("/subjects", q=q or None, page=number, page_size=PAGE_SIZE),
             may_shape(request, api, organisation_id),
         )
         base = f"/organisations/{organisation_id}/subjects"
         context = {
-            "org": org, "subjects": [{**s, "name": subject_name(s)} for s in found["items"]], "total": found["total"],
-            "q": q, "pager": Pager(number, max(1, math.ceil(found["total"] / PAGE_SIZE)), found["total"]),
-            "may_shape": shaper, "base": base, "values": values or {n: "" for n in ("code", *NAMES)}, "errors": errors or {},
+            "org": org,
+            "subjects": [{**s, "name": subject_name(s)} for s in found["items"]],
+            "total": found["total"],
+            "q": q,
+            "pager": Pager(number, max(1, math.ceil(found["total"] / PAGE_SIZE)), found["total"]),
+            "may_shape": shaper,
+            "base": base,
+            "values": values or {n: "" for n in ("code", *NAMES)},
+            "errors": errors or {},
             "notice": None if errors else done_notice(params.get("done")),
         }
         block = "subject_form" if errors else "subject_results"
         return page(request, "setup/subjects.html", block, context, status_code=status_code)
 
     @get("/", name="setup:subjects", opt=PUBLIC)
-    async def subjects(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]) -> Template:
+    async def subjects(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
+    ) -> Template:
         return await self._list(request, api, organisation_id)
 
     @post("/", name="setup:subject-create", opt=PUBLIC, status_code=303)
@@ -99,8 +114,12 @@ class SubjectPages(Controller):
         errors = check(values, new=True)
         status = 422
         if not errors:
-            payload = {"code": code_for(values, once_key(form)), "name_kk": values["name_kk"], "name_ru": values["name_ru"],
-                       "name_en": values["name_en"] or None}
+            payload = {
+                "code": code_for(values, once_key(form)),
+                "name_kk": values["name_kk"],
+                "name_ru": values["name_ru"],
+                "name_en": values["name_en"] or None,
+            }
             try:
                 await Setup(once(api, form), organisation_id).post("/subjects", payload)
                 return go_to(request, url_with(f"/organisations/{organisation_id}/subjects", {}, done="created"))
@@ -111,28 +130,51 @@ class SubjectPages(Controller):
         return await self._list(request, api, organisation_id, values=values, errors=errors, status_code=status)
 
     async def _form(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, subject: dict[str, Any], *,
-        values: dict[str, str], errors: dict[str, str], status_code: int = 200, notice: str | None = None,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        subject: dict[str, Any],
+        *,
+        values: dict[str, str],
+        errors: dict[str, str],
+        status_code: int = 200,
+        notice: str | None = None,
     ) -> Template:
         org, shaper = await together(api.organisation(organisation_id), may_shape(request, api, organisation_id))
         context = {
-            "org": org, "subject": {**subject, "name": subject_name(subject)}, "values": values, "errors": errors,
-            "may_shape": shaper, "notice": notice, "base": f"/organisations/{organisation_id}/subjects",
+            "org": org,
+            "subject": {**subject, "name": subject_name(subject)},
+            "values": values,
+            "errors": errors,
+            "may_shape": shaper,
+            "notice": notice,
+            "base": f"/organisations/{organisation_id}/subjects",
         }
         return page(request, "setup/subject_form.html", "subject_edit", context, status_code=status_code)
 
     @get("/{subject_id:uuid}", name="setup:subject", opt=PUBLIC)
     async def subject(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], subject_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        subject_id: FromPath[UUID],
     ) -> Template:
         found = await Setup(api, organisation_id).get(f"/subjects/{subject_id}")
         values = {"code": found["code"], **{n: found[n] or "" for n in NAMES}}
         done = request.query_params.get("done")
-        return await self._form(request, api, organisation_id, found, values=values, errors={}, notice=done_notice(done))
+        return await self._form(
+            request, api, organisation_id, found, values=values, errors={}, notice=done_notice(done)
+        )
 
     @post("/{subject_id:uuid}", name="setup:subject-update", opt=PUBLIC, status_code=303)
     async def rename(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], subject_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        subject_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         setup = Setup(api, organisation_id)
         found = await setup.get(f"/subjects/{subject_id}")
@@ -141,7 +183,10 @@ class SubjectPages(Controller):
         status = 422
         if not errors:
             try:
-                await setup.patch(f"/subjects/{subject_id}", {"name_kk": values["name_kk"], "name_ru": values["name_ru"], "name_en": values["name_en"] or None})
+                await setup.patch(
+                    f"/subjects/{subject_id}",
+                    {"name_kk": values["name_kk"], "name_ru": values["name_ru"], "name_en": values["name_en"] or None},
+                )
                 return go_to(request, f"/organisations/{organisation_id}/subjects/{subject_id}?done=saved")
             except ApiError as error:
                 if not must_show(error):
@@ -151,16 +196,28 @@ class SubjectPages(Controller):
 
     @post("/{subject_id:uuid}/archive", name="setup:subject-archive", opt=PUBLIC, status_code=303)
     async def archive(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], subject_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        subject_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         setup = Setup(api, organisation_id)
         found = await setup.get(f"/subjects/{subject_id}")
         base = f"/organisations/{organisation_id}/subjects"
         if (await request.form()).get("confirmed") != "yes":
             return await confirm_page(
-                request, api, organisation_id, title=_("Archive a subject"), subject=subject_name(found),
-                question=_("Archive this subject? It is no longer offered for staff and associations; who taught it stays recorded."),
-                action=f"{base}/{subject_id}/archive", back=f"{base}/{subject_id}",
+                request,
+                api,
+                organisation_id,
+                title=_("Archive a subject"),
+                subject=subject_name(found),
+                question=_(
+                    "Archive this subject? It is no longer offered for staff and associations; who taught it stays "
+                    "recorded."
+                ),
+                action=f"{base}/{subject_id}/archive",
+                back=f"{base}/{subject_id}",
             )
         try:
             await setup.post(f"/subjects/{subject_id}/archive")
@@ -168,5 +225,13 @@ class SubjectPages(Controller):
             if not must_show(error):
                 raise
             values = {"code": found["code"], **{n: found[n] or "" for n in NAMES}}
-            return await self._form(request, api, organisation_id, found, values=values, errors=refusal_at(error, {}), status_code=error.status)
+            return await self._form(
+                request,
+                api,
+                organisation_id,
+                found,
+                values=values,
+                errors=refusal_at(error, {}),
+                status_code=error.status,
+            )
         return go_to(request, f"{base}?done=archived")

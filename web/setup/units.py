@@ -39,12 +39,14 @@ def place_error(kind: str, parent: dict[str, Any] | None, kinds: Mapping[str, di
         if rule["at_top"]:
             return None
         return _("A unit of the kind «%(kind)s» is placed inside one of: %(parents)s.") % {
-            "kind": names.get(kind, kind), "parents": ", ".join(names.get(p, p) for p in rule["parent_kinds"]),
+            "kind": names.get(kind, kind),
+            "parents": ", ".join(names.get(p, p) for p in rule["parent_kinds"]),
         }
     if parent["kind"] in rule["parent_kinds"]:
         return None
     return _("A unit of the kind «%(kind)s» cannot be placed inside «%(parent)s» (cl. 10).") % {
-        "kind": names.get(kind, kind), "parent": names.get(parent["kind"], parent["kind"]),
+        "kind": names.get(kind, kind),
+        "parent": names.get(parent["kind"], parent["kind"]),
     }
 
 
@@ -60,25 +62,44 @@ class UnitPages(Controller):
     path = "/organisations/{organisation_id:uuid}/units"
 
     async def _tree(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, *, values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None, status_code: int = 200,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        *,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        status_code: int = 200,
     ) -> Template:
         setup = Setup(api, organisation_id)
         org, tree, kinds, by_unit, shaper = await together(
-            api.organisation(organisation_id), setup.get("/units/tree"), setup.get("/units/kinds"), unit_bodies(setup),
+            api.organisation(organisation_id),
+            setup.get("/units/tree"),
+            setup.get("/units/kinds"),
+            unit_bodies(setup),
             may_shape(request, api, organisation_id),
         )
         done = request.query_params.get("done")
         context = {
-            "org": org, "tree": tree, "units": flatten(tree), "kinds": kinds, "by_unit": by_unit, "may_shape": shaper,
-            "values": values or {"name": "", "kind": kinds[0]["kind"] if kinds else "", "parent_id": ""}, "errors": errors or {},
-            "body_labels": {k: _(v) for k, v in BODY_LABELS.items()}, "base": f"/organisations/{organisation_id}/units",
-            "notice": done_notice(done) if not errors else None, **labels(),
+            "org": org,
+            "tree": tree,
+            "units": flatten(tree),
+            "kinds": kinds,
+            "by_unit": by_unit,
+            "may_shape": shaper,
+            "values": values or {"name": "", "kind": kinds[0]["kind"] if kinds else "", "parent_id": ""},
+            "errors": errors or {},
+            "body_labels": {k: _(v) for k, v in BODY_LABELS.items()},
+            "base": f"/organisations/{organisation_id}/units",
+            "notice": done_notice(done) if not errors else None,
+            **labels(),
         }
         return page(request, "setup/units.html", "unit_form" if errors else None, context, status_code=status_code)
 
     @get("/", name="setup:units", opt=PUBLIC)
-    async def units(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]) -> Template:
+    async def units(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
+    ) -> Template:
         return await self._tree(request, api, organisation_id)
 
     @post("/", name="setup:unit-create", opt=PUBLIC, status_code=303)
@@ -86,7 +107,11 @@ class UnitPages(Controller):
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
     ) -> Template | Redirect | ClientRedirect:
         form = await request.form()
-        values = {"name": text(form, "name"), "kind": text(form, "kind"), "parent_id": str(parse_uuid(form.get("parent_id")) or "")}
+        values = {
+            "name": text(form, "name"),
+            "kind": text(form, "kind"),
+            "parent_id": str(parse_uuid(form.get("parent_id")) or ""),
+        }
         setup = Setup(api, organisation_id)
         kinds_list, tree = await together(setup.get("/units/kinds"), setup.get("/units/tree"))
         kinds = {k["kind"]: k for k in kinds_list}
@@ -115,38 +140,65 @@ class UnitPages(Controller):
         return await self._tree(request, api, organisation_id, values=values, errors=errors, status_code=status)
 
     async def _form(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, unit: dict[str, Any], *,
-        values: dict[str, str], errors: dict[str, str], status_code: int = 200, notice: str | None = None,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        unit: dict[str, Any],
+        *,
+        values: dict[str, str],
+        errors: dict[str, str],
+        status_code: int = 200,
+        notice: str | None = None,
     ) -> Template:
         setup = Setup(api, organisation_id)
         org, tree, kinds, shaper = await together(
-            api.organisation(organisation_id), setup.get("/units/tree"), setup.get("/units/kinds"), may_shape(request, api, organisation_id)
+            api.organisation(organisation_id),
+            setup.get("/units/tree"),
+            setup.get("/units/kinds"),
+            may_shape(request, api, organisation_id),
         )
         units = flatten(tree)
         node = next((u for u in units if str(u["id"]) == str(unit["id"])), None)
         inside = below(node) if node else {str(unit["id"])}
         allowed = next((k["parent_kinds"] for k in kinds if k["kind"] == unit["kind"]), [])
         context = {
-            "org": org, "unit": unit, "values": values, "errors": errors, "may_shape": shaper, "notice": notice,
+            "org": org,
+            "unit": unit,
+            "values": values,
+            "errors": errors,
+            "may_shape": shaper,
+            "notice": notice,
             "parents": [u for u in units if str(u["id"]) not in inside and u["kind"] in allowed],
             "at_top": any(k["at_top"] for k in kinds if k["kind"] == unit["kind"]),
             "parent_name": next((u["name"] for u in units if str(u["id"]) == str(unit["parent_id"] or "")), None),
-            "base": f"/organisations/{organisation_id}/units", **labels(),
+            "base": f"/organisations/{organisation_id}/units",
+            **labels(),
         }
         return page(request, "setup/unit_form.html", "unit_edit", context, status_code=status_code)
 
     @get("/{unit_id:uuid}", name="setup:unit", opt=PUBLIC)
     async def unit(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], unit_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        unit_id: FromPath[UUID],
     ) -> Template:
         found = await Setup(api, organisation_id).get(f"/units/{unit_id}")
         done = request.query_params.get("done")
         values = {"name": found["name"], "parent_id": str(found["parent_id"] or "")}
-        return await self._form(request, api, organisation_id, found, values=values, errors={}, notice=done_notice(done))
+        return await self._form(
+            request, api, organisation_id, found, values=values, errors={}, notice=done_notice(done)
+        )
 
     @post("/{unit_id:uuid}", name="setup:unit-update", opt=PUBLIC, status_code=303)
     async def update(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], unit_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        unit_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         setup = Setup(api, organisation_id)
         found = await setup.get(f"/units/{unit_id}")
@@ -160,7 +212,9 @@ class UnitPages(Controller):
             errors["name"] = _("At most %(max)s characters.") % {"max": 300}
         if not errors:
             try:
-                await setup.patch(f"/units/{unit_id}", {"name": values["name"], "parent_id": values["parent_id"] or None})
+                await setup.patch(
+                    f"/units/{unit_id}", {"name": values["name"], "parent_id": values["parent_id"] or None}
+                )
                 return go_to(request, f"/organisations/{organisation_id}/units/{unit_id}?done=saved")
             except ApiError as error:
                 if not must_show(error):
@@ -170,16 +224,27 @@ class UnitPages(Controller):
 
     @post("/{unit_id:uuid}/archive", name="setup:unit-archive", opt=PUBLIC, status_code=303)
     async def archive(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], unit_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        unit_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         setup = Setup(api, organisation_id)
         found = await setup.get(f"/units/{unit_id}")
         base = f"/organisations/{organisation_id}/units"
         if (await request.form()).get("confirmed") != "yes":
             return await confirm_page(
-                request, api, organisation_id, title=_("Archive a unit"), subject=found["name"],
-                question=_("Archive this unit? It leaves the structure; its sub-units must be archived or moved first."),
-                action=f"{base}/{unit_id}/archive", back=f"{base}/{unit_id}",
+                request,
+                api,
+                organisation_id,
+                title=_("Archive a unit"),
+                subject=found["name"],
+                question=_(
+                    "Archive this unit? It leaves the structure; its sub-units must be archived or moved first."
+                ),
+                action=f"{base}/{unit_id}/archive",
+                back=f"{base}/{unit_id}",
             )
         try:
             await setup.post(f"/units/{unit_id}/archive")
@@ -187,5 +252,13 @@ class UnitPages(Controller):
             if not must_show(error):
                 raise
             values = {"name": found["name"], "parent_id": str(found["parent_id"] or "")}
-            return await self._form(request, api, organisation_id, found, values=values, errors=refusal_at(error, {}), status_code=error.status)
+            return await self._form(
+                request,
+                api,
+                organisation_id,
+                found,
+                values=values,
+                errors=refusal_at(error, {}),
+                status_code=error.status,
+            )
         return go_to(request, f"{base}?done=archived")

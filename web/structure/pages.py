@@ -16,7 +16,8 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from api.clock import KZ_TIME, school_year_of, today
-from api.i18n import N_, gettext as _
+from api.i18n import N_
+from api.i18n import gettext as _
 from web.bodies.powers import officer_of, powers
 from web.client import ApiClient, ApiError, together
 from web.confirm import ask_first
@@ -131,7 +132,11 @@ class Work:
         starts_from = datetime.datetime.combine(first, datetime.time.min, KZ_TIME)
         starts_before = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min, KZ_TIME)
         page_ = await self.get(
-            "/meetings", body_id=body_id, starts_from=starts_from.isoformat(), starts_before=starts_before.isoformat(), page_size=200
+            "/meetings",
+            body_id=body_id,
+            starts_from=starts_from.isoformat(),
+            starts_before=starts_before.isoformat(),
+            page_size=200,
         )
         return sorted((self.with_times(m) for m in page_["items"]), key=lambda m: m["starts_at"])
 
@@ -148,7 +153,11 @@ def _labels() -> dict[str, Any]:
 
 
 async def _offers(
-    api: ApiClient, who: Viewer | None, organisation_id: UUID, body: dict[str, Any], leader: dict[str, Any] | None = None
+    api: ApiClient,
+    who: Viewer | None,
+    organisation_id: UUID,
+    body: dict[str, Any],
+    leader: dict[str, Any] | None = None,
 ) -> dict[str, bool]:
     """What the pages of a body offer their viewer: only what the viewer may do there. The body's
     records are kept by the organisation's admin and deputy head, and by a chair, secretary or
@@ -172,7 +181,10 @@ class StructurePages(Controller):
     async def _tree_context(self, api: ApiClient, organisation_id: UUID, **extra: Any) -> dict[str, Any]:
         work = Work(api, organisation_id)
         org, units, bodies, by_unit = await together(
-            api.organisation(organisation_id), work.get("/units/tree"), work.get("/bodies"), unit_bodies(Setup(api, organisation_id))
+            api.organisation(organisation_id),
+            work.get("/units/tree"),
+            work.get("/bodies"),
+            unit_bodies(Setup(api, organisation_id)),
         )
         # A unit's council is shown under its unit (cl. 14), not among the organisation's councils.
         under_units = {str(b["id"]) for found in by_unit.values() for b in found if b["kind"] == "council"}
@@ -180,18 +192,30 @@ class StructurePages(Controller):
         for body in bodies:
             if str(body["id"]) not in under_units:
                 grouped.setdefault(body["kind"], []).append(body)
-        return {"org": org, "units": units, "bodies": grouped, "by_unit": by_unit, "error": None, "notice": None,
-                **_labels(), **extra}
+        return {
+            "org": org,
+            "units": units,
+            "bodies": grouped,
+            "by_unit": by_unit,
+            "error": None,
+            "notice": None,
+            **_labels(),
+            **extra,
+        }
 
     @get("/structure", name="structure:tree", opt=PUBLIC)
-    async def tree(self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]) -> Template:
+    async def tree(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID]
+    ) -> Template:
         context = await self._tree_context(api, organisation_id)
         context["powers"] = await powers(request, api, context["org"])
         return page(request, "structure/tree.html", "bodies_panel", context)
 
     # --- an association ------------------------------------------------------------------------
 
-    async def _association_context(self, api: ApiClient, organisation_id: UUID, association_id: UUID, **extra: Any) -> dict[str, Any]:
+    async def _association_context(
+        self, api: ApiClient, organisation_id: UUID, association_id: UUID, **extra: Any
+    ) -> dict[str, Any]:
         work = Work(api, organisation_id)
         org, association, body, term, staff, who = await together(
             api.organisation(organisation_id),
@@ -203,17 +227,41 @@ class StructurePages(Controller):
         )
         members = {m["staff_id"] for m in body["members"]}
         candidates = [s for s in staff["items"] if s["id"] not in members]
-        meetings = await work.meetings_between(association_id, date.fromisoformat(term["starts_on"]), date.fromisoformat(term["ends_on"])) if term else []
+        meetings = (
+            await work.meetings_between(
+                association_id, date.fromisoformat(term["starts_on"]), date.fromisoformat(term["ends_on"])
+            )
+            if term
+            else []
+        )
         year = term["school_year"] if term else school_year_of(today())
         plans = (await work.get("/plans", association_id=association_id, school_year=year))["items"]
         leader = association.get("leader")
-        warning = bool(leader and leader.get("in_office") and leader.get("days_left") is not None and leader["days_left"] <= TERM_WARNING_DAYS)
+        warning = bool(
+            leader
+            and leader.get("in_office")
+            and leader.get("days_left") is not None
+            and leader["days_left"] <= TERM_WARNING_DAYS
+        )
         return {
-            "org": org, "association": association, "body": body, "term": term, "meetings": meetings,
-            "candidates": candidates, "panel": None,
-            "plan": plans[0] if plans else None, "older_plans": plans[1:], "school_year": year,
-            "leader": leader, "term_warning": warning, "error": None, "notice": None, "now_local": _now_local(),
-            **await _offers(api, who, organisation_id, body, leader), **_labels(), **extra,
+            "org": org,
+            "association": association,
+            "body": body,
+            "term": term,
+            "meetings": meetings,
+            "candidates": candidates,
+            "panel": None,
+            "plan": plans[0] if plans else None,
+            "older_plans": plans[1:],
+            "school_year": year,
+            "leader": leader,
+            "term_warning": warning,
+            "error": None,
+            "notice": None,
+            "now_local": _now_local(),
+            **await _offers(api, who, organisation_id, body, leader),
+            **_labels(),
+            **extra,
         }
 
     @get("/associations/{association_id:uuid}", name="structure:association", opt=PUBLIC)
@@ -225,21 +273,29 @@ class StructurePages(Controller):
         association_id: FromPath[UUID],
         done: FromQuery[str | None] = None,
     ) -> Template:
-        notice = _("The association has been created. Add its members and its leader.") if done == "created" else (
-            _(PLAN_ACTIONS[done]) if done in PLAN_ACTIONS else None
+        notice = (
+            _("The association has been created. Add its members and its leader.")
+            if done == "created"
+            else (_(PLAN_ACTIONS[done]) if done in PLAN_ACTIONS else None)
         )
         context = await self._association_context(api, organisation_id, association_id, notice=notice)
         return page(request, "structure/association.html", None, context)
 
     @post("/associations/{association_id:uuid}/members", name="structure:member-add", opt=PUBLIC, status_code=200)
     async def add_member(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], association_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        association_id: FromPath[UUID],
     ) -> Template | Redirect:
         form = await request.form()
         extra: dict[str, Any] = {"panel": "members_panel"}
         status_code = 200
         try:
-            await Work(once(api, form), organisation_id).post(f"/bodies/association/{association_id}/members", {"staff_id": str(form.get("staff_id") or "")})
+            await Work(once(api, form), organisation_id).post(
+                f"/bodies/association/{association_id}/members", {"staff_id": str(form.get("staff_id") or "")}
+            )
             extra["notice"] = _("The member has been added.")
         except ApiError as error:
             if error.status >= 500 or error.status == 404:
@@ -252,11 +308,18 @@ class StructurePages(Controller):
 
     @post("/associations/{association_id:uuid}/plans", name="structure:plan-create", opt=PUBLIC, status_code=303)
     async def create_plan(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], association_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        association_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         form = await request.form()
-        payload = {"association_id": str(association_id), "school_year": _int(form.get("school_year")),
-                   "basis": str(form.get("basis") or "").strip() or None}
+        payload = {
+            "association_id": str(association_id),
+            "school_year": _int(form.get("school_year")),
+            "basis": str(form.get("basis") or "").strip() or None,
+        }
         try:
             await Work(once(api, form), organisation_id).post("/plans", payload)
         except ApiError as error:
@@ -268,10 +331,20 @@ class StructurePages(Controller):
 
     # A plan's items are added, changed and removed in web/plans/items.py.
 
-    @post("/associations/{association_id:uuid}/plans/{plan_id:uuid}/{action:str}", name="structure:plan-action", opt=PUBLIC, status_code=303)
+    @post(
+        "/associations/{association_id:uuid}/plans/{plan_id:uuid}/{action:str}",
+        name="structure:plan-action",
+        opt=PUBLIC,
+        status_code=303,
+    )
     async def plan_action(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        association_id: FromPath[UUID], plan_id: FromPath[UUID], action: FromPath[str],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        association_id: FromPath[UUID],
+        plan_id: FromPath[UUID],
+        action: FromPath[str],
     ) -> Template | Redirect | ClientRedirect:
         if action not in PLAN_ACTIONS:
             raise ApiError(404, _("There is no such action."))
@@ -294,10 +367,16 @@ class StructurePages(Controller):
 
     # --- meetings ------------------------------------------------------------------------------
 
-    @post("/bodies/{body_kind:str}/{body_id:uuid}/meetings", name="structure:meeting-create", opt=PUBLIC, status_code=303)
+    @post(
+        "/bodies/{body_kind:str}/{body_id:uuid}/meetings", name="structure:meeting-create", opt=PUBLIC, status_code=303
+    )
     async def create_meeting(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        body_kind: FromPath[str], body_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        body_kind: FromPath[str],
+        body_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         form = await request.form()
         starts_at = local_datetime(str(form.get("starts_at") or ""))
@@ -323,15 +402,25 @@ class StructurePages(Controller):
             field = {"ends_at": "starts_at"}.get(field, field)
             errors = {field if field in values else "": refusal(error)}
             org = await api.organisation(organisation_id)
-            context = {"org": org, "body_kind": body_kind, "body_id": body_id, "values": values, "errors": errors,
-                       "body_path": _body_path(organisation_id, body_kind, body_id)}
+            context = {
+                "org": org,
+                "body_kind": body_kind,
+                "body_id": body_id,
+                "values": values,
+                "errors": errors,
+                "body_path": _body_path(organisation_id, body_kind, body_id),
+            }
             return page(request, "structure/meeting_new.html", "meeting_form", context, status_code=422)
         return go_to(request, f"/organisations/{organisation_id}/meetings/{created['id']}")
 
-    async def _meeting_context(self, api: ApiClient, organisation_id: UUID, meeting_id: UUID, **extra: Any) -> dict[str, Any]:
+    async def _meeting_context(
+        self, api: ApiClient, organisation_id: UUID, meeting_id: UUID, **extra: Any
+    ) -> dict[str, Any]:
         work = Work(api, organisation_id)
         org, meeting, quorum, who = await together(
-            api.organisation(organisation_id), work.get(f"/meetings/{meeting_id}"), work.get(f"/meetings/{meeting_id}/quorum"),
+            api.organisation(organisation_id),
+            work.get(f"/meetings/{meeting_id}"),
+            work.get(f"/meetings/{meeting_id}/quorum"),
             viewer_via(api),
         )
         work.with_times(meeting)
@@ -344,21 +433,42 @@ class StructurePages(Controller):
             if meeting["body_kind"] == "association":
                 leader = (await work.get(f"/associations/{meeting['body_id']}")).get("leader")
         return {
-            "org": org, "meeting": meeting, "quorum": quorum, "body": body, "people": people,
+            "org": org,
+            "meeting": meeting,
+            "quorum": quorum,
+            "body": body,
+            "people": people,
             "schools": meeting["body_kind"] == "inter_school_association",
             "body_path": _body_path(organisation_id, meeting["body_kind"], meeting["body_id"]),
-            "error": None, "notice": None, "panel": None, **await _offers(api, who, organisation_id, body, leader),
-            **_labels(), **extra,
+            "error": None,
+            "notice": None,
+            "panel": None,
+            **await _offers(api, who, organisation_id, body, leader),
+            **_labels(),
+            **extra,
         }
 
     @get("/meetings/{meeting_id:uuid}", name="structure:meeting", opt=PUBLIC)
     async def meeting(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], meeting_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        meeting_id: FromPath[UUID],
     ) -> Template:
-        return page(request, "structure/meeting.html", None, await self._meeting_context(api, organisation_id, meeting_id))
+        return page(
+            request, "structure/meeting.html", None, await self._meeting_context(api, organisation_id, meeting_id)
+        )
 
     async def _meeting_change(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, meeting_id: UUID, block: str, call: Any, done: str
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiClient,
+        organisation_id: UUID,
+        meeting_id: UUID,
+        block: str,
+        call: Any,
+        done: str,
     ) -> Template | Redirect:
         try:
             await call(Work(api, organisation_id))
@@ -375,33 +485,62 @@ class StructurePages(Controller):
 
     @post("/meetings/{meeting_id:uuid}/agenda", name="structure:agenda-add", opt=PUBLIC, status_code=200)
     async def add_agenda_item(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], meeting_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        meeting_id: FromPath[UUID],
     ) -> Template | Redirect:
         form = await request.form()
         payload = {"title": str(form.get("title") or "")}
         return await self._meeting_change(
-            request, once(api, form), organisation_id, meeting_id, "agenda_panel",
-            lambda w: w.post(f"/meetings/{meeting_id}/agenda", payload), N_("The item has been added to the agenda."),
+            request,
+            once(api, form),
+            organisation_id,
+            meeting_id,
+            "agenda_panel",
+            lambda w: w.post(f"/meetings/{meeting_id}/agenda", payload),
+            N_("The item has been added to the agenda."),
         )
 
-    @post("/meetings/{meeting_id:uuid}/agenda/{item_id:uuid}/remove", name="structure:agenda-remove", opt=PUBLIC, status_code=200)
+    @post(
+        "/meetings/{meeting_id:uuid}/agenda/{item_id:uuid}/remove",
+        name="structure:agenda-remove",
+        opt=PUBLIC,
+        status_code=200,
+    )
     async def remove_agenda_item(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        meeting_id: FromPath[UUID], item_id: FromPath[UUID],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        meeting_id: FromPath[UUID],
+        item_id: FromPath[UUID],
     ) -> Template | Redirect:
         if asking := await ask_first(
-            request, action=N_("Remove"), question=N_("Remove this item from the agenda?"),
+            request,
+            action=N_("Remove"),
+            question=N_("Remove this item from the agenda?"),
             back=f"/organisations/{organisation_id}/meetings/{meeting_id}",
         ):
             return asking
         return await self._meeting_change(
-            request, api, organisation_id, meeting_id, "agenda_panel",
-            lambda w: w.post(f"/meetings/{meeting_id}/agenda/{item_id}/remove"), N_("The item has been removed from the agenda."),
+            request,
+            api,
+            organisation_id,
+            meeting_id,
+            "agenda_panel",
+            lambda w: w.post(f"/meetings/{meeting_id}/agenda/{item_id}/remove"),
+            N_("The item has been removed from the agenda."),
         )
 
     @post("/meetings/{meeting_id:uuid}/attendance", name="structure:attendance", opt=PUBLIC, status_code=200)
     async def attendance(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], meeting_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        meeting_id: FromPath[UUID],
     ) -> Template | Redirect:
         form = await request.form()
         present = {str(v) for v in form.getall("present")} if "present" in form else set()
@@ -416,40 +555,68 @@ class StructurePages(Controller):
                     reason = str(form.get(f"reason_{key}") or "").strip() or None
                     entries.append({name: key, "present": False, "absence_reason": reason})
         return await self._meeting_change(
-            request, api, organisation_id, meeting_id, "attendance_panel",
-            lambda w: w.put(f"/meetings/{meeting_id}/attendance", entries), N_("The attendance has been recorded."),
+            request,
+            api,
+            organisation_id,
+            meeting_id,
+            "attendance_panel",
+            lambda w: w.put(f"/meetings/{meeting_id}/attendance", entries),
+            N_("The attendance has been recorded."),
         )
 
     @post("/meetings/{meeting_id:uuid}/decisions", name="structure:decision-add", opt=PUBLIC, status_code=200)
     async def add_decision(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], meeting_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        meeting_id: FromPath[UUID],
     ) -> Template | Redirect:
         form = await request.form()
         payload: dict[str, Any] = {"text": str(form.get("text") or "")}
         if parse_uuid(form.get("agenda_item_id")):
             payload["agenda_item_id"] = str(form.get("agenda_item_id"))
         return await self._meeting_change(
-            request, once(api, form), organisation_id, meeting_id, "decisions_panel",
-            lambda w: w.post(f"/meetings/{meeting_id}/decisions", payload), N_("The decision has been recorded."),
+            request,
+            once(api, form),
+            organisation_id,
+            meeting_id,
+            "decisions_panel",
+            lambda w: w.post(f"/meetings/{meeting_id}/decisions", payload),
+            N_("The decision has been recorded."),
         )
 
     @post("/meetings/{meeting_id:uuid}/minutes", name="structure:minutes", opt=PUBLIC, status_code=200)
     async def minutes(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], meeting_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        meeting_id: FromPath[UUID],
     ) -> Template | Redirect:
         form = await request.form()
         payload = {"minutes": str(form.get("minutes") or "").strip() or None}
         return await self._meeting_change(
-            request, api, organisation_id, meeting_id, "minutes_panel",
-            lambda w: w.patch(f"/meetings/{meeting_id}", payload), N_("The minutes have been saved."),
+            request,
+            api,
+            organisation_id,
+            meeting_id,
+            "minutes_panel",
+            lambda w: w.patch(f"/meetings/{meeting_id}", payload),
+            N_("The minutes have been saved."),
         )
 
     @post("/meetings/{meeting_id:uuid}/archive", name="structure:meeting-archive", opt=PUBLIC, status_code=303)
     async def archive_meeting(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID], meeting_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        meeting_id: FromPath[UUID],
     ) -> Redirect | ClientRedirect | Template:
         if asking := await ask_first(
-            request, action=N_("Archive the meeting"),
+            request,
+            action=N_("Archive the meeting"),
             question=N_("Archive this meeting? It is kept in the history but can no longer be changed."),
             back=f"/organisations/{organisation_id}/meetings/{meeting_id}",
         ):
@@ -462,8 +629,12 @@ class StructurePages(Controller):
 
     @get("/calendar", name="structure:calendar", opt=PUBLIC)
     async def calendar(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiClient], organisation_id: FromPath[UUID],
-        month: FromQuery[str | None] = None, staff_id: FromQuery[str | None] = None,
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiClient],
+        organisation_id: FromPath[UUID],
+        month: FromQuery[str | None] = None,
+        staff_id: FromQuery[str | None] = None,
     ) -> Template:
         first = _month(month) or today().replace(day=1)
         following = (first + datetime.timedelta(days=32)).replace(day=1)
@@ -473,8 +644,10 @@ class StructurePages(Controller):
             api.organisation(organisation_id),
             work.get(
                 "/work-calendar",
-                **{"from": datetime.datetime.combine(first, datetime.time.min, KZ_TIME).isoformat(),
-                   "to": datetime.datetime.combine(following, datetime.time.min, KZ_TIME).isoformat()},
+                **{
+                    "from": datetime.datetime.combine(first, datetime.time.min, KZ_TIME).isoformat(),
+                    "to": datetime.datetime.combine(following, datetime.time.min, KZ_TIME).isoformat(),
+                },
                 staff_id=person,
             ),
             work.get("/staff", page_size=200),
@@ -490,10 +663,19 @@ class StructurePages(Controller):
         previous = (first - datetime.timedelta(days=1)).replace(day=1)
         params = {"staff_id": person}
         context = {
-            "org": org, "days": days, "month": first, "staff": staff["items"], "person": person,
-            "previous_url": url_with(f"/organisations/{organisation_id}/calendar", params, month=previous.strftime("%Y-%m")),
-            "next_url": url_with(f"/organisations/{organisation_id}/calendar", params, month=following.strftime("%Y-%m")),
-            "month_value": first.strftime("%Y-%m"), **_labels(),
+            "org": org,
+            "days": days,
+            "month": first,
+            "staff": staff["items"],
+            "person": person,
+            "previous_url": url_with(
+                f"/organisations/{organisation_id}/calendar", params, month=previous.strftime("%Y-%m")
+            ),
+            "next_url": url_with(
+                f"/organisations/{organisation_id}/calendar", params, month=following.strftime("%Y-%m")
+            ),
+            "month_value": first.strftime("%Y-%m"),
+            **_labels(),
         }
         return page(request, "structure/calendar.html", "calendar_panel", context)
 
@@ -528,23 +710,43 @@ def _now_local() -> str:
 REMOTE_BODIES = {"inter_school_association": "/inter-school-associations", "union": "/unions"}
 
 
-def _person(key: str, field: str, full_name: str, mark: Any, *, member: bool = True, former: bool = False, school: Any = None) -> dict[str, Any]:
-    return {"key": key, "field": field, "full_name": full_name, "mark": mark, "member": member, "former": former, "school": school}
+def _person(
+    key: str, field: str, full_name: str, mark: Any, *, member: bool = True, former: bool = False, school: Any = None
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "field": field,
+        "full_name": full_name,
+        "mark": mark,
+        "member": member,
+        "former": former,
+        "school": school,
+    }
 
 
 async def _local_attendance(work: Work, meeting: dict[str, Any], body: dict[str, Any]) -> list[dict[str, Any]]:
     """The body's members, then guests (staff of the organisation who are not members)."""
     attendance = {a["staff_id"]: a for a in meeting["attendance"] if a["staff_id"]}
-    people = [_person(m["staff_id"], "staff_id", m["full_name"], attendance.get(m["staff_id"])) for m in body["members"] if m["staff_id"]]
+    people = [
+        _person(m["staff_id"], "staff_id", m["full_name"], attendance.get(m["staff_id"]))
+        for m in body["members"]
+        if m["staff_id"]
+    ]
     known = {p["key"] for p in people}
     if any(a not in known for a in attendance):
         staff = await work.get("/staff", page_size=200)
         names = {s["id"]: s["full_name"] for s in staff["items"]}
-        people += [_person(a, "staff_id", names.get(a, a), row, member=False) for a, row in attendance.items() if a not in known]
+        people += [
+            _person(a, "staff_id", names.get(a, a), row, member=False)
+            for a, row in attendance.items()
+            if a not in known
+        ]
     return people
 
 
-async def _remote_attendance(api: ApiClient, work: Work, meeting: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def _remote_attendance(
+    api: ApiClient, work: Work, meeting: dict[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The members of an inter-school association (teachers of the district's schools, with their
     school) or of a union on the day of the meeting, by member_id; then the people recorded who
     are no longer members."""
@@ -555,7 +757,9 @@ async def _remote_attendance(api: ApiClient, work: Work, meeting: dict[str, Any]
 
     def key_of(item: dict[str, Any]) -> tuple[Any, ...]:
         # A teacher who left and joined again has a new member row but is the same teacher of the same school.
-        return (item["organisation_id"], item["staff_id"]) if inter_school else (item.get("member_id") or item.get("id"),)
+        return (
+            (item["organisation_id"], item["staff_id"]) if inter_school else (item.get("member_id") or item.get("id"),)
+        )
 
     attendance = {key_of(a): a for a in meeting["attendance"]}
     members = [r for r in rows["items"] if r["starts_on"] <= day and (r["left_on"] is None or r["left_on"] > day)]
@@ -563,14 +767,21 @@ async def _remote_attendance(api: ApiClient, work: Work, meeting: dict[str, Any]
     found = await asyncio.gather(*(api.organisation(UUID(i)) for i in school_ids), return_exceptions=True)
     schools = {i: o for i, o in zip(school_ids, found, strict=True) if not isinstance(o, BaseException)}
     people = [
-        _person(m["id"], "member_id", m["full_name"], attendance.get(key_of(m)), school=schools.get(m.get("organisation_id")))
+        _person(
+            m["id"],
+            "member_id",
+            m["full_name"],
+            attendance.get(key_of(m)),
+            school=schools.get(m.get("organisation_id")),
+        )
         for m in sorted(members, key=lambda m: m["full_name"])
     ]
     known = {key_of(m) for m in members}
     names = {key_of(r): r["full_name"] for r in rows["items"]}
     people += [
         _person(a["member_id"], "member_id", names.get(key, a["member_id"]), a, former=True)
-        for key, a in attendance.items() if key not in known and a["member_id"]
+        for key, a in attendance.items()
+        if key not in known and a["member_id"]
     ]
     return body, people
 

@@ -53,8 +53,18 @@ class Council(Archivable, TenantBase):
         CheckConstraint("kind IN ('methodological', 'pedagogical')", name="council_kind"),
         CheckConstraint("kind = 'methodological' OR unit_id IS NULL", name="council_pedagogical_is_organisation_level"),
         # One live organisation council, one per unit, one pedagogical council.
-        Index("uq_council_organisation_live", "kind", unique=True, postgresql_where=text("archived_at IS NULL AND unit_id IS NULL")),
-        Index("uq_council_unit_live", "unit_id", unique=True, postgresql_where=text("archived_at IS NULL AND unit_id IS NOT NULL")),
+        Index(
+            "uq_council_organisation_live",
+            "kind",
+            unique=True,
+            postgresql_where=text("archived_at IS NULL AND unit_id IS NULL"),
+        ),
+        Index(
+            "uq_council_unit_live",
+            "unit_id",
+            unique=True,
+            postgresql_where=text("archived_at IS NULL AND unit_id IS NOT NULL"),
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(300))
@@ -90,7 +100,14 @@ class BodyMembership(TenantBase):
     __table_args__ = (
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="body_membership_term"),
         Index("ix_body_membership_body", "body_kind", "body_id"),
-        Index("uq_body_membership_live", "body_kind", "body_id", "staff_id", unique=True, postgresql_where=text("left_on IS NULL")),
+        Index(
+            "uq_body_membership_live",
+            "body_kind",
+            "body_id",
+            "staff_id",
+            unique=True,
+            postgresql_where=text("left_on IS NULL"),
+        ),
     )
 
     body_kind: Mapped[str] = mapped_column(String(40))
@@ -154,7 +171,11 @@ class InterSchoolMember(TenantBase):
     __tablename__ = "inter_school_member"
     __table_args__ = (
         Index(
-            "uq_inter_school_member_live", "association_id", "organisation_id", "staff_id", unique=True,
+            "uq_inter_school_member_live",
+            "association_id",
+            "organisation_id",
+            "staff_id",
+            unique=True,
             postgresql_where=text("left_on IS NULL"),
         ),
     )

@@ -30,6 +30,7 @@ from uuid import UUID
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.clock import today
 from api.domain.bodies.models import (
     Association,
     BodyMembership,
@@ -41,12 +42,20 @@ from api.domain.bodies.models import (
     SectorUnion,
     UnionMember,
 )
-from api.clock import today
 from api.domain.bodies.rules import BodyKind, QuorumRule
 from api.domain.structure.models import Staff
 from api.errors import DomainError, NotFound
 
-__all__ = ["BodyInfo", "BodyKind", "BodyMember", "QuorumRule", "bodies_of_staff", "get_body", "list_bodies", "resolve_model"]
+__all__ = [
+    "BodyInfo",
+    "BodyKind",
+    "BodyMember",
+    "QuorumRule",
+    "bodies_of_staff",
+    "get_body",
+    "list_bodies",
+    "resolve_model",
+]
 
 
 @dataclass(frozen=True)
@@ -131,19 +140,25 @@ def _matches(kind: BodyKind, row: object) -> bool:
 
 
 def _live_on(on: datetime.date):  # type: ignore[no-untyped-def]
-    return (BodyMembership.starts_on <= on) & (
-        (BodyMembership.left_on.is_(None)) | (BodyMembership.left_on > on)
-    ) & ((BodyMembership.ends_on.is_(None)) | (BodyMembership.ends_on >= on))
+    return (
+        (BodyMembership.starts_on <= on)
+        & ((BodyMembership.left_on.is_(None)) | (BodyMembership.left_on > on))
+        & ((BodyMembership.ends_on.is_(None)) | (BodyMembership.ends_on >= on))
+    )
 
 
 async def _staff_member(session: AsyncSession, staff_id: UUID | None) -> BodyMember | None:
     if staff_id is None:
         return None
     person = await session.get(Staff, staff_id)
-    return BodyMember(full_name=person.full_name if person else "", staff_id=staff_id, user_id=person.user_id if person else None)
+    return BodyMember(
+        full_name=person.full_name if person else "", staff_id=staff_id, user_id=person.user_id if person else None
+    )
 
 
-async def leader_in_office(session: AsyncSession, kind: BodyKind, body_id: UUID, on: datetime.date) -> LeaderTerm | None:
+async def leader_in_office(
+    session: AsyncSession, kind: BodyKind, body_id: UUID, on: datetime.date
+) -> LeaderTerm | None:
     return await session.scalar(
         select(LeaderTerm)
         .where(
@@ -158,7 +173,9 @@ async def leader_in_office(session: AsyncSession, kind: BodyKind, body_id: UUID,
     )
 
 
-async def get_body(session: AsyncSession, kind: BodyKind | str, body_id: UUID, *, on: datetime.date | None = None) -> BodyInfo:
+async def get_body(
+    session: AsyncSession, kind: BodyKind | str, body_id: UUID, *, on: datetime.date | None = None
+) -> BodyInfo:
     try:
         kind = BodyKind(kind)
     except ValueError as exc:
@@ -172,30 +189,61 @@ async def get_body(session: AsyncSession, kind: BodyKind | str, body_id: UUID, *
 
     if kind is BodyKind.INTER_SCHOOL_ASSOCIATION:
         rows = await session.scalars(
-            select(InterSchoolMember).where(
+            select(InterSchoolMember)
+            .where(
                 InterSchoolMember.association_id == body_id,
                 InterSchoolMember.starts_on <= on,
                 or_(InterSchoolMember.left_on.is_(None), InterSchoolMember.left_on > on),
-            ).order_by(InterSchoolMember.full_name)
+            )
+            .order_by(InterSchoolMember.full_name)
         )
-        members = tuple(BodyMember(m.full_name, staff_id=m.staff_id, organisation_id=m.organisation_id, member_id=m.id) for m in rows)
+        members = tuple(
+            BodyMember(m.full_name, staff_id=m.staff_id, organisation_id=m.organisation_id, member_id=m.id)
+            for m in rows
+        )
         leader = await leader_in_office(session, kind, body_id, on)
-        chair = BodyMember(leader.full_name, staff_id=leader.member_staff_id, organisation_id=leader.member_organisation_id) if leader else None
-        return BodyInfo(kind, body_id, row.name, members, quorum, chair=chair, archived=archived, subkind=row.kind,
-                        leader_term_ends_on=leader.ends_on if leader else None)
+        chair = (
+            BodyMember(leader.full_name, staff_id=leader.member_staff_id, organisation_id=leader.member_organisation_id)
+            if leader
+            else None
+        )
+        return BodyInfo(
+            kind,
+            body_id,
+            row.name,
+            members,
+            quorum,
+            chair=chair,
+            archived=archived,
+            subkind=row.kind,
+            leader_term_ends_on=leader.ends_on if leader else None,
+        )
 
     if kind is BodyKind.UNION:
         rows = await session.scalars(
-            select(UnionMember).where(
+            select(UnionMember)
+            .where(
                 UnionMember.union_id == body_id,
                 UnionMember.starts_on <= on,
                 or_(UnionMember.left_on.is_(None), UnionMember.left_on > on),
-            ).order_by(UnionMember.full_name)
+            )
+            .order_by(UnionMember.full_name)
         )
-        members = tuple(BodyMember(m.full_name, organisation_id=m.organisation_id, member_id=m.id, user_id=m.user_id) for m in rows)
+        members = tuple(
+            BodyMember(m.full_name, organisation_id=m.organisation_id, member_id=m.id, user_id=m.user_id) for m in rows
+        )
         by_id = {m.member_id: m for m in members}
-        return BodyInfo(kind, body_id, row.name, members, quorum, chair=by_id.get(row.chair_member_id),
-                        secretary=by_id.get(row.secretary_member_id), archived=archived, subkind=row.sector)
+        return BodyInfo(
+            kind,
+            body_id,
+            row.name,
+            members,
+            quorum,
+            chair=by_id.get(row.chair_member_id),
+            secretary=by_id.get(row.secretary_member_id),
+            archived=archived,
+            subkind=row.sector,
+        )
 
     result = await session.execute(
         select(BodyMembership, Staff)
@@ -210,14 +258,30 @@ async def get_body(session: AsyncSession, kind: BodyKind | str, body_id: UUID, *
     if kind is BodyKind.ASSOCIATION:
         leader = await leader_in_office(session, kind, body_id, on)
         chair = await _staff_member(session, leader.staff_id) if leader else None
-        return BodyInfo(kind, body_id, row.name, members, quorum, chair=chair, unit_id=row.unit_id, archived=archived,
-                        subkind=row.kind, leader_term_ends_on=leader.ends_on if leader else None,
-                        extra={"subject_id": row.subject_id})
+        return BodyInfo(
+            kind,
+            body_id,
+            row.name,
+            members,
+            quorum,
+            chair=chair,
+            unit_id=row.unit_id,
+            archived=archived,
+            subkind=row.kind,
+            leader_term_ends_on=leader.ends_on if leader else None,
+            extra={"subject_id": row.subject_id},
+        )
     return BodyInfo(
-        kind, body_id, row.name, members, quorum,
+        kind,
+        body_id,
+        row.name,
+        members,
+        quorum,
         chair=await _staff_member(session, row.chair_staff_id),
         secretary=await _staff_member(session, row.secretary_staff_id),
-        unit_id=row.unit_id, archived=archived, subkind=row.kind,
+        unit_id=row.unit_id,
+        archived=archived,
+        subkind=row.kind,
     )
 
 
@@ -246,17 +310,23 @@ def _kind_of(row: object) -> BodyKind:
     return BodyKind.ASSOCIATION
 
 
-async def bodies_of_staff(session: AsyncSession, staff_id: UUID, *, on: datetime.date | None = None) -> set[tuple[BodyKind, UUID]]:
+async def bodies_of_staff(
+    session: AsyncSession, staff_id: UUID, *, on: datetime.date | None = None
+) -> set[tuple[BodyKind, UUID]]:
     """The local bodies `staff_id` is a member of, leads, chairs or is secretary of, on `on`."""
     on = on or today()
     found: set[tuple[BodyKind, UUID]] = set()
     rows = await session.execute(
-        select(BodyMembership.body_kind, BodyMembership.body_id).where(BodyMembership.staff_id == staff_id, _live_on(on))
+        select(BodyMembership.body_kind, BodyMembership.body_id).where(
+            BodyMembership.staff_id == staff_id, _live_on(on)
+        )
     )
     found.update((BodyKind(k), i) for k, i in rows.all())
     leads = await session.execute(
         select(LeaderTerm.body_kind, LeaderTerm.body_id).where(
-            LeaderTerm.staff_id == staff_id, LeaderTerm.starts_on <= on, LeaderTerm.ends_on >= on,
+            LeaderTerm.staff_id == staff_id,
+            LeaderTerm.starts_on <= on,
+            LeaderTerm.ends_on >= on,
             or_(LeaderTerm.ended_on.is_(None), LeaderTerm.ended_on > on),
         )
     )

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.clock import today
+from api.db import escape_like
 from api.domain.bodies.models import (
     Association,
     BodyMembership,
@@ -41,6 +42,10 @@ from api.domain.bodies.schemas import (
     CommissionUpdate,
     CouncilCreate,
     CouncilUpdate,
+    DistrictRead,
+    DistrictSchoolRead,
+    DistrictSubjectRead,
+    DistrictTeacherRead,
     InterSchoolCreate,
     InterSchoolLeaderCreate,
     InterSchoolMemberCreate,
@@ -57,17 +62,15 @@ from api.domain.bodies.schemas import (
     UnionMemberCreate,
     UnionUpdate,
 )
-from api.domain.bodies.schemas import DistrictRead, DistrictSchoolRead, DistrictSubjectRead, DistrictTeacherRead
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
 from api.domain.structure.actors import Actor
-from api.db import escape_like
 from api.domain.structure.common import archived, changes, created, get_any, get_live, updated
-from api.paging import Paging, paged
 from api.domain.structure.models import Staff, StaffSubject, Subject, Unit
 from api.domain.structure.rules import UnitKind
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.i18n import N_
+from api.paging import Paging, paged
 from api.roles import Role
 from api.tenancy import Tenant
 from tenants.audit import snapshot
@@ -109,6 +112,8 @@ TOO_FEW_FOR_SUBJECT = (
 def association_kinds(org_kind: OrgKind) -> tuple[AssociationKind, ...]:
     """The kinds of association an organisation of this kind forms (none outside schools and colleges)."""
     return ASSOCIATION_KINDS_BY_ORG.get(org_kind, ())
+
+
 INTER_SCHOOL_ORGS = frozenset({OrgKind.CABINET_DISTRICT, OrgKind.CABINET_CITY})
 _COMMISSION_UNIT = {
     CommissionKind.SUBJECT_COMMISSION: UnitKind.SUBJECT_COMMISSION,
@@ -129,10 +134,19 @@ def leader_read(term: LeaderTerm, on: datetime.date | None = None) -> LeaderRead
     on = on or today()
     in_office = term.starts_on <= on <= term.ends_on and (term.ended_on is None or term.ended_on > on)
     return LeaderRead(
-        id=term.id, body_kind=BodyKind(term.body_kind), body_id=term.body_id, staff_id=term.staff_id,
-        member_organisation_id=term.member_organisation_id, member_staff_id=term.member_staff_id,
-        full_name=term.full_name, method=LeaderMethod(term.method), starts_on=term.starts_on, ends_on=term.ends_on,
-        ended_on=term.ended_on, appointed_by=term.appointed_by, in_office=in_office,
+        id=term.id,
+        body_kind=BodyKind(term.body_kind),
+        body_id=term.body_id,
+        staff_id=term.staff_id,
+        member_organisation_id=term.member_organisation_id,
+        member_staff_id=term.member_staff_id,
+        full_name=term.full_name,
+        method=LeaderMethod(term.method),
+        starts_on=term.starts_on,
+        ends_on=term.ends_on,
+        ended_on=term.ended_on,
+        appointed_by=term.appointed_by,
+        in_office=in_office,
         days_left=(term.ends_on - on).days if in_office else None,
     )
 
@@ -146,7 +160,8 @@ def check_leader_term(starts_on: datetime.date, ends_on: datetime.date) -> None:
         raise DomainError(
             f"An association leader is elected (appointed) for at most one year (cl. 30): "
             f"a term starting {starts_on.isoformat()} ends on {last.isoformat()} at the latest.",
-            field="ends_on", clause="30",
+            field="ends_on",
+            clause="30",
         )
 
 
@@ -213,25 +228,32 @@ class BodiesService:
             )
         return await get_body(self.session, kind, body_id)
 
-    async def _add_member(self, info: BodyInfo, data: MemberInput, actor: Actor, field: str = "staff_id") -> BodyMembership:
+    async def _add_member(
+        self, info: BodyInfo, data: MemberInput, actor: Actor, field: str = "staff_id"
+    ) -> BodyMembership:
         person = await get_live(self.session, Staff, data.staff_id, field=field, what="staff member")
         starts_on = data.starts_on or today()
         if info.kind is BodyKind.COUNCIL and data.ends_on is None:
             raise DomainError(
                 "Members of a methodological council are elected for a term (cl. 14): give ends_on.",
-                field="ends_on", clause="14",
+                field="ends_on",
+                clause="14",
             )
         if data.ends_on is not None and data.ends_on < starts_on:
             raise DomainError("The term ends before it starts.", field="ends_on")
         taken = await self.session.scalar(
             select(BodyMembership.id).where(
-                BodyMembership.body_kind == info.kind.value, BodyMembership.body_id == info.id,
-                BodyMembership.staff_id == person.id, BodyMembership.left_on.is_(None),
+                BodyMembership.body_kind == info.kind.value,
+                BodyMembership.body_id == info.id,
+                BodyMembership.staff_id == person.id,
+                BodyMembership.left_on.is_(None),
             )
         )
         if taken is not None:
             raise Conflict(f"{person.full_name} is a member already.", field=field)
-        row = BodyMembership(body_kind=info.kind.value, body_id=info.id, staff_id=person.id, starts_on=starts_on, ends_on=data.ends_on)
+        row = BodyMembership(
+            body_kind=info.kind.value, body_id=info.id, staff_id=person.id, starts_on=starts_on, ends_on=data.ends_on
+        )
         return await created(self.session, actor.user_id, "body_membership", row)
 
     async def add_member(self, kind: BodyKind, body_id: UUID, data: MemberInput, actor: Actor) -> MembershipRead:
@@ -242,7 +264,9 @@ class BodiesService:
         row = await self._add_member(info, data, actor)
         return await self._membership_read(row)
 
-    async def end_member(self, kind: BodyKind, body_id: UUID, membership_id: UUID, data: MembershipEnd, actor: Actor) -> MembershipRead:
+    async def end_member(
+        self, kind: BodyKind, body_id: UUID, membership_id: UUID, data: MembershipEnd, actor: Actor
+    ) -> MembershipRead:
         info = await self._local_body(kind, body_id)
         await self.require_keeper(actor, info)
         row = await self.session.get(BodyMembership, membership_id)
@@ -260,7 +284,9 @@ class BodiesService:
         await updated(self.session, actor.user_id, "body_membership", row, before, action="end")
         return await self._membership_read(row)
 
-    async def members(self, kind: BodyKind, body_id: UUID, actor: Actor, *, include_past: bool, paging: Paging) -> tuple[list[MembershipRead], int]:
+    async def members(
+        self, kind: BodyKind, body_id: UUID, actor: Actor, *, include_past: bool, paging: Paging
+    ) -> tuple[list[MembershipRead], int]:
         await self._local_body(kind, body_id)
         await self.require_visible(actor, kind, body_id)
         query = (
@@ -277,11 +303,21 @@ class BodiesService:
     async def _membership_read(self, row: BodyMembership) -> MembershipRead:
         person = await self.session.get(Staff, row.staff_id)
         on = today()
-        current = row.starts_on <= on and (row.left_on is None or row.left_on > on) and (row.ends_on is None or row.ends_on >= on)
+        current = (
+            row.starts_on <= on
+            and (row.left_on is None or row.left_on > on)
+            and (row.ends_on is None or row.ends_on >= on)
+        )
         return MembershipRead(
-            id=row.id, body_kind=BodyKind(row.body_kind), body_id=row.body_id, staff_id=row.staff_id,
-            full_name=person.full_name if person else "", starts_on=row.starts_on, ends_on=row.ends_on,
-            left_on=row.left_on, current=current,
+            id=row.id,
+            body_kind=BodyKind(row.body_kind),
+            body_id=row.body_id,
+            staff_id=row.staff_id,
+            full_name=person.full_name if person else "",
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            left_on=row.left_on,
+            current=current,
         )
 
     async def member_counts(self, kind: BodyKind, ids: list[UUID]) -> dict[UUID, int]:
@@ -291,7 +327,9 @@ class BodiesService:
         rows = await self.session.execute(
             select(BodyMembership.body_id, func.count())
             .where(
-                BodyMembership.body_kind == kind.value, BodyMembership.body_id.in_(ids), BodyMembership.starts_on <= on,
+                BodyMembership.body_kind == kind.value,
+                BodyMembership.body_id.in_(ids),
+                BodyMembership.starts_on <= on,
                 or_(BodyMembership.left_on.is_(None), BodyMembership.left_on > on),
                 or_(BodyMembership.ends_on.is_(None), BodyMembership.ends_on >= on),
             )
@@ -365,7 +403,9 @@ class BodiesService:
         if data.kind is AssociationKind.SUBJECT:
             if data.subject_id is None:
                 raise DomainError(
-                    "An association of teachers of one subject names the subject (cl. 25).", field="subject_id", clause="25"
+                    "An association of teachers of one subject names the subject (cl. 25).",
+                    field="subject_id",
+                    clause="25",
                 )
             subject = await get_live(self.session, Subject, data.subject_id, field="subject_id", what="subject")
             if self.tenant.kind is OrgKind.SCHOOL:
@@ -380,11 +420,21 @@ class BodiesService:
         if data.unit_id is not None:
             unit = await get_live(self.session, Unit, data.unit_id, field="unit_id", what="unit")
             if unit.kind != UnitKind.ASSOCIATION:
-                raise DomainError("The unit of an association is a unit of kind association.", field="unit_id", clause="10")
+                raise DomainError(
+                    "The unit of an association is a unit of kind association.", field="unit_id", clause="10"
+                )
         row = await created(
-            self.session, actor.user_id, "association",
-            Association(name=data.name.strip(), kind=data.kind, subject_id=data.subject_id, unit_id=data.unit_id,
-                        quorum_rule=data.quorum_rule, note=data.note),
+            self.session,
+            actor.user_id,
+            "association",
+            Association(
+                name=data.name.strip(),
+                kind=data.kind,
+                subject_id=data.subject_id,
+                unit_id=data.unit_id,
+                quorum_rule=data.quorum_rule,
+                note=data.note,
+            ),
         )
         info = BodyInfo(BodyKind.ASSOCIATION, row.id, row.name, (), data.quorum_rule)
         for i, member in enumerate(data.members):
@@ -406,7 +456,8 @@ class BodiesService:
         )
         raise DomainError(
             message,
-            field="subject_id", clause="26",
+            field="subject_id",
+            clause="26",
         )
 
     async def update_association(self, association_id: UUID, data: AssociationUpdate, actor: Actor) -> Association:
@@ -416,7 +467,9 @@ class BodiesService:
         if values.get("unit_id") is not None:
             unit = await get_live(self.session, Unit, values["unit_id"], field="unit_id", what="unit")
             if unit.kind != UnitKind.ASSOCIATION:
-                raise DomainError("The unit of an association is a unit of kind association.", field="unit_id", clause="10")
+                raise DomainError(
+                    "The unit of an association is a unit of kind association.", field="unit_id", clause="10"
+                )
         before = snapshot(row)
         for key, value in values.items():
             setattr(row, key, value)
@@ -424,14 +477,25 @@ class BodiesService:
 
     async def archive_association(self, association_id: UUID, actor: Actor) -> Association:
         actor.require_shaper("archive associations")
-        return await archived(self.session, actor.user_id, "association", await get_any(self.session, Association, association_id, what="association"))
+        return await archived(
+            self.session,
+            actor.user_id,
+            "association",
+            await get_any(self.session, Association, association_id, what="association"),
+        )
 
     # --- leaders (cl. 30) ------------------------------------------------------------------------
 
-    async def _overlapping_leader(self, kind: BodyKind, body_id: UUID, starts_on: datetime.date, ends_on: datetime.date) -> LeaderTerm | None:
-        terms = await self.session.scalars(select(LeaderTerm).where(LeaderTerm.body_kind == kind.value, LeaderTerm.body_id == body_id))
+    async def _overlapping_leader(
+        self, kind: BodyKind, body_id: UUID, starts_on: datetime.date, ends_on: datetime.date
+    ) -> LeaderTerm | None:
+        terms = await self.session.scalars(
+            select(LeaderTerm).where(LeaderTerm.body_kind == kind.value, LeaderTerm.body_id == body_id)
+        )
         for term in terms:
-            last = term.ends_on if term.ended_on is None else min(term.ends_on, term.ended_on - datetime.timedelta(days=1))
+            last = (
+                term.ends_on if term.ended_on is None else min(term.ends_on, term.ended_on - datetime.timedelta(days=1))
+            )
             if term.starts_on <= ends_on and starts_on <= last and last >= term.starts_on:
                 return term
         return None
@@ -443,8 +507,10 @@ class BodiesService:
         person = await get_live(self.session, Staff, data.staff_id, field="staff_id", what="staff member")
         if not await self._is_current_member(BodyKind.ASSOCIATION, association.id, person.id):
             raise DomainError(
-                "The leader is elected (appointed) from the association's teachers (cl. 30): add them as a member first.",
-                field="staff_id", clause="30",
+                "The leader is elected (appointed) from the association's teachers (cl. 30): add them as a member "
+                "first.",
+                field="staff_id",
+                clause="30",
             )
         # Cl. 30: elected from the association's teachers, so a member on the day the term starts.
         on_start = await get_body(self.session, BodyKind.ASSOCIATION, association.id, on=data.starts_on)
@@ -457,18 +523,28 @@ class BodiesService:
                 field="starts_on",
             )
         row = LeaderTerm(
-            body_kind=BodyKind.ASSOCIATION, body_id=association.id, staff_id=person.id, full_name=person.full_name,
-            method=data.method, starts_on=data.starts_on, ends_on=data.ends_on, appointed_by=actor.user_id,
+            body_kind=BodyKind.ASSOCIATION,
+            body_id=association.id,
+            staff_id=person.id,
+            full_name=person.full_name,
+            method=data.method,
+            starts_on=data.starts_on,
+            ends_on=data.ends_on,
+            appointed_by=actor.user_id,
         )
         return await created(self.session, actor.user_id, "leader_term", row)
 
     async def leaders(self, kind: BodyKind, body_id: UUID) -> list[LeaderTerm]:
         rows = await self.session.scalars(
-            select(LeaderTerm).where(LeaderTerm.body_kind == kind.value, LeaderTerm.body_id == body_id).order_by(LeaderTerm.starts_on.desc())
+            select(LeaderTerm)
+            .where(LeaderTerm.body_kind == kind.value, LeaderTerm.body_id == body_id)
+            .order_by(LeaderTerm.starts_on.desc())
         )
         return list(rows.all())
 
-    async def end_leader(self, kind: BodyKind, body_id: UUID, term_id: UUID, data: LeaderEnd, actor: Actor) -> LeaderTerm:
+    async def end_leader(
+        self, kind: BodyKind, body_id: UUID, term_id: UUID, data: LeaderEnd, actor: Actor
+    ) -> LeaderTerm:
         row = await self.session.get(LeaderTerm, term_id)
         if row is None or row.body_kind != kind.value or row.body_id != body_id:
             raise NotFound("No such leader term of this association.", field="term_id")
@@ -477,7 +553,8 @@ class BodiesService:
         ended_on = data.ended_on or today()
         if not row.starts_on <= ended_on <= row.ends_on:
             raise DomainError(
-                f"A term is ended between its start ({row.starts_on.isoformat()}) and its end ({row.ends_on.isoformat()}).",
+                f"A term is ended between its start ({row.starts_on.isoformat()}) and its end "
+                f"({row.ends_on.isoformat()}).",
                 field="ended_on",
             )
         before = snapshot(row)
@@ -502,7 +579,9 @@ class BodiesService:
         if chair is not None and chair == secretary:
             raise DomainError("The chair and the secretary are two different people.", field="secretary_staff_id")
 
-    async def _create_collegial(self, row: Council | Commission, kind: BodyKind, members: list[MemberInput], actor: Actor, entity: str) -> Any:
+    async def _create_collegial(
+        self, row: Council | Commission, kind: BodyKind, members: list[MemberInput], actor: Actor, entity: str
+    ) -> Any:
         chair, secretary = row.chair_staff_id, row.secretary_staff_id
         await self._check_officers(None, members, {"chair_staff_id": chair, "secretary_staff_id": secretary})
         if len({m.staff_id for m in members}) != len(members):
@@ -518,8 +597,12 @@ class BodiesService:
             await updated(self.session, actor.user_id, entity, row, before)
         return row
 
-    async def list_councils(self, kind: BodyKind, f: BodyFilter, paging: Paging, actor: Actor) -> tuple[list[Council], int]:
-        query = select(Council).where(Council.kind == ("pedagogical" if kind is BodyKind.PEDAGOGICAL_COUNCIL else "methodological"))
+    async def list_councils(
+        self, kind: BodyKind, f: BodyFilter, paging: Paging, actor: Actor
+    ) -> tuple[list[Council], int]:
+        query = select(Council).where(
+            Council.kind == ("pedagogical" if kind is BodyKind.PEDAGOGICAL_COUNCIL else "methodological")
+        )
         query = query.order_by(Council.unit_id.is_not(None), Council.name, Council.id)
         ids = await self.visible(actor, kind)
         if ids is not None:
@@ -550,14 +633,17 @@ class BodiesService:
             raise DomainError(
                 "The methodological council must not duplicate the pedagogical council (cl. 32): the pedagogical "
                 "council is a body of its own (/pedagogical-council).",
-                field="acts_as_pedagogical_council", clause="32",
+                field="acts_as_pedagogical_council",
+                clause="32",
             )
 
     async def create_council(self, data: CouncilCreate, actor: Actor) -> Council:
         actor.require_shaper("form councils")
         self._refuse_pedagogical_double(data.acts_as_pedagogical_council)
         organisation_council = await self.session.scalar(
-            select(Council).where(Council.kind == "methodological", Council.unit_id.is_(None), Council.archived_at.is_(None))
+            select(Council).where(
+                Council.kind == "methodological", Council.unit_id.is_(None), Council.archived_at.is_(None)
+            )
         )
         if data.unit_id is None:
             if organisation_council is not None:
@@ -568,7 +654,8 @@ class BodiesService:
                 raise DomainError(
                     "A unit's council is formed as the organisation's methodological council decides (cl. 14): "
                     "form the organisation's council first.",
-                    field="unit_id", clause="14",
+                    field="unit_id",
+                    clause="14",
                 )
             taken = await self.session.scalar(
                 select(Council.id).where(Council.unit_id == data.unit_id, Council.archived_at.is_(None))
@@ -579,22 +666,39 @@ class BodiesService:
             if member.ends_on is None:
                 raise DomainError(
                     "Members of a methodological council are elected for a term (cl. 14): give ends_on.",
-                    field=f"members[{i}].ends_on", clause="14",
+                    field=f"members[{i}].ends_on",
+                    clause="14",
                 )
-        row = Council(name=data.name.strip(), kind="methodological", unit_id=data.unit_id, quorum_rule=data.quorum_rule,
-                      chair_staff_id=data.chair_staff_id, secretary_staff_id=data.secretary_staff_id)
+        row = Council(
+            name=data.name.strip(),
+            kind="methodological",
+            unit_id=data.unit_id,
+            quorum_rule=data.quorum_rule,
+            chair_staff_id=data.chair_staff_id,
+            secretary_staff_id=data.secretary_staff_id,
+        )
         return await self._create_collegial(row, BodyKind.COUNCIL, data.members, actor, "council")
 
     async def create_pedagogical_council(self, data: PedagogicalCouncilCreate, actor: Actor) -> Council:
         actor.require_shaper("form the pedagogical council")
-        taken = await self.session.scalar(select(Council.id).where(Council.kind == "pedagogical", Council.archived_at.is_(None)))
+        taken = await self.session.scalar(
+            select(Council.id).where(Council.kind == "pedagogical", Council.archived_at.is_(None))
+        )
         if taken is not None:
             raise Conflict("The organisation has a pedagogical council already.", field="name")
-        row = Council(name=data.name.strip(), kind="pedagogical", unit_id=None, quorum_rule=data.quorum_rule,
-                      chair_staff_id=data.chair_staff_id, secretary_staff_id=data.secretary_staff_id)
+        row = Council(
+            name=data.name.strip(),
+            kind="pedagogical",
+            unit_id=None,
+            quorum_rule=data.quorum_rule,
+            chair_staff_id=data.chair_staff_id,
+            secretary_staff_id=data.secretary_staff_id,
+        )
         return await self._create_collegial(row, BodyKind.PEDAGOGICAL_COUNCIL, data.members, actor, "council")
 
-    async def update_council(self, kind: BodyKind, council_id: UUID, data: CouncilUpdate | PedagogicalCouncilUpdate, actor: Actor) -> Council:
+    async def update_council(
+        self, kind: BodyKind, council_id: UUID, data: CouncilUpdate | PedagogicalCouncilUpdate, actor: Actor
+    ) -> Council:
         values = changes(data)
         self._refuse_pedagogical_double(values.pop("acts_as_pedagogical_council", False))
         actor.require_shaper("change councils")
@@ -613,10 +717,16 @@ class BodiesService:
         row = await self._council(kind, council_id)
         if kind is BodyKind.COUNCIL and row.unit_id is None and row.archived_at is None:
             live_unit_council = await self.session.scalar(
-                select(Council.id).where(Council.kind == "methodological", Council.unit_id.is_not(None), Council.archived_at.is_(None)).limit(1)
+                select(Council.id)
+                .where(Council.kind == "methodological", Council.unit_id.is_not(None), Council.archived_at.is_(None))
+                .limit(1)
             )
             if live_unit_council is not None:
-                raise Conflict("Units' councils depend on the organisation's council (cl. 14): archive them first.", field="id", clause="14")
+                raise Conflict(
+                    "Units' councils depend on the organisation's council (cl. 14): archive them first.",
+                    field="id",
+                    clause="14",
+                )
         return await archived(self.session, actor.user_id, "council", row)
 
     # --- commissions and departments -------------------------------------------------------------
@@ -649,16 +759,26 @@ class BodiesService:
         unit = await get_live(self.session, Unit, data.unit_id, field="unit_id", what="unit")
         if unit.kind != _COMMISSION_UNIT[data.kind]:
             raise DomainError(
-                f"A {data.kind.value.replace('_', ' ')} is the body of a unit of kind {_COMMISSION_UNIT[data.kind].value} "
+                f"A {data.kind.value.replace('_', ' ')} is the body of a unit of kind "
+                f"{_COMMISSION_UNIT[data.kind].value} "
                 f"(cl. 10); this unit is a {unit.kind}.",
-                field="unit_id", clause="10",
+                field="unit_id",
+                clause="10",
             )
-        taken = await self.session.scalar(select(Commission.id).where(Commission.unit_id == unit.id, Commission.archived_at.is_(None)))
+        taken = await self.session.scalar(
+            select(Commission.id).where(Commission.unit_id == unit.id, Commission.archived_at.is_(None))
+        )
         if taken is not None:
             raise Conflict("This unit has its body already.", field="unit_id")
         kind = BodyKind.DEPARTMENT if data.kind is CommissionKind.DEPARTMENT else BodyKind.COMMISSION
-        row = Commission(name=data.name.strip(), kind=data.kind, unit_id=unit.id, quorum_rule=data.quorum_rule,
-                         chair_staff_id=data.chair_staff_id, secretary_staff_id=data.secretary_staff_id)
+        row = Commission(
+            name=data.name.strip(),
+            kind=data.kind,
+            unit_id=unit.id,
+            quorum_rule=data.quorum_rule,
+            chair_staff_id=data.chair_staff_id,
+            secretary_staff_id=data.secretary_staff_id,
+        )
         return await self._create_collegial(row, kind, data.members, actor, "commission")
 
     async def update_commission(self, commission_id: UUID, data: CommissionUpdate, actor: Actor) -> Commission:
@@ -674,7 +794,12 @@ class BodiesService:
 
     async def archive_commission(self, commission_id: UUID, actor: Actor) -> Commission:
         actor.require_shaper("archive commissions and departments")
-        return await archived(self.session, actor.user_id, "commission", await get_any(self.session, Commission, commission_id, what="commission or department"))
+        return await archived(
+            self.session,
+            actor.user_id,
+            "commission",
+            await get_any(self.session, Commission, commission_id, what="commission or department"),
+        )
 
 
 # --- inter-school associations (a district cabinet's schema) -----------------------------------
@@ -696,15 +821,20 @@ class InterSchoolService:
         if self.tenant.kind not in INTER_SCHOOL_ORGS:
             raise DomainError(
                 "Inter-school associations belong to a district (city) methodological cabinet (cl. 25, 30).",
-                field="organisation_id", clause="25",
+                field="organisation_id",
+                clause="25",
             )
 
     def _require_cabinet_staff(self, actor: Actor) -> None:
         if not (actor.shapes_structure or self._is_district_level(actor)):
-            raise Forbidden("The cabinet's admin, its deputy head, or a district methodist keep inter-school associations.")
+            raise Forbidden(
+                "The cabinet's admin, its deputy head, or a district methodist keep inter-school associations."
+            )
 
     def _is_district_level(self, actor: Actor) -> bool:
-        return any(g.role == Role.DISTRICT_METHODIST and g.territory_id == self.tenant.territory_id for g in actor.grants)
+        return any(
+            g.role == Role.DISTRICT_METHODIST and g.territory_id == self.tenant.territory_id for g in actor.grants
+        )
 
     async def list(self, f: BodyFilter, paging: Paging) -> tuple[list[InterSchoolAssociation], int]:
         query = select(InterSchoolAssociation).order_by(InterSchoolAssociation.name, InterSchoolAssociation.id)
@@ -723,18 +853,28 @@ class InterSchoolService:
         self._require_cabinet()
         self._require_cabinet_staff(actor)
         if data.kind is AssociationKind.SUBJECT and not (data.subject_code and data.subject_name):
-            raise DomainError("An association of teachers of one subject names the subject (cl. 25).", field="subject_code", clause="25")
+            raise DomainError(
+                "An association of teachers of one subject names the subject (cl. 25).",
+                field="subject_code",
+                clause="25",
+            )
         if data.kind is not AssociationKind.SUBJECT and (data.subject_code or data.subject_name):
             raise DomainError("Only an association of teachers of one subject names a subject.", field="subject_code")
         row = InterSchoolAssociation(
-            name=data.name.strip(), kind=data.kind, subject_code=data.subject_code, subject_name=data.subject_name,
-            territory_id=self.tenant.territory_id, quorum_rule=data.quorum_rule,
+            name=data.name.strip(),
+            kind=data.kind,
+            subject_code=data.subject_code,
+            subject_name=data.subject_name,
+            territory_id=self.tenant.territory_id,
+            quorum_rule=data.quorum_rule,
         )
         return await created(self.session, actor.user_id, "inter_school_association", row)
 
     async def update(self, association_id: UUID, data: InterSchoolUpdate, actor: Actor) -> InterSchoolAssociation:
         self._require_cabinet_staff(actor)
-        row = await get_live(self.session, InterSchoolAssociation, association_id, field="id", what="inter-school association")
+        row = await get_live(
+            self.session, InterSchoolAssociation, association_id, field="id", what="inter-school association"
+        )
         before = snapshot(row)
         for key, value in changes(data).items():
             setattr(row, key, value)
@@ -749,12 +889,17 @@ class InterSchoolService:
 
         org = await self.session.get(Organisation, organisation_id)
         if org is None or org.kind != OrgKind.SCHOOL or org.status != OrgStatus.ACTIVE:
-            raise DomainError("Members of an inter-school association are teachers of active schools.", field="organisation_id", clause="25")
+            raise DomainError(
+                "Members of an inter-school association are teachers of active schools.",
+                field="organisation_id",
+                clause="25",
+            )
         tree = await territory_tree(self.session, must_know=[org.territory_id, self.tenant.territory_id])
         if org.territory_id not in tree.descendants(self.tenant.territory_id):
             raise DomainError(
                 "An inter-school association gathers teachers of the schools of its own district (cl. 25).",
-                field="organisation_id", clause="25",
+                field="organisation_id",
+                clause="25",
             )
         return org
 
@@ -781,7 +926,8 @@ class InterSchoolService:
         schools = await self.session.scalars(
             select(Organisation)
             .where(
-                Organisation.kind == OrgKind.SCHOOL.value, Organisation.status == OrgStatus.ACTIVE.value,
+                Organisation.kind == OrgKind.SCHOOL.value,
+                Organisation.status == OrgStatus.ACTIVE.value,
                 Organisation.territory_id.in_(tree.descendants(self.tenant.territory_id)),
             )
             .order_by(Organisation.name_ru, Organisation.id)
@@ -792,12 +938,18 @@ class InterSchoolService:
         for org in schools:
             schema = validate_schema_name(org.schema_name)
             rows = await self.session.execute(
-                text(f"SELECT id, full_name FROM {schema}.staff WHERE archived_at IS NULL ORDER BY full_name, id LIMIT 1000")
+                text(
+                    f"SELECT id, full_name FROM {schema}.staff WHERE archived_at IS NULL ORDER BY full_name, id "
+                    "LIMIT 1000"
+                )
             )
             teachers = [DistrictTeacherRead(staff_id=r.id, full_name=str(r.full_name)) for r in rows]
             found.append(DistrictSchoolRead(org.id, org.name_kk, org.name_ru, org.name_en, teachers))
             taught = await self.session.execute(
-                text(f"SELECT code, name_kk, name_ru, name_en FROM {schema}.subject WHERE archived_at IS NULL ORDER BY code LIMIT 500")
+                text(
+                    f"SELECT code, name_kk, name_ru, name_en FROM {schema}.subject WHERE archived_at IS NULL ORDER "
+                    "BY code LIMIT 500"
+                )
             )
             for r in taught:
                 subjects.setdefault(r.code, DistrictSubjectRead(r.code, r.name_kk, r.name_ru, r.name_en))
@@ -805,29 +957,42 @@ class InterSchoolService:
 
     async def add_member(self, association_id: UUID, data: InterSchoolMemberCreate, actor: Actor) -> InterSchoolMember:
         self._require_cabinet_staff(actor)
-        association = await get_live(self.session, InterSchoolAssociation, association_id, field="id", what="inter-school association")
+        association = await get_live(
+            self.session, InterSchoolAssociation, association_id, field="id", what="inter-school association"
+        )
         school = await self._district_school(data.organisation_id)
         full_name = await self._school_teacher(school, data.staff_id)
         taken = await self.session.scalar(
             select(InterSchoolMember.id).where(
-                InterSchoolMember.association_id == association.id, InterSchoolMember.organisation_id == school.id,
-                InterSchoolMember.staff_id == data.staff_id, InterSchoolMember.left_on.is_(None),
+                InterSchoolMember.association_id == association.id,
+                InterSchoolMember.organisation_id == school.id,
+                InterSchoolMember.staff_id == data.staff_id,
+                InterSchoolMember.left_on.is_(None),
             )
         )
         if taken is not None:
             raise Conflict(f"{full_name} is a member already.", field="staff_id")
-        row = InterSchoolMember(association_id=association.id, organisation_id=school.id, staff_id=data.staff_id,
-                                full_name=full_name, starts_on=data.starts_on or today())
+        row = InterSchoolMember(
+            association_id=association.id,
+            organisation_id=school.id,
+            staff_id=data.staff_id,
+            full_name=full_name,
+            starts_on=data.starts_on or today(),
+        )
         return await created(self.session, actor.user_id, "inter_school_member", row)
 
-    async def end_member(self, association_id: UUID, member_id: UUID, data: MembershipEnd, actor: Actor) -> InterSchoolMember:
+    async def end_member(
+        self, association_id: UUID, member_id: UUID, data: MembershipEnd, actor: Actor
+    ) -> InterSchoolMember:
         self._require_cabinet_staff(actor)
         row = await self.session.get(InterSchoolMember, member_id)
         if row is None or row.association_id != association_id:
             raise NotFound("No such member of this association.", field="member_id")
         return await end_external_membership(self.session, actor, "inter_school_member", row, data)
 
-    async def members(self, association_id: UUID, *, include_past: bool, paging: Paging) -> tuple[list[InterSchoolMember], int]:
+    async def members(
+        self, association_id: UUID, *, include_past: bool, paging: Paging
+    ) -> tuple[list[InterSchoolMember], int]:
         await self.get(association_id)
         return await external_members(
             self.session, InterSchoolMember, InterSchoolMember.association_id, association_id, include_past, paging
@@ -843,20 +1008,26 @@ class InterSchoolService:
             raise Forbidden(
                 "Leaders of inter-school associations are appointed by the district (city) education department "
                 "(cl. 30): this needs the district methodist role of this district.",
-                field="organisation_id", clause="30",
+                field="organisation_id",
+                clause="30",
             )
-        association = await get_live(self.session, InterSchoolAssociation, association_id, field="id", what="inter-school association")
+        association = await get_live(
+            self.session, InterSchoolAssociation, association_id, field="id", what="inter-school association"
+        )
         check_leader_term(data.starts_on, data.ends_on)
         member = await self.session.scalar(
             select(InterSchoolMember).where(
-                InterSchoolMember.association_id == association.id, InterSchoolMember.organisation_id == data.organisation_id,
-                InterSchoolMember.staff_id == data.staff_id, InterSchoolMember.left_on.is_(None),
+                InterSchoolMember.association_id == association.id,
+                InterSchoolMember.organisation_id == data.organisation_id,
+                InterSchoolMember.staff_id == data.staff_id,
+                InterSchoolMember.left_on.is_(None),
             )
         )
         if member is None:
             raise DomainError(
                 "The leader is appointed from the association's teachers (cl. 30): add them as a member first.",
-                field="staff_id", clause="30",
+                field="staff_id",
+                clause="30",
             )
         if member.starts_on > data.starts_on:
             raise DomainError(LEADER_BEFORE_MEMBERSHIP, field="starts_on", clause="30")
@@ -864,18 +1035,31 @@ class InterSchoolService:
             BodyKind.INTER_SCHOOL_ASSOCIATION, association.id, data.starts_on, data.ends_on
         )
         if clash is not None:
-            raise Conflict(f"{clash.full_name} leads the association until {clash.ends_on.isoformat()}: end that term first.", field="starts_on")
+            raise Conflict(
+                f"{clash.full_name} leads the association until {clash.ends_on.isoformat()}: end that term first.",
+                field="starts_on",
+            )
         row = LeaderTerm(
-            body_kind=BodyKind.INTER_SCHOOL_ASSOCIATION, body_id=association.id, member_organisation_id=data.organisation_id,
-            member_staff_id=data.staff_id, full_name=member.full_name, method=LeaderMethod.APPOINTED,
-            starts_on=data.starts_on, ends_on=data.ends_on, appointed_by=actor.user_id,
+            body_kind=BodyKind.INTER_SCHOOL_ASSOCIATION,
+            body_id=association.id,
+            member_organisation_id=data.organisation_id,
+            member_staff_id=data.staff_id,
+            full_name=member.full_name,
+            method=LeaderMethod.APPOINTED,
+            starts_on=data.starts_on,
+            ends_on=data.ends_on,
+            appointed_by=actor.user_id,
         )
         return await created(self.session, actor.user_id, "leader_term", row)
 
     async def end_leader(self, association_id: UUID, term_id: UUID, data: LeaderEnd, actor: Actor) -> LeaderTerm:
         if not self._is_district_level(actor):
-            raise Forbidden("Only the district education department ends an inter-school leader's term (cl. 30).", clause="30")
-        return await BodiesService(self.session, self.tenant).end_leader(BodyKind.INTER_SCHOOL_ASSOCIATION, association_id, term_id, data, actor)
+            raise Forbidden(
+                "Only the district education department ends an inter-school leader's term (cl. 30).", clause="30"
+            )
+        return await BodiesService(self.session, self.tenant).end_leader(
+            BodyKind.INTER_SCHOOL_ASSOCIATION, association_id, term_id, data, actor
+        )
 
 
 # --- sector methodological unions (the republic cabinet's schema) -------------------------------
@@ -895,7 +1079,8 @@ class UnionService:
             raise DomainError(
                 "Sector methodological unions are republic-level (cl. 24): they are kept by the republic "
                 "methodological cabinet.",
-                field="organisation_id", clause="24",
+                field="organisation_id",
+                clause="24",
             )
 
     async def list(self, f: BodyFilter, paging: Paging) -> tuple[list[SectorUnion], int]:
@@ -913,7 +1098,12 @@ class UnionService:
     async def create(self, data: UnionCreate, actor: Actor) -> SectorUnion:
         self._require_republic()
         actor.require_shaper("form sector unions")
-        row = SectorUnion(name=data.name.strip(), sector=data.sector.strip(), description=data.description, quorum_rule=data.quorum_rule)
+        row = SectorUnion(
+            name=data.name.strip(),
+            sector=data.sector.strip(),
+            description=data.description,
+            quorum_rule=data.quorum_rule,
+        )
         return await created(self.session, actor.user_id, "sector_union", row)
 
     async def update(self, union_id: UUID, data: UnionUpdate, actor: Actor) -> SectorUnion:
@@ -940,15 +1130,26 @@ class UnionService:
         union = await get_live(self.session, SectorUnion, union_id, field="id", what="sector union")
         if data.member_kind is UnionMemberKind.EDUCATION_ORGANISATION:
             if data.organisation_id is None:
-                raise DomainError("A member from an education organisation names it (cl. 24).", field="organisation_id", clause="24")
+                raise DomainError(
+                    "A member from an education organisation names it (cl. 24).", field="organisation_id", clause="24"
+                )
             org = await self.session.get(Organisation, data.organisation_id)
             if org is None or org.kind.startswith("cabinet_"):
                 raise NotFound("No education organisation with this id.", field="organisation_id")
         elif data.organisation_id is not None:
-            raise DomainError("Employers and social partners are named by `represents`, not by an organisation id.", field="organisation_id")
+            raise DomainError(
+                "Employers and social partners are named by `represents`, not by an organisation id.",
+                field="organisation_id",
+            )
         row = UnionMember(
-            union_id=union.id, member_kind=data.member_kind, full_name=data.full_name.strip(), represents=data.represents,
-            organisation_id=data.organisation_id, user_id=data.user_id, email=data.email, starts_on=data.starts_on or today(),
+            union_id=union.id,
+            member_kind=data.member_kind,
+            full_name=data.full_name.strip(),
+            represents=data.represents,
+            organisation_id=data.organisation_id,
+            user_id=data.user_id,
+            email=data.email,
+            starts_on=data.starts_on or today(),
         )
         return await created(self.session, actor.user_id, "union_member", row)
 

@@ -18,6 +18,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.clock import school_year_of
 from api.domain.bodies.models import Association, Council, InterSchoolAssociation, LeaderTerm
 from api.domain.documents.models import Document
 from api.domain.meetings.context import Quarter, calendar_terms, closed_terms
@@ -25,7 +26,6 @@ from api.domain.plans.models import PlanItem, WorkPlan
 from api.domain.plans.rules import Direction
 from api.domain.reviews.models import ReviewMissingStage, ReviewRound
 from api.domain.structure.models import Staff, StaffSubject, Subject, Unit
-from api.clock import school_year_of
 
 SCHOOL = frozenset({"school"})
 TEACHING = frozenset({"school", "college", "university"})
@@ -84,7 +84,9 @@ class Check:
 CHECKS: dict[str, Check] = {}
 
 
-def check(name: str, *, clauses: tuple[str, ...], org_kinds: frozenset[str], problem: dict[str, str], todo: dict[str, str]) -> Callable[[CheckFn], CheckFn]:
+def check(
+    name: str, *, clauses: tuple[str, ...], org_kinds: frozenset[str], problem: dict[str, str], todo: dict[str, str]
+) -> Callable[[CheckFn], CheckFn]:
     def register(fn: CheckFn) -> CheckFn:
         CHECKS[name] = Check(name, clauses, org_kinds, problem, todo, fn)
         return fn
@@ -116,7 +118,9 @@ def _one_year_after(day: datetime.date) -> datetime.date:
 
 
 @check(
-    "plan_directions", clauses=("7",), org_kinds=SCHOOL,
+    "plan_directions",
+    clauses=("7",),
+    org_kinds=SCHOOL,
     problem={
         "kk": "Бекітілген жоспарлар әдістемелік жұмыстың барлық сегіз бағытын қамтымайды: жоқ — {missing}.",
         "ru": "Утверждённые планы не охватывают все восемь направлений методической работы: нет — {missing}.",
@@ -134,7 +138,11 @@ async def plan_directions(ctx: CheckContext) -> list[Found]:
             await ctx.session.scalars(
                 select(PlanItem.direction)
                 .join(WorkPlan, PlanItem.plan_id == WorkPlan.id)
-                .where(WorkPlan.status == "approved", WorkPlan.archived_at.is_(None), WorkPlan.school_year == ctx.school_year)
+                .where(
+                    WorkPlan.status == "approved",
+                    WorkPlan.archived_at.is_(None),
+                    WorkPlan.school_year == ctx.school_year,
+                )
                 .distinct()
             )
         ).all()
@@ -145,9 +153,15 @@ async def plan_directions(ctx: CheckContext) -> list[Found]:
     numbers = ", ".join(str(list(Direction).index(Direction(d)) + 1) for d in missing)
     return [
         Found(
-            "7", "organisation", ctx.organisation_id, "", ctx.year_starts,
+            "7",
+            "organisation",
+            ctx.organisation_id,
+            "",
+            ctx.year_starts,
             {"school_year": ctx.school_year, "missing_directions": missing, "covered_directions": sorted(covered)},
-            ctx.web("/structure"), ctx.api(f"/plans?school_year={ctx.school_year}"), {"missing": numbers},
+            ctx.web("/structure"),
+            ctx.api(f"/plans?school_year={ctx.school_year}"),
+            {"missing": numbers},
         )
     ]
 
@@ -156,7 +170,9 @@ async def plan_directions(ctx: CheckContext) -> list[Found]:
 
 
 @check(
-    "deputy_head", clauses=("14",), org_kinds=TEACHING,
+    "deputy_head",
+    clauses=("14",),
+    org_kinds=TEACHING,
     problem={
         "kk": "Оқу ісі жөніндегі басшы орынбасары тағайындалмаған.",
         "ru": "Не назначен заместитель руководителя по учебной работе.",
@@ -174,7 +190,18 @@ async def deputy_head(ctx: CheckContext) -> list[Found]:
     )
     if assigned:
         return []
-    return [Found("14", "organisation", ctx.organisation_id, "", None, {"deputy_heads": 0}, ctx.web("/structure"), ctx.api("/staff"))]
+    return [
+        Found(
+            "14",
+            "organisation",
+            ctx.organisation_id,
+            "",
+            None,
+            {"deputy_heads": 0},
+            ctx.web("/structure"),
+            ctx.api("/staff"),
+        )
+    ]
 
 
 # Units the Rules give a methodological council of their own (cl. 14: "the methodological councils
@@ -183,7 +210,9 @@ UNITS_WITH_COUNCILS = ("faculty", "institute")
 
 
 @check(
-    "unit_councils", clauses=("14",), org_kinds=frozenset({"university"}),
+    "unit_councils",
+    clauses=("14",),
+    org_kinds=frozenset({"university"}),
     problem={
         "kk": "«{subject}» бөлімшесінің әдістемелік кеңесі жоқ.",
         "ru": "У подразделения «{subject}» нет методического совета.",
@@ -199,11 +228,22 @@ async def unit_councils(ctx: CheckContext) -> list[Found]:
     with_council = select(Council.unit_id).where(_live(Council), Council.unit_id.is_not(None))
     units = (
         await ctx.session.scalars(
-            select(Unit).where(_live(Unit), Unit.kind.in_(UNITS_WITH_COUNCILS), Unit.id.not_in(with_council)).order_by(Unit.name)
+            select(Unit)
+            .where(_live(Unit), Unit.kind.in_(UNITS_WITH_COUNCILS), Unit.id.not_in(with_council))
+            .order_by(Unit.name)
         )
     ).all()
     return [
-        Found("14", "unit", u.id, u.name, _date(u.created_at), {"unit_kind": u.kind}, ctx.web("/structure"), ctx.api(f"/units/{u.id}"))
+        Found(
+            "14",
+            "unit",
+            u.id,
+            u.name,
+            _date(u.created_at),
+            {"unit_kind": u.kind},
+            ctx.web("/structure"),
+            ctx.api(f"/units/{u.id}"),
+        )
         for u in units
     ]
 
@@ -212,11 +252,14 @@ async def unit_councils(ctx: CheckContext) -> list[Found]:
 
 
 @check(
-    "review_route_complete", clauses=("18", "19", "20", "21"), org_kinds=TEACHING,
+    "review_route_complete",
+    clauses=("18", "19", "20", "21"),
+    org_kinds=TEACHING,
     problem={
         "kk": "«{subject}» құжаты толық емес бағыттан өтті: «{stage}» кезеңі өткізілмеді, себебі мұндай орган жоқ.",
         "ru": "Документ «{subject}» прошёл неполный маршрут: этап «{stage}» пропущен, потому что такого органа нет.",
-        "en": "The document {subject} went through an incomplete route: the stage {stage} was dropped because the body does not exist.",
+        "en": "The document {subject} went through an incomplete route: the stage {stage} was dropped because the "
+        "body does not exist.",
     },
     todo={
         "kk": "Жетіспейтін органды құрыңыз; құжаттың келесі нұсқасы толық бағыттан өтеді.",
@@ -242,10 +285,22 @@ async def review_route_complete(ctx: CheckContext) -> list[Found]:
     ).all()
     return [
         Found(
-            stage.clause, "document", doc.id, doc.title, _date(rnd.created_at),
-            {"document_status": doc.status, "round": rnd.number, "round_status": rnd.status, "selector": stage.selector,
-             "stage": stage.label, "document_kind": doc.kind},
-            ctx.web(f"/documents/{doc.id}"), ctx.api(f"/documents/{doc.id}"), {"stage": stage.label},
+            stage.clause,
+            "document",
+            doc.id,
+            doc.title,
+            _date(rnd.created_at),
+            {
+                "document_status": doc.status,
+                "round": rnd.number,
+                "round_status": rnd.status,
+                "selector": stage.selector,
+                "stage": stage.label,
+                "document_kind": doc.kind,
+            },
+            ctx.web(f"/documents/{doc.id}"),
+            ctx.api(f"/documents/{doc.id}"),
+            {"stage": stage.label},
             key_extra=f"{rnd.id}:{stage.selector}:{stage.position}",
         )
         for doc, rnd, stage in rows
@@ -256,11 +311,15 @@ async def review_route_complete(ctx: CheckContext) -> list[Found]:
 
 
 @check(
-    "quarterly_meetings", clauses=("25",), org_kinds=TEACHING,
+    "quarterly_meetings",
+    clauses=("25",),
+    org_kinds=TEACHING,
     problem={
         "kk": "«{subject}» бірлестігі {school_year}/{next_year} оқу жылының {term}-{term_kind_kk} отырыс өткізбеді.",
-        "ru": "Объединение «{subject}» не провело ни одного заседания в {term}-й {term_kind_ru} {school_year}/{next_year} учебного года.",
-        "en": "The association {subject} held no meeting in {term_kind_en} {term} of the school year {school_year}/{next_year}.",
+        "ru": "Объединение «{subject}» не провело ни одного заседания в {term}-й {term_kind_ru} "
+        "{school_year}/{next_year} учебного года.",
+        "en": "The association {subject} held no meeting in {term_kind_en} {term} of the school year "
+        "{school_year}/{next_year}.",
     },
     todo={
         "kk": "Өткізілген отырыстың хаттамасын немесе қатысуын тіркеңіз; алдағы тоқсанда отырыс жоспарлаңыз.",
@@ -290,13 +349,32 @@ _TERM_WORDS = {
 def _missed_meeting(ctx: CheckContext, term: Quarter, row: Any) -> Found:
     words = _TERM_WORDS.get(term.kind, _TERM_WORDS["quarter"])
     return Found(
-        "25", "association", row.association_id, row.association_name, term.ends_on + datetime.timedelta(days=1),
-        {"school_year": term.school_year, "term_kind": term.kind, "term": term.number, "term_starts_on": term.starts_on.isoformat(),
-         "term_ends_on": term.ends_on.isoformat(), "calendar": term.calendar, "held_meetings": row.meetings,
-         "planned_meetings": row.planned_meetings, "recorded_on": row.recorded_on.isoformat() if row.recorded_on else None},
-        ctx.web(f"/associations/{row.association_id}"), ctx.api(f"/associations/{row.association_id}"),
-        {"term": term.number, "school_year": term.school_year, "next_year": term.school_year + 1,
-         "term_kind_kk": words["kk"], "term_kind_ru": words["ru"], "term_kind_en": words["en"]},
+        "25",
+        "association",
+        row.association_id,
+        row.association_name,
+        term.ends_on + datetime.timedelta(days=1),
+        {
+            "school_year": term.school_year,
+            "term_kind": term.kind,
+            "term": term.number,
+            "term_starts_on": term.starts_on.isoformat(),
+            "term_ends_on": term.ends_on.isoformat(),
+            "calendar": term.calendar,
+            "held_meetings": row.meetings,
+            "planned_meetings": row.planned_meetings,
+            "recorded_on": row.recorded_on.isoformat() if row.recorded_on else None,
+        },
+        ctx.web(f"/associations/{row.association_id}"),
+        ctx.api(f"/associations/{row.association_id}"),
+        {
+            "term": term.number,
+            "school_year": term.school_year,
+            "next_year": term.school_year + 1,
+            "term_kind_kk": words["kk"],
+            "term_kind_ru": words["ru"],
+            "term_kind_en": words["en"],
+        },
         key_extra=f"{term.school_year}:{term.kind}:{term.number}",
     )
 
@@ -305,7 +383,9 @@ def _missed_meeting(ctx: CheckContext, term: Quarter, row: Any) -> Found:
 
 
 @check(
-    "subject_associations", clauses=("26",), org_kinds=SCHOOL,
+    "subject_associations",
+    clauses=("26",),
+    org_kinds=SCHOOL,
     problem={
         "kk": "«{subject}» пәнінің {teachers} мұғалімі бар, бірақ әдістемелік бірлестігі жоқ.",
         "ru": "По предмету «{subject}» {teachers} учителей, но методического объединения нет.",
@@ -337,8 +417,17 @@ async def subject_associations(ctx: CheckContext) -> list[Found]:
         )
     ).all()
     return [
-        Found("26", "subject", s.id, s.name_ru, None, {"teachers": n, "subject_code": s.code}, ctx.web("/structure"),
-              ctx.api(f"/subjects/{s.id}"), {"teachers": n})
+        Found(
+            "26",
+            "subject",
+            s.id,
+            s.name_ru,
+            None,
+            {"teachers": n, "subject_code": s.code},
+            ctx.web("/structure"),
+            ctx.api(f"/subjects/{s.id}"),
+            {"teachers": n},
+        )
         for s, n in rows
     ]
 
@@ -347,7 +436,9 @@ async def subject_associations(ctx: CheckContext) -> list[Found]:
 
 
 @check(
-    "annual_plans", clauses=("29",), org_kinds=TEACHING,
+    "annual_plans",
+    clauses=("29",),
+    org_kinds=TEACHING,
     problem={
         "kk": "«{subject}» бірлестігінің {school_year}/{next_year} оқу жылына бекітілген жұмыс жоспары жоқ.",
         "ru": "У объединения «{subject}» нет утверждённого плана работы на {school_year}/{next_year} учебный год.",
@@ -364,21 +455,30 @@ async def annual_plans(ctx: CheckContext) -> list[Found]:
         WorkPlan.status == "approved", WorkPlan.archived_at.is_(None), WorkPlan.school_year == ctx.school_year
     )
     associations = (
-        await ctx.session.scalars(select(Association).where(_live(Association), Association.id.not_in(approved)).order_by(Association.name))
+        await ctx.session.scalars(
+            select(Association).where(_live(Association), Association.id.not_in(approved)).order_by(Association.name)
+        )
     ).all()
     statuses = {
         a_id: status
         for a_id, status in (
             await ctx.session.execute(
-                select(WorkPlan.association_id, WorkPlan.status).where(WorkPlan.archived_at.is_(None), WorkPlan.school_year == ctx.school_year)
+                select(WorkPlan.association_id, WorkPlan.status).where(
+                    WorkPlan.archived_at.is_(None), WorkPlan.school_year == ctx.school_year
+                )
             )
         ).all()
     }
     return [
         Found(
-            "29", "association", a.id, a.name, max(ctx.year_starts, _date(a.created_at)),
+            "29",
+            "association",
+            a.id,
+            a.name,
+            max(ctx.year_starts, _date(a.created_at)),
             {"school_year": ctx.school_year, "plan_status": statuses.get(a.id)},
-            ctx.web(f"/associations/{a.id}"), ctx.api(f"/plans?association_id={a.id}&school_year={ctx.school_year}"),
+            ctx.web(f"/associations/{a.id}"),
+            ctx.api(f"/plans?association_id={a.id}&school_year={ctx.school_year}"),
             {"school_year": ctx.school_year, "next_year": ctx.school_year + 1},
         )
         for a in associations
@@ -389,16 +489,21 @@ async def annual_plans(ctx: CheckContext) -> list[Found]:
 
 
 @check(
-    "leader_terms", clauses=("30",), org_kinds=TEACHING | DISTRICT_CABINETS,
+    "leader_terms",
+    clauses=("30",),
+    org_kinds=TEACHING | DISTRICT_CABINETS,
     problem={
         "kk": "«{subject}» бірлестігі: {issue_kk}.",
         "ru": "Объединение «{subject}»: {issue_ru}.",
         "en": "The association {subject}: {issue_en}.",
     },
     todo={
-        "kk": "Жетекшіні бір жылдан аспайтын мерзімге сайлаңыз (тағайындаңыз); мектепаралық бірлестікте — аудандық әдіскер тағайындайды.",
-        "ru": "Изберите (назначьте) руководителя на срок не более года; в межшкольном объединении его назначает районный методист.",
-        "en": "Elect (appoint) a leader for at most one year; an inter-school association's leader is appointed by the district methodist.",
+        "kk": "Жетекшіні бір жылдан аспайтын мерзімге сайлаңыз (тағайындаңыз); мектепаралық бірлестікте — аудандық "
+        "әдіскер тағайындайды.",
+        "ru": "Изберите (назначьте) руководителя на срок не более года; в межшкольном объединении его назначает "
+        "районный методист.",
+        "en": "Elect (appoint) a leader for at most one year; an inter-school association's leader is appointed by "
+        "the district methodist.",
     },
 )
 async def leader_terms(ctx: CheckContext) -> list[Found]:
@@ -415,9 +520,15 @@ async def leader_terms(ctx: CheckContext) -> list[Found]:
     out: list[Found] = []
     for kind, body_id, name, created in sorted(bodies, key=lambda b: b[2]):
         web = ctx.web(f"/associations/{body_id}") if kind == "association" else None
-        api = ctx.api(f"/associations/{body_id}/leaders" if kind == "association" else f"/inter-school-associations/{body_id}/leaders")
+        api = ctx.api(
+            f"/associations/{body_id}/leaders"
+            if kind == "association"
+            else f"/inter-school-associations/{body_id}/leaders"
+        )
         held = terms.get((kind, body_id), [])
-        current = [t for t in held if t.starts_on <= ctx.on <= t.ends_on and (t.ended_on is None or t.ended_on > ctx.on)]
+        current = [
+            t for t in held if t.starts_on <= ctx.on <= t.ends_on and (t.ended_on is None or t.ended_on > ctx.on)
+        ]
         if not current:
             ended = [min(t.ends_on, t.ended_on or t.ends_on) for t in held if t.starts_on <= ctx.on]
             since = max(ended) + datetime.timedelta(days=1) if ended else created
@@ -426,31 +537,78 @@ async def leader_terms(ctx: CheckContext) -> list[Found]:
         for t in current:
             # The database refuses such a term (leader_term_at_most_one_year); kept for rows older than it.
             if t.ends_on >= _one_year_after(t.starts_on):
-                out.append(_leader_finding(ctx, kind, body_id, name, t.starts_on, web, api, "term_over_a_year",
-                                           {"term_id": str(t.id), "starts_on": t.starts_on.isoformat(), "ends_on": t.ends_on.isoformat()}))
+                out.append(
+                    _leader_finding(
+                        ctx,
+                        kind,
+                        body_id,
+                        name,
+                        t.starts_on,
+                        web,
+                        api,
+                        "term_over_a_year",
+                        {"term_id": str(t.id), "starts_on": t.starts_on.isoformat(), "ends_on": t.ends_on.isoformat()},
+                    )
+                )
             if kind == "inter_school_association" and t.method != "appointed":
-                out.append(_leader_finding(ctx, kind, body_id, name, t.starts_on, web, api, "not_appointed",
-                                           {"term_id": str(t.id), "method": t.method}))
+                out.append(
+                    _leader_finding(
+                        ctx,
+                        kind,
+                        body_id,
+                        name,
+                        t.starts_on,
+                        web,
+                        api,
+                        "not_appointed",
+                        {"term_id": str(t.id), "method": t.method},
+                    )
+                )
     return out
 
 
 _LEADER_ISSUES = {
-    "no_leader": {"kk": "жетекшінің өкілеттік мерзімі жоқ", "ru": "нет руководителя с действующим сроком полномочий",
-                  "en": "no leader's term is in force"},
-    "term_over_a_year": {"kk": "жетекшінің мерзімі бір жылдан асады", "ru": "срок полномочий руководителя больше года",
-                         "en": "the leader's term is longer than one year"},
-    "not_appointed": {"kk": "мектепаралық бірлестік жетекшісі аудан деңгейінде тағайындалмаған",
-                      "ru": "руководитель межшкольного объединения не назначен на уровне района",
-                      "en": "the inter-school leader was not appointed at district level"},
+    "no_leader": {
+        "kk": "жетекшінің өкілеттік мерзімі жоқ",
+        "ru": "нет руководителя с действующим сроком полномочий",
+        "en": "no leader's term is in force",
+    },
+    "term_over_a_year": {
+        "kk": "жетекшінің мерзімі бір жылдан асады",
+        "ru": "срок полномочий руководителя больше года",
+        "en": "the leader's term is longer than one year",
+    },
+    "not_appointed": {
+        "kk": "мектепаралық бірлестік жетекшісі аудан деңгейінде тағайындалмаған",
+        "ru": "руководитель межшкольного объединения не назначен на уровне района",
+        "en": "the inter-school leader was not appointed at district level",
+    },
 }
 
 
-def _leader_finding(ctx: CheckContext, kind: str, body_id: UUID, name: str, since: datetime.date, web: str | None,
-                    api: str, issue: str, evidence: dict[str, Any]) -> Found:
+def _leader_finding(
+    ctx: CheckContext,
+    kind: str,
+    body_id: UUID,
+    name: str,
+    since: datetime.date,
+    web: str | None,
+    api: str,
+    issue: str,
+    evidence: dict[str, Any],
+) -> Found:
     words = _LEADER_ISSUES[issue]
     return Found(
-        "30", kind, body_id, name, since, {"issue": issue, **evidence}, web, api,
-        {"issue_kk": words["kk"], "issue_ru": words["ru"], "issue_en": words["en"]}, key_extra=issue,
+        "30",
+        kind,
+        body_id,
+        name,
+        since,
+        {"issue": issue, **evidence},
+        web,
+        api,
+        {"issue_kk": words["kk"], "issue_ru": words["ru"], "issue_en": words["en"]},
+        key_extra=issue,
     )
 
 
@@ -458,7 +616,9 @@ def _leader_finding(ctx: CheckContext, kind: str, body_id: UUID, name: str, sinc
 
 
 @check(
-    "methodological_council", clauses=("32",), org_kinds=TEACHING,
+    "methodological_council",
+    clauses=("32",),
+    org_kinds=TEACHING,
     problem={
         "kk": "Ұйымда педагогикалық кеңестен бөлек әдістемелік кеңес жоқ.",
         "ru": "В организации нет методического совета, отдельного от педагогического совета.",
@@ -472,7 +632,9 @@ def _leader_finding(ctx: CheckContext, kind: str, body_id: UUID, name: str, sinc
 )
 async def methodological_council(ctx: CheckContext) -> list[Found]:
     found = await ctx.session.scalar(
-        select(func.count()).select_from(Council).where(_live(Council), Council.kind == "methodological", Council.unit_id.is_(None))
+        select(func.count())
+        .select_from(Council)
+        .where(_live(Council), Council.kind == "methodological", Council.unit_id.is_(None))
     )
     if found:
         return []
@@ -480,6 +642,14 @@ async def methodological_council(ctx: CheckContext) -> list[Found]:
         select(func.count()).select_from(Council).where(_live(Council), Council.kind == "pedagogical")
     )
     return [
-        Found("32", "organisation", ctx.organisation_id, "", None, {"pedagogical_council": bool(pedagogical)},
-              ctx.web("/structure"), ctx.api("/councils"))
+        Found(
+            "32",
+            "organisation",
+            ctx.organisation_id,
+            "",
+            None,
+            {"pedagogical_council": bool(pedagogical)},
+            ctx.web("/structure"),
+            ctx.api("/councils"),
+        )
     ]

@@ -46,8 +46,10 @@ class ComplianceController(Controller):
     tags = ["compliance"]
 
     @get(
-        "/api/organisations/{organisation_id:uuid}/compliance/findings", name="compliance:organisation",
-        operation_id="GetOrganisationFindings", opt=access(Scope.TENANT, READ_FINDINGS),
+        "/api/organisations/{organisation_id:uuid}/compliance/findings",
+        name="compliance:organisation",
+        operation_id="GetOrganisationFindings",
+        opt=access(Scope.TENANT, READ_FINDINGS),
     )
     async def organisation_findings(
         self,
@@ -62,7 +64,12 @@ class ComplianceController(Controller):
         background after each change and every night; `checked` says when and against what."""
         return await ComplianceService(session).of_organisation(tenant.organisation_id, clause, page, page_size)
 
-    @get("/api/compliance/findings", name="compliance:list", operation_id="ListFindings", opt=access(Scope.SHARED, READ_FINDINGS))
+    @get(
+        "/api/compliance/findings",
+        name="compliance:list",
+        operation_id="ListFindings",
+        opt=access(Scope.SHARED, READ_FINDINGS),
+    )
     async def list_findings(
         self,
         request: Request[Any, Any, Any],
@@ -79,11 +86,20 @@ class ComplianceController(Controller):
         within = reach.organisation_clause(READ_FINDINGS)
         territories = reach.tree.descendants(territory_id) if territory_id is not None else None
         return await ComplianceService(session).across(
-            within, clause=clause, territory_ids=territories, kind=kind.value if kind else None, page=page, page_size=page_size
+            within,
+            clause=clause,
+            territory_ids=territories,
+            kind=kind.value if kind else None,
+            page=page,
+            page_size=page_size,
         )
 
-    @get("/api/compliance/dashboard", name="compliance:dashboard", operation_id="GetComplianceDashboard",
-         opt=access(Scope.SHARED, READ_DASHBOARD))
+    @get(
+        "/api/compliance/dashboard",
+        name="compliance:dashboard",
+        operation_id="GetComplianceDashboard",
+        opt=access(Scope.SHARED, READ_DASHBOARD),
+    )
     async def dashboard(
         self,
         request: Request[Any, Any, Any],
@@ -99,8 +115,12 @@ class ComplianceController(Controller):
             principal(request), territory_id, clause=clause, kind=kind.value if kind else None
         )
 
-    @get("/api/compliance/organisations", name="compliance:organisations", operation_id="ListOrganisationStandings",
-         opt=access(Scope.SHARED, READ_DASHBOARD))
+    @get(
+        "/api/compliance/organisations",
+        name="compliance:organisations",
+        operation_id="ListOrganisationStandings",
+        opt=access(Scope.SHARED, READ_DASHBOARD),
+    )
     async def organisations(
         self,
         request: Request[Any, Any, Any],
@@ -115,12 +135,21 @@ class ComplianceController(Controller):
         """The active organisations under the territory with their findings (under the clause, when
         one is chosen), most findings first or by name; one not checked yet says so."""
         return await DashboardService(session).standings(
-            principal(request), territory_id, clause=clause, kind=kind.value if kind else None, sort=sort,
+            principal(request),
+            territory_id,
+            clause=clause,
+            kind=kind.value if kind else None,
+            sort=sort,
             paging=Paging(page, page_size),
         )
 
-    @get("/api/compliance/export/xlsx", name="compliance:export-xlsx", operation_id="ExportComplianceXlsx",
-         opt=access(Scope.SHARED, READ_DASHBOARD), media_type=XLSX)
+    @get(
+        "/api/compliance/export/xlsx",
+        name="compliance:export-xlsx",
+        operation_id="ExportComplianceXlsx",
+        opt=access(Scope.SHARED, READ_DASHBOARD),
+        media_type=XLSX,
+    )
     async def export_xlsx(
         self,
         request: Request[Any, Any, Any],
@@ -134,8 +163,13 @@ class ComplianceController(Controller):
         (Accept-Language): its territories, its organisations or their findings."""
         return await _export(request, session, ExportFormat.XLSX, view, territory_id, clause, kind)
 
-    @get("/api/compliance/export/csv", name="compliance:export-csv", operation_id="ExportComplianceCsv",
-         opt=access(Scope.SHARED, READ_DASHBOARD), media_type=CSV)
+    @get(
+        "/api/compliance/export/csv",
+        name="compliance:export-csv",
+        operation_id="ExportComplianceCsv",
+        opt=access(Scope.SHARED, READ_DASHBOARD),
+        media_type=CSV,
+    )
     async def export_csv(
         self,
         request: Request[Any, Any, Any],
@@ -150,11 +184,22 @@ class ComplianceController(Controller):
 
 
 async def _export(
-    request: Request[Any, Any, Any], session: AsyncSession, file_format: ExportFormat, view: ExportView,
-    territory_id: UUID | None, clause: str | None, kind: OrgKind | None,
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    file_format: ExportFormat,
+    view: ExportView,
+    territory_id: UUID | None,
+    clause: str | None,
+    kind: OrgKind | None,
 ) -> Response[bytes]:
     name, content = await export(
-        DashboardService(session), principal(request), territory_id, view=view, file_format=file_format, clause=clause,
-        kind=kind.value if kind else None, lang=negotiate(request.headers.get("accept-language")) or "en",
+        DashboardService(session),
+        principal(request),
+        territory_id,
+        view=view,
+        file_format=file_format,
+        clause=clause,
+        kind=kind.value if kind else None,
+        lang=negotiate(request.headers.get("accept-language")) or "en",
     )
     return attachment(name, content, CSV if file_format == ExportFormat.CSV else XLSX)

@@ -15,7 +15,8 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Integer, and_, any_, bindparam, func, select
-from sqlalchemy.dialects.postgresql import ARRAY, UUID as PG_UUID
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Principal
@@ -89,11 +90,15 @@ class DashboardService:
         """The territory asked for (or the caller's own highest), once the caller may see it."""
         reach = await reach_of(self.session, principal, must_know=[territory_id])
         if territory_id is None:
-            own = [g.territory_id for g in reach.grants if g.territory_id is not None and reach.covers_territory(g.territory_id, READ_DASHBOARD)]
+            own = [
+                g.territory_id
+                for g in reach.grants
+                if g.territory_id is not None and reach.covers_territory(g.territory_id, READ_DASHBOARD)
+            ]
             if not own:
                 raise Forbidden(
                     "The compliance dashboards are for the methodists and administrators of a district, region or the "
-                    "republic; an organisation's own findings are on its page \"what to fix\".",
+                    'republic; an organisation\'s own findings are on its page "what to fix".',
                 )
             territory_id = min(own, key=lambda t: len(reach.tree.ancestors(t)))
         elif territory_id not in reach.tree:
@@ -114,14 +119,22 @@ class DashboardService:
                 bucket_of[below] = child
         # PostgreSQL sums the rows of the territories under each child (a few thousand at the
         # republic) into one row per child, kind and clause; the places travel as two arrays.
-        placed = func.unnest(
-            bindparam("places", list(bucket_of), type_=ARRAY(PG_UUID(as_uuid=True))),
-            bindparam("buckets", list(bucket_of.values()), type_=ARRAY(PG_UUID(as_uuid=True))),
-        ).table_valued("territory_id", "bucket").render_derived()
+        placed = (
+            func.unnest(
+                bindparam("places", list(bucket_of), type_=ARRAY(PG_UUID(as_uuid=True))),
+                bindparam("buckets", list(bucket_of.values()), type_=ARRAY(PG_UUID(as_uuid=True))),
+            )
+            .table_valued("territory_id", "bucket")
+            .render_derived()
+        )
         query = (
             select(
-                placed.c.bucket, ComplianceRollup.kind, ComplianceRollup.clause, func.sum(ComplianceRollup.organisations),
-                func.sum(ComplianceRollup.compliant), func.sum(ComplianceRollup.findings),
+                placed.c.bucket,
+                ComplianceRollup.kind,
+                ComplianceRollup.clause,
+                func.sum(ComplianceRollup.organisations),
+                func.sum(ComplianceRollup.compliant),
+                func.sum(ComplianceRollup.findings),
             )
             .join(placed, placed.c.territory_id == ComplianceRollup.territory_id)
             .group_by(placed.c.bucket, ComplianceRollup.kind, ComplianceRollup.clause)
@@ -155,10 +168,13 @@ class DashboardService:
             totals=totals.figures(clause),
             placed_here=here.figures(clause),
             children=[
-                TerritoryFigures(names[c], per_child[c].figures(clause)) for c in sorted(children, key=lambda c: names[c].name_ru)
+                TerritoryFigures(names[c], per_child[c].figures(clause))
+                for c in sorted(children, key=lambda c: names[c].name_ru)
             ],
             by_clause=[
-                ClauseFigures(c, Localised(**statements[c]) if c in statements else None, per_clause[c][0], per_clause[c][1])
+                ClauseFigures(
+                    c, Localised(**statements[c]) if c in statements else None, per_clause[c][0], per_clause[c][1]
+                )
                 for c in clause_rows
             ],
             by_kind=[KindFigures(k, per_kind[k].figures(clause)) for k in sorted(per_kind)],
@@ -168,15 +184,26 @@ class DashboardService:
     async def _territories(self, ids: list[UUID], tree: Any) -> dict[UUID, TerritoryRef]:
         rows = (await self.session.scalars(select(Territory).where(Territory.id.in_(ids)))).all()
         return {
-            t.id: TerritoryRef(t.id, t.kind, (lvl.value if (lvl := tree.level(t.id)) else None), t.name_kk, t.name_ru, t.name_en, t.code)
+            t.id: TerritoryRef(
+                t.id,
+                t.kind,
+                (lvl.value if (lvl := tree.level(t.id)) else None),
+                t.name_kk,
+                t.name_ru,
+                t.name_en,
+                t.code,
+            )
             for t in rows
         }
 
-    async def _trend(self, territories: list[UUID], kind: str | None, clause: str | None, now: Figures) -> list[TrendPoint]:
+    async def _trend(
+        self, territories: list[UUID], kind: str | None, clause: str | None, now: Figures
+    ) -> list[TrendPoint]:
         """The nightly snapshots of the last TREND_DAYS days, and today's figures as they stand."""
         day = today()
         where: list[Any] = [
-            ComplianceSnapshot.territory_id == any_(bindparam("places", territories, type_=ARRAY(PG_UUID(as_uuid=True)))),
+            ComplianceSnapshot.territory_id
+            == any_(bindparam("places", territories, type_=ARRAY(PG_UUID(as_uuid=True)))),
             ComplianceSnapshot.day >= day - datetime.timedelta(days=TREND_DAYS),
             ComplianceSnapshot.day < day,
             ComplianceSnapshot.clause.in_([ALL_CLAUSES] if clause is None else [ALL_CLAUSES, clause]),
@@ -186,8 +213,11 @@ class DashboardService:
         rows = (
             await self.session.execute(
                 select(
-                    ComplianceSnapshot.day, ComplianceSnapshot.clause, func.sum(ComplianceSnapshot.organisations),
-                    func.sum(ComplianceSnapshot.compliant), func.sum(ComplianceSnapshot.findings),
+                    ComplianceSnapshot.day,
+                    ComplianceSnapshot.clause,
+                    func.sum(ComplianceSnapshot.organisations),
+                    func.sum(ComplianceSnapshot.compliant),
+                    func.sum(ComplianceSnapshot.findings),
                 )
                 .where(*where)
                 .group_by(ComplianceSnapshot.day, ComplianceSnapshot.clause)
@@ -200,13 +230,20 @@ class DashboardService:
         return [*points, TrendPoint(day, now.organisations, now.compliant, now.findings)]
 
     async def standings(
-        self, principal: Principal, territory_id: UUID | None, *, clause: str | None, kind: str | None,
-        sort: StandingSort, paging: Paging,
+        self,
+        principal: Principal,
+        territory_id: UUID | None,
+        *,
+        clause: str | None,
+        kind: str | None,
+        sort: StandingSort,
+        paging: Paging,
     ) -> StandingPage:
         """The active organisations under the territory, each with its findings, worst first."""
         reach, territory_id = await self.place(principal, territory_id)
         findings = (
-            ComplianceCheckRun.findings if clause is None
+            ComplianceCheckRun.findings
+            if clause is None
             else func.coalesce(ComplianceCheckRun.by_clause[clause].astext.cast(Integer), 0)
         )
         below = bindparam("places", list(reach.tree.descendants(territory_id)), type_=ARRAY(PG_UUID(as_uuid=True)))
@@ -214,22 +251,30 @@ class DashboardService:
         if kind is not None:
             where.append(Organisation.kind == kind)
         order = (
-            (Organisation.name_ru, Organisation.id) if sort == StandingSort.NAME
+            (Organisation.name_ru, Organisation.id)
+            if sort == StandingSort.NAME
             else (func.coalesce(findings, -1).desc(), Organisation.name_ru, Organisation.id)
         )
         query = (
             select(Organisation, ComplianceCheckRun.checked_on, findings, ComplianceCheckRun.by_clause)
-            .outerjoin(ComplianceCheckRun, and_(ComplianceCheckRun.organisation_id == Organisation.id, ComplianceCheckRun.counted))
+            .outerjoin(
+                ComplianceCheckRun,
+                and_(ComplianceCheckRun.organisation_id == Organisation.id, ComplianceCheckRun.counted),
+            )
             .where(*where)
             .order_by(*order)
         )
         rows, total = await paged(self.session, query, paging, rows=True)
         return StandingPage(
             [
-                OrganisationStanding(o.id, o.name_kk, o.name_ru, o.name_en, o.kind, o.territory_id, checked_on, n or 0, dict(by or {}))
+                OrganisationStanding(
+                    o.id, o.name_kk, o.name_ru, o.name_en, o.kind, o.territory_id, checked_on, n or 0, dict(by or {})
+                )
                 for o, checked_on, n, by in rows
             ],
-            total, paging.page, paging.page_size,
+            total,
+            paging.page,
+            paging.page_size,
         )
 
 

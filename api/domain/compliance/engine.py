@@ -19,10 +19,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
-from api.db import Database, advisory_key
 from api.clock import today
-from api.domain.compliance.checks import CHECKS, CheckContext, render
+from api.db import Database, advisory_key
 from api.domain.compliance import rollups
+from api.domain.compliance.checks import CHECKS, CheckContext, render
 from api.domain.compliance.models import ComplianceCheckRun, ComplianceFinding, ComplianceRuleSet
 from api.domain.compliance.rules import RuleSet, RuleSetError, parse, resolve
 from api.domain.organisations.models import Organisation
@@ -56,7 +56,11 @@ async def load_rule_set(session: AsyncSession, text: str, source_name: str, *, a
         "document": document,
     }
     row = await session.scalar(select(ComplianceRuleSet).where(ComplianceRuleSet.code == ruleset.code))
-    before = None if row is None else {"code": row.code, "sha256": row.sha256, "in_force_from": row.in_force_from.isoformat()}
+    before = (
+        None
+        if row is None
+        else {"code": row.code, "sha256": row.sha256, "in_force_from": row.in_force_from.isoformat()}
+    )
     if row is None:
         row = ComplianceRuleSet(**values)
         session.add(row)
@@ -68,8 +72,18 @@ async def load_rule_set(session: AsyncSession, text: str, source_name: str, *, a
         return document
     # Which rules organisations are held to is a control-plane act: the identity audit log keeps it.
     await identity_audit.record(
-        session, None, action="rule_set.load", entity="compliance_rule_set", entity_id=row.id, before=before,
-        after={"code": row.code, "sha256": row.sha256, "in_force_from": ruleset.in_force_from.isoformat(), "source": row.source_name},
+        session,
+        None,
+        action="rule_set.load",
+        entity="compliance_rule_set",
+        entity_id=row.id,
+        before=before,
+        after={
+            "code": row.code,
+            "sha256": row.sha256,
+            "in_force_from": ruleset.in_force_from.isoformat(),
+            "source": row.source_name,
+        },
         actor_kind="command",
     )
     return document
@@ -132,9 +146,19 @@ async def recompute(db: Database, organisation_id: UUID, on: datetime.date | Non
         ruleset = await rule_set_in_force(session, on)
         previous = {
             f.key: f.since
-            for f in (await session.scalars(select(ComplianceFinding).where(ComplianceFinding.organisation_id == organisation_id))).all()
+            for f in (
+                await session.scalars(
+                    select(ComplianceFinding).where(ComplianceFinding.organisation_id == organisation_id)
+                )
+            ).all()
         }
-        org_kind, schema, status, org_name, territory_id = org.kind, org.schema_name, org.status, org.name_ru, org.territory_id
+        org_kind, schema, status, org_name, territory_id = (
+            org.kind,
+            org.schema_name,
+            org.status,
+            org.name_ru,
+            org.territory_id,
+        )
     rows: list[dict[str, Any]] = []
     note = None
     clauses_checked: list[str] = []
@@ -158,32 +182,39 @@ async def recompute(db: Database, organisation_id: UUID, on: datetime.date | Non
                     subject_name = found.subject_name or org_name
                     found_named = found if found.subject_name else _renamed(found, subject_name)
                     key = _finding_key(name, clause, found.subject_kind, found.subject_id, found.key_extra)
-                    rows.append({
-                        "organisation_id": organisation_id,
-                        "rule_set": ruleset.code,
-                        "clause": clause,
-                        "check": name,
-                        "key": key,
-                        "subject_kind": found.subject_kind,
-                        "subject_id": found.subject_id,
-                        "subject_name": subject_name[:500],
-                        "since": found.since or previous.get(key) or on,
-                        "problem": render(check.problem, found_named),
-                        "todo": render(check.todo, found_named),
-                        "evidence": found.evidence,
-                        "web_path": found.web_path,
-                        "api_path": found.api_path,
-                    })
+                    rows.append(
+                        {
+                            "organisation_id": organisation_id,
+                            "rule_set": ruleset.code,
+                            "clause": clause,
+                            "check": name,
+                            "key": key,
+                            "subject_kind": found.subject_kind,
+                            "subject_id": found.subject_id,
+                            "subject_name": subject_name[:500],
+                            "since": found.since or previous.get(key) or on,
+                            "problem": render(check.problem, found_named),
+                            "todo": render(check.todo, found_named),
+                            "evidence": found.evidence,
+                            "web_path": found.web_path,
+                            "api_path": found.api_path,
+                        }
+                    )
     now = datetime.datetime.now(datetime.UTC)
     async with db.session() as session, session.begin():
         # One writer per organisation at a time (a change's job and the nightly pass may meet): the
         # second waits, then replaces what the first wrote instead of adding to it.
         await session.execute(select(func.pg_advisory_xact_lock(advisory_key(f"compliance:{organisation_id}"))))
         before = rollups.Contribution.of(
-            await session.scalar(select(ComplianceCheckRun).where(ComplianceCheckRun.organisation_id == organisation_id))
+            await session.scalar(
+                select(ComplianceCheckRun).where(ComplianceCheckRun.organisation_id == organisation_id)
+            )
         )
         after = rollups.Contribution(
-            ruleset is not None and status == OrgStatus.ACTIVE, territory_id, org_kind, rollups.by_clause([r["clause"] for r in rows])
+            ruleset is not None and status == OrgStatus.ACTIVE,
+            territory_id,
+            org_kind,
+            rollups.by_clause([r["clause"] for r in rows]),
         )
         await session.execute(delete(ComplianceFinding).where(ComplianceFinding.organisation_id == organisation_id))
         if rows:
@@ -222,4 +253,10 @@ def _renamed(found: Any, name: str) -> Any:
 
 async def organisations_to_check(db: Database) -> list[UUID]:
     async with db.session() as session:
-        return list((await session.scalars(select(Organisation.id).where(Organisation.status == OrgStatus.ACTIVE).order_by(Organisation.id))).all())
+        return list(
+            (
+                await session.scalars(
+                    select(Organisation.id).where(Organisation.status == OrgStatus.ACTIVE).order_by(Organisation.id)
+                )
+            ).all()
+        )

@@ -12,7 +12,8 @@ from api.domain.compliance.dashboard import READ_DASHBOARD, DashboardService, St
 from api.domain.compliance.schemas import Figures
 from api.domain.compliance.services import ComplianceService
 from api.errors import DomainError
-from api.i18n import gettext as _, use_locale
+from api.i18n import gettext as _
+from api.i18n import use_locale
 from api.paging import Paging
 from api.spreadsheets import to_csv, to_xlsx
 
@@ -39,45 +40,107 @@ def _share(f: Figures) -> str:
 
 
 async def export(
-    service: DashboardService, principal: Principal, territory_id: UUID | None,
-    *, view: ExportView, file_format: ExportFormat, clause: str | None, kind: str | None, lang: str,
+    service: DashboardService,
+    principal: Principal,
+    territory_id: UUID | None,
+    *,
+    view: ExportView,
+    file_format: ExportFormat,
+    clause: str | None,
+    kind: str | None,
+    lang: str,
 ) -> tuple[str, bytes]:
     """The file's name and content."""
     with use_locale(lang):
         board = await service.dashboard(principal, territory_id, clause=clause, kind=kind)
         place = board.territory
         if view == ExportView.TERRITORIES:
-            header = [_("Territory"), _("KATO code"), _("Organisations checked"), _("Compliant"), _("Compliant, %"), _("Findings")]
+            header = [
+                _("Territory"),
+                _("KATO code"),
+                _("Organisations checked"),
+                _("Compliant"),
+                _("Compliant, %"),
+                _("Findings"),
+            ]
             rows: list[list[Any]] = [
-                [_name(c.territory, lang), c.territory.code or "", c.figures.organisations, c.figures.compliant,
-                 _share(c.figures), c.figures.findings]
+                [
+                    _name(c.territory, lang),
+                    c.territory.code or "",
+                    c.figures.organisations,
+                    c.figures.compliant,
+                    _share(c.figures),
+                    c.figures.findings,
+                ]
                 for c in board.children
             ]
             if board.placed_here.organisations:
                 here = board.placed_here
-                rows.append([_("%(territory)s, its own organisations") % {"territory": _name(place, lang)}, place.code or "",
-                             here.organisations, here.compliant, _share(here), here.findings])
-            rows.append([_("Total"), "", board.totals.organisations, board.totals.compliant, _share(board.totals), board.totals.findings])
+                rows.append(
+                    [
+                        _("%(territory)s, its own organisations") % {"territory": _name(place, lang)},
+                        place.code or "",
+                        here.organisations,
+                        here.compliant,
+                        _share(here),
+                        here.findings,
+                    ]
+                )
+            rows.append(
+                [
+                    _("Total"),
+                    "",
+                    board.totals.organisations,
+                    board.totals.compliant,
+                    _share(board.totals),
+                    board.totals.findings,
+                ]
+            )
         elif view == ExportView.ORGANISATIONS:
             page = await service.standings(
-                principal, place.id, clause=clause, kind=kind, sort=StandingSort.FINDINGS, paging=Paging(1, MAX_ROWS + 1)
+                principal,
+                place.id,
+                clause=clause,
+                kind=kind,
+                sort=StandingSort.FINDINGS,
+                paging=Paging(1, MAX_ROWS + 1),
             )
             _refuse_if_too_many(page.total)
             header = [_("Organisation"), _("Kind"), _("Checked on"), _("Findings")]
-            rows = [[_name(o, lang), o.kind, o.checked_on.isoformat() if o.checked_on else _("not checked yet"), o.findings]
-                    for o in page.items]
+            rows = [
+                [_name(o, lang), o.kind, o.checked_on.isoformat() if o.checked_on else _("not checked yet"), o.findings]
+                for o in page.items
+            ]
         else:
             reach, _place = await service.place(principal, place.id)
             listed = await ComplianceService(service.session).across(
-                reach.organisation_clause(READ_DASHBOARD), clause=clause, territory_ids=reach.tree.descendants(place.id), kind=kind,
-                page=1, page_size=MAX_ROWS + 1,
+                reach.organisation_clause(READ_DASHBOARD),
+                clause=clause,
+                territory_ids=reach.tree.descendants(place.id),
+                kind=kind,
+                page=1,
+                page_size=MAX_ROWS + 1,
             )
             _refuse_if_too_many(listed.total)
-            header = [_("Organisation"), _("Clause"), _("Subject"), _("Since"), _("Problem"), _("What to do"), _("Link")]
+            header = [
+                _("Organisation"),
+                _("Clause"),
+                _("Subject"),
+                _("Since"),
+                _("Problem"),
+                _("What to do"),
+                _("Link"),
+            ]
             rows = [
-                [getattr(i, f"organisation_name_{lang}", None) or i.organisation_name_ru, i.finding.clause, i.finding.subject_name,
-                 i.finding.since.isoformat() if i.finding.since else "", getattr(i.finding.problem, lang),
-                 getattr(i.finding.todo, lang), i.finding.web_path or ""]
+                [
+                    getattr(i, f"organisation_name_{lang}", None) or i.organisation_name_ru,
+                    i.finding.clause,
+                    i.finding.subject_name,
+                    i.finding.since.isoformat() if i.finding.since else "",
+                    getattr(i.finding.problem, lang),
+                    getattr(i.finding.todo, lang),
+                    i.finding.web_path or "",
+                ]
                 for i in listed.items
             ]
         title = f"{_('Compliance')} {_name(place, lang)}"
@@ -87,7 +150,5 @@ async def export(
 
 def _refuse_if_too_many(total: int) -> None:
     if total > MAX_ROWS:
-        raise DomainError(
-            f"This view has {total} rows, more than the {MAX_ROWS} a file can take here; narrow it by territory, clause or kind.",
-            field="territory_id",
-        )
+        too_many = f"This view has {total} rows, more than the {MAX_ROWS} a file can take here"
+        raise DomainError(f"{too_many}; narrow it by territory, clause or kind.", field="territory_id")

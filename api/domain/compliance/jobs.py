@@ -40,7 +40,12 @@ async def enqueue_recompute(queue: Queue, organisation_id: UUID) -> Any:
     """The job queued, or None when this organisation's job of this window is already queued."""
     key, scheduled = job_key(organisation_id)
     return await queue.enqueue(
-        "compliance_recompute_job", key=key, scheduled=scheduled, organisation_id=str(organisation_id), timeout=300, retries=2,
+        "compliance_recompute_job",
+        key=key,
+        scheduled=scheduled,
+        organisation_id=str(organisation_id),
+        timeout=300,
+        retries=2,
         priority=PRIORITY,
     )
 

@@ -11,8 +11,8 @@ import datetime
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.domain.bodies.models import Association
 from api.clock import KZ_TIME
+from api.domain.bodies.models import Association
 from api.domain.meetings.context import Quarter
 from api.domain.meetings.models import Attendance, Meeting
 from api.domain.meetings.schemas import QuarterCompliance, QuarterComplianceReport
@@ -20,7 +20,9 @@ from api.domain.meetings.schemas import QuarterCompliance, QuarterComplianceRepo
 ASSOCIATION = "association"
 
 
-async def term_rows(session: AsyncSession, term: Quarter, *, now: datetime.datetime | None = None) -> list[QuarterCompliance]:
+async def term_rows(
+    session: AsyncSession, term: Quarter, *, now: datetime.datetime | None = None
+) -> list[QuarterCompliance]:
     """Each association held to `term`, with its held and planned meetings in the term's window.
 
     A meeting counts when it was held: it has started and its minutes or its attendance are
@@ -30,9 +32,9 @@ async def term_rows(session: AsyncSession, term: Quarter, *, now: datetime.datet
     start = datetime.datetime.combine(term.starts_on, datetime.time.min, tzinfo=KZ_TIME)
     end = datetime.datetime.combine(term.ends_on + datetime.timedelta(days=1), datetime.time.min, tzinfo=KZ_TIME)
     now = now or datetime.datetime.now(datetime.UTC)
-    associations = (await session.scalars(
-        select(Association).where(Association.archived_at.is_(None)).order_by(Association.name)
-    )).all()
+    associations = (
+        await session.scalars(select(Association).where(Association.archived_at.is_(None)).order_by(Association.name))
+    ).all()
     attended = exists(select(Attendance.id).where(Attendance.meeting_id == Meeting.id))
     held = and_(Meeting.starts_at <= now, or_(Meeting.minutes.is_not(None), attended))
     counts = {

@@ -73,7 +73,9 @@ class ComplianceCheckRun(ControlBase):
     counted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     territory_id: Mapped[UUID | None] = mapped_column()
     kind: Mapped[str | None] = mapped_column(String(40))
-    by_clause: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict, server_default=text("'{}'"))  # clause → findings
+    by_clause: Mapped[dict[str, int]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'")
+    )  # clause → findings
 
 
 class _Figures:

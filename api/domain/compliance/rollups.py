@@ -52,7 +52,6 @@ class Contribution:
         return out
 
 
-
 def delta(old: Contribution, new: Contribution) -> dict[Key, tuple[int, int, int]]:
     """What moving from `old` to `new` changes, row by row (rows that do not change left out)."""
     change: dict[Key, list[int]] = {}
@@ -71,8 +70,17 @@ async def apply(session: AsyncSession, change: dict[Key, tuple[int, int, int]]) 
         return
     now = datetime.datetime.now(datetime.UTC)
     values = [
-        {"id": uuid7(), "territory_id": t, "kind": k, "clause": c, "organisations": o, "compliant": ok, "findings": f,
-         "created_at": now, "updated_at": now}
+        {
+            "id": uuid7(),
+            "territory_id": t,
+            "kind": k,
+            "clause": c,
+            "organisations": o,
+            "compliant": ok,
+            "findings": f,
+            "created_at": now,
+            "updated_at": now,
+        }
         for (t, k, c), (o, ok, f) in sorted(change.items(), key=lambda item: (str(item[0][0]), item[0][1], item[0][2]))
     ]
     statement = insert(ComplianceRollup).values(values)
@@ -95,8 +103,10 @@ def by_clause(clauses: list[str]) -> dict[str, int]:
 
 
 _REBUILD = text("""
-    INSERT INTO public.compliance_rollup (id, territory_id, kind, clause, organisations, compliant, findings, created_at, updated_at)
-    SELECT gen_random_uuid(), territory_id, kind, clause, sum(organisations), sum(compliant), sum(findings), now(), now()
+    INSERT INTO public.compliance_rollup
+           (id, territory_id, kind, clause, organisations, compliant, findings, created_at, updated_at)
+    SELECT gen_random_uuid(), territory_id, kind, clause,
+           sum(organisations), sum(compliant), sum(findings), now(), now()
       FROM (SELECT territory_id, kind, '' AS clause, 1 AS organisations, (findings = 0)::int AS compliant, findings
               FROM public.compliance_check_run WHERE counted
             UNION ALL
@@ -120,14 +130,32 @@ async def snapshot(session: AsyncSession, day: datetime.date) -> int:
     taken earlier the same day."""
     await session.execute(delete(ComplianceSnapshot).where(ComplianceSnapshot.day == day))
     rows = select(
-        func.gen_random_uuid(), literal(day), ComplianceRollup.territory_id, ComplianceRollup.kind, ComplianceRollup.clause,
-        ComplianceRollup.organisations, ComplianceRollup.compliant, ComplianceRollup.findings, func.now(), func.now(),
+        func.gen_random_uuid(),
+        literal(day),
+        ComplianceRollup.territory_id,
+        ComplianceRollup.kind,
+        ComplianceRollup.clause,
+        ComplianceRollup.organisations,
+        ComplianceRollup.compliant,
+        ComplianceRollup.findings,
+        func.now(),
+        func.now(),
     ).where((ComplianceRollup.organisations != 0) | (ComplianceRollup.findings != 0))
     table = ComplianceSnapshot.__table__
     result = await session.execute(
         insert(ComplianceSnapshot).from_select(
-            [table.c.id, table.c.day, table.c.territory_id, table.c.kind, table.c.clause, table.c.organisations,
-             table.c.compliant, table.c.findings, table.c.created_at, table.c.updated_at],
+            [
+                table.c.id,
+                table.c.day,
+                table.c.territory_id,
+                table.c.kind,
+                table.c.clause,
+                table.c.organisations,
+                table.c.compliant,
+                table.c.findings,
+                table.c.created_at,
+                table.c.updated_at,
+            ],
             rows,
         )
     )

@@ -143,36 +143,57 @@ def _check_coherent(ruleset: RuleSetFile, text: str) -> None:
     from api.domain.compliance.checks import CHECKS
 
     if ruleset.in_force_until is not None and ruleset.in_force_until < ruleset.in_force_from:
-        raise RuleSetError("in_force_until comes before in_force_from.", key="$.in_force_until", line=_line_of(text, "$.in_force_until"))
+        raise RuleSetError(
+            "in_force_until comes before in_force_from.",
+            key="$.in_force_until",
+            line=_line_of(text, "$.in_force_until"),
+        )
     amendments = {a.code for a in ruleset.amendment}
     seen: set[str] = set()
     for index, clause in enumerate(ruleset.clause):
         key = f"$.clause[{index}]"
         if clause.number in seen:
-            raise RuleSetError(f"Clause {clause.number} is listed twice.", key=f"{key}.number", line=_clause_line(text, index))
+            raise RuleSetError(
+                f"Clause {clause.number} is listed twice.", key=f"{key}.number", line=_clause_line(text, index)
+            )
         seen.add(clause.number)
         if clause.amended_by is not None and clause.amended_by not in amendments:
             raise RuleSetError(
                 f"Clause {clause.number} names the amendment {clause.amended_by!r}, which the file does not list.",
-                key=f"{key}.amended_by", line=_line_of(text, f"{key}.amended_by"),
+                key=f"{key}.amended_by",
+                line=_line_of(text, f"{key}.amended_by"),
             )
         if clause.in_force_until is not None and clause.in_force_until < clause.in_force_from:
-            raise RuleSetError(f"Clause {clause.number}: in_force_until comes before in_force_from.", key=f"{key}.in_force_until",
-                               line=_line_of(text, f"{key}.in_force_until"))
+            raise RuleSetError(
+                f"Clause {clause.number}: in_force_until comes before in_force_from.",
+                key=f"{key}.in_force_until",
+                line=_line_of(text, f"{key}.in_force_until"),
+            )
         for name in clause.checks:
             if name not in CHECKS:
                 raise RuleSetError(
                     f"Clause {clause.number} names the check {name!r}, which the engine does not have "
                     f"(known: {', '.join(sorted(CHECKS))}).",
-                    key=f"{key}.checks", line=_line_of(text, f"{key}.checks"),
+                    key=f"{key}.checks",
+                    line=_line_of(text, f"{key}.checks"),
                 )
             if len(set(clause.checks)) != len(clause.checks):
-                raise RuleSetError(f"Clause {clause.number} names a check twice.", key=f"{key}.checks", line=_line_of(text, f"{key}.checks"))
+                raise RuleSetError(
+                    f"Clause {clause.number} names a check twice.",
+                    key=f"{key}.checks",
+                    line=_line_of(text, f"{key}.checks"),
+                )
     if ruleset.repeals and ruleset.extends is None:
-        raise RuleSetError("Only a rule set that extends another may repeal clauses.", key="$.repeals", line=_line_of(text, "$.repeals"))
+        raise RuleSetError(
+            "Only a rule set that extends another may repeal clauses.",
+            key="$.repeals",
+            line=_line_of(text, "$.repeals"),
+        )
     for number in ruleset.repeals:
         if number in seen:
-            raise RuleSetError(f"Clause {number} is both repealed and restated.", key="$.repeals", line=_line_of(text, "$.repeals"))
+            raise RuleSetError(
+                f"Clause {number} is both repealed and restated.", key="$.repeals", line=_line_of(text, "$.repeals")
+            )
     if ruleset.extends == ruleset.code:
         raise RuleSetError("A rule set cannot extend itself.", key="$.extends", line=_line_of(text, "$.extends"))
 
@@ -184,13 +205,17 @@ def resolve(ruleset: RuleSetFile, base: dict[str, Any] | None) -> dict[str, Any]
     amendments: list[dict[str, Any]] = []
     if ruleset.extends is not None:
         if base is None:
-            raise RuleSetError(f"The rule set extends {ruleset.extends!r}, which is not loaded: load it first.", key="$.extends")
+            raise RuleSetError(
+                f"The rule set extends {ruleset.extends!r}, which is not loaded: load it first.", key="$.extends"
+            )
         for c in base["clauses"]:
             clauses[c["number"]] = c | {"source": c.get("source", base["code"])}
         amendments = list(base.get("amendments", []))
         for number in ruleset.repeals:
             if number not in clauses:
-                raise RuleSetError(f"Clause {number} is not in {ruleset.extends!r}, so it cannot be repealed.", key="$.repeals")
+                raise RuleSetError(
+                    f"Clause {number} is not in {ruleset.extends!r}, so it cannot be repealed.", key="$.repeals"
+                )
             del clauses[number]
     for c in own["clause"]:
         clauses[c["number"]] = c | {"source": ruleset.code}
@@ -233,7 +258,11 @@ class RuleSet:
             starts = datetime.date.fromisoformat(c["in_force_from"])
             until = datetime.date.fromisoformat(c["in_force_until"]) if c.get("in_force_until") else None
             if starts <= on and (until is None or on <= until):
-                kept.append(ClauseInForce(c["number"], c["statement"], c.get("amended_by"), tuple(c.get("checks", [])), c["source"]))
+                kept.append(
+                    ClauseInForce(
+                        c["number"], c["statement"], c.get("amended_by"), tuple(c.get("checks", [])), c["source"]
+                    )
+                )
         return cls(document["code"], document["title"], tuple(kept))
 
     def clauses_of_check(self) -> dict[str, list[str]]:

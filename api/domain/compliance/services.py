@@ -18,42 +18,73 @@ from api.domain.compliance.schemas import (
     OrganisationFindings,
 )
 from api.domain.organisations.models import Organisation
-from api.paging import Paging, paged
 from api.domain.organisations.rules import OrgStatus
+from api.paging import Paging, paged
 
 
 def finding_read(f: ComplianceFinding) -> FindingRead:
     return FindingRead(
-        f.id, f.organisation_id, f.rule_set, f.clause, f.check, f.subject_kind, f.subject_id, f.subject_name, f.since,
-        Localised(**f.problem), Localised(**f.todo), f.evidence, f.web_path, f.api_path,
+        f.id,
+        f.organisation_id,
+        f.rule_set,
+        f.clause,
+        f.check,
+        f.subject_kind,
+        f.subject_id,
+        f.subject_name,
+        f.since,
+        Localised(**f.problem),
+        Localised(**f.todo),
+        f.evidence,
+        f.web_path,
+        f.api_path,
     )
 
 
 def _order() -> tuple[Any, ...]:
     # Clause numbers in the order's order (7 before 14), then subject.
-    return (func.length(ComplianceFinding.clause), ComplianceFinding.clause, ComplianceFinding.subject_name, ComplianceFinding.key)
+    return (
+        func.length(ComplianceFinding.clause),
+        ComplianceFinding.clause,
+        ComplianceFinding.subject_name,
+        ComplianceFinding.key,
+    )
 
 
 class ComplianceService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def of_organisation(self, organisation_id: UUID, clause: str | None, page: int, page_size: int) -> OrganisationFindings:
+    async def of_organisation(
+        self, organisation_id: UUID, clause: str | None, page: int, page_size: int
+    ) -> OrganisationFindings:
         where = [ComplianceFinding.organisation_id == organisation_id]
         if clause is not None:
             where.append(ComplianceFinding.clause == clause)
         rows, total = await paged(
             self.session, select(ComplianceFinding).where(*where).order_by(*_order()), Paging(page, page_size)
         )
-        run = await self.session.scalar(select(ComplianceCheckRun).where(ComplianceCheckRun.organisation_id == organisation_id))
+        run = await self.session.scalar(
+            select(ComplianceCheckRun).where(ComplianceCheckRun.organisation_id == organisation_id)
+        )
         checked = (
-            CheckRunRead(run.rule_set, run.checked_on, run.checked_at, run.findings, list(run.clauses_checked), run.note)
-            if run is not None else None
+            CheckRunRead(
+                run.rule_set, run.checked_on, run.checked_at, run.findings, list(run.clauses_checked), run.note
+            )
+            if run is not None
+            else None
         )
         return OrganisationFindings(organisation_id, checked, [finding_read(r) for r in rows], total, page, page_size)
 
     async def across(
-        self, within: Any, *, clause: str | None, territory_ids: set[UUID] | None, kind: str | None, page: int, page_size: int
+        self,
+        within: Any,
+        *,
+        clause: str | None,
+        territory_ids: set[UUID] | None,
+        kind: str | None,
+        page: int,
+        page_size: int,
     ) -> FindingPage:
         where: list[Any] = [Organisation.status == OrgStatus.ACTIVE]
         if within is not None:
@@ -72,6 +103,11 @@ class ComplianceService:
         )
         rows, total = await paged(self.session, query, Paging(page, page_size), rows=True)
         return FindingPage(
-            [FindingListItem(finding_read(f), o.name_kk, o.name_ru, o.name_en, o.kind, o.territory_id) for f, o in rows],
-            total, page, page_size,
+            [
+                FindingListItem(finding_read(f), o.name_kk, o.name_ru, o.name_en, o.kind, o.territory_id)
+                for f, o in rows
+            ],
+            total,
+            page,
+            page_size,
         )

@@ -46,7 +46,8 @@ class VersionUpload:
 def attachment(filename: str, content: bytes, media_type: str) -> Response[bytes]:
     ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
     return Response(
-        content, media_type=media_type,
+        content,
+        media_type=media_type,
         headers={
             "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
             "X-Content-Type-Options": "nosniff",
@@ -62,7 +63,9 @@ class DocumentController(Controller):
     async def list_documents(
         self,
         documents: NamedDependency[DocumentService],
-        mine: Annotated[bool, Parameter(description="Only documents I wrote (always so for authors without a reader role)")] = False,
+        mine: Annotated[
+            bool, Parameter(description="Only documents I wrote (always so for authors without a reader role)")
+        ] = False,
         kind: FromQuery[DocumentKind | None] = None,
         status: FromQuery[DocumentStatus | None] = None,
         page: PageNo = 1,
@@ -71,8 +74,14 @@ class DocumentController(Controller):
         clause = documents.mine_clause() if (mine or not documents.who.reads_everything) else None
         if clause is None and (mine or not documents.who.reads_everything):
             return DocumentPage([], 0, page, page_size)
-        return await queries.list_documents(documents.session, clause, kind=kind,
-                                            status=status.value if status else None, page=page, page_size=page_size)
+        return await queries.list_documents(
+            documents.session,
+            clause,
+            kind=kind,
+            status=status.value if status else None,
+            page=page,
+            page_size=page_size,
+        )
 
     @post("/", name="documents:create", operation_id="CreateDocument", opt=access(Scope.TENANT, STAFF))
     async def create(self, documents: NamedDependency[DocumentService], data: JSONBody[DocumentCreate]) -> DocumentRead:
@@ -82,15 +91,20 @@ class DocumentController(Controller):
     async def detail(self, documents: NamedDependency[DocumentService], document_id: FromPath[UUID]) -> DocumentRead:
         return await documents.read(await documents.get(document_id))
 
-    @patch("/{document_id:uuid}", name="documents:update", operation_id="UpdateDocument", opt=access(Scope.TENANT, STAFF))
+    @patch(
+        "/{document_id:uuid}", name="documents:update", operation_id="UpdateDocument", opt=access(Scope.TENANT, STAFF)
+    )
     async def update(
         self, documents: NamedDependency[DocumentService], document_id: FromPath[UUID], data: JSONBody[DocumentUpdate]
     ) -> DocumentRead:
         return await documents.read(await documents.update(document_id, data))
 
     @post(
-        "/{document_id:uuid}/versions", name="documents:upload", operation_id="UploadVersion",
-        opt=access(Scope.TENANT, STAFF), request_max_body_size=UPLOAD_TRANSPORT_LIMIT,
+        "/{document_id:uuid}/versions",
+        name="documents:upload",
+        operation_id="UploadVersion",
+        opt=access(Scope.TENANT, STAFF),
+        request_max_body_size=UPLOAD_TRANSPORT_LIMIT,
     )
     async def upload(
         self,
@@ -103,17 +117,23 @@ class DocumentController(Controller):
         if not isinstance(data.file, UploadFile):
             raise DomainError("Send the file as multipart form data in the field 'file'.", field="file")
         content = await data.file.read(documents.max_bytes + 1)
-        version = await documents.add_version(document_id, content, data.file.filename, data.file.content_type,
-                                              data.change_note)
+        version = await documents.add_version(
+            document_id, content, data.file.filename, data.file.content_type, data.change_note
+        )
         document = await documents.get(document_id)
         return version_read(version, document.approved_version_id)
 
     @patch(
-        "/{document_id:uuid}/versions/{version_id:uuid}", name="documents:version-update",
-        operation_id="UpdateVersionNote", opt=access(Scope.TENANT, STAFF),
+        "/{document_id:uuid}/versions/{version_id:uuid}",
+        name="documents:version-update",
+        operation_id="UpdateVersionNote",
+        opt=access(Scope.TENANT, STAFF),
     )
     async def update_version(
-        self, documents: NamedDependency[DocumentService], document_id: FromPath[UUID], version_id: FromPath[UUID],
+        self,
+        documents: NamedDependency[DocumentService],
+        document_id: FromPath[UUID],
+        version_id: FromPath[UUID],
         data: JSONBody[VersionNoteUpdate],
     ) -> VersionRead:
         """The change note of a version not yet submitted; a submitted version is locked."""
@@ -121,7 +141,9 @@ class DocumentController(Controller):
         return version_read(version, None)
 
     @get(
-        "/{document_id:uuid}/versions/{version_id:uuid}/file", name="documents:file", operation_id="DownloadVersion",
+        "/{document_id:uuid}/versions/{version_id:uuid}/file",
+        name="documents:file",
+        operation_id="DownloadVersion",
         opt=access(Scope.TENANT, STAFF),
     )
     async def download(
@@ -130,7 +152,9 @@ class DocumentController(Controller):
         version, content = await documents.content(document_id, version_id)
         return attachment(version.filename, content, FileFormat(version.format).media_type)
 
-    @get("/{document_id:uuid}/diff", name="documents:diff", operation_id="DiffVersions", opt=access(Scope.TENANT, STAFF))
+    @get(
+        "/{document_id:uuid}/diff", name="documents:diff", operation_id="DiffVersions", opt=access(Scope.TENANT, STAFF)
+    )
     async def diff(
         self,
         documents: NamedDependency[DocumentService],

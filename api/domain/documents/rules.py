@@ -73,8 +73,9 @@ MEDIA_TYPES: dict[FileFormat, str] = {
 _BY_EXTENSION = {f".{f.value}": f for f in FileFormat}
 _BY_MEDIA_TYPE = {v: k for k, v in MEDIA_TYPES.items()}
 # Types a browser or client sends when it does not know better: they say nothing either way.
-_NEUTRAL_MEDIA_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream", "application/zip",
-                                  "application/x-zip-compressed"})
+_NEUTRAL_MEDIA_TYPES = frozenset(
+    {"", "application/octet-stream", "binary/octet-stream", "application/zip", "application/x-zip-compressed"}
+)
 
 ZIP_MAGIC = b"PK\x03\x04"
 PDF_MAGIC = b"%PDF-"
@@ -142,12 +143,14 @@ def recognise(content: bytes, filename: str | None, declared_type: str | None, *
     if by_name is None:
         raise DomainError(
             f"The file name must end in .pdf, .docx, .xlsx or .odt (the content is {found.value.upper()}).",
-            field="file", status=415,
+            field="file",
+            status=415,
         )
     if by_name is not found:
         raise DomainError(
             f"The file is named as {by_name.value.upper()} but its content is {found.value.upper()}.",
-            field="file", status=415,
+            field="file",
+            status=415,
         )
     declared = (declared_type or "").split(";")[0].strip().lower()
     if declared not in _NEUTRAL_MEDIA_TYPES:

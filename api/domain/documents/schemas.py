@@ -11,7 +11,9 @@ from api.text import multi_line, single_line
 
 Title = Annotated[str, single_line(max_length=500)]
 Note = Annotated[str, multi_line(max_length=4000)]
-SchoolYear = Annotated[int, msgspec.Meta(ge=2000, le=2100, description="The year the school year starts: 2025 is 2025/2026")]
+SchoolYear = Annotated[
+    int, msgspec.Meta(ge=2000, le=2100, description="The year the school year starts: 2025 is 2025/2026")
+]
 
 
 class DocumentCreate(msgspec.Struct, forbid_unknown_fields=True):

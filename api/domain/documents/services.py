@@ -37,10 +37,19 @@ def utcnow() -> datetime.datetime:
 
 def version_read(version: DocumentVersion, approved_version_id: UUID | None) -> VersionRead:
     return VersionRead(
-        id=version.id, document_id=version.document_id, number=version.number, filename=version.filename,
-        format=version.format, media_type=FileFormat(version.format).media_type, size=version.size,
-        sha256=version.sha256, change_note=version.change_note, uploaded_by=version.uploaded_by,
-        uploaded_at=version.created_at, locked=version.locked_at is not None, locked_at=version.locked_at,
+        id=version.id,
+        document_id=version.document_id,
+        number=version.number,
+        filename=version.filename,
+        format=version.format,
+        media_type=FileFormat(version.format).media_type,
+        size=version.size,
+        sha256=version.sha256,
+        change_note=version.change_note,
+        uploaded_by=version.uploaded_by,
+        uploaded_at=version.created_at,
+        locked=version.locked_at is not None,
+        locked_at=version.locked_at,
         approved=version.id == approved_version_id,
     )
 
@@ -88,16 +97,23 @@ class DocumentService:
 
     # --- documents ----------------------------------------------------------------------------
 
-    async def _check_refs(self, kind: DocumentKind, authors: list[UUID], unit_id: UUID | None,
-                          association_id: UUID | None, subject_id: UUID | None) -> None:
+    async def _check_refs(
+        self,
+        kind: DocumentKind,
+        authors: list[UUID],
+        unit_id: UUID | None,
+        association_id: UUID | None,
+        subject_id: UUID | None,
+    ) -> None:
         if authors:
-            found = set(await self.session.scalars(
-                select(Staff.id).where(Staff.id.in_(authors), Staff.archived_at.is_(None))
-            ))
+            found = set(
+                await self.session.scalars(select(Staff.id).where(Staff.id.in_(authors), Staff.archived_at.is_(None)))
+            )
             missing = [str(a) for a in authors if a not in found]
             if missing:
-                raise DomainError(f"Not a member of staff of this organisation: {', '.join(missing)}.",
-                                  field="author_staff_ids")
+                raise DomainError(
+                    f"Not a member of staff of this organisation: {', '.join(missing)}.", field="author_staff_ids"
+                )
         if unit_id is not None:
             unit = await self.session.get(Unit, unit_id)
             if unit is None or unit.archived_at is not None:
@@ -128,17 +144,31 @@ class DocumentService:
         if not self.who.reads_everything and self.who.staff_id is None:
             raise Forbidden("Only staff of the organisation create its documents.")
         document = Document(
-            kind=data.kind.value, title=data.title.strip(), author_staff_ids=authors, unit_id=data.unit_id,
-            association_id=data.association_id, subject_id=data.subject_id, school_year=data.school_year,
-            follows_model=(data.follows_model or "").strip() or None, description=data.description,
-            status="draft", created_by=self.who.user_id,
+            kind=data.kind.value,
+            title=data.title.strip(),
+            author_staff_ids=authors,
+            unit_id=data.unit_id,
+            association_id=data.association_id,
+            subject_id=data.subject_id,
+            school_year=data.school_year,
+            follows_model=(data.follows_model or "").strip() or None,
+            description=data.description,
+            status="draft",
+            created_by=self.who.user_id,
         )
         if not document.title:
             raise DomainError("This field must not be empty.", field="title")
         self.session.add(document)
         await self.session.flush()
-        await audit.record(self.session, actor_id=self.who.user_id, action="document.create", entity="document",
-                           entity_id=document.id, before=None, after=audit.snapshot(document))
+        await audit.record(
+            self.session,
+            actor_id=self.who.user_id,
+            action="document.create",
+            entity="document",
+            entity_id=document.id,
+            before=None,
+            after=audit.snapshot(document),
+        )
         return document
 
     async def update(self, document_id: UUID, data: DocumentUpdate) -> Document:
@@ -161,8 +191,15 @@ class DocumentService:
                 value = authors
             setattr(document, key, value)
         await self.session.flush()
-        await audit.record(self.session, actor_id=self.who.user_id, action="document.update", entity="document",
-                           entity_id=document.id, before=before, after=audit.snapshot(document))
+        await audit.record(
+            self.session,
+            actor_id=self.who.user_id,
+            action="document.update",
+            entity="document",
+            entity_id=document.id,
+            before=before,
+            after=audit.snapshot(document),
+        )
         return document
 
     async def versions(self, document_id: UUID) -> list[DocumentVersion]:
@@ -172,19 +209,32 @@ class DocumentService:
         return list(rows)
 
     async def read(self, document: Document) -> DocumentRead:
-        names = dict((await self.session.execute(
-            select(Staff.id, Staff.full_name).where(Staff.id.in_(document.author_staff_ids or []))
-        )).all())
+        names = dict(
+            (
+                await self.session.execute(
+                    select(Staff.id, Staff.full_name).where(Staff.id.in_(document.author_staff_ids or []))
+                )
+            ).all()
+        )
         versions = await self.versions(document.id)
         return DocumentRead(
-            id=document.id, kind=DocumentKind(document.kind), clause=CLAUSE_OF_KIND[DocumentKind(document.kind)],
-            title=document.title, author_staff_ids=list(document.author_staff_ids or []),
-            authors=[names.get(a, "") for a in document.author_staff_ids or []], unit_id=document.unit_id,
-            association_id=document.association_id, subject_id=document.subject_id,
-            school_year=document.school_year, follows_model=document.follows_model,
-            description=document.description, status=document.status,
-            approved_version_id=document.approved_version_id, approved_at=document.approved_at,
-            created_by=document.created_by, created_at=document.created_at,
+            id=document.id,
+            kind=DocumentKind(document.kind),
+            clause=CLAUSE_OF_KIND[DocumentKind(document.kind)],
+            title=document.title,
+            author_staff_ids=list(document.author_staff_ids or []),
+            authors=[names.get(a, "") for a in document.author_staff_ids or []],
+            unit_id=document.unit_id,
+            association_id=document.association_id,
+            subject_id=document.subject_id,
+            school_year=document.school_year,
+            follows_model=document.follows_model,
+            description=document.description,
+            status=document.status,
+            approved_version_id=document.approved_version_id,
+            approved_at=document.approved_at,
+            created_by=document.created_by,
+            created_at=document.created_at,
             versions=[version_read(v, document.approved_version_id) for v in versions],
         )
 
@@ -211,26 +261,43 @@ class DocumentService:
         note = (change_note or "").strip() or None
         if note is not None and len(note) > 4000:
             raise DomainError("The change note is too long (at most 4000 characters).", field="change_note")
-        number = (await self.session.scalar(
-            select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document.id)
-        ) or 0) + 1
+        number = (
+            await self.session.scalar(
+                select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document.id)
+            )
+            or 0
+        ) + 1
         if number > 1 and note is None:
             raise DomainError("Say what changed in this version (change_note).", field="change_note")
         digest = await self.store.put(content)
         version = DocumentVersion(
-            document_id=document.id, number=number, filename=recognised.filename, format=recognised.format.value,
-            size=recognised.size, sha256=digest, store=self.store.name, change_note=note,
+            document_id=document.id,
+            number=number,
+            filename=recognised.filename,
+            format=recognised.format.value,
+            size=recognised.size,
+            sha256=digest,
+            store=self.store.name,
+            change_note=note,
             uploaded_by=self.who.user_id,
         )
         self.session.add(version)
         await self.session.flush()
-        await audit.record(self.session, actor_id=self.who.user_id, action="document.version.upload",
-                           entity="document_version", entity_id=version.id, before=None,
-                           after=audit.snapshot(version))
+        await audit.record(
+            self.session,
+            actor_id=self.who.user_id,
+            action="document.version.upload",
+            entity="document_version",
+            entity_id=version.id,
+            before=None,
+            after=audit.snapshot(version),
+        )
         return version
 
     async def version(self, document_id: UUID, version_id: UUID, *, for_update: bool = False) -> DocumentVersion:
-        stmt = select(DocumentVersion).where(DocumentVersion.id == version_id, DocumentVersion.document_id == document_id)
+        stmt = select(DocumentVersion).where(
+            DocumentVersion.id == version_id, DocumentVersion.document_id == document_id
+        )
         if for_update:
             stmt = stmt.with_for_update()
         version = await self.session.scalar(stmt)
@@ -243,13 +310,23 @@ class DocumentService:
         self.require_author(document, "change its versions")
         version = await self.version(document_id, version_id, for_update=True)
         if version.locked_at is not None:
-            raise Conflict("This version is locked: it was submitted for review and no longer changes.",
-                           field="version_id", clause=CLAUSE_OF_KIND[DocumentKind(document.kind)])
+            raise Conflict(
+                "This version is locked: it was submitted for review and no longer changes.",
+                field="version_id",
+                clause=CLAUSE_OF_KIND[DocumentKind(document.kind)],
+            )
         before = audit.snapshot(version)
         version.change_note = (note or "").strip() or None
         await self.session.flush()
-        await audit.record(self.session, actor_id=self.who.user_id, action="document.version.update",
-                           entity="document_version", entity_id=version.id, before=before, after=audit.snapshot(version))
+        await audit.record(
+            self.session,
+            actor_id=self.who.user_id,
+            action="document.version.update",
+            entity="document_version",
+            entity_id=version.id,
+            before=before,
+            after=audit.snapshot(version),
+        )
         return version
 
     async def content(self, document_id: UUID, version_id: UUID) -> tuple[DocumentVersion, bytes]:
@@ -272,18 +349,32 @@ class DocumentService:
         for name in ("filename", "format", "size", "sha256", "change_note", "created_at", "locked_at"):
             a, b = getattr(old, name), getattr(new, name)
             if a != b:
-                changes.append(MetadataChange(name if name != "created_at" else "uploaded_at",
-                                              None if a is None else str(a), None if b is None else str(b)))
+                changes.append(
+                    MetadataChange(
+                        name if name != "created_at" else "uploaded_at",
+                        None if a is None else str(a),
+                        None if b is None else str(b),
+                    )
+                )
         old_fmt, new_fmt = FileFormat(old.format), FileFormat(new.format)
         if not (old_fmt.has_text and new_fmt.has_text):
-            return VersionDiff(document_id, old_number, new_number, changes, False, [],
-                               "Text is compared for DOCX and ODT versions only.")
+            return VersionDiff(
+                document_id,
+                old_number,
+                new_number,
+                changes,
+                False,
+                [],
+                "Text is compared for DOCX and ODT versions only.",
+            )
         lines_of: dict[int, list[str]] = {}
         for number, version, fmt, field in ((old_number, old, old_fmt, "from"), (new_number, new, new_fmt, "to")):
             try:
                 content = await self.store.get(version.sha256)
             except MissingFile as exc:
-                return VersionDiff(document_id, old_number, new_number, changes, False, [], f"The text could not be read: {exc}")
+                return VersionDiff(
+                    document_id, old_number, new_number, changes, False, [], f"The text could not be read: {exc}"
+                )
             try:
                 # Unzipping and parsing up to the cap is CPU work: off the event loop.
                 lines_of[number] = await asyncio.to_thread(extract_lines, content, fmt) or []

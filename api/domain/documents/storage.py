@@ -44,11 +44,9 @@ class FileStore(Protocol):
         """Stores the bytes; returns their SHA-256 (hex), which is the key to read them back."""
         ...
 
-    async def get(self, digest: str) -> bytes:
-        ...
+    async def get(self, digest: str) -> bytes: ...
 
-    async def exists(self, digest: str) -> bool:
-        ...
+    async def exists(self, digest: str) -> bool: ...
 
 
 class MissingFile(LookupError):
@@ -126,9 +124,15 @@ class S3FileStore:
     name = "s3"
 
     def __init__(
-        self, *, bucket: str, endpoint: str | None, region: str,
-        access_key: str | None, secret_key: str | None,
-        connect_timeout_s: float = 5.0, read_timeout_s: float = 60.0,
+        self,
+        *,
+        bucket: str,
+        endpoint: str | None,
+        region: str,
+        access_key: str | None,
+        secret_key: str | None,
+        connect_timeout_s: float = 5.0,
+        read_timeout_s: float = 60.0,
     ) -> None:
         self.bucket = bucket
         self.endpoint = endpoint
@@ -145,7 +149,10 @@ class S3FileStore:
         )
         # A session per store: boto3's default session is shared module state; clients are thread-safe.
         self.client = boto3.session.Session().client(
-            "s3", endpoint_url=endpoint, aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
             config=config,
         )
 
@@ -161,17 +168,29 @@ class S3FileStore:
         if not isinstance(exc, ClientError):
             return ""
         answer = exc.response
-        return str(answer.get("Error", {}).get("Code") or answer.get("ResponseMetadata", {}).get("HTTPStatusCode") or "")
+        return str(
+            answer.get("Error", {}).get("Code") or answer.get("ResponseMetadata", {}).get("HTTPStatusCode") or ""
+        )
 
     def _unavailable(self, exc: Exception, operation: str, message: str | None = None) -> DomainError:
         code = self._code(exc)
         if message is None:
-            message = STORE_NO_BUCKET if code in _NO_BUCKET else STORE_REFUSED if code in _REFUSED else (
-                STORE_FAILED if code else STORE_UNREACHABLE
+            message = (
+                STORE_NO_BUCKET
+                if code in _NO_BUCKET
+                else STORE_REFUSED
+                if code in _REFUSED
+                else (STORE_FAILED if code else STORE_UNREACHABLE)
             )
         # The details (endpoint, bucket, the store's own words) are for the operators' log only.
-        log.warning("file store failed", operation=operation, endpoint=self.endpoint, bucket=self.bucket,
-                    code=code or None, error=str(exc))
+        log.warning(
+            "file store failed",
+            operation=operation,
+            endpoint=self.endpoint,
+            bucket=self.bucket,
+            code=code or None,
+            error=str(exc),
+        )
         return DomainError(message, status=503)
 
     def _head(self, key: str) -> dict[str, Any] | None:
@@ -204,8 +223,12 @@ class S3FileStore:
             return  # content-addressed: the same bytes are already there
         try:
             self.client.put_object(
-                Bucket=self.bucket, Key=key, Body=content, ContentLength=len(content),
-                ContentType="application/octet-stream", Metadata={"sha256": digest},
+                Bucket=self.bucket,
+                Key=key,
+                Body=content,
+                ContentLength=len(content),
+                ContentType="application/octet-stream",
+                Metadata={"sha256": digest},
             )
         except (BotoCoreError, ClientError) as exc:
             raise self._unavailable(exc, "put") from exc
@@ -252,7 +275,10 @@ def build_file_store(settings: Settings) -> FileStore:
                 "(then boto3 finds credentials the usual way: AWS_* variables, instance role)."
             )
         return S3FileStore(
-            bucket=settings.s3_bucket, endpoint=settings.s3_endpoint, region=settings.s3_region,
-            access_key=settings.s3_access_key, secret_key=settings.s3_secret_key,
+            bucket=settings.s3_bucket,
+            endpoint=settings.s3_endpoint,
+            region=settings.s3_region,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
         )
     raise RuntimeError(f"Unknown METODIST_FILE_STORE {settings.file_store!r}: use 'local' or 's3'.")

@@ -16,7 +16,6 @@ from api.domain.meetings.roles import KEEP, READ
 from api.paging import PageNo, PageSize
 
 
-
 class EventController(Controller):
     path = "/api/organisations/{organisation_id:uuid}/events"
     tags = ["events"]
@@ -37,8 +36,15 @@ class EventController(Controller):
     ) -> EventPage:
         return await events.list(
             EventFilter(
-                kind, starts_from, starts_before, organiser_body_kind, organiser_body_id, staff_id, include_archived,
-                page, page_size,
+                kind,
+                starts_from,
+                starts_before,
+                organiser_body_kind,
+                organiser_body_id,
+                staff_id,
+                include_archived,
+                page,
+                page_size,
             )
         )
 
@@ -51,12 +57,17 @@ class EventController(Controller):
         return to_read(await events.get(event_id))
 
     @patch("/{event_id:uuid}", name="events:update", operation_id="UpdateEvent", opt=access(Scope.TENANT, KEEP))
-    async def update(self, events: NamedDependency[EventService], event_id: FromPath[UUID], data: JSONBody[EventUpdate]) -> EventRead:
+    async def update(
+        self, events: NamedDependency[EventService], event_id: FromPath[UUID], data: JSONBody[EventUpdate]
+    ) -> EventRead:
         """Participants and materials, when given, replace the lists; the outcome once it took place."""
         return to_read(await events.update(event_id, data))
 
     @post(
-        "/{event_id:uuid}/archive", name="events:archive", operation_id="ArchiveEvent", status_code=200,
+        "/{event_id:uuid}/archive",
+        name="events:archive",
+        operation_id="ArchiveEvent",
+        status_code=200,
         opt=access(Scope.TENANT, KEEP),
     )
     async def archive(self, events: NamedDependency[EventService], event_id: FromPath[UUID]) -> EventRead:

@@ -20,9 +20,7 @@ class MethodologicalEvent(TenantBase):
     __table_args__ = (
         CheckConstraint(f"kind IN ({_KINDS})", name="kind"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        CheckConstraint(
-            "(organiser_body_kind IS NULL) = (organiser_body_id IS NULL)", name="organiser"
-        ),
+        CheckConstraint("(organiser_body_kind IS NULL) = (organiser_body_id IS NULL)", name="organiser"),
         Index("ix_methodological_events_organiser", "organiser_body_kind", "organiser_body_id"),
     )
 
@@ -49,11 +47,7 @@ class EventParticipant(TenantBase):
     """A member of staff, or a person from outside named as written (a guest lecturer…)."""
 
     __tablename__ = "methodological_event_participants"
-    __table_args__ = (
-        CheckConstraint(
-            "(staff_id IS NULL) <> (external_name IS NULL)", name="one_of"
-        ),
-    )
+    __table_args__ = (CheckConstraint("(staff_id IS NULL) <> (external_name IS NULL)", name="one_of"),)
 
     event_id: Mapped[UUID] = mapped_column(ForeignKey("methodological_events.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
@@ -68,9 +62,7 @@ class EventMaterial(TenantBase):
     """A handout, slides or a recording: a link, or a reference to a stored file."""
 
     __tablename__ = "methodological_event_materials"
-    __table_args__ = (
-        CheckConstraint("url IS NOT NULL OR file_ref IS NOT NULL", name="where"),
-    )
+    __table_args__ = (CheckConstraint("url IS NOT NULL OR file_ref IS NOT NULL", name="where"),)
 
     event_id: Mapped[UUID] = mapped_column(ForeignKey("methodological_events.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)

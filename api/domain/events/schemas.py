@@ -64,7 +64,11 @@ class EventUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
     organiser_body_id: UUID | None | msgspec.UnsetType = msgspec.UNSET
     participants: list[ParticipantWrite] | msgspec.UnsetType = msgspec.UNSET
     materials: list[MaterialWrite] | msgspec.UnsetType = msgspec.UNSET
-    outcome: Annotated[str, multi_line(max_length=4000, description="Short outcome, once it took place")] | None | msgspec.UnsetType = msgspec.UNSET
+    outcome: (
+        Annotated[str, multi_line(max_length=4000, description="Short outcome, once it took place")]
+        | None
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
 
 
 class EventRead(msgspec.Struct):

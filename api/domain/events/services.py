@@ -84,9 +84,7 @@ class EventService:
             body = await self.ctx.find_body(kind, body_id)
             if await self.ctx.can_keep(body):
                 return
-        raise Forbidden(
-            "Only the deputy head, the administrator or the keeper of the organising body keep this event."
-        )
+        raise Forbidden("Only the deputy head, the administrator or the keeper of the organising body keep this event.")
 
     async def get(self, event_id: UUID) -> MethodologicalEvent:
         event = await self.session.get(MethodologicalEvent, event_id)
@@ -119,10 +117,14 @@ class EventService:
             query = query.where(MethodologicalEvent.organiser_body_id == flt.organiser_body_id)
         if flt.staff_id is not None:
             query = query.where(
-                MethodologicalEvent.id.in_(select(EventParticipant.event_id).where(EventParticipant.staff_id == flt.staff_id))
+                MethodologicalEvent.id.in_(
+                    select(EventParticipant.event_id).where(EventParticipant.staff_id == flt.staff_id)
+                )
             )
         rows, total = await paged(
-            self.session, query.order_by(MethodologicalEvent.starts_at.desc(), MethodologicalEvent.id), Paging(flt.page, flt.page_size)
+            self.session,
+            query.order_by(MethodologicalEvent.starts_at.desc(), MethodologicalEvent.id),
+            Paging(flt.page, flt.page_size),
         )
         return EventPage([to_read(e) for e in rows], total, flt.page, flt.page_size)
 
@@ -232,9 +234,7 @@ class EventService:
         if "outcome" in changes:
             outcome = clean_text(changes["outcome"], "outcome", required=False)
             if outcome is not None and ends_at > datetime.datetime.now(datetime.UTC):
-                raise DomainError(
-                    "The outcome is recorded after the event has taken place.", field="outcome"
-                )
+                raise DomainError("The outcome is recorded after the event has taken place.", field="outcome")
             event.outcome = outcome
         if "kind" in changes:
             event.kind = EventKind(changes["kind"]).value

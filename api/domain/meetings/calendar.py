@@ -45,13 +45,29 @@ async def work_calendar(
     )
     entries = [
         CalendarEntry(
-            "meeting", m.id, m.title or m.body_name or "", m.starts_at, m.ends_at, m.place, m.body_kind, m.body_id,
-            m.body_name, None,
+            "meeting",
+            m.id,
+            m.title or m.body_name or "",
+            m.starts_at,
+            m.ends_at,
+            m.place,
+            m.body_kind,
+            m.body_id,
+            m.body_name,
+            None,
         )
         for m in meetings.items
     ] + [
         CalendarEntry(
-            "event", e.id, e.title, e.starts_at, e.ends_at, e.place, e.organiser_body_kind, e.organiser_body_id, None,
+            "event",
+            e.id,
+            e.title,
+            e.starts_at,
+            e.ends_at,
+            e.place,
+            e.organiser_body_kind,
+            e.organiser_body_id,
+            None,
             e.kind.value,
         )
         for e in events.items

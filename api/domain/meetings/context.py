@@ -17,21 +17,23 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.clock import school_year_of
 from api.domain.bodies import registry
 from api.domain.bodies.registry import BodyInfo, BodyKind, BodyMember, BodyRef, QuorumRule
 from api.domain.structure.actors import Actor
 from api.domain.structure.models import AcademicTerm, Staff
-from api.clock import school_year_of
 from api.domain.structure.rules import default_terms, term_kind_for
-from api.identity.reach import IMPLIED_ROLES
 from api.errors import DomainError, Forbidden, NotFound
+from api.identity.reach import IMPLIED_ROLES
 from api.roles import Role
 from tenants import audit
 
 # Roles that keep every body's meetings and plans in the organisation.
 ORGANISATION_KEEPERS = frozenset({Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD})
 # Roles that keep the meetings and plans of the body they are granted at (or lead, per registry).
-BODY_KEEPERS = frozenset({Role.ASSOCIATION_LEADER, Role.COUNCIL_SECRETARY, Role.COUNCIL_CHAIR, Role.UNIT_HEAD, Role.DEPUTY_HEAD})
+BODY_KEEPERS = frozenset(
+    {Role.ASSOCIATION_LEADER, Role.COUNCIL_SECRETARY, Role.COUNCIL_CHAIR, Role.UNIT_HEAD, Role.DEPUTY_HEAD}
+)
 # Roles that read everything of the organisation's work.
 ORGANISATION_READERS = ORGANISATION_KEEPERS | {Role.HEAD}
 
@@ -39,6 +41,7 @@ ORGANISATION_READERS = ORGANISATION_KEEPERS | {Role.HEAD}
 # Messages with values; the same templates are in api.i18n.MESSAGE_TEMPLATES, so they are translated.
 UNKNOWN_BODY_KIND = "Unknown body kind; one of: {kinds}."
 NOT_STAFF = "Not a member of staff of this organisation: {ids}."
+
 
 @dataclass(frozen=True)
 class Quarter:
@@ -102,7 +105,9 @@ class WorkContext:
 
     async def require_keeper(self, body: BodyInfo | None) -> None:
         if not await self.can_keep(body):
-            raise Forbidden("Only the body's leader or secretary, the deputy head or the administrator keep its records.")
+            raise Forbidden(
+                "Only the body's leader or secretary, the deputy head or the administrator keep its records."
+            )
 
     async def require_reader(self, body: BodyInfo | None) -> None:
         if not await self.can_read(body):
@@ -113,7 +118,9 @@ class WorkContext:
 
     # --- bodies, staff, calendar ----------------------------------------------------------------
 
-    async def body(self, kind: str, body_id: UUID, *, field: str = "body_id", kind_field: str = "body_kind") -> BodyInfo:
+    async def body(
+        self, kind: str, body_id: UUID, *, field: str = "body_id", kind_field: str = "body_kind"
+    ) -> BodyInfo:
         """A body named in a request: unknown or archived ones are refused (422)."""
         try:
             body_kind = BodyKind(kind)
@@ -153,10 +160,21 @@ class WorkContext:
     # --- audit ----------------------------------------------------------------------------------
 
     async def audit(
-        self, action: str, entity: str, entity_id: Any, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+        self,
+        action: str,
+        entity: str,
+        entity_id: Any,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
     ) -> None:
         await audit.record(
-            self.session, actor_id=self.actor_id, action=action, entity=entity, entity_id=entity_id, before=before, after=after
+            self.session,
+            actor_id=self.actor_id,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
         )
 
 
@@ -186,7 +204,9 @@ def is_remote(kind: BodyKind | str) -> bool:
     return BodyKind(kind) in (BodyKind.INTER_SCHOOL_ASSOCIATION, BodyKind.UNION)
 
 
-def member_key(kind: BodyKind | str, *, staff_id: UUID | None, organisation_id: UUID | None, member_id: UUID | None) -> MemberKey:
+def member_key(
+    kind: BodyKind | str, *, staff_id: UUID | None, organisation_id: UUID | None, member_id: UUID | None
+) -> MemberKey:
     kind = BodyKind(kind)
     if kind is BodyKind.INTER_SCHOOL_ASSOCIATION:
         return (organisation_id, staff_id)
@@ -256,7 +276,9 @@ async def calendar_terms(session: AsyncSession, on: datetime.date, org_kind: str
     kind = term_kind_for(org_kind)
     for y in years:
         if y not in entered:
-            terms += [Quarter(y, kind, n, starts, ends, calendar="default") for n, starts, ends in default_terms(kind, y)]
+            terms += [
+                Quarter(y, kind, n, starts, ends, calendar="default") for n, starts, ends in default_terms(kind, y)
+            ]
     return sorted(terms, key=lambda t: t.starts_on)
 
 

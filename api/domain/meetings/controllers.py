@@ -9,8 +9,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.access import Scope, access
-from api.domain.meetings.calendar import CalendarEntry, work_calendar
 from api.clock import today
+from api.domain.meetings.calendar import CalendarEntry, work_calendar
 from api.domain.meetings.roles import KEEP, READ
 from api.domain.meetings.schemas import (
     AgendaItemCreate,
@@ -29,7 +29,6 @@ from api.domain.meetings.schemas import (
 )
 from api.domain.meetings.services import MeetingFilter, MeetingService
 from api.paging import PageNo, PageSize
-
 
 
 class MeetingController(Controller):
@@ -57,11 +56,18 @@ class MeetingController(Controller):
     async def create(self, meetings: NamedDependency[MeetingService], data: JSONBody[MeetingCreate]) -> MeetingRead:
         return await meetings.to_read(await meetings.create(data))
 
-    @get("/meetings/{meeting_id:uuid}", name="meetings:detail", operation_id="GetMeeting", opt=access(Scope.TENANT, READ))
+    @get(
+        "/meetings/{meeting_id:uuid}", name="meetings:detail", operation_id="GetMeeting", opt=access(Scope.TENANT, READ)
+    )
     async def detail(self, meetings: NamedDependency[MeetingService], meeting_id: FromPath[UUID]) -> MeetingRead:
         return await meetings.read(meeting_id)
 
-    @patch("/meetings/{meeting_id:uuid}", name="meetings:update", operation_id="UpdateMeeting", opt=access(Scope.TENANT, KEEP))
+    @patch(
+        "/meetings/{meeting_id:uuid}",
+        name="meetings:update",
+        operation_id="UpdateMeeting",
+        opt=access(Scope.TENANT, KEEP),
+    )
     async def update(
         self, meetings: NamedDependency[MeetingService], meeting_id: FromPath[UUID], data: JSONBody[MeetingUpdate]
     ) -> MeetingRead:
@@ -69,14 +75,19 @@ class MeetingController(Controller):
         return await meetings.to_read(await meetings.update(meeting_id, data))
 
     @post(
-        "/meetings/{meeting_id:uuid}/archive", name="meetings:archive", operation_id="ArchiveMeeting", status_code=200,
+        "/meetings/{meeting_id:uuid}/archive",
+        name="meetings:archive",
+        operation_id="ArchiveMeeting",
+        status_code=200,
         opt=access(Scope.TENANT, KEEP),
     )
     async def archive(self, meetings: NamedDependency[MeetingService], meeting_id: FromPath[UUID]) -> MeetingRead:
         return await meetings.to_read(await meetings.archive(meeting_id))
 
     @post(
-        "/meetings/{meeting_id:uuid}/agenda", name="meetings:agenda-add", operation_id="AddAgendaItem",
+        "/meetings/{meeting_id:uuid}/agenda",
+        name="meetings:agenda-add",
+        operation_id="AddAgendaItem",
         opt=access(Scope.TENANT, KEEP),
     )
     async def add_agenda_item(
@@ -86,8 +97,10 @@ class MeetingController(Controller):
         return AgendaItemRead(item.id, item.position, item.title, item.notes, item.document_id)
 
     @patch(
-        "/meetings/{meeting_id:uuid}/agenda/{item_id:uuid}", name="meetings:agenda-update",
-        operation_id="UpdateAgendaItem", opt=access(Scope.TENANT, KEEP),
+        "/meetings/{meeting_id:uuid}/agenda/{item_id:uuid}",
+        name="meetings:agenda-update",
+        operation_id="UpdateAgendaItem",
+        opt=access(Scope.TENANT, KEEP),
     )
     async def update_agenda_item(
         self,
@@ -100,8 +113,11 @@ class MeetingController(Controller):
         return AgendaItemRead(item.id, item.position, item.title, item.notes, item.document_id)
 
     @post(
-        "/meetings/{meeting_id:uuid}/agenda/{item_id:uuid}/remove", name="meetings:agenda-remove",
-        operation_id="RemoveAgendaItem", status_code=200, opt=access(Scope.TENANT, KEEP),
+        "/meetings/{meeting_id:uuid}/agenda/{item_id:uuid}/remove",
+        name="meetings:agenda-remove",
+        operation_id="RemoveAgendaItem",
+        status_code=200,
+        opt=access(Scope.TENANT, KEEP),
     )
     async def remove_agenda_item(
         self, meetings: NamedDependency[MeetingService], meeting_id: FromPath[UUID], item_id: FromPath[UUID]
@@ -110,24 +126,33 @@ class MeetingController(Controller):
         return await meetings.read(meeting_id)
 
     @put(
-        "/meetings/{meeting_id:uuid}/attendance", name="meetings:attendance", operation_id="SetAttendance",
+        "/meetings/{meeting_id:uuid}/attendance",
+        name="meetings:attendance",
+        operation_id="SetAttendance",
         opt=access(Scope.TENANT, KEEP),
     )
     async def set_attendance(
-        self, meetings: NamedDependency[MeetingService], meeting_id: FromPath[UUID], data: JSONBody[list[AttendanceEntry]]
+        self,
+        meetings: NamedDependency[MeetingService],
+        meeting_id: FromPath[UUID],
+        data: JSONBody[list[AttendanceEntry]],
     ) -> MeetingRead:
         """Replaces the attendance record: who was present, who was absent and why."""
         return await meetings.to_read(await meetings.set_attendance(meeting_id, data))
 
     @get(
-        "/meetings/{meeting_id:uuid}/quorum", name="meetings:quorum", operation_id="GetQuorum",
+        "/meetings/{meeting_id:uuid}/quorum",
+        name="meetings:quorum",
+        operation_id="GetQuorum",
         opt=access(Scope.TENANT, READ),
     )
     async def quorum(self, meetings: NamedDependency[MeetingService], meeting_id: FromPath[UUID]) -> QuorumRead:
         return await meetings.quorum(meeting_id)
 
     @post(
-        "/meetings/{meeting_id:uuid}/decisions", name="meetings:decision-add", operation_id="AddDecision",
+        "/meetings/{meeting_id:uuid}/decisions",
+        name="meetings:decision-add",
+        operation_id="AddDecision",
         opt=access(Scope.TENANT, KEEP, person_only=True),
     )
     async def add_decision(
@@ -138,8 +163,10 @@ class MeetingController(Controller):
         return DecisionRead(d.id, d.number, d.text, d.agenda_item_id)
 
     @patch(
-        "/meetings/{meeting_id:uuid}/decisions/{decision_id:uuid}", name="meetings:decision-update",
-        operation_id="UpdateDecision", opt=access(Scope.TENANT, KEEP, person_only=True),
+        "/meetings/{meeting_id:uuid}/decisions/{decision_id:uuid}",
+        name="meetings:decision-update",
+        operation_id="UpdateDecision",
+        opt=access(Scope.TENANT, KEEP, person_only=True),
     )
     async def update_decision(
         self,
@@ -152,8 +179,11 @@ class MeetingController(Controller):
         return DecisionRead(d.id, d.number, d.text, d.agenda_item_id)
 
     @post(
-        "/meetings/{meeting_id:uuid}/decisions/{decision_id:uuid}/remove", name="meetings:decision-remove",
-        operation_id="RemoveDecision", status_code=200, opt=access(Scope.TENANT, KEEP, person_only=True),
+        "/meetings/{meeting_id:uuid}/decisions/{decision_id:uuid}/remove",
+        name="meetings:decision-remove",
+        operation_id="RemoveDecision",
+        status_code=200,
+        opt=access(Scope.TENANT, KEEP, person_only=True),
     )
     async def remove_decision(
         self, meetings: NamedDependency[MeetingService], meeting_id: FromPath[UUID], decision_id: FromPath[UUID]
@@ -162,8 +192,10 @@ class MeetingController(Controller):
         return await meetings.read(meeting_id)
 
     @get(
-        "/compliance/association-meetings", name="meetings:quarter-compliance",
-        operation_id="GetAssociationMeetingCompliance", opt=access(Scope.TENANT, READ),
+        "/compliance/association-meetings",
+        name="meetings:quarter-compliance",
+        operation_id="GetAssociationMeetingCompliance",
+        opt=access(Scope.TENANT, READ),
     )
     async def quarter_compliance(
         self,
@@ -179,6 +211,8 @@ class MeetingController(Controller):
         meetings: NamedDependency[MeetingService],
         starts_from: Annotated[datetime.datetime, Parameter(query="from")],
         starts_before: Annotated[datetime.datetime, Parameter(query="to")],
-        staff_id: Annotated[UUID | None, Parameter(description="One person's calendar; the organisation's when left out")] = None,
+        staff_id: Annotated[
+            UUID | None, Parameter(description="One person's calendar; the organisation's when left out")
+        ] = None,
     ) -> list[CalendarEntry]:
         return await work_calendar(meetings.ctx, starts_from, starts_before, staff_id)

@@ -13,15 +13,14 @@ import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.clock import KZ_TIME
 from api.domain.bodies import registry
 from api.domain.bodies.registry import BodyInfo, QuorumRule
 from api.domain.bodies.rules import NO_QUORUM
-from api.clock import KZ_TIME
 from api.domain.meetings.context import body_member_keys, member_key, required_present
 from api.domain.meetings.models import Meeting
 from api.domain.meetings.schemas import QuorumRead
 from api.errors import DomainError, NotFound
-
 
 
 def meeting_day(meeting: Meeting) -> datetime.date:
@@ -34,9 +33,11 @@ def quorum_read(meeting: Meeting, body: BodyInfo | None) -> QuorumRead:
         return QuorumRead(QuorumRule.MORE_THAN_HALF.value, 0, 0, 1, False)
     members = body_member_keys(body)
     present = sum(
-        1 for a in meeting.attendance
-        if a.present and member_key(meeting.body_kind, staff_id=a.staff_id, organisation_id=a.organisation_id,
-                                    member_id=a.member_id) in members
+        1
+        for a in meeting.attendance
+        if a.present
+        and member_key(meeting.body_kind, staff_id=a.staff_id, organisation_id=a.organisation_id, member_id=a.member_id)
+        in members
     )
     count = len(body.members)
     return QuorumRead(

@@ -5,6 +5,7 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
+
 from api.text import multi_line, single_line
 
 Title = Annotated[str, single_line(max_length=500)]

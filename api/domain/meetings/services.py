@@ -11,8 +11,8 @@ import msgspec
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.domain.bodies.registry import BodyInfo, BodyKind
 from api.clock import KZ_TIME
+from api.domain.bodies.registry import BodyInfo, BodyKind
 from api.domain.meetings.context import (
     MemberKey,
     WorkContext,
@@ -158,7 +158,9 @@ class MeetingService:
             me = await self.ctx.my_staff_id()
             mine = await self.ctx.bodies_of_staff(me) if me is not None else []
             query = query.where(await self._bodies_clause(mine, self.ctx.granted_units()))
-        rows, total = await paged(self.session, query.order_by(Meeting.starts_at.desc(), Meeting.id), Paging(flt.page, flt.page_size))
+        rows, total = await paged(
+            self.session, query.order_by(Meeting.starts_at.desc(), Meeting.id), Paging(flt.page, flt.page_size)
+        )
         names: dict[tuple[str, UUID], str | None] = {}
         items = []
         for meeting in rows:
@@ -325,10 +327,14 @@ class MeetingService:
                 raise DomainError("Each person may be listed once.", field=f"{where}.{_named_by(entry)}")
             seen.add(key)
             if entry.present and entry.absence_reason:
-                raise DomainError("A reason of absence is given only for those absent.", field=f"{where}.absence_reason")
+                raise DomainError(
+                    "A reason of absence is given only for those absent.", field=f"{where}.absence_reason"
+                )
             resolved.append((key, entry, person))
         if not is_remote(kind):
-            await self.ctx.check_staff((p["staff_id"] for _, _, p in resolved if p["staff_id"] is not None), field="attendance")
+            await self.ctx.check_staff(
+                (p["staff_id"] for _, _, p in resolved if p["staff_id"] is not None), field="attendance"
+            )
         before = [snapshot(a) for a in meeting.attendance]
         current = {self._row_key(kind, a): a for a in meeting.attendance}
         for key, entry, person in resolved:
@@ -339,7 +345,11 @@ class MeetingService:
                 meeting.attendance.append(Attendance(**person, present=present, absence_reason=reason))
             else:
                 row.present, row.absence_reason = present, reason
-                row.staff_id, row.organisation_id, row.member_id = person["staff_id"], person["organisation_id"], person["member_id"]
+                row.staff_id, row.organisation_id, row.member_id = (
+                    person["staff_id"],
+                    person["organisation_id"],
+                    person["member_id"],
+                )
         for row in current.values():
             meeting.attendance.remove(row)
         await self.session.flush()
@@ -364,7 +374,10 @@ class MeetingService:
         if not is_remote(kind):
             for name in ("member_id", "organisation_id"):
                 if getattr(entry, name) is not None:
-                    raise DomainError("Members of this body are staff of this organisation: name them by staff_id.", field=f"{where}.{name}")
+                    raise DomainError(
+                        "Members of this body are staff of this organisation: name them by staff_id.",
+                        field=f"{where}.{name}",
+                    )
             if entry.staff_id is None:
                 raise DomainError("Name the person by staff_id or member_id.", field=f"{where}.staff_id")
             return {"staff_id": entry.staff_id, "organisation_id": None, "member_id": None}
@@ -382,7 +395,8 @@ class MeetingService:
                 raise DomainError("The member_id and the staff_id name different people.", field=f"{where}.staff_id")
         else:
             found = [
-                m for m in members
+                m
+                for m in members
                 if m.staff_id == entry.staff_id and entry.organisation_id in (None, m.organisation_id)
             ]
             if len(found) != 1:
@@ -446,7 +460,9 @@ class MeetingService:
         decision = await self._decision_of(meeting, decision_id)
         if decision.number != max(d.number for d in meeting.decisions):
             # Decisions are cited by number: only the last one may go, so no number changes meaning.
-            raise Conflict("Only the last decision may be removed; change the text of this one instead.", field="decision_id")
+            raise Conflict(
+                "Only the last decision may be removed; change the text of this one instead.", field="decision_id"
+            )
         before = snapshot(decision)
         meeting.decisions.remove(decision)
         await self.session.flush()

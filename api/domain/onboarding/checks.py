@@ -30,6 +30,7 @@ WORDS = (N_("BIN"), N_("IIN"))
 
 def render(found: dict[str, Any], locale: str | None = None) -> str:
     """A finding in the reader's language."""
+
     def text() -> str:
         template = _lookup(found["message"])
         params = {k: _lookup(v) if v in WORDS else v for k, v in found.get("params", {}).items()}
@@ -75,11 +76,17 @@ def identifier(value: Any, column: str, what: str) -> tuple[str | None, list[dic
         if not raw:
             return None, [issue(column, N_("The {what} is missing."), what=what)]
         if _SCIENTIFIC.match(raw):
-            return None, [issue(
-                column,
-                N_("The {what} {value} was shown by a spreadsheet in exponent form and its digits are lost; format the column as text and type the {what} again."),
-                what=what, value=raw,
-            )]
+            return None, [
+                issue(
+                    column,
+                    N_(
+                        "The {what} {value} was shown by a spreadsheet in exponent form and its digits are lost; "
+                        "format the column as text and type the {what} again."
+                    ),
+                    what=what,
+                    value=raw,
+                )
+            ]
         zero = _DECIMAL_ZERO.match(raw)
         if zero:
             raw = zero.group(1)
@@ -88,15 +95,41 @@ def identifier(value: Any, column: str, what: str) -> tuple[str | None, list[dic
     if not digits.isdigit():
         return None, [*found, issue(column, N_("The {what} {value} must be 12 digits."), what=what, value=digits)]
     if len(digits) > 12:
-        return None, [*found, issue(column, N_("The {what} {value} has {count} digits; it must have 12."), what=what, value=digits, count=len(digits))]
+        return None, [
+            *found,
+            issue(
+                column,
+                N_("The {what} {value} has {count} digits; it must have 12."),
+                what=what,
+                value=digits,
+                count=len(digits),
+            ),
+        ]
     if len(digits) < 12:
         padded = digits.zfill(12)
         if not _valid(padded):
-            return None, [*found, issue(column, N_("The {what} {value} has {count} digits; it must have 12."), what=what, value=digits, count=len(digits))]
-        found.append(issue(
-            column, N_("The {what} {value} had lost its leading zeros (a number column in a spreadsheet); read as {fixed}."),
-            "warning", what=what, value=digits, fixed=padded,
-        ))
+            return None, [
+                *found,
+                issue(
+                    column,
+                    N_("The {what} {value} has {count} digits; it must have 12."),
+                    what=what,
+                    value=digits,
+                    count=len(digits),
+                ),
+            ]
+        found.append(
+            issue(
+                column,
+                N_(
+                    "The {what} {value} had lost its leading zeros (a number column in a spreadsheet); read as {fixed}."
+                ),
+                "warning",
+                what=what,
+                value=digits,
+                fixed=padded,
+            )
+        )
         digits = padded
     if not _valid(digits):
         return None, [*found, issue(column, N_("The {what} {value} has a wrong check digit."), what=what, value=digits)]
@@ -126,15 +159,21 @@ def split_list(value: Any) -> list[str]:
     return [part.strip() for part in LIST_SEPARATORS.split(text_of(value)) if part.strip()]
 
 
-def name_of(value: Any, column: str, *, required: bool, max_length: int = 300) -> tuple[str | None, list[dict[str, Any]]]:
+def name_of(
+    value: Any, column: str, *, required: bool, max_length: int = 300
+) -> tuple[str | None, list[dict[str, Any]]]:
     from api.text import REFUSED_IN_A_LINE
 
     text = text_of(value)
     if not text:
         return None, [issue(column, N_("The name is missing."))] if required else []
     if REFUSED_IN_A_LINE.search(text):
-        return None, [issue(column, N_("Control characters, line breaks and bidirectional-formatting characters are not allowed here."))]
+        return None, [
+            issue(
+                column,
+                N_("Control characters, line breaks and bidirectional-formatting characters are not allowed here."),
+            )
+        ]
     if len(text) > max_length:
         return None, [issue(column, N_("The name is longer than {max} characters."), max=max_length)]
     return text, []
-

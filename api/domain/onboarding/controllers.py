@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access, principal
 from api.domain.documents.controllers import attachment
-from api.spreadsheets import CSV, XLSX
 from api.domain.onboarding import services
 from api.domain.onboarding.checks import render
 from api.domain.onboarding.models import ImportJob, ImportRow
@@ -27,6 +26,7 @@ from api.i18n import negotiate
 from api.jobs import Jobs
 from api.paging import PageNo
 from api.roles import ANY_SIGNED_IN
+from api.spreadsheets import CSV, XLSX
 
 UPLOAD_TRANSPORT_LIMIT = 64 * 1024 * 1024
 RowFilter = Literal["invalid", "pending", "registered", "done", "failed", "issues"]
@@ -50,11 +50,28 @@ async def _content(state: State, data: ImportUpload) -> tuple[bytes, str]:
 async def _read(session: AsyncSession, job: ImportJob, locale: str) -> ImportRead:
     p = await services.progress(session, job.id)
     return ImportRead(
-        id=p.id, kind=p.kind, status=p.status, organisation_id=p.organisation_id, filename=p.filename,  # type: ignore[arg-type]
-        total=p.total, valid=p.valid, invalid=p.invalid, pending=p.pending, registered=p.registered, done=p.done,
-        failed=p.failed, created=p.created, updated=p.updated, unchanged=p.unchanged, invited=p.invited,
-        percent=p.percent, notes=[render(n, locale) for n in job.notes], error=p.error, created_at=p.created_at,
-        started_at=p.started_at, finished_at=p.finished_at,
+        id=p.id,
+        kind=p.kind,
+        status=p.status,
+        organisation_id=p.organisation_id,
+        filename=p.filename,  # type: ignore[arg-type]
+        total=p.total,
+        valid=p.valid,
+        invalid=p.invalid,
+        pending=p.pending,
+        registered=p.registered,
+        done=p.done,
+        failed=p.failed,
+        created=p.created,
+        updated=p.updated,
+        unchanged=p.unchanged,
+        invited=p.invited,
+        percent=p.percent,
+        notes=[render(n, locale) for n in job.notes],
+        error=p.error,
+        created_at=p.created_at,
+        started_at=p.started_at,
+        finished_at=p.finished_at,
     )
 
 
@@ -62,8 +79,14 @@ def _row(row: ImportRow, locale: str) -> ImportRowRead:
     values = row.values
     name = values.get("name_ru") or values.get("name_kk") or values.get("full_name")
     return ImportRowRead(
-        line=row.line, key=row.key, name=name, state=row.state, plan=values.get("plan"), outcome=row.outcome,  # type: ignore[arg-type]
-        organisation_id=row.organisation_id, invited=row.invited,
+        line=row.line,
+        key=row.key,
+        name=name,
+        state=row.state,
+        plan=values.get("plan"),
+        outcome=row.outcome,  # type: ignore[arg-type]
+        organisation_id=row.organisation_id,
+        invited=row.invited,
         issues=[IssueRead(f.get("column"), f["level"], render(f, locale)) for f in row.issues],
         message=row.message,
     )
@@ -74,11 +97,18 @@ class ImportController(Controller):
     tags = ["onboarding"]
 
     @post(
-        "/organisations", name="imports:organisations", operation_id="CheckOrganisationsImport", status_code=201,
-        opt=access(Scope.SHARED, ADMIN_ROLES), request_max_body_size=UPLOAD_TRANSPORT_LIMIT,
+        "/organisations",
+        name="imports:organisations",
+        operation_id="CheckOrganisationsImport",
+        status_code=201,
+        opt=access(Scope.SHARED, ADMIN_ROLES),
+        request_max_body_size=UPLOAD_TRANSPORT_LIMIT,
     )
     async def check_organisations(
-        self, request: Request[Any, Any, Any], state: State, session: NamedDependency[AsyncSession],
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        session: NamedDependency[AsyncSession],
         data: Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> ImportRead:
         """The dry run: a CSV (UTF-8 or Windows-1251; `;`, `,` or tab) or XLSX file of organisations is
@@ -91,30 +121,55 @@ class ImportController(Controller):
         return await _read(session, job, _locale(request))
 
     @get("/{job_id:uuid}", name="imports:detail", operation_id="GetImport", opt=access(Scope.SHARED, ANY_SIGNED_IN))
-    async def detail(self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], job_id: FromPath[UUID]) -> ImportRead:
+    async def detail(
+        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], job_id: FromPath[UUID]
+    ) -> ImportRead:
         """The import's state and progress (rows registered, done, failed), counted from its rows."""
         job = await services.require_job(session, principal(request), job_id)
         return await _read(session, job, _locale(request))
 
-    @get("/{job_id:uuid}/rows", name="imports:rows", operation_id="ListImportRows", opt=access(Scope.SHARED, ANY_SIGNED_IN))
+    @get(
+        "/{job_id:uuid}/rows",
+        name="imports:rows",
+        operation_id="ListImportRows",
+        opt=access(Scope.SHARED, ANY_SIGNED_IN),
+    )
     async def rows(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], job_id: FromPath[UUID],
-        show: Annotated[RowFilter | None, Parameter(query="state", description="A row state, or `issues`: rows with findings")] = None,
-        page: PageNo = 1, page_size: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        job_id: FromPath[UUID],
+        show: Annotated[
+            RowFilter | None, Parameter(query="state", description="A row state, or `issues`: rows with findings")
+        ] = None,
+        page: PageNo = 1,
+        page_size: Annotated[int, Parameter(ge=1, le=1000)] = 100,
     ) -> ImportRowPage:
         """The rows with their findings, in the caller's language (Accept-Language)."""
         await services.require_job(session, principal(request), job_id)
         found, total = await services.rows_of(
-            session, job_id, states=[show] if show and show != "issues" else None, issues_only=show == "issues",
-            page=page, page_size=page_size,
+            session,
+            job_id,
+            states=[show] if show and show != "issues" else None,
+            issues_only=show == "issues",
+            page=page,
+            page_size=page_size,
         )
         locale = _locale(request)
         return ImportRowPage([_row(r, locale) for r in found], total, page, page_size)
 
-    @post("/{job_id:uuid}/start", name="imports:start", operation_id="StartImport", status_code=202,
-          opt=access(Scope.SHARED, ANY_SIGNED_IN))
+    @post(
+        "/{job_id:uuid}/start",
+        name="imports:start",
+        operation_id="StartImport",
+        status_code=202,
+        opt=access(Scope.SHARED, ANY_SIGNED_IN),
+    )
     async def start(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], jobs: NamedDependency[Jobs],
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        jobs: NamedDependency[Jobs],
         job_id: FromPath[UUID],
     ) -> ImportRead:
         """Imports the good rows of a checked file in the background (also continues a failed one)."""
@@ -125,27 +180,47 @@ class ImportController(Controller):
         await jobs.enqueue_import(job.id)
         return await _read(session, job, _locale(request))
 
-    @get("/{job_id:uuid}/report", name="imports:report", operation_id="DownloadImportReport",
-         opt=access(Scope.SHARED, ANY_SIGNED_IN), media_type=XLSX)
-    async def report(self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], job_id: FromPath[UUID]) -> Response[bytes]:
+    @get(
+        "/{job_id:uuid}/report",
+        name="imports:report",
+        operation_id="DownloadImportReport",
+        opt=access(Scope.SHARED, ANY_SIGNED_IN),
+        media_type=XLSX,
+    )
+    async def report(
+        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], job_id: FromPath[UUID]
+    ) -> Response[bytes]:
         """Every row with its outcome or findings, as an XLSX workbook in the caller's language."""
         job = await services.require_job(session, principal(request), job_id)
         content = await services.report_xlsx(session, job, _locale(request))
         return attachment(f"import-{job.id}.xlsx", content, XLSX)
 
-    @get("/templates/{kind:str}/xlsx", name="imports:template-xlsx", operation_id="DownloadImportTemplateXlsx",
-         opt=access(Scope.SHARED, ANY_SIGNED_IN), media_type=XLSX)
+    @get(
+        "/templates/{kind:str}/xlsx",
+        name="imports:template-xlsx",
+        operation_id="DownloadImportTemplateXlsx",
+        opt=access(Scope.SHARED, ANY_SIGNED_IN),
+        media_type=XLSX,
+    )
     async def template_xlsx(
-        self, kind: FromPath[Literal["organisations", "staff"]],
+        self,
+        kind: FromPath[Literal["organisations", "staff"]],
         lang: Annotated[Literal["kk", "ru", "en"], Parameter(description="Language of the column headers")] = "ru",
     ) -> Response[bytes]:
-        """An empty workbook with the expected columns in kk/ru/en (identifier column formatted as text) and an example row."""
+        """An empty workbook with the expected columns in kk/ru/en (identifier column formatted as text) and an "
+        "example row."""
         return attachment(f"{kind}-{lang}.xlsx", services.template(kind, lang, "xlsx"), XLSX)
 
-    @get("/templates/{kind:str}/csv", name="imports:template-csv", operation_id="DownloadImportTemplateCsv",
-         opt=access(Scope.SHARED, ANY_SIGNED_IN), media_type=CSV)
+    @get(
+        "/templates/{kind:str}/csv",
+        name="imports:template-csv",
+        operation_id="DownloadImportTemplateCsv",
+        opt=access(Scope.SHARED, ANY_SIGNED_IN),
+        media_type=CSV,
+    )
     async def template_csv(
-        self, kind: FromPath[Literal["organisations", "staff"]],
+        self,
+        kind: FromPath[Literal["organisations", "staff"]],
         lang: Annotated[Literal["kk", "ru", "en"], Parameter(description="Language of the column headers")] = "ru",
     ) -> Response[bytes]:
         """The same as CSV: UTF-8 with a BOM, `;`-separated, as a Russian-locale spreadsheet writes it."""
@@ -157,12 +232,20 @@ class StaffImportController(Controller):
     tags = ["onboarding"]
 
     @post(
-        "/staff", name="imports:staff", operation_id="CheckStaffImport", status_code=201,
-        opt=access(Scope.TENANT, services.STAFF_ROLES), request_max_body_size=UPLOAD_TRANSPORT_LIMIT,
+        "/staff",
+        name="imports:staff",
+        operation_id="CheckStaffImport",
+        status_code=201,
+        opt=access(Scope.TENANT, services.STAFF_ROLES),
+        request_max_body_size=UPLOAD_TRANSPORT_LIMIT,
     )
     async def check_staff(
-        self, request: Request[Any, Any, Any], state: State, session: NamedDependency[AsyncSession],
-        organisation_id: FromPath[UUID], data: Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        session: NamedDependency[AsyncSession],
+        organisation_id: FromPath[UUID],
+        data: Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> ImportRead:
         """The dry run of a staff file (IIN, names, e-mail, position, subjects, unit) for this
         organisation: every row checked, nothing written. `/api/imports/{id}/start` imports it;

@@ -9,7 +9,6 @@ placement in the hierarchy, the education levels of cl. 2 for the kind, names.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,26 +32,53 @@ ADMIN_ROLES = (Role.NATIONAL_ADMIN, Role.REGIONAL_ADMIN)
 COLUMNS: tuple[Column, ...] = (
     Column("bin", {"kk": "БСН", "ru": "БИН", "en": "BIN"}, required=True),
     Column("kind", {"kk": "Түрі", "ru": "Тип", "en": "Kind"}, required=True, aliases=("вид", "type")),
-    Column("territory", {"kk": "Аумақ", "ru": "Территория", "en": "Territory"}, required=True,
-           aliases=("район", "аудан", "district", "place")),
-    Column("name_kk", {"kk": "Атауы (қаз)", "ru": "Название (каз)", "en": "Name (kk)"}, required=True,
-           aliases=("атауы қазақша", "название на казахском", "name kazakh")),
-    Column("name_ru", {"kk": "Атауы (орыс)", "ru": "Название (рус)", "en": "Name (ru)"}, required=True,
-           aliases=("атауы орысша", "название на русском", "name russian")),
-    Column("name_en", {"kk": "Атауы (ағылш)", "ru": "Название (англ)", "en": "Name (en)"},
-           aliases=("атауы ағылшынша", "название на английском", "name english")),
-    Column("levels", {"kk": "Білім беру деңгейлері", "ru": "Уровни образования", "en": "Education levels"},
-           aliases=("деңгейлер", "уровни", "levels")),
-    Column("admin_email", {"kk": "Әкімшінің e-mail", "ru": "E-mail администратора", "en": "Administrator e-mail"},
-           aliases=("email", "e-mail", "admin email", "әкімші email", "email администратора")),
+    Column(
+        "territory",
+        {"kk": "Аумақ", "ru": "Территория", "en": "Territory"},
+        required=True,
+        aliases=("район", "аудан", "district", "place"),
+    ),
+    Column(
+        "name_kk",
+        {"kk": "Атауы (қаз)", "ru": "Название (каз)", "en": "Name (kk)"},
+        required=True,
+        aliases=("атауы қазақша", "название на казахском", "name kazakh"),
+    ),
+    Column(
+        "name_ru",
+        {"kk": "Атауы (орыс)", "ru": "Название (рус)", "en": "Name (ru)"},
+        required=True,
+        aliases=("атауы орысша", "название на русском", "name russian"),
+    ),
+    Column(
+        "name_en",
+        {"kk": "Атауы (ағылш)", "ru": "Название (англ)", "en": "Name (en)"},
+        aliases=("атауы ағылшынша", "название на английском", "name english"),
+    ),
+    Column(
+        "levels",
+        {"kk": "Білім беру деңгейлері", "ru": "Уровни образования", "en": "Education levels"},
+        aliases=("деңгейлер", "уровни", "levels"),
+    ),
+    Column(
+        "admin_email",
+        {"kk": "Әкімшінің e-mail", "ru": "E-mail администратора", "en": "Administrator e-mail"},
+        aliases=("email", "e-mail", "admin email", "әкімші email", "email администратора"),
+    ),
 )
 
 # Examples for the template (a school in a district, a college in a region).
 EXAMPLES: tuple[dict[str, str], ...] = (
-    {"bin": "000140000007", "kind": "school", "territory": "karaganda-bukhar-zhyrau",
-     "name_kk": "№1 жалпы орта білім беретін мектеп", "name_ru": "Общеобразовательная школа №1",
-     "name_en": "Secondary School No. 1", "levels": "primary, basic_secondary, general_secondary",
-     "admin_email": "admin@school1.edu.kz"},
+    {
+        "bin": "000140000007",
+        "kind": "school",
+        "territory": "karaganda-bukhar-zhyrau",
+        "name_kk": "№1 жалпы орта білім беретін мектеп",
+        "name_ru": "Общеобразовательная школа №1",
+        "name_en": "Secondary School No. 1",
+        "levels": "primary, basic_secondary, general_secondary",
+        "admin_email": "admin@school1.edu.kz",
+    },
 )
 
 
@@ -74,8 +100,14 @@ def _labels(codes: dict[str, str]) -> dict[str, str]:
     return out
 
 
-_KIND_WORDS = {"школа": "school", "мектеп": "school", "колледж": "college", "университет": "university",
-               "вуз": "university", "жоо": "university"}
+_KIND_WORDS = {
+    "школа": "school",
+    "мектеп": "school",
+    "колледж": "college",
+    "университет": "university",
+    "вуз": "university",
+    "жоо": "university",
+}
 
 
 @dataclass
@@ -104,7 +136,7 @@ class Registry:
         wanted = sorted(set(bins))
         existing: dict[str, Organisation] = {}
         for start in range(0, len(wanted), 5000):
-            rows = await session.scalars(select(Organisation).where(Organisation.bin.in_(wanted[start:start + 5000])))
+            rows = await session.scalars(select(Organisation).where(Organisation.bin.in_(wanted[start : start + 5000])))
             existing.update({o.bin: o for o in rows})
         by_code = {t.code: t for t in territories if t.code}
         return cls({t.slug: t for t in territories}, by_name, existing, reach, by_code)
@@ -122,16 +154,29 @@ class Registry:
             found = self.by_code.get(code.group(1))
             if found is not None:
                 return found, None
-            return None, issue("territory", N_("No territory has the official code {value}: give its slug or name, or ask the operator to load the codes (metodist territories load)."),
-                               value=code.group(1))
+            return None, issue(
+                "territory",
+                N_(
+                    "No territory has the official code {value}: give its slug or name, or ask the operator to "
+                    "load the codes (metodist territories load)."
+                ),
+                value=code.group(1),
+            )
         named = self.by_name.get(text, [])
         if len(named) == 1:
             return named[0], None
         if len(named) > 1:
-            return None, issue("territory", N_("Several territories are named {value}: give the slug instead ({slugs})."),
-                               value=value, slugs=", ".join(sorted(t.slug for t in named)))
-        return None, issue("territory", N_("Unknown territory {value}: give its slug, its official (KATO) code or its name in Kazakh or Russian."),
-                           value=value)
+            return None, issue(
+                "territory",
+                N_("Several territories are named {value}: give the slug instead ({slugs})."),
+                value=value,
+                slugs=", ".join(sorted(t.slug for t in named)),
+            )
+        return None, issue(
+            "territory",
+            N_("Unknown territory {value}: give its slug, its official (KATO) code or its name in Kazakh or Russian."),
+            value=value,
+        )
 
 
 def check_row(
@@ -147,8 +192,14 @@ def check_row(
     if not kind_text:
         found.append(issue("kind", N_("The kind is missing.")))
     elif kind_code is None:
-        found.append(issue("kind", N_("Unknown kind {value}: one of {kinds}."), value=text_of(cells.get("kind")),
-                           kinds=", ".join(k.value for k in OrgKind)))
+        found.append(
+            issue(
+                "kind",
+                N_("Unknown kind {value}: one of {kinds}."),
+                value=text_of(cells.get("kind")),
+                kinds=", ".join(k.value for k in OrgKind),
+            )
+        )
     kind = OrgKind(kind_code) if kind_code else None
     territory, problem = registry.territory(text_of(cells.get("territory")))
     if problem:
@@ -161,8 +212,14 @@ def check_row(
     for part in split_list(cells.get("levels")):
         code = registry.levels.get(_words(part))
         if code is None:
-            found.append(issue("levels", N_("Unknown education level {value}: one of {levels}."), value=part,
-                               levels=", ".join(level.value for level in EducationLevel)))
+            found.append(
+                issue(
+                    "levels",
+                    N_("Unknown education level {value}: one of {levels}."),
+                    value=part,
+                    levels=", ".join(level.value for level in EducationLevel),
+                )
+            )
         elif code in levels:
             found.append(issue("levels", N_("Each education level may be named once.")))
         else:
@@ -173,35 +230,70 @@ def check_row(
     if kind is not None and territory is not None:
         allowed = ALLOWED_TERRITORIES[kind]
         if TerritoryKind(territory.kind) not in allowed:
-            found.append(issue("territory", N_("A {kind} is placed under a {places}, not under a {territory_kind}."),
-                               kind=kind.value, places=", ".join(sorted(k.value for k in allowed)),
-                               territory_kind=territory.kind))
+            found.append(
+                issue(
+                    "territory",
+                    N_("A {kind} is placed under a {places}, not under a {territory_kind}."),
+                    kind=kind.value,
+                    places=", ".join(sorted(k.value for k in allowed)),
+                    territory_kind=territory.kind,
+                )
+            )
     if kind is not None:
         allowed_levels = ALLOWED_LEVELS[kind]
         wrong = [lv for lv in levels if EducationLevel(lv) not in allowed_levels]
         if wrong:
-            found.append(issue("levels", N_("A {kind} does not run {levels} education (cl. 2)."),
-                               kind=kind.value, levels=", ".join(wrong)))
+            found.append(
+                issue(
+                    "levels",
+                    N_("A {kind} does not run {levels} education (cl. 2)."),
+                    kind=kind.value,
+                    levels=", ".join(wrong),
+                )
+            )
         elif allowed_levels and not levels and not any(f["column"] == "levels" for f in found):
             found.append(issue("levels", N_("Name the education levels this {kind} runs (cl. 2)."), kind=kind.value))
-    if territory is not None and registry.reach is not None and not registry.reach.covers_territory(territory.id, ADMIN_ROLES):
-        found.append(issue("territory", N_("{value} is outside your region: you may import organisations of your own region only."),
-                           value=territory.slug))
+    if (
+        territory is not None
+        and registry.reach is not None
+        and not registry.reach.covers_territory(territory.id, ADMIN_ROLES)
+    ):
+        found.append(
+            issue(
+                "territory",
+                N_("{value} is outside your region: you may import organisations of your own region only."),
+                value=territory.slug,
+            )
+        )
 
     plan = None
     existing = registry.existing.get(bin_) if bin_ else None
     if existing is not None:
         if kind is not None and existing.kind != kind.value:
-            found.append(issue("kind", N_("The organisation with this BIN is registered as a {registered}, not a {kind}; the kind never changes."),
-                               registered=existing.kind, kind=kind.value))
+            found.append(
+                issue(
+                    "kind",
+                    N_(
+                        "The organisation with this BIN is registered as a {registered}, not a {kind}; the kind "
+                        "never changes."
+                    ),
+                    registered=existing.kind,
+                    kind=kind.value,
+                )
+            )
         if registry.reach is not None and not registry.reach.covers_territory(existing.territory_id, ADMIN_ROLES):
             found.append(issue("bin", N_("An organisation with this BIN is registered outside your region.")))
         if existing.status == "archived":
             found.append(issue("bin", N_("The organisation with this BIN is archived; it is not imported again.")))
         plan = "update"
     values = {
-        "bin": bin_, "kind": kind.value if kind else None, "territory_id": str(territory.id) if territory else None,
-        "territory": territory.slug if territory else None, **names, "levels": levels, "admin_email": email,
+        "bin": bin_,
+        "kind": kind.value if kind else None,
+        "territory_id": str(territory.id) if territory else None,
+        "territory": territory.slug if territory else None,
+        **names,
+        "levels": levels,
+        "admin_email": email,
         "plan": plan or "create",
     }
     if existing is not None and not any(f["level"] == "error" for f in found):
@@ -214,9 +306,11 @@ def check_row(
 
 def _differs(org: Organisation, values: dict[str, Any]) -> bool:
     return (
-        org.name_kk != values["name_kk"] or org.name_ru != values["name_ru"]
+        org.name_kk != values["name_kk"]
+        or org.name_ru != values["name_ru"]
         or (values["name_en"] is not None and org.name_en != values["name_en"])
-        or str(org.territory_id) != values["territory_id"] or sorted(org.levels) != sorted(values["levels"])
+        or str(org.territory_id) != values["territory_id"]
+        or sorted(org.levels) != sorted(values["levels"])
     )
 
 

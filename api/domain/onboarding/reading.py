@@ -77,9 +77,7 @@ def decode_text(content: bytes) -> tuple[str, str]:
         if "\x00" in text:
             break  # a binary file that happens to decode
         return text, encoding
-    raise FileProblem(
-        N_("The file could not be read as text: save it as CSV in UTF-8 or Windows-1251, or as XLSX.")
-    )
+    raise FileProblem(N_("The file could not be read as text: save it as CSV in UTF-8 or Windows-1251, or as XLSX."))
 
 
 def _separator(text: str) -> str:
@@ -113,7 +111,9 @@ def _read_csv(content: bytes, *, max_rows: int) -> Table:
             if not any(cell.strip() for cell in record):
                 continue
             if len(table.rows) >= max_rows:
-                raise FileProblem(N_("The file has more than {max_rows} rows; split it into several files."), max_rows=max_rows)
+                raise FileProblem(
+                    N_("The file has more than {max_rows} rows; split it into several files."), max_rows=max_rows
+                )
             table.rows.append((line, record))
     except csv.Error as exc:
         raise FileProblem(N_("The CSV file is malformed near line {line}."), line=reader.line_num) from exc
@@ -158,7 +158,9 @@ def _read_xlsx(content: bytes, *, max_rows: int) -> Table:
                 table = Table("xlsx", [str(c).strip() if c is not None else "" for c in cells])
                 continue
             if len(table.rows) >= max_rows:
-                raise FileProblem(N_("The file has more than {max_rows} rows; split it into several files."), max_rows=max_rows)
+                raise FileProblem(
+                    N_("The file has more than {max_rows} rows; split it into several files."), max_rows=max_rows
+                )
             table.rows.append((line, cells))
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
         raise FileProblem(N_("The Excel workbook could not be read; save it again as .xlsx or .csv.")) from exc
@@ -199,7 +201,9 @@ class Column:
         return {normalise_header(n) for n in (self.key, *self.labels.values(), *self.aliases)}
 
 
-def map_columns(headers: list[str], columns: tuple[Column, ...], *, one_of: tuple[tuple[str, ...], ...] = ()) -> tuple[dict[str, int], list[str]]:
+def map_columns(
+    headers: list[str], columns: tuple[Column, ...], *, one_of: tuple[tuple[str, ...], ...] = ()
+) -> tuple[dict[str, int], list[str]]:
     """Which position holds each known column; headers it does not know are returned to be noted.
     A missing required column, or one named twice, refuses the file."""
     lookup: dict[str, str] = {}

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from uuid_utils.compat import uuid7
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from uuid_utils.compat import uuid7
 
 from api.access import Principal
 from api.db import Database, advisory_key, advisory_lock
@@ -37,18 +37,18 @@ from api.domain.onboarding.models import ImportJob, ImportRow
 from api.domain.onboarding.reading import Column, FileProblem, Table, map_columns, read_table
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
-from api.paging import Paging, paged
-from api.spreadsheets import safe_cell
 from api.errors import Conflict, NotFound, log_unhandled
 from api.i18n import N_, gettext, use_locale
 from api.identity import audit
 from api.identity.invitations import InvitationService, invitation_link
 from api.identity.models import Invitation
-from api.identity.tokens import ApiToken
 from api.identity.reach import Reach, reach_of, require_organisation
 from api.identity.sessions import grants_of
+from api.identity.tokens import ApiToken
+from api.paging import Paging, paged
 from api.roles import Role
 from api.settings import Settings
+from api.spreadsheets import safe_cell
 from tenants.ddl import tenant_head
 from tenants.naming import schema_for_bin
 from tenants.provisioning import provision_organisation
@@ -121,7 +121,9 @@ async def require_job(session: AsyncSession, principal: Principal | None, job_id
             raise NotFound("Import not found.", field="job_id") from None
         return job
     user_id, token_id = _actor(principal)
-    if (job.token_id is not None and job.token_id == token_id) or (job.token_id is None and user_id is not None and job.created_by == user_id):
+    if (job.token_id is not None and job.token_id == token_id) or (
+        job.token_id is None and user_id is not None and job.created_by == user_id
+    ):
         return job
     reach = await reach_of(session, principal)
     if reach.is_national(orgs.ADMIN_ROLES):
@@ -132,7 +134,9 @@ async def require_job(session: AsyncSession, principal: Principal | None, job_id
 # --- 1. check ------------------------------------------------------------------------------------
 
 
-def _cells(table: Table, columns: tuple[Column, ...], one_of: tuple[tuple[str, ...], ...] = ()) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:
+def _cells(
+    table: Table, columns: tuple[Column, ...], one_of: tuple[tuple[str, ...], ...] = ()
+) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:
     positions, unknown = map_columns(table.headers, columns, one_of=one_of)
     rows = [
         (line, {key: cells[pos] if pos < len(cells) else None for key, pos in positions.items()})
@@ -146,26 +150,53 @@ def _cells(table: Table, columns: tuple[Column, ...], one_of: tuple[tuple[str, .
 
 def _read(content: bytes, filename: str, settings: Settings) -> Table:
     if len(content) > settings.import_max_bytes:
-        raise FileProblem(N_("The upload is too large: at most {max_bytes} bytes are accepted."), status=413,
-                          max_bytes=settings.import_max_bytes)
+        raise FileProblem(
+            N_("The upload is too large: at most {max_bytes} bytes are accepted."),
+            status=413,
+            max_bytes=settings.import_max_bytes,
+        )
     return read_table(content, filename, max_rows=settings.import_max_rows)
 
 
 async def _store(
-    session: AsyncSession, kind: str, principal: Principal | None, filename: str, table: Table,
-    notes: list[dict[str, Any]], rows: list[dict[str, Any]], organisation_id: UUID | None = None,
+    session: AsyncSession,
+    kind: str,
+    principal: Principal | None,
+    filename: str,
+    table: Table,
+    notes: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+    organisation_id: UUID | None = None,
 ) -> ImportJob:
     user_id, token_id = _actor(principal)
     invalid = sum(1 for r in rows if r["state"] == "invalid")
-    job = ImportJob(kind=kind, status="checked", organisation_id=organisation_id, created_by=user_id, token_id=token_id,
-                    filename=filename[:300] or "upload", file_format=table.file_format, total=len(rows),
-                    invalid=invalid, notes=notes)
+    job = ImportJob(
+        kind=kind,
+        status="checked",
+        organisation_id=organisation_id,
+        created_by=user_id,
+        token_id=token_id,
+        filename=filename[:300] or "upload",
+        file_format=table.file_format,
+        total=len(rows),
+        invalid=invalid,
+        notes=notes,
+    )
     session.add(job)
     await session.flush()
     # One statement per 5,000 rows: the rows travel as one JSON document, unpacked by the server.
     for start in range(0, len(rows), 5000):
-        chunk = [{"id": str(uuid7()), "line": r["line"], "key": r["key"], "values": r["values"], "issues": r["issues"],
-                  "state": r["state"]} for r in rows[start:start + 5000]]
+        chunk = [
+            {
+                "id": str(uuid7()),
+                "line": r["line"],
+                "key": r["key"],
+                "values": r["values"],
+                "issues": r["issues"],
+                "state": r["state"],
+            }
+            for r in rows[start : start + 5000]
+        ]
         await session.execute(_INSERT_ROWS, {"job_id": job.id, "rows": json.dumps(chunk, ensure_ascii=False)})
     return job
 
@@ -174,7 +205,8 @@ _INSERT_ROWS = text(
     """
     INSERT INTO public.import_row (id, job_id, line, key, "values", issues, state, invited, created_at, updated_at)
     SELECT r.id, :job_id, r.line, r.key, r."values", r.issues, r.state, false, now(), now()
-      FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(id uuid, line int, key text, "values" jsonb, issues jsonb, state text)
+      FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+           AS r(id uuid, line int, key text, "values" jsonb, issues jsonb, state text)
     """
 )
 
@@ -199,18 +231,33 @@ async def check_organisations(
         key = values["bin"]
         if key is not None:
             if key in seen:
-                found.append(issue("bin", N_("The BIN {value} appears again: first on line {line}."), value=key, line=seen[key]))
+                found.append(
+                    issue("bin", N_("The BIN {value} appears again: first on line {line}."), value=key, line=seen[key])
+                )
             else:
                 seen[key] = line
         bad = any(f["level"] == "error" for f in found)
-        rows.append({"line": line, "key": key, "values": values, "issues": found, "state": "invalid" if bad else "pending",
-                     "invited": False})
+        rows.append(
+            {
+                "line": line,
+                "key": key,
+                "values": values,
+                "issues": found,
+                "state": "invalid" if bad else "pending",
+                "invited": False,
+            }
+        )
     return await _store(session, "organisations", principal, filename, table, notes, rows)
 
 
 async def check_staff(
-    db: Database, session: AsyncSession, settings: Settings, principal: Principal | None, org: Organisation,
-    content: bytes, filename: str,
+    db: Database,
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal | None,
+    org: Organisation,
+    content: bytes,
+    filename: str,
 ) -> ImportJob:
     """The dry run of a staff file for one organisation."""
     if org.status != OrgStatus.ACTIVE:
@@ -228,18 +275,35 @@ async def check_staff(
         key = values["iin"]
         if key is not None:
             if key in seen:
-                found.append(issue("iin", N_("The IIN {value} appears again: first on line {line}."), value=key, line=seen[key]))
+                found.append(
+                    issue("iin", N_("The IIN {value} appears again: first on line {line}."), value=key, line=seen[key])
+                )
             else:
                 seen[key] = line
         email = values["email"]
         if email:
             if email in emails:
-                found.append(issue("email", N_("The e-mail {value} is given to another person on line {line}."), value=email, line=emails[email]))
+                found.append(
+                    issue(
+                        "email",
+                        N_("The e-mail {value} is given to another person on line {line}."),
+                        value=email,
+                        line=emails[email],
+                    )
+                )
             else:
                 emails[email] = line
         bad = any(f["level"] == "error" for f in found)
-        rows.append({"line": line, "key": key, "values": values, "issues": found, "state": "invalid" if bad else "pending",
-                     "invited": False})
+        rows.append(
+            {
+                "line": line,
+                "key": key,
+                "values": values,
+                "issues": found,
+                "state": "invalid" if bad else "pending",
+                "invited": False,
+            }
+        )
     return await _store(session, "staff", principal, filename, table, notes, rows, organisation_id=org.id)
 
 
@@ -294,7 +358,8 @@ async def run_job(db: Database, settings: Settings, job_id: UUID, *, on_progress
 async def _finish(db: Database, job_id: UUID, status: str, error: str | None) -> None:
     async with db.session() as session, session.begin():
         await session.execute(
-            update(ImportJob).where(ImportJob.id == job_id)
+            update(ImportJob)
+            .where(ImportJob.id == job_id)
             .values(status=status, error=error, finished_at=datetime.datetime.now(datetime.UTC))
         )
 
@@ -320,10 +385,17 @@ async def _run_organisations(db: Database, settings: Settings, job_id: UUID, on_
         async with db.session() as session, session.begin():
             job = await session.get(ImportJob, job_id)
             assert job is not None
-            rows = list((await session.scalars(
-                select(ImportRow).where(ImportRow.job_id == job_id, ImportRow.state == "pending")
-                .order_by(ImportRow.line).limit(ORGANISATION_BATCH).with_for_update()
-            )).all())
+            rows = list(
+                (
+                    await session.scalars(
+                        select(ImportRow)
+                        .where(ImportRow.job_id == job_id, ImportRow.state == "pending")
+                        .order_by(ImportRow.line)
+                        .limit(ORGANISATION_BATCH)
+                        .with_for_update()
+                    )
+                ).all()
+            )
             if not rows:
                 break
             await _register(session, settings, job, rows, mails)
@@ -332,19 +404,24 @@ async def _run_organisations(db: Database, settings: Settings, job_id: UUID, on_
             await _notify(db, job_id, on_progress)
     # Provisioning: rows `registered` → `done` or `failed`, through the one provisioning path.
     head = tenant_head()
+    gate = asyncio.Semaphore(PROVISION_CONCURRENCY)
     while True:
         async with db.session() as session:
-            rows = (await session.execute(
-                select(ImportRow.id, ImportRow.organisation_id, Organisation.status, Organisation.schema_version)
-                .join(Organisation, Organisation.id == ImportRow.organisation_id)
-                .where(ImportRow.job_id == job_id, ImportRow.state == "registered")
-                .order_by(ImportRow.line).limit(PROVISION_CONCURRENCY * 10)
-            )).all()
+            rows = (
+                await session.execute(
+                    select(ImportRow.id, ImportRow.organisation_id, Organisation.status, Organisation.schema_version)
+                    .join(Organisation, Organisation.id == ImportRow.organisation_id)
+                    .where(ImportRow.job_id == job_id, ImportRow.state == "registered")
+                    .order_by(ImportRow.line)
+                    .limit(PROVISION_CONCURRENCY * 10)
+                )
+            ).all()
         if not rows:
             break
-        gate = asyncio.Semaphore(PROVISION_CONCURRENCY)
 
-        async def one(row_id: UUID, organisation_id: UUID, status: str, version: str | None) -> tuple[UUID, str, str | None]:
+        async def one(
+            row_id: UUID, organisation_id: UUID, status: str, version: str | None
+        ) -> tuple[UUID, str, str | None]:
             if status == OrgStatus.ACTIVE and version == head:
                 return row_id, "done", None
             async with gate:
@@ -354,13 +431,17 @@ async def _run_organisations(db: Database, settings: Settings, job_id: UUID, on_
             if outcome in (OrgStatus.ACTIVE, OrgStatus.SUSPENDED):
                 return row_id, "done", None
             async with db.session() as session:
-                reason = await session.scalar(select(Organisation.status_reason).where(Organisation.id == organisation_id))
+                reason = await session.scalar(
+                    select(Organisation.status_reason).where(Organisation.id == organisation_id)
+                )
             return row_id, "failed", reason or outcome
 
         results = await asyncio.gather(*(one(*r) for r in rows))
         async with db.session() as session, session.begin():
             for row_id, state, message in results:
-                await session.execute(update(ImportRow).where(ImportRow.id == row_id).values(state=state, message=message))
+                await session.execute(
+                    update(ImportRow).where(ImportRow.id == row_id).values(state=state, message=message)
+                )
         if on_progress is not None:
             await _notify(db, job_id, on_progress)
 
@@ -370,9 +451,15 @@ async def uploader_reach(session: AsyncSession, job: ImportJob, *, must_know: li
     dry run stops the rows it no longer covers. None for the command line, which reaches everything."""
     if job.token_id is not None:
         token = await session.get(ApiToken, job.token_id)
-        usable = token is not None and token.revoked_at is None and token.expires_at > datetime.datetime.now(datetime.UTC)
-        principal = Principal(grants=(token.grant,) if usable and token else (), via="token",
-                              credential_id=job.token_id, issued_by=job.created_by)
+        usable = (
+            token is not None and token.revoked_at is None and token.expires_at > datetime.datetime.now(datetime.UTC)
+        )
+        principal = Principal(
+            grants=(token.grant,) if usable and token else (),
+            via="token",
+            credential_id=job.token_id,
+            issued_by=job.created_by,
+        )
     elif job.created_by is not None:
         user = await session.get(User, job.created_by)
         grants = await grants_of(session, job.created_by) if user is not None and user.is_active else ()
@@ -382,10 +469,17 @@ async def uploader_reach(session: AsyncSession, job: ImportJob, *, must_know: li
     return await reach_of(session, principal, must_know=must_know or ())
 
 
-async def _register(session: AsyncSession, settings: Settings, job: ImportJob, rows: list[ImportRow], mails: list[_Mail]) -> None:
-    existing = {o.bin: o for o in (await session.scalars(
-        select(Organisation).where(Organisation.bin.in_([r.key for r in rows])).with_for_update()
-    )).all()}
+async def _register(
+    session: AsyncSession, settings: Settings, job: ImportJob, rows: list[ImportRow], mails: list[_Mail]
+) -> None:
+    existing = {
+        o.bin: o
+        for o in (
+            await session.scalars(
+                select(Organisation).where(Organisation.bin.in_([r.key for r in rows])).with_for_update()
+            )
+        ).all()
+    }
     reach = await uploader_reach(session, job, must_know=[UUID(r.values["territory_id"]) for r in rows])
     touched: list[tuple[ImportRow, Organisation]] = []
     for row in rows:
@@ -395,16 +489,26 @@ async def _register(session: AsyncSession, settings: Settings, job: ImportJob, r
         if reach is not None and not all(reach.covers_territory(p, orgs.ADMIN_ROLES) for p in places):
             # The uploader's role was taken away (or narrowed) between the check and the run.
             row.state = "failed"
-            row.issues = [*row.issues, issue(
-                "territory", N_("{value} is outside your region: you may import organisations of your own region only."),
-                value=values["territory"],
-            )]
+            row.issues = [
+                *row.issues,
+                issue(
+                    "territory",
+                    N_("{value} is outside your region: you may import organisations of your own region only."),
+                    value=values["territory"],
+                ),
+            ]
             continue
         if org is None:
             org = Organisation(
-                kind=values["kind"], levels=list(values["levels"]), territory_id=UUID(values["territory_id"]),
-                bin=values["bin"], name_kk=values["name_kk"], name_ru=values["name_ru"], name_en=values["name_en"],
-                schema_name=schema_for_bin(values["bin"]), status=OrgStatus.PROVISIONING.value,
+                kind=values["kind"],
+                levels=list(values["levels"]),
+                territory_id=UUID(values["territory_id"]),
+                bin=values["bin"],
+                name_kk=values["name_kk"],
+                name_ru=values["name_ru"],
+                name_en=values["name_en"],
+                schema_name=schema_for_bin(values["bin"]),
+                status=OrgStatus.PROVISIONING.value,
             )
             session.add(org)
             existing[org.bin] = org
@@ -412,12 +516,23 @@ async def _register(session: AsyncSession, settings: Settings, job: ImportJob, r
         elif org.kind != values["kind"] or org.status == OrgStatus.ARCHIVED:
             # The registry changed since the check.
             row.state = "failed"
-            row.issues = [*row.issues, issue(
-                "kind", N_("The organisation with this BIN is registered as a {registered}, not a {kind}; the kind never changes."),
-                registered=org.kind, kind=values["kind"],
-            ) if org.kind != values["kind"] else issue(
-                "bin", N_("The organisation with this BIN is archived; it is not imported again."),
-            )]
+            row.issues = [
+                *row.issues,
+                issue(
+                    "kind",
+                    N_(
+                        "The organisation with this BIN is registered as a {registered}, not a {kind}; the kind "
+                        "never changes."
+                    ),
+                    registered=org.kind,
+                    kind=values["kind"],
+                )
+                if org.kind != values["kind"]
+                else issue(
+                    "bin",
+                    N_("The organisation with this BIN is archived; it is not imported again."),
+                ),
+            ]
             continue
         else:
             # The same BIN twice in one job cannot happen (the check refuses the second row).
@@ -432,16 +547,26 @@ async def _register(session: AsyncSession, settings: Settings, job: ImportJob, r
         email = row.values.get("admin_email")
         if email and not row.invited:
             try:
-                invitation, token = await inviter.offer(email, Role.ORGANISATION_ADMIN, organisation_id=org.id,
-                                                        invited_by=job.created_by)
+                invitation, token = await inviter.offer(
+                    email, Role.ORGANISATION_ADMIN, organisation_id=org.id, invited_by=job.created_by
+                )
             except Conflict:
                 row.invited = True  # a pending invitation for this address is there already
                 continue
             await audit.record(
-                session, None, action="invitation.create", entity="invitation", entity_id=invitation.id,
-                actor_id=job.created_by, actor_kind="person" if job.created_by else "command",
-                after={"email": invitation.email, "role": invitation.role, "organisation_id": org.id,
-                       "import_job_id": job.id},
+                session,
+                None,
+                action="invitation.create",
+                entity="invitation",
+                entity_id=invitation.id,
+                actor_id=job.created_by,
+                actor_kind="person" if job.created_by else "command",
+                after={
+                    "email": invitation.email,
+                    "role": invitation.role,
+                    "organisation_id": org.id,
+                    "import_job_id": job.id,
+                },
             )
             row.invited = True
             mails.append(_Mail(invitation.id, token, org.id))
@@ -469,11 +594,20 @@ async def _run_staff(db: Database, job_id: UUID, on_progress: Progress | None) -
                 raise RuntimeError(f"the organisation is {org.status}")
             reach = await uploader_reach(control, job)
             if reach is not None and not reach.covers_organisation(org, STAFF_ROLES):
-                raise PermissionError("the person who uploaded the file no longer administers this organisation's staff")
-            rows = list((await control.scalars(
-                select(ImportRow).where(ImportRow.job_id == job_id, ImportRow.state == "pending")
-                .order_by(ImportRow.line).limit(STAFF_BATCH).with_for_update()
-            )).all())
+                raise PermissionError(
+                    "the person who uploaded the file no longer administers this organisation's staff"
+                )
+            rows = list(
+                (
+                    await control.scalars(
+                        select(ImportRow)
+                        .where(ImportRow.job_id == job_id, ImportRow.state == "pending")
+                        .order_by(ImportRow.line)
+                        .limit(STAFF_BATCH)
+                        .with_for_update()
+                    )
+                ).all()
+            )
             if not rows:
                 break
             # The tenant's transaction commits first: should the control one then fail, the rows
@@ -497,26 +631,50 @@ async def progress(session: AsyncSession, job_id: UUID) -> JobProgress:
     states: dict[str, int] = {}
     outcomes: dict[str, int] = {}
     invited = 0
-    for state, outcome, is_invited, count in (await session.execute(
-        select(ImportRow.state, ImportRow.outcome, ImportRow.invited, func.count())
-        .where(ImportRow.job_id == job_id).group_by(ImportRow.state, ImportRow.outcome, ImportRow.invited)
-    )).all():
+    for state, outcome, is_invited, count in (
+        await session.execute(
+            select(ImportRow.state, ImportRow.outcome, ImportRow.invited, func.count())
+            .where(ImportRow.job_id == job_id)
+            .group_by(ImportRow.state, ImportRow.outcome, ImportRow.invited)
+        )
+    ).all():
         states[state] = states.get(state, 0) + count
         if outcome:
             outcomes[outcome] = outcomes.get(outcome, 0) + count
         if is_invited:
             invited += count
     return JobProgress(
-        id=job.id, kind=job.kind, status=job.status, organisation_id=job.organisation_id, filename=job.filename,
-        total=job.total, invalid=states.get("invalid", 0), pending=states.get("pending", 0),
-        registered=states.get("registered", 0), done=states.get("done", 0), failed=states.get("failed", 0),
-        created=outcomes.get("created", 0), updated=outcomes.get("updated", 0), unchanged=outcomes.get("unchanged", 0),
-        invited=invited, error=job.error, created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        organisation_id=job.organisation_id,
+        filename=job.filename,
+        total=job.total,
+        invalid=states.get("invalid", 0),
+        pending=states.get("pending", 0),
+        registered=states.get("registered", 0),
+        done=states.get("done", 0),
+        failed=states.get("failed", 0),
+        created=outcomes.get("created", 0),
+        updated=outcomes.get("updated", 0),
+        unchanged=outcomes.get("unchanged", 0),
+        invited=invited,
+        error=job.error,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
     )
 
 
-async def rows_of(session: AsyncSession, job_id: UUID, *, states: list[str] | None = None, issues_only: bool = False,
-                  page: int = 1, page_size: int = 100) -> tuple[list[ImportRow], int]:
+async def rows_of(
+    session: AsyncSession,
+    job_id: UUID,
+    *,
+    states: list[str] | None = None,
+    issues_only: bool = False,
+    page: int = 1,
+    page_size: int = 100,
+) -> tuple[list[ImportRow], int]:
     query = select(ImportRow).where(ImportRow.job_id == job_id)
     if states:
         query = query.where(ImportRow.state.in_(states))
@@ -570,23 +728,48 @@ async def report_xlsx(session: AsyncSession, job: ImportJob, locale: str) -> byt
     with use_locale(locale):
         sheet = book.create_sheet(gettext("Import report"))
         key_label = columns[0].labels.get(locale, columns[0].labels["en"])
-        header = [gettext("Line"), key_label, gettext("Name"), gettext("State"), gettext("Outcome"),
-                  gettext("Administrator invited") if job.kind == "organisations" else gettext("E-mail"), gettext("Findings")]
+        header = [
+            gettext("Line"),
+            key_label,
+            gettext("Name"),
+            gettext("State"),
+            gettext("Outcome"),
+            gettext("Administrator invited") if job.kind == "organisations" else gettext("E-mail"),
+            gettext("Findings"),
+        ]
         sheet.append(header)
-        rows = await session.stream_scalars(select(ImportRow).where(ImportRow.job_id == job.id).order_by(ImportRow.line))
+        rows = await session.stream_scalars(
+            select(ImportRow).where(ImportRow.job_id == job.id).order_by(ImportRow.line)
+        )
         async for row in rows:
             values = row.values
-            name = values.get("name_ru") or values.get("name_kk") if job.kind == "organisations" else values.get("full_name")
-            extra = (gettext("yes") if row.invited else "") if job.kind == "organisations" else (values.get("email") or "")
-            sheet.append([row.line, *(safe_cell(v) for v in (
-                row.key or "", name or "", state_label(row.state),
-                outcome_label(row.outcome or (values.get("plan") if row.state == "pending" else None)),
-                extra, "\n".join(row_findings(row, locale)),
-            ))])
+            name = (
+                values.get("name_ru") or values.get("name_kk")
+                if job.kind == "organisations"
+                else values.get("full_name")
+            )
+            extra = (
+                (gettext("yes") if row.invited else "") if job.kind == "organisations" else (values.get("email") or "")
+            )
+            sheet.append(
+                [
+                    row.line,
+                    *(
+                        safe_cell(v)
+                        for v in (
+                            row.key or "",
+                            name or "",
+                            state_label(row.state),
+                            outcome_label(row.outcome or (values.get("plan") if row.state == "pending" else None)),
+                            extra,
+                            "\n".join(row_findings(row, locale)),
+                        )
+                    ),
+                ]
+            )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
 
 
 def template(kind: str, locale: str, file_format: str) -> bytes:
@@ -640,10 +823,14 @@ async def link_staff_on_sign_in(db: Database, session: AsyncSession, user: Any) 
         return 0
     linked = 0
     try:
-        schemas = (await session.scalars(
-            select(Organisation.schema_name).join(RoleAssignment, RoleAssignment.organisation_id == Organisation.id)
-            .where(RoleAssignment.user_id == user.id, Organisation.status == OrgStatus.ACTIVE).distinct()
-        )).all()
+        schemas = (
+            await session.scalars(
+                select(Organisation.schema_name)
+                .join(RoleAssignment, RoleAssignment.organisation_id == Organisation.id)
+                .where(RoleAssignment.user_id == user.id, Organisation.status == OrgStatus.ACTIVE)
+                .distinct()
+            )
+        ).all()
         for schema in schemas:
             async with db.tenant_context(schema) as tenant:
                 linked += await people.link_accounts(tenant, user.id, user.email)

@@ -42,20 +42,41 @@ COLUMNS: tuple[Column, ...] = (
 NAME_COLUMNS = (("full_name", "last_name"),)
 
 EXAMPLES: tuple[dict[str, str], ...] = (
-    {"iin": "850101300124", "last_name": "Ахметова", "first_name": "Айгүл", "middle_name": "Серікқызы",
-     "full_name": "", "email": "a.akhmetova@school1.edu.kz", "position": "teacher",
-     "subjects": "Математика; Физика", "unit": ""},
+    {
+        "iin": "850101300124",
+        "last_name": "Ахметова",
+        "first_name": "Айгүл",
+        "middle_name": "Серікқызы",
+        "full_name": "",
+        "email": "a.akhmetova@school1.edu.kz",
+        "position": "teacher",
+        "subjects": "Математика; Физика",
+        "unit": "",
+    },
 )
 
 _POSITION_WORDS = {
-    "учитель": "teacher", "мұғалім": "teacher", "преподаватель": "lecturer", "оқытушы": "lecturer",
-    "учитель начальных классов": "primary_teacher", "бастауыш сынып мұғалімі": "primary_teacher",
-    "классный руководитель": "class_teacher", "сынып жетекшісі": "class_teacher",
-    "директор": "head", "руководитель": "head", "директоры": "head", "басшы": "head",
-    "заместитель директора по учебной работе": "deputy_head", "завуч": "deputy_head",
-    "оқу ісінің меңгерушісі": "deputy_head", "методист": "methodist", "әдіскер": "methodist",
-    "воспитатель": "preschool_educator", "тәрбиеші": "preschool_educator",
-    "руководитель подразделения": "unit_head", "заведующий кафедрой": "unit_head",
+    "учитель": "teacher",
+    "мұғалім": "teacher",
+    "преподаватель": "lecturer",
+    "оқытушы": "lecturer",
+    "учитель начальных классов": "primary_teacher",
+    "бастауыш сынып мұғалімі": "primary_teacher",
+    "классный руководитель": "class_teacher",
+    "сынып жетекшісі": "class_teacher",
+    "директор": "head",
+    "руководитель": "head",
+    "директоры": "head",
+    "басшы": "head",
+    "заместитель директора по учебной работе": "deputy_head",
+    "завуч": "deputy_head",
+    "оқу ісінің меңгерушісі": "deputy_head",
+    "методист": "methodist",
+    "әдіскер": "methodist",
+    "воспитатель": "preschool_educator",
+    "тәрбиеші": "preschool_educator",
+    "руководитель подразделения": "unit_head",
+    "заведующий кафедрой": "unit_head",
 }
 
 
@@ -86,9 +107,11 @@ class Roster:
             for name in (subject.code, subject.name_kk, subject.name_ru, subject.name_en):
                 if name:
                     subjects.setdefault(_words(name), subject)
-        existing = {s.iin: s for s in (await tenant.scalars(
-            select(Staff).where(Staff.iin.in_(iins), Staff.archived_at.is_(None))
-        )).all() if s.iin}
+        existing = {
+            s.iin: s
+            for s in (await tenant.scalars(select(Staff).where(Staff.iin.in_(iins), Staff.archived_at.is_(None)))).all()
+            if s.iin
+        }
         return cls(units, subjects, existing)
 
 
@@ -97,14 +120,20 @@ def check_row(cells: dict[str, Any], roster: Roster) -> tuple[dict[str, Any], li
     iin, notes = identifier(cells.get("iin"), "iin", "IIN")
     found += notes
     if iin is not None and not iin_birth_date_valid(iin):
-        found.append(issue("iin", N_("The IIN {value} does not begin with a birth date (YYMMDD) and a century digit."), value=iin))
+        found.append(
+            issue(
+                "iin", N_("The IIN {value} does not begin with a birth date (YYMMDD) and a century digit."), value=iin
+            )
+        )
         iin = None
     full, notes = name_of(cells.get("full_name"), "full_name", required=False)
     found += notes
     if not full:
         parts = []
         for column in ("last_name", "first_name", "middle_name"):
-            part, notes = name_of(cells.get(column), column, required=column in ("last_name", "first_name"), max_length=100)
+            part, notes = name_of(
+                cells.get(column), column, required=column in ("last_name", "first_name"), max_length=100
+            )
             found += notes
             if part:
                 parts.append(part)
@@ -118,8 +147,14 @@ def check_row(cells: dict[str, Any], roster: Roster) -> tuple[dict[str, Any], li
             try:
                 code = Position(_words(part).replace(" ", "_")).value
             except ValueError:
-                found.append(issue("position", N_("Unknown position {value}: one of {positions}."), value=part,
-                                   positions=", ".join(p.value for p in Position)))
+                found.append(
+                    issue(
+                        "position",
+                        N_("Unknown position {value}: one of {positions}."),
+                        value=part,
+                        positions=", ".join(p.value for p in Position),
+                    )
+                )
                 continue
         if code not in positions:
             positions.append(code)
@@ -139,8 +174,14 @@ def check_row(cells: dict[str, Any], roster: Roster) -> tuple[dict[str, Any], li
                 subjects.append(code)
                 new_subjects.append([code, part])
     if new_subjects:
-        found.append(issue("subjects", N_("New subjects will be added to the catalogue: {names}."), "warning",
-                           names=", ".join(name for _, name in new_subjects)))
+        found.append(
+            issue(
+                "subjects",
+                N_("New subjects will be added to the catalogue: {names}."),
+                "warning",
+                names=", ".join(name for _, name in new_subjects),
+            )
+        )
     unit_name = text_of(cells.get("unit"))
     unit_id = None
     if unit_name:
@@ -148,13 +189,24 @@ def check_row(cells: dict[str, Any], roster: Roster) -> tuple[dict[str, Any], li
         if len(units) == 1:
             unit_id = str(units[0].id)
         elif len(units) > 1:
-            found.append(issue("unit", N_("Several units are named {value}; rename one of them first."), value=unit_name))
+            found.append(
+                issue("unit", N_("Several units are named {value}; rename one of them first."), value=unit_name)
+            )
         else:
-            found.append(issue("unit", N_("Unknown unit {value}: create it on the Structure page first."), value=unit_name))
+            found.append(
+                issue("unit", N_("Unknown unit {value}: create it on the Structure page first."), value=unit_name)
+            )
     plan = "create"
     person = roster.existing.get(iin) if iin else None
-    values = {"iin": iin, "full_name": full, "email": email, "positions": sorted(positions), "subjects": subjects,
-              "new_subjects": new_subjects, "unit_id": unit_id}
+    values = {
+        "iin": iin,
+        "full_name": full,
+        "email": email,
+        "positions": sorted(positions),
+        "subjects": subjects,
+        "new_subjects": new_subjects,
+        "unit_id": unit_id,
+    }
     if person is not None:
         plan = "update" if _differs(person, values, None) else "unchanged"
     values["plan"] = plan
@@ -189,19 +241,31 @@ async def upsert(
             by_code[code] = subject
     await tenant.flush()
     emails = sorted({r["email"] for r in rows if r["email"]})
-    accounts = {
-        email: user_id for email, user_id in (await control.execute(
-            select(func.lower(User.email), User.id).where(func.lower(User.email).in_(emails))
-        )).all()
-    } if emails else {}
-    linked = set((await tenant.scalars(select(Staff.user_id).where(Staff.user_id.is_not(None), Staff.archived_at.is_(None)))).all())
+    accounts = (
+        {
+            email: user_id
+            for email, user_id in (
+                await control.execute(select(func.lower(User.email), User.id).where(func.lower(User.email).in_(emails)))
+            ).all()
+        }
+        if emails
+        else {}
+    )
+    linked = set(
+        (
+            await tenant.scalars(select(Staff.user_id).where(Staff.user_id.is_not(None), Staff.archived_at.is_(None)))
+        ).all()
+    )
     staff_ids = [p.id for p in roster.existing.values()]
     current: dict[UUID, list[str]] = {}
     if staff_ids:
-        for staff_id, code in (await tenant.execute(
-            select(StaffSubject.staff_id, Subject.code).join(Subject, Subject.id == StaffSubject.subject_id)
-            .where(StaffSubject.staff_id.in_(staff_ids))
-        )).all():
+        for staff_id, code in (
+            await tenant.execute(
+                select(StaffSubject.staff_id, Subject.code)
+                .join(Subject, Subject.id == StaffSubject.subject_id)
+                .where(StaffSubject.staff_id.in_(staff_ids))
+            )
+        ).all():
             current.setdefault(staff_id, []).append(code)
     outcomes: list[str] = []
     created: list[tuple[Staff, dict[str, Any]]] = []
@@ -210,9 +274,14 @@ async def upsert(
         person = roster.existing.get(values["iin"])
         user_id = accounts.get(values["email"]) if values["email"] else None
         if person is None:
-            person = Staff(full_name=values["full_name"], iin=values["iin"], email=values["email"],
-                           positions=values["positions"], unit_id=UUID(values["unit_id"]) if values["unit_id"] else None,
-                           supervised_subject_ids=[])
+            person = Staff(
+                full_name=values["full_name"],
+                iin=values["iin"],
+                email=values["email"],
+                positions=values["positions"],
+                unit_id=UUID(values["unit_id"]) if values["unit_id"] else None,
+                supervised_subject_ids=[],
+            )
             if user_id is not None and user_id not in linked:
                 person.user_id = user_id
                 linked.add(user_id)
@@ -247,14 +316,21 @@ async def upsert(
         await tenant.execute(delete(StaffSubject).where(StaffSubject.staff_id.in_(replaced)))
     tenant.add_all(
         StaffSubject(staff_id=p.id, subject_id=by_code[c].id)
-        for p, codes in [*((p, v["subjects"]) for p, v in created), *((p, new) for p, _, old, new in changed if p.id in replaced)]
-        for c in codes if c in by_code
+        for p, codes in [
+            *((p, v["subjects"]) for p, v in created),
+            *((p, new) for p, _, old, new in changed if p.id in replaced),
+        ]
+        for c in codes
+        if c in by_code
     )
     await tenant.flush()
     entries: list[tuple[str, str, Any, Any, Any]] = [
         ("staff.import", "staff", p.id, None, {**snapshot(p), "subjects": sorted(v["subjects"])}) for p, v in created
     ]
-    entries += [("staff.import", "staff", p.id, before, {**snapshot(p), "subjects": sorted(new)}) for p, before, _, new in changed]
+    entries += [
+        ("staff.import", "staff", p.id, before, {**snapshot(p), "subjects": sorted(new)})
+        for p, before, _, new in changed
+    ]
     await record_many(tenant, actor_id=actor_id, entries=entries)
     return outcomes
 
@@ -264,8 +340,10 @@ async def link_accounts(tenant: AsyncSession, user_id: UUID, email: str) -> int:
     if await tenant.scalar(select(Staff.id).where(Staff.user_id == user_id, Staff.archived_at.is_(None))) is not None:
         return 0
     person = await tenant.scalar(
-        select(Staff).where(func.lower(Staff.email) == email.lower(), Staff.user_id.is_(None), Staff.archived_at.is_(None))
-        .order_by(Staff.created_at).limit(1)
+        select(Staff)
+        .where(func.lower(Staff.email) == email.lower(), Staff.user_id.is_(None), Staff.archived_at.is_(None))
+        .order_by(Staff.created_at)
+        .limit(1)
     )
     if person is None:
         return 0

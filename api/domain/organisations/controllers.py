@@ -49,9 +49,20 @@ class OrganisationController(Controller):
         within = (await reach_of(organisations.session, principal(request))).organisation_clause()
         return await organisations.list(OrgFilter(territory_id, kind, status, q, sort, page, page_size), within=within)
 
-    @post("/", name="organisations:create", operation_id="CreateOrganisation", status_code=202, opt=access(Scope.SHARED, ADMIN))
+    @post(
+        "/",
+        name="organisations:create",
+        operation_id="CreateOrganisation",
+        status_code=202,
+        opt=access(Scope.SHARED, ADMIN),
+    )
     async def create(
-        self, request: Request[Any, Any, Any], organisations: NamedDependency[OrganisationService], session: NamedDependency[AsyncSession], jobs: NamedDependency[Jobs], data: JSONBody[OrganisationCreate]
+        self,
+        request: Request[Any, Any, Any],
+        organisations: NamedDependency[OrganisationService],
+        session: NamedDependency[AsyncSession],
+        jobs: NamedDependency[Jobs],
+        data: JSONBody[OrganisationCreate],
     ) -> OrganisationRead:
         """Registers the organisation and provisions its schema in the background (status `provisioning`)."""
         await require_territory(session, principal(request), data.territory_id, ADMIN)
@@ -61,14 +72,30 @@ class OrganisationController(Controller):
         await jobs.enqueue_provisioning_soon(org.id)
         return to_read(org)
 
-    @get("/{organisation_id:uuid}", name="organisations:detail", operation_id="GetOrganisation", opt=access(Scope.SHARED, "any"))
-    async def detail(self, organisations: NamedDependency[OrganisationService], organisation_id: FromPath[UUID]) -> OrganisationRead:
+    @get(
+        "/{organisation_id:uuid}",
+        name="organisations:detail",
+        operation_id="GetOrganisation",
+        opt=access(Scope.SHARED, "any"),
+    )
+    async def detail(
+        self, organisations: NamedDependency[OrganisationService], organisation_id: FromPath[UUID]
+    ) -> OrganisationRead:
         return to_read(await organisations.get(organisation_id))
 
-    @patch("/{organisation_id:uuid}", name="organisations:update", operation_id="UpdateOrganisation", opt=access(Scope.SHARED, ADMIN))
+    @patch(
+        "/{organisation_id:uuid}",
+        name="organisations:update",
+        operation_id="UpdateOrganisation",
+        opt=access(Scope.SHARED, ADMIN),
+    )
     async def update(
-        self, request: Request[Any, Any, Any], organisations: NamedDependency[OrganisationService], jobs: NamedDependency[Jobs],
-        organisation_id: FromPath[UUID], data: JSONBody[OrganisationUpdate],
+        self,
+        request: Request[Any, Any, Any],
+        organisations: NamedDependency[OrganisationService],
+        jobs: NamedDependency[Jobs],
+        organisation_id: FromPath[UUID],
+        data: JSONBody[OrganisationUpdate],
     ) -> OrganisationRead:
         if isinstance(data.territory_id, UUID):  # moved: the new place must be in reach too
             await require_territory(organisations.session, principal(request), data.territory_id, ADMIN)
@@ -82,9 +109,13 @@ class OrganisationController(Controller):
         operation_id="GetProvisioningStatus",
         opt=access(Scope.SHARED, "any"),
     )
-    async def provisioning(self, organisations: NamedDependency[OrganisationService], organisation_id: FromPath[UUID]) -> ProvisioningStatus:
+    async def provisioning(
+        self, organisations: NamedDependency[OrganisationService], organisation_id: FromPath[UUID]
+    ) -> ProvisioningStatus:
         org = await organisations.get(organisation_id)
-        return ProvisioningStatus(org.id, OrgStatus(org.status), org.status_reason, org.schema_version, org.provisioned_at)
+        return ProvisioningStatus(
+            org.id, OrgStatus(org.status), org.status_reason, org.schema_version, org.provisioned_at
+        )
 
     @post(
         "/{organisation_id:uuid}/provision",
@@ -94,7 +125,11 @@ class OrganisationController(Controller):
         opt=access(Scope.SHARED, ADMIN),
     )
     async def retry_provisioning(
-        self, organisations: NamedDependency[OrganisationService], session: NamedDependency[AsyncSession], jobs: NamedDependency[Jobs], organisation_id: FromPath[UUID]
+        self,
+        organisations: NamedDependency[OrganisationService],
+        session: NamedDependency[AsyncSession],
+        jobs: NamedDependency[Jobs],
+        organisation_id: FromPath[UUID],
     ) -> OrganisationRead:
         """Runs provisioning again; it finishes whatever a failed or interrupted run left."""
         await jobs.check_reachable()
@@ -103,24 +138,53 @@ class OrganisationController(Controller):
         await jobs.enqueue_provisioning_soon(org.id)
         return to_read(org)
 
-    @post("/{organisation_id:uuid}/suspend", name="organisations:suspend", operation_id="SuspendOrganisation", status_code=200, opt=access(Scope.SHARED, ADMIN))
+    @post(
+        "/{organisation_id:uuid}/suspend",
+        name="organisations:suspend",
+        operation_id="SuspendOrganisation",
+        status_code=200,
+        opt=access(Scope.SHARED, ADMIN),
+    )
     async def suspend(
-        self, organisations: NamedDependency[OrganisationService], jobs: NamedDependency[Jobs], organisation_id: FromPath[UUID]
+        self,
+        organisations: NamedDependency[OrganisationService],
+        jobs: NamedDependency[Jobs],
+        organisation_id: FromPath[UUID],
     ) -> OrganisationRead:
         org = await organisations.suspend(organisation_id)
         await _recheck(organisations, jobs, org)
         return to_read(org)
 
-    @post("/{organisation_id:uuid}/resume", name="organisations:resume", operation_id="ResumeOrganisation", status_code=200, opt=access(Scope.SHARED, ADMIN))
+    @post(
+        "/{organisation_id:uuid}/resume",
+        name="organisations:resume",
+        operation_id="ResumeOrganisation",
+        status_code=200,
+        opt=access(Scope.SHARED, ADMIN),
+    )
     async def resume(
-        self, organisations: NamedDependency[OrganisationService], jobs: NamedDependency[Jobs], organisation_id: FromPath[UUID]
+        self,
+        organisations: NamedDependency[OrganisationService],
+        jobs: NamedDependency[Jobs],
+        organisation_id: FromPath[UUID],
     ) -> OrganisationRead:
         org = await organisations.resume(organisation_id)
         await _recheck(organisations, jobs, org)
         return to_read(org)
 
-    @post("/{organisation_id:uuid}/archive", name="organisations:archive", operation_id="ArchiveOrganisation", status_code=202, opt=access(Scope.SHARED, ADMIN))
-    async def archive(self, organisations: NamedDependency[OrganisationService], jobs: NamedDependency[Jobs], organisation_id: FromPath[UUID]) -> Response[OrganisationRead]:
+    @post(
+        "/{organisation_id:uuid}/archive",
+        name="organisations:archive",
+        operation_id="ArchiveOrganisation",
+        status_code=202,
+        opt=access(Scope.SHARED, ADMIN),
+    )
+    async def archive(
+        self,
+        organisations: NamedDependency[OrganisationService],
+        jobs: NamedDependency[Jobs],
+        organisation_id: FromPath[UUID],
+    ) -> Response[OrganisationRead]:
         """Exports the schema (pg_dump) and then drops it, in the background; the record stays as `archived`."""
         org = await organisations.check_archivable(organisation_id)
         if not await jobs.enqueue_archive(org.id):

@@ -61,7 +61,9 @@ ALLOWED_LEVELS: dict[OrgKind, frozenset[EducationLevel]] = {
 ALLOWED_TERRITORIES: dict[OrgKind, frozenset[TerritoryKind]] = {
     OrgKind.SCHOOL: frozenset({TerritoryKind.DISTRICT, TerritoryKind.TOWN}),
     OrgKind.COLLEGE: frozenset({TerritoryKind.REGION, TerritoryKind.CITY, TerritoryKind.DISTRICT, TerritoryKind.TOWN}),
-    OrgKind.UNIVERSITY: frozenset({TerritoryKind.REGION, TerritoryKind.CITY, TerritoryKind.DISTRICT, TerritoryKind.TOWN}),
+    OrgKind.UNIVERSITY: frozenset(
+        {TerritoryKind.REGION, TerritoryKind.CITY, TerritoryKind.DISTRICT, TerritoryKind.TOWN}
+    ),
     OrgKind.CABINET_REPUBLIC: frozenset({TerritoryKind.REPUBLIC}),
     OrgKind.CABINET_REGION: frozenset({TerritoryKind.REGION}),
     OrgKind.CABINET_CITY: frozenset({TerritoryKind.CITY, TerritoryKind.TOWN}),

@@ -168,9 +168,7 @@ class OrganisationService:
         org = await self.get(organisation_id)
         if org.status == OrgStatus.ARCHIVED:
             raise Conflict("An archived organisation cannot be changed.", field="status")
-        changes: dict[str, Any] = {
-            k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET
-        }
+        changes: dict[str, Any] = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         if not changes:
             raise DomainError("Nothing to change.", field=None)
         for field in ("name_kk", "name_ru"):
@@ -206,7 +204,9 @@ class OrganisationService:
     async def retry_provisioning(self, organisation_id: UUID) -> Organisation:
         org = await self.get(organisation_id)
         if org.status not in (OrgStatus.FAILED, OrgStatus.PROVISIONING):
-            raise Conflict(f"Provisioning is for new or failed organisations; this one is {org.status}.", field="status")
+            raise Conflict(
+                f"Provisioning is for new or failed organisations; this one is {org.status}.", field="status"
+            )
         org.status = OrgStatus.PROVISIONING.value
         org.status_reason = None
         await self.session.flush()

@@ -23,7 +23,6 @@ from api.domain.plans.services import PlanFilter, PlanService
 from api.paging import PageNo, PageSize
 
 
-
 class PlanController(Controller):
     path = "/api/organisations/{organisation_id:uuid}/plans"
     tags = ["work plans"]
@@ -54,37 +53,55 @@ class PlanController(Controller):
         return await plans.read(plan_id)
 
     @patch("/{plan_id:uuid}", name="plans:update", operation_id="UpdateWorkPlan", opt=access(Scope.TENANT, KEEP))
-    async def update(self, plans: NamedDependency[PlanService], plan_id: FromPath[UUID], data: JSONBody[PlanUpdate]) -> PlanRead:
+    async def update(
+        self, plans: NamedDependency[PlanService], plan_id: FromPath[UUID], data: JSONBody[PlanUpdate]
+    ) -> PlanRead:
         await plans.update(plan_id, data)
         return await plans.read(plan_id)
 
     @post(
         "/{plan_id:uuid}/items", name="plans:item-add", operation_id="AddWorkPlanItem", opt=access(Scope.TENANT, KEEP)
     )
-    async def add_item(self, plans: NamedDependency[PlanService], plan_id: FromPath[UUID], data: JSONBody[PlanItemWrite]) -> PlanRead:
+    async def add_item(
+        self, plans: NamedDependency[PlanService], plan_id: FromPath[UUID], data: JSONBody[PlanItemWrite]
+    ) -> PlanRead:
         await plans.add_item(plan_id, data)
         return await plans.read(plan_id)
 
     @patch(
-        "/{plan_id:uuid}/items/{item_id:uuid}", name="plans:item-update", operation_id="UpdateWorkPlanItem",
+        "/{plan_id:uuid}/items/{item_id:uuid}",
+        name="plans:item-update",
+        operation_id="UpdateWorkPlanItem",
         opt=access(Scope.TENANT, KEEP),
     )
     async def update_item(
-        self, plans: NamedDependency[PlanService], plan_id: FromPath[UUID], item_id: FromPath[UUID], data: JSONBody[PlanItemUpdate]
+        self,
+        plans: NamedDependency[PlanService],
+        plan_id: FromPath[UUID],
+        item_id: FromPath[UUID],
+        data: JSONBody[PlanItemUpdate],
     ) -> PlanRead:
         await plans.update_item(plan_id, item_id, data)
         return await plans.read(plan_id)
 
     @post(
-        "/{plan_id:uuid}/items/{item_id:uuid}/remove", name="plans:item-remove", operation_id="RemoveWorkPlanItem",
-        status_code=200, opt=access(Scope.TENANT, KEEP),
+        "/{plan_id:uuid}/items/{item_id:uuid}/remove",
+        name="plans:item-remove",
+        operation_id="RemoveWorkPlanItem",
+        status_code=200,
+        opt=access(Scope.TENANT, KEEP),
     )
-    async def remove_item(self, plans: NamedDependency[PlanService], plan_id: FromPath[UUID], item_id: FromPath[UUID]) -> PlanRead:
+    async def remove_item(
+        self, plans: NamedDependency[PlanService], plan_id: FromPath[UUID], item_id: FromPath[UUID]
+    ) -> PlanRead:
         await plans.remove_item(plan_id, item_id)
         return await plans.read(plan_id)
 
     @post(
-        "/{plan_id:uuid}/submit", name="plans:submit", operation_id="SubmitWorkPlan", status_code=200,
+        "/{plan_id:uuid}/submit",
+        name="plans:submit",
+        operation_id="SubmitWorkPlan",
+        status_code=200,
         opt=access(Scope.TENANT, KEEP),
     )
     async def submit(self, plans: NamedDependency[PlanService], plan_id: FromPath[UUID]) -> PlanRead:
@@ -93,7 +110,10 @@ class PlanController(Controller):
         return await plans.read(plan_id)
 
     @post(
-        "/{plan_id:uuid}/approve", name="plans:approve", operation_id="ApproveWorkPlan", status_code=200,
+        "/{plan_id:uuid}/approve",
+        name="plans:approve",
+        operation_id="ApproveWorkPlan",
+        status_code=200,
         opt=access(Scope.TENANT, APPROVE, person_only=True, clause="29"),
     )
     async def approve(self, plans: NamedDependency[PlanService], plan_id: FromPath[UUID]) -> PlanRead:
@@ -102,7 +122,10 @@ class PlanController(Controller):
         return await plans.read(plan_id)
 
     @post(
-        "/{plan_id:uuid}/return", name="plans:return", operation_id="ReturnWorkPlan", status_code=200,
+        "/{plan_id:uuid}/return",
+        name="plans:return",
+        operation_id="ReturnWorkPlan",
+        status_code=200,
         opt=access(Scope.TENANT, (*APPROVE, *KEEP), person_only=True),
     )
     async def return_to_draft(
@@ -113,7 +136,9 @@ class PlanController(Controller):
         return await plans.read(plan_id)
 
     @post(
-        "/{plan_id:uuid}/versions", name="plans:new-version", operation_id="NewWorkPlanVersion",
+        "/{plan_id:uuid}/versions",
+        name="plans:new-version",
+        operation_id="NewWorkPlanVersion",
         opt=access(Scope.TENANT, KEEP),
     )
     async def new_version(self, plans: NamedDependency[PlanService], plan_id: FromPath[UUID]) -> PlanRead:
@@ -121,7 +146,10 @@ class PlanController(Controller):
         return await plans.read((await plans.new_version(plan_id)).id)
 
     @post(
-        "/{plan_id:uuid}/archive", name="plans:archive", operation_id="ArchiveWorkPlan", status_code=200,
+        "/{plan_id:uuid}/archive",
+        name="plans:archive",
+        operation_id="ArchiveWorkPlan",
+        status_code=200,
         opt=access(Scope.TENANT, KEEP),
     )
     async def archive(self, plans: NamedDependency[PlanService], plan_id: FromPath[UUID]) -> PlanRead:

@@ -10,12 +10,24 @@ import datetime
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint, Uuid, text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from api.planes import TenantBase
 from api.domain.plans.rules import Direction, PlanStatus
+from api.planes import TenantBase
 
 _STATUSES = ", ".join(f"'{s.value}'" for s in PlanStatus)
 _DIRECTIONS = ", ".join(f"'{d.value}'" for d in Direction)

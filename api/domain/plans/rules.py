@@ -28,4 +28,3 @@ class PlanStatus(enum.StrEnum):
     APPROVED = "approved"
     # An approved version replaced by a later approved version; kept as history.
     SUPERSEDED = "superseded"
-

@@ -9,7 +9,9 @@ import msgspec
 from api.domain.plans.rules import Direction, PlanStatus
 from api.text import multi_line, single_line
 
-SchoolYear = Annotated[int, msgspec.Meta(ge=2000, le=2100, description="The year the school year starts: 2026 for 2026/2027")]
+SchoolYear = Annotated[
+    int, msgspec.Meta(ge=2000, le=2100, description="The year the school year starts: 2026 for 2026/2027")
+]
 ItemTitle = Annotated[str, single_line(max_length=500)]
 Basis = Annotated[str, multi_line(max_length=20_000, description="Diagnostics and analysis the plan rests on (cl. 29)")]
 

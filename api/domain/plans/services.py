@@ -32,8 +32,8 @@ from api.domain.plans.schemas import (
     PlanUpdate,
 )
 from api.errors import Conflict, DomainError, Forbidden, NotFound
-from api.roles import Role
 from api.paging import Paging, paged
+from api.roles import Role
 
 CLAUSE = "29"
 # Messages with values; the same templates are in api.i18n.MESSAGE_TEMPLATES, so they are translated.
@@ -48,7 +48,9 @@ ONE_PLAN = (
 NAME_RESPONSIBLE = "Name the responsible people of items {numbers}."
 ONLY_SUBMITTED_APPROVED = "Only a submitted work plan can be approved; this one is {status}."
 ONLY_SUBMITTED_RETURNED = "Only a submitted work plan goes back to draft; this one is {status}."
-VERSION_FROM_APPROVED = "A new version is made from the approved plan; this one is {status} and can be changed as it is."
+VERSION_FROM_APPROVED = (
+    "A new version is made from the approved plan; this one is {status} and can be changed as it is."
+)
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,8 @@ class PlanService:
             mine = {i for k, i in (await self.ctx.bodies_of_staff(me) if me else []) if k == BodyKind.ASSOCIATION.value}
             query = query.where(WorkPlan.association_id.in_(mine | self.ctx.granted_units()))
         rows, total = await paged(
-            self.session, query.order_by(WorkPlan.school_year.desc(), WorkPlan.association_id, WorkPlan.version.desc()),
+            self.session,
+            query.order_by(WorkPlan.school_year.desc(), WorkPlan.association_id, WorkPlan.version.desc()),
             Paging(flt.page, flt.page_size),
         )
         names: dict[UUID, str | None] = {}
@@ -174,12 +177,20 @@ class PlanService:
 
     # --- items ------------------------------------------------------------------------------------
 
-    async def _check_item(self, school_year: int, starts_on: datetime.date, ends_on: datetime.date | None,
-                          responsible: list[UUID], prefix: str) -> None:
+    async def _check_item(
+        self,
+        school_year: int,
+        starts_on: datetime.date,
+        ends_on: datetime.date | None,
+        responsible: list[UUID],
+        prefix: str,
+    ) -> None:
         first, last = school_year_span(school_year)
         if not first <= starts_on <= last:
             raise DomainError(
-                OUTSIDE_YEAR.format(start=school_year, end=school_year + 1, first=first.isoformat(), last=last.isoformat()),
+                OUTSIDE_YEAR.format(
+                    start=school_year, end=school_year + 1, first=first.isoformat(), last=last.isoformat()
+                ),
                 field=f"{prefix}starts_on",
                 clause=CLAUSE,
             )
@@ -187,7 +198,9 @@ class PlanService:
             raise DomainError("The item must end on or after its start.", field=f"{prefix}ends_on")
         if ends_on is not None and ends_on > last:
             raise DomainError(
-                OUTSIDE_YEAR.format(start=school_year, end=school_year + 1, first=first.isoformat(), last=last.isoformat()),
+                OUTSIDE_YEAR.format(
+                    start=school_year, end=school_year + 1, first=first.isoformat(), last=last.isoformat()
+                ),
                 field=f"{prefix}ends_on",
                 clause=CLAUSE,
             )
@@ -285,11 +298,13 @@ class PlanService:
         body = await self.ctx.body(BodyKind.ASSOCIATION.value, data.association_id, field="association_id")
         await self.ctx.require_keeper(body)
         existing = await self.session.scalar(
-            select(WorkPlan.id).where(
+            select(WorkPlan.id)
+            .where(
                 WorkPlan.association_id == data.association_id,
                 WorkPlan.school_year == data.school_year,
                 WorkPlan.archived_at.is_(None),
-            ).limit(1)
+            )
+            .limit(1)
         )
         if existing is not None:
             raise Conflict(
@@ -372,9 +387,7 @@ class PlanService:
         if plan.archived_at is not None:
             raise Conflict("The work plan is archived.", field="archived_at")
         if plan.status != PlanStatus.SUBMITTED:
-            raise Conflict(
-                ONLY_SUBMITTED_APPROVED.format(status=plan.status), field="status", clause=CLAUSE
-            )
+            raise Conflict(ONLY_SUBMITTED_APPROVED.format(status=plan.status), field="status", clause=CLAUSE)
         before = snapshot(plan)
         previous = (
             await self.session.scalars(
@@ -427,12 +440,14 @@ class PlanService:
                 clause=CLAUSE,
             )
         newer = await self.session.scalar(
-            select(WorkPlan.id).where(
+            select(WorkPlan.id)
+            .where(
                 WorkPlan.association_id == plan.association_id,
                 WorkPlan.school_year == plan.school_year,
                 WorkPlan.version > plan.version,
                 WorkPlan.archived_at.is_(None),
-            ).limit(1)
+            )
+            .limit(1)
         )
         if newer is not None:
             raise Conflict("A newer version of this work plan already exists.", field="version")

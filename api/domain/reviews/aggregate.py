@@ -129,6 +129,7 @@ class MeetingRef:
 
 # --- events: what happened, for the audit log and the notifications -----------------------------
 
+
 @dataclass(frozen=True)
 class Event:
     round_id: UUID
@@ -176,8 +177,10 @@ class Approved(Event):
 
 # --- the aggregate ------------------------------------------------------------------------------
 
+
 def _who(decision: Decision) -> str:
-    return f"{decision.decided_by_name or 'another user'} on {decision.decided_at.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC"
+    when = decision.decided_at.astimezone(datetime.UTC)
+    return f"{decision.decided_by_name or 'another user'} on {when:%Y-%m-%d %H:%M} UTC"
 
 
 @dataclass
@@ -220,8 +223,15 @@ class ReviewRound:
 
     @classmethod
     def start(
-        cls, *, id: UUID, document_id: UUID, number: int, version_id: UUID, stages: list[Stage],
-        now: datetime.datetime, clause: str,
+        cls,
+        *,
+        id: UUID,
+        document_id: UUID,
+        number: int,
+        version_id: UUID,
+        stages: list[Stage],
+        now: datetime.datetime,
+        clause: str,
     ) -> ReviewRound:
         """Submits a version: the round begins at its first stage."""
         if not stages or stages[-1].kind is not StageKind.APPROVAL:
@@ -230,7 +240,8 @@ class ReviewRound:
             if stage.kind is StageKind.ALL_COUNCILS and not stage.members:
                 raise DomainError(
                     "The organisation has no methodological council to give the conclusion this route requires.",
-                    field="stages", clause=clause,
+                    field="stages",
+                    clause=clause,
                 )
             if stage.kind is StageKind.REVIEW and len(stage.members) != 1:
                 raise DomainError("A review stage is held by exactly one body.", field="stages", clause=stage.clause)
@@ -290,11 +301,16 @@ class ReviewRound:
         if self.status is RoundStatus.APPROVED:
             raise Conflict("This review round has ended: the document was approved.", field="stage_id")
         if self.status is RoundStatus.REJECTED:
-            raise Conflict("The document is with its authors after a negative conclusion; it is decided again after "
-                           "a new version is submitted.", field="stage_id")
+            raise Conflict(
+                "The document is with its authors after a negative conclusion; it is decided again after "
+                "a new version is submitted.",
+                field="stage_id",
+            )
         if self.status is RoundStatus.RETURNED:
-            raise Conflict("The document is with its authors for revision; it is decided again after a new version "
-                           "is submitted.", field="stage_id")
+            raise Conflict(
+                "The document is with its authors for revision; it is decided again after a new version is submitted.",
+                field="stage_id",
+            )
         current = self.current_stage
         if current is None or stage.id != current.id:
             where = f" The current stage is {current.position + 1}: {current.label}." if current else ""
@@ -311,8 +327,11 @@ class ReviewRound:
         if stage.kind is StageKind.APPROVAL:
             if not decider.org_roles & set(stage.approver_roles):
                 needed = " or ".join(r.replace("_", " ") for r in stage.approver_roles)
-                raise Forbidden(f"Only the {needed} of the organisation approves this document.", field="stage_id",
-                                clause=stage.clause)
+                raise Forbidden(
+                    f"Only the {needed} of the organisation approves this document.",
+                    field="stage_id",
+                    clause=stage.clause,
+                )
         else:
             assert member is not None
             entitled = decider.staff_id is not None and decider.staff_id in member.keepers
@@ -320,8 +339,9 @@ class ReviewRound:
                 entitled = entitled or ("unit_head", member.body_id) in decider.unit_roles
             if not entitled:
                 who = "its chair or secretary" if member.collegial else "its head"
-                raise Forbidden(f"The conclusion of {member.name} is recorded by {who}.", field="stage_id",
-                                clause=stage.clause)
+                raise Forbidden(
+                    f"The conclusion of {member.name} is recorded by {who}.", field="stage_id", clause=stage.clause
+                )
             if member.collegial:
                 if meeting is None:
                     raise DomainError(f"Name the meeting of {member.name} where this was decided.", field="meeting_id")
@@ -336,14 +356,29 @@ class ReviewRound:
                 # A body concludes at a meeting that has its quorum, as its own decisions need one.
                 if not meeting.quorum_met:
                     if meeting.members == 0:
-                        raise DomainError("No quorum: the body has no members, so it cannot decide.", field="meeting_id")
-                    raise DomainError(NO_QUORUM.format(present=meeting.present_members, members=meeting.members,
-                                                       required=meeting.required), field="meeting_id")
+                        raise DomainError(
+                            "No quorum: the body has no members, so it cannot decide.", field="meeting_id"
+                        )
+                    raise DomainError(
+                        NO_QUORUM.format(
+                            present=meeting.present_members, members=meeting.members, required=meeting.required
+                        ),
+                        field="meeting_id",
+                    )
         decision = Decision(
-            id=decision_id, stage_id=stage.id, submission=self.submission, version_id=version_id, outcome=outcome,
-            remarks=cleaned, decided_by=decider.user_id, decided_by_staff_id=decider.staff_id,
-            decided_by_name=decider.name, decided_at=now, parallel=stage.kind is StageKind.ALL_COUNCILS,
-            body_kind=member.body_kind if member else None, body_id=member.body_id if member else None,
+            id=decision_id,
+            stage_id=stage.id,
+            submission=self.submission,
+            version_id=version_id,
+            outcome=outcome,
+            remarks=cleaned,
+            decided_by=decider.user_id,
+            decided_by_staff_id=decider.staff_id,
+            decided_by_name=decider.name,
+            decided_at=now,
+            parallel=stage.kind is StageKind.ALL_COUNCILS,
+            body_kind=member.body_kind if member else None,
+            body_id=member.body_id if member else None,
             meeting_id=meeting.meeting_id if (meeting and member and member.collegial) else None,
             agenda_item_id=meeting.agenda_item_id if (meeting and member and member.collegial) else None,
         )
@@ -354,7 +389,9 @@ class ReviewRound:
             rejected = outcome is Outcome.NEGATIVE
             stage.status = StageStatus.REJECTED if rejected else StageStatus.RETURNED
             self.status = RoundStatus.REJECTED if rejected else RoundStatus.RETURNED
-            self.events.append(ReturnedToAuthors(self.id, self.document_id, now, stage.id, stage.position, outcome, cleaned))
+            self.events.append(
+                ReturnedToAuthors(self.id, self.document_id, now, stage.id, stage.position, outcome, cleaned)
+            )
             return decision
         if stage.kind is StageKind.ALL_COUNCILS and self.pending_members(stage):
             return decision  # the stage passes only when every council has said yes
@@ -372,8 +409,9 @@ class ReviewRound:
         """A new version after a return or a negative conclusion: the route starts again at its
         first stage, so every body concludes on the version that will be approved (cl. 18-21)."""
         if self.status is RoundStatus.IN_REVIEW:
-            raise Conflict("The document is already under review; wait for the current stage to decide.",
-                           field="version_id")
+            raise Conflict(
+                "The document is already under review; wait for the current stage to decide.", field="version_id"
+            )
         if self.status is RoundStatus.APPROVED:
             raise Conflict("This round has ended in approval; a later version starts a new round.", field="version_id")
         if version_id == self.version_id:
@@ -411,8 +449,9 @@ def check_invariants(round_: ReviewRound) -> None:
                 by_submission: dict[int, set[UUID | None]] = {}
                 for d in passing:
                     by_submission.setdefault(d.submission, set()).add(d.body_id)
-                assert any(v == {m.body_id for m in stage.members} for v in by_submission.values()), \
+                assert any(v == {m.body_id for m in stage.members} for v in by_submission.values()), (
                     "the all-councils stage passed without every council"
+                )
     if round_.status is RoundStatus.APPROVED:
         assert all(s.status is StageStatus.PASSED for s in round_.stages), "approved with a stage not passed"
         approval = round_.decisions_of(round_.stages[-1])
@@ -420,13 +459,17 @@ def check_invariants(round_: ReviewRound) -> None:
         # Cl. 18-21: every body concluded positively on the very version that was approved.
         for stage in round_.stages:
             made = round_.decisions_of(stage)
-            assert made and all(d.outcome is Outcome.POSITIVE and d.version_id == round_.version_id for d in made), \
+            assert made and all(d.outcome is Outcome.POSITIVE and d.version_id == round_.version_id for d in made), (
                 "approved without a positive conclusion of this stage on the approved version"
+            )
             if stage.kind is StageKind.ALL_COUNCILS:
-                assert {d.body_id for d in made} == {m.body_id for m in stage.members}, \
+                assert {d.body_id for d in made} == {m.body_id for m in stage.members}, (
                     "approved without every council's conclusion on the approved version"
+                )
     if round_.current_position is not None:
-        assert all(s.status is StageStatus.PASSED for s in round_.stages[: round_.current_position]), \
+        assert all(s.status is StageStatus.PASSED for s in round_.stages[: round_.current_position]), (
             "a later stage is current while an earlier one has not passed"
-        assert all(s.status is StageStatus.WAITING for s in round_.stages[round_.current_position + 1:]), \
+        )
+        assert all(s.status is StageStatus.WAITING for s in round_.stages[round_.current_position + 1 :]), (
             "a stage after the current one has started"
+        )

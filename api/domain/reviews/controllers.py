@@ -49,12 +49,25 @@ Org = "/api/organisations/{organisation_id:uuid}"
 
 
 def planned_stages(planned: list[tuple[Any, tuple[Any, ...]]]) -> list[StageRead]:
-    return [StageRead(
-        id=s.id, position=s.position, kind=s.kind, selector=s.selector, clause=s.clause, label=s.label,
-        status="planned", approver_roles=list(s.approver_roles), due_days=s.due_days, activated_at=None,
-        due_at=None, overdue=False, decisions=[],
-        members=[queries.MemberRead(m.body_kind, m.body_id, m.name, m.collegial) for m in members],
-    ) for s, members in planned]
+    return [
+        StageRead(
+            id=s.id,
+            position=s.position,
+            kind=s.kind,
+            selector=s.selector,
+            clause=s.clause,
+            label=s.label,
+            status="planned",
+            approver_roles=list(s.approver_roles),
+            due_days=s.due_days,
+            activated_at=None,
+            due_at=None,
+            overdue=False,
+            decisions=[],
+            members=[queries.MemberRead(m.body_kind, m.body_id, m.name, m.collegial) for m in members],
+        )
+        for s, members in planned
+    ]
 
 
 def route_read(d: RouteDescription) -> RouteRead:
@@ -72,11 +85,21 @@ class ReviewController(Controller):
         """The organisation's route for every document kind, each stage with its clause."""
         return [route_read(await reviews.route(kind)) for kind in DocumentKind]
 
-    @get("/review-routes/{kind:str}", name="reviews:route", operation_id="GetReviewRoute", opt=access(Scope.TENANT, STAFF))
+    @get(
+        "/review-routes/{kind:str}",
+        name="reviews:route",
+        operation_id="GetReviewRoute",
+        opt=access(Scope.TENANT, STAFF),
+    )
     async def route(self, reviews: NamedDependency[ReviewService], kind: FromPath[DocumentKind]) -> RouteRead:
         return route_read(await reviews.route(kind))
 
-    @put("/review-routes/{kind:str}", name="reviews:route-set", operation_id="SetReviewRoute", opt=access(Scope.TENANT, ADMIN))
+    @put(
+        "/review-routes/{kind:str}",
+        name="reviews:route-set",
+        operation_id="SetReviewRoute",
+        opt=access(Scope.TENANT, ADMIN),
+    )
     async def set_route(
         self, reviews: NamedDependency[ReviewService], kind: FromPath[DocumentKind], data: JSONBody[RouteUpdate]
     ) -> RouteRead:
@@ -84,18 +107,25 @@ class ReviewController(Controller):
         return route_read(await reviews.set_route(kind, data.stages))
 
     @delete(
-        "/review-routes/{kind:str}", name="reviews:route-reset", operation_id="ResetReviewRoute", status_code=200,
+        "/review-routes/{kind:str}",
+        name="reviews:route-reset",
+        operation_id="ResetReviewRoute",
+        status_code=200,
         opt=access(Scope.TENANT, ADMIN),
     )
     async def reset_route(self, reviews: NamedDependency[ReviewService], kind: FromPath[DocumentKind]) -> RouteRead:
         return route_read(await reviews.reset_route(kind))
 
     @get(
-        "/documents/{document_id:uuid}/route", name="reviews:document-route", operation_id="PlanDocumentRoute",
+        "/documents/{document_id:uuid}/route",
+        name="reviews:document-route",
+        operation_id="PlanDocumentRoute",
         opt=access(Scope.TENANT, STAFF),
     )
     async def document_route(
-        self, documents: NamedDependency[DocumentService], reviews: NamedDependency[ReviewService],
+        self,
+        documents: NamedDependency[DocumentService],
+        reviews: NamedDependency[ReviewService],
         document_id: FromPath[UUID],
     ) -> list[StageRead]:
         """The route this document would take if submitted now: the stages the organisation has.
@@ -104,11 +134,15 @@ class ReviewController(Controller):
         return planned_stages(await reviews.plan(document))
 
     @get(
-        "/documents/{document_id:uuid}/route-plan", name="reviews:document-route-plan",
-        operation_id="PlanDocumentRouteWithGaps", opt=access(Scope.TENANT, STAFF),
+        "/documents/{document_id:uuid}/route-plan",
+        name="reviews:document-route-plan",
+        operation_id="PlanDocumentRouteWithGaps",
+        opt=access(Scope.TENANT, STAFF),
     )
     async def document_route_plan(
-        self, documents: NamedDependency[DocumentService], reviews: NamedDependency[ReviewService],
+        self,
+        documents: NamedDependency[DocumentService],
+        reviews: NamedDependency[ReviewService],
         document_id: FromPath[UUID],
     ) -> RoutePlan:
         """The route this document would take if submitted now, and the stages of its clause's route
@@ -121,12 +155,17 @@ class ReviewController(Controller):
     # --- submitting and deciding ------------------------------------------------------------------
 
     @post(
-        "/documents/{document_id:uuid}/submissions", name="reviews:submit", operation_id="SubmitVersion",
+        "/documents/{document_id:uuid}/submissions",
+        name="reviews:submit",
+        operation_id="SubmitVersion",
         opt=access(Scope.TENANT, STAFF),
     )
     async def submit(
-        self, documents: NamedDependency[DocumentService], reviews: NamedDependency[ReviewService],
-        document_id: FromPath[UUID], data: JSONBody[SubmitRequest],
+        self,
+        documents: NamedDependency[DocumentService],
+        reviews: NamedDependency[ReviewService],
+        document_id: FromPath[UUID],
+        data: JSONBody[SubmitRequest],
     ) -> Timeline:
         """Submits a version (it is locked from now on): a first round, or the round that returned it."""
         document = await documents.get(document_id, for_update=True)
@@ -136,7 +175,9 @@ class ReviewController(Controller):
         return await queries.timeline(documents.session, document)
 
     @post(
-        "/documents/{document_id:uuid}/decisions", name="reviews:decide", operation_id="DecideStage",
+        "/documents/{document_id:uuid}/decisions",
+        name="reviews:decide",
+        operation_id="DecideStage",
         opt=access(Scope.TENANT, STAFF, person_only=True),
     )
     async def decide(
@@ -151,15 +192,23 @@ class ReviewController(Controller):
         stage. Send an `Idempotency-Key`: a repeated request with the same key and body gets the
         same answer (200) and records nothing more; the same key with another body is refused."""
         if not idempotency_key:
-            raise DomainError("Send an Idempotency-Key header with every decision.", field="Idempotency-Key", status=400)
+            raise DomainError(
+                "Send an Idempotency-Key header with every decision.", field="Idempotency-Key", status=400
+            )
         document = await documents.get(document_id)
         row, replayed = await reviews.decide(document, data, idempotency_key)
-        number = await documents.session.scalar(select(DocumentVersion.number).where(DocumentVersion.id == row.version_id))
+        number = await documents.session.scalar(
+            select(DocumentVersion.number).where(DocumentVersion.id == row.version_id)
+        )
         body = queries.decision_read(row, {row.version_id: number} if number else None)
-        return Response(body, status_code=200 if replayed else 201, headers={"Idempotent-Replayed": str(replayed).lower()})
+        return Response(
+            body, status_code=200 if replayed else 201, headers={"Idempotent-Replayed": str(replayed).lower()}
+        )
 
     @get(
-        "/documents/{document_id:uuid}/timeline", name="reviews:timeline", operation_id="DocumentTimeline",
+        "/documents/{document_id:uuid}/timeline",
+        name="reviews:timeline",
+        operation_id="DocumentTimeline",
         opt=access(Scope.TENANT, STAFF),
     )
     async def timeline(self, documents: NamedDependency[DocumentService], document_id: FromPath[UUID]) -> Timeline:
@@ -182,7 +231,10 @@ class ReviewController(Controller):
 
     @post("/reviews/agenda", name="reviews:agenda-build", operation_id="BuildAgenda", opt=access(Scope.TENANT, STAFF))
     async def build_agenda(
-        self, request: Request[Any, Any, Any], tenant: NamedDependency[Tenant], documents: NamedDependency[DocumentService],
+        self,
+        request: Request[Any, Any, Any],
+        tenant: NamedDependency[Tenant],
+        documents: NamedDependency[DocumentService],
         data: JSONBody[AgendaBuild],
     ) -> AgendaBuilt:
         """Puts every document pending before the meeting's body on its agenda (once each); the
@@ -193,31 +245,48 @@ class ReviewController(Controller):
         from api.domain.structure.actors import Actor
 
         grants = [g for g in principal(request).grants if g.organisation_id == tenant.organisation_id]
-        meetings = MeetingService(WorkContext(documents.session, Actor.of(documents.who.user_id, grants, documents.who.staff_id)))
+        meetings = MeetingService(
+            WorkContext(documents.session, Actor.of(documents.who.user_id, grants, documents.who.staff_id))
+        )
 
         meeting = await documents.session.get(Meeting, data.meeting_id)
         if meeting is None:
             raise NotFound("Meeting not found.", field="meeting_id")
-        present = set(await documents.session.scalars(
-            select(AgendaItem.document_id).where(AgendaItem.meeting_id == meeting.id, AgendaItem.document_id.is_not(None))
-        ))
+        present = set(
+            await documents.session.scalars(
+                select(AgendaItem.document_id).where(
+                    AgendaItem.meeting_id == meeting.id, AgendaItem.document_id.is_not(None)
+                )
+            )
+        )
         added, skipped = [], []
         for entry in await queries.pending_before(documents.session, meeting.body_kind, meeting.body_id):
             if entry.document_id in present:
                 skipped.append(entry.document_id)
                 continue
-            item = await meetings.add_agenda_item(meeting.id, AgendaItemCreate(
-                title=f"{entry.document_title} (v{entry.version_number}, cl. {entry.clause})"[:500],
-                notes=entry.stage_label, document_id=entry.document_id,
-            ))
+            item = await meetings.add_agenda_item(
+                meeting.id,
+                AgendaItemCreate(
+                    title=f"{entry.document_title} (v{entry.version_number}, cl. {entry.clause})"[:500],
+                    notes=entry.stage_label,
+                    document_id=entry.document_id,
+                ),
+            )
             added.append(item.id)
         return AgendaBuilt(meeting.id, added, skipped)
 
     # --- notifications ----------------------------------------------------------------------------
 
-    @get("/notifications", name="reviews:notifications", operation_id="ListNotifications", opt=access(Scope.TENANT, STAFF))
+    @get(
+        "/notifications",
+        name="reviews:notifications",
+        operation_id="ListNotifications",
+        opt=access(Scope.TENANT, STAFF),
+    )
     async def notifications(
-        self, documents: NamedDependency[DocumentService], unread: FromQuery[bool] = False,
+        self,
+        documents: NamedDependency[DocumentService],
+        unread: FromQuery[bool] = False,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> list[NotificationRead]:
         who = documents.who
@@ -227,24 +296,37 @@ class ReviewController(Controller):
         if unread:
             stmt = stmt.where(Notification.read_at.is_(None))
         rows = await documents.session.scalars(stmt.order_by(Notification.created_at.desc()).limit(limit))
-        return [NotificationRead(r.id, r.event, r.document_id, r.stage_id, r.subject, r.body, r.created_at, r.read_at)
-                for r in rows]
+        return [
+            NotificationRead(r.id, r.event, r.document_id, r.stage_id, r.subject, r.body, r.created_at, r.read_at)
+            for r in rows
+        ]
 
     @post(
-        "/notifications/{notification_id:uuid}/read", name="reviews:notification-read", status_code=200,
-        operation_id="MarkNotificationRead", opt=access(Scope.TENANT, STAFF),
+        "/notifications/{notification_id:uuid}/read",
+        name="reviews:notification-read",
+        status_code=200,
+        operation_id="MarkNotificationRead",
+        opt=access(Scope.TENANT, STAFF),
     )
-    async def mark_read(self, documents: NamedDependency[DocumentService], notification_id: FromPath[UUID]) -> dict[str, bool]:
+    async def mark_read(
+        self, documents: NamedDependency[DocumentService], notification_id: FromPath[UUID]
+    ) -> dict[str, bool]:
         result = await documents.session.execute(
-            update(Notification).where(Notification.id == notification_id,
-                                       Notification.recipient_user_id == documents.who.user_id,
-                                       Notification.read_at.is_(None))
-            .values(read_at=utcnow()).execution_options(synchronize_session=False)
+            update(Notification)
+            .where(
+                Notification.id == notification_id,
+                Notification.recipient_user_id == documents.who.user_id,
+                Notification.read_at.is_(None),
+            )
+            .values(read_at=utcnow())
+            .execution_options(synchronize_session=False)
         )
         return {"marked": bool(result.rowcount)}  # type: ignore[attr-defined]
 
     @get(
-        "/notifications/preference", name="reviews:notification-preference", operation_id="GetNotificationPreference",
+        "/notifications/preference",
+        name="reviews:notification-preference",
+        operation_id="GetNotificationPreference",
         opt=access(Scope.TENANT, STAFF),
     )
     async def get_preference(self, documents: NamedDependency[DocumentService]) -> NotificationPreferenceRead:
@@ -253,7 +335,9 @@ class ReviewController(Controller):
         return NotificationPreferenceRead(await notes.preference(documents.session, documents.who.user_id))
 
     @put(
-        "/notifications/preference", name="reviews:notification-preference-set", operation_id="SetNotificationPreference",
+        "/notifications/preference",
+        name="reviews:notification-preference-set",
+        operation_id="SetNotificationPreference",
         opt=access(Scope.TENANT, STAFF),
     )
     async def set_preference(
@@ -262,27 +346,47 @@ class ReviewController(Controller):
         """Email per event, one daily digest, or none (in-app notifications always stay)."""
         if documents.who.user_id is None:
             raise DomainError("Only a signed-in person has notification preferences.")
-        return NotificationPreferenceRead(await notes.set_preference(documents.session, documents.who.user_id, data.delivery))
+        return NotificationPreferenceRead(
+            await notes.set_preference(documents.session, documents.who.user_id, data.delivery)
+        )
 
     # --- the catalogue (cl. 13.4) ---------------------------------------------------------------
 
-    @get("/catalogue", name="reviews:catalogue", operation_id="ProductCatalogue", opt=access(Scope.TENANT, CATALOGUE_READERS))
+    @get(
+        "/catalogue",
+        name="reviews:catalogue",
+        operation_id="ProductCatalogue",
+        opt=access(Scope.TENANT, CATALOGUE_READERS),
+    )
     async def catalogue(
-        self, tenant: NamedDependency[Tenant], documents: NamedDependency[DocumentService],
+        self,
+        tenant: NamedDependency[Tenant],
+        documents: NamedDependency[DocumentService],
         q: Annotated[str | None, Parameter(max_length=200)] = None,
-        page: PageNo = 1, page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
+        page: PageNo = 1,
+        page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
     ) -> CataloguePage:
         """Approved methodological products of the organisation, readable by the district, region
         and republic above it."""
-        return await queries.catalogue(documents.session, tenant.organisation_id, page=page, page_size=page_size, search=q)
+        return await queries.catalogue(
+            documents.session, tenant.organisation_id, page=page, page_size=page_size, search=q
+        )
 
     @get(
-        "/catalogue/{document_id:uuid}/file", name="reviews:catalogue-file", operation_id="CatalogueFile",
+        "/catalogue/{document_id:uuid}/file",
+        name="reviews:catalogue-file",
+        operation_id="CatalogueFile",
         opt=access(Scope.TENANT, CATALOGUE_READERS),
     )
-    async def catalogue_file(self, documents: NamedDependency[DocumentService], document_id: FromPath[UUID]) -> Response[bytes]:
+    async def catalogue_file(
+        self, documents: NamedDependency[DocumentService], document_id: FromPath[UUID]
+    ) -> Response[bytes]:
         document = await documents.session.get(Document, document_id)
-        if document is None or document.kind != DocumentKind.METHODOLOGICAL_PRODUCT.value or document.approved_version_id is None:
+        if (
+            document is None
+            or document.kind != DocumentKind.METHODOLOGICAL_PRODUCT.value
+            or document.approved_version_id is None
+        ):
             raise NotFound("No approved methodological product with this id.", field="document_id")
         version = await documents.session.get(DocumentVersion, document.approved_version_id)
         assert version is not None

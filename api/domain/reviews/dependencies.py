@@ -32,14 +32,17 @@ async def provide_participant(
 
 
 def provide_document_service(
-    state: State, tenant_session: NamedDependency[AsyncSession], participant: NamedDependency[Participant],
+    state: State,
+    tenant_session: NamedDependency[AsyncSession],
+    participant: NamedDependency[Participant],
     file_store: NamedDependency[FileStore],
 ) -> DocumentService:
     return DocumentService(tenant_session, file_store, participant, max_bytes=state.settings.document_max_bytes)
 
 
 def provide_review_service(
-    tenant: NamedDependency[Tenant], tenant_session: NamedDependency[AsyncSession],
+    tenant: NamedDependency[Tenant],
+    tenant_session: NamedDependency[AsyncSession],
     participant: NamedDependency[Participant],
 ) -> ReviewService:
     return ReviewService(tenant_session, tenant.organisation_id, tenant.kind, participant)

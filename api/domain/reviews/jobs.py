@@ -23,13 +23,17 @@ from api.errors import log_unhandled
 from api.settings import Settings
 
 
-async def run_review_notifications(db: Database, settings: Settings, now: datetime.datetime | None = None) -> dict[str, int]:
+async def run_review_notifications(
+    db: Database, settings: Settings, now: datetime.datetime | None = None
+) -> dict[str, int]:
     now = now or datetime.datetime.now(datetime.UTC)
     totals = {"organisations": 0, "reminders": 0, "sent": 0, "failed": 0, "skipped": 0, "digests": 0}
     async with db.session() as session:
-        rows = (await session.execute(
-            select(Organisation.id, Organisation.schema_name).where(Organisation.status == OrgStatus.ACTIVE)
-        )).all()
+        rows = (
+            await session.execute(
+                select(Organisation.id, Organisation.schema_name).where(Organisation.status == OrgStatus.ACTIVE)
+            )
+        ).all()
     # Organisations are independent: a few at a time, bounded like the job worker itself.
     bound = asyncio.Semaphore(max(1, settings.worker_concurrency))
 

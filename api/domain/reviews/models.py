@@ -59,7 +59,9 @@ class ReviewStage(TenantBase):
     __table_args__ = (
         UniqueConstraint("round_id", "position"),
         CheckConstraint("kind IN ('review', 'all_councils', 'approval')", name="review_stage_kind"),
-        CheckConstraint("status IN ('waiting', 'active', 'passed', 'returned', 'rejected')", name="review_stage_status"),
+        CheckConstraint(
+            "status IN ('waiting', 'active', 'passed', 'returned', 'rejected')", name="review_stage_status"
+        ),
     )
 
     # No index of its own: the unique constraint it leads serves lookups by it.
@@ -116,12 +118,30 @@ class ReviewDecision(TenantBase):
         CheckConstraint("outcome IN ('positive', 'negative', 'return')", name="review_decision_outcome"),
         CheckConstraint("outcome = 'positive' OR remarks IS NOT NULL", name="review_decision_remarks"),
         CheckConstraint("NOT parallel OR body_id IS NOT NULL", name="review_decision_member"),
-        Index("uq_review_decision_single", "round_id", "stage_id", "submission", unique=True,
-              postgresql_where=text("NOT parallel")),
-        Index("uq_review_decision_member", "round_id", "stage_id", "submission", "body_id", unique=True,
-              postgresql_where=text("parallel")),
-        Index("uq_review_decision_idempotency", "decided_by", "idempotency_key", unique=True,
-              postgresql_where=text("idempotency_key IS NOT NULL")),
+        Index(
+            "uq_review_decision_single",
+            "round_id",
+            "stage_id",
+            "submission",
+            unique=True,
+            postgresql_where=text("NOT parallel"),
+        ),
+        Index(
+            "uq_review_decision_member",
+            "round_id",
+            "stage_id",
+            "submission",
+            "body_id",
+            unique=True,
+            postgresql_where=text("parallel"),
+        ),
+        Index(
+            "uq_review_decision_idempotency",
+            "decided_by",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=text("idempotency_key IS NOT NULL"),
+        ),
     )
 
     round_id: Mapped[UUID] = mapped_column(ForeignKey("review_round.id"), index=True)
@@ -148,7 +168,9 @@ class Notification(TenantBase):
 
     __tablename__ = "review_notification"
     __table_args__ = (
-        CheckConstraint("email_state IN ('pending', 'sent', 'failed', 'skipped')", name="review_notification_email_state"),
+        CheckConstraint(
+            "email_state IN ('pending', 'sent', 'failed', 'skipped')", name="review_notification_email_state"
+        ),
         Index("ix_review_notification_recipient", "recipient_user_id", "read_at"),
     )
 

@@ -47,15 +47,19 @@ async def authors_of(session: AsyncSession, document: Document) -> set[UUID]:
 
 async def role_holders(session: AsyncSession, organisation_id: UUID, roles: Iterable[str]) -> set[UUID]:
     """Users holding one of `roles` at the organisation (control plane, read by id)."""
-    rows = await session.scalars(select(RoleAssignment.user_id).where(
-        RoleAssignment.organisation_id == organisation_id, RoleAssignment.unit_id.is_(None),
-        RoleAssignment.role.in_(list(roles)),
-    ))
+    rows = await session.scalars(
+        select(RoleAssignment.user_id).where(
+            RoleAssignment.organisation_id == organisation_id,
+            RoleAssignment.unit_id.is_(None),
+            RoleAssignment.role.in_(list(roles)),
+        )
+    )
     return set(rows)
 
 
-async def stage_recipients(session: AsyncSession, organisation_id: UUID, stage: ReviewStage,
-                           pending_body_ids: set[UUID] | None = None) -> set[UUID]:
+async def stage_recipients(
+    session: AsyncSession, organisation_id: UUID, stage: ReviewStage, pending_body_ids: set[UUID] | None = None
+) -> set[UUID]:
     """Who is waited for at a stage: the keepers of its bodies still to decide, or the approvers."""
     if stage.kind == "approval":
         return await role_holders(session, organisation_id, stage.approver_roles)
@@ -68,85 +72,166 @@ async def stage_recipients(session: AsyncSession, organisation_id: UUID, stage: 
     return await _users_of_staff(session, staff)
 
 
-def _add(session: AsyncSession, users: Iterable[UUID], event: str, document: Document, subject: str, body: str,
-         *, round_id: UUID | None = None, stage_id: UUID | None = None) -> int:
+def _add(
+    session: AsyncSession,
+    users: Iterable[UUID],
+    event: str,
+    document: Document,
+    subject: str,
+    body: str,
+    *,
+    round_id: UUID | None = None,
+    stage_id: UUID | None = None,
+) -> int:
     count = 0
     for user in sorted(set(users), key=str):
-        session.add(Notification(recipient_user_id=user, event=event, document_id=document.id, round_id=round_id,
-                                 stage_id=stage_id, subject=subject[:300], body=body, email_state="pending"))
+        session.add(
+            Notification(
+                recipient_user_id=user,
+                event=event,
+                document_id=document.id,
+                round_id=round_id,
+                stage_id=stage_id,
+                subject=subject[:300],
+                body=body,
+                email_state="pending",
+            )
+        )
         count += 1
     return count
 
 
-async def notify(session: AsyncSession, organisation_id: UUID, document: Document, events: list[agg.Event],
-                 stages: dict[UUID, ReviewStage]) -> None:
+async def notify(
+    session: AsyncSession,
+    organisation_id: UUID,
+    document: Document,
+    events: list[agg.Event],
+    stages: dict[UUID, ReviewStage],
+) -> None:
     """Notifications for what a transition recorded (stage waiting, passed, returned, approved)."""
     authors: set[UUID] | None = None
     for event in events:
         if isinstance(event, agg.StageActivated):
             stage = stages[event.stage_id]
             due = f" It is due by {event.due_at:%Y-%m-%d}." if event.due_at else ""
-            _add(session, await stage_recipients(session, organisation_id, stage), "stage_waiting", document,
-                 N_("A document waits for your decision") + f": {document.title}",
-                 f"{document.title} waits at stage {stage.position + 1}, {stage.label} (cl. {stage.clause}).{due}",
-                 round_id=event.round_id, stage_id=stage.id)
+            _add(
+                session,
+                await stage_recipients(session, organisation_id, stage),
+                "stage_waiting",
+                document,
+                N_("A document waits for your decision") + f": {document.title}",
+                f"{document.title} waits at stage {stage.position + 1}, {stage.label} (cl. {stage.clause}).{due}",
+                round_id=event.round_id,
+                stage_id=stage.id,
+            )
             continue
         if authors is None:
             authors = await authors_of(session, document)
         if isinstance(event, agg.StagePassed):
             stage = stages[event.stage_id]
-            _add(session, authors, "stage_passed", document, N_("A review stage was passed") + f": {document.title}",
-                 f"{document.title} passed stage {stage.position + 1}, {stage.label}.",
-                 round_id=event.round_id, stage_id=stage.id)
+            _add(
+                session,
+                authors,
+                "stage_passed",
+                document,
+                N_("A review stage was passed") + f": {document.title}",
+                f"{document.title} passed stage {stage.position + 1}, {stage.label}.",
+                round_id=event.round_id,
+                stage_id=stage.id,
+            )
         elif isinstance(event, agg.ReturnedToAuthors):
             stage = stages[event.stage_id]
             what = "a negative conclusion" if event.outcome is agg.Outcome.NEGATIVE else "a return for revision"
-            _add(session, authors, "returned", document, N_("Your document was returned") + f": {document.title}",
-                 f"{document.title} received {what} at stage {stage.position + 1}, {stage.label}.\n\n"
-                 f"Remarks: {event.remarks}\n\nA new version goes through the whole route again, from its first "
-                 "stage: every body concludes on the version that is approved.",
-                 round_id=event.round_id, stage_id=stage.id)
+            _add(
+                session,
+                authors,
+                "returned",
+                document,
+                N_("Your document was returned") + f": {document.title}",
+                f"{document.title} received {what} at stage {stage.position + 1}, {stage.label}.\n\n"
+                f"Remarks: {event.remarks}\n\nA new version goes through the whole route again, from its first "
+                "stage: every body concludes on the version that is approved.",
+                round_id=event.round_id,
+                stage_id=stage.id,
+            )
         elif isinstance(event, agg.Approved):
-            _add(session, authors, "approved", document, N_("Your document was approved") + f": {document.title}",
-                 f"{document.title} was approved.", round_id=event.round_id)
+            _add(
+                session,
+                authors,
+                "approved",
+                document,
+                N_("Your document was approved") + f": {document.title}",
+                f"{document.title} was approved.",
+                round_id=event.round_id,
+            )
 
 
 # --- reminders --------------------------------------------------------------------------------
 
+
 async def remind(session: AsyncSession, organisation_id: UUID, now: datetime.datetime, days_before: int) -> int:
     """Reminds who is waited for of stages due within `days_before` days, and tells of overdue ones;
     each once per submission of the round."""
-    rows = (await session.execute(
-        select(ReviewStage, ReviewRound, Document)
-        .join(ReviewRound, ReviewRound.id == ReviewStage.round_id)
-        .join(Document, Document.id == ReviewRound.document_id)
-        .where(ReviewStage.status == "active", ReviewRound.status == "in_review", ReviewStage.due_at.is_not(None),
-               ReviewStage.due_at <= now + datetime.timedelta(days=days_before))
-        .with_for_update(of=ReviewStage)
-    )).all()
+    rows = (
+        await session.execute(
+            select(ReviewStage, ReviewRound, Document)
+            .join(ReviewRound, ReviewRound.id == ReviewStage.round_id)
+            .join(Document, Document.id == ReviewRound.document_id)
+            .where(
+                ReviewStage.status == "active",
+                ReviewRound.status == "in_review",
+                ReviewStage.due_at.is_not(None),
+                ReviewStage.due_at <= now + datetime.timedelta(days=days_before),
+            )
+            .with_for_update(of=ReviewStage)
+        )
+    ).all()
     sent = 0
     for stage, round_, document in rows:
         decided = await _decided_bodies(session, round_.id, stage.id, round_.submission)
-        pending = None if stage.kind == "approval" else {
-            m for m in (await session.scalars(select(ReviewStageMember.body_id).where(
-                ReviewStageMember.stage_id == stage.id))) if m not in decided
-        }
+        pending = (
+            None
+            if stage.kind == "approval"
+            else {
+                m
+                for m in (
+                    await session.scalars(
+                        select(ReviewStageMember.body_id).where(ReviewStageMember.stage_id == stage.id)
+                    )
+                )
+                if m not in decided
+            }
+        )
         if stage.due_at <= now:
             if stage.overdue_submission == round_.submission:
                 continue
             stage.overdue_submission = round_.submission
             users = await stage_recipients(session, organisation_id, stage, pending)
-            sent += _add(session, users, "overdue", document, N_("A review stage is overdue") + f": {document.title}",
-                         f"{document.title} was due at stage {stage.position + 1}, {stage.label}, on "
-                         f"{stage.due_at:%Y-%m-%d}.", round_id=round_.id, stage_id=stage.id)
+            sent += _add(
+                session,
+                users,
+                "overdue",
+                document,
+                N_("A review stage is overdue") + f": {document.title}",
+                f"{document.title} was due at stage {stage.position + 1}, {stage.label}, on {stage.due_at:%Y-%m-%d}.",
+                round_id=round_.id,
+                stage_id=stage.id,
+            )
         else:
             if stage.reminded_submission == round_.submission:
                 continue
             stage.reminded_submission = round_.submission
             users = await stage_recipients(session, organisation_id, stage, pending)
-            sent += _add(session, users, "reminder", document, N_("A review stage is due soon") + f": {document.title}",
-                         f"{document.title} is due at stage {stage.position + 1}, {stage.label}, by "
-                         f"{stage.due_at:%Y-%m-%d}.", round_id=round_.id, stage_id=stage.id)
+            sent += _add(
+                session,
+                users,
+                "reminder",
+                document,
+                N_("A review stage is due soon") + f": {document.title}",
+                f"{document.title} is due at stage {stage.position + 1}, {stage.label}, by {stage.due_at:%Y-%m-%d}.",
+                round_id=round_.id,
+                stage_id=stage.id,
+            )
     await session.flush()
     return sent
 
@@ -154,17 +239,24 @@ async def remind(session: AsyncSession, organisation_id: UUID, now: datetime.dat
 async def _decided_bodies(session: AsyncSession, round_id: UUID, stage_id: UUID, submission: int) -> set[UUID]:
     from api.domain.reviews.models import ReviewDecision
 
-    rows = await session.scalars(select(ReviewDecision.body_id).where(
-        ReviewDecision.round_id == round_id, ReviewDecision.stage_id == stage_id,
-        ReviewDecision.submission == submission, ReviewDecision.body_id.is_not(None),
-    ))
+    rows = await session.scalars(
+        select(ReviewDecision.body_id).where(
+            ReviewDecision.round_id == round_id,
+            ReviewDecision.stage_id == stage_id,
+            ReviewDecision.submission == submission,
+            ReviewDecision.body_id.is_not(None),
+        )
+    )
     return set(rows)
 
 
 # --- preferences and delivery ------------------------------------------------------------------
 
+
 async def preference(session: AsyncSession, user_id: UUID) -> str:
-    found = await session.scalar(select(NotificationPreference.delivery).where(NotificationPreference.user_id == user_id))
+    found = await session.scalar(
+        select(NotificationPreference.delivery).where(NotificationPreference.user_id == user_id)
+    )
     return found or "event"
 
 
@@ -183,9 +275,9 @@ async def set_preference(session: AsyncSession, user_id: UUID, delivery: str) ->
 
 
 async def email_of(session: AsyncSession, user_id: UUID) -> str | None:
-    staff_email = await session.scalar(select(Staff.email).where(
-        Staff.user_id == user_id, Staff.archived_at.is_(None), Staff.email.is_not(None)
-    ))
+    staff_email = await session.scalar(
+        select(Staff.email).where(Staff.user_id == user_id, Staff.archived_at.is_(None), Staff.email.is_not(None))
+    )
     return staff_email or await session.scalar(select(User.email).where(User.id == user_id))
 
 
@@ -202,10 +294,14 @@ async def deliver(session: AsyncSession, settings: Settings, now: datetime.datet
     """Sends pending emails: at once for per-event readers, in one digest a day for the others."""
     from api.identity.invitations import send_mail
 
-    pending = (await session.scalars(
-        select(Notification).where(Notification.email_state == "pending").order_by(Notification.created_at)
-        .with_for_update(skip_locked=True)
-    )).all()
+    pending = (
+        await session.scalars(
+            select(Notification)
+            .where(Notification.email_state == "pending")
+            .order_by(Notification.created_at)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
     by_user: dict[UUID, list[Notification]] = defaultdict(list)
     for row in pending:
         by_user[row.recipient_user_id].append(row)
@@ -223,7 +319,9 @@ async def deliver(session: AsyncSession, settings: Settings, now: datetime.datet
             if pref_row is not None and pref_row.last_digest_on == today:
                 continue  # today's digest has gone; these wait for tomorrow's
             body = "\n\n".join(f"* {r.subject}\n{r.body}" for r in rows)
-            error = await send_mail(settings, _message(settings, address, f"Metodist: {len(rows)} review notification(s)", body))
+            error = await send_mail(
+                settings, _message(settings, address, f"Metodist: {len(rows)} review notification(s)", body)
+            )
             await _mark(session, rows, "failed" if error else "sent", now)
             if not error:
                 assert pref_row is not None
@@ -241,7 +339,8 @@ async def deliver(session: AsyncSession, settings: Settings, now: datetime.datet
 
 async def _mark(session: AsyncSession, rows: list[Notification], state: str, now: datetime.datetime) -> None:
     await session.execute(
-        update(Notification).where(Notification.id.in_([r.id for r in rows]))
+        update(Notification)
+        .where(Notification.id.in_([r.id for r in rows]))
         .values(email_state=state, emailed_at=now if state == "sent" else None)
         .execution_options(synchronize_session="fetch")
     )

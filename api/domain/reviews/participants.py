@@ -69,7 +69,9 @@ async def participant_of(session: AsyncSession, principal: Principal, organisati
         staff = await session.scalar(
             select(Staff).where(Staff.user_id == principal.user_id, Staff.archived_at.is_(None))
         )
-    name = staff.full_name if staff is not None else (f"user {principal.user_id}" if principal.user_id else "API client")
+    name = (
+        staff.full_name if staff is not None else (f"user {principal.user_id}" if principal.user_id else "API client")
+    )
     return Participant(
         principal.user_id, staff.id if staff else None, name, frozenset(org_roles), frozenset(unit_roles), from_above
     )

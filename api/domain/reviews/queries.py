@@ -40,12 +40,14 @@ def utcnow() -> datetime.datetime:
 
 async def is_reviewer_of(session: AsyncSession, who: Participant, document_id: UUID) -> bool:
     """Members and keepers of a body on the document's route, and its approvers, read it."""
-    rows = (await session.execute(
-        select(ReviewStage.kind, ReviewStage.approver_roles, ReviewStageMember.body_kind, ReviewStageMember.body_id)
-        .join(ReviewRound, ReviewRound.id == ReviewStage.round_id)
-        .outerjoin(ReviewStageMember, ReviewStageMember.stage_id == ReviewStage.id)
-        .where(ReviewRound.document_id == document_id)
-    )).all()
+    rows = (
+        await session.execute(
+            select(ReviewStage.kind, ReviewStage.approver_roles, ReviewStageMember.body_kind, ReviewStageMember.body_id)
+            .join(ReviewRound, ReviewRound.id == ReviewStage.round_id)
+            .outerjoin(ReviewStageMember, ReviewStageMember.stage_id == ReviewStage.id)
+            .where(ReviewRound.document_id == document_id)
+        )
+    ).all()
     if not rows:
         return False
     if any(kind == "approval" and who.org_roles & set(roles or []) for kind, roles, _, _ in rows):
@@ -66,8 +68,11 @@ async def missing_stages(session: AsyncSession, round_ids: list[UUID]) -> dict[U
     """The stages each round goes without, in the order of the route."""
     found: dict[UUID, list[MissingStageRead]] = defaultdict(list)
     if round_ids:
-        for row in await session.scalars(select(ReviewMissingStage).where(
-                ReviewMissingStage.round_id.in_(round_ids)).order_by(ReviewMissingStage.position)):
+        for row in await session.scalars(
+            select(ReviewMissingStage)
+            .where(ReviewMissingStage.round_id.in_(round_ids))
+            .order_by(ReviewMissingStage.position)
+        ):
             found[row.round_id].append(missing_read(row))
     return found
 
@@ -75,23 +80,30 @@ async def missing_stages(session: AsyncSession, round_ids: list[UUID]) -> dict[U
 async def _versions(session: AsyncSession, ids: set[UUID]) -> dict[UUID, int]:
     if not ids:
         return {}
-    return dict((await session.execute(
-        select(DocumentVersion.id, DocumentVersion.number).where(DocumentVersion.id.in_(list(ids)))
-    )).all())
+    return dict(
+        (
+            await session.execute(
+                select(DocumentVersion.id, DocumentVersion.number).where(DocumentVersion.id.in_(list(ids)))
+            )
+        ).all()
+    )
 
 
 # --- inbox ------------------------------------------------------------------------------------
 
+
 async def inbox(session: AsyncSession, who: Participant, now: datetime.datetime | None = None) -> list[InboxItem]:
     """What waits for the caller's bodies and roles, oldest first."""
     now = now or utcnow()
-    rows = (await session.execute(
-        select(ReviewStage, ReviewRound, Document)
-        .join(ReviewRound, ReviewRound.id == ReviewStage.round_id)
-        .join(Document, Document.id == ReviewRound.document_id)
-        .where(ReviewStage.status == "active", ReviewRound.status == "in_review")
-        .order_by(ReviewStage.activated_at, ReviewStage.id)
-    )).all()
+    rows = (
+        await session.execute(
+            select(ReviewStage, ReviewRound, Document)
+            .join(ReviewRound, ReviewRound.id == ReviewStage.round_id)
+            .join(Document, Document.id == ReviewRound.document_id)
+            .where(ReviewStage.status == "active", ReviewRound.status == "in_review")
+            .order_by(ReviewStage.activated_at, ReviewStage.id)
+        )
+    ).all()
     if not rows:
         return []
     stage_ids = [s.id for s, _, _ in rows]
@@ -117,56 +129,101 @@ async def inbox(session: AsyncSession, who: Participant, now: datetime.datetime 
                     continue
                 if m.body_id not in keeper_cache:
                     keeper_cache[m.body_id] = await keepers_of(
-                        session, agg.Member(m.body_kind, m.body_id, m.name, collegial=m.collegial))
+                        session, agg.Member(m.body_kind, m.body_id, m.name, collegial=m.collegial)
+                    )
                 entitled = who.staff_id is not None and who.staff_id in keeper_cache[m.body_id]
                 entitled = entitled or (m.body_kind == "unit" and ("unit_head", m.body_id) in who.unit_roles)
                 if entitled:
                     mine.append(MemberRead(m.body_kind, m.body_id, m.name, m.collegial))
             if not mine:
                 continue
-        items.append(InboxItem(
-            document_id=document.id, document_title=document.title, document_kind=DocumentKind(document.kind),
-            round_id=round_.id, stage_id=stage.id, stage_position=stage.position, stage_label=stage.label,
-            stage_kind=stage.kind, clause=stage.clause, version_id=round_.version_id,
-            version_number=versions.get(round_.version_id, 0), waiting_since=stage.activated_at or stage.created_at,
-            due_at=stage.due_at, overdue=stage.due_at is not None and stage.due_at < now, bodies=mine,
-            missing_stages=gaps.get(round_.id, []),
-        ))
+        items.append(
+            InboxItem(
+                document_id=document.id,
+                document_title=document.title,
+                document_kind=DocumentKind(document.kind),
+                round_id=round_.id,
+                stage_id=stage.id,
+                stage_position=stage.position,
+                stage_label=stage.label,
+                stage_kind=stage.kind,
+                clause=stage.clause,
+                version_id=round_.version_id,
+                version_number=versions.get(round_.version_id, 0),
+                waiting_since=stage.activated_at or stage.created_at,
+                due_at=stage.due_at,
+                overdue=stage.due_at is not None and stage.due_at < now,
+                bodies=mine,
+                missing_stages=gaps.get(round_.id, []),
+            )
+        )
     return items
 
 
 # --- the author's view -----------------------------------------------------------------------
 
+
 async def summaries(session: AsyncSession, documents: list[Document], now: datetime.datetime) -> list[DocumentSummary]:
     ids = [d.id for d in documents]
-    latest = dict((await session.execute(
-        select(DocumentVersion.document_id, func.max(DocumentVersion.number))
-        .where(DocumentVersion.document_id.in_(ids)).group_by(DocumentVersion.document_id)
-    )).all()) if ids else {}
+    latest = (
+        dict(
+            (
+                await session.execute(
+                    select(DocumentVersion.document_id, func.max(DocumentVersion.number))
+                    .where(DocumentVersion.document_id.in_(ids))
+                    .group_by(DocumentVersion.document_id)
+                )
+            ).all()
+        )
+        if ids
+        else {}
+    )
     current: dict[UUID, ReviewStage] = {}
     if ids:
-        for stage, document_id in (await session.execute(
-            select(ReviewStage, ReviewRound.document_id).join(ReviewRound, ReviewRound.id == ReviewStage.round_id)
-            .where(ReviewRound.document_id.in_(ids), ReviewRound.status != "approved",
-                   ReviewStage.position == ReviewRound.current_position)
-        )).all():
+        for stage, document_id in (
+            await session.execute(
+                select(ReviewStage, ReviewRound.document_id)
+                .join(ReviewRound, ReviewRound.id == ReviewStage.round_id)
+                .where(
+                    ReviewRound.document_id.in_(ids),
+                    ReviewRound.status != "approved",
+                    ReviewStage.position == ReviewRound.current_position,
+                )
+            )
+        ).all():
             current[document_id] = stage
     out = []
     for d in documents:
         stage = current.get(d.id)
-        out.append(DocumentSummary(
-            id=d.id, kind=DocumentKind(d.kind), clause=CLAUSE_OF_KIND[DocumentKind(d.kind)], title=d.title,
-            status=d.status, school_year=d.school_year, latest_version=latest.get(d.id),
-            approved_version_id=d.approved_version_id, created_at=d.created_at,
-            current_stage=stage.label if stage else None, current_stage_clause=stage.clause if stage else None,
-            due_at=stage.due_at if stage and stage.status == "active" else None,
-            overdue=bool(stage and stage.status == "active" and stage.due_at and stage.due_at < now),
-        ))
+        out.append(
+            DocumentSummary(
+                id=d.id,
+                kind=DocumentKind(d.kind),
+                clause=CLAUSE_OF_KIND[DocumentKind(d.kind)],
+                title=d.title,
+                status=d.status,
+                school_year=d.school_year,
+                latest_version=latest.get(d.id),
+                approved_version_id=d.approved_version_id,
+                created_at=d.created_at,
+                current_stage=stage.label if stage else None,
+                current_stage_clause=stage.clause if stage else None,
+                due_at=stage.due_at if stage and stage.status == "active" else None,
+                overdue=bool(stage and stage.status == "active" and stage.due_at and stage.due_at < now),
+            )
+        )
     return out
 
 
-async def list_documents(session: AsyncSession, clause, *, kind: DocumentKind | None, status: str | None,  # type: ignore[no-untyped-def]
-                         page: int, page_size: int) -> DocumentPage:
+async def list_documents(
+    session: AsyncSession,
+    clause,
+    *,
+    kind: DocumentKind | None,
+    status: str | None,  # type: ignore[no-untyped-def]
+    page: int,
+    page_size: int,
+) -> DocumentPage:
     stmt = select(Document)
     if clause is not None:
         stmt = stmt.where(clause)
@@ -180,105 +237,201 @@ async def list_documents(session: AsyncSession, clause, *, kind: DocumentKind | 
 
 async def timeline(session: AsyncSession, document: Document, now: datetime.datetime | None = None) -> Timeline:
     now = now or utcnow()
-    rounds = (await session.scalars(
-        select(ReviewRound).where(ReviewRound.document_id == document.id).order_by(ReviewRound.number)
-    )).all()
+    rounds = (
+        await session.scalars(
+            select(ReviewRound).where(ReviewRound.document_id == document.id).order_by(ReviewRound.number)
+        )
+    ).all()
     round_ids = [r.id for r in rounds]
-    stages = (await session.scalars(
-        select(ReviewStage).where(ReviewStage.round_id.in_(round_ids)).order_by(ReviewStage.position)
-    )).all() if round_ids else []
+    stages = (
+        (
+            await session.scalars(
+                select(ReviewStage).where(ReviewStage.round_id.in_(round_ids)).order_by(ReviewStage.position)
+            )
+        ).all()
+        if round_ids
+        else []
+    )
     members: dict[UUID, list[ReviewStageMember]] = defaultdict(list)
     decisions: dict[UUID, list[ReviewDecision]] = defaultdict(list)
     if stages:
-        for m in await session.scalars(select(ReviewStageMember).where(
-                ReviewStageMember.stage_id.in_([s.id for s in stages])).order_by(ReviewStageMember.created_at)):
+        for m in await session.scalars(
+            select(ReviewStageMember)
+            .where(ReviewStageMember.stage_id.in_([s.id for s in stages]))
+            .order_by(ReviewStageMember.created_at)
+        ):
             members[m.stage_id].append(m)
-        for d in await session.scalars(select(ReviewDecision).where(
-                ReviewDecision.round_id.in_(round_ids)).order_by(ReviewDecision.decided_at)):
+        for d in await session.scalars(
+            select(ReviewDecision).where(ReviewDecision.round_id.in_(round_ids)).order_by(ReviewDecision.decided_at)
+        ):
             decisions[d.stage_id].append(d)
-    versions = await _versions(session, {r.version_id for r in rounds} | {
-        d.version_id for ds in decisions.values() for d in ds})
+    versions = await _versions(
+        session, {r.version_id for r in rounds} | {d.version_id for ds in decisions.values() for d in ds}
+    )
     gaps = await missing_stages(session, round_ids)
     out_rounds = []
     for r in rounds:
         out_stages = []
         for s in (s for s in stages if s.round_id == r.id):
             current_decided = {d.body_id for d in decisions[s.id] if d.submission == r.submission}
-            out_stages.append(StageRead(
-                id=s.id, position=s.position, kind=s.kind, selector=s.selector, clause=s.clause, label=s.label,
-                status=s.status, approver_roles=list(s.approver_roles or []),
-                members=[MemberRead(m.body_kind, m.body_id, m.name, m.collegial, m.body_id in current_decided)
-                         for m in members[s.id]],
-                due_days=s.due_days, activated_at=s.activated_at, due_at=s.due_at,
-                overdue=s.status == "active" and r.status == "in_review" and s.due_at is not None and s.due_at < now,
-                decisions=[decision_read(d, versions) for d in decisions[s.id]],
-            ))
-        out_rounds.append(RoundRead(
-            id=r.id, document_id=r.document_id, number=r.number, status=r.status, version_id=r.version_id,
-            version_number=versions.get(r.version_id), submission=r.submission, current_position=r.current_position,
-            lock_version=r.lock_version, started_at=r.created_at, finished_at=r.finished_at, stages=out_stages,
-            missing_stages=gaps.get(r.id, []),
-        ))
+            out_stages.append(
+                StageRead(
+                    id=s.id,
+                    position=s.position,
+                    kind=s.kind,
+                    selector=s.selector,
+                    clause=s.clause,
+                    label=s.label,
+                    status=s.status,
+                    approver_roles=list(s.approver_roles or []),
+                    members=[
+                        MemberRead(m.body_kind, m.body_id, m.name, m.collegial, m.body_id in current_decided)
+                        for m in members[s.id]
+                    ],
+                    due_days=s.due_days,
+                    activated_at=s.activated_at,
+                    due_at=s.due_at,
+                    overdue=s.status == "active"
+                    and r.status == "in_review"
+                    and s.due_at is not None
+                    and s.due_at < now,
+                    decisions=[decision_read(d, versions) for d in decisions[s.id]],
+                )
+            )
+        out_rounds.append(
+            RoundRead(
+                id=r.id,
+                document_id=r.document_id,
+                number=r.number,
+                status=r.status,
+                version_id=r.version_id,
+                version_number=versions.get(r.version_id),
+                submission=r.submission,
+                current_position=r.current_position,
+                lock_version=r.lock_version,
+                started_at=r.created_at,
+                finished_at=r.finished_at,
+                stages=out_stages,
+                missing_stages=gaps.get(r.id, []),
+            )
+        )
     return Timeline(document.id, document.title, document.status, out_rounds)
 
 
 def decision_read(d: ReviewDecision, versions: dict[UUID, int] | None = None) -> DecisionRead:
     return DecisionRead(
-        id=d.id, round_id=d.round_id, stage_id=d.stage_id, submission=d.submission, version_id=d.version_id,
-        version_number=(versions or {}).get(d.version_id), outcome=agg.Outcome(d.outcome), remarks=d.remarks,
-        body_kind=d.body_kind, body_id=d.body_id, decided_by=d.decided_by, decided_by_staff_id=d.decided_by_staff_id,
-        decided_by_name=d.decided_by_name, decided_at=d.decided_at, meeting_id=d.meeting_id,
+        id=d.id,
+        round_id=d.round_id,
+        stage_id=d.stage_id,
+        submission=d.submission,
+        version_id=d.version_id,
+        version_number=(versions or {}).get(d.version_id),
+        outcome=agg.Outcome(d.outcome),
+        remarks=d.remarks,
+        body_kind=d.body_kind,
+        body_id=d.body_id,
+        decided_by=d.decided_by,
+        decided_by_staff_id=d.decided_by_staff_id,
+        decided_by_name=d.decided_by_name,
+        decided_at=d.decided_at,
+        meeting_id=d.meeting_id,
         agenda_item_id=d.agenda_item_id,
     )
 
 
 # --- agendas ------------------------------------------------------------------------------------
 
-async def pending_before(session: AsyncSession, body_kind: str, body_id: UUID,
-                         now: datetime.datetime | None = None) -> list[AgendaEntry]:
+
+async def pending_before(
+    session: AsyncSession, body_kind: str, body_id: UUID, now: datetime.datetime | None = None
+) -> list[AgendaEntry]:
     """Documents waiting for this body's conclusion, oldest first: the agenda of its next meeting."""
     now = now or utcnow()
-    rows = (await session.execute(
-        select(ReviewStage, ReviewRound, Document)
-        .join(ReviewStageMember, ReviewStageMember.stage_id == ReviewStage.id)
-        .join(ReviewRound, ReviewRound.id == ReviewStage.round_id)
-        .join(Document, Document.id == ReviewRound.document_id)
-        .where(ReviewStage.status == "active", ReviewRound.status == "in_review",
-               ReviewStageMember.body_kind == body_kind, ReviewStageMember.body_id == body_id)
-        .order_by(ReviewStage.activated_at, ReviewStage.id)
-    )).all()
+    rows = (
+        await session.execute(
+            select(ReviewStage, ReviewRound, Document)
+            .join(ReviewStageMember, ReviewStageMember.stage_id == ReviewStage.id)
+            .join(ReviewRound, ReviewRound.id == ReviewStage.round_id)
+            .join(Document, Document.id == ReviewRound.document_id)
+            .where(
+                ReviewStage.status == "active",
+                ReviewRound.status == "in_review",
+                ReviewStageMember.body_kind == body_kind,
+                ReviewStageMember.body_id == body_id,
+            )
+            .order_by(ReviewStage.activated_at, ReviewStage.id)
+        )
+    ).all()
     versions = await _versions(session, {r.version_id for _, r, _ in rows})
     out = []
     for stage, round_, document in rows:
-        done = await session.scalar(select(func.count()).select_from(ReviewDecision).where(
-            ReviewDecision.stage_id == stage.id, ReviewDecision.submission == round_.submission,
-            ReviewDecision.body_id == body_id))
+        done = await session.scalar(
+            select(func.count())
+            .select_from(ReviewDecision)
+            .where(
+                ReviewDecision.stage_id == stage.id,
+                ReviewDecision.submission == round_.submission,
+                ReviewDecision.body_id == body_id,
+            )
+        )
         if done:
             continue
-        out.append(AgendaEntry(
-            document_id=document.id, document_title=document.title, document_kind=DocumentKind(document.kind),
-            clause=stage.clause, stage_id=stage.id, stage_label=stage.label, version_id=round_.version_id,
-            version_number=versions.get(round_.version_id, 0), waiting_since=stage.activated_at or stage.created_at,
-            due_at=stage.due_at, overdue=stage.due_at is not None and stage.due_at < now,
-        ))
+        out.append(
+            AgendaEntry(
+                document_id=document.id,
+                document_title=document.title,
+                document_kind=DocumentKind(document.kind),
+                clause=stage.clause,
+                stage_id=stage.id,
+                stage_label=stage.label,
+                version_id=round_.version_id,
+                version_number=versions.get(round_.version_id, 0),
+                waiting_since=stage.activated_at or stage.created_at,
+                due_at=stage.due_at,
+                overdue=stage.due_at is not None and stage.due_at < now,
+            )
+        )
     return out
 
 
 # --- the catalogue (cl. 13.4) -------------------------------------------------------------------
 
-async def catalogue(session: AsyncSession, organisation_id: UUID, *, page: int, page_size: int,
-                    search: str | None = None) -> CataloguePage:
-    stmt = select(Document, DocumentVersion).join(DocumentVersion, DocumentVersion.id == Document.approved_version_id) \
+
+async def catalogue(
+    session: AsyncSession, organisation_id: UUID, *, page: int, page_size: int, search: str | None = None
+) -> CataloguePage:
+    stmt = (
+        select(Document, DocumentVersion)
+        .join(DocumentVersion, DocumentVersion.id == Document.approved_version_id)
         .where(Document.kind == DocumentKind.METHODOLOGICAL_PRODUCT.value, Document.approved_version_id.is_not(None))
+    )
     if search:
         stmt = stmt.where(Document.title.ilike(f"%{search.replace('%', '').replace('_', '')}%"))
-    rows, total = await paged(session, stmt.order_by(Document.approved_at.desc(), Document.id), Paging(page, page_size), rows=True)
+    rows, total = await paged(
+        session, stmt.order_by(Document.approved_at.desc(), Document.id), Paging(page, page_size), rows=True
+    )
     staff_ids = {a for d, _ in rows for a in d.author_staff_ids or []}
-    names = dict((await session.execute(select(Staff.id, Staff.full_name).where(Staff.id.in_(list(staff_ids)))))
-                 .all()) if staff_ids else {}
-    items = [CatalogueEntry(
-        document_id=d.id, title=d.title, authors=[names.get(a, "") for a in d.author_staff_ids or []],
-        subject_id=d.subject_id, school_year=d.school_year, follows_model=d.follows_model, approved_at=d.approved_at,
-        version_id=v.id, version_number=v.number, filename=v.filename, format=v.format, size=v.size, sha256=v.sha256,
-    ) for d, v in rows]
+    names = (
+        dict((await session.execute(select(Staff.id, Staff.full_name).where(Staff.id.in_(list(staff_ids))))).all())
+        if staff_ids
+        else {}
+    )
+    items = [
+        CatalogueEntry(
+            document_id=d.id,
+            title=d.title,
+            authors=[names.get(a, "") for a in d.author_staff_ids or []],
+            subject_id=d.subject_id,
+            school_year=d.school_year,
+            follows_model=d.follows_model,
+            approved_at=d.approved_at,
+            version_id=v.id,
+            version_number=v.number,
+            filename=v.filename,
+            format=v.format,
+            size=v.size,
+            sha256=v.sha256,
+        )
+        for d, v in rows
+    ]
     return CataloguePage(organisation_id, items, total, page, page_size)

@@ -67,21 +67,56 @@ APPROVERS_ALLOWED: dict[DocumentKind, frozenset[str]] = {
 # The bodies each clause names; an organisation may add only these (or a named body of a kind
 # the clause names) to its route.
 SELECTORS_ALLOWED: dict[DocumentKind, frozenset[Selector]] = {
-    DocumentKind.WORKING_CURRICULUM: frozenset({Selector.COMMISSION, Selector.DEPARTMENT, Selector.UNIT_COUNCILS,
-                                                Selector.UNIT_COUNCIL, Selector.UM_OFFICE, Selector.ALL_COUNCILS,
-                                                Selector.BODY}),
-    DocumentKind.WORKING_PROGRAMME: frozenset({Selector.COMMISSION, Selector.UNIT_COUNCIL, Selector.ORGANISATION_COUNCIL,
-                                               Selector.BODY}),
-    DocumentKind.LESSON_PLAN: frozenset({Selector.COMMISSION, Selector.UNIT_COUNCIL, Selector.ORGANISATION_COUNCIL,
-                                         Selector.BODY}),
-    DocumentKind.GUIDELINES: frozenset({Selector.COMMISSION, Selector.DEPARTMENT, Selector.UNIT_COUNCIL,
-                                        Selector.ORGANISATION_COUNCIL, Selector.BODY}),
-    DocumentKind.OTHER: frozenset({Selector.COMMISSION, Selector.DEPARTMENT, Selector.UNIT_COUNCIL,
-                                   Selector.ORGANISATION_COUNCIL, Selector.UM_OFFICE, Selector.BODY}),
-    DocumentKind.METHODOLOGICAL_PRODUCT: frozenset({Selector.COMMISSION, Selector.DEPARTMENT, Selector.UNIT_COUNCIL,
-                                                    Selector.ORGANISATION_COUNCIL, Selector.UM_OFFICE, Selector.BODY}),
-    DocumentKind.NORMATIVE_DOCUMENT: frozenset({Selector.COMMISSION, Selector.DEPARTMENT, Selector.UNIT_COUNCIL,
-                                                Selector.ORGANISATION_COUNCIL, Selector.UM_OFFICE, Selector.BODY}),
+    DocumentKind.WORKING_CURRICULUM: frozenset(
+        {
+            Selector.COMMISSION,
+            Selector.DEPARTMENT,
+            Selector.UNIT_COUNCILS,
+            Selector.UNIT_COUNCIL,
+            Selector.UM_OFFICE,
+            Selector.ALL_COUNCILS,
+            Selector.BODY,
+        }
+    ),
+    DocumentKind.WORKING_PROGRAMME: frozenset(
+        {Selector.COMMISSION, Selector.UNIT_COUNCIL, Selector.ORGANISATION_COUNCIL, Selector.BODY}
+    ),
+    DocumentKind.LESSON_PLAN: frozenset(
+        {Selector.COMMISSION, Selector.UNIT_COUNCIL, Selector.ORGANISATION_COUNCIL, Selector.BODY}
+    ),
+    DocumentKind.GUIDELINES: frozenset(
+        {Selector.COMMISSION, Selector.DEPARTMENT, Selector.UNIT_COUNCIL, Selector.ORGANISATION_COUNCIL, Selector.BODY}
+    ),
+    DocumentKind.OTHER: frozenset(
+        {
+            Selector.COMMISSION,
+            Selector.DEPARTMENT,
+            Selector.UNIT_COUNCIL,
+            Selector.ORGANISATION_COUNCIL,
+            Selector.UM_OFFICE,
+            Selector.BODY,
+        }
+    ),
+    DocumentKind.METHODOLOGICAL_PRODUCT: frozenset(
+        {
+            Selector.COMMISSION,
+            Selector.DEPARTMENT,
+            Selector.UNIT_COUNCIL,
+            Selector.ORGANISATION_COUNCIL,
+            Selector.UM_OFFICE,
+            Selector.BODY,
+        }
+    ),
+    DocumentKind.NORMATIVE_DOCUMENT: frozenset(
+        {
+            Selector.COMMISSION,
+            Selector.DEPARTMENT,
+            Selector.UNIT_COUNCIL,
+            Selector.ORGANISATION_COUNCIL,
+            Selector.UM_OFFICE,
+            Selector.BODY,
+        }
+    ),
     DocumentKind.ASSOCIATION_PLAN: frozenset({Selector.ASSOCIATION, Selector.ORGANISATION_COUNCIL, Selector.BODY}),
 }
 
@@ -117,31 +152,50 @@ DEFAULT_ROUTES: dict[DocumentKind, tuple[StageTemplate, ...]] = {
     # educational-methodological offices, then a positive conclusion in ALL relevant
     # methodological councils, then the head.
     DocumentKind.WORKING_CURRICULUM: (
-        _t(S.COMMISSION, "19"), _t(S.DEPARTMENT, "19"), _t(S.UNIT_COUNCILS, "19"), _t(S.UM_OFFICE, "19"),
-        _t(S.ALL_COUNCILS, "19"), _t(S.APPROVAL, "19", H),
+        _t(S.COMMISSION, "19"),
+        _t(S.DEPARTMENT, "19"),
+        _t(S.UNIT_COUNCILS, "19"),
+        _t(S.UM_OFFICE, "19"),
+        _t(S.ALL_COUNCILS, "19"),
+        _t(S.APPROVAL, "19", H),
     ),
     # Cl. 20: the council of the unit, the council of the organisation, the deputy head.
-    DocumentKind.WORKING_PROGRAMME: (_t(S.UNIT_COUNCIL, "20"), _t(S.ORGANISATION_COUNCIL, "20"), _t(S.APPROVAL, "20", D)),
+    DocumentKind.WORKING_PROGRAMME: (
+        _t(S.UNIT_COUNCIL, "20"),
+        _t(S.ORGANISATION_COUNCIL, "20"),
+        _t(S.APPROVAL, "20", D),
+    ),
     DocumentKind.LESSON_PLAN: (_t(S.UNIT_COUNCIL, "20"), _t(S.ORGANISATION_COUNCIL, "20"), _t(S.APPROVAL, "20", D)),
     # Cl. 21: commissions, departments, the council of the unit and of the organisation, the deputy head.
     DocumentKind.GUIDELINES: (
-        _t(S.COMMISSION, "21"), _t(S.DEPARTMENT, "21"), _t(S.UNIT_COUNCIL, "21"), _t(S.ORGANISATION_COUNCIL, "21"),
+        _t(S.COMMISSION, "21"),
+        _t(S.DEPARTMENT, "21"),
+        _t(S.UNIT_COUNCIL, "21"),
+        _t(S.ORGANISATION_COUNCIL, "21"),
         _t(S.APPROVAL, "21", D),
     ),
     # Cl. 18: commissions, departments, unit councils, the organisation's council; the head or the deputy head.
     DocumentKind.OTHER: (
-        _t(S.COMMISSION, "18"), _t(S.DEPARTMENT, "18"), _t(S.UNIT_COUNCIL, "18"), _t(S.ORGANISATION_COUNCIL, "18"),
+        _t(S.COMMISSION, "18"),
+        _t(S.DEPARTMENT, "18"),
+        _t(S.UNIT_COUNCIL, "18"),
+        _t(S.ORGANISATION_COUNCIL, "18"),
         _t(S.APPROVAL, "18", H, D),
     ),
     # Cl. 13.4: units analyse methodological products and recommend them for publication; as
     # methodological documentation (cl. 18) it is then approved by the head or the deputy head.
     DocumentKind.METHODOLOGICAL_PRODUCT: (
-        _t(S.COMMISSION, "13.4"), _t(S.DEPARTMENT, "13.4"), _t(S.UNIT_COUNCIL, "13.4"),
-        _t(S.ORGANISATION_COUNCIL, "13.4"), _t(S.APPROVAL, "18", H, D),
+        _t(S.COMMISSION, "13.4"),
+        _t(S.DEPARTMENT, "13.4"),
+        _t(S.UNIT_COUNCIL, "13.4"),
+        _t(S.ORGANISATION_COUNCIL, "13.4"),
+        _t(S.APPROVAL, "18", H, D),
     ),
     # Cl. 13.2: units examine normative documents and recommend them to the methodological council.
     DocumentKind.NORMATIVE_DOCUMENT: (
-        _t(S.COMMISSION, "13.2"), _t(S.DEPARTMENT, "13.2"), _t(S.ORGANISATION_COUNCIL, "13.2"),
+        _t(S.COMMISSION, "13.2"),
+        _t(S.DEPARTMENT, "13.2"),
+        _t(S.ORGANISATION_COUNCIL, "13.2"),
         _t(S.APPROVAL, "18", H, D),
     ),
     # Cl. 29: the association's annual plan, approved by the head of the organisation.
@@ -170,13 +224,15 @@ def check_route(kind: DocumentKind, stages: list[StageTemplate]) -> list[StageTe
     if approvals != [len(stages) - 1]:
         raise DomainError(
             "The route must end with exactly one approval stage: the final approval cannot be removed or moved.",
-            field="stages", clause=final_clause,
+            field="stages",
+            clause=final_clause,
         )
     if kind is DocumentKind.WORKING_CURRICULUM and not any(s.selector is Selector.ALL_COUNCILS for s in stages):
         raise DomainError(
             "A working curriculum is approved only after a positive conclusion of all relevant methodological "
             "councils: that stage cannot be removed.",
-            field="stages", clause="19",
+            field="stages",
+            clause="19",
         )
     seen: set[tuple[Any, ...]] = set()
     checked: list[StageTemplate] = []
@@ -195,17 +251,20 @@ def check_route(kind: DocumentKind, stages: list[StageTemplate]) -> list[StageTe
                 allowed = " or ".join(sorted(APPROVERS_ALLOWED[kind]))
                 raise DomainError(
                     f"This document is approved by the {allowed.replace('_', ' ')}; not by {', '.join(wrong)}.",
-                    field=f"{where}.approver_roles", clause=final_clause,
+                    field=f"{where}.approver_roles",
+                    clause=final_clause,
                 )
-            checked.append(msgspec.structs.replace(stage, approver_roles=roles, clause=final_clause, body_kind=None,
-                                                   body_id=None))
+            checked.append(
+                msgspec.structs.replace(stage, approver_roles=roles, clause=final_clause, body_kind=None, body_id=None)
+            )
             continue
         if stage.approver_roles:
             raise DomainError("Only the approval stage names approver roles.", field=f"{where}.approver_roles")
         if stage.selector not in SELECTORS_ALLOWED[kind]:
             raise DomainError(
                 f"Clause {clause} does not name a {stage.selector.value.replace('_', ' ')} stage for this document.",
-                field=f"{where}.selector", clause=clause,
+                field=f"{where}.selector",
+                clause=clause,
             )
         if stage.selector is Selector.BODY:
             if stage.body_kind not in NAMED_BODY_KINDS or stage.body_id is None:

@@ -32,8 +32,8 @@ from api.domain.reviews import notifications
 from api.domain.reviews.models import (
     ReviewDecision,
     ReviewMissingStage,
-    ReviewRoute,
     ReviewRound,
+    ReviewRoute,
     ReviewStage,
     ReviewStageMember,
 )
@@ -70,8 +70,15 @@ class IdempotencyMismatch(DomainError):
 
 
 class ReviewService:
-    def __init__(self, session: AsyncSession, organisation_id: UUID, org_kind: OrgKind, participant: Participant,
-                 *, clock: Any = utcnow) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        organisation_id: UUID,
+        org_kind: OrgKind,
+        participant: Participant,
+        *,
+        clock: Any = utcnow,
+    ) -> None:
         self.session = session
         self.organisation_id = organisation_id
         self.org_kind = org_kind
@@ -108,8 +115,15 @@ class ReviewService:
             row.stages = encoded
             row.updated_by = self.who.user_id
         await self.session.flush()
-        await audit.record(self.session, actor_id=self.who.user_id, action="review_route.update", entity="review_route",
-                           entity_id=kind.value, before=before, after={"stages": encoded})
+        await audit.record(
+            self.session,
+            actor_id=self.who.user_id,
+            action="review_route.update",
+            entity="review_route",
+            entity_id=kind.value,
+            before=before,
+            after={"stages": encoded},
+        )
         return await self.route(kind)
 
     async def reset_route(self, kind: DocumentKind) -> RouteDescription:
@@ -119,8 +133,15 @@ class ReviewService:
             before = {"stages": row.stages}
             await self.session.delete(row)
             await self.session.flush()
-            await audit.record(self.session, actor_id=self.who.user_id, action="review_route.reset",
-                               entity="review_route", entity_id=kind.value, before=before, after=None)
+            await audit.record(
+                self.session,
+                actor_id=self.who.user_id,
+                action="review_route.reset",
+                entity="review_route",
+                entity_id=kind.value,
+                before=before,
+                after=None,
+            )
         return await self.route(kind)
 
     async def plan(self, document: Document) -> list[tuple[ReviewStage, tuple[agg.Member, ...]]]:
@@ -142,16 +163,30 @@ class ReviewService:
         for index, template in enumerate(description.stages):
             found = await resolve(self.session, template, document, chain, self.org_kind)
             if not found:
-                missing.append(ReviewMissingStage(
-                    id=uuid7(), position=index, selector=template.selector.value, clause=template.clause,
-                    label=missing_label(template), body_kind=template.body_kind, body_id=template.body_id,
-                ))
+                missing.append(
+                    ReviewMissingStage(
+                        id=uuid7(),
+                        position=index,
+                        selector=template.selector.value,
+                        clause=template.clause,
+                        label=missing_label(template),
+                        body_kind=template.body_kind,
+                        body_id=template.body_id,
+                    )
+                )
             planned.extend(found)
         stages: list[tuple[ReviewStage, tuple[agg.Member, ...]]] = []
         for position, p in enumerate(planned):
             stage = ReviewStage(
-                id=uuid7(), position=position, kind=p.kind.value, selector=p.selector.value, clause=p.clause,
-                label=p.label, approver_roles=list(p.approver_roles), due_days=p.due_days, status="waiting",
+                id=uuid7(),
+                position=position,
+                kind=p.kind.value,
+                selector=p.selector.value,
+                clause=p.clause,
+                label=p.label,
+                approver_roles=list(p.approver_roles),
+                due_days=p.due_days,
+                status="waiting",
             )
             stages.append((stage, p.members))
         return stages, missing
@@ -160,24 +195,35 @@ class ReviewService:
 
     async def _lock_round(self, round_id: UUID) -> ReviewRound:
         row = await self.session.scalar(
-            select(ReviewRound).where(ReviewRound.id == round_id).with_for_update()
+            select(ReviewRound)
+            .where(ReviewRound.id == round_id)
+            .with_for_update()
             .execution_options(populate_existing=True)
         )
         if row is None:
             raise NotFound("Review round not found.", field="round_id")
         return row
 
-    async def _load(self, row: ReviewRound, with_keepers_for: UUID | None = None) -> tuple[agg.ReviewRound, dict[UUID, ReviewStage]]:
-        stage_rows = (await self.session.scalars(
-            select(ReviewStage).where(ReviewStage.round_id == row.id).order_by(ReviewStage.position)
-        )).all()
-        member_rows = (await self.session.scalars(
-            select(ReviewStageMember).where(ReviewStageMember.stage_id.in_([s.id for s in stage_rows]))
-            .order_by(ReviewStageMember.created_at, ReviewStageMember.id)
-        )).all()
-        decision_rows = (await self.session.scalars(
-            select(ReviewDecision).where(ReviewDecision.round_id == row.id).order_by(ReviewDecision.decided_at)
-        )).all()
+    async def _load(
+        self, row: ReviewRound, with_keepers_for: UUID | None = None
+    ) -> tuple[agg.ReviewRound, dict[UUID, ReviewStage]]:
+        stage_rows = (
+            await self.session.scalars(
+                select(ReviewStage).where(ReviewStage.round_id == row.id).order_by(ReviewStage.position)
+            )
+        ).all()
+        member_rows = (
+            await self.session.scalars(
+                select(ReviewStageMember)
+                .where(ReviewStageMember.stage_id.in_([s.id for s in stage_rows]))
+                .order_by(ReviewStageMember.created_at, ReviewStageMember.id)
+            )
+        ).all()
+        decision_rows = (
+            await self.session.scalars(
+                select(ReviewDecision).where(ReviewDecision.round_id == row.id).order_by(ReviewDecision.decided_at)
+            )
+        ).all()
         stages = []
         for s in stage_rows:
             members = []
@@ -186,42 +232,82 @@ class ReviewService:
                     continue
                 member = agg.Member(m.body_kind, m.body_id, m.name, collegial=m.collegial)
                 if s.id == with_keepers_for:
-                    member = agg.Member(m.body_kind, m.body_id, m.name, await keepers_of(self.session, member), m.collegial)
+                    member = agg.Member(
+                        m.body_kind, m.body_id, m.name, await keepers_of(self.session, member), m.collegial
+                    )
                 members.append(member)
-            stages.append(agg.Stage(
-                id=s.id, position=s.position, kind=StageKind(s.kind), clause=s.clause, label=s.label,
-                members=tuple(members), approver_roles=tuple(s.approver_roles or ()), due_days=s.due_days,
-                status=agg.StageStatus(s.status), activated_at=s.activated_at, due_at=s.due_at,
-            ))
-        decisions = [agg.Decision(
-            id=d.id, stage_id=d.stage_id, submission=d.submission, version_id=d.version_id, outcome=Outcome(d.outcome),
-            remarks=d.remarks, decided_by=d.decided_by, decided_by_staff_id=d.decided_by_staff_id,
-            decided_by_name=d.decided_by_name, decided_at=d.decided_at, parallel=d.parallel, body_kind=d.body_kind,
-            body_id=d.body_id, meeting_id=d.meeting_id, agenda_item_id=d.agenda_item_id,
-        ) for d in decision_rows]
+            stages.append(
+                agg.Stage(
+                    id=s.id,
+                    position=s.position,
+                    kind=StageKind(s.kind),
+                    clause=s.clause,
+                    label=s.label,
+                    members=tuple(members),
+                    approver_roles=tuple(s.approver_roles or ()),
+                    due_days=s.due_days,
+                    status=agg.StageStatus(s.status),
+                    activated_at=s.activated_at,
+                    due_at=s.due_at,
+                )
+            )
+        decisions = [
+            agg.Decision(
+                id=d.id,
+                stage_id=d.stage_id,
+                submission=d.submission,
+                version_id=d.version_id,
+                outcome=Outcome(d.outcome),
+                remarks=d.remarks,
+                decided_by=d.decided_by,
+                decided_by_staff_id=d.decided_by_staff_id,
+                decided_by_name=d.decided_by_name,
+                decided_at=d.decided_at,
+                parallel=d.parallel,
+                body_kind=d.body_kind,
+                body_id=d.body_id,
+                meeting_id=d.meeting_id,
+                agenda_item_id=d.agenda_item_id,
+            )
+            for d in decision_rows
+        ]
         found = agg.ReviewRound(
-            id=row.id, document_id=row.document_id, number=row.number, version_id=row.version_id,
-            submission=row.submission, status=agg.RoundStatus(row.status), current_position=row.current_position,
-            stages=stages, decisions=decisions, lock_version=row.lock_version,
+            id=row.id,
+            document_id=row.document_id,
+            number=row.number,
+            version_id=row.version_id,
+            submission=row.submission,
+            status=agg.RoundStatus(row.status),
+            current_position=row.current_position,
+            stages=stages,
+            decisions=decisions,
+            lock_version=row.lock_version,
         )
         return found, {s.id: s for s in stage_rows}
 
-    async def _save(self, row: ReviewRound, state: agg.ReviewRound, stage_rows: dict[UUID, ReviewStage],
-                    read_lock_version: int) -> None:
+    async def _save(
+        self, row: ReviewRound, state: agg.ReviewRound, stage_rows: dict[UUID, ReviewStage], read_lock_version: int
+    ) -> None:
         """Writes the round back only if nobody changed it since it was read (optimistic check
         on top of the row lock: a code path that forgot the lock still cannot overwrite)."""
         values: dict[str, Any] = {
-            "version_id": state.version_id, "submission": state.submission, "status": state.status.value,
-            "current_position": state.current_position, "lock_version": state.lock_version,
+            "version_id": state.version_id,
+            "submission": state.submission,
+            "status": state.status.value,
+            "current_position": state.current_position,
+            "lock_version": state.lock_version,
             "finished_at": self.clock() if state.status is agg.RoundStatus.APPROVED else None,
         }
         result = await self.session.execute(
-            update(ReviewRound).where(ReviewRound.id == row.id, ReviewRound.lock_version == read_lock_version)
-            .values(**values).execution_options(synchronize_session=False)
+            update(ReviewRound)
+            .where(ReviewRound.id == row.id, ReviewRound.lock_version == read_lock_version)
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("The review round changed while this request was handled; reload and try again.",
-                           field="round_id")
+            raise Conflict(
+                "The review round changed while this request was handled; reload and try again.", field="round_id"
+            )
         for key, value in values.items():
             setattr(row, key, value)
         for stage in state.stages:
@@ -230,17 +316,30 @@ class ReviewService:
             stage_row.activated_at = stage.activated_at
             stage_row.due_at = stage.due_at
 
-    async def _record_events(self, document: Document, events: list[agg.Event], stage_rows: dict[UUID, ReviewStage]) -> None:
+    async def _record_events(
+        self, document: Document, events: list[agg.Event], stage_rows: dict[UUID, ReviewStage]
+    ) -> None:
         for event in events:
             payload = audit.to_json({k: v for k, v in event.__dict__.items() if k != "decision"})
             if isinstance(event, agg.Decided):
                 payload["decision"] = audit.to_json(event.decision.__dict__)
             action = {
-                agg.Submitted: "review.submit", agg.StageActivated: "review.stage_activate", agg.Decided: "review.decide",
-                agg.StagePassed: "review.stage_pass", agg.ReturnedToAuthors: "review.return", agg.Approved: "review.approve",
+                agg.Submitted: "review.submit",
+                agg.StageActivated: "review.stage_activate",
+                agg.Decided: "review.decide",
+                agg.StagePassed: "review.stage_pass",
+                agg.ReturnedToAuthors: "review.return",
+                agg.Approved: "review.approve",
             }[type(event)]
-            await audit.record(self.session, actor_id=self.who.user_id, action=action, entity="review_round",
-                               entity_id=event.round_id, before=None, after=payload)
+            await audit.record(
+                self.session,
+                actor_id=self.who.user_id,
+                action=action,
+                entity="review_round",
+                entity_id=event.round_id,
+                before=None,
+                after=payload,
+            )
         await notifications.notify(self.session, self.organisation_id, document, events, stage_rows)
 
     # --- submitting -----------------------------------------------------------------------------
@@ -251,11 +350,17 @@ class ReviewService:
         approval."""
         clause = CLAUSE_OF_KIND[DocumentKind(document.kind)]
         if version.locked_at is not None:
-            raise Conflict("This version is locked: it was already submitted. Upload a new version.",
-                           field="version_id", clause=clause)
+            raise Conflict(
+                "This version is locked: it was already submitted. Upload a new version.",
+                field="version_id",
+                clause=clause,
+            )
         latest = await self.session.scalar(
-            select(ReviewRound).where(ReviewRound.document_id == document.id)
-            .order_by(ReviewRound.number.desc()).limit(1).with_for_update()
+            select(ReviewRound)
+            .where(ReviewRound.document_id == document.id)
+            .order_by(ReviewRound.number.desc())
+            .limit(1)
+            .with_for_update()
             .execution_options(populate_existing=True)
         )
         now = self.clock()
@@ -263,8 +368,9 @@ class ReviewService:
             current_version = await self.session.get(DocumentVersion, latest.version_id)
             assert current_version is not None
             if version.number < current_version.number:
-                raise Conflict("A version older than the one last reviewed cannot be submitted.", field="version_id",
-                               clause=clause)
+                raise Conflict(
+                    "A version older than the one last reviewed cannot be submitted.", field="version_id", clause=clause
+                )
         if latest is not None and latest.status != agg.RoundStatus.APPROVED.value:
             state, stage_rows = await self._load(latest)
             read_lock = state.lock_version
@@ -273,18 +379,38 @@ class ReviewService:
             result = latest
         else:
             planned, missing = await self.route_plan(document)
-            stages = [agg.Stage(
-                id=s.id, position=s.position, kind=StageKind(s.kind), clause=s.clause, label=s.label,
-                members=members, approver_roles=tuple(s.approver_roles), due_days=s.due_days,
-            ) for s, members in planned]
+            stages = [
+                agg.Stage(
+                    id=s.id,
+                    position=s.position,
+                    kind=StageKind(s.kind),
+                    clause=s.clause,
+                    label=s.label,
+                    members=members,
+                    approver_roles=tuple(s.approver_roles),
+                    due_days=s.due_days,
+                )
+                for s, members in planned
+            ]
             state = agg.ReviewRound.start(
-                id=uuid7(), document_id=document.id, number=(latest.number + 1) if latest else 1, version_id=version.id,
-                stages=stages, now=now, clause=clause,
+                id=uuid7(),
+                document_id=document.id,
+                number=(latest.number + 1) if latest else 1,
+                version_id=version.id,
+                stages=stages,
+                now=now,
+                clause=clause,
             )
             result = ReviewRound(
-                id=state.id, document_id=document.id, number=state.number, version_id=version.id,
-                submission=state.submission, status=state.status.value, current_position=state.current_position,
-                lock_version=state.lock_version, submitted_by=self.who.user_id,
+                id=state.id,
+                document_id=document.id,
+                number=state.number,
+                version_id=version.id,
+                submission=state.submission,
+                status=state.status.value,
+                current_position=state.current_position,
+                lock_version=state.lock_version,
+                submitted_by=self.who.user_id,
             )
             self.session.add(result)
             await self.session.flush()
@@ -299,22 +425,37 @@ class ReviewService:
             await self.session.flush()
             for s in state.stages:
                 for m in s.members:
-                    self.session.add(ReviewStageMember(stage_id=s.id, body_kind=m.body_kind, body_id=m.body_id,
-                                                       name=m.name, collegial=m.collegial))
+                    self.session.add(
+                        ReviewStageMember(
+                            stage_id=s.id, body_kind=m.body_kind, body_id=m.body_id, name=m.name, collegial=m.collegial
+                        )
+                    )
             for gap in missing:
                 gap.round_id = result.id
                 self.session.add(gap)
             if missing:
                 await self.session.flush()
-                await audit.record(self.session, actor_id=self.who.user_id, action="review.stages_missing",
-                                   entity="review_round", entity_id=result.id, before=None,
-                                   after={"missing_stages": [audit.snapshot(g) for g in missing]})
+                await audit.record(
+                    self.session,
+                    actor_id=self.who.user_id,
+                    action="review.stages_missing",
+                    entity="review_round",
+                    entity_id=result.id,
+                    before=None,
+                    after={"missing_stages": [audit.snapshot(g) for g in missing]},
+                )
         version.locked_at = now
         document.status = DocumentStatus.IN_REVIEW.value
         await self.session.flush()
-        await audit.record(self.session, actor_id=self.who.user_id, action="document.version.lock",
-                           entity="document_version", entity_id=version.id, before=None,
-                           after={"locked_at": now, "round_id": result.id})
+        await audit.record(
+            self.session,
+            actor_id=self.who.user_id,
+            action="document.version.lock",
+            entity="document_version",
+            entity_id=version.id,
+            before=None,
+            after={"locked_at": now, "round_id": result.id},
+        )
         await self._record_events(document, state.events, stage_rows)
         await self.session.flush()
         return result
@@ -335,10 +476,14 @@ class ReviewService:
         if idempotency_key is not None:
             if not 1 <= len(idempotency_key) <= 200:
                 raise DomainError("The Idempotency-Key is 1 to 200 characters.", field="Idempotency-Key")
-            earlier = await self.session.scalar(select(ReviewDecision).where(
-                ReviewDecision.decided_by == self.who.user_id if self.who.user_id else ReviewDecision.decided_by.is_(None),
-                ReviewDecision.idempotency_key == idempotency_key,
-            ))
+            earlier = await self.session.scalar(
+                select(ReviewDecision).where(
+                    ReviewDecision.decided_by == self.who.user_id
+                    if self.who.user_id
+                    else ReviewDecision.decided_by.is_(None),
+                    ReviewDecision.idempotency_key == idempotency_key,
+                )
+            )
             if earlier is not None:
                 if earlier.request_fingerprint != fp:
                     raise IdempotencyMismatch(
@@ -355,16 +500,35 @@ class ReviewService:
         if round_row.number != latest_number:
             raise Conflict("This review round has ended; decisions go to the current round.", field="stage_id")
         decision = state.decide(
-            decision_id=uuid7(), stage_id=data.stage_id, version_id=data.version_id, outcome=data.outcome,
-            remarks=data.remarks, decider=self.who.decider(), now=self.clock(), body_id=data.body_id, meeting=meeting,
+            decision_id=uuid7(),
+            stage_id=data.stage_id,
+            version_id=data.version_id,
+            outcome=data.outcome,
+            remarks=data.remarks,
+            decider=self.who.decider(),
+            now=self.clock(),
+            body_id=data.body_id,
+            meeting=meeting,
         )
         row = ReviewDecision(
-            id=decision.id, round_id=round_row.id, stage_id=decision.stage_id, submission=decision.submission,
-            version_id=decision.version_id, parallel=decision.parallel, body_kind=decision.body_kind,
-            body_id=decision.body_id, outcome=decision.outcome.value, remarks=decision.remarks,
-            decided_by=decision.decided_by, decided_by_staff_id=decision.decided_by_staff_id,
-            decided_by_name=decision.decided_by_name, decided_at=decision.decided_at, meeting_id=decision.meeting_id,
-            agenda_item_id=decision.agenda_item_id, idempotency_key=idempotency_key, request_fingerprint=fp,
+            id=decision.id,
+            round_id=round_row.id,
+            stage_id=decision.stage_id,
+            submission=decision.submission,
+            version_id=decision.version_id,
+            parallel=decision.parallel,
+            body_kind=decision.body_kind,
+            body_id=decision.body_id,
+            outcome=decision.outcome.value,
+            remarks=decision.remarks,
+            decided_by=decision.decided_by,
+            decided_by_staff_id=decision.decided_by_staff_id,
+            decided_by_name=decision.decided_by_name,
+            decided_at=decision.decided_at,
+            meeting_id=decision.meeting_id,
+            agenda_item_id=decision.agenda_item_id,
+            idempotency_key=idempotency_key,
+            request_fingerprint=fp,
         )
         try:
             async with self.session.begin_nested():
@@ -372,10 +536,16 @@ class ReviewService:
                 await self.session.flush()
         except IntegrityError:
             # Reached only by a writer that bypassed the round lock: name who got there first.
-            winner = await self.session.scalar(select(ReviewDecision).where(
-                ReviewDecision.round_id == round_row.id, ReviewDecision.stage_id == decision.stage_id,
-                ReviewDecision.submission == decision.submission,
-            ).order_by(ReviewDecision.decided_at).limit(1))
+            winner = await self.session.scalar(
+                select(ReviewDecision)
+                .where(
+                    ReviewDecision.round_id == round_row.id,
+                    ReviewDecision.stage_id == decision.stage_id,
+                    ReviewDecision.submission == decision.submission,
+                )
+                .order_by(ReviewDecision.decided_at)
+                .limit(1)
+            )
             who = f"{winner.decided_by_name} at {winner.decided_at:%Y-%m-%d %H:%M} UTC" if winner else "someone else"
             raise Conflict(f"This stage has already been decided by {who}.", field="stage_id") from None
         await self._save(round_row, state, stage_rows, read_lock)
@@ -406,10 +576,18 @@ class ReviewService:
             if item is None or item.meeting_id != meeting.id:
                 raise DomainError("The agenda item is not on this meeting's agenda.", field="agenda_item_id")
         quorum = await quorum_of_meeting(self.session, meeting)
-        return agg.MeetingRef(meeting.id, meeting.body_kind, meeting.body_id, item.id if item else None,
-                              item.document_id if item else None, meeting.archived_at is not None,
-                              quorum_met=quorum.met, present_members=quorum.present_members, members=quorum.members,
-                              required=quorum.required)
+        return agg.MeetingRef(
+            meeting.id,
+            meeting.body_kind,
+            meeting.body_id,
+            item.id if item else None,
+            item.document_id if item else None,
+            meeting.archived_at is not None,
+            quorum_met=quorum.met,
+            present_members=quorum.present_members,
+            members=quorum.members,
+            required=quorum.required,
+        )
 
     async def load_round(self, round_row: ReviewRound) -> agg.ReviewRound:
         state, _ = await self._load(round_row)

@@ -89,25 +89,39 @@ def _nearest(rows: list, chain: list[Unit]) -> list:  # type: ignore[type-arg]
 async def _commissions(session: AsyncSession, chain: list[Unit], kinds: tuple[str, ...]) -> list[Commission]:
     if not chain:
         return []
-    rows = (await session.scalars(select(Commission).where(
-        Commission.unit_id.in_([u.id for u in chain]), Commission.kind.in_(kinds), Commission.archived_at.is_(None)
-    ))).all()
+    rows = (
+        await session.scalars(
+            select(Commission).where(
+                Commission.unit_id.in_([u.id for u in chain]),
+                Commission.kind.in_(kinds),
+                Commission.archived_at.is_(None),
+            )
+        )
+    ).all()
     return _nearest(list(rows), chain)
 
 
 async def _unit_councils(session: AsyncSession, chain: list[Unit]) -> list[Council]:
     if not chain:
         return []
-    rows = (await session.scalars(select(Council).where(
-        Council.unit_id.in_([u.id for u in chain]), Council.kind == "methodological", Council.archived_at.is_(None)
-    ))).all()
+    rows = (
+        await session.scalars(
+            select(Council).where(
+                Council.unit_id.in_([u.id for u in chain]),
+                Council.kind == "methodological",
+                Council.archived_at.is_(None),
+            )
+        )
+    ).all()
     return _nearest(list(rows), chain)
 
 
 async def _organisation_council(session: AsyncSession) -> Council | None:
-    return await session.scalar(select(Council).where(
-        Council.unit_id.is_(None), Council.kind == "methodological", Council.archived_at.is_(None)
-    ))
+    return await session.scalar(
+        select(Council).where(
+            Council.unit_id.is_(None), Council.kind == "methodological", Council.archived_at.is_(None)
+        )
+    )
 
 
 def _member(kind: BodyKind | str, row: object, *, collegial: bool = True) -> Member:
@@ -122,8 +136,9 @@ async def resolve(
     units = {u.id: u for u in chain}
 
     def review(member: Member, what: str) -> PlannedStage:
-        return PlannedStage(StageKind.REVIEW, s, template.clause, f"{what}: {member.name}", (member,), (),
-                            template.due_days)
+        return PlannedStage(
+            StageKind.REVIEW, s, template.clause, f"{what}: {member.name}", (member,), (), template.due_days
+        )
 
     if s is Selector.APPROVAL:
         roles = tuple(template.approver_roles)
@@ -137,13 +152,19 @@ async def resolve(
             # Schools discuss their teachers' documents in the subject association (cl. 25).
             association = None
             if chain:
-                association = await session.scalar(select(Association).where(
-                    Association.unit_id.in_(list(units)), Association.archived_at.is_(None)
-                ).order_by(Association.name).limit(1))
+                association = await session.scalar(
+                    select(Association)
+                    .where(Association.unit_id.in_(list(units)), Association.archived_at.is_(None))
+                    .order_by(Association.name)
+                    .limit(1)
+                )
             if association is None and document.subject_id is not None:
-                association = await session.scalar(select(Association).where(
-                    Association.subject_id == document.subject_id, Association.archived_at.is_(None)
-                ).order_by(Association.name).limit(1))
+                association = await session.scalar(
+                    select(Association)
+                    .where(Association.subject_id == document.subject_id, Association.archived_at.is_(None))
+                    .order_by(Association.name)
+                    .limit(1)
+                )
             if association is not None:
                 return [review(_member(BodyKind.ASSOCIATION, association), N_("Methodological association"))]
         return []
@@ -152,19 +173,31 @@ async def resolve(
         return [review(_member(BodyKind.DEPARTMENT, found[0]), N_("Department"))] if found else []
     if s is Selector.UNIT_COUNCILS:
         councils = [c for c in await _unit_councils(session, chain) if units[c.unit_id].kind in _UNIT_COUNCIL_KINDS]
-        return [review(_member(BodyKind.COUNCIL, c), UNIT_COUNCIL_LABELS[UnitKind(units[c.unit_id].kind)]) for c in councils]
+        return [
+            review(_member(BodyKind.COUNCIL, c), UNIT_COUNCIL_LABELS[UnitKind(units[c.unit_id].kind)]) for c in councils
+        ]
     if s is Selector.UNIT_COUNCIL:
         councils = await _unit_councils(session, chain)
         return [review(_member(BodyKind.COUNCIL, councils[0]), N_("Council of the unit"))] if councils else []
     if s is Selector.ORGANISATION_COUNCIL:
         council = await _organisation_council(session)
-        return [review(_member(BodyKind.COUNCIL, council), N_("Methodological council of the organisation"))] if council else []
+        return (
+            [review(_member(BodyKind.COUNCIL, council), N_("Methodological council of the organisation"))]
+            if council
+            else []
+        )
     if s is Selector.UM_OFFICE:
-        office = await session.scalar(select(Unit).where(
-            Unit.kind == UnitKind.UM_OFFICE.value, Unit.archived_at.is_(None)
-        ).order_by(Unit.name).limit(1))
-        return [review(Member(UNIT, office.id, office.name, collegial=False), N_("Educational-methodological office"))] \
-            if office else []
+        office = await session.scalar(
+            select(Unit)
+            .where(Unit.kind == UnitKind.UM_OFFICE.value, Unit.archived_at.is_(None))
+            .order_by(Unit.name)
+            .limit(1)
+        )
+        return (
+            [review(Member(UNIT, office.id, office.name, collegial=False), N_("Educational-methodological office"))]
+            if office
+            else []
+        )
     if s is Selector.ALL_COUNCILS:
         councils: list[Council] = []
         organisation_council = await _organisation_council(session)
@@ -173,9 +206,17 @@ async def resolve(
         councils.extend(await _unit_councils(session, chain))
         members = tuple(_member(BodyKind.COUNCIL, c) for c in councils)
         # Kept even when empty: the round refuses to start without a council (cl. 19).
-        return [PlannedStage(StageKind.ALL_COUNCILS, s, template.clause,
-                             N_("All relevant methodological councils (each must give a positive conclusion)"),
-                             members, (), template.due_days)]
+        return [
+            PlannedStage(
+                StageKind.ALL_COUNCILS,
+                s,
+                template.clause,
+                N_("All relevant methodological councils (each must give a positive conclusion)"),
+                members,
+                (),
+                template.due_days,
+            )
+        ]
     if s is Selector.ASSOCIATION:
         if document.association_id is None:
             return []
@@ -216,8 +257,9 @@ async def keepers_of(session: AsyncSession, member: Member) -> frozenset[UUID]:
     """The staff who record this body's conclusions today: chair and secretary (an association's
     leader in office), or an office's head."""
     if member.body_kind == UNIT:
-        rows = await session.scalars(select(Staff.id).where(Staff.heads_unit_id == member.body_id,
-                                                            Staff.archived_at.is_(None)))
+        rows = await session.scalars(
+            select(Staff.id).where(Staff.heads_unit_id == member.body_id, Staff.archived_at.is_(None))
+        )
         return frozenset(rows)
     try:
         body = await registry.get_body(session, member.body_kind, member.body_id)

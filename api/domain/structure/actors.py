@@ -28,8 +28,15 @@ SHAPERS = frozenset({Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD})
 # Roles that see the whole structure of an organisation they reach.
 FULL_READERS = frozenset(
     {
-        Role.NATIONAL_ADMIN, Role.NATIONAL_METHODIST, Role.REGIONAL_ADMIN, Role.REGIONAL_METHODIST,
-        Role.DISTRICT_METHODIST, Role.ORGANISATION_ADMIN, Role.HEAD, Role.DEPUTY_HEAD, Role.UNIT_HEAD,
+        Role.NATIONAL_ADMIN,
+        Role.NATIONAL_METHODIST,
+        Role.REGIONAL_ADMIN,
+        Role.REGIONAL_METHODIST,
+        Role.DISTRICT_METHODIST,
+        Role.ORGANISATION_ADMIN,
+        Role.HEAD,
+        Role.DEPUTY_HEAD,
+        Role.UNIT_HEAD,
     }
 )
 _IMPLIED = {

@@ -44,15 +44,33 @@ async def get_any(session: AsyncSession, model: type[M], id_: UUID, *, what: str
 async def created(session: AsyncSession, actor_id: UUID | None, entity: str, row: Any) -> Any:
     session.add(row)
     await session.flush()
-    await record(session, actor_id=actor_id, action=f"{entity}.create", entity=entity, entity_id=row.id, before=None, after=snapshot(row))
+    await record(
+        session,
+        actor_id=actor_id,
+        action=f"{entity}.create",
+        entity=entity,
+        entity_id=row.id,
+        before=None,
+        after=snapshot(row),
+    )
     return row
 
 
-async def updated(session: AsyncSession, actor_id: UUID | None, entity: str, row: Any, before: dict[str, Any], action: str = "update") -> Any:
+async def updated(
+    session: AsyncSession, actor_id: UUID | None, entity: str, row: Any, before: dict[str, Any], action: str = "update"
+) -> Any:
     await session.flush()
     after = snapshot(row)
     if after != before:
-        await record(session, actor_id=actor_id, action=f"{entity}.{action}", entity=entity, entity_id=row.id, before=before, after=after)
+        await record(
+            session,
+            actor_id=actor_id,
+            action=f"{entity}.{action}",
+            entity=entity,
+            entity_id=row.id,
+            before=before,
+            after=after,
+        )
     return row
 
 

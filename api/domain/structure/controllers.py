@@ -74,9 +74,14 @@ class UnitController(Controller):
 
     @get("/", name="units:list", operation_id="ListUnits", opt=access(Scope.TENANT, READ))
     async def list_units(
-        self, units: NamedDependency[UnitService], kind: FromQuery[UnitKind | None] = None,
-        parent_id: FromQuery[UUID | None] = None, q: Search = None, include_archived: FromQuery[bool] = False,
-        page: PageNo = 1, page_size: PageSize = 50,
+        self,
+        units: NamedDependency[UnitService],
+        kind: FromQuery[UnitKind | None] = None,
+        parent_id: FromQuery[UUID | None] = None,
+        q: Search = None,
+        include_archived: FromQuery[bool] = False,
+        page: PageNo = 1,
+        page_size: PageSize = 50,
     ) -> Page[UnitRead]:
         rows, total = await units.list(UnitFilter(kind, parent_id, q, include_archived), Paging(page, page_size))
         return Page([to_unit(r) for r in rows], total, page, page_size)
@@ -93,7 +98,9 @@ class UnitController(Controller):
         return units.kinds()
 
     @post("/", name="units:create", operation_id="CreateUnit", opt=access(Scope.TENANT, SHAPE))
-    async def create(self, units: NamedDependency[UnitService], actor: NamedDependency[Actor], data: JSONBody[UnitCreate]) -> UnitRead:
+    async def create(
+        self, units: NamedDependency[UnitService], actor: NamedDependency[Actor], data: JSONBody[UnitCreate]
+    ) -> UnitRead:
         return to_unit(await units.create(data, actor))
 
     @get("/{unit_id:uuid}", name="units:detail", operation_id="GetUnit", opt=access(Scope.TENANT, READ))
@@ -102,12 +109,24 @@ class UnitController(Controller):
 
     @patch("/{unit_id:uuid}", name="units:update", operation_id="UpdateUnit", opt=access(Scope.TENANT, SHAPE))
     async def update(
-        self, units: NamedDependency[UnitService], actor: NamedDependency[Actor], unit_id: FromPath[UUID], data: JSONBody[UnitUpdate]
+        self,
+        units: NamedDependency[UnitService],
+        actor: NamedDependency[Actor],
+        unit_id: FromPath[UUID],
+        data: JSONBody[UnitUpdate],
     ) -> UnitRead:
         return to_unit(await units.update(unit_id, data, actor))
 
-    @post("/{unit_id:uuid}/archive", name="units:archive", operation_id="ArchiveUnit", status_code=200, opt=access(Scope.TENANT, SHAPE))
-    async def archive(self, units: NamedDependency[UnitService], actor: NamedDependency[Actor], unit_id: FromPath[UUID]) -> UnitRead:
+    @post(
+        "/{unit_id:uuid}/archive",
+        name="units:archive",
+        operation_id="ArchiveUnit",
+        status_code=200,
+        opt=access(Scope.TENANT, SHAPE),
+    )
+    async def archive(
+        self, units: NamedDependency[UnitService], actor: NamedDependency[Actor], unit_id: FromPath[UUID]
+    ) -> UnitRead:
         return to_unit(await units.archive(unit_id, actor))
 
 
@@ -117,15 +136,21 @@ class SubjectController(Controller):
 
     @get("/", name="subjects:list", operation_id="ListSubjects", opt=access(Scope.TENANT, READ))
     async def list_subjects(
-        self, subjects: NamedDependency[SubjectService], q: Search = None, include_archived: FromQuery[bool] = False,
-        page: PageNo = 1, page_size: PageSize = 100,
+        self,
+        subjects: NamedDependency[SubjectService],
+        q: Search = None,
+        include_archived: FromQuery[bool] = False,
+        page: PageNo = 1,
+        page_size: PageSize = 100,
     ) -> Page[SubjectRead]:
         """The organisation's subjects; a school's catalogue starts with the general-education subjects."""
         rows, total = await subjects.list(SubjectFilter(q, include_archived), Paging(page, page_size))
         return Page([to_subject(r) for r in rows], total, page, page_size)
 
     @post("/", name="subjects:create", operation_id="CreateSubject", opt=access(Scope.TENANT, SHAPE))
-    async def create(self, subjects: NamedDependency[SubjectService], actor: NamedDependency[Actor], data: JSONBody[SubjectCreate]) -> SubjectRead:
+    async def create(
+        self, subjects: NamedDependency[SubjectService], actor: NamedDependency[Actor], data: JSONBody[SubjectCreate]
+    ) -> SubjectRead:
         return to_subject(await subjects.create(data, actor))
 
     @get("/{subject_id:uuid}", name="subjects:detail", operation_id="GetSubject", opt=access(Scope.TENANT, READ))
@@ -134,12 +159,24 @@ class SubjectController(Controller):
 
     @patch("/{subject_id:uuid}", name="subjects:update", operation_id="UpdateSubject", opt=access(Scope.TENANT, SHAPE))
     async def update(
-        self, subjects: NamedDependency[SubjectService], actor: NamedDependency[Actor], subject_id: FromPath[UUID], data: JSONBody[SubjectUpdate]
+        self,
+        subjects: NamedDependency[SubjectService],
+        actor: NamedDependency[Actor],
+        subject_id: FromPath[UUID],
+        data: JSONBody[SubjectUpdate],
     ) -> SubjectRead:
         return to_subject(await subjects.update(subject_id, data, actor))
 
-    @post("/{subject_id:uuid}/archive", name="subjects:archive", operation_id="ArchiveSubject", status_code=200, opt=access(Scope.TENANT, SHAPE))
-    async def archive(self, subjects: NamedDependency[SubjectService], actor: NamedDependency[Actor], subject_id: FromPath[UUID]) -> SubjectRead:
+    @post(
+        "/{subject_id:uuid}/archive",
+        name="subjects:archive",
+        operation_id="ArchiveSubject",
+        status_code=200,
+        opt=access(Scope.TENANT, SHAPE),
+    )
+    async def archive(
+        self, subjects: NamedDependency[SubjectService], actor: NamedDependency[Actor], subject_id: FromPath[UUID]
+    ) -> SubjectRead:
         return to_subject(await subjects.archive(subject_id, actor))
 
 
@@ -149,20 +186,29 @@ class StaffController(Controller):
 
     @get("/", name="staff:list", operation_id="ListStaff", opt=access(Scope.TENANT, READ))
     async def list_staff(
-        self, staff_service: NamedDependency[StaffService], unit_id: FromQuery[UUID | None] = None,
-        subject_id: FromQuery[UUID | None] = None, position: FromQuery[Position | None] = None,
-        user_id: FromQuery[UUID | None] = None, q: Search = None, include_archived: FromQuery[bool] = False,
+        self,
+        staff_service: NamedDependency[StaffService],
+        unit_id: FromQuery[UUID | None] = None,
+        subject_id: FromQuery[UUID | None] = None,
+        position: FromQuery[Position | None] = None,
+        user_id: FromQuery[UUID | None] = None,
+        q: Search = None,
+        include_archived: FromQuery[bool] = False,
         sort: FromQuery[Literal["full_name", "-full_name"]] = "full_name",
-        page: PageNo = 1, page_size: PageSize = 50,
+        page: PageNo = 1,
+        page_size: PageSize = 50,
     ) -> Page[StaffRead]:
         """The staff by full name (`-full_name`: the other way round)."""
         items, total = await staff_service.list(
-            StaffFilter(unit_id, subject_id, position, user_id, q, include_archived, sort == "-full_name"), Paging(page, page_size)
+            StaffFilter(unit_id, subject_id, position, user_id, q, include_archived, sort == "-full_name"),
+            Paging(page, page_size),
         )
         return Page(items, total, page, page_size)
 
     @post("/", name="staff:create", operation_id="CreateStaff", opt=access(Scope.TENANT, SHAPE))
-    async def create(self, staff_service: NamedDependency[StaffService], actor: NamedDependency[Actor], data: JSONBody[StaffCreate]) -> StaffRead:
+    async def create(
+        self, staff_service: NamedDependency[StaffService], actor: NamedDependency[Actor], data: JSONBody[StaffCreate]
+    ) -> StaffRead:
         return await staff_service.create(data, actor)
 
     @get("/{staff_id:uuid}", name="staff:detail", operation_id="GetStaff", opt=access(Scope.TENANT, READ))
@@ -171,12 +217,24 @@ class StaffController(Controller):
 
     @patch("/{staff_id:uuid}", name="staff:update", operation_id="UpdateStaff", opt=access(Scope.TENANT, SHAPE))
     async def update(
-        self, staff_service: NamedDependency[StaffService], actor: NamedDependency[Actor], staff_id: FromPath[UUID], data: JSONBody[StaffUpdate]
+        self,
+        staff_service: NamedDependency[StaffService],
+        actor: NamedDependency[Actor],
+        staff_id: FromPath[UUID],
+        data: JSONBody[StaffUpdate],
     ) -> StaffRead:
         return await staff_service.update(staff_id, data, actor)
 
-    @post("/{staff_id:uuid}/archive", name="staff:archive", operation_id="ArchiveStaff", status_code=200, opt=access(Scope.TENANT, SHAPE))
-    async def archive(self, staff_service: NamedDependency[StaffService], actor: NamedDependency[Actor], staff_id: FromPath[UUID]) -> StaffRead:
+    @post(
+        "/{staff_id:uuid}/archive",
+        name="staff:archive",
+        operation_id="ArchiveStaff",
+        status_code=200,
+        opt=access(Scope.TENANT, SHAPE),
+    )
+    async def archive(
+        self, staff_service: NamedDependency[StaffService], actor: NamedDependency[Actor], staff_id: FromPath[UUID]
+    ) -> StaffRead:
         return await staff_service.archive(staff_id, actor)
 
 
@@ -193,35 +251,60 @@ class CalendarController(Controller):
         return out
 
     @post("/", name="calendar:create", operation_id="CreateCalendarYear", opt=access(Scope.TENANT, SHAPE))
-    async def create(self, calendar: NamedDependency[CalendarService], actor: NamedDependency[Actor], data: JSONBody[CalendarCreate]) -> CalendarRead:
+    async def create(
+        self, calendar: NamedDependency[CalendarService], actor: NamedDependency[Actor], data: JSONBody[CalendarCreate]
+    ) -> CalendarRead:
         terms = await calendar.create(data, actor)
         return CalendarRead(data.school_year, calendar.kind, [to_term(t) for t in terms])
 
     @get("/current", name="calendar:current", operation_id="GetCurrentTerm", opt=access(Scope.TENANT, READ))
-    async def current(self, calendar: NamedDependency[CalendarService], on: FromQuery[datetime.date | None] = None) -> CurrentTerm:
-        """"This quarter" (semester): the term containing `on` (default today), and the next one."""
+    async def current(
+        self, calendar: NamedDependency[CalendarService], on: FromQuery[datetime.date | None] = None
+    ) -> CurrentTerm:
+        """ "This quarter" (semester): the term containing `on` (default today), and the next one."""
         day = on or today()
         term = await current_term(calendar.session, day)
         upcoming = await next_term(calendar.session, day)
         return CurrentTerm(day, to_term(term) if term else None, to_term(upcoming) if upcoming else None)
 
     @get("/{school_year:int}", name="calendar:year", operation_id="GetCalendarYear", opt=access(Scope.TENANT, READ))
-    async def year(self, calendar: NamedDependency[CalendarService], school_year: FromPath[int], include_archived: FromQuery[bool] = False) -> CalendarRead:
+    async def year(
+        self,
+        calendar: NamedDependency[CalendarService],
+        school_year: FromPath[int],
+        include_archived: FromQuery[bool] = False,
+    ) -> CalendarRead:
         terms = await calendar.year(school_year, include_archived=include_archived)
-        return CalendarRead(school_year, TermKind(terms[0].kind) if terms else calendar.kind, [to_term(t) for t in terms])
+        return CalendarRead(
+            school_year, TermKind(terms[0].kind) if terms else calendar.kind, [to_term(t) for t in terms]
+        )
 
     @get("/terms/{term_id:uuid}", name="calendar:term", operation_id="GetTerm", opt=access(Scope.TENANT, READ))
     async def term(self, calendar: NamedDependency[CalendarService], term_id: FromPath[UUID]) -> TermRead:
         return to_term(await calendar.get(term_id))
 
-    @patch("/terms/{term_id:uuid}", name="calendar:term-update", operation_id="UpdateTerm", opt=access(Scope.TENANT, SHAPE))
+    @patch(
+        "/terms/{term_id:uuid}", name="calendar:term-update", operation_id="UpdateTerm", opt=access(Scope.TENANT, SHAPE)
+    )
     async def update_term(
-        self, calendar: NamedDependency[CalendarService], actor: NamedDependency[Actor], term_id: FromPath[UUID], data: JSONBody[TermUpdate]
+        self,
+        calendar: NamedDependency[CalendarService],
+        actor: NamedDependency[Actor],
+        term_id: FromPath[UUID],
+        data: JSONBody[TermUpdate],
     ) -> TermRead:
         return to_term(await calendar.update(term_id, data, actor))
 
-    @post("/terms/{term_id:uuid}/archive", name="calendar:archive", operation_id="ArchiveCalendarYear", status_code=200, opt=access(Scope.TENANT, SHAPE))
-    async def archive(self, calendar: NamedDependency[CalendarService], actor: NamedDependency[Actor], term_id: FromPath[UUID]) -> CalendarRead:
+    @post(
+        "/terms/{term_id:uuid}/archive",
+        name="calendar:archive",
+        operation_id="ArchiveCalendarYear",
+        status_code=200,
+        opt=access(Scope.TENANT, SHAPE),
+    )
+    async def archive(
+        self, calendar: NamedDependency[CalendarService], actor: NamedDependency[Actor], term_id: FromPath[UUID]
+    ) -> CalendarRead:
         """Archives the term's whole school year (a year with a missing term is no calendar)."""
         term = await calendar.archive(term_id, actor)
         terms = await calendar.year(term.school_year, include_archived=True)

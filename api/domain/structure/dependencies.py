@@ -31,7 +31,9 @@ def provide_bodies(tenant_session: NamedDependency[AsyncSession], tenant: NamedD
     return BodiesService(tenant_session, tenant)
 
 
-def provide_inter_school(tenant_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]) -> InterSchoolService:
+def provide_inter_school(
+    tenant_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]
+) -> InterSchoolService:
     return InterSchoolService(tenant_session, tenant)
 
 

@@ -62,9 +62,16 @@ class Staff(Archivable, TenantBase):
 
     __tablename__ = "staff"
     __table_args__ = (
-        Index("uq_staff_user_live", "user_id", unique=True, postgresql_where=text("user_id IS NOT NULL AND archived_at IS NULL")),
+        Index(
+            "uq_staff_user_live",
+            "user_id",
+            unique=True,
+            postgresql_where=text("user_id IS NOT NULL AND archived_at IS NULL"),
+        ),
         # A staff import matches people by IIN: one live record per IIN.
-        Index("uq_staff_iin_live", "iin", unique=True, postgresql_where=text("iin IS NOT NULL AND archived_at IS NULL")),
+        Index(
+            "uq_staff_iin_live", "iin", unique=True, postgresql_where=text("iin IS NOT NULL AND archived_at IS NULL")
+        ),
     )
 
     full_name: Mapped[str] = mapped_column(String(300), index=True)
@@ -102,7 +109,9 @@ class AcademicTerm(Archivable, TenantBase):
     __tablename__ = "academic_term"
     __table_args__ = (
         CheckConstraint("ends_on >= starts_on", name="academic_term_dates"),
-        Index("uq_academic_term_live", "school_year", "number", unique=True, postgresql_where=text("archived_at IS NULL")),
+        Index(
+            "uq_academic_term_live", "school_year", "number", unique=True, postgresql_where=text("archived_at IS NULL")
+        ),
     )
 
     school_year: Mapped[int] = mapped_column(SmallInteger, index=True)

@@ -138,7 +138,11 @@ SCHOOL_SUBJECTS: tuple[tuple[str, str, str, str], ...] = (
     ("visual_arts", "Бейнелеу өнері", "Изобразительное искусство", "Visual arts"),
     ("artistic_work", "Көркем еңбек", "Художественный труд", "Artistic work"),
     ("physical_education", "Дене шынықтыру", "Физическая культура", "Physical education"),
-    ("military_training", "Алғашқы әскери және технологиялық дайындық",
-     "Начальная военная и технологическая подготовка", "Basic military and technological training"),
+    (
+        "military_training",
+        "Алғашқы әскери және технологиялық дайындық",
+        "Начальная военная и технологическая подготовка",
+        "Basic military and technological training",
+    ),
     ("graphics_and_design", "Графика және жобалау", "Графика и проектирование", "Graphics and design"),
 )

@@ -13,9 +13,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.clock import today
-from api.domain.organisations.rules import OrgKind
 from api.db import escape_like
-from api.paging import Paging, paged
+from api.domain.organisations.rules import OrgKind
 from api.domain.structure.actors import Actor, staff_for_user
 from api.domain.structure.common import archived, changes, created, get_any, get_live, updated
 from api.domain.structure.models import AcademicTerm, Staff, StaffSubject, Subject, Unit
@@ -45,6 +44,7 @@ from api.domain.structure.schemas import (
     UnitUpdate,
 )
 from api.errors import Conflict, DomainError
+from api.paging import Paging, paged
 from tenants.audit import snapshot
 from tenants.models import Setting
 
@@ -84,7 +84,9 @@ class UnitService:
         each with where it may be placed: what a form offers, so it never offers what `create` refuses."""
         allowed = UNIT_KINDS[self.org_kind]
         return [
-            UnitKindRead(kind, None in PARENT_KINDS[kind], [p for p in UnitKind if p in PARENT_KINDS[kind] and p in allowed])
+            UnitKindRead(
+                kind, None in PARENT_KINDS[kind], [p for p in UnitKind if p in PARENT_KINDS[kind] and p in allowed]
+            )
             for kind in UnitKind
             if kind in allowed
         ]
@@ -102,7 +104,9 @@ class UnitService:
         return await get_any(self.session, Unit, unit_id, what="unit")
 
     async def _check_parent(self, kind: UnitKind, parent_id: UUID | None, unit_id: UUID | None = None) -> None:
-        parent = await get_live(self.session, Unit, parent_id, field="parent_id", what="parent unit") if parent_id else None
+        parent = (
+            await get_live(self.session, Unit, parent_id, field="parent_id", what="parent unit") if parent_id else None
+        )
         allowed = PARENT_KINDS[kind]
         parent_kind = UnitKind(parent.kind) if parent else None
         if parent_kind not in allowed:
@@ -122,12 +126,16 @@ class UnitService:
             allowed = ", ".join(sorted(k.value for k in UNIT_KINDS[self.org_kind]))
             raise DomainError(
                 f"A {self.org_kind.value} has no units of kind {data.kind.value} (cl. 10); allowed: {allowed}.",
-                field="kind", clause="10",
+                field="kind",
+                clause="10",
             )
         await self._check_parent(data.kind, data.parent_id)
         unit = Unit(
-            name=data.name.strip(), kind=data.kind, parent_id=data.parent_id,
-            regulation_document_id=data.regulation_document_id, regulation_title=data.regulation_title,
+            name=data.name.strip(),
+            kind=data.kind,
+            parent_id=data.parent_id,
+            regulation_document_id=data.regulation_document_id,
+            regulation_title=data.regulation_title,
             regulation_approved_on=data.regulation_approved_on,
         )
         return await created(self.session, actor.user_id, "unit", unit)
@@ -169,7 +177,9 @@ async def ensure_subjects_seeded(session: AsyncSession, org_kind: OrgKind) -> in
     if await session.scalar(select(Setting.id).where(Setting.key == SEEDED_KEY)) is not None:
         return 0
     existing = set((await session.scalars(select(Subject.code))).all())
-    added = [Subject(code=c, name_kk=kk, name_ru=ru, name_en=en) for c, kk, ru, en in SCHOOL_SUBJECTS if c not in existing]
+    added = [
+        Subject(code=c, name_kk=kk, name_ru=ru, name_en=en) for c, kk, ru, en in SCHOOL_SUBJECTS if c not in existing
+    ]
     session.add_all(added)
     session.add(Setting(key=SEEDED_KEY, value={"count": len(added)}))
     await session.flush()
@@ -194,7 +204,14 @@ class SubjectService:
             query = query.where(Subject.archived_at.is_(None))
         if f.q:
             like = f"%{escape_like(f.q)}%"
-            query = query.where(or_(Subject.name_kk.ilike(like), Subject.name_ru.ilike(like), Subject.name_en.ilike(like), Subject.code.ilike(like)))
+            query = query.where(
+                or_(
+                    Subject.name_kk.ilike(like),
+                    Subject.name_ru.ilike(like),
+                    Subject.name_en.ilike(like),
+                    Subject.code.ilike(like),
+                )
+            )
         return await paged(self.session, query, paging)
 
     async def get(self, subject_id: UUID) -> Subject:
@@ -203,10 +220,14 @@ class SubjectService:
     async def create(self, data: SubjectCreate, actor: Actor) -> Subject:
         actor.require_shaper()
         await ensure_subjects_seeded(self.session, self.org_kind)
-        taken = await self.session.scalar(select(Subject.id).where(Subject.code == data.code, Subject.archived_at.is_(None)))
+        taken = await self.session.scalar(
+            select(Subject.id).where(Subject.code == data.code, Subject.archived_at.is_(None))
+        )
         if taken is not None:
             raise Conflict(f"The catalogue already has a subject with code {data.code}.", field="code")
-        subject = Subject(code=data.code, name_kk=data.name_kk.strip(), name_ru=data.name_ru.strip(), name_en=data.name_en)
+        subject = Subject(
+            code=data.code, name_kk=data.name_kk.strip(), name_ru=data.name_ru.strip(), name_en=data.name_en
+        )
         return await created(self.session, actor.user_id, "subject", subject)
 
     async def update(self, subject_id: UUID, data: SubjectUpdate, actor: Actor) -> Subject:
@@ -257,10 +278,18 @@ async def subject_ids_of(session: AsyncSession, staff_ids: list[UUID]) -> dict[U
 def staff_read(person: Any, subject_ids: list[UUID]) -> StaffRead:
     """`person`: a `Staff` or a row of its table."""
     return StaffRead(
-        id=person.id, full_name=person.full_name, user_id=person.user_id, email=person.email,
-        positions=[Position(p) for p in person.positions], unit_id=person.unit_id, heads_unit_id=person.heads_unit_id,
-        qualification_category=person.qualification_category, subject_ids=sorted(subject_ids, key=str),
-        supervised_subject_ids=list(person.supervised_subject_ids or []), note=person.note, archived_at=person.archived_at,
+        id=person.id,
+        full_name=person.full_name,
+        user_id=person.user_id,
+        email=person.email,
+        positions=[Position(p) for p in person.positions],
+        unit_id=person.unit_id,
+        heads_unit_id=person.heads_unit_id,
+        qualification_category=person.qualification_category,
+        subject_ids=sorted(subject_ids, key=str),
+        supervised_subject_ids=list(person.supervised_subject_ids or []),
+        note=person.note,
+        archived_at=person.archived_at,
     )
 
 
@@ -277,7 +306,11 @@ class StaffService:
         if f.unit_id:
             query = query.where(_STAFF.unit_id == f.unit_id)
         if f.subject_id:
-            query = query.where(_STAFF.id.in_(select(StaffSubject.__table__.c.staff_id).where(StaffSubject.__table__.c.subject_id == f.subject_id)))
+            query = query.where(
+                _STAFF.id.in_(
+                    select(StaffSubject.__table__.c.staff_id).where(StaffSubject.__table__.c.subject_id == f.subject_id)
+                )
+            )
         if f.position:
             query = query.where(_STAFF.positions.any(f.position.value))
         if f.user_id:
@@ -299,7 +332,8 @@ class StaffService:
         if supervised and Position.DEPUTY_HEAD not in positions:
             raise DomainError(
                 "Only a deputy head for academic work supervises subjects (cl. 14, 31): add the position deputy_head.",
-                field="supervised_subject_ids", clause="31",
+                field="supervised_subject_ids",
+                clause="31",
             )
         if heads and Position.UNIT_HEAD not in positions:
             raise DomainError("Only a unit head heads a unit: add the position unit_head.", field="heads_unit_id")
@@ -329,9 +363,14 @@ class StaffService:
         values = {f: getattr(data, f) for f in data.__struct_fields__}
         await self._check(values, None)
         person = Staff(
-            full_name=data.full_name.strip(), user_id=data.user_id, email=data.email,
-            positions=sorted({p.value for p in data.positions}), unit_id=data.unit_id, heads_unit_id=data.heads_unit_id,
-            qualification_category=data.qualification_category, supervised_subject_ids=list(data.supervised_subject_ids),
+            full_name=data.full_name.strip(),
+            user_id=data.user_id,
+            email=data.email,
+            positions=sorted({p.value for p in data.positions}),
+            unit_id=data.unit_id,
+            heads_unit_id=data.heads_unit_id,
+            qualification_category=data.qualification_category,
+            supervised_subject_ids=list(data.supervised_subject_ids),
             note=data.note,
         )
         self.session.add(person)
@@ -340,7 +379,15 @@ class StaffService:
         after = {**snapshot(person), "subject_ids": sorted(str(s) for s in data.subject_ids)}
         from tenants.audit import record
 
-        await record(self.session, actor_id=actor.user_id, action="staff.create", entity="staff", entity_id=person.id, before=None, after=after)
+        await record(
+            self.session,
+            actor_id=actor.user_id,
+            action="staff.create",
+            entity="staff",
+            entity_id=person.id,
+            before=None,
+            after=after,
+        )
         return staff_read(person, list(data.subject_ids))
 
     async def update(self, staff_id: UUID, data: StaffUpdate, actor: Actor) -> StaffRead:
@@ -365,7 +412,15 @@ class StaffService:
         if after != before:
             from tenants.audit import record
 
-            await record(self.session, actor_id=actor.user_id, action="staff.update", entity="staff", entity_id=person.id, before=before, after=after)
+            await record(
+                self.session,
+                actor_id=actor.user_id,
+                action="staff.update",
+                entity="staff",
+                entity_id=person.id,
+                before=before,
+                after=after,
+            )
         return staff_read(person, subjects)
 
     async def archive(self, staff_id: UUID, actor: Actor) -> StaffRead:
@@ -379,7 +434,7 @@ class StaffService:
 
 
 async def current_term(session: AsyncSession, on: datetime.date | None = None) -> AcademicTerm | None:
-    """"This quarter" (or semester): the live term that contains `on` (default today)."""
+    """ "This quarter" (or semester): the live term that contains `on` (default today)."""
     on = on or today()
     return await session.scalar(
         select(AcademicTerm)
@@ -427,28 +482,40 @@ class CalendarService:
         self.kind = term_kind_for(org_kind)
 
     async def year(self, school_year: int, *, include_archived: bool = False) -> list[AcademicTerm]:
-        query = select(AcademicTerm).where(AcademicTerm.school_year == school_year).order_by(AcademicTerm.number, AcademicTerm.created_at)
+        query = (
+            select(AcademicTerm)
+            .where(AcademicTerm.school_year == school_year)
+            .order_by(AcademicTerm.number, AcademicTerm.created_at)
+        )
         if not include_archived:
             query = query.where(AcademicTerm.archived_at.is_(None))
         return list((await self.session.scalars(query)).all())
 
     async def years(self) -> list[int]:
         rows = await self.session.scalars(
-            select(AcademicTerm.school_year).where(AcademicTerm.archived_at.is_(None)).distinct().order_by(AcademicTerm.school_year)
+            select(AcademicTerm.school_year)
+            .where(AcademicTerm.archived_at.is_(None))
+            .distinct()
+            .order_by(AcademicTerm.school_year)
         )
         return list(rows.all())
 
     async def create(self, data: CalendarCreate, actor: Actor) -> list[AcademicTerm]:
         actor.require_shaper("set the academic calendar")
         if await self.year(data.school_year):
-            raise Conflict(f"The calendar of {data.school_year}/{data.school_year + 1} exists; edit its terms.", field="school_year")
+            raise Conflict(
+                f"The calendar of {data.school_year}/{data.school_year + 1} exists; edit its terms.",
+                field="school_year",
+            )
         terms = data.terms
         if terms is None:
             terms = [TermInput(n, s, e) for n, s, e in default_terms(self.kind, data.school_year)]
         check_terms(self.kind, data.school_year, terms)
         out = []
         for t in sorted(terms, key=lambda t: t.number):
-            row = AcademicTerm(school_year=data.school_year, kind=self.kind, number=t.number, starts_on=t.starts_on, ends_on=t.ends_on)
+            row = AcademicTerm(
+                school_year=data.school_year, kind=self.kind, number=t.number, starts_on=t.starts_on, ends_on=t.ends_on
+            )
             out.append(await created(self.session, actor.user_id, "academic_term", row))
         return out
 
@@ -463,7 +530,11 @@ class CalendarService:
         siblings = [t for t in await self.year(term.school_year) if t.id != term.id]
         proposed = TermInput(term.number, values.get("starts_on", term.starts_on), values.get("ends_on", term.ends_on))
         try:
-            check_terms(TermKind(term.kind), term.school_year, [*(TermInput(t.number, t.starts_on, t.ends_on) for t in siblings), proposed])
+            check_terms(
+                TermKind(term.kind),
+                term.school_year,
+                [*(TermInput(t.number, t.starts_on, t.ends_on) for t in siblings), proposed],
+            )
         except DomainError as exc:
             # Name the date the caller changed, not a position in a list they did not send.
             exc.field = "ends_on" if "ends_on" in values else "starts_on"

@@ -20,7 +20,11 @@ class TerritoryController(Controller):
         """The administrative hierarchy: republic → regions and cities → districts and towns."""
         return await territories.tree()
 
-    @get("/{territory_id:uuid}", name="territories:detail", operation_id="GetTerritory", opt=access(Scope.SHARED, "any"))
-    async def detail(self, territories: NamedDependency[TerritoryService], territory_id: FromPath[UUID]) -> TerritoryNode:
+    @get(
+        "/{territory_id:uuid}", name="territories:detail", operation_id="GetTerritory", opt=access(Scope.SHARED, "any")
+    )
+    async def detail(
+        self, territories: NamedDependency[TerritoryService], territory_id: FromPath[UUID]
+    ) -> TerritoryNode:
         t = await territories.get(territory_id)
         return TerritoryNode(t.id, t.slug, t.kind, t.name_kk, t.name_ru, t.name_en, t.parent_id, t.code)

@@ -26,9 +26,7 @@ class Territory(ControlBase):
 
     __tablename__ = "territory"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('republic', 'region', 'city', 'district', 'town')", name="territory_kind"
-        ),
+        CheckConstraint("kind IN ('republic', 'region', 'city', 'district', 'town')", name="territory_kind"),
         CheckConstraint("code ~ '^[0-9]{9}$'", name="territory_code"),
     )
 

@@ -25,7 +25,8 @@ class TerritoryService:
     async def tree(self) -> list[TerritoryNode]:
         rows = (await self.session.scalars(select(Territory).order_by(Territory.name_en))).all()
         nodes = {
-            t.id: TerritoryNode(t.id, t.slug, t.kind, t.name_kk, t.name_ru, t.name_en, t.parent_id, t.code) for t in rows
+            t.id: TerritoryNode(t.id, t.slug, t.kind, t.name_kk, t.name_ru, t.name_en, t.parent_id, t.code)
+            for t in rows
         }
         roots: list[TerritoryNode] = []
         for node in nodes.values():
@@ -118,9 +119,14 @@ class TerritoryService:
                         raise ValueError(f"the code {code} is the code of {holder} already")
                     parent_id = (await self.by_slug(parent)).id if parent else republic_id
                     await self.upsert(
-                        slug=row["slug"], kind=kind, parent_id=parent_id,
-                        name_kk=row["name_kk"], name_ru=row["name_ru"], name_en=row["name_en"],
-                        centre_en=row.get("centre_en") or None, code=code,
+                        slug=row["slug"],
+                        kind=kind,
+                        parent_id=parent_id,
+                        name_kk=row["name_kk"],
+                        name_ru=row["name_ru"],
+                        name_en=row["name_en"],
+                        centre_en=row.get("centre_en") or None,
+                        code=code,
                     )
                 except (KeyError, ValueError, NotFound) as exc:
                     raise DomainError(f"{path.name}, line {line}: {exc}", field="file") from exc

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '4d2f8a61c3e7'
-down_revision: str | Sequence[str] | None = '7b1e4c2a9d60'
+revision: str = "4d2f8a61c3e7"
+down_revision: str | Sequence[str] | None = "7b1e4c2a9d60"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -30,32 +30,52 @@ STAMP = advanced_alchemy.types.datetime.DateTimeUTC
 
 def _figures(table: str) -> list[sa.Column]:
     return [
-        sa.Column('territory_id', GUID(length=16), nullable=False),
-        sa.Column('kind', sa.String(length=40), nullable=False),
-        sa.Column('clause', sa.String(length=20), nullable=False),
-        sa.Column('organisations', sa.Integer(), nullable=False),
-        sa.Column('compliant', sa.Integer(), nullable=False),
-        sa.Column('findings', sa.Integer(), nullable=False),
-        sa.Column('id', GUID(length=16), nullable=False),
-        sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
-        sa.Column('created_at', STAMP(timezone=True), nullable=False),
-        sa.Column('updated_at', STAMP(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(['territory_id'], ['public.territory.id'], name=op.f(f'fk_{table}_territory_id_territory'), ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('id', name=op.f(f'pk_{table}')),
+        sa.Column("territory_id", GUID(length=16), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("clause", sa.String(length=20), nullable=False),
+        sa.Column("organisations", sa.Integer(), nullable=False),
+        sa.Column("compliant", sa.Integer(), nullable=False),
+        sa.Column("findings", sa.Integer(), nullable=False),
+        sa.Column("id", GUID(length=16), nullable=False),
+        sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
+        sa.Column("created_at", STAMP(timezone=True), nullable=False),
+        sa.Column("updated_at", STAMP(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["territory_id"],
+            ["public.territory.id"],
+            name=op.f(f"fk_{table}_territory_id_territory"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
     ]
 
 
 def upgrade() -> None:
-    op.add_column('compliance_check_run', sa.Column('counted', sa.Boolean(), server_default=sa.false(), nullable=False), schema='public')
-    op.add_column('compliance_check_run', sa.Column('territory_id', GUID(length=16), nullable=True), schema='public')
-    op.add_column('compliance_check_run', sa.Column('kind', sa.String(length=40), nullable=True), schema='public')
-    op.add_column('compliance_check_run', sa.Column('by_clause', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False), schema='public')
-    op.create_table('compliance_rollup', *_figures('compliance_rollup'),
-                    sa.UniqueConstraint('territory_id', 'kind', 'clause', name=op.f('uq_compliance_rollup_territory_id')),
-                    schema='public')
-    op.create_table('compliance_snapshot', sa.Column('day', sa.Date(), nullable=False), *_figures('compliance_snapshot'),
-                    sa.UniqueConstraint('day', 'territory_id', 'kind', 'clause', name=op.f('uq_compliance_snapshot_day')),
-                    schema='public')
+    op.add_column(
+        "compliance_check_run",
+        sa.Column("counted", sa.Boolean(), server_default=sa.false(), nullable=False),
+        schema="public",
+    )
+    op.add_column("compliance_check_run", sa.Column("territory_id", GUID(length=16), nullable=True), schema="public")
+    op.add_column("compliance_check_run", sa.Column("kind", sa.String(length=40), nullable=True), schema="public")
+    op.add_column(
+        "compliance_check_run",
+        sa.Column("by_clause", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False),
+        schema="public",
+    )
+    op.create_table(
+        "compliance_rollup",
+        *_figures("compliance_rollup"),
+        sa.UniqueConstraint("territory_id", "kind", "clause", name=op.f("uq_compliance_rollup_territory_id")),
+        schema="public",
+    )
+    op.create_table(
+        "compliance_snapshot",
+        sa.Column("day", sa.Date(), nullable=False),
+        *_figures("compliance_snapshot"),
+        sa.UniqueConstraint("day", "territory_id", "kind", "clause", name=op.f("uq_compliance_snapshot_day")),
+        schema="public",
+    )
     # Count what is there already: each checked organisation's findings, by clause.
     op.execute("""
         UPDATE public.compliance_check_run r
@@ -81,7 +101,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table('compliance_snapshot', schema='public')
-    op.drop_table('compliance_rollup', schema='public')
-    for column in ('by_clause', 'kind', 'territory_id', 'counted'):
-        op.drop_column('compliance_check_run', column, schema='public')
+    op.drop_table("compliance_snapshot", schema="public")
+    op.drop_table("compliance_rollup", schema="public")
+    for column in ("by_clause", "kind", "territory_id", "counted"):
+        op.drop_column("compliance_check_run", column, schema="public")

@@ -14,19 +14,19 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '7b1e4c2a9d60'
-down_revision: str | Sequence[str] | None = '03692e523dfb'
+revision: str = "7b1e4c2a9d60"
+down_revision: str | Sequence[str] | None = "03692e523dfb"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column('territory', sa.Column('code', sa.String(length=9), nullable=True), schema='public')
-    op.create_unique_constraint(op.f('uq_territory_code'), 'territory', ['code'], schema='public')
-    op.create_check_constraint(op.f('ck_territory_territory_code'), 'territory', "code ~ '^[0-9]{9}$'", schema='public')
+    op.add_column("territory", sa.Column("code", sa.String(length=9), nullable=True), schema="public")
+    op.create_unique_constraint(op.f("uq_territory_code"), "territory", ["code"], schema="public")
+    op.create_check_constraint(op.f("ck_territory_territory_code"), "territory", "code ~ '^[0-9]{9}$'", schema="public")
 
 
 def downgrade() -> None:
-    op.drop_constraint(op.f('ck_territory_territory_code'), 'territory', schema='public', type_='check')
-    op.drop_constraint(op.f('uq_territory_code'), 'territory', schema='public', type_='unique')
-    op.drop_column('territory', 'code', schema='public')
+    op.drop_constraint(op.f("ck_territory_territory_code"), "territory", schema="public", type_="check")
+    op.drop_constraint(op.f("uq_territory_code"), "territory", schema="public", type_="unique")
+    op.drop_column("territory", "code", schema="public")

@@ -13,9 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
-revision: str = '955fb906f9b0'
-down_revision: str | Sequence[str] | None = '5c13a9d2e7f4'
+revision: str = "955fb906f9b0"
+down_revision: str | Sequence[str] | None = "5c13a9d2e7f4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 # True when upgrade() reads the tenant's data in Python (op.get_bind() and its rows): the revision
@@ -25,10 +24,18 @@ per_schema = False
 
 
 def upgrade() -> None:
-    op.add_column('staff', sa.Column('iin', sa.String(length=12), nullable=True))
-    op.create_index('uq_staff_iin_live', 'staff', ['iin'], unique=True, postgresql_where=sa.text('iin IS NOT NULL AND archived_at IS NULL'))
+    op.add_column("staff", sa.Column("iin", sa.String(length=12), nullable=True))
+    op.create_index(
+        "uq_staff_iin_live",
+        "staff",
+        ["iin"],
+        unique=True,
+        postgresql_where=sa.text("iin IS NOT NULL AND archived_at IS NULL"),
+    )
 
 
 def downgrade() -> None:
-    op.drop_index('uq_staff_iin_live', table_name='staff', postgresql_where=sa.text('iin IS NOT NULL AND archived_at IS NULL'))
-    op.drop_column('staff', 'iin')
+    op.drop_index(
+        "uq_staff_iin_live", table_name="staff", postgresql_where=sa.text("iin IS NOT NULL AND archived_at IS NULL")
+    )
+    op.drop_column("staff", "iin")

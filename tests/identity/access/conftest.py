@@ -90,7 +90,12 @@ async def _org(client: httpx.AsyncClient, payload: dict[str, Any]) -> Org:
     final = await wait_for_status(client, body["id"], {"active", "failed"})
     assert final["status"] == "active", final
     return Org(
-        UUID(body["id"]), body["bin"], body["name_kk"], body["name_ru"], body["name_en"], body["schema_name"],
+        UUID(body["id"]),
+        body["bin"],
+        body["name_kk"],
+        body["name_ru"],
+        body["name_en"],
+        body["schema_name"],
         UUID(body["territory_id"]),
     )
 

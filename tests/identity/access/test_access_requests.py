@@ -23,8 +23,13 @@ from tests.identity.access.principals import session_cookie
 
 async def _person(world: World, email: str, *, verified: bool = False) -> UUID:
     async with world.db.session() as session, session.begin():
-        user = User(issuer="https://unverified.invalid", subject=uuid.uuid4().hex, email=email, full_name="Asking Person",
-                    email_verified=verified)
+        user = User(
+            issuer="https://unverified.invalid",
+            subject=uuid.uuid4().hex,
+            email=email,
+            full_name="Asking Person",
+            email_verified=verified,
+        )
         session.add(user)
         await session.flush()
         return user.id
@@ -49,8 +54,11 @@ async def test_a_person_without_a_role_asks_and_the_organisation_admin_approves(
         places = await http.get("/api/access-requests/places", headers=asking)
         assert places.status_code == 200 and places.json()[0]["kind"] == "republic"
 
-        asked = await http.post("/api/access-requests", headers=asking,
-                                json={"organisation": world.a.bin, "role": "teacher", "message": "  I teach   maths  "})
+        asked = await http.post(
+            "/api/access-requests",
+            headers=asking,
+            json={"organisation": world.a.bin, "role": "teacher", "message": "  I teach   maths  "},
+        )
         assert asked.status_code == 201, asked.text
         request = asked.json()
         assert request["status"] == "pending" and request["organisation_id"] == str(world.a.id)
@@ -65,7 +73,9 @@ async def test_a_person_without_a_role_asks_and_the_organisation_admin_approves(
         assert (await http.get("/api/access-requests", headers=teacher_a)).status_code == 403
         # Who may answer: the same; the others find nothing to answer.
         url = f"/api/access-requests/{request['id']}/answer"
-        assert (await http.post(url, headers=admin_b, json={"decision": "approve", "role": "teacher"})).status_code == 404
+        assert (
+            await http.post(url, headers=admin_b, json={"decision": "approve", "role": "teacher"})
+        ).status_code == 404
         assert (await http.post(url, headers=regional_2, json={"decision": "decline"})).status_code == 404
         assert (await http.post(url, headers=teacher_a, json={"decision": "decline"})).status_code == 403
         assert (await http.post(url, headers=asking, json={"decision": "decline"})).status_code == 403
@@ -83,7 +93,9 @@ async def test_a_person_without_a_role_asks_and_the_organisation_admin_approves(
             assert answer.status_code == status and answer.json()["field"] == field, (body, answer.text)
         assert await _count(world, RoleAssignment, RoleAssignment.user_id == person) == 0
 
-        approved = await http.post(url, headers=admin_a, json={"decision": "approve", "role": "teacher", "note": "Welcome"})
+        approved = await http.post(
+            url, headers=admin_a, json={"decision": "approve", "role": "teacher", "note": "Welcome"}
+        )
         assert approved.status_code == 200, approved.text
         assert approved.json()["status"] == "approved" and approved.json()["granted_role"] == "teacher"
         twice = await http.post(url, headers=admin_a, json={"decision": "decline"})
@@ -95,9 +107,13 @@ async def test_a_person_without_a_role_asks_and_the_organisation_admin_approves(
         assert mine[0]["status"] == "approved" and mine[0]["answer_note"] == "Welcome"
 
     async with world.db.session() as session:
-        actions = (await session.scalars(
-            select(IdentityAuditEntry.action).where(IdentityAuditEntry.entity_id == request["id"]).order_by(IdentityAuditEntry.seq)
-        )).all()
+        actions = (
+            await session.scalars(
+                select(IdentityAuditEntry.action)
+                .where(IdentityAuditEntry.entity_id == request["id"])
+                .order_by(IdentityAuditEntry.seq)
+            )
+        ).all()
         assert list(actions) == ["access_request.create", "access_request.approve"]
         assert (await verify(session)).ok
     # The log is append-only: the database refuses to change it.
@@ -156,8 +172,11 @@ async def test_a_district_request_is_answered_by_the_regional_admin(app: Any, wo
     regional_1 = await world.session(Grant(Role.REGIONAL_ADMIN, territory_id=world.region1))
     admin_a = await world.session(Grant(Role.ORGANISATION_ADMIN, organisation_id=world.a.id))
     async with client_at(app, "10.7.0.3") as http:
-        asked = await http.post("/api/access-requests", headers=asking,
-                                json={"territory_id": str(world.district1), "role": "district_methodist"})
+        asked = await http.post(
+            "/api/access-requests",
+            headers=asking,
+            json={"territory_id": str(world.district1), "role": "district_methodist"},
+        )
         assert asked.status_code == 201, asked.text
         url = f"/api/access-requests/{asked.json()['id']}/answer"
         # A school's admin administers no district.
@@ -182,29 +201,41 @@ async def test_an_admin_confirms_an_invitation_the_sign_in_service_did_not_vouch
     admin_a = await world.session(Grant(Role.ORGANISATION_ADMIN, organisation_id=world.a.id))
     async with world.db.session() as session, session.begin():
         invitation = Invitation(
-            email=email, role="deputy_head", organisation_id=world.a.id, token_hash=token_hash(new_token()),
+            email=email,
+            role="deputy_head",
+            organisation_id=world.a.id,
+            token_hash=token_hash(new_token()),
             expires_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1),
         )
         session.add(invitation)
     async with client_at(app, "10.7.0.4") as http:
         me = (await http.get("/api/auth/me", headers=asking)).json()
         assert me["email_verified"] is False
-        assert [(w["role"], w["organisation_id"]) for w in me["waiting_invitations"]] == [("deputy_head", str(world.a.id))]
+        assert [(w["role"], w["organisation_id"]) for w in me["waiting_invitations"]] == [
+            ("deputy_head", str(world.a.id))
+        ]
         asked = await http.post("/api/access-requests", headers=asking, json={"organisation": str(world.a.id)})
         assert asked.status_code == 201
         listed = (await http.get("/api/access-requests", headers=admin_a)).json()
         mine = next(r for r in listed if r["id"] == asked.json()["id"])
         assert mine["email_verified"] is False
         assert [m["role"] for m in mine["matching_invitations"]] == ["deputy_head"]
-        approved = await http.post(f"/api/access-requests/{mine['id']}/answer", headers=admin_a,
-                                   json={"decision": "approve", "role": "deputy_head"})
+        approved = await http.post(
+            f"/api/access-requests/{mine['id']}/answer",
+            headers=admin_a,
+            json={"decision": "approve", "role": "deputy_head"},
+        )
         assert approved.status_code == 200, approved.text
         me = (await http.get("/api/auth/me", headers=asking)).json()
         assert [g["role"] for g in me["grants"]] == ["deputy_head"] and me["waiting_invitations"] == []
     async with world.db.session() as session:
         row = await session.get(Invitation, invitation.id)
         assert row is not None and row.accepted_by == person
-        grant = (await session.scalars(
-            select(IdentityAuditEntry).where(IdentityAuditEntry.action == "role.grant").order_by(IdentityAuditEntry.seq.desc())
-        )).first()
+        grant = (
+            await session.scalars(
+                select(IdentityAuditEntry)
+                .where(IdentityAuditEntry.action == "role.grant")
+                .order_by(IdentityAuditEntry.seq.desc())
+            )
+        ).first()
         assert grant is not None and grant.after["confirmed_invitations"] == [str(invitation.id)]

@@ -50,7 +50,11 @@ def test_routes_about_oneself_name_no_organisation() -> None:
         for handler in getattr(route, "route_handlers", [])
         if (handler.opt or {}).get("role") == SELF
     ]
-    assert {path for path, _ in declared} >= {"/api/auth/me", "/api/auth/sessions", "/api/auth/sessions/{session_id:uuid}"}
+    assert {path for path, _ in declared} >= {
+        "/api/auth/me",
+        "/api/auth/sessions",
+        "/api/auth/sessions/{session_id:uuid}",
+    }
     wrong = [path for path, scope in declared if "{organisation_id" in path or scope != Scope.SHARED.value]
     assert not wrong, f"Routes declared for oneself that name an organisation or are not shared: {wrong}"
 
@@ -75,7 +79,9 @@ def test_every_model_belongs_to_exactly_one_plane() -> None:
             continue
         schema = model.__table__.schema
         if planes[0] is ControlBase and schema != CONTROL_SCHEMA:
-            problems.append(f"{model.__name__}: a control model's table must be in {CONTROL_SCHEMA!r}, is in {schema!r}")
+            problems.append(
+                f"{model.__name__}: a control model's table must be in {CONTROL_SCHEMA!r}, is in {schema!r}"
+            )
         if planes[0] is TenantBase and schema is not None:
             problems.append(f"{model.__name__}: a tenant model's table must have no schema, has {schema!r}")
     assert not problems, "\n".join(problems)

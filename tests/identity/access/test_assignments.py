@@ -15,23 +15,35 @@ async def test_admins_grant_and_revoke_within_their_reach(app: Any, world: World
     admin_b = await world.session(Grant(Role.ORGANISATION_ADMIN, organisation_id=world.b.id))
     person = await new_user(world.db, [])
     async with client_at(app, "10.2.0.1") as http:
-        granted = await http.post("/api/role-assignments", headers=admin_a,
-                                  json={"user_id": str(person), "role": "deputy_head", "organisation_id": str(world.a.id)})
+        granted = await http.post(
+            "/api/role-assignments",
+            headers=admin_a,
+            json={"user_id": str(person), "role": "deputy_head", "organisation_id": str(world.a.id)},
+        )
         assert granted.status_code == 201, granted.text
         assignment = granted.json()
         assert assignment["role"] == "deputy_head" and assignment["organisation_id"] == str(world.a.id)
-        duplicate = await http.post("/api/role-assignments", headers=admin_a,
-                                    json={"user_id": str(person), "role": "deputy_head", "organisation_id": str(world.a.id)})
+        duplicate = await http.post(
+            "/api/role-assignments",
+            headers=admin_a,
+            json={"user_id": str(person), "role": "deputy_head", "organisation_id": str(world.a.id)},
+        )
         assert duplicate.status_code == 409
         # The admin of B neither grants at A nor sees or revokes A's assignment.
-        other = await http.post("/api/role-assignments", headers=admin_b,
-                                json={"user_id": str(person), "role": "teacher", "organisation_id": str(world.a.id)})
+        other = await http.post(
+            "/api/role-assignments",
+            headers=admin_b,
+            json={"user_id": str(person), "role": "teacher", "organisation_id": str(world.a.id)},
+        )
         assert other.status_code == 404
         assert (await http.get(f"/api/users/{person}/roles", headers=admin_b)).status_code == 404
         assert (await http.delete(f"/api/role-assignments/{assignment['id']}", headers=admin_b)).status_code == 404
         # An organisation admin grants nothing at a territory.
-        territory = await http.post("/api/role-assignments", headers=admin_a,
-                                    json={"user_id": str(person), "role": "district_methodist", "territory_id": str(world.district1)})
+        territory = await http.post(
+            "/api/role-assignments",
+            headers=admin_a,
+            json={"user_id": str(person), "role": "district_methodist", "territory_id": str(world.district1)},
+        )
         assert territory.status_code == 403
         roles = await http.get(f"/api/users/{person}/roles", headers=admin_a)
         assert roles.status_code == 200 and [r["role"] for r in roles.json()] == ["deputy_head"]
@@ -52,9 +64,22 @@ async def test_bad_grants_are_refused(app: Any, world: World) -> None:
         ({"user_id": str(person), "role": "teacher", "territory_id": str(world.district1)}, 422, "role"),
         ({"user_id": str(person), "role": "regional_admin", "organisation_id": str(world.a.id)}, 422, "role"),
         ({"user_id": str(person), "role": "teacher"}, 422, "territory_id"),
-        ({"user_id": str(person), "role": "teacher", "territory_id": str(world.district1), "unit_id": str(world.a.id)}, 422, "unit_id"),
+        (
+            {
+                "user_id": str(person),
+                "role": "teacher",
+                "territory_id": str(world.district1),
+                "unit_id": str(world.a.id),
+            },
+            422,
+            "unit_id",
+        ),
         ({"user_id": str(me), "role": "head", "organisation_id": str(world.a.id)}, 403, "user_id"),
-        ({"user_id": "00000000-0000-7000-8000-000000000000", "role": "head", "organisation_id": str(world.a.id)}, 404, "user_id"),
+        (
+            {"user_id": "00000000-0000-7000-8000-000000000000", "role": "head", "organisation_id": str(world.a.id)},
+            404,
+            "user_id",
+        ),
         ({"user_id": str(person), "role": "teacher", "organisation_id": str(world.a.id), "extra": 1}, 400, "extra"),
     ]
     async with client_at(app, "10.2.0.2") as http:
@@ -72,7 +97,12 @@ async def test_inter_school_association_leaders_are_appointed_by_the_district(ap
     national = await world.session(Grant(Role.NATIONAL_ADMIN, territory_id=world.republic))
     leader = await new_user(world.db, [])
     association = "01a214f6-0000-7000-8000-0000000a550c"
-    grant = {"user_id": str(leader), "role": "association_leader", "organisation_id": str(world.cabinet.id), "unit_id": association}
+    grant = {
+        "user_id": str(leader),
+        "role": "association_leader",
+        "organisation_id": str(world.cabinet.id),
+        "unit_id": association,
+    }
     async with client_at(app, "10.2.0.3") as http:
         for refused_by, status in ((regional, 403), (national, 403), (dm_out, 404)):
             answer = await http.post("/api/role-assignments", headers=refused_by, json=grant)
@@ -83,9 +113,14 @@ async def test_inter_school_association_leaders_are_appointed_by_the_district(ap
         assert appointed.status_code == 201, appointed.text
         # A district methodist appoints nothing else: not a school's own association leader, not a teacher.
         for role, org in (("association_leader", world.a.id), ("teacher", world.a.id)):
-            answer = await http.post("/api/role-assignments", headers=dm_in,
-                                     json={"user_id": str(leader), "role": role, "organisation_id": str(org)})
+            answer = await http.post(
+                "/api/role-assignments",
+                headers=dm_in,
+                json={"user_id": str(leader), "role": role, "organisation_id": str(org)},
+            )
             assert (answer.status_code, answer.json()["clause"]) == (403, "30"), answer.text
         # The district methodist revokes the appointment again; the regional admin may not.
-        assert (await http.delete(f"/api/role-assignments/{appointed.json()['id']}", headers=regional)).status_code == 403
+        assert (
+            await http.delete(f"/api/role-assignments/{appointed.json()['id']}", headers=regional)
+        ).status_code == 403
         assert (await http.delete(f"/api/role-assignments/{appointed.json()['id']}", headers=dm_in)).status_code == 204

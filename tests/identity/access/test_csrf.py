@@ -27,7 +27,9 @@ async def test_cookie_sessions_must_come_from_this_site(app: Any, world: World) 
         same = await http.post(url, headers={**session, "origin": "http://testserver", "sec-fetch-site": "same-origin"})
         assert same.status_code == 404
         # Reading is never refused for its origin.
-        assert (await http.get(f"/api/organisations/{world.a.id}", headers={**session, "origin": "https://evil.example"})).status_code == 200
+        assert (
+            await http.get(f"/api/organisations/{world.a.id}", headers={**session, "origin": "https://evil.example"})
+        ).status_code == 200
         # A bearer token is not sent by browsers on their own: no origin check (on a write tokens
         # may make: they do not manage tokens, they revoke invitations).
         token = bearer(await token_secret(world.db, Grant(Role.ORGANISATION_ADMIN, organisation_id=world.a.id)))
@@ -46,9 +48,17 @@ async def test_web_writes_need_the_csrf_token(app: Any, national_admin_headers: 
         form = {"kind": "school", "name_kk": "x", "name_ru": "x", "bin": "1"}
         refused = await web.post("/organisations", data=form, headers=national_admin_headers)
         assert refused.status_code == 403
-        wrong = await web.post("/organisations", data=form, headers={**national_admin_headers, "x-csrftoken": "0" * 128})
+        wrong = await web.post(
+            "/organisations", data=form, headers={**national_admin_headers, "x-csrftoken": "0" * 128}
+        )
         assert wrong.status_code == 403
-        htmx = await web.post("/organisations", data=form, headers={**national_admin_headers, "x-csrftoken": rendered.group(1), "hx-request": "true"})
+        htmx = await web.post(
+            "/organisations",
+            data=form,
+            headers={**national_admin_headers, "x-csrftoken": rendered.group(1), "hx-request": "true"},
+        )
         assert htmx.status_code != 403, htmx.text[:300]
-        plain = await web.post("/organisations", data={**form, "_csrf_token": rendered.group(1)}, headers=national_admin_headers)
+        plain = await web.post(
+            "/organisations", data={**form, "_csrf_token": rendered.group(1)}, headers=national_admin_headers
+        )
         assert plain.status_code != 403, plain.text[:300]

@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 import httpx
-
 from litestar import Litestar, get, post
 
 from api.access import Grant, Principal, Scope, access
@@ -20,7 +19,9 @@ from tests.identity.access.principals import bearer, token_secret
 
 
 async def _listed(http: Any, headers: dict[str, str], world: World) -> set[str]:
-    answer = await http.get("/api/organisations", headers=headers, params={"page_size": 200, "q": world.a.name_en.split()[-1]})
+    answer = await http.get(
+        "/api/organisations", headers=headers, params={"page_size": 200, "q": world.a.name_en.split()[-1]}
+    )
     assert answer.status_code == 200, answer.text
     return {item["id"] for item in answer.json()["items"]}
 
@@ -29,13 +30,21 @@ async def test_the_organisations_list_shows_only_what_is_in_reach(app: Any, worl
     a, b, c = str(world.a.id), str(world.b.id), str(world.cabinet.id)
     async with client_at(app, "10.3.0.1") as http:
         assert await _listed(http, await world.session(Grant(Role.TEACHER, organisation_id=world.a.id)), world) == {a}
-        assert await _listed(http, await world.session(Grant(Role.DISTRICT_METHODIST, territory_id=world.district1)), world) == {a, c}
-        assert await _listed(http, await world.session(Grant(Role.REGIONAL_METHODIST, territory_id=world.region2)), world) == {b}
-        assert await _listed(http, await world.session(Grant(Role.NATIONAL_METHODIST, territory_id=world.republic)), world) == {a, b, c}
+        assert await _listed(
+            http, await world.session(Grant(Role.DISTRICT_METHODIST, territory_id=world.district1)), world
+        ) == {a, c}
+        assert await _listed(
+            http, await world.session(Grant(Role.REGIONAL_METHODIST, territory_id=world.region2)), world
+        ) == {b}
+        assert await _listed(
+            http, await world.session(Grant(Role.NATIONAL_METHODIST, territory_id=world.republic)), world
+        ) == {a, b, c}
         # A unit grant reaches its organisation.
         unit = Grant(Role.UNIT_HEAD, organisation_id=world.b.id, unit_id=uuid.uuid4())
         assert await _listed(http, await world.session(unit), world) == {b}
-        assert (await http.get(f"/api/organisations/{world.b.id}", headers=await world.session(unit))).status_code == 200
+        assert (
+            await http.get(f"/api/organisations/{world.b.id}", headers=await world.session(unit))
+        ).status_code == 200
 
 
 async def test_out_of_reach_is_404_and_a_weak_role_is_403(app: Any, world: World) -> None:
@@ -47,12 +56,19 @@ async def test_out_of_reach_is_404_and_a_weak_role_is_403(app: Any, world: World
         missing = await http.patch(f"/api/organisations/{uuid.uuid4()}", headers=regional_b, json={"name_en": "x"})
         # Out of reach reads exactly like an organisation that does not exist.
         assert hidden.status_code == missing.status_code == 404
-        assert hidden.json() == missing.json() == {"status": 404, "message": "Organisation not found.", "field": "organisation_id", "clause": None}
+        assert (
+            hidden.json()
+            == missing.json()
+            == {"status": 404, "message": "Organisation not found.", "field": "organisation_id", "clause": None}
+        )
         weak = await http.post(f"/api/organisations/{world.a.id}/suspend", headers=teacher)
         assert weak.status_code == 403
         assert weak.json() == {
-            "status": 403, "message": "Only these roles may do this at this organisation: national administrator, regional administrator.",
-            "field": None, "clause": None,
+            "status": 403,
+            "message": "Only these roles may do this at this organisation: national administrator, regional "
+            "administrator.",
+            "field": None,
+            "clause": None,
         }
         # A regional admin may not register an organisation in another region.
         from tests.support import school_payload
@@ -60,10 +76,14 @@ async def test_out_of_reach_is_404_and_a_weak_role_is_403(app: Any, world: World
         answer = await http.post("/api/organisations", headers=regional_b, json=school_payload(str(world.district1)))
         assert (answer.status_code, answer.json()["field"]) == (403, "territory_id")
         # …nor move one of theirs there.
-        moved = await http.patch(f"/api/organisations/{world.b.id}", headers=regional_b, json={"territory_id": str(world.district1)})
+        moved = await http.patch(
+            f"/api/organisations/{world.b.id}", headers=regional_b, json={"territory_id": str(world.district1)}
+        )
         assert (moved.status_code, moved.json()["field"]) == (403, "territory_id")
         # The region's own admin reaches the school in its district (a grant above holds below).
-        assert (await http.get(f"/api/organisations/{world.a.id}/role-assignments", headers=regional_a)).status_code == 200
+        assert (
+            await http.get(f"/api/organisations/{world.a.id}/role-assignments", headers=regional_a)
+        ).status_code == 200
 
 
 async def test_a_new_district_is_reached_at_once(app: Any, world: World) -> None:
@@ -72,8 +92,12 @@ async def test_a_new_district_is_reached_at_once(app: Any, world: World) -> None
         await reach_of(session, Principal())  # the tree is cached now
     async with world.db.session() as session, session.begin():
         district = await TerritoryService(session).upsert(
-            slug=f"access-new-{uuid.uuid4().hex[:6]}", kind=TerritoryKind.DISTRICT, parent_id=world.region1,
-            name_kk="Жаңа", name_ru="Новый", name_en="New District",
+            slug=f"access-new-{uuid.uuid4().hex[:6]}",
+            kind=TerritoryKind.DISTRICT,
+            parent_id=world.region1,
+            name_kk="Жаңа",
+            name_ru="Новый",
+            name_en="New District",
         )
     from tests.support import school_payload
 
@@ -101,7 +125,14 @@ def test_read_only_roles_read_but_do_not_write_any_routes() -> None:
 
 def test_reach_follows_the_tree() -> None:
     republic, region, district, other = (uuid.uuid4() for _ in range(4))
-    tree = TerritoryTree([(republic, None, "republic"), (region, republic, "region"), (district, region, "district"), (other, republic, "city")])
+    tree = TerritoryTree(
+        [
+            (republic, None, "republic"),
+            (region, republic, "region"),
+            (district, region, "district"),
+            (other, republic, "city"),
+        ]
+    )
     assert tree.ancestors(district) == [district, region, republic]
     assert tree.descendants(region) == {region, district}
 
@@ -151,9 +182,12 @@ async def test_a_read_only_role_cannot_write_through_an_any_route(world: World) 
     # The guard reads the organisation on the request's connection, which this middleware gives.
     from api.identity.middleware import RequestConnectionMiddleware
 
-    small = Litestar([read_notes, write_note, undeclared], guards=[access_guard],
-                     middleware=[RequestConnectionMiddleware(), with_principal],
-                     exception_handlers=exception_handlers)  # type: ignore[arg-type]
+    small = Litestar(
+        [read_notes, write_note, undeclared],
+        guards=[access_guard],
+        middleware=[RequestConnectionMiddleware(), with_principal],
+        exception_handlers=exception_handlers,
+    )  # type: ignore[arg-type]
     small.state.db = world.db
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=small), base_url="http://testserver") as http:
         url = f"/api/organisations/{world.a.id}/notes"

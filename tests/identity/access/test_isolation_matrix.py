@@ -45,8 +45,8 @@ from api.identity.guards import is_auto_options
 from api.identity.reach import role_names
 from api.roles import ROLE_LEVELS, SELF, NodeLevel, Role
 from tests.identity.access.conftest import World, client_at
-from tests.identity.access.report import TALLY
 from tests.identity.access.principals import bearer, token_secret
+from tests.identity.access.report import TALLY
 
 CASES = (
     "anonymous",
@@ -518,7 +518,9 @@ async def targets(world: World) -> Targets:
         assignment = await session.scalar(select(RoleAssignment.id).where(RoleAssignment.user_id == user))
     from api.identity.tokens import ApiToken
 
-    await token_secret(world.db, Grant(Role.ORGANISATION_ADMIN, organisation_id=world.a.id), name=f"{world.a.name_en} system")
+    await token_secret(
+        world.db, Grant(Role.ORGANISATION_ADMIN, organisation_id=world.a.id), name=f"{world.a.name_en} system"
+    )
     async with world.db.session() as session:
         token = await session.scalar(
             select(ApiToken.id).where(ApiToken.organisation_id == world.a.id).order_by(ApiToken.created_at.desc())
@@ -587,7 +589,6 @@ async def test_isolation(route: RouteCase, app: Any, world: World, targets: Targ
     assert not failures, f"{route.key} ({path}):\n  " + "\n  ".join(failures)
 
 
-
 # --- acts of a person -----------------------------------------------------------------------------
 
 # Every route whose act is a conclusion, an approval or a body's decision: only a person signed in
@@ -642,15 +643,22 @@ async def test_a_token_holding_the_deciding_role_is_refused_and_a_person_holding
     names = sorted(role_names(_handler_opts()[key]["role"]) or ())
     role = Role.HEAD if Role.HEAD.value in names else Role(names[0])
     grant = Grant(role, organisation_id=world.a.id)
-    body = {"stage_id": str(uuid.uuid4()), "version_id": str(uuid.uuid4()), "outcome": "positive", "text": "x",
-            "comment": "x"}
+    body = {
+        "stage_id": str(uuid.uuid4()),
+        "version_id": str(uuid.uuid4()),
+        "outcome": "positive",
+        "text": "x",
+        "comment": "x",
+    }
     async with client_at(app, "10.78.0.1") as http:
         token = bearer(await token_secret(world.db, grant, name="regional system"))
-        refused = await http.request(method, concrete_path(path, targets), json=body,
-                                     headers={**token, "Idempotency-Key": uuid.uuid4().hex})
+        refused = await http.request(
+            method, concrete_path(path, targets), json=body, headers={**token, "Idempotency-Key": uuid.uuid4().hex}
+        )
         person = await world.session(grant)
-        admitted = await http.request(method, concrete_path(path, targets), json=body,
-                                      headers={**person, "Idempotency-Key": uuid.uuid4().hex})
+        admitted = await http.request(
+            method, concrete_path(path, targets), json=body, headers={**person, "Idempotency-Key": uuid.uuid4().hex}
+        )
     assert refused.status_code == 403, refused.text
     assert refused.json()["message"] == TOKEN_MAY_NOT_DECIDE and refused.json()["clause"] is None
     # The person gets past the guard to the route's own answer (the objects named are random: 404/422).

@@ -37,7 +37,9 @@ async def test_token_changes_are_rate_limited(app: Any, world: World, settings: 
         assert (await http.get("/api/tokens", headers=admin)).status_code == 200
 
 
-async def test_guessing_tokens_is_refused_from_the_address_but_valid_tokens_from_it_pass(app: Any, world: World) -> None:
+async def test_guessing_tokens_is_refused_from_the_address_but_valid_tokens_from_it_pass(
+    app: Any, world: World
+) -> None:
     good = bearer(await token_secret(world.db, Grant(Role.TEACHER, organisation_id=world.a.id)))
     async with client_at(app, "10.5.0.4") as http:
         for n in range(20):

@@ -39,16 +39,22 @@ async def test_a_regional_system_manages_invitations_with_its_token(app: Any, wo
         assert outside.status_code == 404 and outside.json()["field"] == "organisation_id"
         # Bad input is refused as for a person, and nothing is written.
         bad = await http.post(
-            f"/api/organisations/{world.a.id}/invitations", headers=regional, json={"email": address, "role": "regional_admin"}
+            f"/api/organisations/{world.a.id}/invitations",
+            headers=regional,
+            json={"email": address, "role": "regional_admin"},
         )
         assert bad.status_code == 400 and bad.json()["field"] == "role"
 
     async with world.db.session() as session:
         rows = (await session.scalars(select(Invitation).where(Invitation.email == address))).all()
         assert len(rows) == 1  # the refused ones left nothing
-        audit = (await session.scalars(
-            select(IdentityAuditEntry).where(IdentityAuditEntry.entity_id == str(rows[0].id)).order_by(IdentityAuditEntry.seq)
-        )).all()
+        audit = (
+            await session.scalars(
+                select(IdentityAuditEntry)
+                .where(IdentityAuditEntry.entity_id == str(rows[0].id))
+                .order_by(IdentityAuditEntry.seq)
+            )
+        ).all()
     # The log names the token that acted.
     assert [(e.action, e.actor_kind) for e in audit] == [("invitation.create", "token"), ("invitation.revoke", "token")]
     assert all(e.token_id is not None for e in audit)
@@ -66,7 +72,12 @@ async def test_tokens_are_refused_with_the_reason_where_a_person_must_act(app: A
         ("DELETE", f"/api/users/{someone}/sessions", None, "sessions"),
         ("GET", "/api/tokens", None, "API tokens cannot issue"),
         ("POST", "/api/tokens", {"name": "x"}, "API tokens cannot issue"),
-        ("POST", "/api/role-assignments", {"user_id": str(someone), "role": "head", "organisation_id": str(a)}, "invite the person"),
+        (
+            "POST",
+            "/api/role-assignments",
+            {"user_id": str(someone), "role": "head", "organisation_id": str(a)},
+            "invite the person",
+        ),
         ("DELETE", f"/api/role-assignments/{uuid.uuid4()}", None, "invite the person"),
         ("GET", "/api/access-requests", None, "Access requests are made and answered by people"),
         ("POST", "/api/access-requests", {"organisation": str(a)}, "Access requests are made and answered by people"),
@@ -79,7 +90,11 @@ async def test_tokens_are_refused_with_the_reason_where_a_person_must_act(app: A
             assert reason in answer.json()["message"], (method, path, answer.text)
             assert answer.json()["status"] == 403
         # In the caller's language too.
-        russian = await http.get(f"/api/organisations/{a}/identity-providers", headers={**national, "accept-language": "ru"})
+        russian = await http.get(
+            f"/api/organisations/{a}/identity-providers", headers={**national, "accept-language": "ru"}
+        )
         assert russian.status_code == 403 and "API-токен" in russian.json()["message"]
     async with world.db.session() as session:
-        assert (await session.scalar(select(Invitation.id).where(Invitation.organisation_id == a, Invitation.email == "x"))) is None
+        assert (
+            await session.scalar(select(Invitation.id).where(Invitation.organisation_id == a, Invitation.email == "x"))
+        ) is None

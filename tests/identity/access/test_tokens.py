@@ -33,8 +33,12 @@ async def test_issue_use_and_revoke(app: Any, world: World) -> None:
         created = await http.post(
             "/api/tokens",
             headers=admin,
-            json={"name": "  Akmola regional IS  ", "role": "district_methodist", "territory_id": str(world.district1),
-                  "expires_at": _later()},
+            json={
+                "name": "  Akmola regional IS  ",
+                "role": "district_methodist",
+                "territory_id": str(world.district1),
+                "expires_at": _later(),
+            },
         )
         assert created.status_code == 201, created.text
         body = created.json()
@@ -73,7 +77,9 @@ async def test_last_use_is_written_at_most_once_a_minute(app: Any, world: World)
     async with client_at(app, "10.1.0.2") as http:
         assert (await http.get("/api/territories", headers=bearer(secret))).status_code == 200
         async with world.db.session() as session:
-            token = await session.scalar(select(ApiToken).where(ApiToken.secret_hash == hashlib.sha256(secret.encode()).hexdigest()))
+            token = await session.scalar(
+                select(ApiToken).where(ApiToken.secret_hash == hashlib.sha256(secret.encode()).hexdigest())
+            )
         assert token is not None and token.last_used_at is not None
         first = token.last_used_at
         assert (await http.get("/api/territories", headers=bearer(secret))).status_code == 200
@@ -81,7 +87,9 @@ async def test_last_use_is_written_at_most_once_a_minute(app: Any, world: World)
         # A minute later the next use is recorded.
         async with world.db.session() as session, session.begin():
             await session.execute(
-                update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=first - datetime.timedelta(minutes=2))
+                update(ApiToken)
+                .where(ApiToken.id == token.id)
+                .values(last_used_at=first - datetime.timedelta(minutes=2))
             )
         assert (await http.get("/api/territories", headers=bearer(secret))).status_code == 200
         assert (await _row(world, str(token.id))).last_used_at > first - datetime.timedelta(seconds=1)
@@ -89,7 +97,8 @@ async def test_last_use_is_written_at_most_once_a_minute(app: Any, world: World)
 
 async def test_expired_unknown_and_malformed_credentials_are_401_with_the_reason(app: Any, world: World) -> None:
     expired = await token_secret(
-        world.db, Grant(Role.NATIONAL_ADMIN, territory_id=world.republic),
+        world.db,
+        Grant(Role.NATIONAL_ADMIN, territory_id=world.republic),
         expires_at=datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1),
     )
     async with client_at(app, "10.1.0.3") as http:
@@ -118,7 +127,11 @@ async def test_bad_token_requests_are_refused_and_nothing_is_written(app: Any, w
         ({**base, "territory_id": str(world.district1)}, 422, "territory_id"),  # two nodes
         ({k: v for k, v in base.items() if k != "expires_at"}, 400, "expires_at"),
         ({**base, "organisation_id": str(world.b.id)}, 404, "organisation_id"),  # B is in R2: out of reach
-        ({"name": "x", "role": "national_admin", "territory_id": str(world.republic), "expires_at": _later()}, 403, "territory_id"),
+        (
+            {"name": "x", "role": "national_admin", "territory_id": str(world.republic), "expires_at": _later()},
+            403,
+            "territory_id",
+        ),
     ]
     async with world.db.session() as session:
         before = len((await session.scalars(select(ApiToken.id))).all())
@@ -136,10 +149,14 @@ async def test_token_holders_of_lower_roles_cannot_manage_tokens(app: Any, world
     org_admin_b = await world.session(Grant(Role.ORGANISATION_ADMIN, organisation_id=world.b.id))
     target = await token_secret(world.db, Grant(Role.TEACHER, organisation_id=world.a.id), name="A's system")
     async with world.db.session() as session:
-        target_id = await session.scalar(select(ApiToken.id).where(ApiToken.secret_hash == hashlib.sha256(target.encode()).hexdigest()))
+        target_id = await session.scalar(
+            select(ApiToken.id).where(ApiToken.secret_hash == hashlib.sha256(target.encode()).hexdigest())
+        )
     async with client_at(app, "10.1.0.5") as http:
         answer = await http.get("/api/tokens", headers=teacher)
-        assert answer.status_code == 403 and "organisation administrator" in answer.json()["message"]  # the role as people say it
+        assert (
+            answer.status_code == 403 and "organisation administrator" in answer.json()["message"]
+        )  # the role as people say it
         # A token of any role manages no tokens (tests/identity/access/test_token_routes.py).
         teacher_token = bearer(await token_secret(world.db, Grant(Role.TEACHER, organisation_id=world.a.id)))
         assert (await http.get("/api/tokens", headers=teacher_token)).status_code == 403

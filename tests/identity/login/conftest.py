@@ -217,7 +217,11 @@ def mailbox(ports: Ports) -> Iterator[Mailbox]:
 
 @pytest.fixture(scope="session")
 def login_settings(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory, ports: Ports, node_provider: NodeProvider, mailbox: Mailbox
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    ports: Ports,
+    node_provider: NodeProvider,
+    mailbox: Mailbox,
 ) -> Settings:
     return Settings(
         environment="test",
@@ -255,7 +259,9 @@ class LoginServer:
 
 
 @pytest.fixture(scope="session")
-async def login_server(login_settings: Settings, database_url: str, tls: Tls, ports: Ports, idp: LocalIdP) -> AsyncIterator[LoginServer]:
+async def login_server(
+    login_settings: Settings, database_url: str, tls: Tls, ports: Ports, idp: LocalIdP
+) -> AsyncIterator[LoginServer]:
     from api.asgi import create_app
     from api.bootstrap import load_territories
     from api.db import Database, create_engine

@@ -23,7 +23,11 @@ def is_callback(url: httpx.URL) -> bool:
 
 
 async def follow(
-    client: httpx.AsyncClient, response: httpx.Response, *, until: Callable[[httpx.URL], bool] | None = None, hops: int = 20
+    client: httpx.AsyncClient,
+    response: httpx.Response,
+    *,
+    until: Callable[[httpx.URL], bool] | None = None,
+    hops: int = 20,
 ) -> httpx.Response:
     """Follows redirects; stops after requesting a URL for which `until` is true."""
     for _ in range(hops):
@@ -42,7 +46,9 @@ async def start(client: httpx.AsyncClient, provider: str, **params: Any) -> http
     return response
 
 
-async def node_sign_in(client: httpx.AsyncClient, login: str, provider: str = "national", **params: Any) -> httpx.Response:
+async def node_sign_in(
+    client: httpx.AsyncClient, login: str, provider: str = "national", **params: Any
+) -> httpx.Response:
     """Signs in at the Node provider's login form; returns the application's callback answer."""
     form = await follow(client, await start(client, provider, **params), until=is_callback)
     if is_callback(form.url):
@@ -58,7 +64,9 @@ async def idp_sign_in(client: httpx.AsyncClient, provider_id: str, **params: Any
 
 
 def session_cookie_set(response: httpx.Response) -> bool:
-    return any(h.startswith(f"{SESSION_COOKIE}=") and "Max-Age=0" not in h for h in response.headers.get_list("set-cookie"))
+    return any(
+        h.startswith(f"{SESSION_COOKIE}=") and "Max-Age=0" not in h for h in response.headers.get_list("set-cookie")
+    )
 
 
 async def count_sessions(db: Any) -> int:
@@ -103,7 +111,9 @@ async def grant_role(
         territory_id = None
         if territory:
             territory_id = await session.scalar(select(Territory.id).where(Territory.slug == territory))
-        session.add(RoleAssignment(user_id=user.id, role=role, organisation_id=organisation_id, territory_id=territory_id))
+        session.add(
+            RoleAssignment(user_id=user.id, role=role, organisation_id=organisation_id, territory_id=territory_id)
+        )
         return user.id
 
 

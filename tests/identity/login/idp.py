@@ -65,7 +65,14 @@ class LocalIdP:
     clients: dict[str, Client] = field(default_factory=dict)
     next_token: Fault = Fault.NONE
     # Who signs in next: the subject and the claims the provider vouches for.
-    next_user: dict[str, Any] = field(default_factory=lambda: {"sub": "idp-user", "email": "user@idp.test", "email_verified": True, "name": "IdP User"})
+    next_user: dict[str, Any] = field(
+        default_factory=lambda: {
+            "sub": "idp-user",
+            "email": "user@idp.test",
+            "email_verified": True,
+            "name": "IdP User",
+        }
+    )
     # When set, userinfo answers about this subject instead of the token's (a provider bug to survive).
     userinfo_sub_override: str | None = None
     jwks_fetches: int = 0
@@ -159,14 +166,24 @@ class LocalIdP:
             if client is None or redirect_uri not in client.redirect_uris:
                 # Never redirect to an address the client did not register.
                 return Response(
-                    "<h1>Sign-in refused</h1><p id='error'>invalid_request: redirect_uri is not registered for this client</p>",
-                    status_code=400, media_type=MediaType.HTML,
+                    "<h1>Sign-in refused</h1><p id='error'>invalid_request: redirect_uri is not registered for "
+                    "this client</p>",
+                    status_code=400,
+                    media_type=MediaType.HTML,
                 )
-            if q.get("code_challenge_method") != "S256" or not q.get("code_challenge") or q.get("response_type") != "code":
-                return Redirect(f"{redirect_uri}?{urlencode({'error': 'invalid_request', 'state': q.get('state', '')})}")
+            if (
+                q.get("code_challenge_method") != "S256"
+                or not q.get("code_challenge")
+                or q.get("response_type") != "code"
+            ):
+                return Redirect(
+                    f"{redirect_uri}?{urlencode({'error': 'invalid_request', 'state': q.get('state', '')})}"
+                )
             code = secrets.token_urlsafe(24)
             user = dict(idp.next_user)
-            idp._codes[code] = Grant(q["client_id"], redirect_uri, q.get("nonce"), q["code_challenge"], user["sub"], user)
+            idp._codes[code] = Grant(
+                q["client_id"], redirect_uri, q.get("nonce"), q["code_challenge"], user["sub"], user
+            )
             params = {"code": code, "state": q.get("state", "")}
             if idp.next_token is Fault.ISS_PARAMETER:
                 idp.next_token = Fault.NONE
@@ -190,16 +207,27 @@ class LocalIdP:
                 return Response({"error": "invalid_client"}, status_code=401)
             grant = idp._codes.pop(form.get("code", ""), None)  # one use only
             if grant is None or grant.client_id != client_id:
-                return Response({"error": "invalid_grant", "error_description": "unknown or used code"}, status_code=400)
+                return Response(
+                    {"error": "invalid_grant", "error_description": "unknown or used code"}, status_code=400
+                )
             if form.get("redirect_uri") != grant.redirect_uri:
-                return Response({"error": "invalid_grant", "error_description": "redirect_uri mismatch"}, status_code=400)
+                return Response(
+                    {"error": "invalid_grant", "error_description": "redirect_uri mismatch"}, status_code=400
+                )
             verifier = form.get("code_verifier") or ""
             if _b64(hashlib.sha256(verifier.encode()).digest()) != grant.code_challenge:
-                return Response({"error": "invalid_grant", "error_description": "PKCE verification failed"}, status_code=400)
+                return Response(
+                    {"error": "invalid_grant", "error_description": "PKCE verification failed"}, status_code=400
+                )
             access_token = "at-" + secrets.token_urlsafe(16)
             idp._access[access_token] = grant
             return Response(
-                {"access_token": access_token, "token_type": "Bearer", "expires_in": 300, "id_token": idp._id_token(grant)}
+                {
+                    "access_token": access_token,
+                    "token_type": "Bearer",
+                    "expires_in": 300,
+                    "id_token": idp._id_token(grant),
+                }
             )
 
         @get("/userinfo", sync_to_thread=False)

@@ -17,8 +17,12 @@ from tests.identity.login.flows import grant_role, make_organisation
 pytestmark = pytest.mark.browser
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
@@ -30,7 +34,9 @@ async def chromium() -> AsyncIterator[Browser]:
         await browser.close()
 
 
-async def test_sign_in_with_the_national_provider_and_sign_out(chromium: Browser, login_server: LoginServer, db: Any) -> None:
+async def test_sign_in_with_the_national_provider_and_sign_out(
+    chromium: Browser, login_server: LoginServer, db: Any
+) -> None:
     org = await make_organisation(db)
     login = f"browser-{uuid.uuid4().hex[:6]}"
     await grant_role(db, login_server.settings.oidc_issuer or "", login, "teacher", organisation_id=org.id)
@@ -65,7 +71,9 @@ async def test_sign_in_with_the_national_provider_and_sign_out(chromium: Browser
         await context.close()
 
 
-async def test_forged_callback_shows_the_reason_and_signs_nobody_in(chromium: Browser, login_server: LoginServer) -> None:
+async def test_forged_callback_shows_the_reason_and_signs_nobody_in(
+    chromium: Browser, login_server: LoginServer
+) -> None:
     context = await chromium.new_context(ignore_https_errors=True, locale="ru-RU")
     try:
         page = await context.new_page()

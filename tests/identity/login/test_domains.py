@@ -84,27 +84,51 @@ def _domain(prefix: str = "school") -> str:
 
 
 def test_public_mail_services_are_recognised() -> None:
-    for public in ("gmail.com", "mail.ru", "yandex.kz", "yandex.ru", "ya.ru", "inbox.kz", "outlook.com", "sub.mail.ru", "GMAIL.COM."):
+    for public in (
+        "gmail.com",
+        "mail.ru",
+        "yandex.kz",
+        "yandex.ru",
+        "ya.ru",
+        "inbox.kz",
+        "outlook.com",
+        "sub.mail.ru",
+        "GMAIL.COM.",
+    ):
         assert is_public(normalise(public)), public
     for private in ("school15.edu.kz", "nis.edu.kz", "gmail.com.kz", "mymail.ru", "yandex.school.kz"):
         assert not is_public(normalise(private)), private
     assert normalise("Мектеп.kz").startswith("xn--")
 
 
-async def test_public_domains_are_refused_and_nothing_is_written(login_server: LoginServer, db: Any, idp: LocalIdP) -> None:
+async def test_public_domains_are_refused_and_nothing_is_written(
+    login_server: LoginServer, db: Any, idp: LocalIdP
+) -> None:
     org = await make_organisation(db)
     async with _admin(login_server, db, org) as admin:
         for domain in ("gmail.com", "yandex.kz", "mail.ru", "staff.mail.ru"):
             claimed = await admin.post(f"/api/organisations/{org.id}/domains", json={"domain": domain})
             assert claimed.status_code == 422, claimed.text
             assert claimed.json()["field"] == "domain" and "public mail service" in claimed.json()["message"]
-        provider = await admin.post(f"/api/organisations/{org.id}/identity-providers", json={
-            "name": "SSO", "issuer": idp.issuer, "client_id": "c", "client_secret": "s", "allowed_domains": ["gmail.com"],
-        })
+        provider = await admin.post(
+            f"/api/organisations/{org.id}/identity-providers",
+            json={
+                "name": "SSO",
+                "issuer": idp.issuer,
+                "client_id": "c",
+                "client_secret": "s",
+                "allowed_domains": ["gmail.com"],
+            },
+        )
         assert provider.status_code == 422 and provider.json()["field"] == "allowed_domains"
-        russian = await admin.post(f"/api/organisations/{org.id}/domains", json={"domain": "gmail.com"},
-                                   headers={"accept-language": "ru"})
-        assert russian.status_code == 422 and "gmail.com" in russian.json()["message"] and "public" not in russian.json()["message"]
+        russian = await admin.post(
+            f"/api/organisations/{org.id}/domains", json={"domain": "gmail.com"}, headers={"accept-language": "ru"}
+        )
+        assert (
+            russian.status_code == 422
+            and "gmail.com" in russian.json()["message"]
+            and "public" not in russian.json()["message"]
+        )
         for bad in ("not a domain", "localhost", "-bad-.kz", "a..kz"):
             refused = await admin.post(f"/api/organisations/{org.id}/domains", json={"domain": bad})
             assert refused.status_code == 400 and refused.json()["field"] == "domain", (bad, refused.text)
@@ -175,13 +199,19 @@ async def test_only_an_administrator_whose_reach_covers_it_approves(login_server
     assert claim is not None and claim.status == "pending"
 
 
-async def test_a_domain_belongs_to_one_organisation_first_proof_wins(login_server: LoginServer, db: Any, idp: LocalIdP) -> None:
+async def test_a_domain_belongs_to_one_organisation_first_proof_wins(
+    login_server: LoginServer, db: Any, idp: LocalIdP
+) -> None:
     org_a, org_b = await make_organisation(db), await make_organisation(db)
     domain = _domain("shared")
     async with _admin(login_server, db, org_a) as admin_a, _admin(login_server, db, org_b) as admin_b:
-        assert (await admin_a.post(f"/api/organisations/{org_a.id}/domains", json={"domain": domain})).status_code == 201
+        assert (
+            await admin_a.post(f"/api/organisations/{org_a.id}/domains", json={"domain": domain})
+        ).status_code == 201
         # Pending claims of two organisations may wait side by side (no squatting by claiming first)…
-        assert (await admin_b.post(f"/api/organisations/{org_b.id}/domains", json={"domain": domain})).status_code == 201
+        assert (
+            await admin_b.post(f"/api/organisations/{org_b.id}/domains", json={"domain": domain})
+        ).status_code == 201
         again = await admin_b.post(f"/api/organisations/{org_b.id}/domains", json={"domain": domain.upper()})
         assert again.status_code == 409
         regional = f"regional-{uuid.uuid4().hex[:6]}"
@@ -193,15 +223,26 @@ async def test_a_domain_belongs_to_one_organisation_first_proof_wins(login_serve
         assert (await admin_a.get(f"/api/organisations/{org_a.id}/domains")).json() == []
         taken = await admin_a.post(f"/api/organisations/{org_a.id}/domains", json={"domain": domain})
         assert taken.status_code == 409 and taken.json()["field"] == "domain"
-        provider = await admin_a.post(f"/api/organisations/{org_a.id}/identity-providers", json={
-            "name": "SSO", "issuer": idp.issuer, "client_id": "c", "client_secret": "s", "allowed_domains": [domain],
-        })
+        provider = await admin_a.post(
+            f"/api/organisations/{org_a.id}/identity-providers",
+            json={
+                "name": "SSO",
+                "issuer": idp.issuer,
+                "client_id": "c",
+                "client_secret": "s",
+                "allowed_domains": [domain],
+            },
+        )
         assert provider.status_code == 409 and provider.json()["field"] == "allowed_domains"
     async with db.session() as session:
-        actions = (await session.scalars(
-            select(IdentityAuditEntry.action).where(IdentityAuditEntry.entity == "organisation_domain",
-                                                    IdentityAuditEntry.after["domain"].astext == domain)
-        )).all()
+        actions = (
+            await session.scalars(
+                select(IdentityAuditEntry.action).where(
+                    IdentityAuditEntry.entity == "organisation_domain",
+                    IdentityAuditEntry.after["domain"].astext == domain,
+                )
+            )
+        ).all()
     assert "domain.claim" in actions and "domain.verify" in actions
 
 
@@ -227,7 +268,9 @@ async def test_proved_by_a_dns_txt_record(login_server: LoginServer, db: Any, dn
         assert proved.json()["status"] == "verified" and proved.json()["method"] == "dns"
 
 
-async def test_dns_that_does_not_answer_is_503_quickly(login_server: LoginServer, db: Any, dns_server: TxtServer) -> None:
+async def test_dns_that_does_not_answer_is_503_quickly(
+    login_server: LoginServer, db: Any, dns_server: TxtServer
+) -> None:
     import socket
     import time
 
@@ -254,9 +297,13 @@ async def test_proved_by_a_confirmed_mailbox(login_server: LoginServer, db: Any,
     async with _admin(login_server, db, org) as admin:
         await admin.post(f"/api/organisations/{org.id}/domains", json={"domain": domain})
         # Only the domain's administrative mailboxes: not any address one might hold there.
-        wrong = await admin.post(f"/api/organisations/{org.id}/domains/{domain}/mailbox", json={"local_part": "teacher"})
+        wrong = await admin.post(
+            f"/api/organisations/{org.id}/domains/{domain}/mailbox", json={"local_part": "teacher"}
+        )
         assert wrong.status_code == 422 and wrong.json()["field"] == "local_part"
-        sent = await admin.post(f"/api/organisations/{org.id}/domains/{domain}/mailbox", json={"local_part": "postmaster"})
+        sent = await admin.post(
+            f"/api/organisations/{org.id}/domains/{domain}/mailbox", json={"local_part": "postmaster"}
+        )
         assert sent.status_code == 202 and sent.json() == {"sent_to": f"postmaster@{domain}"}
     mail = await mailbox.wait_for(f"postmaster@{domain}")
     body = mail.get_payload(decode=True).decode()
@@ -275,7 +322,9 @@ async def test_proved_by_a_confirmed_mailbox(login_server: LoginServer, db: Any,
         assert (await anyone.post("/api/auth/domain-confirmations", json={"code": code})).status_code == 404  # used
     async with db.session() as session:
         entry = await session.scalar(
-            select(IdentityAuditEntry).where(IdentityAuditEntry.action == "domain.verify", IdentityAuditEntry.after["domain"].astext == domain)
+            select(IdentityAuditEntry).where(
+                IdentityAuditEntry.action == "domain.verify", IdentityAuditEntry.after["domain"].astext == domain
+            )
         )
     assert entry is not None and entry.actor_kind == "mailbox" and entry.after["method"] == "mailbox"
 
@@ -315,15 +364,21 @@ async def test_the_domains_page_claims_proves_and_confirms_in_three_languages(
         name = re.search(r'<code class="dns-name">([^<]+)</code>', claimed.text).group(1)  # type: ignore[union-attr]
         value = re.search(r'<code class="dns-value">([^<]+)</code>', claimed.text).group(1)  # type: ignore[union-attr]
         dns_server.records[name] = [value]
-        proved = await admin.post(f"/organisations/{org.id}/domains/{domain}/check-dns", headers={**htmx, "Accept-Language": "en"})
+        proved = await admin.post(
+            f"/organisations/{org.id}/domains/{domain}/check-dns", headers={**htmx, "Accept-Language": "en"}
+        )
         assert proved.status_code == 200 and f'id="domain-{domain}" data-status="verified"' in proved.text
         assert "The domain is proved." in proved.text
 
         await admin.post(f"/organisations/{org.id}/domains", data={"domain": other}, headers=htmx)
-        sent = await admin.post(f"/organisations/{org.id}/domains/{other}/mailbox", data={"local_part": "webmaster"}, headers=htmx)
+        sent = await admin.post(
+            f"/organisations/{org.id}/domains/{other}/mailbox", data={"local_part": "webmaster"}, headers=htmx
+        )
         assert sent.status_code == 200 and "Подтверждение отправлено" in sent.text
     mail = await mailbox.wait_for(f"webmaster@{other}")
-    link = re.search(r"(https://\S+/domains/confirm\?code=[A-Za-z0-9_-]+)", mail.get_payload(decode=True).decode()).group(1)  # type: ignore[union-attr]
+    link = re.search(
+        r"(https://\S+/domains/confirm\?code=[A-Za-z0-9_-]+)", mail.get_payload(decode=True).decode()
+    ).group(1)  # type: ignore[union-attr]
     async with login_server.browser() as anyone:
         opened = await anyone.get(link, headers={"Accept-Language": "kk"})
         assert opened.status_code == 200 and "Доменді растау" in opened.text
@@ -331,7 +386,15 @@ async def test_the_domains_page_claims_proves_and_confirms_in_three_languages(
             row = await session.scalar(select(OrganisationDomain).where(OrganisationDomain.domain == other))
             assert row is not None and row.status == "pending"
         code = re.search(r'name="code" value="([^"]+)"', opened.text).group(1)  # type: ignore[union-attr]
-        done = await anyone.post("/domains/confirm", data={"_csrf_token": _csrf(opened.text), "code": code}, headers={"Accept-Language": "en"})
+        done = await anyone.post(
+            "/domains/confirm",
+            data={"_csrf_token": _csrf(opened.text), "code": code},
+            headers={"Accept-Language": "en"},
+        )
         assert done.status_code == 200 and f"The domain {other} is proved" in done.text
-        again = await anyone.post("/domains/confirm", data={"_csrf_token": _csrf(opened.text), "code": code}, headers={"Accept-Language": "ru"})
+        again = await anyone.post(
+            "/domains/confirm",
+            data={"_csrf_token": _csrf(opened.text), "code": code},
+            headers={"Accept-Language": "ru"},
+        )
         assert again.status_code == 404 and "недействительна" in again.text

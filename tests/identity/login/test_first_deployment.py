@@ -40,8 +40,12 @@ from tests.support import fresh_bin, scratch_database
 pytestmark = pytest.mark.browser
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 METODIST = str(Path(sys.executable).with_name("metodist"))
 CLIENT = ("metodist-deployment", "deployment-secret-" + uuid.uuid4().hex)
@@ -72,14 +76,20 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, in
     _ensure_node_modules()
     app_port, port = free_port(), free_port()
     app = f"https://127.0.0.1:{app_port}"
-    clients = [{
-        "client_id": CLIENT[0], "client_secret": CLIENT[1],
-        "redirect_uris": [f"{app}/api/auth/callback/national"], "post_logout_redirect_uris": [f"{app}/sign-in"],
-    }]
+    clients = [
+        {
+            "client_id": CLIENT[0],
+            "client_secret": CLIENT[1],
+            "redirect_uris": [f"{app}/api/auth/callback/national"],
+            "post_logout_redirect_uris": [f"{app}/sign-in"],
+        }
+    ]
     log = (tmp_path_factory.mktemp("deploy-node") / "provider.log").open("wb")
     process = subprocess.Popen(
-        ["node", str(OIDC_DIR / "provider.js")], env={**os.environ, "OIDC_PORT": str(port), "OIDC_CLIENTS": json.dumps(clients)},
-        stdout=log, stderr=subprocess.STDOUT,
+        ["node", str(OIDC_DIR / "provider.js")],
+        env={**os.environ, "OIDC_PORT": str(port), "OIDC_CLIENTS": json.dumps(clients)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     issuer = f"http://127.0.0.1:{port}"
     try:
@@ -96,7 +106,11 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, in
 
 @pytest.fixture(scope="module")
 async def deployment(
-    empty_database: str, provider: tuple[str, int], tls: Tls, mailbox: Mailbox, ports: Any,
+    empty_database: str,
+    provider: tuple[str, int],
+    tls: Tls,
+    mailbox: Mailbox,
+    ports: Any,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Deployment]:
     from api.asgi import create_app
@@ -107,11 +121,19 @@ async def deployment(
     data_dir = tmp_path_factory.mktemp("deploy-data")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("METODIST_")},
-        "DATABASE_URL": empty_database, "METODIST_ENV": "production", "METODIST_DATA_DIR": str(data_dir),
-        "METODIST_DEMO_DATA": "0", "METODIST_PUBLIC_URL": url, "METODIST_SECRET_KEY": "deployment-test-" + uuid.uuid4().hex,
-        "METODIST_OIDC_ISSUER": issuer, "METODIST_OIDC_CLIENT_ID": CLIENT[0], "METODIST_OIDC_CLIENT_SECRET": CLIENT[1],
-        "METODIST_SMTP_HOST": "127.0.0.1", "METODIST_SMTP_PORT": str(ports.smtp),
-        "METODIST_STORE_NAMESPACE": f"deploy-{uuid.uuid4().hex[:8]}", "METODIST_TENANT_SPARES": "0",
+        "DATABASE_URL": empty_database,
+        "METODIST_ENV": "production",
+        "METODIST_DATA_DIR": str(data_dir),
+        "METODIST_DEMO_DATA": "0",
+        "METODIST_PUBLIC_URL": url,
+        "METODIST_SECRET_KEY": "deployment-test-" + uuid.uuid4().hex,
+        "METODIST_OIDC_ISSUER": issuer,
+        "METODIST_OIDC_CLIENT_ID": CLIENT[0],
+        "METODIST_OIDC_CLIENT_SECRET": CLIENT[1],
+        "METODIST_SMTP_HOST": "127.0.0.1",
+        "METODIST_SMTP_PORT": str(ports.smtp),
+        "METODIST_STORE_NAMESPACE": f"deploy-{uuid.uuid4().hex[:8]}",
+        "METODIST_TENANT_SPARES": "0",
         "METODIST_PERIODIC_JOBS": "0",
     }
     upgraded = subprocess.run([METODIST, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=300)
@@ -119,14 +141,31 @@ async def deployment(
     assert "Control plane at head" in upgraded.stdout
 
     settings = Settings(
-        environment="production", database_url=empty_database, redis_url=os.environ.get("REDIS_URL") or None,
-        data_dir=data_dir, demo_data=False, public_url=url, secret_key=env["METODIST_SECRET_KEY"],
-        oidc_issuer=issuer, oidc_client_id=CLIENT[0], oidc_client_secret=CLIENT[1], oidc_name="National SSO",
-        smtp_host="127.0.0.1", smtp_port=ports.smtp, smtp_sender="metodist@test.kz",
-        store_namespace=env["METODIST_STORE_NAMESPACE"], tenant_spares=0, periodic_jobs=False,
+        environment="production",
+        database_url=empty_database,
+        redis_url=os.environ.get("REDIS_URL") or None,
+        data_dir=data_dir,
+        demo_data=False,
+        public_url=url,
+        secret_key=env["METODIST_SECRET_KEY"],
+        oidc_issuer=issuer,
+        oidc_client_id=CLIENT[0],
+        oidc_client_secret=CLIENT[1],
+        oidc_name="National SSO",
+        smtp_host="127.0.0.1",
+        smtp_port=ports.smtp,
+        smtp_sender="metodist@test.kz",
+        store_namespace=env["METODIST_STORE_NAMESPACE"],
+        tenant_spares=0,
+        periodic_jobs=False,
         rate_limit_sign_in=10_000,
     )
-    srv = server(create_app(settings, empty_database, run_worker=True), app_port, ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key))
+    srv = server(
+        create_app(settings, empty_database, run_worker=True),
+        app_port,
+        ssl_certfile=str(tls.cert),
+        ssl_keyfile=str(tls.key),
+    )
     task = asyncio.create_task(srv.serve())
     while not srv.started:
         if task.done():
@@ -166,7 +205,9 @@ async def _sign_in_at_provider(page: Page, deployment: Deployment, login: str) -
     await page.wait_for_url(lambda url: url.startswith(deployment.url))
 
 
-async def _accept_invitation(chromium: Browser, deployment: Deployment, link: str, login: str) -> tuple[BrowserContext, Page]:
+async def _accept_invitation(
+    chromium: Browser, deployment: Deployment, link: str, login: str
+) -> tuple[BrowserContext, Page]:
     context = await _context(chromium, deployment)
     page = await context.new_page()
     await page.goto(link)
@@ -188,7 +229,8 @@ async def _invite(page: Page, organisation_id: str, email: str, role: str) -> st
 async def _roles(deployment: Deployment, email: str) -> list[tuple[str, str | None]]:
     async with deployment.db.session() as session:
         rows = await session.execute(
-            select(RoleAssignment.role, RoleAssignment.organisation_id).join(User, User.id == RoleAssignment.user_id)
+            select(RoleAssignment.role, RoleAssignment.organisation_id)
+            .join(User, User.id == RoleAssignment.user_id)
             .where(func.lower(User.email) == email)
         )
         return sorted((r[0], str(r[1]) if r[1] else None) for r in rows)
@@ -199,9 +241,16 @@ async def test_bad_command_input_is_refused_and_writes_nothing(deployment: Deplo
         (("not-an-address", "national_admin", "--at", "republic"), "email: "),
         (("ops@edu.kz", "chief", "--at", "republic"), "role: Unknown role 'chief'"),
         (("ops@edu.kz", "national_admin", "--at", "atlantis"), "at: Nothing is called 'atlantis'"),
-        (("ops@edu.kz", "national_admin", "--at", "karaganda"), "role: The role national_admin is held at a republic, not at a region."),
-        (("ops@edu.kz", "teacher", "--at", "republic"), "role: The role teacher is held at a organisation, not at a republic."),
+        (
+            ("ops@edu.kz", "national_admin", "--at", "karaganda"),
+            "role: The role national_admin is held at a republic, not at a region.",
+        ),
+        (
+            ("ops@edu.kz", "teacher", "--at", "republic"),
+            "role: The role teacher is held at a organisation, not at a republic.",
+        ),
     ]
+
     async def written() -> tuple[int, int]:
         async with deployment.db.session() as session:
             return (
@@ -255,8 +304,13 @@ async def test_from_an_empty_deployment_to_the_first_teacher(
             territories = TerritoryService(session)
             region = await territories.by_slug("karaganda")
             district = await territories.upsert(
-                slug=f"deploy-district-{tag}", kind=TerritoryKind.DISTRICT, parent_id=region.id,
-                name_kk="Сынақ ауданы", name_ru="Тестовый район", name_en="Test District", centre_en=None,
+                slug=f"deploy-district-{tag}",
+                kind=TerritoryKind.DISTRICT,
+                parent_id=region.id,
+                name_kk="Сынақ ауданы",
+                name_ru="Тестовый район",
+                name_en="Test District",
+                centre_en=None,
             )
 
         # 3. The national admin registers the school in the browser; the worker prepares it.
@@ -274,7 +328,9 @@ async def test_from_an_empty_deployment_to_the_first_teacher(
         await expect(page.locator("#org-panel .badge").first).to_have_text("Active", timeout=60_000)
 
         await page.goto(f"/organisations/{school}/identity-providers")
-        await expect(page.locator("#national-redirect-uri")).to_have_text(f"{deployment.url}/api/auth/callback/national")
+        await expect(page.locator("#national-redirect-uri")).to_have_text(
+            f"{deployment.url}/api/auth/callback/national"
+        )
         await expect(page.locator("#post-logout-redirect-uri")).to_have_text(f"{deployment.url}/sign-in")
 
         # 4. ... and invites its administrator.
@@ -319,9 +375,12 @@ async def test_a_person_without_a_role_is_welcomed_and_asks_for_access(
 ) -> None:
     """Runs after the walk-through above: the school and its admin exist."""
     async with deployment.db.session() as session:
-        org = await session.scalar(select(Organisation).where(Organisation.status == "active").order_by(Organisation.created_at.desc()))
+        org = await session.scalar(
+            select(Organisation).where(Organisation.status == "active").order_by(Organisation.created_at.desc())
+        )
         admin_email = await session.scalar(
-            select(User.email).join(RoleAssignment, RoleAssignment.user_id == User.id)
+            select(User.email)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
             .where(RoleAssignment.organisation_id == org.id, RoleAssignment.role == "organisation_admin")
         )
     assert org is not None and admin_email is not None
@@ -329,13 +388,19 @@ async def test_a_person_without_a_role_is_welcomed_and_asks_for_access(
     stranger = f"stranger-{tag}@school.kz"
     unverified = f"unverified-{tag}@school.kz"
     async with deployment.db.session() as session, session.begin():
-        from api.identity.crypto import new_token, token_hash
         import datetime
 
-        session.add(Invitation(
-            email=unverified, role="deputy_head", organisation_id=org.id, token_hash=token_hash(new_token()),
-            expires_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1),
-        ))
+        from api.identity.crypto import new_token, token_hash
+
+        session.add(
+            Invitation(
+                email=unverified,
+                role="deputy_head",
+                organisation_id=org.id,
+                token_hash=token_hash(new_token()),
+                expires_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1),
+            )
+        )
 
     # A person nobody invited signs in from the sign-in page, in Russian: the welcome page.
     context = await chromium.new_context(ignore_https_errors=True, locale="ru-RU", base_url=deployment.url)
@@ -362,10 +427,14 @@ async def test_a_person_without_a_role_is_welcomed_and_asks_for_access(
         # Bad input: the message at the field, in Russian; nothing is sent.
         await page.goto("/welcome")
         await page.click("#access-request-form button[type=submit]")
-        await expect(page.locator("#organisation-error")).to_have_text("Введите БИН вашей организации или выберите ваш район или область.")
+        await expect(page.locator("#organisation-error")).to_have_text(
+            "Введите БИН вашей организации или выберите ваш район или область."
+        )
         await page.fill("#r-organisation", "000000000000")
         await page.click("#access-request-form button[type=submit]")
-        await expect(page.locator("#organisation-error")).to_have_text("Нет организации с таким идентификатором или БИН.")
+        await expect(page.locator("#organisation-error")).to_have_text(
+            "Нет организации с таким идентификатором или БИН."
+        )
         await expect(page.locator("#my-requests tbody tr")).to_have_count(1)  # "no requests yet"
 
         await page.fill("#r-organisation", org.bin)
@@ -433,12 +502,17 @@ async def test_a_person_without_a_role_is_welcomed_and_asks_for_access(
         assert accepted is not None
         # Each of the two people: their request approved and the role granted, on the one log.
         for email in (stranger, unverified):
-            actions = (await session.scalars(
-                select(IdentityAuditEntry.action)
-                .join(User, User.id == IdentityAuditEntry.subject_user_id)
-                .where(func.lower(User.email) == email, IdentityAuditEntry.action.in_(("access_request.approve", "role.grant")))
-                .order_by(IdentityAuditEntry.seq)
-            )).all()
+            actions = (
+                await session.scalars(
+                    select(IdentityAuditEntry.action)
+                    .join(User, User.id == IdentityAuditEntry.subject_user_id)
+                    .where(
+                        func.lower(User.email) == email,
+                        IdentityAuditEntry.action.in_(("access_request.approve", "role.grant")),
+                    )
+                    .order_by(IdentityAuditEntry.seq)
+                )
+            ).all()
             assert sorted(actions) == ["access_request.approve", "role.grant"], (email, actions)
         from api.identity.audit import verify
 

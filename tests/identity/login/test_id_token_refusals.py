@@ -51,7 +51,12 @@ def _next_user(idp: LocalIdP, domain: str) -> str:
     ],
 )
 async def test_broken_token_is_refused_without_session(
-    login_server: LoginServer, db: Any, idp: LocalIdP, org_provider: tuple[Organisation, dict[str, Any], str], fault: Fault, code: str
+    login_server: LoginServer,
+    db: Any,
+    idp: LocalIdP,
+    org_provider: tuple[Organisation, dict[str, Any], str],
+    fault: Fault,
+    code: str,
 ) -> None:
     _, provider, domain = org_provider
     _next_user(idp, domain)

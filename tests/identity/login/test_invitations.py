@@ -73,7 +73,9 @@ async def test_invitation_is_mailed_and_binds_the_role_at_first_sign_in(
         callback = await node_sign_in(invited, login, invitation=token)
         assert callback.status_code == 303, callback.text
         me = (await invited.get("/api/auth/me")).json()
-        assert {"role": "deputy_head", "territory_id": None, "organisation_id": str(org.id), "unit_id": None} in me["grants"]
+        assert {"role": "deputy_head", "territory_id": None, "organisation_id": str(org.id), "unit_id": None} in me[
+            "grants"
+        ]
 
     user = await user_by(db, login_server.settings.oidc_issuer or "", login)
     assert user is not None and ("deputy_head", org.id) in await roles_of(db, user.id)
@@ -88,7 +90,9 @@ async def test_invitation_is_mailed_and_binds_the_role_at_first_sign_in(
         assert (await someone.get(f"/api/auth/invitations/{token}")).json()["status"] == "accepted"
 
 
-async def test_verified_address_binds_pending_invitation_without_the_link(login_server: LoginServer, db: Any, mailbox: Mailbox) -> None:
+async def test_verified_address_binds_pending_invitation_without_the_link(
+    login_server: LoginServer, db: Any, mailbox: Mailbox
+) -> None:
     org = await make_organisation(db)
     login = f"teacher-{uuid.uuid4().hex[:6]}"
     async with login_server.browser() as admin:
@@ -100,7 +104,9 @@ async def test_verified_address_binds_pending_invitation_without_the_link(login_
     assert user is not None and await roles_of(db, user.id) == {("association_leader", org.id)}
 
 
-async def test_revoked_and_expired_invitations_do_not_bind(login_server: LoginServer, db: Any, mailbox: Mailbox) -> None:
+async def test_revoked_and_expired_invitations_do_not_bind(
+    login_server: LoginServer, db: Any, mailbox: Mailbox
+) -> None:
     org = await make_organisation(db)
     async with login_server.browser() as admin:
         await signed_in_admin(login_server, db, admin, org)
@@ -117,7 +123,9 @@ async def test_revoked_and_expired_invitations_do_not_bind(login_server: LoginSe
         statuses = {i["id"]: i["status"] for i in (await admin.get(f"/api/organisations/{org.id}/invitations")).json()}
         assert statuses[revoked["invitation"]["id"]] == "revoked" and statuses[expired["invitation"]["id"]] == "expired"
         # Revoking twice is harmless; an unknown one is not found.
-        assert (await admin.delete(f"/api/organisations/{org.id}/invitations/{revoked['invitation']['id']}")).status_code == 200
+        assert (
+            await admin.delete(f"/api/organisations/{org.id}/invitations/{revoked['invitation']['id']}")
+        ).status_code == 200
         assert (await admin.delete(f"/api/organisations/{org.id}/invitations/{uuid.uuid4()}")).status_code == 404
 
     for created in (revoked, expired):
@@ -163,7 +171,9 @@ async def test_invitation_input_is_checked(login_server: LoginServer, db: Any, m
         login = f"t-{uuid.uuid4().hex[:6]}"
         await grant_role(db, login_server.settings.oidc_issuer or "", login, "teacher", organisation_id=org.id)
         assert (await node_sign_in(teacher, login)).status_code == 303
-        refused = await teacher.post(f"/api/organisations/{org.id}/invitations", json={"email": "y@b.kz", "role": "teacher"})
+        refused = await teacher.post(
+            f"/api/organisations/{org.id}/invitations", json={"email": "y@b.kz", "role": "teacher"}
+        )
         assert refused.status_code == 403
         assert (await teacher.get(f"/api/organisations/{org.id}/invitations")).status_code == 403
 
@@ -172,8 +182,13 @@ def test_mail_body_names_the_link_in_three_languages() -> None:
     from api.identity.invitations import invitation_message
     from api.settings import Settings
 
-    row = Invitation(email="a@b.kz", role="teacher", organisation_id=uuid.uuid4(), token_hash="x",
-                     expires_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC))
+    row = Invitation(
+        email="a@b.kz",
+        role="teacher",
+        organisation_id=uuid.uuid4(),
+        token_hash="x",
+        expires_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC),
+    )
     org = Organisation(name_kk="Мектеп", name_ru="Школа", name_en="School")
     text = invitation_message(Settings(), row, org, "https://x/sign-in?invitation=t").get_content()
     assert len(re.findall(r"https://x/sign-in\?invitation=t", text)) == 3

@@ -28,7 +28,9 @@ def _login() -> str:
     return f"person-{uuid.uuid4().hex[:8]}"
 
 
-async def test_authorization_request_uses_pkce_state_nonce_and_exact_redirect(login_server: LoginServer, node_provider: NodeProvider) -> None:
+async def test_authorization_request_uses_pkce_state_nonce_and_exact_redirect(
+    login_server: LoginServer, node_provider: NodeProvider
+) -> None:
     async with login_server.browser() as browser:
         response = await start(browser, "national", return_to="/organisations")
         location = urlsplit(response.headers["location"])
@@ -76,7 +78,9 @@ async def test_signed_in_user_sees_and_revokes_sessions_and_signs_out(login_serv
         assert (await node_sign_in(second, login)).status_code == 303
 
         me = (await first.get("/api/auth/me")).json()
-        assert me["grants"] == [{"role": "teacher", "territory_id": None, "organisation_id": str(org.id), "unit_id": None}]
+        assert me["grants"] == [
+            {"role": "teacher", "territory_id": None, "organisation_id": str(org.id), "unit_id": None}
+        ]
         assert me["provider"] == "national"
         sessions = (await first.get("/api/auth/sessions")).json()
         assert len(sessions) == 2
@@ -157,13 +161,18 @@ async def test_replayed_authorization_code_is_refused(login_server: LoginServer,
         fresh = await start(browser, "national")
         state = parse_qs(urlsplit(fresh.headers["location"]).query)["state"][0]
         code = parse_qs(used.query.decode())["code"][0]
-        replay = await browser.get("/api/auth/callback/national", params={"code": code, "state": state, "iss": login_server.settings.oidc_issuer})
+        replay = await browser.get(
+            "/api/auth/callback/national",
+            params={"code": code, "state": state, "iss": login_server.settings.oidc_issuer},
+        )
         assert replay.status_code == 400 and 'data-error-code="code_rejected"' in replay.text
         assert not session_cookie_set(replay)
         assert await count_sessions(db) == before
 
 
-async def test_redirect_uri_mismatch_is_refused_by_the_provider(login_server: LoginServer, db: object, node_provider: NodeProvider) -> None:
+async def test_redirect_uri_mismatch_is_refused_by_the_provider(
+    login_server: LoginServer, db: object, node_provider: NodeProvider
+) -> None:
     """An organisation's provider whose client is registered with another redirect URI: the
     provider refuses to send the browser anywhere, so no code and no session."""
     from tests.identity.login.conftest import MISREGISTERED_CLIENT
@@ -172,8 +181,14 @@ async def test_redirect_uri_mismatch_is_refused_by_the_provider(login_server: Lo
     org = await make_organisation(db)
     async with login_server.browser() as admin:
         provider = await register_provider(
-            login_server, db, admin, org, issuer=node_provider.issuer, client_id=MISREGISTERED_CLIENT[0],
-            client_secret=MISREGISTERED_CLIENT[1], domains=[f"mis{uuid.uuid4().hex[:6]}.kz"],
+            login_server,
+            db,
+            admin,
+            org,
+            issuer=node_provider.issuer,
+            client_id=MISREGISTERED_CLIENT[0],
+            client_secret=MISREGISTERED_CLIENT[1],
+            domains=[f"mis{uuid.uuid4().hex[:6]}.kz"],
         )
     async with login_server.browser() as browser:
         before = await count_sessions(db)
@@ -185,7 +200,9 @@ async def test_redirect_uri_mismatch_is_refused_by_the_provider(login_server: Lo
         assert await count_sessions(db) == before
 
 
-async def test_response_at_another_providers_redirect_uri_is_refused(login_server: LoginServer, db: object, idp: object) -> None:
+async def test_response_at_another_providers_redirect_uri_is_refused(
+    login_server: LoginServer, db: object, idp: object
+) -> None:
     """Mix-up: a response for the national provider delivered to an organisation provider's
     callback (or the reverse) is refused, whatever it carries."""
     from tests.identity.login.test_organisation_providers import register_idp_provider
@@ -208,7 +225,9 @@ async def test_response_at_another_providers_redirect_uri_is_refused(login_serve
         assert await count_sessions(db) == before
 
 
-async def test_first_sign_in_links_email_domain_organisation_as_teacher(login_server: LoginServer, db: object, idp: object) -> None:
+async def test_first_sign_in_links_email_domain_organisation_as_teacher(
+    login_server: LoginServer, db: object, idp: object
+) -> None:
     """A verified address of a domain an organisation's provider owns joins that organisation."""
     from tests.identity.login.test_organisation_providers import register_idp_provider
 

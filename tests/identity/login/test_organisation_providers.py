@@ -49,15 +49,28 @@ async def prove_domains(db: Any, organisation_id: Any, domains: list[str]) -> No
 
 
 async def register_provider(
-    login_server: LoginServer, db: Any, browser: httpx.AsyncClient, org: Organisation, *,
-    issuer: str, client_id: str, client_secret: str, domains: list[str], prove: bool = True,
+    login_server: LoginServer,
+    db: Any,
+    browser: httpx.AsyncClient,
+    org: Organisation,
+    *,
+    issuer: str,
+    client_id: str,
+    client_secret: str,
+    domains: list[str],
+    prove: bool = True,
 ) -> dict[str, Any]:
     if browser.cookies.get("metodist_session") is None:
         await signed_in_admin(login_server, db, browser, org)
     created = await browser.post(
         f"/api/organisations/{org.id}/identity-providers",
-        json={"name": "University SSO", "issuer": issuer, "client_id": client_id, "client_secret": client_secret,
-              "allowed_domains": domains},
+        json={
+            "name": "University SSO",
+            "issuer": issuer,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "allowed_domains": domains,
+        },
     )
     assert created.status_code == 201, created.text
     if prove:
@@ -66,16 +79,28 @@ async def register_provider(
 
 
 async def register_idp_provider(
-    login_server: LoginServer, db: Any, idp: LocalIdP, org: Organisation, domains: list[str] | None = None,
-    *, prove: bool = True,
+    login_server: LoginServer,
+    db: Any,
+    idp: LocalIdP,
+    org: Organisation,
+    domains: list[str] | None = None,
+    *,
+    prove: bool = True,
 ) -> dict[str, Any]:
     """Registers our test provider as the organisation's, and the client at the provider; its
     domains proved unless `prove=False`."""
     client_id, secret = f"client-{uuid.uuid4().hex[:8]}", f"secret-{uuid.uuid4().hex}"
     async with login_server.browser() as admin:
         provider = await register_provider(
-            login_server, db, admin, org, issuer=idp.issuer, client_id=client_id, client_secret=secret,
-            domains=domains or [f"org{uuid.uuid4().hex[:6]}.kz"], prove=prove,
+            login_server,
+            db,
+            admin,
+            org,
+            issuer=idp.issuer,
+            client_id=client_id,
+            client_secret=secret,
+            domains=domains or [f"org{uuid.uuid4().hex[:6]}.kz"],
+            prove=prove,
         )
     idp.register(client_id, secret, [provider["redirect_uri"]])
     return provider
@@ -90,8 +115,13 @@ async def test_registration_checks_discovery_stores_secret_encrypted_and_routes_
     async with login_server.browser() as admin:
         admin_login = await signed_in_admin(login_server, db, admin, org)
         url = f"/api/organisations/{org.id}/identity-providers"
-        body = {"name": "Uni SSO", "issuer": idp.issuer, "client_id": "uni-client", "client_secret": secret,
-                "allowed_domains": [domain.upper()]}
+        body = {
+            "name": "Uni SSO",
+            "issuer": idp.issuer,
+            "client_id": "uni-client",
+            "client_secret": secret,
+            "allowed_domains": [domain.upper()],
+        }
         created = await admin.post(url, json=body)
         assert created.status_code == 201, created.text
         provider = created.json()
@@ -108,16 +138,22 @@ async def test_registration_checks_discovery_stores_secret_encrypted_and_routes_
         # Once proved, the same domain cannot belong to another organisation's provider.
         await prove_domains(db, org.id, [domain])
         other = await make_organisation(db)
-        await grant_role(db, login_server.settings.oidc_issuer or "", admin_login, "organisation_admin", organisation_id=other.id)
+        await grant_role(
+            db, login_server.settings.oidc_issuer or "", admin_login, "organisation_admin", organisation_id=other.id
+        )
         clash = await admin.post(f"/api/organisations/{other.id}/identity-providers", json={**body, "client_id": "x"})
         assert clash.status_code == 409 and clash.json()["field"] == "allowed_domains"
 
         # An issuer whose discovery document cannot be read is refused, nothing stored.
-        unreachable = await admin.post(url, json={**body, "issuer": "http://127.0.0.1:9/", "allowed_domains": ["a-new-domain.kz"]})
+        unreachable = await admin.post(
+            url, json={**body, "issuer": "http://127.0.0.1:9/", "allowed_domains": ["a-new-domain.kz"]}
+        )
         assert unreachable.status_code == 422 and unreachable.json()["field"] == "issuer"
         bad = await admin.post(url, json={**body, "allowed_domains": ["not a domain"]})
         assert bad.status_code == 400
-        no_openid = await admin.post(url, json={**body, "scopes": "email profile", "allowed_domains": ["b-new-domain.kz"]})
+        no_openid = await admin.post(
+            url, json={**body, "scopes": "email profile", "allowed_domains": ["b-new-domain.kz"]}
+        )
         assert no_openid.status_code == 400 and no_openid.json()["field"] == "scopes"
         listed = (await admin.get(url)).json()
         assert [p["id"] for p in listed] == [provider["id"]]
@@ -136,7 +172,9 @@ async def test_registration_checks_discovery_stores_secret_encrypted_and_routes_
         assert (await anyone.get("/api/auth/providers", params={"organisation": str(uuid.uuid4())})).status_code == 404
 
 
-async def test_only_an_admin_of_the_organisation_registers_its_provider(login_server: LoginServer, db: Any, idp: LocalIdP) -> None:
+async def test_only_an_admin_of_the_organisation_registers_its_provider(
+    login_server: LoginServer, db: Any, idp: LocalIdP
+) -> None:
     org, other = await make_organisation(db), await make_organisation(db)
     body = {"name": "SSO", "issuer": idp.issuer, "client_id": "c", "client_secret": "s", "allowed_domains": ["z.kz"]}
     async with login_server.browser() as anonymous:
@@ -146,10 +184,14 @@ async def test_only_an_admin_of_the_organisation_registers_its_provider(login_se
         refused = await admin_of_other.post(f"/api/organisations/{org.id}/identity-providers", json=body)
         assert refused.status_code in (403, 404)
     async with db.session() as session:
-        assert (await session.scalars(select(IdentityProvider).where(IdentityProvider.organisation_id == org.id))).first() is None
+        assert (
+            await session.scalars(select(IdentityProvider).where(IdentityProvider.organisation_id == org.id))
+        ).first() is None
 
 
-async def test_organisation_provider_signs_in_and_links_its_organisation(login_server: LoginServer, db: Any, idp: LocalIdP) -> None:
+async def test_organisation_provider_signs_in_and_links_its_organisation(
+    login_server: LoginServer, db: Any, idp: LocalIdP
+) -> None:
     org = await make_organisation(db)
     domain = f"college{uuid.uuid4().hex[:6]}.kz"
     provider = await register_idp_provider(login_server, db, idp, org, domains=[domain])
@@ -160,10 +202,14 @@ async def test_organisation_provider_signs_in_and_links_its_organisation(login_s
         assert callback.status_code == 303, callback.text
         me = (await browser.get("/api/auth/me")).json()
         assert me["email"] == f"staff@{domain}" and me["provider"] == provider["id"]
-        assert me["grants"] == [{"role": "teacher", "territory_id": None, "organisation_id": str(org.id), "unit_id": None}]
+        assert me["grants"] == [
+            {"role": "teacher", "territory_id": None, "organisation_id": str(org.id), "unit_id": None}
+        ]
 
 
-async def test_provider_of_organisation_a_cannot_sign_a_user_into_organisation_b(login_server: LoginServer, db: Any, idp: LocalIdP) -> None:
+async def test_provider_of_organisation_a_cannot_sign_a_user_into_organisation_b(
+    login_server: LoginServer, db: Any, idp: LocalIdP
+) -> None:
     org_a, org_b = await make_organisation(db), await make_organisation(db)
     domain_a, domain_b = f"a{uuid.uuid4().hex[:6]}.kz", f"b{uuid.uuid4().hex[:6]}.kz"
     provider_a = await register_idp_provider(login_server, db, idp, org_a, domains=[domain_a])
@@ -171,13 +217,19 @@ async def test_provider_of_organisation_a_cannot_sign_a_user_into_organisation_b
     # B has invited its future head; A's provider (which A's admin controls) claims to be that person.
     victim = f"head@{domain_b}"
     async with db.session() as session, session.begin():
-        from api.identity.crypto import token_hash
-        from api.identity.invitations import now_utc
         import datetime
 
+        from api.identity.crypto import token_hash
+        from api.identity.invitations import now_utc
+
         token = uuid.uuid4().hex
-        invitation = Invitation(email=victim, role="head", organisation_id=org_b.id, token_hash=token_hash(token),
-                                expires_at=now_utc() + datetime.timedelta(days=1))
+        invitation = Invitation(
+            email=victim,
+            role="head",
+            organisation_id=org_b.id,
+            token_hash=token_hash(token),
+            expires_at=now_utc() + datetime.timedelta(days=1),
+        )
         session.add(invitation)
     users, sessions = await count_users(db), await count_sessions(db)
 

@@ -23,14 +23,20 @@ async def test_sign_in_page_routes_by_email_domain(login_server: LoginServer, db
     domain = f"page{uuid.uuid4().hex[:6]}.kz"
     provider = await register_idp_provider(login_server, db, idp, org, domains=[domain])
     async with login_server.browser() as browser:
-        page = await browser.get("/sign-in", params={"email": f"a@{domain}", "return_to": "/account/sessions"}, headers={"Accept-Language": "kk"})
+        page = await browser.get(
+            "/sign-in",
+            params={"email": f"a@{domain}", "return_to": "/account/sessions"},
+            headers={"Accept-Language": "kk"},
+        )
         assert page.status_code == 200
         links = re.findall(r'href="([^"]+)" data-provider="([^"]+)"', page.text)
         assert [p for _, p in links] == [provider["id"], "national"]
         assert "return_to=%2Faccount%2Fsessions" in links[0][0]
         assert "Жұмыс поштаңыз" in page.text  # Kazakh
         assert "Development sign-in" not in page.text and "demo-user" not in page.text
-        unknown = await browser.get("/sign-in", params={"email": "someone@gmail.com"}, headers={"Accept-Language": "ru"})
+        unknown = await browser.get(
+            "/sign-in", params={"email": "someone@gmail.com"}, headers={"Accept-Language": "ru"}
+        )
         assert "У вашей организации нет своей службы входа" in unknown.text
         bad = await browser.get("/sign-in", params={"email": "nonsense"}, headers={"Accept-Language": "en"})
         assert bad.status_code == 200 and "Enter an e-mail address" in bad.text
@@ -68,20 +74,31 @@ async def test_admin_invites_through_the_invitations_page(login_server: LoginSer
         assert twice.status_code == 409 and "уже отправлено ожидающее приглашение" in twice.text
 
 
-async def test_admin_adds_a_provider_through_the_providers_page(login_server: LoginServer, db: Any, idp: LocalIdP) -> None:
+async def test_admin_adds_a_provider_through_the_providers_page(
+    login_server: LoginServer, db: Any, idp: LocalIdP
+) -> None:
     org = await make_organisation(db)
     async with login_server.browser() as admin:
         await signed_in_admin(login_server, db, admin, org)
         page = await admin.get(f"/organisations/{org.id}/identity-providers", headers={"Accept-Language": "en"})
         assert page.status_code == 200 and "No sign-in service of its own yet" in page.text
         domain = f"form{uuid.uuid4().hex[:6]}.kz"
-        form = {"_csrf_token": _csrf(page.text), "name": "Form SSO", "issuer": idp.issuer, "client_id": "form-client",
-                "client_secret": "form-secret", "allowed_domains": domain}
+        form = {
+            "_csrf_token": _csrf(page.text),
+            "name": "Form SSO",
+            "issuer": idp.issuer,
+            "client_id": "form-client",
+            "client_secret": "form-secret",
+            "allowed_domains": domain,
+        }
         added = await admin.post(f"/organisations/{org.id}/identity-providers", data=form)
         assert added.status_code == 303
         listed = await admin.get(added.headers["location"])
         assert domain in listed.text and "/api/auth/callback/" in listed.text and "form-secret" not in listed.text
-        broken = await admin.post(f"/organisations/{org.id}/identity-providers", data={**form, "allowed_domains": f"x{domain}", "issuer": "http://127.0.0.1:9/"})
+        broken = await admin.post(
+            f"/organisations/{org.id}/identity-providers",
+            data={**form, "allowed_domains": f"x{domain}", "issuer": "http://127.0.0.1:9/"},
+        )
         assert broken.status_code == 422 and "form-secret" not in broken.text
 
 

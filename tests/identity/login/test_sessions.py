@@ -16,10 +16,10 @@ from api.identity.models import UserSession
 from api.identity.sessions import SESSION_COOKIE, SessionManager
 from api.identity.stores import SESSION_STORE
 from api.settings import Settings
+from tests.demo_site import DemoTemplate, clone_demo
 from tests.identity.login.conftest import LoginServer, settings_with
 from tests.identity.login.flows import grant_role, make_organisation, node_sign_in
 from tests.identity.login.test_organisation_providers import signed_in_admin
-from tests.demo_site import DemoTemplate, clone_demo
 from tests.support import AsgiLifespan
 
 
@@ -29,15 +29,22 @@ async def _manager(login_server: LoginServer, **changes: Any) -> SessionManager:
 
 
 async def _user(db: Any, login_server: LoginServer) -> uuid.UUID:
-    return await grant_role(db, login_server.settings.oidc_issuer or "", f"s-{uuid.uuid4().hex[:6]}", "teacher",
-                            organisation_id=(await make_organisation(db)).id)
+    return await grant_role(
+        db,
+        login_server.settings.oidc_issuer or "",
+        f"s-{uuid.uuid4().hex[:6]}",
+        "teacher",
+        organisation_id=(await make_organisation(db)).id,
+    )
 
 
 async def test_idle_session_ends(login_server: LoginServer, db: Any) -> None:
     manager = await _manager(login_server, session_idle_s=2)
     user_id = await _user(db, login_server)
     async with db.session() as session:
-        token, payload = await manager.start(session, user_id=user_id, provider="national", id_token=None, user_agent="t", ip_address="127.0.0.1")
+        token, payload = await manager.start(
+            session, user_id=user_id, provider="national", id_token=None, user_agent="t", ip_address="127.0.0.1"
+        )
         await session.commit()
     await manager.activate(token, payload)
     assert await manager.load(token) is not None
@@ -58,7 +65,9 @@ async def test_absolute_timeout_ends_a_busy_session(login_server: LoginServer, d
     manager = await _manager(login_server, session_idle_s=60, session_absolute_s=1)
     user_id = await _user(db, login_server)
     async with db.session() as session:
-        token, payload = await manager.start(session, user_id=user_id, provider="national", id_token=None, user_agent=None, ip_address=None)
+        token, payload = await manager.start(
+            session, user_id=user_id, provider="national", id_token=None, user_agent=None, ip_address=None
+        )
         await session.commit()
     await manager.activate(token, payload)
     for _ in range(3):
@@ -71,7 +80,9 @@ async def test_absolute_timeout_ends_a_busy_session(login_server: LoginServer, d
 async def test_admin_revokes_a_users_sessions(login_server: LoginServer, db: Any) -> None:
     org, other = await make_organisation(db), await make_organisation(db)
     teacher = f"teacher-{uuid.uuid4().hex[:6]}"
-    teacher_id = await grant_role(db, login_server.settings.oidc_issuer or "", teacher, "teacher", organisation_id=org.id)
+    teacher_id = await grant_role(
+        db, login_server.settings.oidc_issuer or "", teacher, "teacher", organisation_id=org.id
+    )
     async with login_server.browser() as user, login_server.browser() as admin, login_server.browser() as stranger:
         assert (await node_sign_in(user, teacher)).status_code == 303
         await signed_in_admin(login_server, db, admin, org)
@@ -105,7 +116,9 @@ async def test_a_session_of_someone_else_cannot_be_revoked(login_server: LoginSe
 
 async def test_a_new_sign_in_replaces_the_browsers_session(login_server: LoginServer, db: Any) -> None:
     login = f"fix-{uuid.uuid4().hex[:6]}"
-    await grant_role(db, login_server.settings.oidc_issuer or "", login, "teacher", organisation_id=(await make_organisation(db)).id)
+    await grant_role(
+        db, login_server.settings.oidc_issuer or "", login, "teacher", organisation_id=(await make_organisation(db)).id
+    )
     async with login_server.browser() as browser:
         await node_sign_in(browser, login)
         before = browser.cookies.get(SESSION_COOKIE)
@@ -135,19 +148,26 @@ async def _client_for(settings: Settings, database_url: str) -> AsyncIterator[ht
     from api.asgi import create_app
 
     async with AsgiLifespan(create_app(settings, database_url, run_worker=False)) as app:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000"
+        ) as client:
             yield client
 
 
 def _plain(settings: Settings, database_url: str, **changes: Any) -> Settings:
     base = {"oidc_issuer": None, "oidc_client_id": None, "oidc_client_secret": None}
     return settings_with(
-        settings, database_url=database_url, public_url="http://127.0.0.1:8000",
-        store_namespace=f"test-dev-{uuid.uuid4().hex[:8]}", **{**base, **changes},
+        settings,
+        database_url=database_url,
+        public_url="http://127.0.0.1:8000",
+        store_namespace=f"test-dev-{uuid.uuid4().hex[:8]}",
+        **{**base, **changes},
     )
 
 
-async def test_development_sign_in_lists_demo_users_and_signs_in(login_settings: Settings, demo_template: DemoTemplate) -> None:
+async def test_development_sign_in_lists_demo_users_and_signs_in(
+    login_settings: Settings, demo_template: DemoTemplate
+) -> None:
     from api.db import Database, create_engine
     from api.demo import DEMO_USERS, load_demo_users
 
@@ -173,7 +193,9 @@ async def test_development_sign_in_lists_demo_users_and_signs_in(login_settings:
             assert sorted(re.findall(r'data-demo-user="([^"]+)"', sign_in_page)) == sorted(d.email for d in DEMO_USERS)
             assert 'action="/api/auth/dev/sign-in"' in sign_in_page
 
-            signed = await client.post("/api/auth/dev/sign-in", data={"user_id": teacher["id"], "return_to": "/organisations"})
+            signed = await client.post(
+                "/api/auth/dev/sign-in", data={"user_id": teacher["id"], "return_to": "/organisations"}
+            )
             assert signed.status_code == 303 and signed.headers["location"] == "/organisations"
             cookie = next(h for h in signed.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE))
             assert "HttpOnly" in cookie and "Secure" not in cookie  # development runs on plain http
@@ -199,7 +221,9 @@ async def test_development_sign_in_lists_demo_users_and_signs_in(login_settings:
     ],
     ids=["production", "test", "development-with-provider"],
 )
-async def test_development_sign_in_is_refused_elsewhere(login_settings: Settings, fresh_database_url: str, changes: dict[str, Any]) -> None:
+async def test_development_sign_in_is_refused_elsewhere(
+    login_settings: Settings, fresh_database_url: str, changes: dict[str, Any]
+) -> None:
     settings = _plain(login_settings, fresh_database_url, **changes)
     async for client in _client_for(settings, fresh_database_url):
         assert (await client.get("/api/auth/dev/users")).status_code == 404
