@@ -11,6 +11,7 @@ from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import idempotency
+from api.context import provide_context
 from api.db import request_connection
 from api.domain.events.services import EventService
 from api.domain.meetings.context import WorkContext
@@ -79,6 +80,7 @@ dependencies = {
     "organisations": Provide(provide_organisation_service, sync_to_thread=False),
     "territories": Provide(provide_territory_service, sync_to_thread=False),
     **tenant_dependencies,
+    "context": Provide(provide_context),
     **identity_dependencies,
     "actor": Provide(provide_actor),
     "work": Provide(provide_work_context, sync_to_thread=False),
