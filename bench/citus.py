@@ -89,18 +89,23 @@ async def schemas_of(db: Any, ids: list[UUID]) -> list[str]:
 
 async def fill(db: Any, schemas: list[str]) -> None:
     """Twenty units per tenant, written through the service (audit entries included)."""
+    from api.access import Grant
+    from api.context import Caller, TenantContext
     from api.domain.organisations.rules import OrgKind
-    from api.domain.structure.actors import Actor
     from api.domain.structure.rules import UnitKind
     from api.domain.structure.schemas import UnitCreate
     from api.domain.structure.services import UnitService
+    from api.roles import Role
+    from api.tenancy import Tenant
 
     for schema in schemas:
         async with db.tenant_context(schema) as session:
-            units = UnitService(session, OrgKind.COLLEGE)
-            actor = Actor(user_id=uuid.uuid4(), roles=frozenset({"organisation_admin"}))
+            # The organisation's id and territory are not read here: the service needs its kind and its admin.
+            tenant = Tenant(uuid.uuid4(), schema, OrgKind.COLLEGE, uuid.uuid4())
+            admin = Caller(uuid.uuid4(), (Grant(Role.ORGANISATION_ADMIN, organisation_id=tenant.organisation_id),))
+            units = UnitService(TenantContext.of(tenant, session, admin))
             for i in range(20):
-                await units.create(UnitCreate(f"Бірлестік {i}", UnitKind.ASSOCIATION), actor)
+                await units.create(UnitCreate(f"Бірлестік {i}", UnitKind.ASSOCIATION))
 
 
 async def reads(db: Any, schemas: list[str], count: int, concurrency: int) -> float:

@@ -87,7 +87,7 @@ async def _staff_of(db: Database, schema: str, email: str) -> Any:
 async def _link_staff(db: Database, org: Organisation, demo: DemoUser, user_id: UUID) -> UUID | None:
     """Links the user to the staff record furnished for them; returns the unit they head, if any."""
     from api.access import Grant
-    from api.domain.structure.actors import Actor
+    from api.context import Caller, TenantContext
     from api.domain.structure.schemas import StaffUpdate
     from api.domain.structure.services import StaffService
 
@@ -95,9 +95,10 @@ async def _link_staff(db: Database, org: Organisation, demo: DemoUser, user_id: 
     if staff is None:
         return None
     if staff.user_id is None:
-        admin = Actor.of(None, [Grant(Role.ORGANISATION_ADMIN, organisation_id=org.id)])
+        admin = Caller(None, (Grant(Role.ORGANISATION_ADMIN, organisation_id=org.id),))
+        tenant = Tenant(org.id, org.schema_name, OrgKind(org.kind), org.territory_id)
         async with db.tenant_context(org.schema_name) as session:
-            await StaffService(session).update(staff.id, StaffUpdate(user_id=user_id), admin)
+            await StaffService(TenantContext.of(tenant, session, admin)).update(staff.id, StaffUpdate(user_id=user_id))
     return staff.heads_unit_id if demo.role is Role.UNIT_HEAD else None
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Grant
 from api.clock import school_year_of
+from api.context import Caller, TenantContext
 from api.demo.people import Names
 from api.demo.region import DemoOrg, Gap
 from api.domain.bodies.rules import AssociationKind, BodyKind, CommissionKind, LeaderMethod, last_day_of_one_year_term
@@ -30,7 +31,6 @@ from api.domain.bodies.schemas import (
 )
 from api.domain.bodies.services import BodiesService
 from api.domain.organisations.rules import OrgKind
-from api.domain.structure.actors import Actor
 from api.domain.structure.models import Subject
 from api.domain.structure.rules import Position, UnitKind
 from api.domain.structure.schemas import CalendarCreate, StaffCreate, SubjectCreate, UnitCreate
@@ -103,8 +103,10 @@ class Place:
         self.session, self.tenant, self.org, self.today, self.posts = session, tenant, org, today, posts
         self.rng = random.Random(f"demo:{org.serial}")
         self.names = Names(org.serial)
-        self.admin = Actor.of(None, [Grant(Role.ORGANISATION_ADMIN, organisation_id=tenant.organisation_id)])
-        self.bodies = BodiesService(session, tenant)
+        # The demo sets the organisation up as its admin would.
+        self.admin = Caller(None, (Grant(Role.ORGANISATION_ADMIN, organisation_id=tenant.organisation_id),))
+        self.context = TenantContext.of(tenant, session, self.admin)
+        self.bodies = BodiesService(self.context)
         self.school_year = school_year_of(today)
         # The demo's bodies have worked since the summer before last: a year of history, so every
         # term of this school year is one they are held to (cl. 25).
@@ -119,10 +121,10 @@ class Place:
         """A member of staff; a demo user's post gets that user's name and email."""
         name, email = self.posts.get(post or "", (self.names.next(), None))
         data = StaffCreate(full_name=name, positions=positions, email=email, **fields)  # type: ignore[arg-type]
-        return (await StaffService(self.session).create(data, self.admin)).id
+        return (await StaffService(self.context).create(data)).id
 
     async def unit(self, name: str, kind: UnitKind, parent: UUID | None = None) -> UUID:
-        return (await UnitService(self.session, self.tenant.kind).create(UnitCreate(name, kind, parent), self.admin)).id
+        return (await UnitService(self.context).create(UnitCreate(name, kind, parent))).id
 
     def members(self, ids: list[UUID], *, elected: bool = False) -> list[MemberInput]:
         ends = self.term_ends if elected else None
@@ -139,8 +141,7 @@ class Place:
         lapsed: bool = False,
     ) -> Body:
         row = await self.bodies.create_association(
-            AssociationCreate(name=name, kind=kind, subject_id=subject, unit_id=unit, members=self.members(members)),
-            self.admin,
+            AssociationCreate(name=name, kind=kind, subject_id=subject, unit_id=unit, members=self.members(members))
         )
         # Recorded when it was formed, the summer before last, not today (cl. 25 holds an
         # association to the terms it existed in).
@@ -151,7 +152,7 @@ class Place:
         else:
             start = self.leader_starts
             end = last_day_of_one_year_term(start)
-        await self.bodies.add_leader(row.id, LeaderCreate(leader, LeaderMethod.ELECTED, start, end), self.admin)
+        await self.bodies.add_leader(row.id, LeaderCreate(leader, LeaderMethod.ELECTED, start, end))
         return Body(BodyKind.ASSOCIATION, row.id, name, members, None if lapsed else leader)
 
     async def council(
@@ -164,7 +165,7 @@ class Place:
             secretary_staff_id=secretary,
             members=self.members([chair, secretary, *members], elected=True),
         )
-        row = await self.bodies.create_council(data, self.admin)
+        row = await self.bodies.create_council(data)
         return Body(BodyKind.COUNCIL, row.id, name, list(dict.fromkeys([chair, secretary, *members])), chair)
 
     async def pedagogical_council(self, chair: UUID, secretary: UUID, members: list[UUID]) -> Body:
@@ -175,7 +176,7 @@ class Place:
             secretary_staff_id=secretary,
             members=self.members(everyone),
         )
-        row = await self.bodies.create_pedagogical_council(data, self.admin)
+        row = await self.bodies.create_pedagogical_council(data)
         return Body(BodyKind.PEDAGOGICAL_COUNCIL, row.id, data.name, everyone, chair)
 
     async def commission(self, name: str, kind: CommissionKind, unit: UUID, members: list[UUID]) -> Body:
@@ -187,13 +188,13 @@ class Place:
             secretary_staff_id=members[1],
             members=self.members(members),
         )
-        row = await self.bodies.create_commission(data, self.admin)
+        row = await self.bodies.create_commission(data)
         body_kind = BodyKind.DEPARTMENT if kind is CommissionKind.DEPARTMENT else BodyKind.COMMISSION
         return Body(body_kind, row.id, name, members, members[0])
 
     async def calendar(self) -> None:
         """The organisation's own calendar of this school year (the usual dates; others keep the default)."""
-        await CalendarService(self.session, self.tenant.kind).create(CalendarCreate(self.school_year), self.admin)
+        await CalendarService(self.context).create(CalendarCreate(self.school_year))
 
 
 async def furnish(place: Place) -> Furnished:
@@ -301,7 +302,7 @@ async def _college(place: Place) -> Furnished:
     f.staff["methodist"] = await place.person(None, [P.METHODIST, P.UNIT_HEAD], heads_unit_id=office, unit_id=office)
     lecturers: list[UUID] = []
     for code, kk, ru in COLLEGE_DISCIPLINES:
-        subject = await SubjectService(place.session, OrgKind.COLLEGE).create(SubjectCreate(code, kk, ru), place.admin)
+        subject = await SubjectService(place.context).create(SubjectCreate(code, kk, ru))
         unit = await place.unit(f"{kk} циклдік комиссиясы", UnitKind.CYCLE_COMMISSION, division)
         ids = [await place.person(None, [P.LECTURER], unit_id=unit, subject_ids=[subject.id]) for _ in range(4)]
         body = await place.commission(f"{kk} циклдік комиссиясы", CommissionKind.CYCLE_COMMISSION, unit, ids)

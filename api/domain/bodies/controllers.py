@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import IN_TRANSACTION, Scope, access
-from api.domain.bodies.registry import BodyInfo, BodyMember, list_bodies
+from api.domain.bodies.registry import BodyInfo, BodyMember
 from api.domain.bodies.rules import AssociationKind, BodyKind, CommissionKind
 from api.domain.bodies.schemas import (
     AssociationCreate,
@@ -59,7 +59,6 @@ from api.domain.bodies.services import (
     association_kinds,
     leader_read,
 )
-from api.domain.structure.actors import Actor
 from api.domain.structure.controllers import BASE, READ, SHAPE, Search
 from api.domain.structure.schemas import Page
 from api.errors import NotFound
@@ -158,7 +157,6 @@ class AssociationController(Controller):
     async def list_associations(
         self,
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         kind: FromQuery[AssociationKind | None] = None,
         subject_id: FromQuery[UUID | None] = None,
         unit_id: FromQuery[UUID | None] = None,
@@ -169,18 +167,18 @@ class AssociationController(Controller):
     ) -> Page[AssociationRead]:
         """The organisation's associations; a teacher sees the ones they belong to."""
         rows, total = await bodies.list_associations(
-            BodyFilter(q, include_archived, kind, unit_id, subject_id), Paging(page, page_size), actor
+            BodyFilter(q, include_archived, kind, unit_id, subject_id), Paging(page, page_size)
         )
         counts = await bodies.member_counts(BodyKind.ASSOCIATION, [r.id for r in rows])
         return Page([await to_association(bodies, r, counts[r.id]) for r in rows], total, page, page_size)
 
     @post("/", name="associations:create", operation_id="CreateAssociation", opt=access(Scope.TENANT, SHAPE))
     async def create(
-        self, bodies: NamedDependency[BodiesService], actor: NamedDependency[Actor], data: JSONBody[AssociationCreate]
+        self, bodies: NamedDependency[BodiesService], data: JSONBody[AssociationCreate]
     ) -> AssociationRead:
         """Forms an association (cl. 25). A subject association in a school needs at least three
         teachers of the subject (cl. 26); with fewer it is refused and the inter-school association offered."""
-        return await to_association(bodies, await bodies.create_association(data, actor))
+        return await to_association(bodies, await bodies.create_association(data))
 
     @get("/kinds", name="associations:kinds", operation_id="ListAssociationKinds", opt=access(Scope.TENANT, READ))
     async def kinds(self, bodies: NamedDependency[BodiesService]) -> list[AssociationKind]:
@@ -194,10 +192,8 @@ class AssociationController(Controller):
         operation_id="GetAssociation",
         opt=access(Scope.TENANT, READ),
     )
-    async def detail(
-        self, bodies: NamedDependency[BodiesService], actor: NamedDependency[Actor], association_id: FromPath[UUID]
-    ) -> AssociationRead:
-        return await to_association(bodies, await bodies.get_association(association_id, actor))
+    async def detail(self, bodies: NamedDependency[BodiesService], association_id: FromPath[UUID]) -> AssociationRead:
+        return await to_association(bodies, await bodies.get_association(association_id))
 
     @patch(
         "/{association_id:uuid}",
@@ -208,11 +204,10 @@ class AssociationController(Controller):
     async def update(
         self,
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         association_id: FromPath[UUID],
         data: JSONBody[AssociationUpdate],
     ) -> AssociationRead:
-        return await to_association(bodies, await bodies.update_association(association_id, data, actor))
+        return await to_association(bodies, await bodies.update_association(association_id, data))
 
     @post(
         "/{association_id:uuid}/archive",
@@ -221,10 +216,8 @@ class AssociationController(Controller):
         status_code=200,
         opt=access(Scope.TENANT, SHAPE),
     )
-    async def archive(
-        self, bodies: NamedDependency[BodiesService], actor: NamedDependency[Actor], association_id: FromPath[UUID]
-    ) -> AssociationRead:
-        return await to_association(bodies, await bodies.archive_association(association_id, actor))
+    async def archive(self, bodies: NamedDependency[BodiesService], association_id: FromPath[UUID]) -> AssociationRead:
+        return await to_association(bodies, await bodies.archive_association(association_id))
 
     @get(
         "/{association_id:uuid}/leaders",
@@ -232,11 +225,9 @@ class AssociationController(Controller):
         operation_id="ListAssociationLeaders",
         opt=access(Scope.TENANT, READ),
     )
-    async def leaders(
-        self, bodies: NamedDependency[BodiesService], actor: NamedDependency[Actor], association_id: FromPath[UUID]
-    ) -> list[LeaderRead]:
+    async def leaders(self, bodies: NamedDependency[BodiesService], association_id: FromPath[UUID]) -> list[LeaderRead]:
         """Every leader the association has had, the latest first (cl. 30)."""
-        await bodies.get_association(association_id, actor)
+        await bodies.get_association(association_id)
         return [leader_read(t) for t in await bodies.leaders(BodyKind.ASSOCIATION, association_id)]
 
     @post(
@@ -248,12 +239,11 @@ class AssociationController(Controller):
     async def add_leader(
         self,
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         association_id: FromPath[UUID],
         data: JSONBody[LeaderCreate],
     ) -> LeaderRead:
         """Records a leader elected (appointed) for at most one year (cl. 30)."""
-        return leader_read(await bodies.add_leader(association_id, data, actor))
+        return leader_read(await bodies.add_leader(association_id, data))
 
     @post(
         "/{association_id:uuid}/leaders/{term_id:uuid}/end",
@@ -265,13 +255,11 @@ class AssociationController(Controller):
     async def end_leader(
         self,
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         association_id: FromPath[UUID],
         term_id: FromPath[UUID],
         data: JSONBody[LeaderEnd],
     ) -> LeaderRead:
-        actor.require_shaper("end a leader's term")
-        return leader_read(await bodies.end_leader(BodyKind.ASSOCIATION, association_id, term_id, data, actor))
+        return leader_read(await bodies.end_association_leader(association_id, term_id, data))
 
 
 # --- councils and the pedagogical council ------------------------------------------------------
@@ -285,7 +273,6 @@ class CouncilController(Controller):
     async def list_councils(
         self,
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         unit_id: FromQuery[UUID | None] = None,
         q: Search = None,
         include_archived: FromQuery[bool] = False,
@@ -294,33 +281,28 @@ class CouncilController(Controller):
     ) -> Page[CouncilRead]:
         """Methodological councils: the organisation's first, then the units' (cl. 14, 32)."""
         rows, total = await bodies.list_councils(
-            BodyKind.COUNCIL, BodyFilter(q, include_archived, unit_id=unit_id), Paging(page, page_size), actor
+            BodyKind.COUNCIL, BodyFilter(q, include_archived, unit_id=unit_id), Paging(page, page_size)
         )
         return Page([await to_council(bodies, r) for r in rows], total, page, page_size)
 
     @post("/", name="councils:create", operation_id="CreateCouncil", opt=access(Scope.TENANT, SHAPE))
-    async def create(
-        self, bodies: NamedDependency[BodiesService], actor: NamedDependency[Actor], data: JSONBody[CouncilCreate]
-    ) -> CouncilRead:
+    async def create(self, bodies: NamedDependency[BodiesService], data: JSONBody[CouncilCreate]) -> CouncilRead:
         """Forms the organisation's methodological council, or a unit's once the organisation's exists
         (cl. 14). It never doubles as the pedagogical council (cl. 32)."""
-        return await to_council(bodies, await bodies.create_council(data, actor))
+        return await to_council(bodies, await bodies.create_council(data))
 
     @get("/{council_id:uuid}", name="councils:detail", operation_id="GetCouncil", opt=access(Scope.TENANT, READ))
-    async def detail(
-        self, bodies: NamedDependency[BodiesService], actor: NamedDependency[Actor], council_id: FromPath[UUID]
-    ) -> CouncilRead:
-        return await to_council(bodies, await bodies.get_council(BodyKind.COUNCIL, council_id, actor))
+    async def detail(self, bodies: NamedDependency[BodiesService], council_id: FromPath[UUID]) -> CouncilRead:
+        return await to_council(bodies, await bodies.get_council(BodyKind.COUNCIL, council_id))
 
     @patch("/{council_id:uuid}", name="councils:update", operation_id="UpdateCouncil", opt=access(Scope.TENANT, SHAPE))
     async def update(
         self,
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         council_id: FromPath[UUID],
         data: JSONBody[CouncilUpdate],
     ) -> CouncilRead:
-        return await to_council(bodies, await bodies.update_council(BodyKind.COUNCIL, council_id, data, actor))
+        return await to_council(bodies, await bodies.update_council(BodyKind.COUNCIL, council_id, data))
 
     @post(
         "/{council_id:uuid}/archive",
@@ -329,10 +311,8 @@ class CouncilController(Controller):
         status_code=200,
         opt=access(Scope.TENANT, SHAPE),
     )
-    async def archive(
-        self, bodies: NamedDependency[BodiesService], actor: NamedDependency[Actor], council_id: FromPath[UUID]
-    ) -> CouncilRead:
-        return await to_council(bodies, await bodies.archive_council(BodyKind.COUNCIL, council_id, actor))
+    async def archive(self, bodies: NamedDependency[BodiesService], council_id: FromPath[UUID]) -> CouncilRead:
+        return await to_council(bodies, await bodies.archive_council(BodyKind.COUNCIL, council_id))
 
 
 class PedagogicalCouncilController(Controller):
@@ -342,8 +322,8 @@ class PedagogicalCouncilController(Controller):
     tags = ["bodies"]
 
     @get("/", name="pedagogical-council:current", operation_id="GetPedagogicalCouncil", opt=access(Scope.TENANT, READ))
-    async def current(self, bodies: NamedDependency[BodiesService], actor: NamedDependency[Actor]) -> CouncilRead:
-        rows, _ = await bodies.list_councils(BodyKind.PEDAGOGICAL_COUNCIL, BodyFilter(), Paging(1, 1), actor)
+    async def current(self, bodies: NamedDependency[BodiesService]) -> CouncilRead:
+        rows, _ = await bodies.list_councils(BodyKind.PEDAGOGICAL_COUNCIL, BodyFilter(), Paging(1, 1))
         if not rows:
             raise NotFound("The organisation has no pedagogical council recorded yet.", field="organisation_id")
         return await to_council(bodies, rows[0])
@@ -354,10 +334,9 @@ class PedagogicalCouncilController(Controller):
     async def create(
         self,
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         data: JSONBody[PedagogicalCouncilCreate],
     ) -> CouncilRead:
-        return await to_council(bodies, await bodies.create_pedagogical_council(data, actor))
+        return await to_council(bodies, await bodies.create_pedagogical_council(data))
 
     @get(
         "/{council_id:uuid}",
@@ -365,10 +344,8 @@ class PedagogicalCouncilController(Controller):
         operation_id="GetPedagogicalCouncilById",
         opt=access(Scope.TENANT, READ),
     )
-    async def detail(
-        self, bodies: NamedDependency[BodiesService], actor: NamedDependency[Actor], council_id: FromPath[UUID]
-    ) -> CouncilRead:
-        return await to_council(bodies, await bodies.get_council(BodyKind.PEDAGOGICAL_COUNCIL, council_id, actor))
+    async def detail(self, bodies: NamedDependency[BodiesService], council_id: FromPath[UUID]) -> CouncilRead:
+        return await to_council(bodies, await bodies.get_council(BodyKind.PEDAGOGICAL_COUNCIL, council_id))
 
     @patch(
         "/{council_id:uuid}",
@@ -379,13 +356,10 @@ class PedagogicalCouncilController(Controller):
     async def update(
         self,
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         council_id: FromPath[UUID],
         data: JSONBody[PedagogicalCouncilUpdate],
     ) -> CouncilRead:
-        return await to_council(
-            bodies, await bodies.update_council(BodyKind.PEDAGOGICAL_COUNCIL, council_id, data, actor)
-        )
+        return await to_council(bodies, await bodies.update_council(BodyKind.PEDAGOGICAL_COUNCIL, council_id, data))
 
     @post(
         "/{council_id:uuid}/archive",
@@ -394,10 +368,8 @@ class PedagogicalCouncilController(Controller):
         status_code=200,
         opt=access(Scope.TENANT, SHAPE),
     )
-    async def archive(
-        self, bodies: NamedDependency[BodiesService], actor: NamedDependency[Actor], council_id: FromPath[UUID]
-    ) -> CouncilRead:
-        return await to_council(bodies, await bodies.archive_council(BodyKind.PEDAGOGICAL_COUNCIL, council_id, actor))
+    async def archive(self, bodies: NamedDependency[BodiesService], council_id: FromPath[UUID]) -> CouncilRead:
+        return await to_council(bodies, await bodies.archive_council(BodyKind.PEDAGOGICAL_COUNCIL, council_id))
 
 
 # --- commissions and departments ---------------------------------------------------------------
@@ -411,7 +383,6 @@ class CommissionController(Controller):
     async def list_commissions(
         self,
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         kind: FromQuery[CommissionKind | None] = None,
         unit_id: FromQuery[UUID | None] = None,
         q: Search = None,
@@ -421,23 +392,19 @@ class CommissionController(Controller):
     ) -> Page[CommissionRead]:
         """Subject and cycle commissions and departments (`kind=department`)."""
         rows, total = await bodies.list_commissions(
-            BodyFilter(q, include_archived, kind, unit_id), Paging(page, page_size), actor
+            BodyFilter(q, include_archived, kind, unit_id), Paging(page, page_size)
         )
         return Page([await to_commission(bodies, r) for r in rows], total, page, page_size)
 
     @post("/", name="commissions:create", operation_id="CreateCommission", opt=access(Scope.TENANT, SHAPE))
-    async def create(
-        self, bodies: NamedDependency[BodiesService], actor: NamedDependency[Actor], data: JSONBody[CommissionCreate]
-    ) -> CommissionRead:
-        return await to_commission(bodies, await bodies.create_commission(data, actor))
+    async def create(self, bodies: NamedDependency[BodiesService], data: JSONBody[CommissionCreate]) -> CommissionRead:
+        return await to_commission(bodies, await bodies.create_commission(data))
 
     @get(
         "/{commission_id:uuid}", name="commissions:detail", operation_id="GetCommission", opt=access(Scope.TENANT, READ)
     )
-    async def detail(
-        self, bodies: NamedDependency[BodiesService], actor: NamedDependency[Actor], commission_id: FromPath[UUID]
-    ) -> CommissionRead:
-        return await to_commission(bodies, await bodies.get_commission(commission_id, actor))
+    async def detail(self, bodies: NamedDependency[BodiesService], commission_id: FromPath[UUID]) -> CommissionRead:
+        return await to_commission(bodies, await bodies.get_commission(commission_id))
 
     @patch(
         "/{commission_id:uuid}",
@@ -448,11 +415,10 @@ class CommissionController(Controller):
     async def update(
         self,
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         commission_id: FromPath[UUID],
         data: JSONBody[CommissionUpdate],
     ) -> CommissionRead:
-        return await to_commission(bodies, await bodies.update_commission(commission_id, data, actor))
+        return await to_commission(bodies, await bodies.update_commission(commission_id, data))
 
     @post(
         "/{commission_id:uuid}/archive",
@@ -461,10 +427,8 @@ class CommissionController(Controller):
         status_code=200,
         opt=access(Scope.TENANT, SHAPE),
     )
-    async def archive(
-        self, bodies: NamedDependency[BodiesService], actor: NamedDependency[Actor], commission_id: FromPath[UUID]
-    ) -> CommissionRead:
-        return await to_commission(bodies, await bodies.archive_commission(commission_id, actor))
+    async def archive(self, bodies: NamedDependency[BodiesService], commission_id: FromPath[UUID]) -> CommissionRead:
+        return await to_commission(bodies, await bodies.archive_commission(commission_id))
 
 
 # --- any local body: the registry view and membership ------------------------------------------
@@ -478,16 +442,10 @@ class BodyController(Controller):
     async def list_all(
         self,
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         kind: FromQuery[BodyKind | None] = None,
     ) -> list[BodyRefRead]:
         """Every live body of the organisation; a teacher gets the bodies they belong to or keep."""
-        kinds = (kind,) if kind else None
-        refs = await list_bodies(bodies.session, kinds=kinds)
-        if not actor.reads_everything:
-            mine = set(await bodies.my_bodies(actor))
-            refs = [r for r in refs if (r.kind, r.id) in mine]
-        return [BodyRefRead(r.kind, r.id, r.name) for r in refs]
+        return [BodyRefRead(r.kind, r.id, r.name) for r in await bodies.list_visible(kind)]
 
     @get(
         "/{body_kind:str}/{body_id:uuid}", name="bodies:detail", operation_id="GetBody", opt=access(Scope.TENANT, READ)
@@ -495,12 +453,11 @@ class BodyController(Controller):
     async def detail(
         self,
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         body_kind: FromPath[BodyKind],
         body_id: FromPath[UUID],
     ) -> BodyRead:
         """Any body by (body_kind, body_id): members today, chair (or leader), secretary, quorum rule."""
-        return to_body(await bodies.body(body_kind, body_id, actor))
+        return to_body(await bodies.body(body_kind, body_id))
 
     @get(
         "/{body_kind:str}/{body_id:uuid}/members",
@@ -511,7 +468,6 @@ class BodyController(Controller):
     async def members(
         self,
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         body_kind: FromPath[BodyKind],
         body_id: FromPath[UUID],
         include_past: FromQuery[bool] = False,
@@ -519,7 +475,7 @@ class BodyController(Controller):
         page_size: PageSize = 100,
     ) -> Page[MembershipRead]:
         items, total = await bodies.members(
-            body_kind, body_id, actor, include_past=include_past, paging=Paging(page, page_size)
+            body_kind, body_id, include_past=include_past, paging=Paging(page, page_size)
         )
         return Page(items, total, page, page_size)
 
@@ -532,13 +488,12 @@ class BodyController(Controller):
     async def add_member(
         self,
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         body_kind: FromPath[BodyKind],
         body_id: FromPath[UUID],
         data: JSONBody[MemberInput],
     ) -> MembershipRead:
         """Adds a member; methodological council members are elected for a term (`ends_on`, cl. 14)."""
-        return await bodies.add_member(body_kind, body_id, data, actor)
+        return await bodies.add_member(body_kind, body_id, data)
 
     @post(
         "/{body_kind:str}/{body_id:uuid}/members/{membership_id:uuid}/end",
@@ -550,13 +505,12 @@ class BodyController(Controller):
     async def end_member(
         self,
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         body_kind: FromPath[BodyKind],
         body_id: FromPath[UUID],
         membership_id: FromPath[UUID],
         data: JSONBody[MembershipEnd],
     ) -> MembershipRead:
-        return await bodies.end_member(body_kind, body_id, membership_id, data, actor)
+        return await bodies.end_member(body_kind, body_id, membership_id, data)
 
 
 # --- inter-school associations (a district cabinet) --------------------------------------------
@@ -615,12 +569,10 @@ class InterSchoolController(Controller):
         operation_id="GetInterSchoolDistrict",
         opt=access(Scope.TENANT, CABINET),
     )
-    async def district(
-        self, inter_school: NamedDependency[InterSchoolService], actor: NamedDependency[Actor]
-    ) -> DistrictRead:
+    async def district(self, inter_school: NamedDependency[InterSchoolService]) -> DistrictRead:
         """The active schools of the cabinet's district with their staff, to add members from, and the
         subjects they teach, to name an association's subject (cl. 25)."""
-        return await inter_school.district(actor)
+        return await inter_school.district()
 
     @post(
         "/", name="inter-school:create", operation_id="CreateInterSchoolAssociation", opt=access(Scope.TENANT, CABINET)
@@ -629,10 +581,9 @@ class InterSchoolController(Controller):
         self,
         inter_school: NamedDependency[InterSchoolService],
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         data: JSONBody[InterSchoolCreate],
     ) -> InterSchoolRead:
-        return await to_inter_school(inter_school, bodies, await inter_school.create(data, actor))
+        return await to_inter_school(inter_school, bodies, await inter_school.create(data))
 
     @get(
         "/{association_id:uuid}",
@@ -658,11 +609,10 @@ class InterSchoolController(Controller):
         self,
         inter_school: NamedDependency[InterSchoolService],
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         association_id: FromPath[UUID],
         data: JSONBody[InterSchoolUpdate],
     ) -> InterSchoolRead:
-        return await to_inter_school(inter_school, bodies, await inter_school.update(association_id, data, actor))
+        return await to_inter_school(inter_school, bodies, await inter_school.update(association_id, data))
 
     @post(
         "/{association_id:uuid}/archive",
@@ -675,10 +625,9 @@ class InterSchoolController(Controller):
         self,
         inter_school: NamedDependency[InterSchoolService],
         bodies: NamedDependency[BodiesService],
-        actor: NamedDependency[Actor],
         association_id: FromPath[UUID],
     ) -> InterSchoolRead:
-        return await to_inter_school(inter_school, bodies, await inter_school.archive(association_id, actor))
+        return await to_inter_school(inter_school, bodies, await inter_school.archive(association_id))
 
     @get(
         "/{association_id:uuid}/members",
@@ -708,12 +657,11 @@ class InterSchoolController(Controller):
     async def add_member(
         self,
         inter_school: NamedDependency[InterSchoolService],
-        actor: NamedDependency[Actor],
         association_id: FromPath[UUID],
         data: JSONBody[InterSchoolMemberCreate],
     ) -> InterSchoolMemberRead:
         """A teacher of a school of this district, by (organisation_id, staff_id)."""
-        return to_inter_school_member(await inter_school.add_member(association_id, data, actor))
+        return to_inter_school_member(await inter_school.add_member(association_id, data))
 
     @post(
         "/{association_id:uuid}/members/{member_id:uuid}/end",
@@ -725,12 +673,11 @@ class InterSchoolController(Controller):
     async def end_member(
         self,
         inter_school: NamedDependency[InterSchoolService],
-        actor: NamedDependency[Actor],
         association_id: FromPath[UUID],
         member_id: FromPath[UUID],
         data: JSONBody[MembershipEnd],
     ) -> InterSchoolMemberRead:
-        return to_inter_school_member(await inter_school.end_member(association_id, member_id, data, actor))
+        return to_inter_school_member(await inter_school.end_member(association_id, member_id, data))
 
     @get(
         "/{association_id:uuid}/leaders",
@@ -756,12 +703,11 @@ class InterSchoolController(Controller):
     async def appoint_leader(
         self,
         inter_school: NamedDependency[InterSchoolService],
-        actor: NamedDependency[Actor],
         association_id: FromPath[UUID],
         data: JSONBody[InterSchoolLeaderCreate],
     ) -> LeaderRead:
         """Appointed by the district (city) education department (cl. 30), for at most one year."""
-        return leader_read(await inter_school.appoint_leader(association_id, data, actor))
+        return leader_read(await inter_school.appoint_leader(association_id, data))
 
     @post(
         "/{association_id:uuid}/leaders/{term_id:uuid}/end",
@@ -773,12 +719,11 @@ class InterSchoolController(Controller):
     async def end_leader(
         self,
         inter_school: NamedDependency[InterSchoolService],
-        actor: NamedDependency[Actor],
         association_id: FromPath[UUID],
         term_id: FromPath[UUID],
         data: JSONBody[LeaderEnd],
     ) -> LeaderRead:
-        return leader_read(await inter_school.end_leader(association_id, term_id, data, actor))
+        return leader_read(await inter_school.end_leader(association_id, term_id, data))
 
 
 # --- sector methodological unions (the republic cabinet) ---------------------------------------
@@ -822,10 +767,8 @@ class UnionController(Controller):
         return Page([await to_union(unions, r) for r in rows], total, page, page_size)
 
     @post("/", name="unions:create", operation_id="CreateUnion", opt=access(Scope.TENANT, SHAPE))
-    async def create(
-        self, unions: NamedDependency[UnionService], actor: NamedDependency[Actor], data: JSONBody[UnionCreate]
-    ) -> UnionRead:
-        return await to_union(unions, await unions.create(data, actor))
+    async def create(self, unions: NamedDependency[UnionService], data: JSONBody[UnionCreate]) -> UnionRead:
+        return await to_union(unions, await unions.create(data))
 
     @get("/{union_id:uuid}", name="unions:detail", operation_id="GetUnion", opt=access(Scope.TENANT, READ))
     async def detail(self, unions: NamedDependency[UnionService], union_id: FromPath[UUID]) -> UnionRead:
@@ -835,11 +778,10 @@ class UnionController(Controller):
     async def update(
         self,
         unions: NamedDependency[UnionService],
-        actor: NamedDependency[Actor],
         union_id: FromPath[UUID],
         data: JSONBody[UnionUpdate],
     ) -> UnionRead:
-        return await to_union(unions, await unions.update(union_id, data, actor))
+        return await to_union(unions, await unions.update(union_id, data))
 
     @post(
         "/{union_id:uuid}/archive",
@@ -848,10 +790,8 @@ class UnionController(Controller):
         status_code=200,
         opt=access(Scope.TENANT, SHAPE),
     )
-    async def archive(
-        self, unions: NamedDependency[UnionService], actor: NamedDependency[Actor], union_id: FromPath[UUID]
-    ) -> UnionRead:
-        return await to_union(unions, await unions.archive(union_id, actor))
+    async def archive(self, unions: NamedDependency[UnionService], union_id: FromPath[UUID]) -> UnionRead:
+        return await to_union(unions, await unions.archive(union_id))
 
     @get(
         "/{union_id:uuid}/members",
@@ -879,12 +819,11 @@ class UnionController(Controller):
     async def add_member(
         self,
         unions: NamedDependency[UnionService],
-        actor: NamedDependency[Actor],
         union_id: FromPath[UUID],
         data: JSONBody[UnionMemberCreate],
     ) -> UnionMemberRead:
         """Members from education organisations, employers and social partners; no account needed (cl. 24)."""
-        return to_union_member(await unions.add_member(union_id, data, actor))
+        return to_union_member(await unions.add_member(union_id, data))
 
     @post(
         "/{union_id:uuid}/members/{member_id:uuid}/end",
@@ -896,12 +835,11 @@ class UnionController(Controller):
     async def end_member(
         self,
         unions: NamedDependency[UnionService],
-        actor: NamedDependency[Actor],
         union_id: FromPath[UUID],
         member_id: FromPath[UUID],
         data: JSONBody[MembershipEnd],
     ) -> UnionMemberRead:
-        return to_union_member(await unions.end_member(union_id, member_id, data, actor))
+        return to_union_member(await unions.end_member(union_id, member_id, data))
 
 
 # --- the audit log -----------------------------------------------------------------------------

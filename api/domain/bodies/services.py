@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.clock import today
+from api.context import TenantContext
 from api.db import escape_like
 from api.domain.bodies.models import (
     Association,
@@ -25,7 +26,7 @@ from api.domain.bodies.models import (
     SectorUnion,
     UnionMember,
 )
-from api.domain.bodies.registry import BodyInfo, bodies_of_staff, get_body, leader_in_office
+from api.domain.bodies.registry import BodyInfo, BodyRef, bodies_of_staff, get_body, leader_in_office, list_bodies
 from api.domain.bodies.rules import (
     MIN_SUBJECT_TEACHERS,
     AssociationKind,
@@ -64,15 +65,13 @@ from api.domain.bodies.schemas import (
 )
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
-from api.domain.structure.actors import Actor
-from api.domain.structure.common import archived, changes, created, get_any, get_live, updated
 from api.domain.structure.models import Staff, StaffSubject, Subject, Unit
 from api.domain.structure.rules import UnitKind
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.i18n import N_
 from api.paging import Paging, paged
+from api.records import Records, changes
 from api.roles import Role
-from api.tenancy import Tenant
 from tenants.audit import snapshot
 from tenants.naming import validate_schema_name
 
@@ -177,29 +176,39 @@ class BodyFilter:
 class BodiesService:
     """Local bodies of one organisation, their members and leaders."""
 
-    def __init__(self, session: AsyncSession, tenant: Tenant) -> None:
-        self.session = session
-        self.tenant = tenant
+    def __init__(self, context: TenantContext) -> None:
+        self.context = context
+        self.session = context.session
+        self.tenant = context.tenant
+        self.caller = context.caller
+        self.staff = Records(context, Staff, "staff", "staff member")
+        self.units = Records(context, Unit, "unit")
+        self.subjects = Records(context, Subject, "subject")
+        self.memberships = Records(context, BodyMembership, "body_membership", "membership")
+        self.associations = Records(context, Association, "association")
+        self.leader_terms = Records(context, LeaderTerm, "leader_term", "leader's term")
+        self.councils = Records(context, Council, "council")
+        self.commissions = Records(context, Commission, "commission", "commission or department")
 
     # --- who may see and keep what ---------------------------------------------------------------
 
-    async def visible(self, actor: Actor, kind: BodyKind) -> set[UUID] | None:
+    async def visible(self, kind: BodyKind) -> set[UUID] | None:
         """None: every body of the kind; else the ids of the bodies the actor belongs to or keeps."""
-        if actor.reads_everything:
+        if self.caller.reads_everything:
             return None
-        if actor.staff_id is None:
+        if self.caller.staff_id is None:
             return set()
-        return {i for k, i in await bodies_of_staff(self.session, actor.staff_id) if k == kind}
+        return {i for k, i in await bodies_of_staff(self.session, self.caller.staff_id) if k == kind}
 
-    async def require_visible(self, actor: Actor, kind: BodyKind, body_id: UUID) -> None:
-        ids = await self.visible(actor, kind)
+    async def require_visible(self, kind: BodyKind, body_id: UUID) -> None:
+        ids = await self.visible(kind)
         if ids is not None and body_id not in ids:
             raise NotFound(f"No {kind.value.replace('_', ' ')} with this id.", field="body_id")
 
-    async def require_keeper(self, actor: Actor, info: BodyInfo) -> None:
-        if actor.shapes_structure:
+    async def require_keeper(self, info: BodyInfo) -> None:
+        if self.caller.shapes_structure:
             return
-        if actor.staff_id is not None and actor.staff_id in info.keepers:
+        if self.caller.staff_id is not None and self.caller.staff_id in info.keepers:
             return
         raise Forbidden(
             "Only the organisation admin, the deputy head for academic work, or the body's leader, chair or "
@@ -208,16 +217,24 @@ class BodiesService:
 
     # --- the generic view ------------------------------------------------------------------------
 
-    async def body(self, kind: BodyKind, body_id: UUID, actor: Actor) -> BodyInfo:
+    async def body(self, kind: BodyKind, body_id: UUID) -> BodyInfo:
         if kind not in LOCAL_KINDS:
             raise DomainError(f"A {kind.value.replace('_', ' ')} is read at its own address.", field="body_kind")
-        await self.require_visible(actor, kind, body_id)
+        await self.require_visible(kind, body_id)
         return await get_body(self.session, kind, body_id)
 
-    async def my_bodies(self, actor: Actor) -> list[tuple[BodyKind, UUID]]:
-        if actor.staff_id is None:
+    async def list_visible(self, kind: BodyKind | None = None) -> list[BodyRef]:
+        """Every live body of the organisation (of `kind`); a teacher's, the ones they belong to or keep."""
+        refs = await list_bodies(self.session, kinds=(kind,) if kind else None)
+        if not self.caller.reads_everything:
+            mine = set(await self.my_bodies())
+            refs = [r for r in refs if (r.kind, r.id) in mine]
+        return refs
+
+    async def my_bodies(self) -> list[tuple[BodyKind, UUID]]:
+        if self.caller.staff_id is None:
             return []
-        return sorted(await bodies_of_staff(self.session, actor.staff_id), key=lambda b: (b[0].value, str(b[1])))
+        return sorted(await bodies_of_staff(self.session, self.caller.staff_id), key=lambda b: (b[0].value, str(b[1])))
 
     # --- membership ------------------------------------------------------------------------------
 
@@ -228,10 +245,8 @@ class BodiesService:
             )
         return await get_body(self.session, kind, body_id)
 
-    async def _add_member(
-        self, info: BodyInfo, data: MemberInput, actor: Actor, field: str = "staff_id"
-    ) -> BodyMembership:
-        person = await get_live(self.session, Staff, data.staff_id, field=field, what="staff member")
+    async def _add_member(self, info: BodyInfo, data: MemberInput, field: str = "staff_id") -> BodyMembership:
+        person = await self.staff.live(data.staff_id, field=field)
         starts_on = data.starts_on or today()
         if info.kind is BodyKind.COUNCIL and data.ends_on is None:
             raise DomainError(
@@ -254,21 +269,21 @@ class BodiesService:
         row = BodyMembership(
             body_kind=info.kind.value, body_id=info.id, staff_id=person.id, starts_on=starts_on, ends_on=data.ends_on
         )
-        return await created(self.session, actor.user_id, "body_membership", row)
+        return await self.memberships.create(row)
 
-    async def add_member(self, kind: BodyKind, body_id: UUID, data: MemberInput, actor: Actor) -> MembershipRead:
+    async def add_member(self, kind: BodyKind, body_id: UUID, data: MemberInput) -> MembershipRead:
         info = await self._local_body(kind, body_id)
         if info.archived:
             raise Conflict("The body is archived.", field="body_id")
-        await self.require_keeper(actor, info)
-        row = await self._add_member(info, data, actor)
+        await self.require_keeper(info)
+        row = await self._add_member(info, data)
         return await self._membership_read(row)
 
     async def end_member(
-        self, kind: BodyKind, body_id: UUID, membership_id: UUID, data: MembershipEnd, actor: Actor
+        self, kind: BodyKind, body_id: UUID, membership_id: UUID, data: MembershipEnd
     ) -> MembershipRead:
         info = await self._local_body(kind, body_id)
-        await self.require_keeper(actor, info)
+        await self.require_keeper(info)
         row = await self.session.get(BodyMembership, membership_id)
         if row is None or row.body_kind != kind.value or row.body_id != body_id:
             raise NotFound("No such membership of this body.", field="membership_id")
@@ -281,14 +296,14 @@ class BodiesService:
             raise Conflict("This member is the chair or the secretary: name another one first.", field="membership_id")
         before = snapshot(row)
         row.left_on = left_on
-        await updated(self.session, actor.user_id, "body_membership", row, before, action="end")
+        await self.memberships.changed(row, before, action="end")
         return await self._membership_read(row)
 
     async def members(
-        self, kind: BodyKind, body_id: UUID, actor: Actor, *, include_past: bool, paging: Paging
+        self, kind: BodyKind, body_id: UUID, *, include_past: bool, paging: Paging
     ) -> tuple[list[MembershipRead], int]:
         await self._local_body(kind, body_id)
-        await self.require_visible(actor, kind, body_id)
+        await self.require_visible(kind, body_id)
         query = (
             select(BodyMembership)
             .join(Staff, Staff.id == BodyMembership.staff_id)
@@ -365,9 +380,9 @@ class BodiesService:
             .limit(1)
         )
 
-    async def list_associations(self, f: BodyFilter, paging: Paging, actor: Actor) -> tuple[list[Association], int]:
+    async def list_associations(self, f: BodyFilter, paging: Paging) -> tuple[list[Association], int]:
         query = select(Association).order_by(Association.name, Association.id)
-        ids = await self.visible(actor, BodyKind.ASSOCIATION)
+        ids = await self.visible(BodyKind.ASSOCIATION)
         if ids is not None:
             query = query.where(Association.id.in_(ids))
         if not f.include_archived:
@@ -382,13 +397,13 @@ class BodiesService:
             query = query.where(Association.name.ilike(f"%{escape_like(f.q)}%"))
         return await paged(self.session, query, paging)
 
-    async def get_association(self, association_id: UUID, actor: Actor) -> Association:
-        row = await get_any(self.session, Association, association_id, what="association")
-        await self.require_visible(actor, BodyKind.ASSOCIATION, row.id)
+    async def get_association(self, association_id: UUID) -> Association:
+        row = await self.associations.get(association_id)
+        await self.require_visible(BodyKind.ASSOCIATION, row.id)
         return row
 
-    async def create_association(self, data: AssociationCreate, actor: Actor) -> Association:
-        actor.require_shaper("form associations")
+    async def create_association(self, data: AssociationCreate) -> Association:
+        self.caller.require_shaper("form associations")
         if self.tenant.kind not in ASSOCIATION_ORGS:
             where = (
                 "a methodological cabinet forms inter-school associations instead"
@@ -407,7 +422,7 @@ class BodiesService:
                     field="subject_id",
                     clause="25",
                 )
-            subject = await get_live(self.session, Subject, data.subject_id, field="subject_id", what="subject")
+            subject = await self.subjects.live(data.subject_id, field="subject_id")
             if self.tenant.kind is OrgKind.SCHOOL:
                 await self._check_three_teachers(subject)
             duplicate = await self.session.scalar(
@@ -418,15 +433,12 @@ class BodiesService:
         elif data.subject_id is not None:
             raise DomainError("Only an association of teachers of one subject names a subject.", field="subject_id")
         if data.unit_id is not None:
-            unit = await get_live(self.session, Unit, data.unit_id, field="unit_id", what="unit")
+            unit = await self.units.live(data.unit_id, field="unit_id")
             if unit.kind != UnitKind.ASSOCIATION:
                 raise DomainError(
                     "The unit of an association is a unit of kind association.", field="unit_id", clause="10"
                 )
-        row = await created(
-            self.session,
-            actor.user_id,
-            "association",
+        row = await self.associations.create(
             Association(
                 name=data.name.strip(),
                 kind=data.kind,
@@ -438,7 +450,7 @@ class BodiesService:
         )
         info = BodyInfo(BodyKind.ASSOCIATION, row.id, row.name, (), data.quorum_rule)
         for i, member in enumerate(data.members):
-            await self._add_member(info, member, actor, field=f"members[{i}].staff_id")
+            await self._add_member(info, member, field=f"members[{i}].staff_id")
         return row
 
     async def _check_three_teachers(self, subject: Subject) -> None:
@@ -460,12 +472,12 @@ class BodiesService:
             clause="26",
         )
 
-    async def update_association(self, association_id: UUID, data: AssociationUpdate, actor: Actor) -> Association:
-        actor.require_shaper("change associations")
-        row = await get_live(self.session, Association, association_id, field="id", what="association")
+    async def update_association(self, association_id: UUID, data: AssociationUpdate) -> Association:
+        self.caller.require_shaper("change associations")
+        row = await self.associations.live(association_id)
         values = changes(data)
         if values.get("unit_id") is not None:
-            unit = await get_live(self.session, Unit, values["unit_id"], field="unit_id", what="unit")
+            unit = await self.units.live(values["unit_id"], field="unit_id")
             if unit.kind != UnitKind.ASSOCIATION:
                 raise DomainError(
                     "The unit of an association is a unit of kind association.", field="unit_id", clause="10"
@@ -473,16 +485,11 @@ class BodiesService:
         before = snapshot(row)
         for key, value in values.items():
             setattr(row, key, value)
-        return await updated(self.session, actor.user_id, "association", row, before)
+        return await self.associations.changed(row, before)
 
-    async def archive_association(self, association_id: UUID, actor: Actor) -> Association:
-        actor.require_shaper("archive associations")
-        return await archived(
-            self.session,
-            actor.user_id,
-            "association",
-            await get_any(self.session, Association, association_id, what="association"),
-        )
+    async def archive_association(self, association_id: UUID) -> Association:
+        self.caller.require_shaper("archive associations")
+        return await self.associations.archive(await self.associations.get(association_id))
 
     # --- leaders (cl. 30) ------------------------------------------------------------------------
 
@@ -500,11 +507,11 @@ class BodiesService:
                 return term
         return None
 
-    async def add_leader(self, association_id: UUID, data: LeaderCreate, actor: Actor) -> LeaderTerm:
-        actor.require_shaper("record association leaders")
-        association = await get_live(self.session, Association, association_id, field="id", what="association")
+    async def add_leader(self, association_id: UUID, data: LeaderCreate) -> LeaderTerm:
+        self.caller.require_shaper("record association leaders")
+        association = await self.associations.live(association_id)
         check_leader_term(data.starts_on, data.ends_on)
-        person = await get_live(self.session, Staff, data.staff_id, field="staff_id", what="staff member")
+        person = await self.staff.live(data.staff_id, field="staff_id")
         if not await self._is_current_member(BodyKind.ASSOCIATION, association.id, person.id):
             raise DomainError(
                 "The leader is elected (appointed) from the association's teachers (cl. 30): add them as a member "
@@ -530,9 +537,9 @@ class BodiesService:
             method=data.method,
             starts_on=data.starts_on,
             ends_on=data.ends_on,
-            appointed_by=actor.user_id,
+            appointed_by=self.caller.user_id,
         )
-        return await created(self.session, actor.user_id, "leader_term", row)
+        return await self.leader_terms.create(row)
 
     async def leaders(self, kind: BodyKind, body_id: UUID) -> list[LeaderTerm]:
         rows = await self.session.scalars(
@@ -542,9 +549,11 @@ class BodiesService:
         )
         return list(rows.all())
 
-    async def end_leader(
-        self, kind: BodyKind, body_id: UUID, term_id: UUID, data: LeaderEnd, actor: Actor
-    ) -> LeaderTerm:
+    async def end_association_leader(self, association_id: UUID, term_id: UUID, data: LeaderEnd) -> LeaderTerm:
+        self.caller.require_shaper("end a leader's term")
+        return await self.end_leader(BodyKind.ASSOCIATION, association_id, term_id, data)
+
+    async def end_leader(self, kind: BodyKind, body_id: UUID, term_id: UUID, data: LeaderEnd) -> LeaderTerm:
         row = await self.session.get(LeaderTerm, term_id)
         if row is None or row.body_kind != kind.value or row.body_id != body_id:
             raise NotFound("No such leader term of this association.", field="term_id")
@@ -559,7 +568,7 @@ class BodiesService:
             )
         before = snapshot(row)
         row.ended_on = ended_on
-        return await updated(self.session, actor.user_id, "leader_term", row, before, action="end")
+        return await self.leader_terms.changed(row, before, action="end")
 
     async def leader_now(self, kind: BodyKind, body_id: UUID) -> LeaderTerm | None:
         return await leader_in_office(self.session, kind, body_id, today())
@@ -580,31 +589,30 @@ class BodiesService:
             raise DomainError("The chair and the secretary are two different people.", field="secretary_staff_id")
 
     async def _create_collegial(
-        self, row: Council | Commission, kind: BodyKind, members: list[MemberInput], actor: Actor, entity: str
+        self, row: Council | Commission, kind: BodyKind, members: list[MemberInput], entity: str
     ) -> Any:
         chair, secretary = row.chair_staff_id, row.secretary_staff_id
         await self._check_officers(None, members, {"chair_staff_id": chair, "secretary_staff_id": secretary})
         if len({m.staff_id for m in members}) != len(members):
             raise DomainError("A person is listed twice.", field="members")
         row.chair_staff_id = row.secretary_staff_id = None
-        await created(self.session, actor.user_id, entity, row)
+        records = self.councils if entity == "council" else self.commissions
+        await records.create(row)
         info = BodyInfo(kind, row.id, row.name, (), row.quorum_rule)  # type: ignore[arg-type]
         for i, member in enumerate(members):
-            await self._add_member(info, member, actor, field=f"members[{i}].staff_id")
+            await self._add_member(info, member, field=f"members[{i}].staff_id")
         if chair or secretary:
             before = snapshot(row)
             row.chair_staff_id, row.secretary_staff_id = chair, secretary
-            await updated(self.session, actor.user_id, entity, row, before)
+            await records.changed(row, before)
         return row
 
-    async def list_councils(
-        self, kind: BodyKind, f: BodyFilter, paging: Paging, actor: Actor
-    ) -> tuple[list[Council], int]:
+    async def list_councils(self, kind: BodyKind, f: BodyFilter, paging: Paging) -> tuple[list[Council], int]:
         query = select(Council).where(
             Council.kind == ("pedagogical" if kind is BodyKind.PEDAGOGICAL_COUNCIL else "methodological")
         )
         query = query.order_by(Council.unit_id.is_not(None), Council.name, Council.id)
-        ids = await self.visible(actor, kind)
+        ids = await self.visible(kind)
         if ids is not None:
             query = query.where(Council.id.in_(ids))
         if not f.include_archived:
@@ -622,9 +630,9 @@ class BodiesService:
             raise NotFound(f"No {kind.value.replace('_', ' ')} with this id.", field="id")
         return row
 
-    async def get_council(self, kind: BodyKind, council_id: UUID, actor: Actor) -> Council:
+    async def get_council(self, kind: BodyKind, council_id: UUID) -> Council:
         row = await self._council(kind, council_id)
-        await self.require_visible(actor, kind, row.id)
+        await self.require_visible(kind, row.id)
         return row
 
     @staticmethod
@@ -637,8 +645,8 @@ class BodiesService:
                 clause="32",
             )
 
-    async def create_council(self, data: CouncilCreate, actor: Actor) -> Council:
-        actor.require_shaper("form councils")
+    async def create_council(self, data: CouncilCreate) -> Council:
+        self.caller.require_shaper("form councils")
         self._refuse_pedagogical_double(data.acts_as_pedagogical_council)
         organisation_council = await self.session.scalar(
             select(Council).where(
@@ -649,7 +657,7 @@ class BodiesService:
             if organisation_council is not None:
                 raise Conflict("The organisation has a methodological council already.", field="unit_id")
         else:
-            await get_live(self.session, Unit, data.unit_id, field="unit_id", what="unit")
+            await self.units.live(data.unit_id, field="unit_id")
             if organisation_council is None:
                 raise DomainError(
                     "A unit's council is formed as the organisation's methodological council decides (cl. 14): "
@@ -677,10 +685,10 @@ class BodiesService:
             chair_staff_id=data.chair_staff_id,
             secretary_staff_id=data.secretary_staff_id,
         )
-        return await self._create_collegial(row, BodyKind.COUNCIL, data.members, actor, "council")
+        return await self._create_collegial(row, BodyKind.COUNCIL, data.members, "council")
 
-    async def create_pedagogical_council(self, data: PedagogicalCouncilCreate, actor: Actor) -> Council:
-        actor.require_shaper("form the pedagogical council")
+    async def create_pedagogical_council(self, data: PedagogicalCouncilCreate) -> Council:
+        self.caller.require_shaper("form the pedagogical council")
         taken = await self.session.scalar(
             select(Council.id).where(Council.kind == "pedagogical", Council.archived_at.is_(None))
         )
@@ -694,14 +702,14 @@ class BodiesService:
             chair_staff_id=data.chair_staff_id,
             secretary_staff_id=data.secretary_staff_id,
         )
-        return await self._create_collegial(row, BodyKind.PEDAGOGICAL_COUNCIL, data.members, actor, "council")
+        return await self._create_collegial(row, BodyKind.PEDAGOGICAL_COUNCIL, data.members, "council")
 
     async def update_council(
-        self, kind: BodyKind, council_id: UUID, data: CouncilUpdate | PedagogicalCouncilUpdate, actor: Actor
+        self, kind: BodyKind, council_id: UUID, data: CouncilUpdate | PedagogicalCouncilUpdate
     ) -> Council:
         values = changes(data)
         self._refuse_pedagogical_double(values.pop("acts_as_pedagogical_council", False))
-        actor.require_shaper("change councils")
+        self.caller.require_shaper("change councils")
         row = await self._council(kind, council_id)
         if row.archived_at is not None:
             raise Conflict("The council is archived.", field="id")
@@ -710,10 +718,10 @@ class BodiesService:
         before = snapshot(row)
         for key, value in values.items():
             setattr(row, key, value)
-        return await updated(self.session, actor.user_id, "council", row, before)
+        return await self.councils.changed(row, before)
 
-    async def archive_council(self, kind: BodyKind, council_id: UUID, actor: Actor) -> Council:
-        actor.require_shaper("archive councils")
+    async def archive_council(self, kind: BodyKind, council_id: UUID) -> Council:
+        self.caller.require_shaper("archive councils")
         row = await self._council(kind, council_id)
         if kind is BodyKind.COUNCIL and row.unit_id is None and row.archived_at is None:
             live_unit_council = await self.session.scalar(
@@ -727,15 +735,15 @@ class BodiesService:
                     field="id",
                     clause="14",
                 )
-        return await archived(self.session, actor.user_id, "council", row)
+        return await self.councils.archive(row)
 
     # --- commissions and departments -------------------------------------------------------------
 
-    async def list_commissions(self, f: BodyFilter, paging: Paging, actor: Actor) -> tuple[list[Commission], int]:
+    async def list_commissions(self, f: BodyFilter, paging: Paging) -> tuple[list[Commission], int]:
         """Subject and cycle commissions and departments (filter with `kind`)."""
         query = select(Commission).order_by(Commission.name, Commission.id)
-        commissions = await self.visible(actor, BodyKind.COMMISSION)
-        departments = await self.visible(actor, BodyKind.DEPARTMENT)
+        commissions = await self.visible(BodyKind.COMMISSION)
+        departments = await self.visible(BodyKind.DEPARTMENT)
         if commissions is not None and departments is not None:
             query = query.where(Commission.id.in_(commissions | departments))
         if not f.include_archived:
@@ -748,15 +756,15 @@ class BodiesService:
             query = query.where(Commission.name.ilike(f"%{escape_like(f.q)}%"))
         return await paged(self.session, query, paging)
 
-    async def get_commission(self, commission_id: UUID, actor: Actor) -> Commission:
-        row = await get_any(self.session, Commission, commission_id, what="commission or department")
+    async def get_commission(self, commission_id: UUID) -> Commission:
+        row = await self.commissions.get(commission_id)
         kind = BodyKind.DEPARTMENT if row.kind == "department" else BodyKind.COMMISSION
-        await self.require_visible(actor, kind, row.id)
+        await self.require_visible(kind, row.id)
         return row
 
-    async def create_commission(self, data: CommissionCreate, actor: Actor) -> Commission:
-        actor.require_shaper("form commissions and departments")
-        unit = await get_live(self.session, Unit, data.unit_id, field="unit_id", what="unit")
+    async def create_commission(self, data: CommissionCreate) -> Commission:
+        self.caller.require_shaper("form commissions and departments")
+        unit = await self.units.live(data.unit_id, field="unit_id")
         if unit.kind != _COMMISSION_UNIT[data.kind]:
             raise DomainError(
                 f"A {data.kind.value.replace('_', ' ')} is the body of a unit of kind "
@@ -779,27 +787,22 @@ class BodiesService:
             chair_staff_id=data.chair_staff_id,
             secretary_staff_id=data.secretary_staff_id,
         )
-        return await self._create_collegial(row, kind, data.members, actor, "commission")
+        return await self._create_collegial(row, kind, data.members, "commission")
 
-    async def update_commission(self, commission_id: UUID, data: CommissionUpdate, actor: Actor) -> Commission:
-        actor.require_shaper("change commissions and departments")
-        row = await get_live(self.session, Commission, commission_id, field="id", what="commission or department")
+    async def update_commission(self, commission_id: UUID, data: CommissionUpdate) -> Commission:
+        self.caller.require_shaper("change commissions and departments")
+        row = await self.commissions.live(commission_id)
         kind = BodyKind.DEPARTMENT if row.kind == "department" else BodyKind.COMMISSION
         values = changes(data)
         await self._check_officers(await get_body(self.session, kind, row.id), [], values)
         before = snapshot(row)
         for key, value in values.items():
             setattr(row, key, value)
-        return await updated(self.session, actor.user_id, "commission", row, before)
+        return await self.commissions.changed(row, before)
 
-    async def archive_commission(self, commission_id: UUID, actor: Actor) -> Commission:
-        actor.require_shaper("archive commissions and departments")
-        return await archived(
-            self.session,
-            actor.user_id,
-            "commission",
-            await get_any(self.session, Commission, commission_id, what="commission or department"),
-        )
+    async def archive_commission(self, commission_id: UUID) -> Commission:
+        self.caller.require_shaper("archive commissions and departments")
+        return await self.commissions.archive(await self.commissions.get(commission_id))
 
 
 # --- inter-school associations (a district cabinet's schema) -----------------------------------
@@ -813,9 +816,17 @@ class InterSchoolService:
     schema when they join, with no foreign key across schemas.
     """
 
-    def __init__(self, session: AsyncSession, tenant: Tenant) -> None:
-        self.session = session
-        self.tenant = tenant
+    def __init__(self, context: TenantContext) -> None:
+        self.context = context
+        self.session = context.session
+        self.tenant = context.tenant
+        self.caller = context.caller
+        self.staff = Records(context, Staff, "staff", "staff member")
+        self.associations = Records(
+            context, InterSchoolAssociation, "inter_school_association", "inter-school association"
+        )
+        self.member_rows = Records(context, InterSchoolMember, "inter_school_member", "member")
+        self.leader_terms = Records(context, LeaderTerm, "leader_term", "leader's term")
 
     def _require_cabinet(self) -> None:
         if self.tenant.kind not in INTER_SCHOOL_ORGS:
@@ -825,15 +836,15 @@ class InterSchoolService:
                 clause="25",
             )
 
-    def _require_cabinet_staff(self, actor: Actor) -> None:
-        if not (actor.shapes_structure or self._is_district_level(actor)):
+    def _require_cabinet_staff(self) -> None:
+        if not (self.caller.shapes_structure or self._is_district_level()):
             raise Forbidden(
                 "The cabinet's admin, its deputy head, or a district methodist keep inter-school associations."
             )
 
-    def _is_district_level(self, actor: Actor) -> bool:
+    def _is_district_level(self) -> bool:
         return any(
-            g.role == Role.DISTRICT_METHODIST and g.territory_id == self.tenant.territory_id for g in actor.grants
+            g.role == Role.DISTRICT_METHODIST and g.territory_id == self.tenant.territory_id for g in self.caller.grants
         )
 
     async def list(self, f: BodyFilter, paging: Paging) -> tuple[list[InterSchoolAssociation], int]:
@@ -847,11 +858,11 @@ class InterSchoolService:
         return await paged(self.session, query, paging)
 
     async def get(self, association_id: UUID) -> InterSchoolAssociation:
-        return await get_any(self.session, InterSchoolAssociation, association_id, what="inter-school association")
+        return await self.associations.get(association_id)
 
-    async def create(self, data: InterSchoolCreate, actor: Actor) -> InterSchoolAssociation:
+    async def create(self, data: InterSchoolCreate) -> InterSchoolAssociation:
         self._require_cabinet()
-        self._require_cabinet_staff(actor)
+        self._require_cabinet_staff()
         if data.kind is AssociationKind.SUBJECT and not (data.subject_code and data.subject_name):
             raise DomainError(
                 "An association of teachers of one subject names the subject (cl. 25).",
@@ -868,21 +879,19 @@ class InterSchoolService:
             territory_id=self.tenant.territory_id,
             quorum_rule=data.quorum_rule,
         )
-        return await created(self.session, actor.user_id, "inter_school_association", row)
+        return await self.associations.create(row)
 
-    async def update(self, association_id: UUID, data: InterSchoolUpdate, actor: Actor) -> InterSchoolAssociation:
-        self._require_cabinet_staff(actor)
-        row = await get_live(
-            self.session, InterSchoolAssociation, association_id, field="id", what="inter-school association"
-        )
+    async def update(self, association_id: UUID, data: InterSchoolUpdate) -> InterSchoolAssociation:
+        self._require_cabinet_staff()
+        row = await self.associations.live(association_id)
         before = snapshot(row)
         for key, value in changes(data).items():
             setattr(row, key, value)
-        return await updated(self.session, actor.user_id, "inter_school_association", row, before)
+        return await self.associations.changed(row, before)
 
-    async def archive(self, association_id: UUID, actor: Actor) -> InterSchoolAssociation:
-        self._require_cabinet_staff(actor)
-        return await archived(self.session, actor.user_id, "inter_school_association", await self.get(association_id))
+    async def archive(self, association_id: UUID) -> InterSchoolAssociation:
+        self._require_cabinet_staff()
+        return await self.associations.archive(await self.get(association_id))
 
     async def _district_school(self, organisation_id: UUID) -> Organisation:
         from api.identity.reach import territory_tree
@@ -914,14 +923,14 @@ class InterSchoolService:
             raise NotFound("The school has no such staff member.", field="staff_id")
         return str(row.full_name)
 
-    async def district(self, actor: Actor) -> DistrictRead:
+    async def district(self) -> DistrictRead:
         """The active schools of the cabinet's district with their staff — whom an inter-school
         association can gather (cl. 25) — and the subjects they teach. Read from each school's own
         schema, as members are."""
         from api.identity.reach import territory_tree
 
         self._require_cabinet()
-        self._require_cabinet_staff(actor)
+        self._require_cabinet_staff()
         tree = await territory_tree(self.session, must_know=[self.tenant.territory_id])
         schools = await self.session.scalars(
             select(Organisation)
@@ -955,11 +964,9 @@ class InterSchoolService:
                 subjects.setdefault(r.code, DistrictSubjectRead(r.code, r.name_kk, r.name_ru, r.name_en))
         return DistrictRead(found, sorted(subjects.values(), key=lambda s: s.name_ru))
 
-    async def add_member(self, association_id: UUID, data: InterSchoolMemberCreate, actor: Actor) -> InterSchoolMember:
-        self._require_cabinet_staff(actor)
-        association = await get_live(
-            self.session, InterSchoolAssociation, association_id, field="id", what="inter-school association"
-        )
+    async def add_member(self, association_id: UUID, data: InterSchoolMemberCreate) -> InterSchoolMember:
+        self._require_cabinet_staff()
+        association = await self.associations.live(association_id)
         school = await self._district_school(data.organisation_id)
         full_name = await self._school_teacher(school, data.staff_id)
         taken = await self.session.scalar(
@@ -979,16 +986,14 @@ class InterSchoolService:
             full_name=full_name,
             starts_on=data.starts_on or today(),
         )
-        return await created(self.session, actor.user_id, "inter_school_member", row)
+        return await self.member_rows.create(row)
 
-    async def end_member(
-        self, association_id: UUID, member_id: UUID, data: MembershipEnd, actor: Actor
-    ) -> InterSchoolMember:
-        self._require_cabinet_staff(actor)
+    async def end_member(self, association_id: UUID, member_id: UUID, data: MembershipEnd) -> InterSchoolMember:
+        self._require_cabinet_staff()
         row = await self.session.get(InterSchoolMember, member_id)
         if row is None or row.association_id != association_id:
             raise NotFound("No such member of this association.", field="member_id")
-        return await end_external_membership(self.session, actor, "inter_school_member", row, data)
+        return await end_external_membership(self.member_rows, row, data)
 
     async def members(
         self, association_id: UUID, *, include_past: bool, paging: Paging
@@ -1001,19 +1006,17 @@ class InterSchoolService:
     async def member_counts(self, ids: list[UUID]) -> dict[UUID, int]:
         return await live_member_counts(self.session, InterSchoolMember, InterSchoolMember.association_id, ids)
 
-    async def appoint_leader(self, association_id: UUID, data: InterSchoolLeaderCreate, actor: Actor) -> LeaderTerm:
+    async def appoint_leader(self, association_id: UUID, data: InterSchoolLeaderCreate) -> LeaderTerm:
         """Cl. 30: leaders of inter-school associations are appointed by the district (city)
         education department: a district-level role held at this cabinet's own district."""
-        if not self._is_district_level(actor):
+        if not self._is_district_level():
             raise Forbidden(
                 "Leaders of inter-school associations are appointed by the district (city) education department "
                 "(cl. 30): this needs the district methodist role of this district.",
                 field="organisation_id",
                 clause="30",
             )
-        association = await get_live(
-            self.session, InterSchoolAssociation, association_id, field="id", what="inter-school association"
-        )
+        association = await self.associations.live(association_id)
         check_leader_term(data.starts_on, data.ends_on)
         member = await self.session.scalar(
             select(InterSchoolMember).where(
@@ -1031,7 +1034,7 @@ class InterSchoolService:
             )
         if member.starts_on > data.starts_on:
             raise DomainError(LEADER_BEFORE_MEMBERSHIP, field="starts_on", clause="30")
-        clash = await BodiesService(self.session, self.tenant)._overlapping_leader(
+        clash = await BodiesService(self.context)._overlapping_leader(
             BodyKind.INTER_SCHOOL_ASSOCIATION, association.id, data.starts_on, data.ends_on
         )
         if clash is not None:
@@ -1048,17 +1051,17 @@ class InterSchoolService:
             method=LeaderMethod.APPOINTED,
             starts_on=data.starts_on,
             ends_on=data.ends_on,
-            appointed_by=actor.user_id,
+            appointed_by=self.caller.user_id,
         )
-        return await created(self.session, actor.user_id, "leader_term", row)
+        return await self.leader_terms.create(row)
 
-    async def end_leader(self, association_id: UUID, term_id: UUID, data: LeaderEnd, actor: Actor) -> LeaderTerm:
-        if not self._is_district_level(actor):
+    async def end_leader(self, association_id: UUID, term_id: UUID, data: LeaderEnd) -> LeaderTerm:
+        if not self._is_district_level():
             raise Forbidden(
                 "Only the district education department ends an inter-school leader's term (cl. 30).", clause="30"
             )
-        return await BodiesService(self.session, self.tenant).end_leader(
-            BodyKind.INTER_SCHOOL_ASSOCIATION, association_id, term_id, data, actor
+        return await BodiesService(self.context).end_leader(
+            BodyKind.INTER_SCHOOL_ASSOCIATION, association_id, term_id, data
         )
 
 
@@ -1070,9 +1073,13 @@ class UnionService:
     methodological cabinet; members come from education organisations, employers and social
     partners and need no account."""
 
-    def __init__(self, session: AsyncSession, tenant: Tenant) -> None:
-        self.session = session
-        self.tenant = tenant
+    def __init__(self, context: TenantContext) -> None:
+        self.context = context
+        self.session = context.session
+        self.tenant = context.tenant
+        self.caller = context.caller
+        self.unions = Records(context, SectorUnion, "sector_union", "sector union")
+        self.member_rows = Records(context, UnionMember, "union_member", "member")
 
     def _require_republic(self) -> None:
         if self.tenant.kind is not OrgKind.CABINET_REPUBLIC:
@@ -1093,22 +1100,22 @@ class UnionService:
         return await paged(self.session, query, paging)
 
     async def get(self, union_id: UUID) -> SectorUnion:
-        return await get_any(self.session, SectorUnion, union_id, what="sector union")
+        return await self.unions.get(union_id)
 
-    async def create(self, data: UnionCreate, actor: Actor) -> SectorUnion:
+    async def create(self, data: UnionCreate) -> SectorUnion:
         self._require_republic()
-        actor.require_shaper("form sector unions")
+        self.caller.require_shaper("form sector unions")
         row = SectorUnion(
             name=data.name.strip(),
             sector=data.sector.strip(),
             description=data.description,
             quorum_rule=data.quorum_rule,
         )
-        return await created(self.session, actor.user_id, "sector_union", row)
+        return await self.unions.create(row)
 
-    async def update(self, union_id: UUID, data: UnionUpdate, actor: Actor) -> SectorUnion:
-        actor.require_shaper("change sector unions")
-        row = await get_live(self.session, SectorUnion, union_id, field="id", what="sector union")
+    async def update(self, union_id: UUID, data: UnionUpdate) -> SectorUnion:
+        self.caller.require_shaper("change sector unions")
+        row = await self.unions.live(union_id)
         values = changes(data)
         for field in ("chair_member_id", "secretary_member_id"):
             member_id = values.get(field)
@@ -1119,15 +1126,15 @@ class UnionService:
         before = snapshot(row)
         for key, value in values.items():
             setattr(row, key, value)
-        return await updated(self.session, actor.user_id, "sector_union", row, before)
+        return await self.unions.changed(row, before)
 
-    async def archive(self, union_id: UUID, actor: Actor) -> SectorUnion:
-        actor.require_shaper("archive sector unions")
-        return await archived(self.session, actor.user_id, "sector_union", await self.get(union_id))
+    async def archive(self, union_id: UUID) -> SectorUnion:
+        self.caller.require_shaper("archive sector unions")
+        return await self.unions.archive(await self.get(union_id))
 
-    async def add_member(self, union_id: UUID, data: UnionMemberCreate, actor: Actor) -> UnionMember:
-        actor.require_shaper("keep the union's membership")
-        union = await get_live(self.session, SectorUnion, union_id, field="id", what="sector union")
+    async def add_member(self, union_id: UUID, data: UnionMemberCreate) -> UnionMember:
+        self.caller.require_shaper("keep the union's membership")
+        union = await self.unions.live(union_id)
         if data.member_kind is UnionMemberKind.EDUCATION_ORGANISATION:
             if data.organisation_id is None:
                 raise DomainError(
@@ -1151,17 +1158,17 @@ class UnionService:
             email=data.email,
             starts_on=data.starts_on or today(),
         )
-        return await created(self.session, actor.user_id, "union_member", row)
+        return await self.member_rows.create(row)
 
-    async def end_member(self, union_id: UUID, member_id: UUID, data: MembershipEnd, actor: Actor) -> UnionMember:
-        actor.require_shaper("keep the union's membership")
+    async def end_member(self, union_id: UUID, member_id: UUID, data: MembershipEnd) -> UnionMember:
+        self.caller.require_shaper("keep the union's membership")
         union = await self.get(union_id)
         row = await self.session.get(UnionMember, member_id)
         if row is None or row.union_id != union_id:
             raise NotFound("No such member of this union.", field="member_id")
         if row.left_on is None and member_id in (union.chair_member_id, union.secretary_member_id):
             raise Conflict("This member is the chair or the secretary: name another one first.", field="member_id")
-        return await end_external_membership(self.session, actor, "union_member", row, data)
+        return await end_external_membership(self.member_rows, row, data)
 
     async def members(self, union_id: UUID, *, include_past: bool, paging: Paging) -> tuple[list[UnionMember], int]:
         await self.get(union_id)
@@ -1174,9 +1181,7 @@ class UnionService:
 # --- members named by their own rows (inter-school associations, unions) ------------------------
 
 
-async def end_external_membership(
-    session: AsyncSession, actor: Actor, entity: str, row: Any, data: MembershipEnd
-) -> Any:
+async def end_external_membership(members: Records[Any], row: Any, data: MembershipEnd) -> Any:
     """Ends a membership row that has `starts_on` and `left_on`; refused when it has ended."""
     if row.left_on is not None:
         raise Conflict("The membership has ended already.", field="member_id")
@@ -1185,7 +1190,7 @@ async def end_external_membership(
         raise DomainError("A membership cannot end before it starts.", field="left_on")
     before = snapshot(row)
     row.left_on = left_on
-    return await updated(session, actor.user_id, entity, row, before, action="end")
+    return await members.changed(row, before, action="end")
 
 
 async def external_members(

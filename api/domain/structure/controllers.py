@@ -13,7 +13,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.access import Scope, access
 from api.clock import today
-from api.domain.structure.actors import Actor
 from api.domain.structure.rules import Position, TermKind, UnitKind
 from api.domain.structure.schemas import (
     CalendarCreate,
@@ -42,8 +41,6 @@ from api.domain.structure.services import (
     SubjectService,
     UnitFilter,
     UnitService,
-    current_term,
-    next_term,
 )
 from api.paging import PageNo, PageSize, Paging
 from api.roles import ANY_SIGNED_IN, Role
@@ -98,10 +95,8 @@ class UnitController(Controller):
         return units.kinds()
 
     @post("/", name="units:create", operation_id="CreateUnit", opt=access(Scope.TENANT, SHAPE))
-    async def create(
-        self, units: NamedDependency[UnitService], actor: NamedDependency[Actor], data: JSONBody[UnitCreate]
-    ) -> UnitRead:
-        return to_unit(await units.create(data, actor))
+    async def create(self, units: NamedDependency[UnitService], data: JSONBody[UnitCreate]) -> UnitRead:
+        return to_unit(await units.create(data))
 
     @get("/{unit_id:uuid}", name="units:detail", operation_id="GetUnit", opt=access(Scope.TENANT, READ))
     async def detail(self, units: NamedDependency[UnitService], unit_id: FromPath[UUID]) -> UnitRead:
@@ -111,11 +106,10 @@ class UnitController(Controller):
     async def update(
         self,
         units: NamedDependency[UnitService],
-        actor: NamedDependency[Actor],
         unit_id: FromPath[UUID],
         data: JSONBody[UnitUpdate],
     ) -> UnitRead:
-        return to_unit(await units.update(unit_id, data, actor))
+        return to_unit(await units.update(unit_id, data))
 
     @post(
         "/{unit_id:uuid}/archive",
@@ -124,10 +118,8 @@ class UnitController(Controller):
         status_code=200,
         opt=access(Scope.TENANT, SHAPE),
     )
-    async def archive(
-        self, units: NamedDependency[UnitService], actor: NamedDependency[Actor], unit_id: FromPath[UUID]
-    ) -> UnitRead:
-        return to_unit(await units.archive(unit_id, actor))
+    async def archive(self, units: NamedDependency[UnitService], unit_id: FromPath[UUID]) -> UnitRead:
+        return to_unit(await units.archive(unit_id))
 
 
 class SubjectController(Controller):
@@ -148,10 +140,8 @@ class SubjectController(Controller):
         return Page([to_subject(r) for r in rows], total, page, page_size)
 
     @post("/", name="subjects:create", operation_id="CreateSubject", opt=access(Scope.TENANT, SHAPE))
-    async def create(
-        self, subjects: NamedDependency[SubjectService], actor: NamedDependency[Actor], data: JSONBody[SubjectCreate]
-    ) -> SubjectRead:
-        return to_subject(await subjects.create(data, actor))
+    async def create(self, subjects: NamedDependency[SubjectService], data: JSONBody[SubjectCreate]) -> SubjectRead:
+        return to_subject(await subjects.create(data))
 
     @get("/{subject_id:uuid}", name="subjects:detail", operation_id="GetSubject", opt=access(Scope.TENANT, READ))
     async def detail(self, subjects: NamedDependency[SubjectService], subject_id: FromPath[UUID]) -> SubjectRead:
@@ -161,11 +151,10 @@ class SubjectController(Controller):
     async def update(
         self,
         subjects: NamedDependency[SubjectService],
-        actor: NamedDependency[Actor],
         subject_id: FromPath[UUID],
         data: JSONBody[SubjectUpdate],
     ) -> SubjectRead:
-        return to_subject(await subjects.update(subject_id, data, actor))
+        return to_subject(await subjects.update(subject_id, data))
 
     @post(
         "/{subject_id:uuid}/archive",
@@ -174,10 +163,8 @@ class SubjectController(Controller):
         status_code=200,
         opt=access(Scope.TENANT, SHAPE),
     )
-    async def archive(
-        self, subjects: NamedDependency[SubjectService], actor: NamedDependency[Actor], subject_id: FromPath[UUID]
-    ) -> SubjectRead:
-        return to_subject(await subjects.archive(subject_id, actor))
+    async def archive(self, subjects: NamedDependency[SubjectService], subject_id: FromPath[UUID]) -> SubjectRead:
+        return to_subject(await subjects.archive(subject_id))
 
 
 class StaffController(Controller):
@@ -206,10 +193,8 @@ class StaffController(Controller):
         return Page(items, total, page, page_size)
 
     @post("/", name="staff:create", operation_id="CreateStaff", opt=access(Scope.TENANT, SHAPE))
-    async def create(
-        self, staff_service: NamedDependency[StaffService], actor: NamedDependency[Actor], data: JSONBody[StaffCreate]
-    ) -> StaffRead:
-        return await staff_service.create(data, actor)
+    async def create(self, staff_service: NamedDependency[StaffService], data: JSONBody[StaffCreate]) -> StaffRead:
+        return await staff_service.create(data)
 
     @get("/{staff_id:uuid}", name="staff:detail", operation_id="GetStaff", opt=access(Scope.TENANT, READ))
     async def detail(self, staff_service: NamedDependency[StaffService], staff_id: FromPath[UUID]) -> StaffRead:
@@ -219,11 +204,10 @@ class StaffController(Controller):
     async def update(
         self,
         staff_service: NamedDependency[StaffService],
-        actor: NamedDependency[Actor],
         staff_id: FromPath[UUID],
         data: JSONBody[StaffUpdate],
     ) -> StaffRead:
-        return await staff_service.update(staff_id, data, actor)
+        return await staff_service.update(staff_id, data)
 
     @post(
         "/{staff_id:uuid}/archive",
@@ -232,10 +216,8 @@ class StaffController(Controller):
         status_code=200,
         opt=access(Scope.TENANT, SHAPE),
     )
-    async def archive(
-        self, staff_service: NamedDependency[StaffService], actor: NamedDependency[Actor], staff_id: FromPath[UUID]
-    ) -> StaffRead:
-        return await staff_service.archive(staff_id, actor)
+    async def archive(self, staff_service: NamedDependency[StaffService], staff_id: FromPath[UUID]) -> StaffRead:
+        return await staff_service.archive(staff_id)
 
 
 class CalendarController(Controller):
@@ -251,10 +233,8 @@ class CalendarController(Controller):
         return out
 
     @post("/", name="calendar:create", operation_id="CreateCalendarYear", opt=access(Scope.TENANT, SHAPE))
-    async def create(
-        self, calendar: NamedDependency[CalendarService], actor: NamedDependency[Actor], data: JSONBody[CalendarCreate]
-    ) -> CalendarRead:
-        terms = await calendar.create(data, actor)
+    async def create(self, calendar: NamedDependency[CalendarService], data: JSONBody[CalendarCreate]) -> CalendarRead:
+        terms = await calendar.create(data)
         return CalendarRead(data.school_year, calendar.kind, [to_term(t) for t in terms])
 
     @get("/current", name="calendar:current", operation_id="GetCurrentTerm", opt=access(Scope.TENANT, READ))
@@ -263,8 +243,7 @@ class CalendarController(Controller):
     ) -> CurrentTerm:
         """ "This quarter" (semester): the term containing `on` (default today), and the next one."""
         day = on or today()
-        term = await current_term(calendar.session, day)
-        upcoming = await next_term(calendar.session, day)
+        term, upcoming = await calendar.current_and_next(day)
         return CurrentTerm(day, to_term(term) if term else None, to_term(upcoming) if upcoming else None)
 
     @get("/{school_year:int}", name="calendar:year", operation_id="GetCalendarYear", opt=access(Scope.TENANT, READ))
@@ -289,11 +268,10 @@ class CalendarController(Controller):
     async def update_term(
         self,
         calendar: NamedDependency[CalendarService],
-        actor: NamedDependency[Actor],
         term_id: FromPath[UUID],
         data: JSONBody[TermUpdate],
     ) -> TermRead:
-        return to_term(await calendar.update(term_id, data, actor))
+        return to_term(await calendar.update(term_id, data))
 
     @post(
         "/terms/{term_id:uuid}/archive",
@@ -302,11 +280,9 @@ class CalendarController(Controller):
         status_code=200,
         opt=access(Scope.TENANT, SHAPE),
     )
-    async def archive(
-        self, calendar: NamedDependency[CalendarService], actor: NamedDependency[Actor], term_id: FromPath[UUID]
-    ) -> CalendarRead:
+    async def archive(self, calendar: NamedDependency[CalendarService], term_id: FromPath[UUID]) -> CalendarRead:
         """Archives the term's whole school year (a year with a missing term is no calendar)."""
-        term = await calendar.archive(term_id, actor)
+        term = await calendar.archive(term_id)
         terms = await calendar.year(term.school_year, include_archived=True)
         return CalendarRead(term.school_year, TermKind(term.kind), [to_term(t) for t in terms])
 

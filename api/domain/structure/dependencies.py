@@ -1,44 +1,41 @@
-"""Providers of the structure and bodies packages (merged into api.dependencies; the `actor`
-provider, `api.domain.structure.actors.provide_actor`, is registered there directly)."""
+"""Providers of the structure and bodies services, each built on the request's `TenantContext`
+(merged into api.dependencies)."""
 
 from __future__ import annotations
 
 from litestar.di import NamedDependency, Provide
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.context import TenantContext
 from api.domain.bodies.services import BodiesService, InterSchoolService, UnionService
 from api.domain.structure.services import CalendarService, StaffService, SubjectService, UnitService
-from api.tenancy import Tenant
 
 
-def provide_units(tenant_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]) -> UnitService:
-    return UnitService(tenant_session, tenant.kind)
+def provide_units(context: NamedDependency[TenantContext]) -> UnitService:
+    return UnitService(context)
 
 
-def provide_subjects(tenant_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]) -> SubjectService:
-    return SubjectService(tenant_session, tenant.kind)
+def provide_subjects(context: NamedDependency[TenantContext]) -> SubjectService:
+    return SubjectService(context)
 
 
-def provide_staff(tenant_session: NamedDependency[AsyncSession]) -> StaffService:
-    return StaffService(tenant_session)
+def provide_staff(context: NamedDependency[TenantContext]) -> StaffService:
+    return StaffService(context)
 
 
-def provide_calendar(tenant_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]) -> CalendarService:
-    return CalendarService(tenant_session, tenant.kind)
+def provide_calendar(context: NamedDependency[TenantContext]) -> CalendarService:
+    return CalendarService(context)
 
 
-def provide_bodies(tenant_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]) -> BodiesService:
-    return BodiesService(tenant_session, tenant)
+def provide_bodies(context: NamedDependency[TenantContext]) -> BodiesService:
+    return BodiesService(context)
 
 
-def provide_inter_school(
-    tenant_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]
-) -> InterSchoolService:
-    return InterSchoolService(tenant_session, tenant)
+def provide_inter_school(context: NamedDependency[TenantContext]) -> InterSchoolService:
+    return InterSchoolService(context)
 
 
-def provide_unions(tenant_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]) -> UnionService:
-    return UnionService(tenant_session, tenant)
+def provide_unions(context: NamedDependency[TenantContext]) -> UnionService:
+    return UnionService(context)
 
 
 structure_dependencies = {

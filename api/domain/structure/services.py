@@ -13,10 +13,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.clock import today
+from api.context import TenantContext, staff_of_user
 from api.db import escape_like
 from api.domain.organisations.rules import OrgKind
-from api.domain.structure.actors import Actor, staff_for_user
-from api.domain.structure.common import archived, changes, created, get_any, get_live, updated
 from api.domain.structure.models import AcademicTerm, Staff, StaffSubject, Subject, Unit
 from api.domain.structure.rules import (
     PARENT_KINDS,
@@ -45,11 +44,9 @@ from api.domain.structure.schemas import (
 )
 from api.errors import Conflict, DomainError
 from api.paging import Paging, paged
+from api.records import Records, changes
 from tenants.audit import snapshot
 from tenants.models import Setting
-
-__all__ = ["current_term", "staff_for_user"]
-
 
 # --- units -------------------------------------------------------------------------------------
 
@@ -63,9 +60,12 @@ class UnitFilter:
 
 
 class UnitService:
-    def __init__(self, session: AsyncSession, org_kind: OrgKind) -> None:
-        self.session = session
-        self.org_kind = org_kind
+    def __init__(self, context: TenantContext) -> None:
+        self.session = context.session
+        self.org_kind = context.tenant.kind
+        self.caller = context.caller
+        self.units = Records(context, Unit, "unit")
+        self.parents = Records(context, Unit, "unit", "parent unit")
 
     async def list(self, f: UnitFilter, paging: Paging) -> tuple[list[Unit], int]:
         query = select(Unit).order_by(Unit.name, Unit.id)
@@ -101,12 +101,10 @@ class UnitService:
         return roots
 
     async def get(self, unit_id: UUID) -> Unit:
-        return await get_any(self.session, Unit, unit_id, what="unit")
+        return await self.units.get(unit_id)
 
     async def _check_parent(self, kind: UnitKind, parent_id: UUID | None, unit_id: UUID | None = None) -> None:
-        parent = (
-            await get_live(self.session, Unit, parent_id, field="parent_id", what="parent unit") if parent_id else None
-        )
+        parent = await self.parents.live(parent_id, field="parent_id") if parent_id else None
         allowed = PARENT_KINDS[kind]
         parent_kind = UnitKind(parent.kind) if parent else None
         if parent_kind not in allowed:
@@ -120,8 +118,8 @@ class UnitService:
             seen.add(parent.id)
             parent = await self.session.get(Unit, parent.parent_id) if parent.parent_id else None
 
-    async def create(self, data: UnitCreate, actor: Actor) -> Unit:
-        actor.require_shaper()
+    async def create(self, data: UnitCreate) -> Unit:
+        self.caller.require_shaper()
         if data.kind not in UNIT_KINDS[self.org_kind]:
             allowed = ", ".join(sorted(k.value for k in UNIT_KINDS[self.org_kind]))
             raise DomainError(
@@ -138,28 +136,27 @@ class UnitService:
             regulation_title=data.regulation_title,
             regulation_approved_on=data.regulation_approved_on,
         )
-        return await created(self.session, actor.user_id, "unit", unit)
+        return await self.units.create(unit)
 
-    async def update(self, unit_id: UUID, data: UnitUpdate, actor: Actor) -> Unit:
-        actor.require_shaper()
-        unit = await get_live(self.session, Unit, unit_id, field="id", what="unit")
+    async def update(self, unit_id: UUID, data: UnitUpdate) -> Unit:
+        self.caller.require_shaper()
+        unit = await self.units.live(unit_id)
         values = changes(data)
         if "parent_id" in values:
             await self._check_parent(UnitKind(unit.kind), values["parent_id"], unit.id)
-        before = snapshot(unit)
-        for key, value in values.items():
-            setattr(unit, key, value.strip() if key == "name" else value)
-        return await updated(self.session, actor.user_id, "unit", unit, before)
+        if "name" in values:
+            values["name"] = values["name"].strip()
+        return await self.units.change(unit, values)
 
-    async def archive(self, unit_id: UUID, actor: Actor) -> Unit:
-        actor.require_shaper()
+    async def archive(self, unit_id: UUID) -> Unit:
+        self.caller.require_shaper()
         unit = await self.get(unit_id)
         live_child = await self.session.scalar(
             select(Unit.id).where(Unit.parent_id == unit.id, Unit.archived_at.is_(None)).limit(1)
         )
         if live_child is not None:
             raise Conflict("Archive or move the unit's sub-units first.", field="id")
-        return await archived(self.session, actor.user_id, "unit", unit)
+        return await self.units.archive(unit)
 
 
 # --- subjects ----------------------------------------------------------------------------------
@@ -193,9 +190,11 @@ class SubjectFilter:
 
 
 class SubjectService:
-    def __init__(self, session: AsyncSession, org_kind: OrgKind) -> None:
-        self.session = session
-        self.org_kind = org_kind
+    def __init__(self, context: TenantContext) -> None:
+        self.session = context.session
+        self.org_kind = context.tenant.kind
+        self.caller = context.caller
+        self.subjects = Records(context, Subject, "subject")
 
     async def list(self, f: SubjectFilter, paging: Paging) -> tuple[list[Subject], int]:
         await ensure_subjects_seeded(self.session, self.org_kind)
@@ -215,10 +214,10 @@ class SubjectService:
         return await paged(self.session, query, paging)
 
     async def get(self, subject_id: UUID) -> Subject:
-        return await get_any(self.session, Subject, subject_id, what="subject")
+        return await self.subjects.get(subject_id)
 
-    async def create(self, data: SubjectCreate, actor: Actor) -> Subject:
-        actor.require_shaper()
+    async def create(self, data: SubjectCreate) -> Subject:
+        self.caller.require_shaper()
         await ensure_subjects_seeded(self.session, self.org_kind)
         taken = await self.session.scalar(
             select(Subject.id).where(Subject.code == data.code, Subject.archived_at.is_(None))
@@ -228,19 +227,15 @@ class SubjectService:
         subject = Subject(
             code=data.code, name_kk=data.name_kk.strip(), name_ru=data.name_ru.strip(), name_en=data.name_en
         )
-        return await created(self.session, actor.user_id, "subject", subject)
+        return await self.subjects.create(subject)
 
-    async def update(self, subject_id: UUID, data: SubjectUpdate, actor: Actor) -> Subject:
-        actor.require_shaper()
-        subject = await get_live(self.session, Subject, subject_id, field="id", what="subject")
-        before = snapshot(subject)
-        for key, value in changes(data).items():
-            setattr(subject, key, value)
-        return await updated(self.session, actor.user_id, "subject", subject, before)
+    async def update(self, subject_id: UUID, data: SubjectUpdate) -> Subject:
+        self.caller.require_shaper()
+        return await self.subjects.change(await self.subjects.live(subject_id), changes(data))
 
-    async def archive(self, subject_id: UUID, actor: Actor) -> Subject:
-        actor.require_shaper()
-        return await archived(self.session, actor.user_id, "subject", await self.get(subject_id))
+    async def archive(self, subject_id: UUID) -> Subject:
+        self.caller.require_shaper()
+        return await self.subjects.archive(await self.get(subject_id))
 
 
 # --- staff -------------------------------------------------------------------------------------
@@ -294,8 +289,13 @@ def staff_read(person: Any, subject_ids: list[UUID]) -> StaffRead:
 
 
 class StaffService:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, context: TenantContext) -> None:
+        self.context = context
+        self.session = context.session
+        self.caller = context.caller
+        self.staff = Records(context, Staff, "staff", "staff member")
+        self.units = Records(context, Unit, "unit")
+        self.subjects = Records(context, Subject, "subject")
 
     async def list(self, f: StaffFilter, paging: Paging) -> tuple[list[StaffRead], int]:
         # The table's columns, not the mapped class: rows without the ORM's loading, since a list
@@ -322,7 +322,7 @@ class StaffService:
         return [staff_read(r, subjects[r.id]) for r in rows], total
 
     async def get(self, staff_id: UUID) -> StaffRead:
-        person = await get_any(self.session, Staff, staff_id, what="staff member")
+        person = await self.staff.get(staff_id)
         return staff_read(person, (await subject_ids_of(self.session, [person.id]))[person.id])
 
     async def _check(self, values: dict[str, object], person: Staff | None) -> None:
@@ -338,19 +338,19 @@ class StaffService:
         if heads and Position.UNIT_HEAD not in positions:
             raise DomainError("Only a unit head heads a unit: add the position unit_head.", field="heads_unit_id")
         if values.get("unit_id"):
-            await get_live(self.session, Unit, values["unit_id"], field="unit_id", what="unit")  # type: ignore[arg-type]
+            await self.units.live(values["unit_id"], field="unit_id")  # type: ignore[arg-type]
         if values.get("heads_unit_id"):
-            await get_live(self.session, Unit, values["heads_unit_id"], field="heads_unit_id", what="unit")  # type: ignore[arg-type]
+            await self.units.live(values["heads_unit_id"], field="heads_unit_id")  # type: ignore[arg-type]
         for field in ("subject_ids", "supervised_subject_ids"):
             ids = values.get(field) or []
             if len(set(ids)) != len(ids):  # type: ignore[arg-type]
                 raise DomainError("A subject is listed twice.", field=field)
             for subject_id in ids:  # type: ignore[union-attr]
-                await get_live(self.session, Subject, subject_id, field=field, what="subject")
+                await self.subjects.live(subject_id, field=field)
         user_id = values.get("user_id")
         if user_id:
-            other = await staff_for_user(self.session, user_id)  # type: ignore[arg-type]
-            if other is not None and (person is None or other.id != person.id):
+            other = await staff_of_user(self.session, user_id)  # type: ignore[arg-type]
+            if other is not None and (person is None or other[0] != person.id):
                 raise Conflict("This user account is already linked to another staff member.", field="user_id")
 
     async def _set_subjects(self, person: Staff, subject_ids: list[UUID]) -> None:
@@ -358,8 +358,8 @@ class StaffService:
         self.session.add_all(StaffSubject(staff_id=person.id, subject_id=s) for s in subject_ids)
         await self.session.flush()
 
-    async def create(self, data: StaffCreate, actor: Actor) -> StaffRead:
-        actor.require_shaper("manage staff")
+    async def create(self, data: StaffCreate) -> StaffRead:
+        self.caller.require_shaper("manage staff")
         values = {f: getattr(data, f) for f in data.__struct_fields__}
         await self._check(values, None)
         person = Staff(
@@ -377,22 +377,12 @@ class StaffService:
         await self.session.flush()
         await self._set_subjects(person, list(data.subject_ids))
         after = {**snapshot(person), "subject_ids": sorted(str(s) for s in data.subject_ids)}
-        from tenants.audit import record
-
-        await record(
-            self.session,
-            actor_id=actor.user_id,
-            action="staff.create",
-            entity="staff",
-            entity_id=person.id,
-            before=None,
-            after=after,
-        )
+        await self.context.audit.record("staff.create", "staff", person.id, None, after)
         return staff_read(person, list(data.subject_ids))
 
-    async def update(self, staff_id: UUID, data: StaffUpdate, actor: Actor) -> StaffRead:
-        actor.require_shaper("manage staff")
-        person = await get_live(self.session, Staff, staff_id, field="id", what="staff member")
+    async def update(self, staff_id: UUID, data: StaffUpdate) -> StaffRead:
+        self.caller.require_shaper("manage staff")
+        person = await self.staff.live(staff_id)
         values = changes(data)
         await self._check(values, person)
         old_subjects = (await subject_ids_of(self.session, [person.id]))[person.id]
@@ -410,23 +400,13 @@ class StaffService:
         await self.session.flush()
         after = {**snapshot(person), "subject_ids": sorted(str(s) for s in subjects)}
         if after != before:
-            from tenants.audit import record
-
-            await record(
-                self.session,
-                actor_id=actor.user_id,
-                action="staff.update",
-                entity="staff",
-                entity_id=person.id,
-                before=before,
-                after=after,
-            )
+            await self.context.audit.record("staff.update", "staff", person.id, before, after)
         return staff_read(person, subjects)
 
-    async def archive(self, staff_id: UUID, actor: Actor) -> StaffRead:
-        actor.require_shaper("manage staff")
-        person = await get_any(self.session, Staff, staff_id, what="staff member")
-        await archived(self.session, actor.user_id, "staff", person)
+    async def archive(self, staff_id: UUID) -> StaffRead:
+        self.caller.require_shaper("manage staff")
+        person = await self.staff.get(staff_id)
+        await self.staff.archive(person)
         return staff_read(person, (await subject_ids_of(self.session, [person.id]))[person.id])
 
 
@@ -477,9 +457,11 @@ def check_terms(kind: TermKind, school_year: int, terms: list[TermInput]) -> Non
 
 
 class CalendarService:
-    def __init__(self, session: AsyncSession, org_kind: OrgKind) -> None:
-        self.session = session
-        self.kind = term_kind_for(org_kind)
+    def __init__(self, context: TenantContext) -> None:
+        self.session = context.session
+        self.kind = term_kind_for(context.tenant.kind)
+        self.caller = context.caller
+        self.terms = Records(context, AcademicTerm, "academic_term", "term")
 
     async def year(self, school_year: int, *, include_archived: bool = False) -> list[AcademicTerm]:
         query = (
@@ -500,8 +482,12 @@ class CalendarService:
         )
         return list(rows.all())
 
-    async def create(self, data: CalendarCreate, actor: Actor) -> list[AcademicTerm]:
-        actor.require_shaper("set the academic calendar")
+    async def current_and_next(self, on: datetime.date) -> tuple[AcademicTerm | None, AcademicTerm | None]:
+        """The term containing `on`, and the one after it."""
+        return await current_term(self.session, on), await next_term(self.session, on)
+
+    async def create(self, data: CalendarCreate) -> list[AcademicTerm]:
+        self.caller.require_shaper("set the academic calendar")
         if await self.year(data.school_year):
             raise Conflict(
                 f"The calendar of {data.school_year}/{data.school_year + 1} exists; edit its terms.",
@@ -516,17 +502,16 @@ class CalendarService:
             row = AcademicTerm(
                 school_year=data.school_year, kind=self.kind, number=t.number, starts_on=t.starts_on, ends_on=t.ends_on
             )
-            out.append(await created(self.session, actor.user_id, "academic_term", row))
+            out.append(await self.terms.create(row))
         return out
 
     async def get(self, term_id: UUID) -> AcademicTerm:
-        return await get_any(self.session, AcademicTerm, term_id, what="term")
+        return await self.terms.get(term_id)
 
-    async def update(self, term_id: UUID, data: TermUpdate, actor: Actor) -> AcademicTerm:
-        actor.require_shaper("set the academic calendar")
-        term = await get_live(self.session, AcademicTerm, term_id, field="id", what="term")
+    async def update(self, term_id: UUID, data: TermUpdate) -> AcademicTerm:
+        self.caller.require_shaper("set the academic calendar")
+        term = await self.terms.live(term_id)
         values = changes(data)
-        before = snapshot(term)
         siblings = [t for t in await self.year(term.school_year) if t.id != term.id]
         proposed = TermInput(term.number, values.get("starts_on", term.starts_on), values.get("ends_on", term.ends_on))
         try:
@@ -539,14 +524,12 @@ class CalendarService:
             # Name the date the caller changed, not a position in a list they did not send.
             exc.field = "ends_on" if "ends_on" in values else "starts_on"
             raise
-        for key, value in values.items():
-            setattr(term, key, value)
-        return await updated(self.session, actor.user_id, "academic_term", term, before)
+        return await self.terms.change(term, values)
 
-    async def archive(self, term_id: UUID, actor: Actor) -> AcademicTerm:
+    async def archive(self, term_id: UUID) -> AcademicTerm:
         """Archiving a term archives its whole school year: a year with a missing quarter is no calendar."""
-        actor.require_shaper("set the academic calendar")
+        self.caller.require_shaper("set the academic calendar")
         term = await self.get(term_id)
         for sibling in await self.year(term.school_year):
-            await archived(self.session, actor.user_id, "academic_term", sibling)
+            await self.terms.archive(sibling)
         return term
