@@ -246,7 +246,7 @@ MESSAGE_TEMPLATES: tuple[str, ...] = (
     ),
     N_("The domain's DNS could not be asked ({reason}); try again later."),
     N_("Choose one of the domain's administrative mailboxes: {choices}."),
-    # Associations (api.domain.bodies.services): cl. 26.
+    # Associations (api.domain.bodies.associations): cl. 26.
     N_(
         "An association is formed in a school that has at least {minimum} teachers of one subject (cl. 26); "
         "teachers of {subject} in this school: {count}. They can join the inter-school association of {cabinet} "

@@ -20,6 +20,8 @@ from api.clock import school_year_of
 from api.context import Caller, TenantContext
 from api.demo.people import Names
 from api.demo.region import DemoOrg, Gap
+from api.domain.bodies.associations import AssociationService
+from api.domain.bodies.councils import CouncilService
 from api.domain.bodies.rules import AssociationKind, BodyKind, CommissionKind, LeaderMethod, last_day_of_one_year_term
 from api.domain.bodies.schemas import (
     AssociationCreate,
@@ -107,6 +109,8 @@ class Place:
         self.admin = Caller(None, (Grant(Role.ORGANISATION_ADMIN, organisation_id=tenant.organisation_id),))
         self.context = TenantContext.of(tenant, session, self.admin)
         self.bodies = BodiesService(self.context)
+        self.associations = AssociationService(self.context)
+        self.councils = CouncilService(self.context)
         self.school_year = school_year_of(today)
         # The demo's bodies have worked since the summer before last: a year of history, so every
         # term of this school year is one they are held to (cl. 25).
@@ -140,7 +144,7 @@ class Place:
         unit: UUID | None = None,
         lapsed: bool = False,
     ) -> Body:
-        row = await self.bodies.create_association(
+        row = await self.associations.create(
             AssociationCreate(name=name, kind=kind, subject_id=subject, unit_id=unit, members=self.members(members))
         )
         # Recorded when it was formed, the summer before last, not today (cl. 25 holds an
@@ -165,7 +169,7 @@ class Place:
             secretary_staff_id=secretary,
             members=self.members([chair, secretary, *members], elected=True),
         )
-        row = await self.bodies.create_council(data)
+        row = await self.councils.create_council(data)
         return Body(BodyKind.COUNCIL, row.id, name, list(dict.fromkeys([chair, secretary, *members])), chair)
 
     async def pedagogical_council(self, chair: UUID, secretary: UUID, members: list[UUID]) -> Body:
@@ -176,7 +180,7 @@ class Place:
             secretary_staff_id=secretary,
             members=self.members(everyone),
         )
-        row = await self.bodies.create_pedagogical_council(data)
+        row = await self.councils.create_pedagogical_council(data)
         return Body(BodyKind.PEDAGOGICAL_COUNCIL, row.id, data.name, everyone, chair)
 
     async def commission(self, name: str, kind: CommissionKind, unit: UUID, members: list[UUID]) -> Body:
@@ -188,7 +192,7 @@ class Place:
             secretary_staff_id=members[1],
             members=self.members(members),
         )
-        row = await self.bodies.create_commission(data)
+        row = await self.councils.create_commission(data)
         body_kind = BodyKind.DEPARTMENT if kind is CommissionKind.DEPARTMENT else BodyKind.COMMISSION
         return Body(body_kind, row.id, name, members, members[0])
 

@@ -15,6 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import IN_TRANSACTION, Scope, access
+from api.domain.bodies.associations import AssociationService, association_kinds
+from api.domain.bodies.councils import CouncilService
+from api.domain.bodies.inter_school import InterSchoolService
 from api.domain.bodies.registry import BodyInfo, BodyMember
 from api.domain.bodies.rules import AssociationKind, BodyKind, CommissionKind
 from api.domain.bodies.schemas import (
@@ -54,11 +57,9 @@ from api.domain.bodies.schemas import (
 from api.domain.bodies.services import (
     BodiesService,
     BodyFilter,
-    InterSchoolService,
-    UnionService,
-    association_kinds,
     leader_read,
 )
+from api.domain.bodies.unions import UnionService
 from api.domain.structure.controllers import BASE, READ, SHAPE, Search
 from api.domain.structure.schemas import Page
 from api.errors import NotFound
@@ -156,6 +157,7 @@ class AssociationController(Controller):
     @get("/", name="associations:list", operation_id="ListAssociations", opt=access(Scope.TENANT, READ))
     async def list_associations(
         self,
+        associations: NamedDependency[AssociationService],
         bodies: NamedDependency[BodiesService],
         kind: FromQuery[AssociationKind | None] = None,
         subject_id: FromQuery[UUID | None] = None,
@@ -166,7 +168,7 @@ class AssociationController(Controller):
         page_size: PageSize = 50,
     ) -> Page[AssociationRead]:
         """The organisation's associations; a teacher sees the ones they belong to."""
-        rows, total = await bodies.list_associations(
+        rows, total = await associations.list(
             BodyFilter(q, include_archived, kind, unit_id, subject_id), Paging(page, page_size)
         )
         counts = await bodies.member_counts(BodyKind.ASSOCIATION, [r.id for r in rows])
@@ -174,11 +176,14 @@ class AssociationController(Controller):
 
     @post("/", name="associations:create", operation_id="CreateAssociation", opt=access(Scope.TENANT, SHAPE))
     async def create(
-        self, bodies: NamedDependency[BodiesService], data: JSONBody[AssociationCreate]
+        self,
+        associations: NamedDependency[AssociationService],
+        bodies: NamedDependency[BodiesService],
+        data: JSONBody[AssociationCreate],
     ) -> AssociationRead:
         """Forms an association (cl. 25). A subject association in a school needs at least three
         teachers of the subject (cl. 26); with fewer it is refused and the inter-school association offered."""
-        return await to_association(bodies, await bodies.create_association(data))
+        return await to_association(bodies, await associations.create(data))
 
     @get("/kinds", name="associations:kinds", operation_id="ListAssociationKinds", opt=access(Scope.TENANT, READ))
     async def kinds(self, bodies: NamedDependency[BodiesService]) -> list[AssociationKind]:
@@ -192,8 +197,13 @@ class AssociationController(Controller):
         operation_id="GetAssociation",
         opt=access(Scope.TENANT, READ),
     )
-    async def detail(self, bodies: NamedDependency[BodiesService], association_id: FromPath[UUID]) -> AssociationRead:
-        return await to_association(bodies, await bodies.get_association(association_id))
+    async def detail(
+        self,
+        associations: NamedDependency[AssociationService],
+        bodies: NamedDependency[BodiesService],
+        association_id: FromPath[UUID],
+    ) -> AssociationRead:
+        return await to_association(bodies, await associations.get(association_id))
 
     @patch(
         "/{association_id:uuid}",
@@ -203,11 +213,12 @@ class AssociationController(Controller):
     )
     async def update(
         self,
+        associations: NamedDependency[AssociationService],
         bodies: NamedDependency[BodiesService],
         association_id: FromPath[UUID],
         data: JSONBody[AssociationUpdate],
     ) -> AssociationRead:
-        return await to_association(bodies, await bodies.update_association(association_id, data))
+        return await to_association(bodies, await associations.update(association_id, data))
 
     @post(
         "/{association_id:uuid}/archive",
@@ -216,8 +227,13 @@ class AssociationController(Controller):
         status_code=200,
         opt=access(Scope.TENANT, SHAPE),
     )
-    async def archive(self, bodies: NamedDependency[BodiesService], association_id: FromPath[UUID]) -> AssociationRead:
-        return await to_association(bodies, await bodies.archive_association(association_id))
+    async def archive(
+        self,
+        associations: NamedDependency[AssociationService],
+        bodies: NamedDependency[BodiesService],
+        association_id: FromPath[UUID],
+    ) -> AssociationRead:
+        return await to_association(bodies, await associations.archive(association_id))
 
     @get(
         "/{association_id:uuid}/leaders",
@@ -225,9 +241,14 @@ class AssociationController(Controller):
         operation_id="ListAssociationLeaders",
         opt=access(Scope.TENANT, READ),
     )
-    async def leaders(self, bodies: NamedDependency[BodiesService], association_id: FromPath[UUID]) -> list[LeaderRead]:
+    async def leaders(
+        self,
+        associations: NamedDependency[AssociationService],
+        bodies: NamedDependency[BodiesService],
+        association_id: FromPath[UUID],
+    ) -> list[LeaderRead]:
         """Every leader the association has had, the latest first (cl. 30)."""
-        await bodies.get_association(association_id)
+        await associations.get(association_id)
         return [leader_read(t) for t in await bodies.leaders(BodyKind.ASSOCIATION, association_id)]
 
     @post(
@@ -272,6 +293,7 @@ class CouncilController(Controller):
     @get("/", name="councils:list", operation_id="ListCouncils", opt=access(Scope.TENANT, READ))
     async def list_councils(
         self,
+        councils: NamedDependency[CouncilService],
         bodies: NamedDependency[BodiesService],
         unit_id: FromQuery[UUID | None] = None,
         q: Search = None,
@@ -280,29 +302,40 @@ class CouncilController(Controller):
         page_size: PageSize = 50,
     ) -> Page[CouncilRead]:
         """Methodological councils: the organisation's first, then the units' (cl. 14, 32)."""
-        rows, total = await bodies.list_councils(
+        rows, total = await councils.list_councils(
             BodyKind.COUNCIL, BodyFilter(q, include_archived, unit_id=unit_id), Paging(page, page_size)
         )
         return Page([await to_council(bodies, r) for r in rows], total, page, page_size)
 
     @post("/", name="councils:create", operation_id="CreateCouncil", opt=access(Scope.TENANT, SHAPE))
-    async def create(self, bodies: NamedDependency[BodiesService], data: JSONBody[CouncilCreate]) -> CouncilRead:
+    async def create(
+        self,
+        councils: NamedDependency[CouncilService],
+        bodies: NamedDependency[BodiesService],
+        data: JSONBody[CouncilCreate],
+    ) -> CouncilRead:
         """Forms the organisation's methodological council, or a unit's once the organisation's exists
         (cl. 14). It never doubles as the pedagogical council (cl. 32)."""
-        return await to_council(bodies, await bodies.create_council(data))
+        return await to_council(bodies, await councils.create_council(data))
 
     @get("/{council_id:uuid}", name="councils:detail", operation_id="GetCouncil", opt=access(Scope.TENANT, READ))
-    async def detail(self, bodies: NamedDependency[BodiesService], council_id: FromPath[UUID]) -> CouncilRead:
-        return await to_council(bodies, await bodies.get_council(BodyKind.COUNCIL, council_id))
+    async def detail(
+        self,
+        councils: NamedDependency[CouncilService],
+        bodies: NamedDependency[BodiesService],
+        council_id: FromPath[UUID],
+    ) -> CouncilRead:
+        return await to_council(bodies, await councils.get_council(BodyKind.COUNCIL, council_id))
 
     @patch("/{council_id:uuid}", name="councils:update", operation_id="UpdateCouncil", opt=access(Scope.TENANT, SHAPE))
     async def update(
         self,
+        councils: NamedDependency[CouncilService],
         bodies: NamedDependency[BodiesService],
         council_id: FromPath[UUID],
         data: JSONBody[CouncilUpdate],
     ) -> CouncilRead:
-        return await to_council(bodies, await bodies.update_council(BodyKind.COUNCIL, council_id, data))
+        return await to_council(bodies, await councils.update_council(BodyKind.COUNCIL, council_id, data))
 
     @post(
         "/{council_id:uuid}/archive",
@@ -311,8 +344,13 @@ class CouncilController(Controller):
         status_code=200,
         opt=access(Scope.TENANT, SHAPE),
     )
-    async def archive(self, bodies: NamedDependency[BodiesService], council_id: FromPath[UUID]) -> CouncilRead:
-        return await to_council(bodies, await bodies.archive_council(BodyKind.COUNCIL, council_id))
+    async def archive(
+        self,
+        councils: NamedDependency[CouncilService],
+        bodies: NamedDependency[BodiesService],
+        council_id: FromPath[UUID],
+    ) -> CouncilRead:
+        return await to_council(bodies, await councils.archive_council(BodyKind.COUNCIL, council_id))
 
 
 class PedagogicalCouncilController(Controller):
@@ -322,8 +360,10 @@ class PedagogicalCouncilController(Controller):
     tags = ["bodies"]
 
     @get("/", name="pedagogical-council:current", operation_id="GetPedagogicalCouncil", opt=access(Scope.TENANT, READ))
-    async def current(self, bodies: NamedDependency[BodiesService]) -> CouncilRead:
-        rows, _ = await bodies.list_councils(BodyKind.PEDAGOGICAL_COUNCIL, BodyFilter(), Paging(1, 1))
+    async def current(
+        self, councils: NamedDependency[CouncilService], bodies: NamedDependency[BodiesService]
+    ) -> CouncilRead:
+        rows, _ = await councils.list_councils(BodyKind.PEDAGOGICAL_COUNCIL, BodyFilter(), Paging(1, 1))
         if not rows:
             raise NotFound("The organisation has no pedagogical council recorded yet.", field="organisation_id")
         return await to_council(bodies, rows[0])
@@ -333,10 +373,11 @@ class PedagogicalCouncilController(Controller):
     )
     async def create(
         self,
+        councils: NamedDependency[CouncilService],
         bodies: NamedDependency[BodiesService],
         data: JSONBody[PedagogicalCouncilCreate],
     ) -> CouncilRead:
-        return await to_council(bodies, await bodies.create_pedagogical_council(data))
+        return await to_council(bodies, await councils.create_pedagogical_council(data))
 
     @get(
         "/{council_id:uuid}",
@@ -344,8 +385,13 @@ class PedagogicalCouncilController(Controller):
         operation_id="GetPedagogicalCouncilById",
         opt=access(Scope.TENANT, READ),
     )
-    async def detail(self, bodies: NamedDependency[BodiesService], council_id: FromPath[UUID]) -> CouncilRead:
-        return await to_council(bodies, await bodies.get_council(BodyKind.PEDAGOGICAL_COUNCIL, council_id))
+    async def detail(
+        self,
+        councils: NamedDependency[CouncilService],
+        bodies: NamedDependency[BodiesService],
+        council_id: FromPath[UUID],
+    ) -> CouncilRead:
+        return await to_council(bodies, await councils.get_council(BodyKind.PEDAGOGICAL_COUNCIL, council_id))
 
     @patch(
         "/{council_id:uuid}",
@@ -355,11 +401,12 @@ class PedagogicalCouncilController(Controller):
     )
     async def update(
         self,
+        councils: NamedDependency[CouncilService],
         bodies: NamedDependency[BodiesService],
         council_id: FromPath[UUID],
         data: JSONBody[PedagogicalCouncilUpdate],
     ) -> CouncilRead:
-        return await to_council(bodies, await bodies.update_council(BodyKind.PEDAGOGICAL_COUNCIL, council_id, data))
+        return await to_council(bodies, await councils.update_council(BodyKind.PEDAGOGICAL_COUNCIL, council_id, data))
 
     @post(
         "/{council_id:uuid}/archive",
@@ -368,8 +415,13 @@ class PedagogicalCouncilController(Controller):
         status_code=200,
         opt=access(Scope.TENANT, SHAPE),
     )
-    async def archive(self, bodies: NamedDependency[BodiesService], council_id: FromPath[UUID]) -> CouncilRead:
-        return await to_council(bodies, await bodies.archive_council(BodyKind.PEDAGOGICAL_COUNCIL, council_id))
+    async def archive(
+        self,
+        councils: NamedDependency[CouncilService],
+        bodies: NamedDependency[BodiesService],
+        council_id: FromPath[UUID],
+    ) -> CouncilRead:
+        return await to_council(bodies, await councils.archive_council(BodyKind.PEDAGOGICAL_COUNCIL, council_id))
 
 
 # --- commissions and departments ---------------------------------------------------------------
@@ -382,6 +434,7 @@ class CommissionController(Controller):
     @get("/", name="commissions:list", operation_id="ListCommissions", opt=access(Scope.TENANT, READ))
     async def list_commissions(
         self,
+        councils: NamedDependency[CouncilService],
         bodies: NamedDependency[BodiesService],
         kind: FromQuery[CommissionKind | None] = None,
         unit_id: FromQuery[UUID | None] = None,
@@ -391,20 +444,30 @@ class CommissionController(Controller):
         page_size: PageSize = 50,
     ) -> Page[CommissionRead]:
         """Subject and cycle commissions and departments (`kind=department`)."""
-        rows, total = await bodies.list_commissions(
+        rows, total = await councils.list_commissions(
             BodyFilter(q, include_archived, kind, unit_id), Paging(page, page_size)
         )
         return Page([await to_commission(bodies, r) for r in rows], total, page, page_size)
 
     @post("/", name="commissions:create", operation_id="CreateCommission", opt=access(Scope.TENANT, SHAPE))
-    async def create(self, bodies: NamedDependency[BodiesService], data: JSONBody[CommissionCreate]) -> CommissionRead:
-        return await to_commission(bodies, await bodies.create_commission(data))
+    async def create(
+        self,
+        councils: NamedDependency[CouncilService],
+        bodies: NamedDependency[BodiesService],
+        data: JSONBody[CommissionCreate],
+    ) -> CommissionRead:
+        return await to_commission(bodies, await councils.create_commission(data))
 
     @get(
         "/{commission_id:uuid}", name="commissions:detail", operation_id="GetCommission", opt=access(Scope.TENANT, READ)
     )
-    async def detail(self, bodies: NamedDependency[BodiesService], commission_id: FromPath[UUID]) -> CommissionRead:
-        return await to_commission(bodies, await bodies.get_commission(commission_id))
+    async def detail(
+        self,
+        councils: NamedDependency[CouncilService],
+        bodies: NamedDependency[BodiesService],
+        commission_id: FromPath[UUID],
+    ) -> CommissionRead:
+        return await to_commission(bodies, await councils.get_commission(commission_id))
 
     @patch(
         "/{commission_id:uuid}",
@@ -414,11 +477,12 @@ class CommissionController(Controller):
     )
     async def update(
         self,
+        councils: NamedDependency[CouncilService],
         bodies: NamedDependency[BodiesService],
         commission_id: FromPath[UUID],
         data: JSONBody[CommissionUpdate],
     ) -> CommissionRead:
-        return await to_commission(bodies, await bodies.update_commission(commission_id, data))
+        return await to_commission(bodies, await councils.update_commission(commission_id, data))
 
     @post(
         "/{commission_id:uuid}/archive",
@@ -427,8 +491,13 @@ class CommissionController(Controller):
         status_code=200,
         opt=access(Scope.TENANT, SHAPE),
     )
-    async def archive(self, bodies: NamedDependency[BodiesService], commission_id: FromPath[UUID]) -> CommissionRead:
-        return await to_commission(bodies, await bodies.archive_commission(commission_id))
+    async def archive(
+        self,
+        councils: NamedDependency[CouncilService],
+        bodies: NamedDependency[BodiesService],
+        commission_id: FromPath[UUID],
+    ) -> CommissionRead:
+        return await to_commission(bodies, await councils.archive_commission(commission_id))
 
 
 # --- any local body: the registry view and membership ------------------------------------------

@@ -1,4 +1,4 @@
-"""Providers of the structure and bodies services, each built on the request's `TenantContext`
+"""Providers of the structure services, each built on the request's `TenantContext`
 (merged into api.dependencies)."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 from litestar.di import NamedDependency, Provide
 
 from api.context import TenantContext
-from api.domain.bodies.services import BodiesService, InterSchoolService, UnionService
 from api.domain.structure.services import CalendarService, StaffService, SubjectService, UnitService
 
 
@@ -26,24 +25,9 @@ def provide_calendar(context: NamedDependency[TenantContext]) -> CalendarService
     return CalendarService(context)
 
 
-def provide_bodies(context: NamedDependency[TenantContext]) -> BodiesService:
-    return BodiesService(context)
-
-
-def provide_inter_school(context: NamedDependency[TenantContext]) -> InterSchoolService:
-    return InterSchoolService(context)
-
-
-def provide_unions(context: NamedDependency[TenantContext]) -> UnionService:
-    return UnionService(context)
-
-
 structure_dependencies = {
     "units": Provide(provide_units, sync_to_thread=False),
     "subjects": Provide(provide_subjects, sync_to_thread=False),
     "staff_service": Provide(provide_staff, sync_to_thread=False),
     "calendar": Provide(provide_calendar, sync_to_thread=False),
-    "bodies": Provide(provide_bodies, sync_to_thread=False),
-    "inter_school": Provide(provide_inter_school, sync_to_thread=False),
-    "unions": Provide(provide_unions, sync_to_thread=False),
 }
