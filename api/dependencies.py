@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import idempotency
 from api.context import provide_context
 from api.db import request_connection
+from api.domain.audit.dependencies import audit_dependencies
 from api.domain.bodies.dependencies import bodies_dependencies
 from api.domain.events.services import EventService
 from api.domain.meetings.context import WorkContext
@@ -90,5 +91,6 @@ dependencies = {
     "events": Provide(provide_event_service, sync_to_thread=False),
     **structure_dependencies,
     **bodies_dependencies,
+    **audit_dependencies,
     **review_dependencies,
 }

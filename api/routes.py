@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.domain.audit.controllers import AuditController
 from api.domain.bodies.controllers import bodies_controllers
 from api.domain.compliance.controllers import ComplianceController
 from api.domain.documents.controllers import DocumentController
@@ -36,6 +37,7 @@ route_handlers: list[object] = [
     DomainConfirmationController,
     *structure_controllers,
     *bodies_controllers,
+    AuditController,
     DocumentController,
     ReviewController,
     ComplianceController,

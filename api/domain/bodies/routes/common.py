@@ -1,0 +1,97 @@
+"""What the bodies' routes share: the roles they admit and the answers they build."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.domain.bodies.registry import BodyInfo, BodyMember
+from api.domain.bodies.rules import AssociationKind, BodyKind, CommissionKind
+from api.domain.bodies.schemas import (
+    AssociationRead,
+    BodyMemberRead,
+    BodyRead,
+    CommissionRead,
+    CouncilRead,
+)
+from api.domain.bodies.services import (
+    BodiesService,
+    leader_read,
+)
+from api.roles import Role
+
+# Association leaders and council chairs and secretaries keep their own bodies' membership; the
+# service checks that the caller keeps *this* body.
+KEEP = (Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD, Role.ASSOCIATION_LEADER, Role.COUNCIL_CHAIR, Role.COUNCIL_SECRETARY)
+# A district cabinet's own staff, or the district department's methodists, keep inter-school associations.
+CABINET = (Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD, Role.DISTRICT_METHODIST)
+
+
+async def to_association(bodies: BodiesService, row: Any, count: int | None = None) -> AssociationRead:
+    if count is None:
+        count = (await bodies.member_counts(BodyKind.ASSOCIATION, [row.id]))[row.id]
+    leader = await bodies.leader_now(BodyKind.ASSOCIATION, row.id)
+    return AssociationRead(
+        id=row.id,
+        name=row.name,
+        kind=AssociationKind(row.kind),
+        subject_id=row.subject_id,
+        unit_id=row.unit_id,
+        quorum_rule=row.quorum_rule,
+        note=row.note,
+        archived_at=row.archived_at,
+        member_count=count,
+        leader=leader_read(leader) if leader else None,
+    )
+
+
+async def to_council(bodies: BodiesService, row: Any) -> CouncilRead:
+    kind = BodyKind.PEDAGOGICAL_COUNCIL if row.kind == "pedagogical" else BodyKind.COUNCIL
+    count = (await bodies.member_counts(kind, [row.id]))[row.id]
+    return CouncilRead(
+        id=row.id,
+        body_kind=kind,
+        name=row.name,
+        unit_id=row.unit_id,
+        chair_staff_id=row.chair_staff_id,
+        secretary_staff_id=row.secretary_staff_id,
+        quorum_rule=row.quorum_rule,
+        archived_at=row.archived_at,
+        member_count=count,
+    )
+
+
+async def to_commission(bodies: BodiesService, row: Any) -> CommissionRead:
+    kind = BodyKind.DEPARTMENT if row.kind == "department" else BodyKind.COMMISSION
+    count = (await bodies.member_counts(kind, [row.id]))[row.id]
+    return CommissionRead(
+        id=row.id,
+        body_kind=kind,
+        name=row.name,
+        kind=CommissionKind(row.kind),
+        unit_id=row.unit_id,
+        chair_staff_id=row.chair_staff_id,
+        secretary_staff_id=row.secretary_staff_id,
+        quorum_rule=row.quorum_rule,
+        archived_at=row.archived_at,
+        member_count=count,
+    )
+
+
+def _member(m: BodyMember | None) -> BodyMemberRead | None:
+    return BodyMemberRead(m.full_name, m.staff_id, m.organisation_id, m.member_id, m.term_ends_on) if m else None
+
+
+def to_body(info: BodyInfo) -> BodyRead:
+    return BodyRead(
+        kind=info.kind,
+        id=info.id,
+        name=info.name,
+        subkind=info.subkind,
+        unit_id=info.unit_id,
+        archived=info.archived,
+        quorum_rule=info.quorum_rule,
+        chair=_member(info.chair),
+        secretary=_member(info.secretary),
+        leader_term_ends_on=info.leader_term_ends_on,
+        members=[_member(m) for m in info.members],  # type: ignore[misc]
+    )
