@@ -18,7 +18,7 @@ from tenants.audit import GENESIS
 from tenants.ddl import run_script, tenant_ddl
 from tenants.migrate import migrate_all
 from tenants.spares import count_spares, replenish
-from tests.structure.conftest import admin_of, make_org
+from tests.structure.conftest import admin_of, context_of, make_org
 from tests.support import school_payload, territory_id, wait_for_status
 from tests.tenancy.helpers import metodist, psql, register_organisation
 
@@ -141,9 +141,9 @@ async def _fill(db: Any, place: Any, n: int) -> None:
     from api.domain.structure.services import UnitService
 
     async with db.tenant_context(place.schema) as session:
-        units = UnitService(session, place.kind)
+        units = UnitService(context_of(place, session, admin_of(place)))
         for i in range(n):
-            await units.create(UnitCreate(f"Бірлестік {i} — ассоциация", UnitKind.ASSOCIATION), admin_of(place))
+            await units.create(UnitCreate(f"Бірлестік {i} — ассоциация", UnitKind.ASSOCIATION))
 
 
 async def test_the_audit_log_is_append_only_on_the_worker_and_verify_reads_the_chain(

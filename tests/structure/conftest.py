@@ -1,8 +1,9 @@
 """A small district for the structure tests: two schools and the district cabinet, a school of
 another district, a college, a university and the republic cabinet, all provisioned for real.
 
-Service tests work in the tenant's schema through `db.tenant_context`; API tests call the app as
-a national admin (the shared `client`) or as users holding the grants a test needs (sessions).
+Service tests work in the tenant's schema through `db.tenant_context`, with a `TenantContext` from
+`context_of`; API tests call the app as a national admin (the shared `client`) or as users holding
+the grants a test needs (sessions).
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from uuid import UUID
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Grant
+from api.context import Caller, TenantContext
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import EducationLevel, OrgKind
 from api.domain.organisations.schemas import OrganisationCreate
 from api.domain.organisations.services import OrganisationService
-from api.domain.structure.actors import Actor
 from api.domain.territories.models import TerritoryKind
 from api.domain.territories.services import TerritoryService
 from api.roles import Role
@@ -122,17 +124,22 @@ async def region(app: Any, db: Any) -> Region:
     )
 
 
-def admin_of(place: Place, user_id: UUID | None = None) -> Actor:
-    """An organisation admin of `place`, as the actor dependency builds it."""
-    return Actor.of(user_id or uuid.uuid4(), [Grant(Role.ORGANISATION_ADMIN, organisation_id=place.id)])
+def admin_of(place: Place, user_id: UUID | None = None) -> Caller:
+    """An organisation admin of `place`, as the context provider builds the caller."""
+    return Caller(user_id or uuid.uuid4(), (Grant(Role.ORGANISATION_ADMIN, organisation_id=place.id),))
 
 
-def teacher_of(place: Place, user_id: UUID, staff_id: UUID | None) -> Actor:
-    return Actor.of(user_id, [Grant(Role.TEACHER, organisation_id=place.id)], staff_id)
+def teacher_of(place: Place, user_id: UUID, staff_id: UUID | None) -> Caller:
+    return Caller(user_id, (Grant(Role.TEACHER, organisation_id=place.id),), staff_id)
 
 
-def district_methodist(territory_id: UUID, user_id: UUID | None = None) -> Actor:
-    return Actor.of(user_id or uuid.uuid4(), [Grant(Role.DISTRICT_METHODIST, territory_id=territory_id)])
+def district_methodist(territory_id: UUID, user_id: UUID | None = None) -> Caller:
+    return Caller(user_id or uuid.uuid4(), (Grant(Role.DISTRICT_METHODIST, territory_id=territory_id),))
+
+
+def context_of(place: Place, session: AsyncSession, caller: Caller) -> TenantContext:
+    """The context a request of `caller` to `place` gets, on a session bound to its schema."""
+    return TenantContext.of(place.tenant, session, caller)
 
 
 @pytest.fixture(scope="session")

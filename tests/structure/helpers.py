@@ -8,19 +8,19 @@ from uuid import UUID
 
 from sqlalchemy import func, select
 
-from api.domain.structure.actors import Actor
+from api.context import Caller
 from api.domain.structure.rules import Position
 from api.domain.structure.schemas import StaffCreate, SubjectCreate
 from api.domain.structure.services import StaffService, SubjectService
 from tenants.models import AuditEntry
-from tests.structure.conftest import Place
+from tests.structure.conftest import Place, context_of
 
 
-async def new_subject(db: Any, place: Place, actor: Actor, name: str = "Subject") -> UUID:
+async def new_subject(db: Any, place: Place, caller: Caller, name: str = "Subject") -> UUID:
     code = f"s_{uuid.uuid4().hex[:10]}"
     async with db.tenant_context(place.schema) as session:
-        subject = await SubjectService(session, place.kind).create(
-            SubjectCreate(code, f"{name} kk", f"{name} {code}", name), actor
+        subject = await SubjectService(context_of(place, session, caller)).create(
+            SubjectCreate(code, f"{name} kk", f"{name} {code}", name)
         )
         return subject.id
 
@@ -28,7 +28,7 @@ async def new_subject(db: Any, place: Place, actor: Actor, name: str = "Subject"
 async def new_staff(
     db: Any,
     place: Place,
-    actor: Actor,
+    caller: Caller,
     *,
     name: str | None = None,
     subject_ids: list[UUID] | None = None,
@@ -36,14 +36,13 @@ async def new_staff(
     user_id: UUID | None = None,
 ) -> UUID:
     async with db.tenant_context(place.schema) as session:
-        person = await StaffService(session).create(
+        person = await StaffService(context_of(place, session, caller)).create(
             StaffCreate(
                 full_name=name or f"Teacher {uuid.uuid4().hex[:6]}",
                 positions=positions or [Position.TEACHER],
                 subject_ids=subject_ids or [],
                 user_id=user_id,
-            ),
-            actor,
+            )
         )
         return person.id
 

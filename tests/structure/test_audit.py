@@ -17,17 +17,16 @@ from api.domain.structure.rules import UnitKind
 from api.domain.structure.schemas import UnitCreate
 from api.domain.structure.services import UnitService
 from tenants.audit import GENESIS, record, verify
-from tests.structure.conftest import Place, Region, admin_of, make_org
+from tests.structure.conftest import Place, Region, admin_of, context_of, make_org
 from tests.tenancy.helpers import metodist, psql
 
 
 async def _fill(db: Any, place: Place, n: int) -> None:
-    actor = admin_of(place)
     async with db.tenant_context(place.schema) as session:
-        units = UnitService(session, place.kind)
+        units = UnitService(context_of(place, session, admin_of(place)))
         for i in range(n):
-            unit = await units.create(UnitCreate(f"Association {i}", UnitKind.ASSOCIATION), actor)
-        await units.archive(unit.id, actor)
+            unit = await units.create(UnitCreate(f"Association {i}", UnitKind.ASSOCIATION))
+        await units.archive(unit.id)
 
 
 def _seqs(database_url: str, schema: str) -> list[int]:
@@ -145,11 +144,9 @@ async def test_a_refused_change_writes_no_audit_entry(db: Any, region: Region) -
         before = (await verify(session)).entries
     with pytest.raises(DomainError):
         async with db.tenant_context(place.schema) as session:
-            units = UnitService(session, place.kind)
-            await units.create(UnitCreate("Institute", UnitKind.INSTITUTE), admin_of(place))
-            await units.create(
-                UnitCreate("Association", UnitKind.ASSOCIATION), admin_of(place)
-            )  # not a university unit
+            units = UnitService(context_of(place, session, admin_of(place)))
+            await units.create(UnitCreate("Institute", UnitKind.INSTITUTE))
+            await units.create(UnitCreate("Association", UnitKind.ASSOCIATION))  # not a university unit
     async with db.tenant_context(place.schema) as session:
         after = await verify(session)
     assert after.ok and after.entries == before  # the first create was rolled back with the refusal
