@@ -10,6 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from api.clock import today
+from api.domain.bodies.associations import AssociationService
+from api.domain.bodies.councils import CouncilService
+from api.domain.bodies.inter_school import InterSchoolService
 from api.domain.bodies.models import Association, Council, LeaderTerm, SectorUnion
 from api.domain.bodies.registry import BodyKind, QuorumRule, bodies_of_staff, get_body, list_bodies
 from api.domain.bodies.rules import AssociationKind, CommissionKind, LeaderMethod, UnionMemberKind
@@ -28,7 +31,8 @@ from api.domain.bodies.schemas import (
     UnionCreate,
     UnionMemberCreate,
 )
-from api.domain.bodies.services import BodiesService, BodyFilter, InterSchoolService, UnionService
+from api.domain.bodies.services import BodiesService, BodyFilter
+from api.domain.bodies.unions import UnionService
 from api.domain.organisations.rules import OrgKind
 from api.domain.structure.models import AcademicTerm, Subject, Unit
 from api.domain.structure.rules import Position, UnitKind
@@ -229,13 +233,13 @@ async def test_calendar_quarters_for_schools_semesters_for_colleges(db: Any, reg
 async def test_cl25_association_kinds_in_a_school(db: Any, region: Region) -> None:
     school = region.school
     async with db.tenant_context(school.schema) as session:
-        row = await BodiesService(context_of(school, session, admin_of(school))).create_association(
+        row = await AssociationService(context_of(school, session, admin_of(school))).create(
             AssociationCreate("МО классных руководителей", AssociationKind.CLASS_TEACHERS)
         )
         assert row.kind == "class_teachers"
     with pytest.raises(DomainError) as no_subject:
         async with db.tenant_context(school.schema) as session:
-            await BodiesService(context_of(school, session, admin_of(school))).create_association(
+            await AssociationService(context_of(school, session, admin_of(school))).create(
                 AssociationCreate("МО", AssociationKind.SUBJECT)
             )
     assert (no_subject.value.clause, no_subject.value.field) == ("25", "subject_id")
@@ -246,7 +250,7 @@ async def test_cl25_universities_and_cabinets_form_no_school_associations(db: An
         before = await count(db, place, Association)
         with pytest.raises(DomainError) as refused:
             async with db.tenant_context(place.schema) as session:
-                await BodiesService(context_of(place, session, admin_of(place))).create_association(
+                await AssociationService(context_of(place, session, admin_of(place))).create(
                     AssociationCreate("Primary grades", AssociationKind.PRIMARY_GRADES)
                 )
         assert refused.value.clause == "25"
@@ -262,7 +266,7 @@ async def test_cl26_three_teachers_of_the_subject(db: Any, region: Region) -> No
     before_audit, before_rows = await audit_count(db, school), await count(db, school, Association)
     with pytest.raises(DomainError) as refused:
         async with db.tenant_context(school.schema) as session:
-            await BodiesService(context_of(school, session, admin)).create_association(
+            await AssociationService(context_of(school, session, admin)).create(
                 AssociationCreate("МО химии", AssociationKind.SUBJECT, subject_id=subject)
             )
     error = refused.value
@@ -273,7 +277,7 @@ async def test_cl26_three_teachers_of_the_subject(db: Any, region: Region) -> No
 
     await new_staff(db, school, admin, subject_ids=[subject])
     async with db.tenant_context(school.schema) as session:
-        row = await BodiesService(context_of(school, session, admin)).create_association(
+        row = await AssociationService(context_of(school, session, admin)).create(
             AssociationCreate("МО химии", AssociationKind.SUBJECT, subject_id=subject)
         )
     assert row.subject_id == subject
@@ -288,13 +292,13 @@ async def test_cl26_counts_only_live_teachers_and_colleges_are_not_bound(db: Any
         await StaffService(context_of(school, session, admin)).archive(staff[0])
     with pytest.raises(DomainError) as refused:
         async with db.tenant_context(school.schema) as session:
-            await BodiesService(context_of(school, session, admin)).create_association(
+            await AssociationService(context_of(school, session, admin)).create(
                 AssociationCreate("МО", AssociationKind.SUBJECT, subject_id=subject)
             )
     assert refused.value.clause == "26"
     college_subject = await new_subject(db, college, admin_of(college), "Welding")
     async with db.tenant_context(college.schema) as session:
-        row = await BodiesService(context_of(college, session, admin_of(college))).create_association(
+        row = await AssociationService(context_of(college, session, admin_of(college))).create(
             AssociationCreate("Welding teachers", AssociationKind.SUBJECT, subject_id=college_subject)
         )
     assert row.id
@@ -308,7 +312,7 @@ async def _association_with_members(db: Any, region: Region, n: int = 2) -> tupl
     admin = admin_of(school)
     people = [await new_staff(db, school, admin) for _ in range(n)]
     async with db.tenant_context(school.schema) as session:
-        row = await BodiesService(context_of(school, session, admin)).create_association(
+        row = await AssociationService(context_of(school, session, admin)).create(
             AssociationCreate(
                 f"МО {uuid.uuid4().hex[:4]}",
                 AssociationKind.PRIMARY_GRADES,
@@ -404,7 +408,7 @@ async def test_cl30_a_leaders_term_does_not_start_before_their_membership(db: An
     admin = admin_of(school)
     newcomer = await new_staff(db, school, admin)
     async with db.tenant_context(school.schema) as session:
-        association = await BodiesService(context_of(school, session, admin)).create_association(
+        association = await AssociationService(context_of(school, session, admin)).create(
             AssociationCreate(
                 f"МО {uuid.uuid4().hex[:4]}",
                 AssociationKind.CLASS_TEACHERS,
@@ -451,8 +455,8 @@ async def test_cl32_councils_are_not_the_pedagogical_council(db: Any, region: Re
     chair, secretary, teacher = [await new_staff(db, place, admin) for _ in range(3)]
     term_end = today() + datetime.timedelta(days=365)
     async with db.tenant_context(place.schema) as session:
-        bodies = BodiesService(context_of(place, session, admin))
-        council = await bodies.create_council(
+        councils = CouncilService(context_of(place, session, admin))
+        council = await councils.create_council(
             CouncilCreate(
                 "Методический совет",
                 chair_staff_id=chair,
@@ -460,7 +464,7 @@ async def test_cl32_councils_are_not_the_pedagogical_council(db: Any, region: Re
                 members=[MemberInput(chair, ends_on=term_end), MemberInput(secretary, ends_on=term_end)],
             )
         )
-        pedagogical = await bodies.create_pedagogical_council(
+        pedagogical = await councils.create_pedagogical_council(
             PedagogicalCouncilCreate(
                 "Педагогический совет", chair_staff_id=teacher, members=[MemberInput(teacher), MemberInput(chair)]
             )
@@ -481,19 +485,19 @@ async def test_cl32_councils_are_not_the_pedagogical_council(db: Any, region: Re
     before = await audit_count(db, place)
     with pytest.raises(DomainError) as doubled:
         async with db.tenant_context(place.schema) as session:
-            await BodiesService(context_of(place, session, admin)).update_council(
+            await CouncilService(context_of(place, session, admin)).update_council(
                 BodyKind.COUNCIL, council.id, CouncilUpdate(acts_as_pedagogical_council=True)
             )
     assert (doubled.value.clause, doubled.value.field) == ("32", "acts_as_pedagogical_council")
     with pytest.raises(DomainError) as doubled_at_birth:
         async with db.tenant_context(region.college.schema) as session:
-            await BodiesService(context_of(region.college, session, admin_of(region.college))).create_council(
+            await CouncilService(context_of(region.college, session, admin_of(region.college))).create_council(
                 CouncilCreate("Совет", acts_as_pedagogical_council=True)
             )
     assert doubled_at_birth.value.clause == "32"
     with pytest.raises(Conflict):
         async with db.tenant_context(place.schema) as session:
-            await BodiesService(context_of(place, session, admin)).create_pedagogical_council(
+            await CouncilService(context_of(place, session, admin)).create_pedagogical_council(
                 PedagogicalCouncilCreate("Второй")
             )
     assert await audit_count(db, place) == before
@@ -511,24 +515,24 @@ async def test_cl14_unit_councils_follow_the_organisation_council_and_members_ha
     member = await new_staff(db, uni, admin)
     with pytest.raises(DomainError) as first_the_organisation:
         async with db.tenant_context(uni.schema) as session:
-            await BodiesService(context_of(uni, session, admin)).create_council(
+            await CouncilService(context_of(uni, session, admin)).create_council(
                 CouncilCreate("Faculty council", unit_id=faculty.id)
             )
     assert (first_the_organisation.value.clause, first_the_organisation.value.field) == ("14", "unit_id")
     with pytest.raises(DomainError) as no_term:
         async with db.tenant_context(uni.schema) as session:
-            await BodiesService(context_of(uni, session, admin)).create_council(
+            await CouncilService(context_of(uni, session, admin)).create_council(
                 CouncilCreate("University council", members=[MemberInput(member)])
             )
     assert (no_term.value.clause, no_term.value.field) == ("14", "members[0].ends_on")
     async with db.tenant_context(uni.schema) as session:
-        bodies = BodiesService(context_of(uni, session, admin))
-        await bodies.create_council(
+        councils = CouncilService(context_of(uni, session, admin))
+        await councils.create_council(
             CouncilCreate(
                 "University council", members=[MemberInput(member, ends_on=today() + datetime.timedelta(days=700))]
             )
         )
-        unit_council = await bodies.create_council(CouncilCreate("Faculty council", unit_id=faculty.id))
+        unit_council = await councils.create_council(CouncilCreate("Faculty council", unit_id=faculty.id))
         assert unit_council.unit_id == faculty.id
         assert (await session.scalar(select(Council.kind).where(Council.id == unit_council.id))) == "methodological"
 
@@ -542,7 +546,7 @@ async def test_commissions_and_departments_are_bodies_of_their_units(db: Any, re
         division = await units.create(UnitCreate("Day division", UnitKind.DIVISION))
     head = await new_staff(db, college, admin)
     async with db.tenant_context(college.schema) as session:
-        row = await BodiesService(context_of(college, session, admin)).create_commission(
+        row = await CouncilService(context_of(college, session, admin)).create_commission(
             CommissionCreate(
                 "ЦК информатики",
                 CommissionKind.CYCLE_COMMISSION,
@@ -558,7 +562,7 @@ async def test_commissions_and_departments_are_bodies_of_their_units(db: Any, re
         }
     with pytest.raises(DomainError) as wrong_unit:
         async with db.tenant_context(college.schema) as session:
-            await BodiesService(context_of(college, session, admin)).create_commission(
+            await CouncilService(context_of(college, session, admin)).create_commission(
                 CommissionCreate("x", CommissionKind.DEPARTMENT, division.id)
             )
     assert (wrong_unit.value.clause, wrong_unit.value.field) == ("10", "unit_id")
@@ -566,7 +570,7 @@ async def test_commissions_and_departments_are_bodies_of_their_units(db: Any, re
         async with db.tenant_context(college.schema) as session:
             context = context_of(college, session, admin)
             unit = await UnitService(context).create(UnitCreate("Subject commission", UnitKind.SUBJECT_COMMISSION))
-            await BodiesService(context).create_commission(
+            await CouncilService(context).create_commission(
                 CommissionCreate("ПК", CommissionKind.SUBJECT_COMMISSION, unit.id, chair_staff_id=head)
             )
     assert chair_outside.value.field == "chair_staff_id"
@@ -584,12 +588,13 @@ async def test_leaders_keep_membership_and_teachers_see_their_own_bodies(db: Any
     newcomer = await new_staff(db, school, admin)
     async with db.tenant_context(school.schema) as session:
         bodies = BodiesService(context_of(school, session, admin))
-        mine = await bodies.create_association(
+        associations = AssociationService(context_of(school, session, admin))
+        mine = await associations.create(
             AssociationCreate(
                 "Mine", AssociationKind.BOARDING_EDUCATORS, members=[MemberInput(leader), MemberInput(teacher)]
             )
         )
-        other = await bodies.create_association(AssociationCreate("Other", AssociationKind.PRESCHOOL_EDUCATORS))
+        other = await associations.create(AssociationCreate("Other", AssociationKind.PRESCHOOL_EDUCATORS))
         await bodies.add_leader(
             mine.id, LeaderCreate(leader, LeaderMethod.ELECTED, today(), today() + datetime.timedelta(days=300))
         )
@@ -601,7 +606,7 @@ async def test_leaders_keep_membership_and_teachers_see_their_own_bodies(db: Any
             BodyKind.ASSOCIATION, mine.id, MemberInput(newcomer)
         )
         assert added.current and added.full_name
-        seen, total = await BodiesService(context_of(school, session, as_teacher)).list_associations(
+        seen, total = await AssociationService(context_of(school, session, as_teacher)).list(
             BodyFilter(), Paging(1, 100)
         )
         assert [r.id for r in seen] == [mine.id] and total == 1
@@ -620,7 +625,7 @@ async def test_leaders_keep_membership_and_teachers_see_their_own_bodies(db: Any
 
     with pytest.raises(NotFound):
         async with db.tenant_context(school.schema) as session:
-            await BodiesService(context_of(school, session, as_teacher)).get_association(other.id)
+            await AssociationService(context_of(school, session, as_teacher)).get(other.id)
 
 
 # --- inter-school associations (cl. 25, 30) ----------------------------------------------------
