@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from api.access import Grant
 from api.clock import KZ_TIME
+from api.context import Caller, TenantContext
 from api.demo.facts import Body, Furnished, Place
 from api.demo.region import Gap
 from api.domain.bodies.rules import AssociationKind, last_day_of_one_year_term
@@ -33,7 +34,6 @@ from api.domain.plans.rules import Direction
 from api.domain.plans.schemas import PlanCreate, PlanItemWrite
 from api.domain.plans.services import PlanService
 from api.domain.reviews.models import ReviewStage, ReviewStageMember
-from api.domain.reviews.participants import Participant
 from api.domain.reviews.rules import Outcome, Selector, StageTemplate
 from api.domain.reviews.schemas import DecisionRequest
 from api.domain.reviews.services import ReviewService
@@ -194,22 +194,22 @@ class Work:
 
     # --- documents through their review routes (cl. 18-21) ---------------------------------------
 
-    async def participant(self, staff_id: UUID | None, *roles: Role) -> Participant:
+    async def caller(self, staff_id: UUID | None, *roles: Role) -> Caller:
+        """Who acts in the review work: a member of staff, or the holder of `roles` at the organisation."""
         name = (await self.session.get(Staff, staff_id)).full_name if staff_id else "Демо"  # type: ignore[union-attr]
-        return Participant(None, staff_id, name, frozenset(r.value for r in roles))
+        organisation_id = self.place.tenant.organisation_id
+        return Caller(None, tuple(Grant(role, organisation_id=organisation_id) for role in roles), staff_id, name)
 
-    def reviews(self, who: Participant) -> tuple[DocumentService, ReviewService]:
-        return (
-            DocumentService(self.session, self.store, who, max_bytes=MAX_BYTES),
-            ReviewService(self.session, self.place.tenant.organisation_id, self.kind, who),
-        )
+    def reviews(self, who: Caller) -> tuple[DocumentService, ReviewService]:
+        context = TenantContext.of(self.place.tenant, self.session, who)
+        return DocumentService(context, self.store, max_bytes=MAX_BYTES), ReviewService(context)
 
     async def documents(self) -> None:
         f, place = self.f, self.place
         if not f.authors:
             return
         if self.kind is OrgKind.SCHOOL and not place.lacks(Gap.ROUTE_20):
-            _, routes = self.reviews(await self.participant(None, Role.ORGANISATION_ADMIN))
+            _, routes = self.reviews(await self.caller(None, Role.ORGANISATION_ADMIN))
             for kind in (DocumentKind.WORKING_PROGRAMME, DocumentKind.LESSON_PLAN):
                 await routes.set_route(kind, list(SCHOOL_ROUTE))
         author, subject = f.authors[0]
@@ -229,7 +229,7 @@ class Work:
         self, author: UUID, subject: UUID | None, kind: DocumentKind, title: str, *, approve: bool = False
     ) -> None:
         year = self.place.school_year
-        documents, reviews = self.reviews(await self.participant(author, Role.TEACHER))
+        documents, reviews = self.reviews(await self.caller(author, Role.TEACHER))
         doc = await documents.create(
             DocumentCreate(kind, f"{title} ({year}/{year + 1})", [author], subject_id=subject, school_year=year)
         )
@@ -246,7 +246,7 @@ class Work:
         ).all()
         for stage in stages:
             if stage.kind == "approval":
-                who = await self.participant(None, Role(stage.approver_roles[0]))
+                who = await self.caller(None, Role(stage.approver_roles[0]))
                 await self.decide(who, doc.id, DecisionRequest(stage.id, version.id, Outcome.POSITIVE))
                 continue
             for member in (
@@ -262,9 +262,9 @@ class Work:
                     meeting_id=meeting,
                     agenda_item_id=agenda,
                 )
-                await self.decide(await self.participant(body.keeper), doc.id, request)
+                await self.decide(await self.caller(body.keeper), doc.id, request)
 
-    async def decide(self, who: Participant, document_id: UUID, request: DecisionRequest) -> None:
+    async def decide(self, who: Caller, document_id: UUID, request: DecisionRequest) -> None:
         _, reviews = self.reviews(who)
         document = await self.session.get(Document, document_id)
         await reviews.decide(document, request)  # type: ignore[arg-type]

@@ -9,7 +9,6 @@ import pytest
 from api.domain.documents.schemas import DocumentCreate
 from api.domain.documents.services import DocumentService
 from api.domain.documents.storage import LocalFileStore
-from api.domain.reviews.participants import Participant, participant_of
 from api.domain.reviews.schemas import DecisionRequest
 from api.domain.reviews.services import ReviewService
 from api.settings import Settings
@@ -49,9 +48,9 @@ class Desk:
 
     async def run(self, who: str, action: Callable[[DocumentService, ReviewService], Awaitable[T]]) -> T:
         async with self.db.tenant_context(self.world.schema) as session:
-            participant: Participant = await participant_of(session, self.world[who].principal(), self.world.org_id)
-            documents = DocumentService(session, self.store, participant, max_bytes=self.max_bytes)
-            reviews = ReviewService(session, self.world.org_id, self.world.kind, participant)
+            context = await self.world.context(session, who)
+            documents = DocumentService(context, self.store, max_bytes=self.max_bytes)
+            reviews = ReviewService(context)
             return await action(documents, reviews)
 
     async def create(self, who: str, data: DocumentCreate) -> UUID:

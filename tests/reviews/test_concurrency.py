@@ -111,7 +111,6 @@ async def test_hundred_simultaneous_decisions_on_separate_connections(
     from dataclasses import replace
 
     from api.db import Database, create_engine
-    from api.domain.reviews.participants import participant_of
     from api.domain.reviews.schemas import DecisionRequest
     from api.domain.reviews.services import ReviewService
     from api.errors import Conflict
@@ -136,8 +135,7 @@ async def test_hundred_simultaneous_decisions_on_separate_connections(
         await start.wait()
         try:
             async with racing.tenant_context(uni.schema) as session:
-                participant = await participant_of(session, uni[who].principal(), uni.org_id)
-                service = ReviewService(session, uni.org_id, uni.kind, participant)
+                service = ReviewService(await uni.context(session, who))
                 await service.decide(
                     await _document(service, doc),
                     DecisionRequest(

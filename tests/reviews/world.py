@@ -13,7 +13,8 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from api.access import Grant, Principal
+from api.access import Grant
+from api.context import TenantContext, caller_of
 from api.domain.accounts.models import RoleAssignment, User
 from api.domain.bodies.models import Association, BodyMembership, Commission, Council, LeaderTerm
 from api.domain.meetings.models import AgendaItem, Attendance, Meeting
@@ -21,10 +22,10 @@ from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import EducationLevel, OrgKind
 from api.domain.organisations.schemas import OrganisationCreate
 from api.domain.organisations.services import OrganisationService
-from api.domain.reviews.participants import Participant, participant_of
 from api.domain.structure.models import Staff, Subject, Unit
 from api.domain.territories.models import Territory
 from api.domain.territories.services import TerritoryService
+from api.tenancy import Tenant
 from tests.support import fresh_bin
 
 LEVELS = {
@@ -102,9 +103,6 @@ class Person:
     email: str
     grants: tuple[Grant, ...] = ()
 
-    def principal(self) -> Principal:
-        return Principal(user_id=self.user_id, grants=self.grants, via="session")
-
 
 @dataclass
 class World:
@@ -124,9 +122,13 @@ class World:
     def __getitem__(self, name: str) -> Person:
         return self.people[name]
 
-    async def participant(self, db: Any, name: str) -> Participant:
-        async with db.tenant_session(self.schema) as session:
-            return await participant_of(session, self.people[name].principal(), self.org_id)
+    async def context(self, session: Any, name: str) -> TenantContext:
+        """The request context of `name` in this organisation, on `session` (bound to its schema);
+        as the access guard would, it keeps the grants that reach the organisation."""
+        person = self.people[name]
+        grants = [g for g in person.grants if g.organisation_id == self.org_id or g.territory_id is not None]
+        tenant = Tenant(self.org_id, self.schema, self.kind, self.territory_id)
+        return TenantContext.of(tenant, session, await caller_of(session, person.user_id, grants))
 
 
 async def district(db: Any) -> UUID:

@@ -25,7 +25,6 @@ from api.domain.documents.schemas import (
     VersionRead,
 )
 from api.domain.documents.services import DocumentService, version_read
-from api.domain.reviews import queries
 from api.domain.reviews.roles import STAFF
 from api.errors import DomainError
 from api.paging import PageNo
@@ -71,17 +70,7 @@ class DocumentController(Controller):
         page: PageNo = 1,
         page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
     ) -> DocumentPage:
-        clause = documents.mine_clause() if (mine or not documents.who.reads_everything) else None
-        if clause is None and (mine or not documents.who.reads_everything):
-            return DocumentPage([], 0, page, page_size)
-        return await queries.list_documents(
-            documents.session,
-            clause,
-            kind=kind,
-            status=status.value if status else None,
-            page=page,
-            page_size=page_size,
-        )
+        return await documents.page(mine=mine, kind=kind, status=status, page=page, page_size=page_size)
 
     @post("/", name="documents:create", operation_id="CreateDocument", opt=access(Scope.TENANT, STAFF))
     async def create(self, documents: NamedDependency[DocumentService], data: JSONBody[DocumentCreate]) -> DocumentRead:

@@ -9,13 +9,14 @@ from uuid import UUID
 
 import msgspec
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.context import TenantContext
 from api.domain.bodies.models import Association
 from api.domain.documents.models import Document, DocumentVersion
-from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind, FileFormat, recognise
+from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind, DocumentStatus, FileFormat, recognise
 from api.domain.documents.schemas import (
     DocumentCreate,
+    DocumentPage,
     DocumentRead,
     DocumentUpdate,
     MetadataChange,
@@ -24,7 +25,6 @@ from api.domain.documents.schemas import (
 )
 from api.domain.documents.storage import FileStore, MissingFile
 from api.domain.documents.text import UnreadableText, extract_lines, text_diff
-from api.domain.reviews.participants import Participant
 from api.domain.structure.models import Staff, Subject, Unit
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.i18n import N_
@@ -58,16 +58,17 @@ NAME_THE_AUTHORS = N_("Name the authors: teachers of the organisation or a unit.
 
 
 class DocumentService:
-    def __init__(self, session: AsyncSession, store: FileStore, participant: Participant, *, max_bytes: int) -> None:
-        self.session = session
+    def __init__(self, context: TenantContext, store: FileStore, *, max_bytes: int) -> None:
+        self.context = context
+        self.session = context.session
+        self.caller = context.caller
         self.store = store
-        self.who = participant
         self.max_bytes = max_bytes
 
     # --- who may do what ------------------------------------------------------------------------
 
     def is_author(self, document: Document) -> bool:
-        who = self.who
+        who = self.caller
         if who.user_id is not None and who.user_id == document.created_by:
             return True
         if who.staff_id is not None and who.staff_id in (document.author_staff_ids or []):
@@ -79,11 +80,11 @@ class DocumentService:
             raise Forbidden(f"Only the document's authors may {what}.", field="document_id")
 
     async def may_read(self, document: Document) -> bool:
-        if self.who.reads_everything or self.is_author(document):
+        if self.caller.reads_all_documents or self.is_author(document):
             return True
         from api.domain.reviews.queries import is_reviewer_of
 
-        return await is_reviewer_of(self.session, self.who, document.id)
+        return await is_reviewer_of(self.session, self.caller, document.id)
 
     async def get(self, document_id: UUID, *, for_update: bool = False) -> Document:
         stmt = select(Document).where(Document.id == document_id)
@@ -137,11 +138,11 @@ class DocumentService:
         the caller is the author if they are on the staff, and anyone else must name them."""
         authors = list(dict.fromkeys(data.author_staff_ids))
         if not authors:
-            if self.who.staff_id is None:
+            if self.caller.staff_id is None:
                 raise DomainError(NAME_THE_AUTHORS, field="author_staff_ids")
-            authors = [self.who.staff_id]
+            authors = [self.caller.staff_id]
         await self._check_refs(data.kind, authors, data.unit_id, data.association_id, data.subject_id)
-        if not self.who.reads_everything and self.who.staff_id is None:
+        if not self.caller.reads_all_documents and self.caller.staff_id is None:
             raise Forbidden("Only staff of the organisation create its documents.")
         document = Document(
             kind=data.kind.value,
@@ -154,21 +155,13 @@ class DocumentService:
             follows_model=(data.follows_model or "").strip() or None,
             description=data.description,
             status="draft",
-            created_by=self.who.user_id,
+            created_by=self.caller.user_id,
         )
         if not document.title:
             raise DomainError("This field must not be empty.", field="title")
         self.session.add(document)
         await self.session.flush()
-        await audit.record(
-            self.session,
-            actor_id=self.who.user_id,
-            action="document.create",
-            entity="document",
-            entity_id=document.id,
-            before=None,
-            after=audit.snapshot(document),
-        )
+        await self.context.audit.record("document.create", "document", document.id, None, audit.snapshot(document))
         return document
 
     async def update(self, document_id: UUID, data: DocumentUpdate) -> Document:
@@ -191,15 +184,7 @@ class DocumentService:
                 value = authors
             setattr(document, key, value)
         await self.session.flush()
-        await audit.record(
-            self.session,
-            actor_id=self.who.user_id,
-            action="document.update",
-            entity="document",
-            entity_id=document.id,
-            before=before,
-            after=audit.snapshot(document),
-        )
+        await self.context.audit.record("document.update", "document", document.id, before, audit.snapshot(document))
         return document
 
     async def versions(self, document_id: UUID) -> list[DocumentVersion]:
@@ -238,8 +223,23 @@ class DocumentService:
             versions=[version_read(v, document.approved_version_id) for v in versions],
         )
 
+    async def page(
+        self, *, mine: bool, kind: DocumentKind | None, status: DocumentStatus | None, page: int, page_size: int
+    ) -> DocumentPage:
+        """Every document for its readers; only their own for authors (and for anyone asking `mine`)."""
+        from api.domain.reviews.queries import list_documents
+
+        own = mine or not self.caller.reads_all_documents
+        clause = self.mine_clause() if own else None
+        if own and clause is None:
+            return DocumentPage([], 0, page, page_size)
+        status_value = status.value if status else None
+        return await list_documents(
+            self.session, clause, kind=kind, status=status_value, page=page, page_size=page_size
+        )
+
     def mine_clause(self) -> Any:
-        who = self.who
+        who = self.caller
         conditions = []
         if who.user_id is not None:
             conditions.append(Document.created_by == who.user_id)
@@ -279,18 +279,12 @@ class DocumentService:
             sha256=digest,
             store=self.store.name,
             change_note=note,
-            uploaded_by=self.who.user_id,
+            uploaded_by=self.caller.user_id,
         )
         self.session.add(version)
         await self.session.flush()
-        await audit.record(
-            self.session,
-            actor_id=self.who.user_id,
-            action="document.version.upload",
-            entity="document_version",
-            entity_id=version.id,
-            before=None,
-            after=audit.snapshot(version),
+        await self.context.audit.record(
+            "document.version.upload", "document_version", version.id, None, audit.snapshot(version)
         )
         return version
 
@@ -318,14 +312,8 @@ class DocumentService:
         before = audit.snapshot(version)
         version.change_note = (note or "").strip() or None
         await self.session.flush()
-        await audit.record(
-            self.session,
-            actor_id=self.who.user_id,
-            action="document.version.update",
-            entity="document_version",
-            entity_id=version.id,
-            before=before,
-            after=audit.snapshot(version),
+        await self.context.audit.record(
+            "document.version.update", "document_version", version.id, before, audit.snapshot(version)
         )
         return version
 
@@ -336,6 +324,20 @@ class DocumentService:
             return version, await self.store.get(version.sha256)
         except MissingFile as exc:
             raise Conflict("The file of this version is not available in the store.", field="version_id") from exc
+
+    async def catalogue_file(self, document_id: UUID) -> tuple[DocumentVersion, bytes]:
+        """The approved version of a methodological product: the catalogue's readers (cl. 13.4),
+        the district, region and republic among them, read it without reading the document."""
+        document = await self.session.get(Document, document_id)
+        if (
+            document is None
+            or document.kind != DocumentKind.METHODOLOGICAL_PRODUCT.value
+            or document.approved_version_id is None
+        ):
+            raise NotFound("No approved methodological product with this id.", field="document_id")
+        version = await self.session.get(DocumentVersion, document.approved_version_id)
+        assert version is not None
+        return version, await self.store.get(version.sha256)
 
     async def diff(self, document_id: UUID, old_number: int, new_number: int) -> VersionDiff:
         await self.get(document_id)

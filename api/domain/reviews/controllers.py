@@ -6,20 +6,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, delete, get, post, put
+from litestar import Controller, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
-from sqlalchemy import select, update
 
-from api.access import Scope, access, principal
+from api.access import Scope, access
+from api.context import TenantContext
 from api.domain.documents.controllers import attachment
-from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import DocumentKind, FileFormat
 from api.domain.documents.services import DocumentService, utcnow
+from api.domain.meetings.context import WorkContext
+from api.domain.meetings.schemas import AgendaItemCreate
 from api.domain.meetings.services import MeetingService
 from api.domain.reviews import notifications as notes
 from api.domain.reviews import queries
-from api.domain.reviews.models import Notification
 from api.domain.reviews.roles import ADMIN, CATALOGUE_READERS, STAFF
 from api.domain.reviews.rules import RouteDescription
 from api.domain.reviews.schemas import (
@@ -41,9 +41,9 @@ from api.domain.reviews.schemas import (
     Timeline,
 )
 from api.domain.reviews.services import ReviewService
-from api.errors import DomainError, NotFound
+from api.domain.structure.actors import Actor
+from api.errors import DomainError
 from api.paging import PageNo
-from api.tenancy import Tenant
 
 Org = "/api/organisations/{organisation_id:uuid}"
 
@@ -162,6 +162,7 @@ class ReviewController(Controller):
     )
     async def submit(
         self,
+        context: NamedDependency[TenantContext],
         documents: NamedDependency[DocumentService],
         reviews: NamedDependency[ReviewService],
         document_id: FromPath[UUID],
@@ -172,7 +173,7 @@ class ReviewController(Controller):
         documents.require_author(document, "submit it")
         version = await documents.version(document_id, data.version_id, for_update=True)
         await reviews.submit(document, version)
-        return await queries.timeline(documents.session, document)
+        return await queries.timeline(context.session, document)
 
     @post(
         "/documents/{document_id:uuid}/decisions",
@@ -182,6 +183,7 @@ class ReviewController(Controller):
     )
     async def decide(
         self,
+        context: NamedDependency[TenantContext],
         documents: NamedDependency[DocumentService],
         reviews: NamedDependency[ReviewService],
         document_id: FromPath[UUID],
@@ -197,10 +199,7 @@ class ReviewController(Controller):
             )
         document = await documents.get(document_id)
         row, replayed = await reviews.decide(document, data, idempotency_key)
-        number = await documents.session.scalar(
-            select(DocumentVersion.number).where(DocumentVersion.id == row.version_id)
-        )
-        body = queries.decision_read(row, {row.version_id: number} if number else None)
+        body = await queries.decision_of(context.session, row)
         return Response(
             body, status_code=200 if replayed else 201, headers={"Idempotent-Replayed": str(replayed).lower()}
         )
@@ -211,59 +210,42 @@ class ReviewController(Controller):
         operation_id="DocumentTimeline",
         opt=access(Scope.TENANT, STAFF),
     )
-    async def timeline(self, documents: NamedDependency[DocumentService], document_id: FromPath[UUID]) -> Timeline:
+    async def timeline(
+        self,
+        context: NamedDependency[TenantContext],
+        documents: NamedDependency[DocumentService],
+        document_id: FromPath[UUID],
+    ) -> Timeline:
         """Every round, stage and decision: who decided what, when, at which meeting."""
-        return await queries.timeline(documents.session, await documents.get(document_id))
+        return await queries.timeline(context.session, await documents.get(document_id))
 
     # --- work surfaces ----------------------------------------------------------------------------
 
     @get("/reviews/inbox", name="reviews:inbox", operation_id="ReviewInbox", opt=access(Scope.TENANT, STAFF))
-    async def inbox(self, documents: NamedDependency[DocumentService]) -> list[InboxItem]:
+    async def inbox(self, context: NamedDependency[TenantContext]) -> list[InboxItem]:
         """What waits for my bodies and my roles, oldest first, with due dates."""
-        return await queries.inbox(documents.session, documents.who)
+        return await queries.inbox(context.session, context.caller)
 
     @get("/reviews/agenda", name="reviews:agenda", operation_id="PendingBeforeBody", opt=access(Scope.TENANT, STAFF))
     async def agenda(
-        self, documents: NamedDependency[DocumentService], body_kind: FromQuery[str], body_id: FromQuery[UUID]
+        self, context: NamedDependency[TenantContext], body_kind: FromQuery[str], body_id: FromQuery[UUID]
     ) -> list[AgendaEntry]:
         """Documents waiting for this body's conclusion: the agenda of its next meeting."""
-        return await queries.pending_before(documents.session, body_kind, body_id)
+        return await queries.pending_before(context.session, body_kind, body_id)
 
     @post("/reviews/agenda", name="reviews:agenda-build", operation_id="BuildAgenda", opt=access(Scope.TENANT, STAFF))
-    async def build_agenda(
-        self,
-        request: Request[Any, Any, Any],
-        tenant: NamedDependency[Tenant],
-        documents: NamedDependency[DocumentService],
-        data: JSONBody[AgendaBuild],
-    ) -> AgendaBuilt:
+    async def build_agenda(self, context: NamedDependency[TenantContext], data: JSONBody[AgendaBuild]) -> AgendaBuilt:
         """Puts every document pending before the meeting's body on its agenda (once each); the
         meetings domain decides who may change that meeting's agenda."""
-        from api.domain.meetings.context import WorkContext
-        from api.domain.meetings.models import AgendaItem, Meeting
-        from api.domain.meetings.schemas import AgendaItemCreate
-        from api.domain.structure.actors import Actor
-
-        grants = [g for g in principal(request).grants if g.organisation_id == tenant.organisation_id]
-        meetings = MeetingService(
-            WorkContext(documents.session, Actor.of(documents.who.user_id, grants, documents.who.staff_id))
+        caller = context.caller
+        # TODO(merge): MeetingService(context) once the meetings service takes the TenantContext.
+        work = WorkContext(
+            context.session, Actor.of(caller.user_id, caller.grants, caller.staff_id), str(context.tenant.kind)
         )
-
-        meeting = await documents.session.get(Meeting, data.meeting_id)
-        if meeting is None:
-            raise NotFound("Meeting not found.", field="meeting_id")
-        present = set(
-            await documents.session.scalars(
-                select(AgendaItem.document_id).where(
-                    AgendaItem.meeting_id == meeting.id, AgendaItem.document_id.is_not(None)
-                )
-            )
-        )
-        added, skipped = [], []
-        for entry in await queries.pending_before(documents.session, meeting.body_kind, meeting.body_id):
-            if entry.document_id in present:
-                skipped.append(entry.document_id)
-                continue
+        meetings = MeetingService(work)
+        meeting, to_add, skipped = await queries.agenda_to_build(context.session, data.meeting_id)
+        added = []
+        for entry in to_add:
             item = await meetings.add_agenda_item(
                 meeting.id,
                 AgendaItemCreate(
@@ -285,17 +267,14 @@ class ReviewController(Controller):
     )
     async def notifications(
         self,
-        documents: NamedDependency[DocumentService],
+        context: NamedDependency[TenantContext],
         unread: FromQuery[bool] = False,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> list[NotificationRead]:
-        who = documents.who
-        if who.user_id is None:
+        user_id = context.caller.user_id
+        if user_id is None:
             return []
-        stmt = select(Notification).where(Notification.recipient_user_id == who.user_id)
-        if unread:
-            stmt = stmt.where(Notification.read_at.is_(None))
-        rows = await documents.session.scalars(stmt.order_by(Notification.created_at.desc()).limit(limit))
+        rows = await notes.notifications_of(context.session, user_id, unread=unread, limit=limit)
         return [
             NotificationRead(r.id, r.event, r.document_id, r.stage_id, r.subject, r.body, r.created_at, r.read_at)
             for r in rows
@@ -309,19 +288,10 @@ class ReviewController(Controller):
         opt=access(Scope.TENANT, STAFF),
     )
     async def mark_read(
-        self, documents: NamedDependency[DocumentService], notification_id: FromPath[UUID]
+        self, context: NamedDependency[TenantContext], notification_id: FromPath[UUID]
     ) -> dict[str, bool]:
-        result = await documents.session.execute(
-            update(Notification)
-            .where(
-                Notification.id == notification_id,
-                Notification.recipient_user_id == documents.who.user_id,
-                Notification.read_at.is_(None),
-            )
-            .values(read_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        return {"marked": bool(result.rowcount)}  # type: ignore[attr-defined]
+        marked = await notes.mark_read(context.session, notification_id, context.caller.user_id, utcnow())
+        return {"marked": marked}
 
     @get(
         "/notifications/preference",
@@ -329,10 +299,11 @@ class ReviewController(Controller):
         operation_id="GetNotificationPreference",
         opt=access(Scope.TENANT, STAFF),
     )
-    async def get_preference(self, documents: NamedDependency[DocumentService]) -> NotificationPreferenceRead:
-        if documents.who.user_id is None:
+    async def get_preference(self, context: NamedDependency[TenantContext]) -> NotificationPreferenceRead:
+        user_id = context.caller.user_id
+        if user_id is None:
             return NotificationPreferenceRead("none")
-        return NotificationPreferenceRead(await notes.preference(documents.session, documents.who.user_id))
+        return NotificationPreferenceRead(await notes.preference(context.session, user_id))
 
     @put(
         "/notifications/preference",
@@ -341,14 +312,13 @@ class ReviewController(Controller):
         opt=access(Scope.TENANT, STAFF),
     )
     async def set_preference(
-        self, documents: NamedDependency[DocumentService], data: JSONBody[NotificationPreferenceUpdate]
+        self, context: NamedDependency[TenantContext], data: JSONBody[NotificationPreferenceUpdate]
     ) -> NotificationPreferenceRead:
         """Email per event, one daily digest, or none (in-app notifications always stay)."""
-        if documents.who.user_id is None:
+        user_id = context.caller.user_id
+        if user_id is None:
             raise DomainError("Only a signed-in person has notification preferences.")
-        return NotificationPreferenceRead(
-            await notes.set_preference(documents.session, documents.who.user_id, data.delivery)
-        )
+        return NotificationPreferenceRead(await notes.set_preference(context.session, user_id, data.delivery))
 
     # --- the catalogue (cl. 13.4) ---------------------------------------------------------------
 
@@ -360,8 +330,7 @@ class ReviewController(Controller):
     )
     async def catalogue(
         self,
-        tenant: NamedDependency[Tenant],
-        documents: NamedDependency[DocumentService],
+        context: NamedDependency[TenantContext],
         q: Annotated[str | None, Parameter(max_length=200)] = None,
         page: PageNo = 1,
         page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
@@ -369,7 +338,7 @@ class ReviewController(Controller):
         """Approved methodological products of the organisation, readable by the district, region
         and republic above it."""
         return await queries.catalogue(
-            documents.session, tenant.organisation_id, page=page, page_size=page_size, search=q
+            context.session, context.organisation_id, page=page, page_size=page_size, search=q
         )
 
     @get(
@@ -381,14 +350,5 @@ class ReviewController(Controller):
     async def catalogue_file(
         self, documents: NamedDependency[DocumentService], document_id: FromPath[UUID]
     ) -> Response[bytes]:
-        document = await documents.session.get(Document, document_id)
-        if (
-            document is None
-            or document.kind != DocumentKind.METHODOLOGICAL_PRODUCT.value
-            or document.approved_version_id is None
-        ):
-            raise NotFound("No approved methodological product with this id.", field="document_id")
-        version = await documents.session.get(DocumentVersion, document.approved_version_id)
-        assert version is not None
-        content = await documents.store.get(version.sha256)
+        version, content = await documents.catalogue_file(document_id)
         return attachment(version.filename, content, FileFormat(version.format).media_type)

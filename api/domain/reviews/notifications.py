@@ -250,6 +250,32 @@ async def _decided_bodies(session: AsyncSession, round_id: UUID, stage_id: UUID,
     return set(rows)
 
 
+# --- a person's notifications in the app -------------------------------------------------------
+
+
+async def notifications_of(session: AsyncSession, user_id: UUID, *, unread: bool, limit: int) -> list[Notification]:
+    """The newest first."""
+    stmt = select(Notification).where(Notification.recipient_user_id == user_id)
+    if unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return list(await session.scalars(stmt.order_by(Notification.created_at.desc()).limit(limit)))
+
+
+async def mark_read(session: AsyncSession, notification_id: UUID, user_id: UUID | None, now: datetime.datetime) -> bool:
+    """Marks the recipient's unread notification read; False when there is no such one."""
+    result = await session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.recipient_user_id == user_id,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 # --- preferences and delivery ------------------------------------------------------------------
 
 

@@ -10,13 +10,14 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.context import Caller
 from api.domain.bodies import registry
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind
 from api.domain.documents.schemas import DocumentPage, DocumentSummary
+from api.domain.meetings.models import AgendaItem, Meeting
 from api.domain.reviews import aggregate as agg
 from api.domain.reviews.models import ReviewDecision, ReviewMissingStage, ReviewRound, ReviewStage, ReviewStageMember
-from api.domain.reviews.participants import Participant
 from api.domain.reviews.schemas import (
     AgendaEntry,
     CatalogueEntry,
@@ -31,6 +32,7 @@ from api.domain.reviews.schemas import (
 )
 from api.domain.reviews.structure import keepers_of
 from api.domain.structure.models import Staff
+from api.errors import NotFound
 from api.paging import Paging, paged
 
 
@@ -38,7 +40,7 @@ def utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-async def is_reviewer_of(session: AsyncSession, who: Participant, document_id: UUID) -> bool:
+async def is_reviewer_of(session: AsyncSession, who: Caller, document_id: UUID) -> bool:
     """Members and keepers of a body on the document's route, and its approvers, read it."""
     rows = (
         await session.execute(
@@ -92,7 +94,7 @@ async def _versions(session: AsyncSession, ids: set[UUID]) -> dict[UUID, int]:
 # --- inbox ------------------------------------------------------------------------------------
 
 
-async def inbox(session: AsyncSession, who: Participant, now: datetime.datetime | None = None) -> list[InboxItem]:
+async def inbox(session: AsyncSession, who: Caller, now: datetime.datetime | None = None) -> list[InboxItem]:
     """What waits for the caller's bodies and roles, oldest first."""
     now = now or utcnow()
     rows = (
@@ -318,6 +320,12 @@ async def timeline(session: AsyncSession, document: Document, now: datetime.date
     return Timeline(document.id, document.title, document.status, out_rounds)
 
 
+async def decision_of(session: AsyncSession, row: ReviewDecision) -> DecisionRead:
+    """A decision just recorded (or replayed), with the number of the version it was about."""
+    number = await session.scalar(select(DocumentVersion.number).where(DocumentVersion.id == row.version_id))
+    return decision_read(row, {row.version_id: number} if number else None)
+
+
 def decision_read(d: ReviewDecision, versions: dict[UUID, int] | None = None) -> DecisionRead:
     return DecisionRead(
         id=d.id,
@@ -392,6 +400,28 @@ async def pending_before(
             )
         )
     return out
+
+
+async def agenda_to_build(session: AsyncSession, meeting_id: UUID) -> tuple[Meeting, list[AgendaEntry], list[UUID]]:
+    """The meeting, the documents pending before its body that are not on its agenda yet, and
+    those that already are (each document goes on an agenda once)."""
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound("Meeting not found.", field="meeting_id")
+    present = set(
+        await session.scalars(
+            select(AgendaItem.document_id).where(
+                AgendaItem.meeting_id == meeting.id, AgendaItem.document_id.is_not(None)
+            )
+        )
+    )
+    to_add, skipped = [], []
+    for entry in await pending_before(session, meeting.body_kind, meeting.body_id):
+        if entry.document_id in present:
+            skipped.append(entry.document_id)
+        else:
+            to_add.append(entry)
+    return meeting, to_add, skipped
 
 
 # --- the catalogue (cl. 13.4) -------------------------------------------------------------------

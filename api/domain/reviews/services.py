@@ -19,14 +19,13 @@ from uuid import UUID
 import msgspec
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
+from api.context import Caller, TenantContext
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind, DocumentStatus
 from api.domain.meetings.models import AgendaItem, Meeting
 from api.domain.meetings.quorum import quorum_of_meeting
-from api.domain.organisations.rules import OrgKind
 from api.domain.reviews import aggregate as agg
 from api.domain.reviews import notifications
 from api.domain.reviews.models import (
@@ -37,7 +36,6 @@ from api.domain.reviews.models import (
     ReviewStage,
     ReviewStageMember,
 )
-from api.domain.reviews.participants import Participant
 from api.domain.reviews.rules import (
     APPROVERS_ALLOWED,
     DEFAULT_ROUTES,
@@ -65,24 +63,23 @@ def fingerprint(document_id: UUID, data: DecisionRequest) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def decider_of(caller: Caller) -> agg.Decider:
+    """The caller as the aggregate sees who decides: approval goes by `org_roles` (a territory role
+    there never names an approver) and a unit's conclusion by ("unit_head", unit) in `unit_roles`."""
+    return agg.Decider(caller.user_id, caller.staff_id, caller.name, caller.org_roles, caller.unit_roles)
+
+
 class IdempotencyMismatch(DomainError):
     status = 422
 
 
 class ReviewService:
-    def __init__(
-        self,
-        session: AsyncSession,
-        organisation_id: UUID,
-        org_kind: OrgKind,
-        participant: Participant,
-        *,
-        clock: Any = utcnow,
-    ) -> None:
-        self.session = session
-        self.organisation_id = organisation_id
-        self.org_kind = org_kind
-        self.who = participant
+    def __init__(self, context: TenantContext, *, clock: Any = utcnow) -> None:
+        self.context = context
+        self.session = context.session
+        self.organisation_id = context.organisation_id
+        self.org_kind = context.tenant.kind
+        self.caller = context.caller
         self.clock = clock
 
     # --- routes -------------------------------------------------------------------------------
@@ -93,7 +90,7 @@ class ReviewService:
         return RouteDescription(kind, CLAUSE_OF_KIND[kind], stages, row is not None, sorted(APPROVERS_ALLOWED[kind]))
 
     def _require_admin(self) -> None:
-        if not self.who.administers:
+        if not self.caller.administers:
             raise Forbidden("Only the organisation's administrator adjusts review routes.")
 
     async def set_route(self, kind: DocumentKind, stages: list[StageTemplate]) -> RouteDescription:
@@ -109,21 +106,13 @@ class ReviewService:
         )
         before = {"stages": row.stages} if row else {"stages": [msgspec.to_builtins(s) for s in DEFAULT_ROUTES[kind]]}
         if row is None:
-            row = ReviewRoute(document_kind=kind.value, stages=encoded, updated_by=self.who.user_id)
+            row = ReviewRoute(document_kind=kind.value, stages=encoded, updated_by=self.caller.user_id)
             self.session.add(row)
         else:
             row.stages = encoded
-            row.updated_by = self.who.user_id
+            row.updated_by = self.caller.user_id
         await self.session.flush()
-        await audit.record(
-            self.session,
-            actor_id=self.who.user_id,
-            action="review_route.update",
-            entity="review_route",
-            entity_id=kind.value,
-            before=before,
-            after={"stages": encoded},
-        )
+        await self.context.audit.record("review_route.update", "review_route", kind.value, before, {"stages": encoded})
         return await self.route(kind)
 
     async def reset_route(self, kind: DocumentKind) -> RouteDescription:
@@ -133,15 +122,7 @@ class ReviewService:
             before = {"stages": row.stages}
             await self.session.delete(row)
             await self.session.flush()
-            await audit.record(
-                self.session,
-                actor_id=self.who.user_id,
-                action="review_route.reset",
-                entity="review_route",
-                entity_id=kind.value,
-                before=before,
-                after=None,
-            )
+            await self.context.audit.record("review_route.reset", "review_route", kind.value, before, None)
         return await self.route(kind)
 
     async def plan(self, document: Document) -> list[tuple[ReviewStage, tuple[agg.Member, ...]]]:
@@ -331,15 +312,7 @@ class ReviewService:
                 agg.ReturnedToAuthors: "review.return",
                 agg.Approved: "review.approve",
             }[type(event)]
-            await audit.record(
-                self.session,
-                actor_id=self.who.user_id,
-                action=action,
-                entity="review_round",
-                entity_id=event.round_id,
-                before=None,
-                after=payload,
-            )
+            await self.context.audit.record(action, "review_round", event.round_id, None, payload)
         await notifications.notify(self.session, self.organisation_id, document, events, stage_rows)
 
     # --- submitting -----------------------------------------------------------------------------
@@ -410,7 +383,7 @@ class ReviewService:
                 status=state.status.value,
                 current_position=state.current_position,
                 lock_version=state.lock_version,
-                submitted_by=self.who.user_id,
+                submitted_by=self.caller.user_id,
             )
             self.session.add(result)
             await self.session.flush()
@@ -435,26 +408,18 @@ class ReviewService:
                 self.session.add(gap)
             if missing:
                 await self.session.flush()
-                await audit.record(
-                    self.session,
-                    actor_id=self.who.user_id,
-                    action="review.stages_missing",
-                    entity="review_round",
-                    entity_id=result.id,
-                    before=None,
-                    after={"missing_stages": [audit.snapshot(g) for g in missing]},
+                await self.context.audit.record(
+                    "review.stages_missing",
+                    "review_round",
+                    result.id,
+                    None,
+                    {"missing_stages": [audit.snapshot(g) for g in missing]},
                 )
         version.locked_at = now
         document.status = DocumentStatus.IN_REVIEW.value
         await self.session.flush()
-        await audit.record(
-            self.session,
-            actor_id=self.who.user_id,
-            action="document.version.lock",
-            entity="document_version",
-            entity_id=version.id,
-            before=None,
-            after={"locked_at": now, "round_id": result.id},
+        await self.context.audit.record(
+            "document.version.lock", "document_version", version.id, None, {"locked_at": now, "round_id": result.id}
         )
         await self._record_events(document, state.events, stage_rows)
         await self.session.flush()
@@ -478,8 +443,8 @@ class ReviewService:
                 raise DomainError("The Idempotency-Key is 1 to 200 characters.", field="Idempotency-Key")
             earlier = await self.session.scalar(
                 select(ReviewDecision).where(
-                    ReviewDecision.decided_by == self.who.user_id
-                    if self.who.user_id
+                    ReviewDecision.decided_by == self.caller.user_id
+                    if self.caller.user_id
                     else ReviewDecision.decided_by.is_(None),
                     ReviewDecision.idempotency_key == idempotency_key,
                 )
@@ -505,7 +470,7 @@ class ReviewService:
             version_id=data.version_id,
             outcome=data.outcome,
             remarks=data.remarks,
-            decider=self.who.decider(),
+            decider=decider_of(self.caller),
             now=self.clock(),
             body_id=data.body_id,
             meeting=meeting,
