@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from api.access import Grant
 from api.clock import KZ_TIME
+from api.context import Caller, TenantContext
 from api.demo.facts import Body, Furnished, Place
 from api.demo.region import Gap
 from api.domain.bodies.rules import AssociationKind, last_day_of_one_year_term
@@ -25,9 +26,9 @@ from api.domain.documents.rules import DocumentKind
 from api.domain.documents.schemas import DocumentCreate
 from api.domain.documents.services import DocumentService
 from api.domain.documents.storage import FileStore
-from api.domain.meetings.context import WorkContext, calendar_terms, closed_terms
 from api.domain.meetings.schemas import AgendaItemCreate, AttendanceEntry, MeetingCreate, MeetingUpdate
 from api.domain.meetings.services import MeetingService
+from api.domain.meetings.terms import calendar_terms, closed_terms
 from api.domain.organisations.rules import OrgKind
 from api.domain.plans.rules import Direction
 from api.domain.plans.schemas import PlanCreate, PlanItemWrite
@@ -100,8 +101,8 @@ class Work:
         self.place, self.f, self.store = place, furnished, store
         self.session = place.session
         self.kind = place.tenant.kind
-        self.ctx = WorkContext(self.session, place.admin, self.kind.value)
-        self.meetings = MeetingService(self.ctx)
+        self.as_admin = self.acting(Role.ORGANISATION_ADMIN)
+        self.meetings = MeetingService(self.as_admin)
         self.review_meetings: dict[UUID, tuple[UUID, list[UUID]]] = {}
 
     async def run(self) -> None:
@@ -163,7 +164,7 @@ class Work:
             for d in Direction
             if not (d is Direction.METHODOLOGICAL_PRODUCTS and self.place.lacks(Gap.PLAN_DIRECTIONS))
         ]
-        head = PlanService(WorkContext(self.session, self.acting(Role.HEAD), self.kind.value))
+        head = PlanService(self.acting(Role.HEAD))
         for index, body in enumerate(self.f.associations):
             items = [
                 PlanItemWrite(
@@ -174,7 +175,7 @@ class Work:
                 )
                 for n, d in enumerate(directions)
             ]
-            plans = PlanService(self.ctx)
+            plans = PlanService(self.as_admin)
             plan = await plans.create(
                 PlanCreate(
                     body.id,
@@ -189,8 +190,10 @@ class Work:
                 continue  # still with the head (cl. 29)
             await head.approve(plan.id)
 
-    def acting(self, role: Role) -> Actor:
-        return Actor.of(None, [Grant(role, organisation_id=self.place.tenant.organisation_id)])
+    def acting(self, role: Role) -> TenantContext:
+        """The organisation's context as someone holding `role` there (the demo has no signed-in user)."""
+        caller = Caller(None, (Grant(role, organisation_id=self.place.tenant.organisation_id),))
+        return TenantContext.of(self.place.tenant, self.session, caller)
 
     # --- documents through their review routes (cl. 18-21) ---------------------------------------
 

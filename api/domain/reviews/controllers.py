@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, delete, get, post, put
+from litestar import Controller, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy import select, update
 
-from api.access import Scope, access, principal
+from api.access import Scope, access
 from api.domain.documents.controllers import attachment
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import DocumentKind, FileFormat
@@ -232,22 +232,14 @@ class ReviewController(Controller):
     @post("/reviews/agenda", name="reviews:agenda-build", operation_id="BuildAgenda", opt=access(Scope.TENANT, STAFF))
     async def build_agenda(
         self,
-        request: Request[Any, Any, Any],
-        tenant: NamedDependency[Tenant],
         documents: NamedDependency[DocumentService],
+        meetings: NamedDependency[MeetingService],
         data: JSONBody[AgendaBuild],
     ) -> AgendaBuilt:
         """Puts every document pending before the meeting's body on its agenda (once each); the
         meetings domain decides who may change that meeting's agenda."""
-        from api.domain.meetings.context import WorkContext
         from api.domain.meetings.models import AgendaItem, Meeting
         from api.domain.meetings.schemas import AgendaItemCreate
-        from api.domain.structure.actors import Actor
-
-        grants = [g for g in principal(request).grants if g.organisation_id == tenant.organisation_id]
-        meetings = MeetingService(
-            WorkContext(documents.session, Actor.of(documents.who.user_id, grants, documents.who.staff_id))
-        )
 
         meeting = await documents.session.get(Meeting, data.meeting_id)
         if meeting is None:
