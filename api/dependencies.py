@@ -15,18 +15,14 @@ from api.context import provide_context
 from api.db import request_connection
 from api.domain.audit.dependencies import audit_dependencies
 from api.domain.bodies.dependencies import bodies_dependencies
-from api.domain.events.services import EventService
-from api.domain.meetings.context import WorkContext
-from api.domain.meetings.services import MeetingService
+from api.domain.meetings.dependencies import work_dependencies
 from api.domain.organisations.services import OrganisationService
-from api.domain.plans.services import PlanService
 from api.domain.reviews.dependencies import review_dependencies
-from api.domain.structure.actors import Actor, provide_actor
 from api.domain.structure.dependencies import structure_dependencies
 from api.domain.territories.services import TerritoryService
 from api.identity.dependencies import identity_dependencies
 from api.jobs import Jobs
-from api.tenancy import Tenant, tenant_dependencies
+from api.tenancy import tenant_dependencies
 
 
 async def provide_session(request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
@@ -58,24 +54,6 @@ def provide_territory_service(session: NamedDependency[AsyncSession]) -> Territo
     return TerritoryService(session)
 
 
-def provide_work_context(
-    tenant_session: NamedDependency[AsyncSession], actor: NamedDependency[Actor], tenant: NamedDependency[Tenant]
-) -> WorkContext:
-    return WorkContext(tenant_session, actor, str(tenant.kind))
-
-
-def provide_meeting_service(work: NamedDependency[WorkContext]) -> MeetingService:
-    return MeetingService(work)
-
-
-def provide_plan_service(work: NamedDependency[WorkContext]) -> PlanService:
-    return PlanService(work)
-
-
-def provide_event_service(work: NamedDependency[WorkContext]) -> EventService:
-    return EventService(work)
-
-
 dependencies = {
     "session": Provide(provide_session),
     "jobs": Provide(provide_jobs, sync_to_thread=False),
@@ -84,13 +62,9 @@ dependencies = {
     **tenant_dependencies,
     "context": Provide(provide_context),
     **identity_dependencies,
-    "actor": Provide(provide_actor),
-    "work": Provide(provide_work_context, sync_to_thread=False),
-    "meetings": Provide(provide_meeting_service, sync_to_thread=False),
-    "plans": Provide(provide_plan_service, sync_to_thread=False),
-    "events": Provide(provide_event_service, sync_to_thread=False),
     **structure_dependencies,
     **bodies_dependencies,
     **audit_dependencies,
     **review_dependencies,
+    **work_dependencies,
 }

@@ -115,7 +115,7 @@ async def test_every_checked_clause_has_a_finding_and_some_organisations_none(de
     # Cl. 25 holds associations to the terms of the school year already closed: in the first weeks
     # of a school year (before the first quarter's window closes in early November) none is.
     from api.clock import today
-    from api.domain.meetings.context import calendar_terms, closed_terms
+    from api.domain.meetings.terms import calendar_terms, closed_terms
 
     async with demo.db.tenant_session(next(iter(await _schemas(demo)))) as tenant:
         closed = closed_terms(await calendar_terms(tenant, today(), "school"), today())

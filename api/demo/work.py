@@ -18,17 +18,17 @@ from api.clock import KZ_TIME
 from api.context import Caller, TenantContext
 from api.demo.facts import Body, Furnished, Place
 from api.demo.region import Gap
+from api.domain.bodies.inter_school import InterSchoolService
 from api.domain.bodies.rules import AssociationKind, last_day_of_one_year_term
 from api.domain.bodies.schemas import InterSchoolCreate, InterSchoolLeaderCreate, InterSchoolMemberCreate
-from api.domain.bodies.services import InterSchoolService
 from api.domain.documents.models import Document
 from api.domain.documents.rules import DocumentKind
 from api.domain.documents.schemas import DocumentCreate
 from api.domain.documents.services import DocumentService
 from api.domain.documents.storage import FileStore
-from api.domain.meetings.context import WorkContext, calendar_terms, closed_terms
 from api.domain.meetings.schemas import AgendaItemCreate, AttendanceEntry, MeetingCreate, MeetingUpdate
 from api.domain.meetings.services import MeetingService
+from api.domain.meetings.terms import calendar_terms, closed_terms
 from api.domain.organisations.rules import OrgKind
 from api.domain.plans.rules import Direction
 from api.domain.plans.schemas import PlanCreate, PlanItemWrite
@@ -37,7 +37,6 @@ from api.domain.reviews.models import ReviewStage, ReviewStageMember
 from api.domain.reviews.rules import Outcome, Selector, StageTemplate
 from api.domain.reviews.schemas import DecisionRequest
 from api.domain.reviews.services import ReviewService
-from api.domain.structure.actors import Actor
 from api.domain.structure.models import Staff
 from api.roles import Role
 
@@ -100,8 +99,8 @@ class Work:
         self.place, self.f, self.store = place, furnished, store
         self.session = place.session
         self.kind = place.tenant.kind
-        self.ctx = WorkContext(self.session, place.admin, self.kind.value)
-        self.meetings = MeetingService(self.ctx)
+        self.as_admin = self.acting(Role.ORGANISATION_ADMIN)
+        self.meetings = MeetingService(self.as_admin)
         self.review_meetings: dict[UUID, tuple[UUID, list[UUID]]] = {}
 
     async def run(self) -> None:
@@ -163,7 +162,7 @@ class Work:
             for d in Direction
             if not (d is Direction.METHODOLOGICAL_PRODUCTS and self.place.lacks(Gap.PLAN_DIRECTIONS))
         ]
-        head = PlanService(WorkContext(self.session, self.acting(Role.HEAD), self.kind.value))
+        head = PlanService(self.acting(Role.HEAD))
         for index, body in enumerate(self.f.associations):
             items = [
                 PlanItemWrite(
@@ -174,7 +173,7 @@ class Work:
                 )
                 for n, d in enumerate(directions)
             ]
-            plans = PlanService(self.ctx)
+            plans = PlanService(self.as_admin)
             plan = await plans.create(
                 PlanCreate(
                     body.id,
@@ -189,8 +188,10 @@ class Work:
                 continue  # still with the head (cl. 29)
             await head.approve(plan.id)
 
-    def acting(self, role: Role) -> Actor:
-        return Actor.of(None, [Grant(role, organisation_id=self.place.tenant.organisation_id)])
+    def acting(self, role: Role) -> TenantContext:
+        """The organisation's context as someone holding `role` there (the demo has no signed-in user)."""
+        caller = Caller(None, (Grant(role, organisation_id=self.place.tenant.organisation_id),))
+        return TenantContext.of(self.place.tenant, self.session, caller)
 
     # --- documents through their review routes (cl. 18-21) ---------------------------------------
 
@@ -295,14 +296,15 @@ INTER_SCHOOL = [("physics", "Физика"), ("biology", "Биология")]
 async def inter_school(place: Place, schools: list[Furnished]) -> None:
     """Teachers a school has only one or two of meet across the district; the district methodist
     appoints their leaders (cl. 30). A cabinet with the gap leaves its second one without."""
-    service = InterSchoolService(place.session, place.tenant)
-    methodist = Actor.of(None, [Grant(Role.DISTRICT_METHODIST, territory_id=place.tenant.territory_id)])
+    service = InterSchoolService(place.context)
+    # The district's methodist appoints the leaders (cl. 30).
+    methodist = Caller(None, (Grant(Role.DISTRICT_METHODIST, territory_id=place.tenant.territory_id),))
+    appointing = InterSchoolService(TenantContext.of(place.tenant, place.session, methodist))
     for index, (code, name) in enumerate(INTER_SCHOOL):
         row = await service.create(
             InterSchoolCreate(
                 f"{name} пәні мұғалімдерінің мектепаралық әдістемелік бірлестігі", AssociationKind.SUBJECT, code, name
-            ),
-            place.admin,
+            )
         )
         members = [
             (school.tenant.organisation_id, staff)
@@ -310,11 +312,9 @@ async def inter_school(place: Place, schools: list[Furnished]) -> None:
             for staff in school.subject_teachers.get(code, [])
         ]
         for organisation_id, staff_id in members:
-            await service.add_member(
-                row.id, InterSchoolMemberCreate(organisation_id, staff_id, place.since), place.admin
-            )
+            await service.add_member(row.id, InterSchoolMemberCreate(organisation_id, staff_id, place.since))
         if not members or (index == 1 and place.lacks(Gap.LEADER_LAPSED)):
             continue
         start = place.leader_starts
         leader = InterSchoolLeaderCreate(members[0][0], members[0][1], start, last_day_of_one_year_term(start))
-        await service.appoint_leader(row.id, leader, methodist)
+        await appointing.appoint_leader(row.id, leader)

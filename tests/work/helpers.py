@@ -13,16 +13,16 @@ from typing import Any
 from uuid import UUID
 
 from api.access import Grant
+from api.context import Caller, TenantContext
 from api.domain.bodies.models import Association, BodyMembership, Council, LeaderTerm
-from api.domain.meetings.context import WorkContext
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import EducationLevel, OrgKind
 from api.domain.organisations.schemas import OrganisationCreate
 from api.domain.organisations.services import OrganisationService
-from api.domain.structure.actors import Actor
 from api.domain.structure.models import AcademicTerm, Staff
 from api.domain.territories.models import TerritoryKind
 from api.domain.territories.services import TerritoryService
+from api.tenancy import Tenant
 from tests.support import fresh_bin
 
 # Kazakhstan keeps one time zone, UTC+5.
@@ -167,11 +167,12 @@ def actor(
     staff_id: UUID | None = None,
     user_id: UUID | None = None,
     unit_id: UUID | None = None,
-) -> Actor:
+) -> Caller:
     import uuid
 
-    return Actor.of(user_id or uuid.uuid4(), [Grant(role=role, organisation_id=org.id, unit_id=unit_id)], staff_id)
+    return Caller(user_id or uuid.uuid4(), (Grant(role=role, organisation_id=org.id, unit_id=unit_id),), staff_id)
 
 
-def context(session: Any, who: Actor) -> WorkContext:
-    return WorkContext(session, who)
+def context(session: Any, org: Organisation, who: Caller) -> TenantContext:
+    """`who` working in `org`, whose schema `session` is bound to."""
+    return TenantContext.of(Tenant(org.id, org.schema_name, OrgKind(org.kind), org.territory_id), session, who)

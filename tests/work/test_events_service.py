@@ -57,7 +57,7 @@ def seminar(school: School, **overrides: Any) -> EventCreate:
 
 async def test_deputy_head_schedules_a_seminar(db: Any, school: School) -> None:
     async with db.tenant_context(school.schema) as session:
-        event = await EventService(context(session, deputy(school))).create(seminar(school))
+        event = await EventService(context(session, school.org, deputy(school))).create(seminar(school))
         read = to_read(event)
     assert read.kind == EventKind.SEMINAR
     assert [(p.staff_id, p.external_name) for p in read.participants] == [
@@ -66,7 +66,7 @@ async def test_deputy_head_schedules_a_seminar(db: Any, school: School) -> None:
     ]
     assert [m.title for m in read.materials] == ["Slides", "Handout"]
     async with db.tenant_session(school.schema) as session:
-        mine = await EventService(context(session, deputy(school))).list(
+        mine = await EventService(context(session, school.org, deputy(school))).list(
             EventFilter(staff_id=school.teachers[1], page_size=200)
         )
     assert event.id in {e.id for e in mine.items}
@@ -75,16 +75,16 @@ async def test_deputy_head_schedules_a_seminar(db: Any, school: School) -> None:
 async def test_leader_of_the_organising_body_keeps_it_and_a_teacher_does_not(db: Any, school: School) -> None:
     leader = actor(school.org, Role.ASSOCIATION_LEADER, staff_id=school.leader)
     async with db.tenant_context(school.schema) as session:
-        await EventService(context(session, leader)).create(seminar(school, kind=EventKind.WORKSHOP))
+        await EventService(context(session, school.org, leader)).create(seminar(school, kind=EventKind.WORKSHOP))
     async with db.tenant_session(school.schema) as session:
         with pytest.raises(Forbidden):
-            await EventService(context(session, leader)).create(
+            await EventService(context(session, school.org, leader)).create(
                 seminar(school, organiser_body_kind=None, organiser_body_id=None)
             )
         with pytest.raises(Forbidden):
-            await EventService(context(session, actor(school.org, Role.TEACHER, staff_id=school.teachers[3]))).create(
-                seminar(school)
-            )
+            await EventService(
+                context(session, school.org, actor(school.org, Role.TEACHER, staff_id=school.teachers[3]))
+            ).create(seminar(school))
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ async def test_bad_events_are_refused_and_nothing_written(
         before = await session.scalar(select(func.count()).select_from(MethodologicalEvent))
     with pytest.raises(DomainError) as refused:
         async with db.tenant_context(school.schema) as session:
-            await EventService(context(session, deputy(school))).create(seminar(school, **override))
+            await EventService(context(session, school.org, deputy(school))).create(seminar(school, **override))
     assert refused.value.field == field
     async with db.tenant_session(school.schema) as session:
         assert await session.scalar(select(func.count()).select_from(MethodologicalEvent)) == before
@@ -116,7 +116,7 @@ async def test_bad_events_are_refused_and_nothing_written(
 
 async def test_outcome_only_after_it_took_place(db: Any, school: School) -> None:
     async with db.tenant_context(school.schema) as session:
-        service = EventService(context(session, deputy(school)))
+        service = EventService(context(session, school.org, deputy(school)))
         upcoming = await service.create(seminar(school))
         past = await service.create(
             seminar(
@@ -128,10 +128,12 @@ async def test_outcome_only_after_it_took_place(db: Any, school: School) -> None
         )
     async with db.tenant_session(school.schema) as session:
         with pytest.raises(DomainError) as refused:
-            await EventService(context(session, deputy(school))).update(upcoming.id, EventUpdate(outcome="Went well"))
+            await EventService(context(session, school.org, deputy(school))).update(
+                upcoming.id, EventUpdate(outcome="Went well")
+            )
     assert refused.value.field == "outcome"
     async with db.tenant_context(school.schema) as session:
-        service = EventService(context(session, deputy(school)))
+        service = EventService(context(session, school.org, deputy(school)))
         done = await service.update(
             past.id, EventUpdate(outcome=" 24 teachers; two open lessons shown. ", materials=[])
         )

@@ -118,7 +118,7 @@ def cabinet_admin(d: District) -> Any:
 
 async def new_meeting(db: Any, d: District) -> UUID:
     async with db.tenant_context(d.cabinet.schema_name) as session:
-        meeting = await MeetingService(context(session, cabinet_admin(d))).create(
+        meeting = await MeetingService(context(session, d.cabinet, cabinet_admin(d))).create(
             MeetingCreate(
                 body_kind="inter_school_association",
                 body_id=d.association_id,
@@ -133,7 +133,7 @@ async def test_attendance_of_members_of_two_schools_and_the_quorum(db: Any, dist
     meeting_id = await new_meeting(db, d)
     a1, a2, b1, b2 = d.member(d.a, 0), d.member(d.a, 1), d.member(d.b, 0), d.member(d.b, 1)
     async with db.tenant_context(d.cabinet.schema_name) as session:
-        service = MeetingService(context(session, cabinet_admin(d)))
+        service = MeetingService(context(session, d.cabinet, cabinet_admin(d)))
         await service.set_attendance(
             meeting_id,
             [
@@ -152,7 +152,7 @@ async def test_attendance_of_members_of_two_schools_and_the_quorum(db: Any, dist
         )
 
     async with db.tenant_context(d.cabinet.schema_name) as session:
-        service = MeetingService(context(session, cabinet_admin(d)))
+        service = MeetingService(context(session, d.cabinet, cabinet_admin(d)))
         await service.set_attendance(
             meeting_id,
             [
@@ -213,16 +213,20 @@ async def test_attendees_who_are_not_members_are_refused(db: Any, district: Dist
     entries, where = _bad_entries(district, case)
     with pytest.raises(DomainError) as refused:
         async with db.tenant_context(district.cabinet.schema_name) as session:
-            await MeetingService(context(session, cabinet_admin(district))).set_attendance(meeting_id, entries)
+            await MeetingService(context(session, district.cabinet, cabinet_admin(district))).set_attendance(
+                meeting_id, entries
+            )
     assert refused.value.field == where, refused.value.message
     async with db.tenant_session(district.cabinet.schema_name) as session:
-        assert (await MeetingService(context(session, cabinet_admin(district))).read(meeting_id)).attendance == []
+        assert (
+            await MeetingService(context(session, district.cabinet, cabinet_admin(district))).read(meeting_id)
+        ).attendance == []
 
 
 async def test_a_local_body_names_its_members_by_staff_id(db: Any, school: School) -> None:
     leader = actor(school.org, Role.ASSOCIATION_LEADER, staff_id=school.leader, user_id=school.teacher_users[0])
     async with db.tenant_context(school.schema) as session:
-        meeting = await MeetingService(context(session, leader)).create(
+        meeting = await MeetingService(context(session, school.org, leader)).create(
             MeetingCreate(
                 body_kind="association", body_id=school.association_id, starts_at=NOW - datetime.timedelta(hours=1)
             )
@@ -235,7 +239,7 @@ async def test_a_local_body_names_its_members_by_staff_id(db: Any, school: Schoo
     ):
         with pytest.raises(DomainError) as refused:
             async with db.tenant_context(school.schema) as session:
-                await MeetingService(context(session, leader)).set_attendance(meeting_id, entries)
+                await MeetingService(context(session, school.org, leader)).set_attendance(meeting_id, entries)
         assert refused.value.field == where
 
 

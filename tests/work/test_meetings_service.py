@@ -39,13 +39,13 @@ async def new_meeting(db: Any, school: School, **overrides: Any) -> Any:
         "agenda": [AgendaItemCreate(title="Results of the term")],
     } | overrides
     async with db.tenant_context(school.schema) as session:
-        return (await MeetingService(context(session, leader_of(school))).create(MeetingCreate(**data))).id
+        return (await MeetingService(context(session, school.org, leader_of(school))).create(MeetingCreate(**data))).id
 
 
 async def test_leader_creates_a_meeting_and_it_is_audited(db: Any, school: School) -> None:
     meeting_id = await new_meeting(db, school, place="Room 12", title="Meeting No. 1")
     async with db.tenant_session(school.schema) as session:
-        read = await MeetingService(context(session, leader_of(school))).read(meeting_id)
+        read = await MeetingService(context(session, school.org, leader_of(school))).read(meeting_id)
         assert read.body_name == "Mathematics teachers"
         assert [a.title for a in read.agenda] == ["Results of the term"]
         entry = await session.scalar(select(AuditEntry).where(AuditEntry.entity_id == str(meeting_id)))
@@ -82,13 +82,13 @@ async def test_a_teacher_who_keeps_nothing_cannot_create_meetings(db: Any, schoo
     teacher = actor(school.org, Role.TEACHER, staff_id=school.teachers[1])
     async with db.tenant_session(school.schema) as session:
         with pytest.raises(Forbidden):
-            await MeetingService(context(session, teacher)).create(
+            await MeetingService(context(session, school.org, teacher)).create(
                 MeetingCreate(body_kind="association", body_id=school.association_id, starts_at=NOW)
             )
     # The leader of one association does not keep another association's meetings.
     async with db.tenant_session(school.schema) as session:
         with pytest.raises(Forbidden):
-            await MeetingService(context(session, leader_of(school))).create(
+            await MeetingService(context(session, school.org, leader_of(school))).create(
                 MeetingCreate(body_kind="association", body_id=school.second_association_id, starts_at=NOW)
             )
 
@@ -97,7 +97,7 @@ async def test_decision_needs_more_than_half_of_members(db: Any, school: School)
     meeting_id = await new_meeting(db, school)
     members = school.association_members  # five: more than half is three
     async with db.tenant_context(school.schema) as session:
-        service = MeetingService(context(session, leader_of(school)))
+        service = MeetingService(context(session, school.org, leader_of(school)))
         await service.set_attendance(
             meeting_id,
             [
@@ -108,7 +108,7 @@ async def test_decision_needs_more_than_half_of_members(db: Any, school: School)
             ],  # a guest
         )
     async with db.tenant_session(school.schema) as session:
-        service = MeetingService(context(session, leader_of(school)))
+        service = MeetingService(context(session, school.org, leader_of(school)))
         quorum = await service.quorum(meeting_id)
         assert (quorum.members, quorum.present_members, quorum.required, quorum.met) == (5, 2, 3, False)
         with pytest.raises(DomainError) as refused:
@@ -121,7 +121,7 @@ async def test_decision_needs_more_than_half_of_members(db: Any, school: School)
             == 0
         )
     async with db.tenant_context(school.schema) as session:
-        service = MeetingService(context(session, leader_of(school)))
+        service = MeetingService(context(session, school.org, leader_of(school)))
         await service.set_attendance(
             meeting_id,
             [AttendanceEntry(members[0], True), AttendanceEntry(members[1], True), AttendanceEntry(members[2], True)],
@@ -139,7 +139,7 @@ async def test_quorum_rule_is_the_bodys_own(db: Any, school: School) -> None:
         await session.execute(update(Council).where(Council.id == school.council_id).values(quorum_rule="two_thirds"))
     secretary = actor(school.org, Role.COUNCIL_SECRETARY, staff_id=school.teachers[2])
     async with db.tenant_context(school.schema) as session:
-        service = MeetingService(context(session, secretary))
+        service = MeetingService(context(session, school.org, secretary))
         meeting = await service.create(MeetingCreate(body_kind="council", body_id=school.council_id, starts_at=NOW))
         await service.set_attendance(meeting.id, [AttendanceEntry(school.teachers[2], True)])
         quorum = await service.quorum(meeting.id)
@@ -169,7 +169,7 @@ async def test_bad_attendance_is_refused(db: Any, school: School, case: str) -> 
     }[case]
     async with db.tenant_session(school.schema) as session:
         with pytest.raises(DomainError) as refused:
-            await MeetingService(context(session, leader_of(school))).set_attendance(meeting_id, entries)
+            await MeetingService(context(session, school.org, leader_of(school))).set_attendance(meeting_id, entries)
         assert refused.value.field and refused.value.field.startswith("attendance")
 
 
@@ -179,7 +179,7 @@ async def test_agenda_order_documents_and_linked_decisions(db: Any, school: Scho
     document_id = uuid.uuid4()
     meeting_id = await new_meeting(db, school)
     async with db.tenant_context(school.schema) as session:
-        service = MeetingService(context(session, leader_of(school)))
+        service = MeetingService(context(session, school.org, leader_of(school)))
         review = await service.add_agenda_item(
             meeting_id, AgendaItemCreate(title="Working programme, grade 7", document_id=document_id)
         )
@@ -208,7 +208,7 @@ async def test_agenda_order_documents_and_linked_decisions(db: Any, school: Scho
 async def test_only_the_last_decision_may_be_removed(db: Any, school: School) -> None:
     meeting_id = await new_meeting(db, school)
     async with db.tenant_context(school.schema) as session:
-        service = MeetingService(context(session, leader_of(school)))
+        service = MeetingService(context(session, school.org, leader_of(school)))
         await service.set_attendance(meeting_id, [AttendanceEntry(s, True) for s in school.association_members])
         first = await service.add_decision(meeting_id, DecisionCreate(text="One"))
         second = await service.add_decision(meeting_id, DecisionCreate(text="Two"))
@@ -222,7 +222,7 @@ async def test_only_the_last_decision_may_be_removed(db: Any, school: School) ->
 async def test_minutes_and_archive(db: Any, school: School) -> None:
     meeting_id = await new_meeting(db, school)
     async with db.tenant_context(school.schema) as session:
-        service = MeetingService(context(session, leader_of(school)))
+        service = MeetingService(context(session, school.org, leader_of(school)))
         updated = await service.update(meeting_id, MeetingUpdate(minutes="  Heard: the head of the association.  "))
         assert updated.minutes == "Heard: the head of the association."
         with pytest.raises(DomainError) as nothing:
@@ -240,13 +240,13 @@ async def test_teachers_read_their_own_bodies_only(db: Any, school: School) -> N
     member = actor(school.org, Role.TEACHER, staff_id=school.teachers[1])
     stranger = actor(school.org, Role.TEACHER, staff_id=school.teachers[6])  # in the other association
     async with db.tenant_session(school.schema) as session:
-        assert (await MeetingService(context(session, member)).read(meeting_id)).id == meeting_id
+        assert (await MeetingService(context(session, school.org, member)).read(meeting_id)).id == meeting_id
         with pytest.raises(Forbidden):
-            await MeetingService(context(session, stranger)).read(meeting_id)
-        seen = await MeetingService(context(session, stranger)).list(MeetingFilter(page_size=200))
+            await MeetingService(context(session, school.org, stranger)).read(meeting_id)
+        seen = await MeetingService(context(session, school.org, stranger)).list(MeetingFilter(page_size=200))
         assert all(m.body_id != school.association_id for m in seen.items)
         head = actor(school.org, Role.HEAD)
-        everything = await MeetingService(context(session, head)).list(MeetingFilter(page_size=200))
+        everything = await MeetingService(context(session, school.org, head)).list(MeetingFilter(page_size=200))
         assert meeting_id in {m.id for m in everything.items}
 
 
@@ -257,7 +257,7 @@ async def test_association_meets_once_a_quarter(db: Any, school: School) -> None
     terms = quarters(year - 1) + quarters(year) + quarters(year + 1)
     term = [t for t in terms if t[1] <= today][-1]
     async with db.tenant_context(school.schema) as session:
-        service = MeetingService(context(session, leader_of(school)))
+        service = MeetingService(context(session, school.org, leader_of(school)))
         held = await service.create(
             MeetingCreate(
                 body_kind="association",
@@ -277,7 +277,9 @@ async def test_a_year_without_a_calendar_takes_the_default_one(db: Any, school: 
     """A school year the organisation has not entered is bounded by the default calendar of
     Kazakhstan's school year (quarters for a school), not refused; the report says which."""
     async with db.tenant_session(school.schema) as session:
-        report = await MeetingService(context(session, leader_of(school))).quarter_compliance(datetime.date(2001, 1, 1))
+        report = await MeetingService(context(session, school.org, leader_of(school))).quarter_compliance(
+            datetime.date(2001, 1, 1)
+        )
     # 1 January falls in the winter holidays, which belong to the second quarter of 2000/2001.
     assert (report.calendar, report.school_year, report.term_kind, report.term_number) == (
         "default",
@@ -309,7 +311,7 @@ async def test_only_a_held_meeting_counts_for_cl_25(db: Any, school: School) -> 
         )
         association_id = association.id
     async with db.tenant_context(school.schema) as session:
-        service = MeetingService(context(session, actor(school.org, Role.DEPUTY_HEAD)))
+        service = MeetingService(context(session, school.org, actor(school.org, Role.DEPUTY_HEAD)))
         await service.create(
             MeetingCreate(
                 body_kind="association",
@@ -327,7 +329,7 @@ async def test_only_a_held_meeting_counts_for_cl_25(db: Any, school: School) -> 
         unrecorded_id = unrecorded.id
     assert (row.meetings, row.planned_meetings, row.compliant) == (0, 2, False)
     async with db.tenant_context(school.schema) as session:
-        service = MeetingService(context(session, actor(school.org, Role.DEPUTY_HEAD)))
+        service = MeetingService(context(session, school.org, actor(school.org, Role.DEPUTY_HEAD)))
         await service.set_attendance(unrecorded_id, [AttendanceEntry(staff_id=school.teachers[0], present=True)])
         row = {r.association_id: r for r in (await service.quarter_compliance(today)).associations}[association_id]
     assert (row.meetings, row.planned_meetings, row.compliant) == (1, 1, True)
@@ -355,7 +357,7 @@ async def test_compliance_does_not_look_before_an_association_existed(db: Any, s
         await session.flush()
         old_id, new_id = old.id, new.id
     async with db.tenant_session(school.schema) as session:
-        service = MeetingService(context(session, actor(school.org, Role.DEPUTY_HEAD)))
+        service = MeetingService(context(session, school.org, actor(school.org, Role.DEPUTY_HEAD)))
         earlier = await service.quarter_compliance(previous[1])
         current = await service.quarter_compliance(today)
     assert earlier.term_starts_on == previous[1]

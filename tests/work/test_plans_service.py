@@ -57,12 +57,12 @@ async def make_plan(db: Any, school: School, year: int = 2030, **overrides: Any)
         "items": [item(school, year), item(school, year, title="Open lessons", direction=Direction.BEST_EXPERIENCE)],
     } | overrides
     async with db.tenant_context(school.schema) as session:
-        return (await PlanService(context(session, leader(school))).create(PlanCreate(**data))).id
+        return (await PlanService(context(session, school.org, leader(school))).create(PlanCreate(**data))).id
 
 
 async def run(db: Any, school: School, who: Any, call: Any) -> Any:
     async with db.tenant_context(school.schema) as session:
-        return await call(PlanService(context(session, who)))
+        return await call(PlanService(context(session, school.org, who)))
 
 
 async def test_plan_submitted_and_approved_by_the_head(db: Any, fresh: School) -> None:
@@ -208,9 +208,9 @@ async def test_returned_with_a_comment_and_edited_again(db: Any, fresh: School) 
 async def test_only_keepers_make_plans_and_members_read_them(db: Any, fresh: School) -> None:
     with pytest.raises(Forbidden):
         async with db.tenant_context(fresh.schema) as session:
-            await PlanService(context(session, actor(fresh.org, Role.TEACHER, staff_id=fresh.teachers[1]))).create(
-                PlanCreate(association_id=fresh.association_id, school_year=2030)
-            )
+            await PlanService(
+                context(session, fresh.org, actor(fresh.org, Role.TEACHER, staff_id=fresh.teachers[1]))
+            ).create(PlanCreate(association_id=fresh.association_id, school_year=2030))
     plan_id = await make_plan(db, fresh)
     member = actor(fresh.org, Role.TEACHER, staff_id=fresh.teachers[1])
     stranger = actor(fresh.org, Role.TEACHER, staff_id=fresh.teachers[7])

@@ -12,7 +12,7 @@ from web.client import ApiClient, ApiError
 from web.identity.viewer import viewer
 
 # The API's SHAPE: the organisation admin and the deputy head; national and regional admins hold
-# the organisation admin's role wherever they reach (api.domain.structure.actors).
+# the organisation admin's role wherever they reach (api.context, api.identity.reach.IMPLIED_ROLES).
 SHAPERS = frozenset({"organisation_admin", "deputy_head"})
 ADMINS_ABOVE = frozenset({"national_admin", "regional_admin"})
 # Besides the shapers, a body's own chair, secretary or leader keeps its membership (the API checks

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.clock import school_year_of
 from api.domain.bodies.models import Association, Council, InterSchoolAssociation, LeaderTerm
 from api.domain.documents.models import Document
-from api.domain.meetings.context import Quarter, calendar_terms, closed_terms
+from api.domain.meetings.terms import Quarter, calendar_terms, closed_terms
 from api.domain.plans.models import PlanItem, WorkPlan
 from api.domain.plans.rules import Direction
 from api.domain.reviews.models import ReviewMissingStage, ReviewRound

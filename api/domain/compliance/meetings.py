@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.clock import KZ_TIME
 from api.domain.bodies.models import Association
-from api.domain.meetings.context import Quarter
 from api.domain.meetings.models import Attendance, Meeting
 from api.domain.meetings.schemas import QuarterCompliance, QuarterComplianceReport
+from api.domain.meetings.terms import Quarter
 
 ASSOCIATION = "association"
 

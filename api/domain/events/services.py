@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.context import TenantContext
 from api.domain.events.models import EventMaterial, EventParticipant, MethodologicalEvent
 from api.domain.events.rules import EventKind
 from api.domain.events.schemas import (
@@ -23,10 +24,12 @@ from api.domain.events.schemas import (
     ParticipantRead,
     ParticipantWrite,
 )
-from api.domain.meetings.context import ORGANISATION_KEEPERS, WorkContext, snapshot
+from api.domain.meetings.keeping import can_keep, keeps_every_body
+from api.domain.meetings.lookups import check_staff, find_body, named_body
 from api.domain.meetings.services import changes_of, clean_text
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.paging import Paging, paged
+from tenants.audit import snapshot
 
 
 @dataclass(frozen=True)
@@ -71,18 +74,19 @@ def to_read(event: MethodologicalEvent) -> EventRead:
 
 
 class EventService:
-    def __init__(self, ctx: WorkContext) -> None:
-        self.ctx = ctx
-        self.session: AsyncSession = ctx.session
+    def __init__(self, context: TenantContext) -> None:
+        self.context = context
+        self.session: AsyncSession = context.session
+        self.caller = context.caller
 
     async def _may_keep(self, event: MethodologicalEvent | None, organiser: tuple[str | None, UUID | None]) -> None:
         """An organisation-wide keeper keeps any event; a body's keeper keeps the events it organises."""
-        if self.ctx.has_org_role(ORGANISATION_KEEPERS):
+        if keeps_every_body(self.caller):
             return
         kind, body_id = organiser
         if kind is not None and body_id is not None:
-            body = await self.ctx.find_body(kind, body_id)
-            if await self.ctx.can_keep(body):
+            body = await find_body(self.session, kind, body_id)
+            if can_keep(self.caller, body):
                 return
         raise Forbidden("Only the deputy head, the administrator or the keeper of the organising body keep this event.")
 
@@ -138,7 +142,9 @@ class EventService:
             )
         if kind is None or body_id is None:
             return None, None
-        await self.ctx.body(kind.strip(), body_id, field="organiser_body_id", kind_field="organiser_body_kind")
+        await named_body(
+            self.session, kind.strip(), body_id, field="organiser_body_id", kind_field="organiser_body_kind"
+        )
         return kind.strip(), body_id
 
     async def _participants(self, entries: list[ParticipantWrite]) -> list[EventParticipant]:
@@ -164,7 +170,7 @@ class EventService:
                     role=clean_text(entry.role, f"participants[{index}].role", required=False),
                 )
             )
-        await self.ctx.check_staff(staff, field="participants")
+        await check_staff(self.session, staff, field="participants")
         return out
 
     @staticmethod
@@ -214,7 +220,7 @@ class EventService:
         event.materials = self._materials(data.materials)
         self.session.add(event)
         await self.session.flush()
-        await self.ctx.audit("event.create", "methodological_event", event.id, None, event_snapshot(event))
+        await self.context.audit.record("event.create", "methodological_event", event.id, None, event_snapshot(event))
         return event
 
     async def update(self, event_id: UUID, data: EventUpdate) -> MethodologicalEvent:
@@ -249,7 +255,7 @@ class EventService:
         if "materials" in changes:
             event.materials = self._materials(data.materials)  # type: ignore[arg-type]
         await self.session.flush()
-        await self.ctx.audit("event.update", "methodological_event", event.id, before, event_snapshot(event))
+        await self.context.audit.record("event.update", "methodological_event", event.id, before, event_snapshot(event))
         return event
 
     async def archive(self, event_id: UUID) -> MethodologicalEvent:
@@ -257,5 +263,5 @@ class EventService:
         before = snapshot(event)
         event.archived_at = datetime.datetime.now(datetime.UTC)
         await self.session.flush()
-        await self.ctx.audit("event.archive", "methodological_event", event.id, before, snapshot(event))
+        await self.context.audit.record("event.archive", "methodological_event", event.id, before, snapshot(event))
         return event

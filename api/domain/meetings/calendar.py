@@ -8,8 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from api.context import TenantContext
 from api.domain.events.services import EventFilter, EventService
-from api.domain.meetings.context import WorkContext
 from api.domain.meetings.services import MeetingFilter, MeetingService
 from api.errors import DomainError
 
@@ -31,16 +31,16 @@ class CalendarEntry(msgspec.Struct):
 
 
 async def work_calendar(
-    ctx: WorkContext, starts_from: datetime.datetime, starts_before: datetime.datetime, staff_id: UUID | None
+    context: TenantContext, starts_from: datetime.datetime, starts_before: datetime.datetime, staff_id: UUID | None
 ) -> list[CalendarEntry]:
     if starts_before <= starts_from:
         raise DomainError("The end of the period must come after its start.", field="to")
     if starts_before - starts_from > MAX_SPAN:
         raise DomainError("A calendar covers at most a year at a time.", field="to")
-    meetings = await MeetingService(ctx).list(
+    meetings = await MeetingService(context).list(
         MeetingFilter(starts_from=starts_from, starts_before=starts_before, staff_id=staff_id, page_size=_ALL)
     )
-    events = await EventService(ctx).list(
+    events = await EventService(context).list(
         EventFilter(starts_from=starts_from, starts_before=starts_before, staff_id=staff_id, page_size=_ALL)
     )
     entries = [

@@ -10,6 +10,7 @@ Guests do not count; a body without members never has a quorum.
 from __future__ import annotations
 
 import datetime
+import math
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +18,7 @@ from api.clock import KZ_TIME
 from api.domain.bodies import registry
 from api.domain.bodies.registry import BodyInfo, QuorumRule
 from api.domain.bodies.rules import NO_QUORUM
-from api.domain.meetings.context import body_member_keys, member_key, required_present
+from api.domain.meetings.members import body_member_keys, member_key
 from api.domain.meetings.models import Meeting
 from api.domain.meetings.schemas import QuorumRead
 from api.errors import DomainError, NotFound
@@ -25,6 +26,15 @@ from api.errors import DomainError, NotFound
 
 def meeting_day(meeting: Meeting) -> datetime.date:
     return meeting.starts_at.astimezone(KZ_TIME).date()
+
+
+def required_present(rule: QuorumRule, members: int) -> int:
+    """How many members must be present for `rule` to hold with `members` members."""
+    if members <= 0:
+        return 1
+    if rule is QuorumRule.MORE_THAN_HALF:
+        return members // 2 + 1
+    return math.ceil(rule.share * members)
 
 
 def quorum_read(meeting: Meeting, body: BodyInfo | None) -> QuorumRead:

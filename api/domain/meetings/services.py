@@ -12,14 +12,11 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.clock import KZ_TIME
+from api.context import TenantContext
 from api.domain.bodies.registry import BodyInfo, BodyKind
-from api.domain.meetings.context import (
-    MemberKey,
-    WorkContext,
-    is_remote,
-    member_key,
-    snapshot,
-)
+from api.domain.meetings.keeping import kept_units, require_keeper, require_reader
+from api.domain.meetings.lookups import bodies_of_staff, check_staff, find_body, named_body
+from api.domain.meetings.members import MemberKey, is_remote, member_key
 from api.domain.meetings.models import AgendaItem, Attendance, Decision, Meeting
 from api.domain.meetings.quorum import quorum_read
 from api.domain.meetings.quorum import refusal as quorum_refusal
@@ -39,9 +36,11 @@ from api.domain.meetings.schemas import (
     QuarterComplianceReport,
     QuorumRead,
 )
-from api.domain.structure.common import changes
+from api.domain.meetings.terms import quarter_of
 from api.errors import Conflict, DomainError, NotFound
 from api.paging import Paging, paged
+from api.records import changes
+from tenants.audit import snapshot
 
 ASSOCIATION = BodyKind.ASSOCIATION.value
 # Messages with values; the same templates are in api.i18n.MESSAGE_TEMPLATES, so they are translated.
@@ -86,15 +85,16 @@ class MeetingFilter:
 
 
 class MeetingService:
-    def __init__(self, ctx: WorkContext) -> None:
-        self.ctx = ctx
-        self.session: AsyncSession = ctx.session
+    def __init__(self, context: TenantContext) -> None:
+        self.context = context
+        self.session: AsyncSession = context.session
+        self.caller = context.caller
 
     # --- reading ----------------------------------------------------------------------------------
 
     async def to_read(self, meeting: Meeting, body_name: str | None = None) -> MeetingRead:
         if body_name is None:
-            body = await self.ctx.find_body(meeting.body_kind, meeting.body_id)
+            body = await find_body(self.session, meeting.body_kind, meeting.body_id)
             body_name = body.name if body is not None else None
         return MeetingRead(
             id=meeting.id,
@@ -127,13 +127,13 @@ class MeetingService:
         meeting = await self.session.get(Meeting, meeting_id, with_for_update=for_change)
         if meeting is None:
             raise NotFound("Meeting not found.", field="meeting_id")
-        body = await self.ctx.find_body(meeting.body_kind, meeting.body_id)
+        body = await find_body(self.session, meeting.body_kind, meeting.body_id)
         if for_change:
-            await self.ctx.require_keeper(body)
+            require_keeper(self.caller, body)
             if meeting.archived_at is not None:
                 raise Conflict("The meeting is archived and cannot be changed.", field="archived_at")
         else:
-            await self.ctx.require_reader(body)
+            require_reader(self.caller, body)
         return meeting, body
 
     async def read(self, meeting_id: UUID) -> MeetingRead:
@@ -153,11 +153,11 @@ class MeetingService:
         if flt.starts_before is not None:
             query = query.where(Meeting.starts_at < flt.starts_before)
         if flt.staff_id is not None:
-            query = query.where(await self._bodies_clause(await self.ctx.bodies_of_staff(flt.staff_id), set()))
-        if not self.ctx.reads_everything():
-            me = await self.ctx.my_staff_id()
-            mine = await self.ctx.bodies_of_staff(me) if me is not None else []
-            query = query.where(await self._bodies_clause(mine, self.ctx.granted_units()))
+            query = query.where(await self._bodies_clause(await bodies_of_staff(self.session, flt.staff_id), set()))
+        if not self.caller.reads_everything:
+            me = self.caller.staff_id
+            mine = await bodies_of_staff(self.session, me) if me is not None else []
+            query = query.where(await self._bodies_clause(mine, kept_units(self.caller)))
         rows, total = await paged(
             self.session, query.order_by(Meeting.starts_at.desc(), Meeting.id), Paging(flt.page, flt.page_size)
         )
@@ -166,7 +166,7 @@ class MeetingService:
         for meeting in rows:
             key = (meeting.body_kind, meeting.body_id)
             if key not in names:
-                body = await self.ctx.find_body(*key)
+                body = await find_body(self.session, *key)
                 names[key] = body.name if body is not None else None
             items.append(await self.to_read(meeting, names[key] or ""))
         return MeetingPage(items, total, flt.page, flt.page_size)
@@ -182,8 +182,8 @@ class MeetingService:
 
     async def create(self, data: MeetingCreate) -> Meeting:
         kind = data.body_kind.strip()
-        body = await self.ctx.body(kind, data.body_id)
-        await self.ctx.require_keeper(body)
+        body = await named_body(self.session, kind, data.body_id)
+        require_keeper(self.caller, body)
         if data.ends_at is not None and data.ends_at <= data.starts_at:
             raise DomainError("The meeting must end after it starts.", field="ends_at")
         meeting = Meeting(
@@ -201,7 +201,7 @@ class MeetingService:
             meeting.agenda.append(self._agenda_item(item, position, f"agenda[{position - 1}].title"))
         self.session.add(meeting)
         await self.session.flush()
-        await self.ctx.audit("meeting.create", "meeting", meeting.id, None, self._full_snapshot(meeting))
+        await self.context.audit.record("meeting.create", "meeting", meeting.id, None, self._full_snapshot(meeting))
         return meeting
 
     async def update(self, meeting_id: UUID, data: MeetingUpdate) -> Meeting:
@@ -218,7 +218,7 @@ class MeetingService:
         for key, value in changes.items():
             setattr(meeting, key, value)
         await self.session.flush()
-        await self.ctx.audit("meeting.update", "meeting", meeting.id, before, snapshot(meeting))
+        await self.context.audit.record("meeting.update", "meeting", meeting.id, before, snapshot(meeting))
         return meeting
 
     async def archive(self, meeting_id: UUID) -> Meeting:
@@ -226,7 +226,7 @@ class MeetingService:
         before = snapshot(meeting)
         meeting.archived_at = datetime.datetime.now(datetime.UTC)
         await self.session.flush()
-        await self.ctx.audit("meeting.archive", "meeting", meeting.id, before, snapshot(meeting))
+        await self.context.audit.record("meeting.archive", "meeting", meeting.id, before, snapshot(meeting))
         return meeting
 
     def _full_snapshot(self, meeting: Meeting) -> dict[str, Any]:
@@ -264,7 +264,7 @@ class MeetingService:
         self._place(ordered, item, data.position)
         meeting.agenda.append(item)
         await self.session.flush()
-        await self.ctx.audit("meeting.agenda.add", "meeting_agenda_item", item.id, None, snapshot(item))
+        await self.context.audit.record("meeting.agenda.add", "meeting_agenda_item", item.id, None, snapshot(item))
         return item
 
     async def _agenda_item_of(self, meeting: Meeting, item_id: UUID) -> AgendaItem:
@@ -287,7 +287,7 @@ class MeetingService:
         if "position" in changes:
             self._place(sorted(meeting.agenda, key=lambda i: i.position), item, changes["position"])
         await self.session.flush()
-        await self.ctx.audit("meeting.agenda.update", "meeting_agenda_item", item.id, before, snapshot(item))
+        await self.context.audit.record("meeting.agenda.update", "meeting_agenda_item", item.id, before, snapshot(item))
         return item
 
     async def remove_agenda_item(self, meeting_id: UUID, item_id: UUID) -> None:
@@ -301,7 +301,7 @@ class MeetingService:
         for number, entry in enumerate(sorted(meeting.agenda, key=lambda i: i.position), start=1):
             entry.position = number
         await self.session.flush()
-        await self.ctx.audit("meeting.agenda.remove", "meeting_agenda_item", item_id, before, None)
+        await self.context.audit.record("meeting.agenda.remove", "meeting_agenda_item", item_id, before, None)
 
     # --- attendance and quorum --------------------------------------------------------------------
 
@@ -332,8 +332,8 @@ class MeetingService:
                 )
             resolved.append((key, entry, person))
         if not is_remote(kind):
-            await self.ctx.check_staff(
-                (p["staff_id"] for _, _, p in resolved if p["staff_id"] is not None), field="attendance"
+            await check_staff(
+                self.session, (p["staff_id"] for _, _, p in resolved if p["staff_id"] is not None), field="attendance"
             )
         before = [snapshot(a) for a in meeting.attendance]
         current = {self._row_key(kind, a): a for a in meeting.attendance}
@@ -354,7 +354,9 @@ class MeetingService:
             meeting.attendance.remove(row)
         await self.session.flush()
         after = [snapshot(a) for a in meeting.attendance]
-        await self.ctx.audit("meeting.attendance", "meeting", meeting.id, {"attendance": before}, {"attendance": after})
+        await self.context.audit.record(
+            "meeting.attendance", "meeting", meeting.id, {"attendance": before}, {"attendance": after}
+        )
         return meeting
 
     async def _body_on_meeting_day(self, meeting: Meeting, body: BodyInfo | None) -> BodyInfo | None:
@@ -362,7 +364,7 @@ class MeetingService:
         if body is None:
             return None
         day = meeting.starts_at.astimezone(KZ_TIME).date()
-        return await self.ctx.find_body(meeting.body_kind, meeting.body_id, on=day) or body
+        return await find_body(self.session, meeting.body_kind, meeting.body_id, on=day) or body
 
     @staticmethod
     def _row_key(kind: str, row: Attendance) -> MemberKey:
@@ -432,7 +434,9 @@ class MeetingService:
         decision = Decision(number=number, text=text, agenda_item_id=data.agenda_item_id)
         meeting.decisions.append(decision)
         await self.session.flush()
-        await self.ctx.audit("meeting.decision.add", "meeting_decision", decision.id, None, snapshot(decision))
+        await self.context.audit.record(
+            "meeting.decision.add", "meeting_decision", decision.id, None, snapshot(decision)
+        )
         return decision
 
     async def _decision_of(self, meeting: Meeting, decision_id: UUID) -> Decision:
@@ -452,7 +456,9 @@ class MeetingService:
             self._check_item(meeting, changes["agenda_item_id"])
             decision.agenda_item_id = changes["agenda_item_id"]
         await self.session.flush()
-        await self.ctx.audit("meeting.decision.update", "meeting_decision", decision.id, before, snapshot(decision))
+        await self.context.audit.record(
+            "meeting.decision.update", "meeting_decision", decision.id, before, snapshot(decision)
+        )
         return decision
 
     async def remove_decision(self, meeting_id: UUID, decision_id: UUID) -> None:
@@ -466,7 +472,7 @@ class MeetingService:
         before = snapshot(decision)
         meeting.decisions.remove(decision)
         await self.session.flush()
-        await self.ctx.audit("meeting.decision.remove", "meeting_decision", decision_id, before, None)
+        await self.context.audit.record("meeting.decision.remove", "meeting_decision", decision_id, before, None)
 
     # --- compliance (cl. 25) ------------------------------------------------------------------------
 
@@ -476,4 +482,4 @@ class MeetingService:
         for a school year it has not entered, the default one."""
         from api.domain.compliance.meetings import term_report
 
-        return await term_report(self.session, await self.ctx.quarter(on))
+        return await term_report(self.session, await quarter_of(self.session, on, self.context.tenant.kind))

@@ -16,9 +16,12 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.context import TenantContext
 from api.domain.bodies.registry import BodyInfo, BodyKind
-from api.domain.meetings.context import WorkContext, school_year_span, snapshot
+from api.domain.meetings.keeping import can_keep, kept_units, require_keeper, require_reader
+from api.domain.meetings.lookups import bodies_of_staff, check_staff, find_body, named_body
 from api.domain.meetings.services import changes_of, clean_text
+from api.domain.meetings.terms import school_year_span
 from api.domain.plans.models import PlanItem, WorkPlan
 from api.domain.plans.rules import Direction, PlanStatus
 from api.domain.plans.schemas import (
@@ -34,6 +37,7 @@ from api.domain.plans.schemas import (
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.paging import Paging, paged
 from api.roles import Role
+from tenants.audit import snapshot
 
 CLAUSE = "29"
 # Messages with values; the same templates are in api.i18n.MESSAGE_TEMPLATES, so they are translated.
@@ -69,9 +73,10 @@ def plan_snapshot(plan: WorkPlan) -> dict[str, Any]:
 
 
 class PlanService:
-    def __init__(self, ctx: WorkContext) -> None:
-        self.ctx = ctx
-        self.session: AsyncSession = ctx.session
+    def __init__(self, context: TenantContext) -> None:
+        self.context = context
+        self.session: AsyncSession = context.session
+        self.caller = context.caller
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -117,19 +122,19 @@ class PlanService:
     async def read(self, plan_id: UUID) -> PlanRead:
         plan, body = await self.get(plan_id)
         found = self.to_read(plan, body.name if body else None)
-        found.may_keep = await self.ctx.can_keep(body)
-        found.may_approve = self.ctx.has_org_role({Role.HEAD})
+        found.may_keep = can_keep(self.caller, body)
+        found.may_approve = self.caller.has_org_role({Role.HEAD})
         return found
 
     async def get(self, plan_id: UUID, *, for_change: bool = False) -> tuple[WorkPlan, BodyInfo | None]:
         plan = await self.session.get(WorkPlan, plan_id, with_for_update=for_change)
         if plan is None:
             raise NotFound("Work plan not found.", field="plan_id")
-        body = await self.ctx.find_body(BodyKind.ASSOCIATION, plan.association_id)
+        body = await find_body(self.session, BodyKind.ASSOCIATION, plan.association_id)
         if for_change:
-            await self.ctx.require_keeper(body)
+            require_keeper(self.caller, body)
         else:
-            await self.ctx.require_reader(body)
+            require_reader(self.caller, body)
         return plan, body
 
     async def list(self, flt: PlanFilter) -> PlanPage:
@@ -153,10 +158,12 @@ class PlanService:
                 & (latest_sq.c.school_year == WorkPlan.school_year)
                 & (latest_sq.c.v == WorkPlan.version),
             )
-        if not self.ctx.reads_everything():
-            me = await self.ctx.my_staff_id()
-            mine = {i for k, i in (await self.ctx.bodies_of_staff(me) if me else []) if k == BodyKind.ASSOCIATION.value}
-            query = query.where(WorkPlan.association_id.in_(mine | self.ctx.granted_units()))
+        if not self.caller.reads_everything:
+            me = self.caller.staff_id
+            mine = {
+                i for k, i in (await bodies_of_staff(self.session, me) if me else []) if k == BodyKind.ASSOCIATION.value
+            }
+            query = query.where(WorkPlan.association_id.in_(mine | kept_units(self.caller)))
         rows, total = await paged(
             self.session,
             query.order_by(WorkPlan.school_year.desc(), WorkPlan.association_id, WorkPlan.version.desc()),
@@ -166,13 +173,13 @@ class PlanService:
         keeps: dict[UUID, bool] = {}
         for plan in rows:
             if plan.association_id not in names:
-                body = await self.ctx.find_body(BodyKind.ASSOCIATION, plan.association_id)
+                body = await find_body(self.session, BodyKind.ASSOCIATION, plan.association_id)
                 names[plan.association_id] = body.name if body else None
-                keeps[plan.association_id] = await self.ctx.can_keep(body)
+                keeps[plan.association_id] = can_keep(self.caller, body)
         found = [self.to_read(p, names[p.association_id]) for p in rows]
         for read in found:
             read.may_keep = keeps[read.association_id]
-            read.may_approve = self.ctx.has_org_role({Role.HEAD})
+            read.may_approve = self.caller.has_org_role({Role.HEAD})
         return PlanPage(found, total, flt.page, flt.page_size)
 
     # --- items ------------------------------------------------------------------------------------
@@ -206,7 +213,7 @@ class PlanService:
             )
         if len(set(responsible)) != len(responsible):
             raise DomainError("Each responsible person may be named once.", field=f"{prefix}responsible_ids")
-        await self.ctx.check_staff(responsible, field=f"{prefix}responsible_ids")
+        await check_staff(self.session, responsible, field=f"{prefix}responsible_ids")
 
     async def _new_item(self, plan: WorkPlan, data: PlanItemWrite, prefix: str) -> PlanItem:
         await self._check_item(plan.school_year, data.starts_on, data.ends_on, data.responsible_ids, prefix)
@@ -249,7 +256,7 @@ class PlanService:
         plan.items.append(item)
         self._place(plan, item, data.position)
         await self.session.flush()
-        await self.ctx.audit("work_plan.item.add", "work_plan_item", item.id, None, snapshot(item))
+        await self.context.audit.record("work_plan.item.add", "work_plan_item", item.id, None, snapshot(item))
         return item
 
     def _item_of(self, plan: WorkPlan, item_id: UUID) -> PlanItem:
@@ -278,7 +285,7 @@ class PlanService:
         if "position" in changes:
             self._place(plan, item, changes["position"])
         await self.session.flush()
-        await self.ctx.audit("work_plan.item.update", "work_plan_item", item.id, before, snapshot(item))
+        await self.context.audit.record("work_plan.item.update", "work_plan_item", item.id, before, snapshot(item))
         return item
 
     async def remove_item(self, plan_id: UUID, item_id: UUID) -> None:
@@ -290,13 +297,13 @@ class PlanService:
         for number, entry in enumerate(sorted(plan.items, key=lambda i: i.position), start=1):
             entry.position = number
         await self.session.flush()
-        await self.ctx.audit("work_plan.item.remove", "work_plan_item", item_id, before, None)
+        await self.context.audit.record("work_plan.item.remove", "work_plan_item", item_id, before, None)
 
     # --- the plan ---------------------------------------------------------------------------------
 
     async def create(self, data: PlanCreate) -> WorkPlan:
-        body = await self.ctx.body(BodyKind.ASSOCIATION.value, data.association_id, field="association_id")
-        await self.ctx.require_keeper(body)
+        body = await named_body(self.session, BodyKind.ASSOCIATION.value, data.association_id, field="association_id")
+        require_keeper(self.caller, body)
         existing = await self.session.scalar(
             select(WorkPlan.id)
             .where(
@@ -333,7 +340,7 @@ class PlanService:
             self._place(plan, item, item_data.position)
         self.session.add(plan)
         await self.session.flush()
-        await self.ctx.audit("work_plan.create", "work_plan", plan.id, None, plan_snapshot(plan))
+        await self.context.audit.record("work_plan.create", "work_plan", plan.id, None, plan_snapshot(plan))
         return plan
 
     async def update(self, plan_id: UUID, data: PlanUpdate) -> WorkPlan:
@@ -345,7 +352,7 @@ class PlanService:
             if field in changes:
                 setattr(plan, field, clean_text(changes[field], field, required=False))
         await self.session.flush()
-        await self.ctx.audit("work_plan.update", "work_plan", plan.id, before, snapshot(plan))
+        await self.context.audit.record("work_plan.update", "work_plan", plan.id, before, snapshot(plan))
         return plan
 
     async def submit(self, plan_id: UUID) -> WorkPlan:
@@ -371,15 +378,15 @@ class PlanService:
         before = snapshot(plan)
         plan.status = PlanStatus.SUBMITTED.value
         plan.submitted_at = datetime.datetime.now(datetime.UTC)
-        plan.submitted_by = self.ctx.actor_id
+        plan.submitted_by = self.caller.user_id
         plan.return_comment = None
         await self.session.flush()
-        await self.ctx.audit("work_plan.submit", "work_plan", plan.id, before, snapshot(plan))
+        await self.context.audit.record("work_plan.submit", "work_plan", plan.id, before, snapshot(plan))
         return plan
 
     async def approve(self, plan_id: UUID) -> WorkPlan:
         """Cl. 29: the head of the organisation approves the plan."""
-        if not self.ctx.has_org_role({Role.HEAD}):
+        if not self.caller.has_org_role({Role.HEAD}):
             raise Forbidden("Only the head of the organisation approves a work plan (cl. 29).", clause=CLAUSE)
         plan = await self.session.get(WorkPlan, plan_id, with_for_update=True)
         if plan is None:
@@ -403,12 +410,12 @@ class PlanService:
             old_before = snapshot(old)
             old.status = PlanStatus.SUPERSEDED.value
             await self.session.flush()
-            await self.ctx.audit("work_plan.supersede", "work_plan", old.id, old_before, snapshot(old))
+            await self.context.audit.record("work_plan.supersede", "work_plan", old.id, old_before, snapshot(old))
         plan.status = PlanStatus.APPROVED.value
         plan.approved_at = datetime.datetime.now(datetime.UTC)
-        plan.approved_by = self.ctx.actor_id
+        plan.approved_by = self.caller.user_id
         await self.session.flush()
-        await self.ctx.audit("work_plan.approve", "work_plan", plan.id, before, snapshot(plan))
+        await self.context.audit.record("work_plan.approve", "work_plan", plan.id, before, snapshot(plan))
         return plan
 
     async def return_to_draft(self, plan_id: UUID, data: PlanReturn) -> WorkPlan:
@@ -416,16 +423,16 @@ class PlanService:
         plan = await self.session.get(WorkPlan, plan_id, with_for_update=True)
         if plan is None:
             raise NotFound("Work plan not found.", field="plan_id")
-        if not (self.ctx.has_org_role({Role.HEAD})):
-            body = await self.ctx.find_body(BodyKind.ASSOCIATION, plan.association_id)
-            await self.ctx.require_keeper(body)
+        if not (self.caller.has_org_role({Role.HEAD})):
+            body = await find_body(self.session, BodyKind.ASSOCIATION, plan.association_id)
+            require_keeper(self.caller, body)
         if plan.status != PlanStatus.SUBMITTED or plan.archived_at is not None:
             raise Conflict(ONLY_SUBMITTED_RETURNED.format(status=plan.status), field="status")
         before = snapshot(plan)
         plan.status = PlanStatus.DRAFT.value
         plan.return_comment = clean_text(data.comment, "comment", required=False)
         await self.session.flush()
-        await self.ctx.audit("work_plan.return", "work_plan", plan.id, before, snapshot(plan))
+        await self.context.audit.record("work_plan.return", "work_plan", plan.id, before, snapshot(plan))
         return plan
 
     async def new_version(self, plan_id: UUID) -> WorkPlan:
@@ -479,7 +486,7 @@ class PlanService:
         ]
         self.session.add(draft)
         await self.session.flush()
-        await self.ctx.audit("work_plan.new_version", "work_plan", draft.id, None, plan_snapshot(draft))
+        await self.context.audit.record("work_plan.new_version", "work_plan", draft.id, None, plan_snapshot(draft))
         return draft
 
     async def archive(self, plan_id: UUID) -> WorkPlan:
@@ -495,5 +502,5 @@ class PlanService:
         before = snapshot(plan)
         plan.archived_at = datetime.datetime.now(datetime.UTC)
         await self.session.flush()
-        await self.ctx.audit("work_plan.archive", "work_plan", plan.id, before, snapshot(plan))
+        await self.context.audit.record("work_plan.archive", "work_plan", plan.id, before, snapshot(plan))
         return plan

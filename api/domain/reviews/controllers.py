@@ -15,7 +15,6 @@ from api.context import TenantContext
 from api.domain.documents.controllers import attachment
 from api.domain.documents.rules import DocumentKind, FileFormat
 from api.domain.documents.services import DocumentService, utcnow
-from api.domain.meetings.context import WorkContext
 from api.domain.meetings.schemas import AgendaItemCreate
 from api.domain.meetings.services import MeetingService
 from api.domain.reviews import notifications as notes
@@ -41,7 +40,6 @@ from api.domain.reviews.schemas import (
     Timeline,
 )
 from api.domain.reviews.services import ReviewService
-from api.domain.structure.actors import Actor
 from api.errors import DomainError
 from api.paging import PageNo
 
@@ -234,15 +232,14 @@ class ReviewController(Controller):
         return await queries.pending_before(context.session, body_kind, body_id)
 
     @post("/reviews/agenda", name="reviews:agenda-build", operation_id="BuildAgenda", opt=access(Scope.TENANT, STAFF))
-    async def build_agenda(self, context: NamedDependency[TenantContext], data: JSONBody[AgendaBuild]) -> AgendaBuilt:
+    async def build_agenda(
+        self,
+        context: NamedDependency[TenantContext],
+        meetings: NamedDependency[MeetingService],
+        data: JSONBody[AgendaBuild],
+    ) -> AgendaBuilt:
         """Puts every document pending before the meeting's body on its agenda (once each); the
         meetings domain decides who may change that meeting's agenda."""
-        caller = context.caller
-        # TODO(merge): MeetingService(context) once the meetings service takes the TenantContext.
-        work = WorkContext(
-            context.session, Actor.of(caller.user_id, caller.grants, caller.staff_id), str(context.tenant.kind)
-        )
-        meetings = MeetingService(work)
         meeting, to_add, skipped = await queries.agenda_to_build(context.session, data.meeting_id)
         added = []
         for entry in to_add:

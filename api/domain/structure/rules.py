@@ -98,7 +98,7 @@ TERMS_PER_YEAR = {TermKind.QUARTER: 4, TermKind.SEMESTER: 2}
 def default_terms(kind: TermKind, school_year: int) -> list[tuple[int, datetime.date, datetime.date]]:
     """The default calendar of Kazakhstan's school year beginning in `school_year`: the start of an
     organisation's own, which it edits, and what an organisation that has entered none is held to
-    (api.domain.meetings.context.calendar_terms)."""
+    (api.domain.meetings.terms.calendar_terms)."""
     y, n = school_year, school_year + 1
     d = datetime.date
     if kind is TermKind.QUARTER:
