@@ -14,31 +14,16 @@ from api.domain.compliance.schemas import (
     FindingListItem,
     FindingPage,
     FindingRead,
-    Localised,
     OrganisationFindings,
 )
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
 from api.paging import Paging, paged
+from api.responses import response_of
 
 
 def finding_read(f: ComplianceFinding) -> FindingRead:
-    return FindingRead(
-        f.id,
-        f.organisation_id,
-        f.rule_set,
-        f.clause,
-        f.check,
-        f.subject_kind,
-        f.subject_id,
-        f.subject_name,
-        f.since,
-        Localised(**f.problem),
-        Localised(**f.todo),
-        f.evidence,
-        f.web_path,
-        f.api_path,
-    )
+    return response_of(FindingRead, f)
 
 
 def _order() -> tuple[Any, ...]:

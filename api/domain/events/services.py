@@ -19,9 +19,7 @@ from api.domain.events.schemas import (
     EventPage,
     EventRead,
     EventUpdate,
-    MaterialRead,
     MaterialWrite,
-    ParticipantRead,
     ParticipantWrite,
 )
 from api.domain.meetings.keeping import can_keep, keeps_every_body
@@ -29,6 +27,7 @@ from api.domain.meetings.lookups import check_staff, find_body, named_body
 from api.domain.meetings.services import changes_of, clean_text
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.paging import Paging, paged
+from api.responses import response_of
 from tenants.audit import snapshot
 
 
@@ -54,23 +53,7 @@ def event_snapshot(event: MethodologicalEvent) -> dict[str, Any]:
 
 
 def to_read(event: MethodologicalEvent) -> EventRead:
-    return EventRead(
-        id=event.id,
-        kind=EventKind(event.kind),
-        title=event.title,
-        description=event.description,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        place=event.place,
-        organiser_body_kind=event.organiser_body_kind,
-        organiser_body_id=event.organiser_body_id,
-        participants=[ParticipantRead(p.staff_id, p.external_name, p.role) for p in event.participants],
-        materials=[MaterialRead(m.title, m.url, m.file_ref) for m in event.materials],
-        outcome=event.outcome,
-        archived_at=event.archived_at,
-        created_at=event.created_at,
-        updated_at=event.updated_at,
-    )
+    return response_of(EventRead, event)
 
 
 class EventService:

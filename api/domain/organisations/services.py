@@ -26,6 +26,7 @@ from api.domain.territories.models import Territory, TerritoryKind
 from api.domain.territories.services import TerritoryService
 from api.errors import Conflict, DomainError, NotFound
 from api.paging import Paging, paged
+from api.responses import response_of
 from tenants.naming import schema_for_bin
 
 
@@ -52,24 +53,7 @@ class OrgFilter:
 
 
 def to_read(org: Organisation) -> OrganisationRead:
-    return OrganisationRead(
-        id=org.id,
-        kind=OrgKind(org.kind),
-        levels=[EducationLevel(level) for level in org.levels],
-        territory_id=org.territory_id,
-        bin=org.bin,
-        name_kk=org.name_kk,
-        name_ru=org.name_ru,
-        name_en=org.name_en,
-        schema_name=org.schema_name,
-        status=OrgStatus(org.status),
-        status_reason=org.status_reason,
-        schema_version=org.schema_version,
-        created_at=org.created_at,
-        updated_at=org.updated_at,
-        provisioned_at=org.provisioned_at,
-        archived_at=org.archived_at,
-    )
+    return response_of(OrganisationRead, org)
 
 
 def _clean_name(value: str | None, field: str, *, required: bool) -> str | None:

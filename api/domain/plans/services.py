@@ -36,6 +36,7 @@ from api.domain.plans.schemas import (
 )
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.paging import Paging, paged
+from api.responses import response_of
 from api.roles import Role
 from tenants.audit import snapshot
 
@@ -84,39 +85,12 @@ class PlanService:
     def to_read(plan: WorkPlan, association_name: str | None) -> PlanRead:
         items = sorted(plan.items, key=lambda i: i.position)
         covered = {Direction(i.direction) for i in items}
-        return PlanRead(
-            id=plan.id,
-            association_id=plan.association_id,
+        return response_of(
+            PlanRead,
+            plan,
             association_name=association_name,
-            school_year=plan.school_year,
-            version=plan.version,
-            status=PlanStatus(plan.status),
-            title=plan.title,
-            basis=plan.basis,
-            previous_version_id=plan.previous_version_id,
-            submitted_at=plan.submitted_at,
-            submitted_by=plan.submitted_by,
-            approved_at=plan.approved_at,
-            approved_by=plan.approved_by,
-            return_comment=plan.return_comment,
-            archived_at=plan.archived_at,
-            items=[
-                PlanItemRead(
-                    i.id,
-                    i.position,
-                    i.title,
-                    Direction(i.direction),
-                    Direction(i.direction).number,
-                    i.starts_on,
-                    i.ends_on,
-                    i.description,
-                    list(i.responsible_ids),
-                )
-                for i in items
-            ],
+            items=[response_of(PlanItemRead, i, direction_number=Direction(i.direction).number) for i in items],
             directions_covered=[d for d in Direction if d in covered],
-            created_at=plan.created_at,
-            updated_at=plan.updated_at,
         )
 
     async def read(self, plan_id: UUID) -> PlanRead:

@@ -6,7 +6,6 @@ import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
@@ -43,6 +42,7 @@ from api.domain.structure.services import (
     UnitService,
 )
 from api.paging import PageNo, PageSize, Paging
+from api.responses import response_of
 from api.roles import ANY_SIGNED_IN, Role
 
 # The organisation admin and the deputy head for academic work shape the structure.
@@ -54,15 +54,15 @@ BASE = "/api/organisations/{organisation_id:uuid}"
 
 
 def to_unit(row: object) -> UnitRead:
-    return msgspec.convert(row, UnitRead, from_attributes=True)
+    return response_of(UnitRead, row)
 
 
 def to_subject(row: object) -> SubjectRead:
-    return msgspec.convert(row, SubjectRead, from_attributes=True)
+    return response_of(SubjectRead, row)
 
 
 def to_term(row: object) -> TermRead:
-    return msgspec.convert(row, TermRead, from_attributes=True)
+    return response_of(TermRead, row)
 
 
 class UnitController(Controller):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.domain.bodies.registry import BodyInfo, BodyMember
-from api.domain.bodies.rules import AssociationKind, BodyKind, CommissionKind
+from api.domain.bodies.rules import BodyKind
 from api.domain.bodies.schemas import (
     AssociationRead,
     BodyMemberRead,
@@ -17,6 +17,7 @@ from api.domain.bodies.services import (
     BodiesService,
     leader_read,
 )
+from api.responses import response_of
 from api.roles import Role
 
 # Association leaders and council chairs and secretaries keep their own bodies' membership; the
@@ -30,51 +31,19 @@ async def to_association(bodies: BodiesService, row: Any, count: int | None = No
     if count is None:
         count = (await bodies.member_counts(BodyKind.ASSOCIATION, [row.id]))[row.id]
     leader = await bodies.leader_now(BodyKind.ASSOCIATION, row.id)
-    return AssociationRead(
-        id=row.id,
-        name=row.name,
-        kind=AssociationKind(row.kind),
-        subject_id=row.subject_id,
-        unit_id=row.unit_id,
-        quorum_rule=row.quorum_rule,
-        note=row.note,
-        archived_at=row.archived_at,
-        member_count=count,
-        leader=leader_read(leader) if leader else None,
-    )
+    return response_of(AssociationRead, row, member_count=count, leader=leader_read(leader) if leader else None)
 
 
 async def to_council(bodies: BodiesService, row: Any) -> CouncilRead:
     kind = BodyKind.PEDAGOGICAL_COUNCIL if row.kind == "pedagogical" else BodyKind.COUNCIL
     count = (await bodies.member_counts(kind, [row.id]))[row.id]
-    return CouncilRead(
-        id=row.id,
-        body_kind=kind,
-        name=row.name,
-        unit_id=row.unit_id,
-        chair_staff_id=row.chair_staff_id,
-        secretary_staff_id=row.secretary_staff_id,
-        quorum_rule=row.quorum_rule,
-        archived_at=row.archived_at,
-        member_count=count,
-    )
+    return response_of(CouncilRead, row, body_kind=kind, member_count=count)
 
 
 async def to_commission(bodies: BodiesService, row: Any) -> CommissionRead:
     kind = BodyKind.DEPARTMENT if row.kind == "department" else BodyKind.COMMISSION
     count = (await bodies.member_counts(kind, [row.id]))[row.id]
-    return CommissionRead(
-        id=row.id,
-        body_kind=kind,
-        name=row.name,
-        kind=CommissionKind(row.kind),
-        unit_id=row.unit_id,
-        chair_staff_id=row.chair_staff_id,
-        secretary_staff_id=row.secretary_staff_id,
-        quorum_rule=row.quorum_rule,
-        archived_at=row.archived_at,
-        member_count=count,
-    )
+    return response_of(CommissionRead, row, body_kind=kind, member_count=count)
 
 
 def _member(m: BodyMember | None) -> BodyMemberRead | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -34,6 +33,7 @@ from api.domain.bodies.services import (
 from api.domain.structure.controllers import BASE, READ, Search
 from api.domain.structure.schemas import Page
 from api.paging import PageNo, PageSize, Paging
+from api.responses import response_of
 from api.roles import Role
 
 # --- inter-school associations (a district cabinet) --------------------------------------------
@@ -45,22 +45,11 @@ async def to_inter_school(
     if count is None:
         count = (await service.member_counts([row.id]))[row.id]
     leader = await bodies.leader_now(BodyKind.INTER_SCHOOL_ASSOCIATION, row.id)
-    return InterSchoolRead(
-        id=row.id,
-        name=row.name,
-        kind=AssociationKind(row.kind),
-        subject_code=row.subject_code,
-        subject_name=row.subject_name,
-        territory_id=row.territory_id,
-        quorum_rule=row.quorum_rule,
-        archived_at=row.archived_at,
-        member_count=count,
-        leader=leader_read(leader) if leader else None,
-    )
+    return response_of(InterSchoolRead, row, member_count=count, leader=leader_read(leader) if leader else None)
 
 
 def to_inter_school_member(row: Any) -> InterSchoolMemberRead:
-    return msgspec.convert(row, InterSchoolMemberRead, from_attributes=True)
+    return response_of(InterSchoolMemberRead, row)
 
 
 class InterSchoolController(Controller):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -26,27 +25,18 @@ from api.domain.bodies.unions import UnionService
 from api.domain.structure.controllers import BASE, READ, SHAPE, Search
 from api.domain.structure.schemas import Page
 from api.paging import PageNo, PageSize, Paging
+from api.responses import response_of
 
 # --- sector methodological unions (the republic cabinet) ---------------------------------------
 
 
 async def to_union(service: UnionService, row: Any) -> UnionRead:
     count = (await service.member_counts([row.id]))[row.id]
-    return UnionRead(
-        id=row.id,
-        name=row.name,
-        sector=row.sector,
-        description=row.description,
-        quorum_rule=row.quorum_rule,
-        chair_member_id=row.chair_member_id,
-        secretary_member_id=row.secretary_member_id,
-        archived_at=row.archived_at,
-        member_count=count,
-    )
+    return response_of(UnionRead, row, member_count=count)
 
 
 def to_union_member(row: Any) -> UnionMemberRead:
-    return msgspec.convert(row, UnionMemberRead, from_attributes=True)
+    return response_of(UnionMemberRead, row)
 
 
 class UnionController(Controller):
