@@ -61,9 +61,8 @@ from api.domain.bodies.services import (
 )
 from api.domain.structure.actors import Actor
 from api.domain.structure.controllers import BASE, READ, SHAPE, Search
-from api.domain.structure.schemas import Page
 from api.errors import NotFound
-from api.paging import PageNo, PageSize, Paging, paged
+from api.paging import Page, Paging, paged, paging_by
 from api.roles import Role
 from tenants.audit import ChainReport, verify
 from tenants.models import AuditEntry
@@ -154,25 +153,30 @@ class AssociationController(Controller):
     path = f"{BASE}/associations"
     tags = ["bodies"]
 
-    @get("/", name="associations:list", operation_id="ListAssociations", opt=access(Scope.TENANT, READ))
+    @get(
+        "/",
+        name="associations:list",
+        operation_id="ListAssociations",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(50)},
+    )
     async def list_associations(
         self,
         bodies: NamedDependency[BodiesService],
         actor: NamedDependency[Actor],
+        paging: NamedDependency[Paging],
         kind: FromQuery[AssociationKind | None] = None,
         subject_id: FromQuery[UUID | None] = None,
         unit_id: FromQuery[UUID | None] = None,
         q: Search = None,
         include_archived: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 50,
     ) -> Page[AssociationRead]:
         """The organisation's associations; a teacher sees the ones they belong to."""
         rows, total = await bodies.list_associations(
-            BodyFilter(q, include_archived, kind, unit_id, subject_id), Paging(page, page_size), actor
+            BodyFilter(q, include_archived, kind, unit_id, subject_id), paging, actor
         )
         counts = await bodies.member_counts(BodyKind.ASSOCIATION, [r.id for r in rows])
-        return Page([await to_association(bodies, r, counts[r.id]) for r in rows], total, page, page_size)
+        return Page.of([await to_association(bodies, r, counts[r.id]) for r in rows], total, paging)
 
     @post("/", name="associations:create", operation_id="CreateAssociation", opt=access(Scope.TENANT, SHAPE))
     async def create(
@@ -281,22 +285,27 @@ class CouncilController(Controller):
     path = f"{BASE}/councils"
     tags = ["bodies"]
 
-    @get("/", name="councils:list", operation_id="ListCouncils", opt=access(Scope.TENANT, READ))
+    @get(
+        "/",
+        name="councils:list",
+        operation_id="ListCouncils",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(50)},
+    )
     async def list_councils(
         self,
         bodies: NamedDependency[BodiesService],
         actor: NamedDependency[Actor],
+        paging: NamedDependency[Paging],
         unit_id: FromQuery[UUID | None] = None,
         q: Search = None,
         include_archived: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 50,
     ) -> Page[CouncilRead]:
         """Methodological councils: the organisation's first, then the units' (cl. 14, 32)."""
         rows, total = await bodies.list_councils(
-            BodyKind.COUNCIL, BodyFilter(q, include_archived, unit_id=unit_id), Paging(page, page_size), actor
+            BodyKind.COUNCIL, BodyFilter(q, include_archived, unit_id=unit_id), paging, actor
         )
-        return Page([await to_council(bodies, r) for r in rows], total, page, page_size)
+        return Page.of([await to_council(bodies, r) for r in rows], total, paging)
 
     @post("/", name="councils:create", operation_id="CreateCouncil", opt=access(Scope.TENANT, SHAPE))
     async def create(
@@ -407,23 +416,26 @@ class CommissionController(Controller):
     path = f"{BASE}/commissions"
     tags = ["bodies"]
 
-    @get("/", name="commissions:list", operation_id="ListCommissions", opt=access(Scope.TENANT, READ))
+    @get(
+        "/",
+        name="commissions:list",
+        operation_id="ListCommissions",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(50)},
+    )
     async def list_commissions(
         self,
         bodies: NamedDependency[BodiesService],
         actor: NamedDependency[Actor],
+        paging: NamedDependency[Paging],
         kind: FromQuery[CommissionKind | None] = None,
         unit_id: FromQuery[UUID | None] = None,
         q: Search = None,
         include_archived: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 50,
     ) -> Page[CommissionRead]:
         """Subject and cycle commissions and departments (`kind=department`)."""
-        rows, total = await bodies.list_commissions(
-            BodyFilter(q, include_archived, kind, unit_id), Paging(page, page_size), actor
-        )
-        return Page([await to_commission(bodies, r) for r in rows], total, page, page_size)
+        rows, total = await bodies.list_commissions(BodyFilter(q, include_archived, kind, unit_id), paging, actor)
+        return Page.of([await to_commission(bodies, r) for r in rows], total, paging)
 
     @post("/", name="commissions:create", operation_id="CreateCommission", opt=access(Scope.TENANT, SHAPE))
     async def create(
@@ -507,6 +519,7 @@ class BodyController(Controller):
         name="bodies:members",
         operation_id="ListBodyMembers",
         opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(100)},
     )
     async def members(
         self,
@@ -514,14 +527,11 @@ class BodyController(Controller):
         actor: NamedDependency[Actor],
         body_kind: FromPath[BodyKind],
         body_id: FromPath[UUID],
+        paging: NamedDependency[Paging],
         include_past: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 100,
     ) -> Page[MembershipRead]:
-        items, total = await bodies.members(
-            body_kind, body_id, actor, include_past=include_past, paging=Paging(page, page_size)
-        )
-        return Page(items, total, page, page_size)
+        items, total = await bodies.members(body_kind, body_id, actor, include_past=include_past, paging=paging)
+        return Page.of(items, total, paging)
 
     @post(
         "/{body_kind:str}/{body_id:uuid}/members",
@@ -592,22 +602,25 @@ class InterSchoolController(Controller):
     path = f"{BASE}/inter-school-associations"
     tags = ["bodies"]
 
-    @get("/", name="inter-school:list", operation_id="ListInterSchoolAssociations", opt=access(Scope.TENANT, READ))
+    @get(
+        "/",
+        name="inter-school:list",
+        operation_id="ListInterSchoolAssociations",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(50)},
+    )
     async def list_all(
         self,
         inter_school: NamedDependency[InterSchoolService],
         bodies: NamedDependency[BodiesService],
+        paging: NamedDependency[Paging],
         kind: FromQuery[AssociationKind | None] = None,
         q: Search = None,
         include_archived: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 50,
     ) -> Page[InterSchoolRead]:
-        rows, total = await inter_school.list(BodyFilter(q, include_archived, kind), Paging(page, page_size))
+        rows, total = await inter_school.list(BodyFilter(q, include_archived, kind), paging)
         counts = await inter_school.member_counts([r.id for r in rows])
-        return Page(
-            [await to_inter_school(inter_school, bodies, r, counts[r.id]) for r in rows], total, page, page_size
-        )
+        return Page.of([await to_inter_school(inter_school, bodies, r, counts[r.id]) for r in rows], total, paging)
 
     @get(
         "/district",
@@ -685,19 +698,17 @@ class InterSchoolController(Controller):
         name="inter-school:members",
         operation_id="ListInterSchoolMembers",
         opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(100)},
     )
     async def members(
         self,
         inter_school: NamedDependency[InterSchoolService],
         association_id: FromPath[UUID],
+        paging: NamedDependency[Paging],
         include_past: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 100,
     ) -> Page[InterSchoolMemberRead]:
-        rows, total = await inter_school.members(
-            association_id, include_past=include_past, paging=Paging(page, page_size)
-        )
-        return Page([to_inter_school_member(r) for r in rows], total, page, page_size)
+        rows, total = await inter_school.members(association_id, include_past=include_past, paging=paging)
+        return Page.of([to_inter_school_member(r) for r in rows], total, paging)
 
     @post(
         "/{association_id:uuid}/members",
@@ -809,17 +820,22 @@ class UnionController(Controller):
     path = f"{BASE}/unions"
     tags = ["bodies"]
 
-    @get("/", name="unions:list", operation_id="ListUnions", opt=access(Scope.TENANT, READ))
+    @get(
+        "/",
+        name="unions:list",
+        operation_id="ListUnions",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(50)},
+    )
     async def list_all(
         self,
         unions: NamedDependency[UnionService],
+        paging: NamedDependency[Paging],
         q: Search = None,
         include_archived: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 50,
     ) -> Page[UnionRead]:
-        rows, total = await unions.list(BodyFilter(q, include_archived), Paging(page, page_size))
-        return Page([await to_union(unions, r) for r in rows], total, page, page_size)
+        rows, total = await unions.list(BodyFilter(q, include_archived), paging)
+        return Page.of([await to_union(unions, r) for r in rows], total, paging)
 
     @post("/", name="unions:create", operation_id="CreateUnion", opt=access(Scope.TENANT, SHAPE))
     async def create(
@@ -858,17 +874,17 @@ class UnionController(Controller):
         name="unions:members",
         operation_id="ListUnionMembers",
         opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(100)},
     )
     async def members(
         self,
         unions: NamedDependency[UnionService],
         union_id: FromPath[UUID],
+        paging: NamedDependency[Paging],
         include_past: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 100,
     ) -> Page[UnionMemberRead]:
-        rows, total = await unions.members(union_id, include_past=include_past, paging=Paging(page, page_size))
-        return Page([to_union_member(r) for r in rows], total, page, page_size)
+        rows, total = await unions.members(union_id, include_past=include_past, paging=paging)
+        return Page.of([to_union_member(r) for r in rows], total, paging)
 
     @post(
         "/{union_id:uuid}/members",
@@ -933,15 +949,20 @@ class AuditController(Controller):
     path = f"{BASE}/audit-log"
     tags = ["audit"]
 
-    @get("/", name="audit:list", operation_id="ListAuditEntries", opt=access(Scope.TENANT, AUDIT))
+    @get(
+        "/",
+        name="audit:list",
+        operation_id="ListAuditEntries",
+        opt=access(Scope.TENANT, AUDIT),
+        dependencies={"paging": paging_by(50)},
+    )
     async def list_entries(
         self,
         tenant_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         entity: FromQuery[str | None] = None,
         entity_id: FromQuery[str | None] = None,
         actor_id: FromQuery[UUID | None] = None,
-        page: PageNo = 1,
-        page_size: PageSize = 50,
     ) -> Page[AuditEntryRead]:
         """The organisation's audit log, newest first."""
 
@@ -952,8 +973,8 @@ class AuditController(Controller):
             query = query.where(AuditEntry.entity_id == entity_id)
         if actor_id:
             query = query.where(AuditEntry.actor_id == actor_id)
-        rows, total = await paged(tenant_session, query, Paging(page, page_size))
-        return Page([msgspec.convert(r, AuditEntryRead, from_attributes=True) for r in rows], total, page, page_size)
+        rows, total = await paged(tenant_session, query, paging)
+        return Page.of([msgspec.convert(r, AuditEntryRead, from_attributes=True) for r in rows], total, paging)
 
     # The walk streams the chain through a server-side cursor, which lives in a transaction.
     @get(

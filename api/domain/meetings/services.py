@@ -33,7 +33,6 @@ from api.domain.meetings.schemas import (
     DecisionRead,
     DecisionUpdate,
     MeetingCreate,
-    MeetingPage,
     MeetingRead,
     MeetingUpdate,
     QuarterComplianceReport,
@@ -41,7 +40,7 @@ from api.domain.meetings.schemas import (
 )
 from api.domain.structure.common import changes
 from api.errors import Conflict, DomainError, NotFound
-from api.paging import Paging, paged
+from api.paging import Page, Paging, paged
 
 ASSOCIATION = BodyKind.ASSOCIATION.value
 # Messages with values; the same templates are in api.i18n.MESSAGE_TEMPLATES, so they are translated.
@@ -81,8 +80,6 @@ class MeetingFilter:
     starts_before: datetime.datetime | None = None
     staff_id: UUID | None = None  # meetings of the bodies this person belongs to
     include_archived: bool = False
-    page: int = 1
-    page_size: int = 20
 
 
 class MeetingService:
@@ -140,7 +137,7 @@ class MeetingService:
         meeting, body = await self.get(meeting_id)
         return await self.to_read(meeting, body.name if body is not None else None)
 
-    async def list(self, flt: MeetingFilter) -> MeetingPage:
+    async def list(self, flt: MeetingFilter, paging: Paging) -> Page[MeetingRead]:
         query = select(Meeting)
         if not flt.include_archived:
             query = query.where(Meeting.archived_at.is_(None))
@@ -158,9 +155,7 @@ class MeetingService:
             me = await self.ctx.my_staff_id()
             mine = await self.ctx.bodies_of_staff(me) if me is not None else []
             query = query.where(await self._bodies_clause(mine, self.ctx.granted_units()))
-        rows, total = await paged(
-            self.session, query.order_by(Meeting.starts_at.desc(), Meeting.id), Paging(flt.page, flt.page_size)
-        )
+        rows, total = await paged(self.session, query.order_by(Meeting.starts_at.desc(), Meeting.id), paging)
         names: dict[tuple[str, UUID], str | None] = {}
         items = []
         for meeting in rows:
@@ -169,7 +164,7 @@ class MeetingService:
                 body = await self.ctx.find_body(*key)
                 names[key] = body.name if body is not None else None
             items.append(await self.to_read(meeting, names[key] or ""))
-        return MeetingPage(items, total, flt.page, flt.page_size)
+        return Page.of(items, total, paging)
 
     @staticmethod
     async def _bodies_clause(bodies: list[tuple[str, UUID]], units: set[UUID]) -> Any:

@@ -42,7 +42,7 @@ from api.domain.reviews.schemas import (
 )
 from api.domain.reviews.services import ReviewService
 from api.errors import DomainError, NotFound
-from api.paging import PageNo
+from api.paging import Paging, paging_by
 from api.tenancy import Tenant
 
 Org = "/api/organisations/{organisation_id:uuid}"
@@ -357,20 +357,18 @@ class ReviewController(Controller):
         name="reviews:catalogue",
         operation_id="ProductCatalogue",
         opt=access(Scope.TENANT, CATALOGUE_READERS),
+        dependencies={"paging": paging_by(20)},
     )
     async def catalogue(
         self,
         tenant: NamedDependency[Tenant],
         documents: NamedDependency[DocumentService],
+        paging: NamedDependency[Paging],
         q: Annotated[str | None, Parameter(max_length=200)] = None,
-        page: PageNo = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
     ) -> CataloguePage:
         """Approved methodological products of the organisation, readable by the district, region
         and republic above it."""
-        return await queries.catalogue(
-            documents.session, tenant.organisation_id, page=page, page_size=page_size, search=q
-        )
+        return await queries.catalogue(documents.session, tenant.organisation_id, paging, search=q)
 
     @get(
         "/catalogue/{document_id:uuid}/file",

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.domain.bodies import registry
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind
-from api.domain.documents.schemas import DocumentPage, DocumentSummary
+from api.domain.documents.schemas import DocumentSummary
 from api.domain.reviews import aggregate as agg
 from api.domain.reviews.models import ReviewDecision, ReviewMissingStage, ReviewRound, ReviewStage, ReviewStageMember
 from api.domain.reviews.participants import Participant
@@ -31,7 +31,7 @@ from api.domain.reviews.schemas import (
 )
 from api.domain.reviews.structure import keepers_of
 from api.domain.structure.models import Staff
-from api.paging import Paging, paged
+from api.paging import Page, Paging, paged
 
 
 def utcnow() -> datetime.datetime:
@@ -221,9 +221,8 @@ async def list_documents(
     *,
     kind: DocumentKind | None,
     status: str | None,  # type: ignore[no-untyped-def]
-    page: int,
-    page_size: int,
-) -> DocumentPage:
+    paging: Paging,
+) -> Page[DocumentSummary]:
     stmt = select(Document)
     if clause is not None:
         stmt = stmt.where(clause)
@@ -231,8 +230,8 @@ async def list_documents(
         stmt = stmt.where(Document.kind == kind.value)
     if status is not None:
         stmt = stmt.where(Document.status == status)
-    rows, total = await paged(session, stmt.order_by(Document.created_at.desc(), Document.id), Paging(page, page_size))
-    return DocumentPage(await summaries(session, rows, utcnow()), total, page, page_size)
+    rows, total = await paged(session, stmt.order_by(Document.created_at.desc(), Document.id), paging)
+    return Page.of(await summaries(session, rows, utcnow()), total, paging)
 
 
 async def timeline(session: AsyncSession, document: Document, now: datetime.datetime | None = None) -> Timeline:
@@ -398,7 +397,7 @@ async def pending_before(
 
 
 async def catalogue(
-    session: AsyncSession, organisation_id: UUID, *, page: int, page_size: int, search: str | None = None
+    session: AsyncSession, organisation_id: UUID, paging: Paging, *, search: str | None = None
 ) -> CataloguePage:
     stmt = (
         select(Document, DocumentVersion)
@@ -407,9 +406,7 @@ async def catalogue(
     )
     if search:
         stmt = stmt.where(Document.title.ilike(f"%{search.replace('%', '').replace('_', '')}%"))
-    rows, total = await paged(
-        session, stmt.order_by(Document.approved_at.desc(), Document.id), Paging(page, page_size), rows=True
-    )
+    rows, total = await paged(session, stmt.order_by(Document.approved_at.desc(), Document.id), paging, rows=True)
     staff_ids = {a for d, _ in rows for a in d.author_staff_ids or []}
     names = (
         dict((await session.execute(select(Staff.id, Staff.full_name).where(Staff.id.in_(list(staff_ids))))).all())
@@ -434,4 +431,6 @@ async def catalogue(
         )
         for d, v in rows
     ]
-    return CataloguePage(organisation_id, items, total, page, page_size)
+    return CataloguePage(
+        items=items, total=total, page=paging.page, page_size=paging.page_size, organisation_id=organisation_id
+    )
