@@ -11,7 +11,7 @@ import msgspec
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.clock import KZ_TIME
+from api.clock import date_of
 from api.domain.bodies.registry import BodyInfo, BodyKind
 from api.domain.meetings.context import (
     MemberKey,
@@ -356,7 +356,7 @@ class MeetingService:
         """The body with its members on the day of the meeting (members come and go)."""
         if body is None:
             return None
-        day = meeting.starts_at.astimezone(KZ_TIME).date()
+        day = date_of(meeting.starts_at)
         return await self.ctx.find_body(meeting.body_kind, meeting.body_id, on=day) or body
 
     @staticmethod
