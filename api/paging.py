@@ -1,7 +1,7 @@
 """Paging a list: the one `paging` parameter every list takes, the one query that pages, the one page it answers.
 
-A list handler declares `paging: Paging` and its provider, `dependencies={"paging": paging_by(50)}`, which reads
-the `page` and `page_size` query parameters; a list's default page size is the provider's.
+A list handler declares `paging: NamedDependency[Paging]` and its provider, `dependencies={"paging": paging_by(50)}`:
+it reads the `page` and `page_size` query parameters, and a list's default page size is the provider's.
 
 The bounds keep every offset within the database's integers: `page=9223372036854775807` once reached
 PostgreSQL as an OFFSET beyond bigint and answered 500; a page past the last one is simply empty, and
