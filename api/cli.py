@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from api.paging import Paging
 from api.settings import ConfigurationError, Settings, get_settings
 
 T = TypeVar("T")
@@ -611,7 +612,7 @@ def _run_import(kind: str, file: str, dry_run: bool, lang: str, organisation: st
                     raise DomainError(f"No organisation with the BIN {organisation}.", field="organisation")
                 job = await services.check_staff(db, session, settings, None, org, content, path.name)
             progress = await services.progress(session, job.id)
-            rows, _ = await services.rows_of(session, job.id, issues_only=True, page_size=100_000)
+            rows, _ = await services.rows_of(session, job.id, Paging(1, 100_000), issues_only=True)
             _print_check(progress, rows, lang)
             click.echo(f"import {job.id}")
             if not dry_run and progress.valid:

@@ -21,6 +21,11 @@ def today() -> datetime.date:
     return now().date()
 
 
+def date_of(moment: datetime.datetime) -> datetime.date:
+    """The day a moment falls on in Kazakhstan: a moment stored in UTC is on the day before until 05:00."""
+    return moment.astimezone(KZ_TIME).date()
+
+
 def school_year_of(day: datetime.date) -> int:
     """The school year a day belongs to (1 August to 31 July; 2025 means 2025/2026)."""
     return day.year if day.month >= 8 else day.year - 1

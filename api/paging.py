@@ -1,22 +1,31 @@
-"""The paging parameters every list takes: bounded, so no offset overflows the database's integers.
+"""Paging a list: the one `paging` parameter every list takes, the one query that pages, the one page it answers.
 
-`page=9223372036854775807` once reached PostgreSQL as an OFFSET beyond bigint and answered 500;
-a page past the last one is simply empty, and none is further than this.
+A list handler declares `paging: NamedDependency[Paging]` and its provider, `dependencies={"paging": paging_by(50)}`:
+it reads the `page` and `page_size` query parameters, and a list's default page size is the provider's.
+
+The bounds keep every offset within the database's integers: `page=9223372036854775807` once reached
+PostgreSQL as an OFFSET beyond bigint and answered 500; a page past the last one is simply empty, and
+none is further than `MAX_PAGE`.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: `paging_by` builds its provider's annotations from its
+# arguments, and Litestar reads them as objects.
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
-from litestar.params import Parameter
+import msgspec
+from litestar.di import Provide
+from litestar.params import QueryParameter
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 MAX_PAGE = 100_000
+MAX_PAGE_SIZE = 200
 
-PageNo = Annotated[int, Parameter(ge=1, le=MAX_PAGE, description="Page number, from 1")]
-PageSize = Annotated[int, Parameter(ge=1, le=200, description="Items per page")]
+T = TypeVar("T")
+
+PageNo = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page number, from 1")]
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,30 @@ class Paging:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.page_size
+
+
+class Page(msgspec.Struct, Generic[T]):
+    """One page of a list, and how many items the whole list holds."""
+
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+    @classmethod
+    def of(cls, items: list[T], total: int, paging: Paging) -> "Page[T]":
+        return cls(items, total, paging.page, paging.page_size)
+
+
+def paging_by(page_size: int = 20, *, most: int = MAX_PAGE_SIZE) -> Provide:
+    """The provider of a list's `paging`: `page_size` items a page unless the query asks for another
+    number, up to `most`."""
+    size = Annotated[int, QueryParameter(ge=1, le=most, description="Items per page")]
+
+    def provide(page: PageNo = 1, page_size: size = page_size) -> Paging:  # type: ignore[valid-type]
+        return Paging(page, page_size)
+
+    return Provide(provide, sync_to_thread=False)
 
 
 async def paged(

@@ -19,6 +19,8 @@ from uuid import UUID
 import httpx
 import msgspec
 
+from api.paging import Page
+
 T = TypeVar("T")
 
 # Identity travels as the browser sent it: the session cookie or a bearer token.
@@ -83,13 +85,6 @@ class Organisation(msgspec.Struct):
     updated_at: datetime.datetime
     provisioned_at: datetime.datetime | None
     archived_at: datetime.datetime | None
-
-
-class OrganisationPage(msgspec.Struct):
-    items: list[Organisation]
-    total: int
-    page: int
-    page_size: int
 
 
 class Provisioning(msgspec.Struct):
@@ -174,8 +169,8 @@ class ApiClient:
     async def territories(self) -> list[Territory]:
         return await self._typed(list[Territory], "GET", "/api/territories")
 
-    async def organisations(self, query: OrganisationQuery) -> OrganisationPage:
-        return await self._typed(OrganisationPage, "GET", "/api/organisations", params=query.params())
+    async def organisations(self, query: OrganisationQuery) -> Page[Organisation]:
+        return await self._typed(Page[Organisation], "GET", "/api/organisations", params=query.params())
 
     async def organisation(self, organisation_id: UUID) -> Organisation:
         return await self._typed(Organisation, "GET", f"/api/organisations/{organisation_id}")

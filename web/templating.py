@@ -25,7 +25,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
 
 from api import i18n
-from api.clock import KZ_TIME
+from api.clock import KZ_TIME, date_of, now
 from api.i18n import gettext as _
 from web.forms import once_input
 from web.identity.viewer import header
@@ -71,7 +71,12 @@ def day(value: datetime.datetime | str | None) -> str:
     moment = _moment(value)
     if moment is None:
         return "—"
-    return moment.astimezone(KZ_TIME).date().isoformat()
+    return date_of(moment).isoformat()
+
+
+def local_now() -> str:
+    """Now in Kazakhstan's time, as a `datetime-local` form value."""
+    return now().strftime("%Y-%m-%dT%H:%M")
 
 
 def number(value: int) -> str:

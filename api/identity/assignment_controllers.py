@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access, principal
 from api.i18n import N_
-from api.identity.assignment_schemas import OrganisationPeople, RoleAssignmentRead, RoleGrant
+from api.identity.assignment_schemas import OrganisationPerson, RoleAssignmentRead, RoleGrant
 from api.identity.assignments import RoleAssignmentService, to_read
 from api.identity.authz import current_principal, require_organisation_admin
-from api.paging import PageNo
+from api.paging import Page, Paging, paging_by
 from api.roles import ANY_SIGNED_IN, Role
 
 # Who may grant: administrators within their reach, and district methodists for the leaders of
@@ -85,22 +85,22 @@ class RoleAssignmentController(Controller):
         name="roles:people",
         operation_id="ListOrganisationPeople",
         opt=access(Scope.TENANT, Role.ORGANISATION_ADMIN),
+        dependencies={"paging": paging_by(20)},
     )
     async def people(
         self,
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         organisation_id: FromPath[UUID],
+        paging: NamedDependency[Paging],
         q: FromQuery[
             Annotated[str | None, Parameter(max_length=200, description="Search in names and e-mails")]
         ] = None,
         email: FromQuery[Annotated[str | None, Parameter(max_length=320, description="One address, exactly")]] = None,
-        page: PageNo = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
-    ) -> OrganisationPeople:
+    ) -> Page[OrganisationPerson]:
         """The organisation's people (everyone holding a role at it or its units) with those roles,
         for its administrators: e-mail addresses are not for every colleague's eyes."""
         principal = await current_principal(request)
         await require_organisation_admin(session, principal, organisation_id)
         service = RoleAssignmentService(session, principal)
-        return await service.people_at_organisation(organisation_id, q=q, email=email, page=page, page_size=page_size)
+        return await service.people_at_organisation(organisation_id, paging, q=q, email=email)

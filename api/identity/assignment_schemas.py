@@ -36,10 +36,3 @@ class OrganisationPerson(msgspec.Struct):
     is_active: bool
     last_sign_in_at: datetime.datetime | None
     roles: list[RoleAssignmentRead]
-
-
-class OrganisationPeople(msgspec.Struct):
-    items: list[OrganisationPerson]
-    total: int
-    page: int
-    page_size: int

@@ -18,10 +18,10 @@ from api.domain.accounts.models import RoleAssignment, User
 from api.domain.organisations.models import Organisation
 from api.errors import Conflict, NotFound
 from api.identity import audit
-from api.identity.assignment_schemas import OrganisationPeople, OrganisationPerson, RoleAssignmentRead, RoleGrant
+from api.identity.assignment_schemas import OrganisationPerson, RoleAssignmentRead, RoleGrant
 from api.identity.grants import check_may_grant, check_not_self, parse_role, resolve_node
 from api.identity.reach import Reach, reach_of
-from api.paging import Paging, paged
+from api.paging import Page, Paging, paged
 
 
 def to_read(a: RoleAssignment) -> RoleAssignmentRead:
@@ -162,12 +162,11 @@ class RoleAssignmentService:
     async def people_at_organisation(
         self,
         organisation_id: UUID,
+        paging: Paging,
         *,
         q: str | None = None,
         email: str | None = None,
-        page: int = 1,
-        page_size: int = 20,
-    ) -> OrganisationPeople:
+    ) -> Page[OrganisationPerson]:
         """The people holding a role at the organisation or its units, a page at a time, each with
         those roles; `q` looks in names and e-mails, `email` finds one address exactly (the caller
         was checked as the organisation's administrator)."""
@@ -183,7 +182,7 @@ class RoleAssignmentService:
         users, total = await paged(
             self.session,
             people.order_by(func.lower(func.coalesce(User.full_name, User.email, "")), User.id),
-            Paging(page, page_size),
+            paging,
         )
         roles: dict[UUID, list[RoleAssignmentRead]] = {u.id: [] for u in users}
         if users:
@@ -197,4 +196,4 @@ class RoleAssignmentService:
         items = [
             OrganisationPerson(u.id, u.email, u.full_name, u.is_active, u.last_sign_in_at, roles[u.id]) for u in users
         ]
-        return OrganisationPeople(items, total, page, page_size)
+        return Page.of(items, total, paging)

@@ -14,6 +14,7 @@ from api.domain.events.rules import EventKind
 from api.domain.events.schemas import EventCreate, EventUpdate, MaterialWrite, ParticipantWrite
 from api.domain.events.services import EventFilter, EventService, to_read
 from api.errors import Conflict, DomainError, Forbidden
+from api.paging import Paging
 from api.roles import Role
 from tests.work.helpers import KZ, School, actor, context
 
@@ -67,7 +68,7 @@ async def test_deputy_head_schedules_a_seminar(db: Any, school: School) -> None:
     assert [m.title for m in read.materials] == ["Slides", "Handout"]
     async with db.tenant_session(school.schema) as session:
         mine = await EventService(context(session, school.org, deputy(school))).list(
-            EventFilter(staff_id=school.teachers[1], page_size=200)
+            EventFilter(staff_id=school.teachers[1]), Paging(1, 200)
         )
     assert event.id in {e.id for e in mine.items}
 

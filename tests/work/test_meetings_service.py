@@ -20,6 +20,7 @@ from api.domain.meetings.schemas import (
 )
 from api.domain.meetings.services import MeetingFilter, MeetingService
 from api.errors import Conflict, DomainError, Forbidden
+from api.paging import Paging
 from api.roles import Role
 from tenants.models import AuditEntry
 from tests.work.helpers import KZ, School, actor, context, quarters, school_year_of
@@ -231,7 +232,7 @@ async def test_minutes_and_archive(db: Any, school: School) -> None:
         await service.archive(meeting_id)
         with pytest.raises(Conflict):
             await service.update(meeting_id, MeetingUpdate(place="Hall"))
-        listed = await service.list(MeetingFilter(body_id=school.association_id, page_size=200))
+        listed = await service.list(MeetingFilter(body_id=school.association_id), Paging(1, 200))
         assert meeting_id not in {m.id for m in listed.items}
 
 
@@ -243,10 +244,10 @@ async def test_teachers_read_their_own_bodies_only(db: Any, school: School) -> N
         assert (await MeetingService(context(session, school.org, member)).read(meeting_id)).id == meeting_id
         with pytest.raises(Forbidden):
             await MeetingService(context(session, school.org, stranger)).read(meeting_id)
-        seen = await MeetingService(context(session, school.org, stranger)).list(MeetingFilter(page_size=200))
+        seen = await MeetingService(context(session, school.org, stranger)).list(MeetingFilter(), Paging(1, 200))
         assert all(m.body_id != school.association_id for m in seen.items)
         head = actor(school.org, Role.HEAD)
-        everything = await MeetingService(context(session, school.org, head)).list(MeetingFilter(page_size=200))
+        everything = await MeetingService(context(session, school.org, head)).list(MeetingFilter(), Paging(1, 200))
         assert meeting_id in {m.id for m in everything.items}
 
 

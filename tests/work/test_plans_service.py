@@ -14,6 +14,7 @@ from api.domain.plans.rules import Direction, PlanStatus
 from api.domain.plans.schemas import PlanCreate, PlanItemUpdate, PlanItemWrite, PlanReturn, PlanUpdate
 from api.domain.plans.services import PlanFilter, PlanService
 from api.errors import Conflict, DomainError, Forbidden
+from api.paging import Paging
 from api.roles import Role
 from tenants.models import AuditEntry
 from tests.work.helpers import School, actor, context, furnished_school
@@ -151,12 +152,18 @@ async def test_approved_plan_is_read_only_and_changes_make_a_new_version(db: Any
     await run(db, fresh, leader(fresh), lambda s: s.submit(draft.id))
     await run(db, fresh, head(fresh), lambda s: s.approve(draft.id))
     history = await run(
-        db, fresh, head(fresh), lambda s: s.list(PlanFilter(association_id=fresh.association_id, school_year=2030))
+        db,
+        fresh,
+        head(fresh),
+        lambda s: s.list(PlanFilter(association_id=fresh.association_id, school_year=2030), Paging()),
     )
     assert [(p.version, p.status) for p in history.items] == [(2, PlanStatus.APPROVED), (1, PlanStatus.SUPERSEDED)]
     assert len(history.items[0].items) == 3 and len(history.items[1].items) == 2  # v1 unchanged
     latest = await run(
-        db, fresh, head(fresh), lambda s: s.list(PlanFilter(association_id=fresh.association_id, latest_only=True))
+        db,
+        fresh,
+        head(fresh),
+        lambda s: s.list(PlanFilter(association_id=fresh.association_id, latest_only=True), Paging()),
     )
     assert [p.version for p in latest.items] == [2]
 
@@ -217,8 +224,8 @@ async def test_only_keepers_make_plans_and_members_read_them(db: Any, fresh: Sch
     assert (await run(db, fresh, member, lambda s: s.read(plan_id))).id == plan_id
     with pytest.raises(Forbidden):
         await run(db, fresh, stranger, lambda s: s.read(plan_id))
-    assert (await run(db, fresh, stranger, lambda s: s.list(PlanFilter()))).total == 0
-    assert (await run(db, fresh, member, lambda s: s.list(PlanFilter()))).total == 1
+    assert (await run(db, fresh, stranger, lambda s: s.list(PlanFilter(), Paging()))).total == 0
+    assert (await run(db, fresh, member, lambda s: s.list(PlanFilter(), Paging()))).total == 1
 
 
 async def test_unknown_association_is_refused(db: Any, school: School) -> None:

@@ -7,7 +7,6 @@ Archiving a body and ending a membership are confirmed first: with JavaScript by
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
@@ -18,7 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from api.clock import KZ_TIME, today
+from api.clock import now, today
 from api.i18n import N_
 from api.i18n import gettext as _
 from web.bodies.forms import confirmed_post, errors_of, one_year_term, refusable, text
@@ -27,7 +26,7 @@ from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
 from web.forms import once
 from web.structure.pages import UNIT_KINDS, Work
-from web.templating import go_to, page
+from web.templating import go_to, local_now, page
 from web.views import PUBLIC
 
 CREATE_FIELDS = ("name", "kind", "unit_id", "quorum_rule")
@@ -60,10 +59,6 @@ def _labels() -> dict[str, Any]:
         "kind_titles": {k: _(v.title) for k, v in KINDS.items()},
         "leader_methods": {k: _(v) for k, v in LEADER_METHODS.items()},
     }
-
-
-def _now_local() -> str:
-    return datetime.datetime.now(KZ_TIME).strftime("%Y-%m-%dT%H:%M")
 
 
 class CollegialPages(Controller):
@@ -192,8 +187,8 @@ class CollegialPages(Controller):
         } | extra.pop("leader_values", {})
         unit_names = {u["id"]: u["name"] for u in (units["items"] if units else [])}
         held = [work.with_times(m) for m in meetings["items"]]
-        now = datetime.datetime.now(KZ_TIME)
-        upcoming = sorted((m for m in held if m["starts_at"] >= now), key=lambda m: m["starts_at"])
+        since = now()
+        upcoming = sorted((m for m in held if m["starts_at"] >= since), key=lambda m: m["starts_at"])
         return {
             "org": org,
             "spec": spec,
@@ -215,7 +210,7 @@ class CollegialPages(Controller):
             "member_errors": {},
             "error": None,
             "notice": None,
-            "now_local": _now_local(),
+            "now_local": local_now(),
             **_labels(),
             **extra,
         }

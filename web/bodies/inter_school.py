@@ -7,7 +7,6 @@ the cabinet's own district is offered the appointment; everyone else sees the le
 from __future__ import annotations
 
 import asyncio
-import datetime
 from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
@@ -18,7 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from api.clock import KZ_TIME, today
+from api.clock import today
 from api.i18n import N_
 from api.i18n import gettext as _
 from web.bodies.forms import confirmed_post, errors_of, localized, one_year_term, refusable, text
@@ -27,7 +26,7 @@ from web.bodies.powers import Powers, powers
 from web.client import ApiClient, ApiError, together
 from web.forms import once
 from web.structure.pages import ASSOCIATION_KINDS, Work
-from web.templating import go_to, localized_name, page
+from web.templating import go_to, local_now, localized_name, page
 from web.views import PUBLIC
 
 CREATE_FIELDS = ("name", "kind", "subject_code", "quorum_rule")
@@ -197,7 +196,7 @@ class InterSchoolPages(Controller):
             "leader_errors": {},
             "error": None,
             "notice": None,
-            "now_local": datetime.datetime.now(KZ_TIME).strftime("%Y-%m-%dT%H:%M"),
+            "now_local": local_now(),
             **extra,
         }
 

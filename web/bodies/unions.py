@@ -4,7 +4,6 @@ account. A member from an education organisation is named by its BIN."""
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from uuid import UUID
@@ -15,7 +14,6 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from api.clock import KZ_TIME
 from api.i18n import N_
 from api.i18n import gettext as _
 from web.bodies.forms import confirmed_post, errors_of, refusable, text
@@ -24,7 +22,7 @@ from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, OrganisationQuery, together
 from web.forms import once
 from web.structure.pages import Work
-from web.templating import go_to, page
+from web.templating import go_to, local_now, page
 from web.views import PUBLIC
 
 CREATE_FIELDS = ("name", "sector", "description", "quorum_rule")
@@ -142,7 +140,7 @@ class UnionPages(Controller):
             "meetings": [work.with_times(m) for m in meetings["items"]],
             "error": None,
             "notice": None,
-            "now_local": datetime.datetime.now(KZ_TIME).strftime("%Y-%m-%dT%H:%M"),
+            "now_local": local_now(),
             **_labels(),
             **extra,
         }

@@ -1,8 +1,9 @@
 """What a compliance dashboard page asks the API for, and what it was asked for.
 
 The answers are decoded into structs of the web app's own (the pages never import the API's
-domain), so the templates can read names in the reader's language with the `name` filter. The
-query is read leniently, like the organisations list: a bad value means no filter.
+domain; a page of them is the API's one `Page`), so the templates can read names in the reader's
+language with the `name` filter. The query is read leniently, like the organisations list: a bad
+value means no filter.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from uuid import UUID
 import msgspec
 
 from api import i18n
+from api.paging import Page
 from web.client import ApiClient
 from web.templating import parse_uuid
 
@@ -104,13 +106,6 @@ class Standing(msgspec.Struct):
     by_clause: dict[str, int]
 
 
-class StandingPage(msgspec.Struct):
-    items: list[Standing]
-    total: int
-    page: int
-    page_size: int
-
-
 def clause_or_none(value: str | None) -> str | None:
     """A clause number such as 25 or 7.1; anything else is no clause."""
     return value if value and value.replace(".", "").isdigit() and len(value) <= 7 and ".." not in value else None
@@ -164,7 +159,7 @@ async def fetch_dashboard(api: ApiClient, query: BoardQuery) -> Dashboard:
     return msgspec.json.decode(response.content, type=Dashboard)
 
 
-async def fetch_standings(api: ApiClient, query: BoardQuery) -> StandingPage:
+async def fetch_standings(api: ApiClient, query: BoardQuery) -> Page[Standing]:
     params = {**query.api_filters(), "sort": query.sort, "page": str(query.page), "page_size": str(PAGE_SIZE)}
     response = await api.send("GET", "/api/compliance/organisations", params=params)
-    return msgspec.json.decode(response.content, type=StandingPage)
+    return msgspec.json.decode(response.content, type=Page[Standing])

@@ -15,7 +15,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from api.clock import KZ_TIME, school_year_of, today
+from api.clock import KZ_TIME, date_of, school_year_of, today
 from api.i18n import N_
 from api.i18n import gettext as _
 from web.bodies.powers import officer_of, powers
@@ -24,7 +24,7 @@ from web.confirm import ask_first
 from web.forms import once
 from web.identity.viewer import Viewer, viewer_via
 from web.setup.common import Setup, unit_bodies
-from web.templating import go_to, page, parse_uuid, refusal, url_with
+from web.templating import go_to, local_now, page, parse_uuid, refusal, url_with
 from web.views import PUBLIC
 
 # A leader's term is flagged this many days before it ends (cl. 30: elected for one year).
@@ -258,7 +258,7 @@ class StructurePages(Controller):
             "term_warning": warning,
             "error": None,
             "notice": None,
-            "now_local": _now_local(),
+            "now_local": local_now(),
             **await _offers(api, who, organisation_id, body, leader),
             **_labels(),
             **extra,
@@ -701,10 +701,6 @@ def _month(value: str | None) -> datetime.date | None:
         return None
 
 
-def _now_local() -> str:
-    return datetime.datetime.now(KZ_TIME).strftime("%Y-%m-%dT%H:%M")
-
-
 # Bodies whose members are people of other organisations, named by the registry's member_id;
 # they are read at their own addresses, with their members' rows.
 REMOTE_BODIES = {"inter_school_association": "/inter-school-associations", "union": "/unions"}
@@ -753,7 +749,7 @@ async def _remote_attendance(
     inter_school = meeting["body_kind"] == "inter_school_association"
     path = f"{REMOTE_BODIES[meeting['body_kind']]}/{meeting['body_id']}"
     body, rows = await together(work.get(path), work.get(f"{path}/members", include_past="true", page_size=200))
-    day = meeting["starts_at"].astimezone(KZ_TIME).date().isoformat()
+    day = date_of(meeting["starts_at"]).isoformat()
 
     def key_of(item: dict[str, Any]) -> tuple[Any, ...]:
         # A teacher who left and joined again has a new member row but is the same teacher of the same school.

@@ -13,8 +13,7 @@ from litestar.params import FromQuery
 from api.access import IN_TRANSACTION, Scope, access
 from api.domain.audit.services import AuditLogService
 from api.domain.structure.controllers import BASE
-from api.domain.structure.schemas import Page
-from api.paging import PageNo, PageSize, Paging
+from api.paging import Page, Paging, paging_by
 from api.roles import Role
 
 # Who reads an organisation's audit log.
@@ -47,21 +46,24 @@ class AuditController(Controller):
     path = f"{BASE}/audit-log"
     tags = ["audit"]
 
-    @get("/", name="audit:list", operation_id="ListAuditEntries", opt=access(Scope.TENANT, AUDIT))
+    @get(
+        "/",
+        name="audit:list",
+        operation_id="ListAuditEntries",
+        opt=access(Scope.TENANT, AUDIT),
+        dependencies={"paging": paging_by(50)},
+    )
     async def list_entries(
         self,
+        paging: NamedDependency[Paging],
         audit_log: NamedDependency[AuditLogService],
         entity: FromQuery[str | None] = None,
         entity_id: FromQuery[str | None] = None,
         actor_id: FromQuery[UUID | None] = None,
-        page: PageNo = 1,
-        page_size: PageSize = 50,
     ) -> Page[AuditEntryRead]:
         """The organisation's audit log, newest first."""
-        rows, total = await audit_log.entries(
-            Paging(page, page_size), entity=entity, entity_id=entity_id, actor_id=actor_id
-        )
-        return Page([msgspec.convert(r, AuditEntryRead, from_attributes=True) for r in rows], total, page, page_size)
+        rows, total = await audit_log.entries(paging, entity=entity, entity_id=entity_id, actor_id=actor_id)
+        return Page.of([msgspec.convert(r, AuditEntryRead, from_attributes=True) for r in rows], total, paging)
 
     # The walk streams the chain through a server-side cursor, which lives in a transaction.
     @get(

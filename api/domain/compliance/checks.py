@@ -18,7 +18,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.clock import school_year_of
+from api.clock import date_of, school_year_of
 from api.domain.bodies.models import Association, Council, InterSchoolAssociation, LeaderTerm
 from api.domain.documents.models import Document
 from api.domain.meetings.terms import Quarter, calendar_terms, closed_terms
@@ -101,10 +101,6 @@ def render(template: dict[str, str], found: Found) -> dict[str, str]:
 
 def _live(model: Any) -> Any:
     return model.archived_at.is_(None)
-
-
-def _date(value: datetime.datetime) -> datetime.date:
-    return value.date()
 
 
 def _one_year_after(day: datetime.date) -> datetime.date:
@@ -239,7 +235,7 @@ async def unit_councils(ctx: CheckContext) -> list[Found]:
             "unit",
             u.id,
             u.name,
-            _date(u.created_at),
+            date_of(u.created_at),
             {"unit_kind": u.kind},
             ctx.web("/structure"),
             ctx.api(f"/units/{u.id}"),
@@ -289,7 +285,7 @@ async def review_route_complete(ctx: CheckContext) -> list[Found]:
             "document",
             doc.id,
             doc.title,
-            _date(rnd.created_at),
+            date_of(rnd.created_at),
             {
                 "document_status": doc.status,
                 "round": rnd.number,
@@ -475,7 +471,7 @@ async def annual_plans(ctx: CheckContext) -> list[Found]:
             "association",
             a.id,
             a.name,
-            max(ctx.year_starts, _date(a.created_at)),
+            max(ctx.year_starts, date_of(a.created_at)),
             {"school_year": ctx.school_year, "plan_status": statuses.get(a.id)},
             ctx.web(f"/associations/{a.id}"),
             ctx.api(f"/plans?association_id={a.id}&school_year={ctx.school_year}"),
@@ -508,10 +504,10 @@ async def annual_plans(ctx: CheckContext) -> list[Found]:
 )
 async def leader_terms(ctx: CheckContext) -> list[Found]:
     bodies: list[tuple[str, UUID, str, datetime.date]] = [
-        ("association", a.id, a.name, _date(a.created_at))
+        ("association", a.id, a.name, date_of(a.created_at))
         for a in (await ctx.session.scalars(select(Association).where(_live(Association)))).all()
     ] + [
-        ("inter_school_association", a.id, a.name, _date(a.created_at))
+        ("inter_school_association", a.id, a.name, date_of(a.created_at))
         for a in (await ctx.session.scalars(select(InterSchoolAssociation).where(_live(InterSchoolAssociation)))).all()
     ]
     terms: dict[tuple[str, UUID], list[LeaderTerm]] = {}

@@ -15,13 +15,13 @@ from api.access import Scope, access, principal
 from api.domain.compliance.dashboard import READ_DASHBOARD, DashboardService, StandingSort
 from api.domain.compliance.export import ExportFormat, ExportView, export
 from api.domain.compliance.rules import CLAUSE_PATTERN
-from api.domain.compliance.schemas import Dashboard, FindingPage, OrganisationFindings, StandingPage
+from api.domain.compliance.schemas import Dashboard, FindingListItem, OrganisationFindings, OrganisationStanding
 from api.domain.compliance.services import ComplianceService
 from api.domain.documents.controllers import attachment
 from api.domain.organisations.rules import OrgKind
 from api.i18n import negotiate
 from api.identity.reach import reach_of
-from api.paging import PageNo, PageSize, Paging
+from api.paging import Page, Paging, paging_by
 from api.roles import Role
 from api.spreadsheets import CSV, XLSX
 from api.tenancy import Tenant
@@ -50,36 +50,36 @@ class ComplianceController(Controller):
         name="compliance:organisation",
         operation_id="GetOrganisationFindings",
         opt=access(Scope.TENANT, READ_FINDINGS),
+        dependencies={"paging": paging_by(100)},
     )
     async def organisation_findings(
         self,
         session: NamedDependency[AsyncSession],
         tenant: NamedDependency[Tenant],
         organisation_id: FromPath[UUID],
+        paging: NamedDependency[Paging],
         clause: ClauseParam = None,
-        page: PageNo = 1,
-        page_size: PageSize = 100,
     ) -> OrganisationFindings:
         """The organisation's current findings against the rule set in force, recomputed in the
         background after each change and every night; `checked` says when and against what."""
-        return await ComplianceService(session).of_organisation(tenant.organisation_id, clause, page, page_size)
+        return await ComplianceService(session).of_organisation(tenant.organisation_id, clause, paging)
 
     @get(
         "/api/compliance/findings",
         name="compliance:list",
         operation_id="ListFindings",
         opt=access(Scope.SHARED, READ_FINDINGS),
+        dependencies={"paging": paging_by(50)},
     )
     async def list_findings(
         self,
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         clause: ClauseParam = None,
         territory_id: FromQuery[UUID | None] = None,
         kind: FromQuery[OrgKind | None] = None,
-        page: PageNo = 1,
-        page_size: PageSize = 50,
-    ) -> FindingPage:
+    ) -> Page[FindingListItem]:
         """Findings of the organisations in the caller's reach, by organisation and clause; filters
         by clause, territory (and everything under it) and kind of organisation."""
         reach = await reach_of(session, principal(request), must_know=[territory_id])
@@ -90,8 +90,7 @@ class ComplianceController(Controller):
             clause=clause,
             territory_ids=territories,
             kind=kind.value if kind else None,
-            page=page,
-            page_size=page_size,
+            paging=paging,
         )
 
     @get(
@@ -120,18 +119,18 @@ class ComplianceController(Controller):
         name="compliance:organisations",
         operation_id="ListOrganisationStandings",
         opt=access(Scope.SHARED, READ_DASHBOARD),
+        dependencies={"paging": paging_by(50)},
     )
     async def organisations(
         self,
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         territory_id: TerritoryParam = None,
         clause: ClauseParam = None,
         kind: FromQuery[OrgKind | None] = None,
         sort: FromQuery[StandingSort] = StandingSort.FINDINGS,
-        page: PageNo = 1,
-        page_size: PageSize = 50,
-    ) -> StandingPage:
+    ) -> Page[OrganisationStanding]:
         """The active organisations under the territory with their findings (under the clause, when
         one is chosen), most findings first or by name; one not checked yet says so."""
         return await DashboardService(session).standings(
@@ -140,7 +139,7 @@ class ComplianceController(Controller):
             clause=clause,
             kind=kind.value if kind else None,
             sort=sort,
-            paging=Paging(page, page_size),
+            paging=paging,
         )
 
     @get(

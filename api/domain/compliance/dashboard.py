@@ -31,7 +31,6 @@ from api.domain.compliance.schemas import (
     KindFigures,
     Localised,
     OrganisationStanding,
-    StandingPage,
     TerritoryFigures,
     TerritoryRef,
     TrendPoint,
@@ -41,7 +40,7 @@ from api.domain.organisations.rules import OrgStatus
 from api.domain.territories.models import Territory
 from api.errors import Forbidden, NotFound
 from api.identity.reach import Reach, reach_of
-from api.paging import Paging, paged
+from api.paging import Page, Paging, paged
 from api.roles import Role
 
 # Who sees a territory's dashboard: its methodists and administrators (a national admin satisfies
@@ -238,7 +237,7 @@ class DashboardService:
         kind: str | None,
         sort: StandingSort,
         paging: Paging,
-    ) -> StandingPage:
+    ) -> Page[OrganisationStanding]:
         """The active organisations under the territory, each with its findings, worst first."""
         reach, territory_id = await self.place(principal, territory_id)
         findings = (
@@ -265,7 +264,7 @@ class DashboardService:
             .order_by(*order)
         )
         rows, total = await paged(self.session, query, paging, rows=True)
-        return StandingPage(
+        return Page.of(
             [
                 OrganisationStanding(
                     o.id, o.name_kk, o.name_ru, o.name_en, o.kind, o.territory_id, checked_on, n or 0, dict(by or {})
@@ -273,8 +272,7 @@ class DashboardService:
                 for o, checked_on, n, by in rows
             ],
             total,
-            paging.page,
-            paging.page_size,
+            paging,
         )
 
 

@@ -118,8 +118,7 @@ async def export(
                 clause=clause,
                 territory_ids=reach.tree.descendants(place.id),
                 kind=kind,
-                page=1,
-                page_size=MAX_ROWS + 1,
+                paging=Paging(1, MAX_ROWS + 1),
             )
             _refuse_if_too_many(listed.total)
             header = [

@@ -11,7 +11,7 @@ import datetime
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.clock import KZ_TIME
+from api.clock import KZ_TIME, date_of
 from api.domain.bodies.models import Association
 from api.domain.meetings.models import Attendance, Meeting
 from api.domain.meetings.schemas import QuarterCompliance, QuarterComplianceReport
@@ -54,7 +54,7 @@ async def term_rows(
     }
     rows = []
     for a in associations:
-        recorded_on = a.created_at.astimezone(KZ_TIME).date()
+        recorded_on = date_of(a.created_at)
         if recorded_on > term.ends_on:
             continue  # it did not exist in that term
         n_held, n_all = counts.get(a.id, (0, 0))

@@ -6,6 +6,8 @@ from uuid import UUID
 
 import msgspec
 
+from api.paging import Page
+
 
 class Localised(msgspec.Struct):
     kk: str
@@ -41,13 +43,12 @@ class CheckRunRead(msgspec.Struct):
     note: str | None
 
 
-class OrganisationFindings(msgspec.Struct):
+class OrganisationFindings(Page[FindingRead]):
+    """A page of the organisation's findings, and the check they come from."""
+
+    items: list[FindingRead]  # again: the OpenAPI document does not resolve a subclass's type parameter
     organisation_id: UUID
     checked: CheckRunRead | None  # None until the first check has run
-    items: list[FindingRead]
-    total: int
-    page: int
-    page_size: int
 
 
 class FindingListItem(msgspec.Struct):
@@ -57,13 +58,6 @@ class FindingListItem(msgspec.Struct):
     organisation_name_en: str | None
     organisation_kind: str
     territory_id: UUID
-
-
-class FindingPage(msgspec.Struct):
-    items: list[FindingListItem]
-    total: int
-    page: int
-    page_size: int
 
 
 # --- dashboards ---------------------------------------------------------------------------------
@@ -140,10 +134,3 @@ class OrganisationStanding(msgspec.Struct):
     checked_on: datetime.date | None  # None: not checked yet
     findings: int  # under the clause filter, that clause's
     by_clause: dict[str, int]
-
-
-class StandingPage(msgspec.Struct):
-    items: list[OrganisationStanding]
-    total: int
-    page: int
-    page_size: int

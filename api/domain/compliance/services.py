@@ -12,13 +12,12 @@ from api.domain.compliance.models import ComplianceCheckRun, ComplianceFinding
 from api.domain.compliance.schemas import (
     CheckRunRead,
     FindingListItem,
-    FindingPage,
     FindingRead,
     OrganisationFindings,
 )
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
-from api.paging import Paging, paged
+from api.paging import Page, Paging, paged
 from api.responses import response_of
 
 
@@ -40,15 +39,11 @@ class ComplianceService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def of_organisation(
-        self, organisation_id: UUID, clause: str | None, page: int, page_size: int
-    ) -> OrganisationFindings:
+    async def of_organisation(self, organisation_id: UUID, clause: str | None, paging: Paging) -> OrganisationFindings:
         where = [ComplianceFinding.organisation_id == organisation_id]
         if clause is not None:
             where.append(ComplianceFinding.clause == clause)
-        rows, total = await paged(
-            self.session, select(ComplianceFinding).where(*where).order_by(*_order()), Paging(page, page_size)
-        )
+        rows, total = await paged(self.session, select(ComplianceFinding).where(*where).order_by(*_order()), paging)
         run = await self.session.scalar(
             select(ComplianceCheckRun).where(ComplianceCheckRun.organisation_id == organisation_id)
         )
@@ -59,7 +54,14 @@ class ComplianceService:
             if run is not None
             else None
         )
-        return OrganisationFindings(organisation_id, checked, [finding_read(r) for r in rows], total, page, page_size)
+        return OrganisationFindings(
+            items=[finding_read(r) for r in rows],
+            total=total,
+            page=paging.page,
+            page_size=paging.page_size,
+            organisation_id=organisation_id,
+            checked=checked,
+        )
 
     async def across(
         self,
@@ -68,9 +70,8 @@ class ComplianceService:
         clause: str | None,
         territory_ids: set[UUID] | None,
         kind: str | None,
-        page: int,
-        page_size: int,
-    ) -> FindingPage:
+        paging: Paging,
+    ) -> Page[FindingListItem]:
         where: list[Any] = [Organisation.status == OrgStatus.ACTIVE]
         if within is not None:
             where.append(within)
@@ -86,13 +87,12 @@ class ComplianceService:
             .where(*where)
             .order_by(Organisation.name_ru, Organisation.id, *_order())
         )
-        rows, total = await paged(self.session, query, Paging(page, page_size), rows=True)
-        return FindingPage(
+        rows, total = await paged(self.session, query, paging, rows=True)
+        return Page.of(
             [
                 FindingListItem(finding_read(f), o.name_kk, o.name_ru, o.name_en, o.kind, o.territory_id)
                 for f, o in rows
             ],
             total,
-            page,
-            page_size,
+            paging,
         )

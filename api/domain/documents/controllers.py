@@ -17,8 +17,8 @@ from api.access import Scope, access
 from api.domain.documents.rules import DocumentKind, DocumentStatus, FileFormat
 from api.domain.documents.schemas import (
     DocumentCreate,
-    DocumentPage,
     DocumentRead,
+    DocumentSummary,
     DocumentUpdate,
     VersionDiff,
     VersionNoteUpdate,
@@ -27,7 +27,7 @@ from api.domain.documents.schemas import (
 from api.domain.documents.services import DocumentService, version_read
 from api.domain.reviews.roles import STAFF
 from api.errors import DomainError
-from api.paging import PageNo
+from api.paging import Page, Paging, paging_by
 
 # The transport's own cap; the configured limit (settings.document_max_bytes) is checked by the
 # service with a clear message, so keep this above any sensible setting.
@@ -58,19 +58,24 @@ class DocumentController(Controller):
     path = "/api/organisations/{organisation_id:uuid}/documents"
     tags = ["documents"]
 
-    @get("/", name="documents:list", operation_id="ListDocuments", opt=access(Scope.TENANT, STAFF))
+    @get(
+        "/",
+        name="documents:list",
+        operation_id="ListDocuments",
+        opt=access(Scope.TENANT, STAFF),
+        dependencies={"paging": paging_by(20)},
+    )
     async def list_documents(
         self,
         documents: NamedDependency[DocumentService],
+        paging: NamedDependency[Paging],
         mine: Annotated[
             bool, Parameter(description="Only documents I wrote (always so for authors without a reader role)")
         ] = False,
         kind: FromQuery[DocumentKind | None] = None,
         status: FromQuery[DocumentStatus | None] = None,
-        page: PageNo = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
-    ) -> DocumentPage:
-        return await documents.page(mine=mine, kind=kind, status=status, page=page, page_size=page_size)
+    ) -> Page[DocumentSummary]:
+        return await documents.page(mine=mine, kind=kind, status=status, paging=paging)
 
     @post("/", name="documents:create", operation_id="CreateDocument", opt=access(Scope.TENANT, STAFF))
     async def create(self, documents: NamedDependency[DocumentService], data: JSONBody[DocumentCreate]) -> DocumentRead:

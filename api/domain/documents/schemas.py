@@ -95,13 +95,6 @@ class DocumentSummary(msgspec.Struct):
     overdue: bool = False
 
 
-class DocumentPage(msgspec.Struct):
-    items: list[DocumentSummary]
-    total: int
-    page: int
-    page_size: int
-
-
 class MetadataChange(msgspec.Struct):
     field: str
     old: str | None

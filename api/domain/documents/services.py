@@ -16,8 +16,8 @@ from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind, DocumentStatus, FileFormat, recognise
 from api.domain.documents.schemas import (
     DocumentCreate,
-    DocumentPage,
     DocumentRead,
+    DocumentSummary,
     DocumentUpdate,
     MetadataChange,
     VersionDiff,
@@ -28,6 +28,7 @@ from api.domain.documents.text import UnreadableText, extract_lines, text_diff
 from api.domain.structure.models import Staff, Subject, Unit
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.i18n import N_
+from api.paging import Page, Paging
 from tenants import audit
 
 
@@ -224,19 +225,17 @@ class DocumentService:
         )
 
     async def page(
-        self, *, mine: bool, kind: DocumentKind | None, status: DocumentStatus | None, page: int, page_size: int
-    ) -> DocumentPage:
+        self, *, mine: bool, kind: DocumentKind | None, status: DocumentStatus | None, paging: Paging
+    ) -> Page[DocumentSummary]:
         """Every document for its readers; only their own for authors (and for anyone asking `mine`)."""
         from api.domain.reviews.queries import list_documents
 
         own = mine or not self.caller.reads_all_documents
         clause = self.mine_clause() if own else None
         if own and clause is None:
-            return DocumentPage([], 0, page, page_size)
+            return Page.of([], 0, paging)
         status_value = status.value if status else None
-        return await list_documents(
-            self.session, clause, kind=kind, status=status_value, page=page, page_size=page_size
-        )
+        return await list_documents(self.session, clause, kind=kind, status=status_value, paging=paging)
 
     def mine_clause(self) -> Any:
         who = self.caller

@@ -10,20 +10,27 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.access import Scope, access
 from api.domain.events.rules import EventKind
-from api.domain.events.schemas import EventCreate, EventPage, EventRead, EventUpdate
+from api.domain.events.schemas import EventCreate, EventRead, EventUpdate
 from api.domain.events.services import EventFilter, EventService, to_read
 from api.domain.meetings.roles import KEEP, READ
-from api.paging import PageNo, PageSize
+from api.paging import Page, Paging, paging_by
 
 
 class EventController(Controller):
     path = "/api/organisations/{organisation_id:uuid}/events"
     tags = ["events"]
 
-    @get("/", name="events:list", operation_id="ListEvents", opt=access(Scope.TENANT, READ))
+    @get(
+        "/",
+        name="events:list",
+        operation_id="ListEvents",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(20)},
+    )
     async def list_events(
         self,
         events: NamedDependency[EventService],
+        paging: NamedDependency[Paging],
         kind: FromQuery[EventKind | None] = None,
         starts_from: FromQuery[datetime.datetime | None] = None,
         starts_before: FromQuery[datetime.datetime | None] = None,
@@ -31,9 +38,7 @@ class EventController(Controller):
         organiser_body_id: FromQuery[UUID | None] = None,
         staff_id: Annotated[UUID | None, Parameter(description="Events this person takes part in")] = None,
         include_archived: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 20,
-    ) -> EventPage:
+    ) -> Page[EventRead]:
         return await events.list(
             EventFilter(
                 kind,
@@ -43,9 +48,8 @@ class EventController(Controller):
                 organiser_body_id,
                 staff_id,
                 include_archived,
-                page,
-                page_size,
-            )
+            ),
+            paging,
         )
 
     @post("/", name="events:create", operation_id="CreateEvent", opt=access(Scope.TENANT, KEEP))

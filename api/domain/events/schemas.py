@@ -87,10 +87,3 @@ class EventRead(msgspec.Struct):
     archived_at: datetime.datetime | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
-
-
-class EventPage(msgspec.Struct):
-    items: list[EventRead]
-    total: int
-    page: int
-    page_size: int

@@ -16,7 +16,6 @@ from api.domain.events.models import EventMaterial, EventParticipant, Methodolog
 from api.domain.events.rules import EventKind
 from api.domain.events.schemas import (
     EventCreate,
-    EventPage,
     EventRead,
     EventUpdate,
     MaterialWrite,
@@ -26,7 +25,7 @@ from api.domain.meetings.keeping import can_keep, keeps_every_body
 from api.domain.meetings.lookups import check_staff, find_body, named_body
 from api.domain.meetings.services import changes_of, clean_text
 from api.errors import Conflict, DomainError, Forbidden, NotFound
-from api.paging import Paging, paged
+from api.paging import Page, Paging, paged
 from api.responses import response_of
 from tenants.audit import snapshot
 
@@ -40,8 +39,6 @@ class EventFilter:
     organiser_body_id: UUID | None = None
     staff_id: UUID | None = None  # events this person takes part in
     include_archived: bool = False
-    page: int = 1
-    page_size: int = 20
 
 
 def event_snapshot(event: MethodologicalEvent) -> dict[str, Any]:
@@ -88,7 +85,7 @@ class EventService:
             raise Conflict("The event is archived and cannot be changed.", field="archived_at")
         return event
 
-    async def list(self, flt: EventFilter) -> EventPage:
+    async def list(self, flt: EventFilter, paging: Paging) -> Page[EventRead]:
         query = select(MethodologicalEvent)
         if not flt.include_archived:
             query = query.where(MethodologicalEvent.archived_at.is_(None))
@@ -111,9 +108,9 @@ class EventService:
         rows, total = await paged(
             self.session,
             query.order_by(MethodologicalEvent.starts_at.desc(), MethodologicalEvent.id),
-            Paging(flt.page, flt.page_size),
+            paging,
         )
-        return EventPage([to_read(e) for e in rows], total, flt.page, flt.page_size)
+        return Page.of([to_read(e) for e in rows], total, paging)
 
     # --- checks -----------------------------------------------------------------------------------
 

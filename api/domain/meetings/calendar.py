@@ -12,6 +12,7 @@ from api.context import TenantContext
 from api.domain.events.services import EventFilter, EventService
 from api.domain.meetings.services import MeetingFilter, MeetingService
 from api.errors import DomainError
+from api.paging import Paging
 
 MAX_SPAN = datetime.timedelta(days=366)
 _ALL = 10_000
@@ -38,10 +39,10 @@ async def work_calendar(
     if starts_before - starts_from > MAX_SPAN:
         raise DomainError("A calendar covers at most a year at a time.", field="to")
     meetings = await MeetingService(context).list(
-        MeetingFilter(starts_from=starts_from, starts_before=starts_before, staff_id=staff_id, page_size=_ALL)
+        MeetingFilter(starts_from=starts_from, starts_before=starts_before, staff_id=staff_id), Paging(1, _ALL)
     )
     events = await EventService(context).list(
-        EventFilter(starts_from=starts_from, starts_before=starts_before, staff_id=staff_id, page_size=_ALL)
+        EventFilter(starts_from=starts_from, starts_before=starts_before, staff_id=staff_id), Paging(1, _ALL)
     )
     entries = [
         CalendarEntry(

@@ -22,35 +22,39 @@ from api.domain.meetings.schemas import (
     DecisionRead,
     DecisionUpdate,
     MeetingCreate,
-    MeetingPage,
     MeetingRead,
     MeetingUpdate,
     QuarterComplianceReport,
     QuorumRead,
 )
 from api.domain.meetings.services import MeetingFilter, MeetingService
-from api.paging import PageNo, PageSize
+from api.paging import Page, Paging, paging_by
 
 
 class MeetingController(Controller):
     path = "/api/organisations/{organisation_id:uuid}"
     tags = ["meetings"]
 
-    @get("/meetings", name="meetings:list", operation_id="ListMeetings", opt=access(Scope.TENANT, READ))
+    @get(
+        "/meetings",
+        name="meetings:list",
+        operation_id="ListMeetings",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(20)},
+    )
     async def list_meetings(
         self,
         meetings: NamedDependency[MeetingService],
+        paging: NamedDependency[Paging],
         body_kind: FromQuery[str | None] = None,
         body_id: FromQuery[UUID | None] = None,
         starts_from: FromQuery[datetime.datetime | None] = None,
         starts_before: FromQuery[datetime.datetime | None] = None,
         staff_id: Annotated[UUID | None, Parameter(description="Meetings of the bodies this person belongs to")] = None,
         include_archived: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 20,
-    ) -> MeetingPage:
+    ) -> Page[MeetingRead]:
         return await meetings.list(
-            MeetingFilter(body_kind, body_id, starts_from, starts_before, staff_id, include_archived, page, page_size)
+            MeetingFilter(body_kind, body_id, starts_from, starts_before, staff_id, include_archived), paging
         )
 
     @post("/meetings", name="meetings:create", operation_id="CreateMeeting", opt=access(Scope.TENANT, KEEP))

@@ -14,7 +14,7 @@ import math
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.clock import KZ_TIME
+from api.clock import date_of
 from api.domain.bodies import registry
 from api.domain.bodies.registry import BodyInfo, QuorumRule
 from api.domain.bodies.rules import NO_QUORUM
@@ -25,7 +25,7 @@ from api.errors import DomainError, NotFound
 
 
 def meeting_day(meeting: Meeting) -> datetime.date:
-    return meeting.starts_at.astimezone(KZ_TIME).date()
+    return date_of(meeting.starts_at)
 
 
 def required_present(rule: QuorumRule, members: int) -> int:

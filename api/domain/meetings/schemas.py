@@ -118,13 +118,6 @@ class MeetingRead(msgspec.Struct):
     updated_at: datetime.datetime
 
 
-class MeetingPage(msgspec.Struct):
-    items: list[MeetingRead]
-    total: int
-    page: int
-    page_size: int
-
-
 class QuarterCompliance(msgspec.Struct):
     """Cl. 25: an association meets at least once a quarter. Only held meetings count: one whose
     minutes or attendance are recorded (a meeting still to come, or never recorded, does not)."""

@@ -11,7 +11,7 @@ import msgspec
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.clock import KZ_TIME
+from api.clock import date_of
 from api.context import TenantContext
 from api.domain.bodies.registry import BodyInfo, BodyKind
 from api.domain.meetings.keeping import kept_units, require_keeper, require_reader
@@ -30,7 +30,6 @@ from api.domain.meetings.schemas import (
     DecisionRead,
     DecisionUpdate,
     MeetingCreate,
-    MeetingPage,
     MeetingRead,
     MeetingUpdate,
     QuarterComplianceReport,
@@ -38,7 +37,7 @@ from api.domain.meetings.schemas import (
 )
 from api.domain.meetings.terms import quarter_of
 from api.errors import Conflict, DomainError, NotFound
-from api.paging import Paging, paged
+from api.paging import Page, Paging, paged
 from api.records import changes
 from tenants.audit import snapshot
 
@@ -80,8 +79,6 @@ class MeetingFilter:
     starts_before: datetime.datetime | None = None
     staff_id: UUID | None = None  # meetings of the bodies this person belongs to
     include_archived: bool = False
-    page: int = 1
-    page_size: int = 20
 
 
 class MeetingService:
@@ -140,7 +137,7 @@ class MeetingService:
         meeting, body = await self.get(meeting_id)
         return await self.to_read(meeting, body.name if body is not None else None)
 
-    async def list(self, flt: MeetingFilter) -> MeetingPage:
+    async def list(self, flt: MeetingFilter, paging: Paging) -> Page[MeetingRead]:
         query = select(Meeting)
         if not flt.include_archived:
             query = query.where(Meeting.archived_at.is_(None))
@@ -158,9 +155,7 @@ class MeetingService:
             me = self.caller.staff_id
             mine = await bodies_of_staff(self.session, me) if me is not None else []
             query = query.where(await self._bodies_clause(mine, kept_units(self.caller)))
-        rows, total = await paged(
-            self.session, query.order_by(Meeting.starts_at.desc(), Meeting.id), Paging(flt.page, flt.page_size)
-        )
+        rows, total = await paged(self.session, query.order_by(Meeting.starts_at.desc(), Meeting.id), paging)
         names: dict[tuple[str, UUID], str | None] = {}
         items = []
         for meeting in rows:
@@ -169,7 +164,7 @@ class MeetingService:
                 body = await find_body(self.session, *key)
                 names[key] = body.name if body is not None else None
             items.append(await self.to_read(meeting, names[key] or ""))
-        return MeetingPage(items, total, flt.page, flt.page_size)
+        return Page.of(items, total, paging)
 
     @staticmethod
     async def _bodies_clause(bodies: list[tuple[str, UUID]], units: set[UUID]) -> Any:
@@ -363,7 +358,7 @@ class MeetingService:
         """The body with its members on the day of the meeting (members come and go)."""
         if body is None:
             return None
-        day = meeting.starts_at.astimezone(KZ_TIME).date()
+        day = date_of(meeting.starts_at)
         return await find_body(self.session, meeting.body_kind, meeting.body_id, on=day) or body
 
     @staticmethod

@@ -19,12 +19,12 @@ from api.domain.onboarding import services
 from api.domain.onboarding.checks import render
 from api.domain.onboarding.models import ImportJob, ImportRow
 from api.domain.onboarding.organisations import ADMIN_ROLES
-from api.domain.onboarding.schemas import ImportRead, ImportRowPage, ImportRowRead, IssueRead
+from api.domain.onboarding.schemas import ImportRead, ImportRowRead, IssueRead
 from api.domain.organisations.models import Organisation
 from api.errors import DomainError, NotFound
 from api.i18n import negotiate
 from api.jobs import Jobs
-from api.paging import PageNo
+from api.paging import Page, Paging, paging_by
 from api.roles import ANY_SIGNED_IN
 from api.spreadsheets import CSV, XLSX
 
@@ -133,30 +133,29 @@ class ImportController(Controller):
         name="imports:rows",
         operation_id="ListImportRows",
         opt=access(Scope.SHARED, ANY_SIGNED_IN),
+        dependencies={"paging": paging_by(100, most=1000)},
     )
     async def rows(
         self,
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         job_id: FromPath[UUID],
+        paging: NamedDependency[Paging],
         show: Annotated[
             RowFilter | None, Parameter(query="state", description="A row state, or `issues`: rows with findings")
         ] = None,
-        page: PageNo = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=1000)] = 100,
-    ) -> ImportRowPage:
+    ) -> Page[ImportRowRead]:
         """The rows with their findings, in the caller's language (Accept-Language)."""
         await services.require_job(session, principal(request), job_id)
         found, total = await services.rows_of(
             session,
             job_id,
+            paging,
             states=[show] if show and show != "issues" else None,
             issues_only=show == "issues",
-            page=page,
-            page_size=page_size,
         )
         locale = _locale(request)
-        return ImportRowPage([_row(r, locale) for r in found], total, page, page_size)
+        return Page.of([_row(r, locale) for r in found], total, paging)
 
     @post(
         "/{job_id:uuid}/start",

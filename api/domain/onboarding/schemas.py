@@ -52,10 +52,3 @@ class ImportRowRead(msgspec.Struct):
     invited: bool
     issues: list[IssueRead]
     message: str | None
-
-
-class ImportRowPage(msgspec.Struct):
-    items: list[ImportRowRead]
-    total: int
-    page: int
-    page_size: int

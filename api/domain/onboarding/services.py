@@ -669,18 +669,17 @@ async def progress(session: AsyncSession, job_id: UUID) -> JobProgress:
 async def rows_of(
     session: AsyncSession,
     job_id: UUID,
+    paging: Paging,
     *,
     states: list[str] | None = None,
     issues_only: bool = False,
-    page: int = 1,
-    page_size: int = 100,
 ) -> tuple[list[ImportRow], int]:
     query = select(ImportRow).where(ImportRow.job_id == job_id)
     if states:
         query = query.where(ImportRow.state.in_(states))
     if issues_only:
         query = query.where(func.jsonb_array_length(ImportRow.issues) > 0)
-    return await paged(session, query.order_by(ImportRow.line), Paging(page, page_size))
+    return await paged(session, query.order_by(ImportRow.line), paging)
 
 
 _STATE_LABELS = {

@@ -15,14 +15,13 @@ from api.domain.organisations.schemas import (
     OrganisationCreate,
     OrganisationRead,
     OrganisationUpdate,
-    Page,
     ProvisioningStatus,
 )
 from api.domain.organisations.services import OrganisationService, OrgFilter, OrgSort, to_read
 from api.errors import Conflict
 from api.identity.reach import reach_of, require_territory
 from api.jobs import Jobs
-from api.paging import PageNo
+from api.paging import Page, Paging, paging_by
 from api.roles import Role
 
 ADMIN = (Role.NATIONAL_ADMIN, Role.REGIONAL_ADMIN)
@@ -32,22 +31,27 @@ class OrganisationController(Controller):
     path = "/api/organisations"
     tags = ["organisations"]
 
-    @get("/", name="organisations:list", operation_id="ListOrganisations", opt=access(Scope.SHARED, "any"))
+    @get(
+        "/",
+        name="organisations:list",
+        operation_id="ListOrganisations",
+        opt=access(Scope.SHARED, "any"),
+        dependencies={"paging": paging_by(20)},
+    )
     async def list_organisations(
         self,
         request: Request[Any, Any, Any],
         organisations: NamedDependency[OrganisationService],
+        paging: NamedDependency[Paging],
         territory_id: FromQuery[UUID | None] = None,
         kind: FromQuery[OrgKind | None] = None,
         status: FromQuery[OrgStatus | None] = None,
         q: Annotated[str | None, Parameter(max_length=200, description="Search in kk/ru/en names and BIN")] = None,
         sort: FromQuery[OrgSort] = OrgSort.NAME_RU,
-        page: PageNo = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
-    ) -> Page:
+    ) -> Page[OrganisationRead]:
         # Only the organisations within the caller's reach in the hierarchy are listed.
         within = (await reach_of(organisations.session, principal(request))).organisation_clause()
-        return await organisations.list(OrgFilter(territory_id, kind, status, q, sort, page, page_size), within=within)
+        return await organisations.list(OrgFilter(territory_id, kind, status, q, sort), paging, within=within)
 
     @post(
         "/",

@@ -57,10 +57,3 @@ class ProvisioningStatus(msgspec.Struct):
     status_reason: str | None
     schema_version: str | None
     provisioned_at: datetime.datetime | None
-
-
-class Page(msgspec.Struct):
-    items: list[OrganisationRead]
-    total: int
-    page: int
-    page_size: int

@@ -21,11 +21,11 @@ from api.domain.organisations.rules import (
     OrgStatus,
     is_valid_bin,
 )
-from api.domain.organisations.schemas import OrganisationCreate, OrganisationRead, OrganisationUpdate, Page
+from api.domain.organisations.schemas import OrganisationCreate, OrganisationRead, OrganisationUpdate
 from api.domain.territories.models import Territory, TerritoryKind
 from api.domain.territories.services import TerritoryService
 from api.errors import Conflict, DomainError, NotFound
-from api.paging import Paging, paged
+from api.paging import Page, Paging, paged
 from api.responses import response_of
 from tenants.naming import schema_for_bin
 
@@ -48,8 +48,6 @@ class OrgFilter:
     status: OrgStatus | None = None
     q: str | None = None
     sort: OrgSort = OrgSort.NAME_RU
-    page: int = 1
-    page_size: int = 20
 
 
 def to_read(org: Organisation) -> OrganisationRead:
@@ -70,7 +68,9 @@ class OrganisationService:
         self.session = session
         self.territories = TerritoryService(session)
 
-    async def list(self, flt: OrgFilter, within: ColumnElement[bool] | None = None) -> Page:
+    async def list(
+        self, flt: OrgFilter, paging: Paging, within: ColumnElement[bool] | None = None
+    ) -> Page[OrganisationRead]:
         """`within`: the caller's reach (api.identity.reach), None when it is everything."""
         query = select(Organisation)
         if within is not None:
@@ -93,8 +93,8 @@ class OrganisationService:
             )
         column = getattr(Organisation, flt.sort.value.lstrip("-"))
         order = column.desc() if flt.sort.value.startswith("-") else column.asc()
-        rows, total = await paged(self.session, query.order_by(order, Organisation.id), Paging(flt.page, flt.page_size))
-        return Page([to_read(o) for o in rows], total, flt.page, flt.page_size)
+        rows, total = await paged(self.session, query.order_by(order, Organisation.id), paging)
+        return Page.of([to_read(o) for o in rows], total, paging)
 
     async def get(self, organisation_id: UUID) -> Organisation:
         org = await self.session.get(Organisation, organisation_id)

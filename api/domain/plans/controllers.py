@@ -14,34 +14,36 @@ from api.domain.plans.schemas import (
     PlanCreate,
     PlanItemUpdate,
     PlanItemWrite,
-    PlanPage,
     PlanRead,
     PlanReturn,
     PlanUpdate,
 )
 from api.domain.plans.services import PlanFilter, PlanService
-from api.paging import PageNo, PageSize
+from api.paging import Page, Paging, paging_by
 
 
 class PlanController(Controller):
     path = "/api/organisations/{organisation_id:uuid}/plans"
     tags = ["work plans"]
 
-    @get("/", name="plans:list", operation_id="ListWorkPlans", opt=access(Scope.TENANT, READ))
+    @get(
+        "/",
+        name="plans:list",
+        operation_id="ListWorkPlans",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(20)},
+    )
     async def list_plans(
         self,
         plans: NamedDependency[PlanService],
+        paging: NamedDependency[Paging],
         association_id: FromQuery[UUID | None] = None,
         school_year: Annotated[int | None, Parameter(ge=2000, le=2100)] = None,
         status: FromQuery[PlanStatus | None] = None,
         latest_only: Annotated[bool, Parameter(description="Only the newest version of each plan")] = False,
         include_archived: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 20,
-    ) -> PlanPage:
-        return await plans.list(
-            PlanFilter(association_id, school_year, status, latest_only, include_archived, page, page_size)
-        )
+    ) -> Page[PlanRead]:
+        return await plans.list(PlanFilter(association_id, school_year, status, latest_only, include_archived), paging)
 
     @post("/", name="plans:create", operation_id="CreateWorkPlan", opt=access(Scope.TENANT, KEEP))
     async def create(self, plans: NamedDependency[PlanService], data: JSONBody[PlanCreate]) -> PlanRead:

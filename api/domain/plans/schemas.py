@@ -91,10 +91,3 @@ class PlanRead(msgspec.Struct):
     may_keep: bool = False
     # Whether the caller approves work plans: the head of the organisation (cl. 29).
     may_approve: bool = False
-
-
-class PlanPage(msgspec.Struct):
-    items: list[PlanRead]
-    total: int
-    page: int
-    page_size: int

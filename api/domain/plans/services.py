@@ -29,13 +29,12 @@ from api.domain.plans.schemas import (
     PlanItemRead,
     PlanItemUpdate,
     PlanItemWrite,
-    PlanPage,
     PlanRead,
     PlanReturn,
     PlanUpdate,
 )
 from api.errors import Conflict, DomainError, Forbidden, NotFound
-from api.paging import Paging, paged
+from api.paging import Page, Paging, paged
 from api.responses import response_of
 from api.roles import Role
 from tenants.audit import snapshot
@@ -65,8 +64,6 @@ class PlanFilter:
     status: PlanStatus | None = None
     latest_only: bool = False
     include_archived: bool = False
-    page: int = 1
-    page_size: int = 20
 
 
 def plan_snapshot(plan: WorkPlan) -> dict[str, Any]:
@@ -111,7 +108,7 @@ class PlanService:
             require_reader(self.caller, body)
         return plan, body
 
-    async def list(self, flt: PlanFilter) -> PlanPage:
+    async def list(self, flt: PlanFilter, paging: Paging) -> Page[PlanRead]:
         query = select(WorkPlan)
         if not flt.include_archived:
             query = query.where(WorkPlan.archived_at.is_(None))
@@ -141,7 +138,7 @@ class PlanService:
         rows, total = await paged(
             self.session,
             query.order_by(WorkPlan.school_year.desc(), WorkPlan.association_id, WorkPlan.version.desc()),
-            Paging(flt.page, flt.page_size),
+            paging,
         )
         names: dict[UUID, str | None] = {}
         keeps: dict[UUID, bool] = {}
@@ -154,7 +151,7 @@ class PlanService:
         for read in found:
             read.may_keep = keeps[read.association_id]
             read.may_approve = self.caller.has_org_role({Role.HEAD})
-        return PlanPage(found, total, flt.page, flt.page_size)
+        return Page.of(found, total, paging)
 
     # --- items ------------------------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ from api.domain.reviews.schemas import (
 )
 from api.domain.reviews.services import ReviewService
 from api.errors import DomainError
-from api.paging import PageNo
+from api.paging import Paging, paging_by
 
 Org = "/api/organisations/{organisation_id:uuid}"
 
@@ -324,19 +324,17 @@ class ReviewController(Controller):
         name="reviews:catalogue",
         operation_id="ProductCatalogue",
         opt=access(Scope.TENANT, CATALOGUE_READERS),
+        dependencies={"paging": paging_by(20)},
     )
     async def catalogue(
         self,
         context: NamedDependency[TenantContext],
+        paging: NamedDependency[Paging],
         q: Annotated[str | None, Parameter(max_length=200)] = None,
-        page: PageNo = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=200)] = 20,
     ) -> CataloguePage:
         """Approved methodological products of the organisation, readable by the district, region
         and republic above it."""
-        return await queries.catalogue(
-            context.session, context.organisation_id, page=page, page_size=page_size, search=q
-        )
+        return await queries.catalogue(context.session, context.organisation_id, paging, search=q)
 
     @get(
         "/catalogue/{document_id:uuid}/file",

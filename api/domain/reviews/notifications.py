@@ -18,6 +18,7 @@ from uuid import UUID
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.clock import date_of
 from api.domain.accounts.models import RoleAssignment, User
 from api.domain.documents.models import Document
 from api.domain.reviews import aggregate as agg
@@ -332,7 +333,7 @@ async def deliver(session: AsyncSession, settings: Settings, now: datetime.datet
     for row in pending:
         by_user[row.recipient_user_id].append(row)
     counts = {"sent": 0, "failed": 0, "skipped": 0, "digests": 0}
-    today = now.date()
+    today = date_of(now)  # Kazakhstan's day: one digest a day by its calendar
     for user_id, rows in by_user.items():
         pref_row = await session.scalar(select(NotificationPreference).where(NotificationPreference.user_id == user_id))
         delivery = pref_row.delivery if pref_row else "event"

@@ -14,7 +14,7 @@ from api.context import Caller
 from api.domain.bodies import registry
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind
-from api.domain.documents.schemas import DocumentPage, DocumentSummary
+from api.domain.documents.schemas import DocumentSummary
 from api.domain.meetings.models import AgendaItem, Meeting
 from api.domain.reviews import aggregate as agg
 from api.domain.reviews.models import ReviewDecision, ReviewMissingStage, ReviewRound, ReviewStage, ReviewStageMember
@@ -33,7 +33,7 @@ from api.domain.reviews.schemas import (
 from api.domain.reviews.structure import keepers_of
 from api.domain.structure.models import Staff
 from api.errors import NotFound
-from api.paging import Paging, paged
+from api.paging import Page, Paging, paged
 
 
 def utcnow() -> datetime.datetime:
@@ -223,9 +223,8 @@ async def list_documents(
     *,
     kind: DocumentKind | None,
     status: str | None,  # type: ignore[no-untyped-def]
-    page: int,
-    page_size: int,
-) -> DocumentPage:
+    paging: Paging,
+) -> Page[DocumentSummary]:
     stmt = select(Document)
     if clause is not None:
         stmt = stmt.where(clause)
@@ -233,8 +232,8 @@ async def list_documents(
         stmt = stmt.where(Document.kind == kind.value)
     if status is not None:
         stmt = stmt.where(Document.status == status)
-    rows, total = await paged(session, stmt.order_by(Document.created_at.desc(), Document.id), Paging(page, page_size))
-    return DocumentPage(await summaries(session, rows, utcnow()), total, page, page_size)
+    rows, total = await paged(session, stmt.order_by(Document.created_at.desc(), Document.id), paging)
+    return Page.of(await summaries(session, rows, utcnow()), total, paging)
 
 
 async def timeline(session: AsyncSession, document: Document, now: datetime.datetime | None = None) -> Timeline:
@@ -428,7 +427,7 @@ async def agenda_to_build(session: AsyncSession, meeting_id: UUID) -> tuple[Meet
 
 
 async def catalogue(
-    session: AsyncSession, organisation_id: UUID, *, page: int, page_size: int, search: str | None = None
+    session: AsyncSession, organisation_id: UUID, paging: Paging, *, search: str | None = None
 ) -> CataloguePage:
     stmt = (
         select(Document, DocumentVersion)
@@ -437,9 +436,7 @@ async def catalogue(
     )
     if search:
         stmt = stmt.where(Document.title.ilike(f"%{search.replace('%', '').replace('_', '')}%"))
-    rows, total = await paged(
-        session, stmt.order_by(Document.approved_at.desc(), Document.id), Paging(page, page_size), rows=True
-    )
+    rows, total = await paged(session, stmt.order_by(Document.approved_at.desc(), Document.id), paging, rows=True)
     staff_ids = {a for d, _ in rows for a in d.author_staff_ids or []}
     names = (
         dict((await session.execute(select(Staff.id, Staff.full_name).where(Staff.id.in_(list(staff_ids))))).all())
@@ -464,4 +461,6 @@ async def catalogue(
         )
         for d, v in rows
     ]
-    return CataloguePage(organisation_id, items, total, page, page_size)
+    return CataloguePage(
+        items=items, total=total, page=paging.page, page_size=paging.page_size, organisation_id=organisation_id
+    )

@@ -8,6 +8,7 @@ import msgspec
 
 from api.domain.documents.rules import DocumentKind
 from api.domain.reviews.rules import Outcome, StageTemplate
+from api.paging import Page
 from api.text import multi_line
 
 Remarks = Annotated[str, multi_line(max_length=8000)]
@@ -205,9 +206,8 @@ class CatalogueEntry(msgspec.Struct):
     sha256: str
 
 
-class CataloguePage(msgspec.Struct):
+class CataloguePage(Page[CatalogueEntry]):
+    """A page of the catalogue, and whose catalogue it is."""
+
+    items: list[CatalogueEntry]  # again: the OpenAPI document does not resolve a subclass's type parameter
     organisation_id: UUID
-    items: list[CatalogueEntry]
-    total: int
-    page: int
-    page_size: int

@@ -17,7 +17,6 @@ from api.domain.structure.schemas import (
     CalendarCreate,
     CalendarRead,
     CurrentTerm,
-    Page,
     StaffCreate,
     StaffRead,
     StaffUpdate,
@@ -41,7 +40,7 @@ from api.domain.structure.services import (
     UnitFilter,
     UnitService,
 )
-from api.paging import PageNo, PageSize, Paging
+from api.paging import Page, Paging, paging_by
 from api.responses import response_of
 from api.roles import ANY_SIGNED_IN, Role
 
@@ -69,19 +68,24 @@ class UnitController(Controller):
     path = f"{BASE}/units"
     tags = ["structure"]
 
-    @get("/", name="units:list", operation_id="ListUnits", opt=access(Scope.TENANT, READ))
+    @get(
+        "/",
+        name="units:list",
+        operation_id="ListUnits",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(50)},
+    )
     async def list_units(
         self,
         units: NamedDependency[UnitService],
+        paging: NamedDependency[Paging],
         kind: FromQuery[UnitKind | None] = None,
         parent_id: FromQuery[UUID | None] = None,
         q: Search = None,
         include_archived: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 50,
     ) -> Page[UnitRead]:
-        rows, total = await units.list(UnitFilter(kind, parent_id, q, include_archived), Paging(page, page_size))
-        return Page([to_unit(r) for r in rows], total, page, page_size)
+        rows, total = await units.list(UnitFilter(kind, parent_id, q, include_archived), paging)
+        return Page.of([to_unit(r) for r in rows], total, paging)
 
     @get("/tree", name="units:tree", operation_id="GetUnitTree", opt=access(Scope.TENANT, READ))
     async def tree(self, units: NamedDependency[UnitService]) -> list[UnitNode]:
@@ -126,18 +130,23 @@ class SubjectController(Controller):
     path = f"{BASE}/subjects"
     tags = ["structure"]
 
-    @get("/", name="subjects:list", operation_id="ListSubjects", opt=access(Scope.TENANT, READ))
+    @get(
+        "/",
+        name="subjects:list",
+        operation_id="ListSubjects",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(100)},
+    )
     async def list_subjects(
         self,
         subjects: NamedDependency[SubjectService],
+        paging: NamedDependency[Paging],
         q: Search = None,
         include_archived: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 100,
     ) -> Page[SubjectRead]:
         """The organisation's subjects; a school's catalogue starts with the general-education subjects."""
-        rows, total = await subjects.list(SubjectFilter(q, include_archived), Paging(page, page_size))
-        return Page([to_subject(r) for r in rows], total, page, page_size)
+        rows, total = await subjects.list(SubjectFilter(q, include_archived), paging)
+        return Page.of([to_subject(r) for r in rows], total, paging)
 
     @post("/", name="subjects:create", operation_id="CreateSubject", opt=access(Scope.TENANT, SHAPE))
     async def create(self, subjects: NamedDependency[SubjectService], data: JSONBody[SubjectCreate]) -> SubjectRead:
@@ -171,10 +180,17 @@ class StaffController(Controller):
     path = f"{BASE}/staff"
     tags = ["structure"]
 
-    @get("/", name="staff:list", operation_id="ListStaff", opt=access(Scope.TENANT, READ))
+    @get(
+        "/",
+        name="staff:list",
+        operation_id="ListStaff",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(50)},
+    )
     async def list_staff(
         self,
         staff_service: NamedDependency[StaffService],
+        paging: NamedDependency[Paging],
         unit_id: FromQuery[UUID | None] = None,
         subject_id: FromQuery[UUID | None] = None,
         position: FromQuery[Position | None] = None,
@@ -182,15 +198,12 @@ class StaffController(Controller):
         q: Search = None,
         include_archived: FromQuery[bool] = False,
         sort: FromQuery[Literal["full_name", "-full_name"]] = "full_name",
-        page: PageNo = 1,
-        page_size: PageSize = 50,
     ) -> Page[StaffRead]:
         """The staff by full name (`-full_name`: the other way round)."""
         items, total = await staff_service.list(
-            StaffFilter(unit_id, subject_id, position, user_id, q, include_archived, sort == "-full_name"),
-            Paging(page, page_size),
+            StaffFilter(unit_id, subject_id, position, user_id, q, include_archived, sort == "-full_name"), paging
         )
-        return Page(items, total, page, page_size)
+        return Page.of(items, total, paging)
 
     @post("/", name="staff:create", operation_id="CreateStaff", opt=access(Scope.TENANT, SHAPE))
     async def create(self, staff_service: NamedDependency[StaffService], data: JSONBody[StaffCreate]) -> StaffRead:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -10,20 +10,11 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from api.domain.structure.rules import Position, QualificationCategory, TermKind, UnitKind
 from api.text import multi_line, single_line
 
-T = TypeVar("T")
-
 Name = Annotated[str, single_line(max_length=300)]
 ShortName = Annotated[str, single_line(max_length=200)]
 Code = Annotated[str, Meta(pattern=r"^[a-z0-9_]{1,60}$", description="lowercase letters, digits and _")]
 Email = Annotated[str, Meta(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}$", max_length=320)]
 SchoolYear = Annotated[int, Meta(ge=2000, le=2100, description="The year the school year starts: 2025 is 2025/2026")]
-
-
-class Page(Struct, Generic[T]):
-    items: list[T]
-    total: int
-    page: int
-    page_size: int
 
 
 # --- units -------------------------------------------------------------------------------------

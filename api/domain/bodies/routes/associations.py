@@ -26,8 +26,7 @@ from api.domain.bodies.services import (
     leader_read,
 )
 from api.domain.structure.controllers import BASE, READ, SHAPE, Search
-from api.domain.structure.schemas import Page
-from api.paging import PageNo, PageSize, Paging
+from api.paging import Page, Paging, paging_by
 
 # --- associations ------------------------------------------------------------------------------
 
@@ -36,9 +35,16 @@ class AssociationController(Controller):
     path = f"{BASE}/associations"
     tags = ["bodies"]
 
-    @get("/", name="associations:list", operation_id="ListAssociations", opt=access(Scope.TENANT, READ))
+    @get(
+        "/",
+        name="associations:list",
+        operation_id="ListAssociations",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(50)},
+    )
     async def list_associations(
         self,
+        paging: NamedDependency[Paging],
         associations: NamedDependency[AssociationService],
         bodies: NamedDependency[BodiesService],
         kind: FromQuery[AssociationKind | None] = None,
@@ -46,15 +52,11 @@ class AssociationController(Controller):
         unit_id: FromQuery[UUID | None] = None,
         q: Search = None,
         include_archived: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 50,
     ) -> Page[AssociationRead]:
         """The organisation's associations; a teacher sees the ones they belong to."""
-        rows, total = await associations.list(
-            BodyFilter(q, include_archived, kind, unit_id, subject_id), Paging(page, page_size)
-        )
+        rows, total = await associations.list(BodyFilter(q, include_archived, kind, unit_id, subject_id), paging)
         counts = await bodies.member_counts(BodyKind.ASSOCIATION, [r.id for r in rows])
-        return Page([await to_association(bodies, r, counts[r.id]) for r in rows], total, page, page_size)
+        return Page.of([await to_association(bodies, r, counts[r.id]) for r in rows], total, paging)
 
     @post("/", name="associations:create", operation_id="CreateAssociation", opt=access(Scope.TENANT, SHAPE))
     async def create(

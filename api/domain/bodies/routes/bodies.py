@@ -22,8 +22,7 @@ from api.domain.bodies.services import (
     BodiesService,
 )
 from api.domain.structure.controllers import BASE, READ
-from api.domain.structure.schemas import Page
-from api.paging import PageNo, PageSize, Paging
+from api.paging import Page, Paging, paging_by
 
 # --- any local body: the registry view and membership ------------------------------------------
 
@@ -58,20 +57,18 @@ class BodyController(Controller):
         name="bodies:members",
         operation_id="ListBodyMembers",
         opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(100)},
     )
     async def members(
         self,
+        paging: NamedDependency[Paging],
         bodies: NamedDependency[BodiesService],
         body_kind: FromPath[BodyKind],
         body_id: FromPath[UUID],
         include_past: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 100,
     ) -> Page[MembershipRead]:
-        items, total = await bodies.members(
-            body_kind, body_id, include_past=include_past, paging=Paging(page, page_size)
-        )
-        return Page(items, total, page, page_size)
+        items, total = await bodies.members(body_kind, body_id, include_past=include_past, paging=paging)
+        return Page.of(items, total, paging)
 
     @post(
         "/{body_kind:str}/{body_id:uuid}/members",

@@ -27,9 +27,8 @@ from api.domain.bodies.services import (
     BodyFilter,
 )
 from api.domain.structure.controllers import BASE, READ, SHAPE, Search
-from api.domain.structure.schemas import Page
 from api.errors import NotFound
-from api.paging import PageNo, PageSize, Paging
+from api.paging import Page, Paging, paging_by
 
 # --- councils and the pedagogical council ------------------------------------------------------
 
@@ -38,22 +37,27 @@ class CouncilController(Controller):
     path = f"{BASE}/councils"
     tags = ["bodies"]
 
-    @get("/", name="councils:list", operation_id="ListCouncils", opt=access(Scope.TENANT, READ))
+    @get(
+        "/",
+        name="councils:list",
+        operation_id="ListCouncils",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(50)},
+    )
     async def list_councils(
         self,
+        paging: NamedDependency[Paging],
         councils: NamedDependency[CouncilService],
         bodies: NamedDependency[BodiesService],
         unit_id: FromQuery[UUID | None] = None,
         q: Search = None,
         include_archived: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 50,
     ) -> Page[CouncilRead]:
         """Methodological councils: the organisation's first, then the units' (cl. 14, 32)."""
         rows, total = await councils.list_councils(
-            BodyKind.COUNCIL, BodyFilter(q, include_archived, unit_id=unit_id), Paging(page, page_size)
+            BodyKind.COUNCIL, BodyFilter(q, include_archived, unit_id=unit_id), paging
         )
-        return Page([await to_council(bodies, r) for r in rows], total, page, page_size)
+        return Page.of([await to_council(bodies, r) for r in rows], total, paging)
 
     @post("/", name="councils:create", operation_id="CreateCouncil", opt=access(Scope.TENANT, SHAPE))
     async def create(
@@ -179,23 +183,26 @@ class CommissionController(Controller):
     path = f"{BASE}/commissions"
     tags = ["bodies"]
 
-    @get("/", name="commissions:list", operation_id="ListCommissions", opt=access(Scope.TENANT, READ))
+    @get(
+        "/",
+        name="commissions:list",
+        operation_id="ListCommissions",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(50)},
+    )
     async def list_commissions(
         self,
+        paging: NamedDependency[Paging],
         councils: NamedDependency[CouncilService],
         bodies: NamedDependency[BodiesService],
         kind: FromQuery[CommissionKind | None] = None,
         unit_id: FromQuery[UUID | None] = None,
         q: Search = None,
         include_archived: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 50,
     ) -> Page[CommissionRead]:
         """Subject and cycle commissions and departments (`kind=department`)."""
-        rows, total = await councils.list_commissions(
-            BodyFilter(q, include_archived, kind, unit_id), Paging(page, page_size)
-        )
-        return Page([await to_commission(bodies, r) for r in rows], total, page, page_size)
+        rows, total = await councils.list_commissions(BodyFilter(q, include_archived, kind, unit_id), paging)
+        return Page.of([await to_commission(bodies, r) for r in rows], total, paging)
 
     @post("/", name="commissions:create", operation_id="CreateCommission", opt=access(Scope.TENANT, SHAPE))
     async def create(

@@ -31,8 +31,7 @@ from api.domain.bodies.services import (
     leader_read,
 )
 from api.domain.structure.controllers import BASE, READ, Search
-from api.domain.structure.schemas import Page
-from api.paging import PageNo, PageSize, Paging
+from api.paging import Page, Paging, paging_by
 from api.responses import response_of
 from api.roles import Role
 
@@ -58,22 +57,25 @@ class InterSchoolController(Controller):
     path = f"{BASE}/inter-school-associations"
     tags = ["bodies"]
 
-    @get("/", name="inter-school:list", operation_id="ListInterSchoolAssociations", opt=access(Scope.TENANT, READ))
+    @get(
+        "/",
+        name="inter-school:list",
+        operation_id="ListInterSchoolAssociations",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(50)},
+    )
     async def list_all(
         self,
+        paging: NamedDependency[Paging],
         inter_school: NamedDependency[InterSchoolService],
         bodies: NamedDependency[BodiesService],
         kind: FromQuery[AssociationKind | None] = None,
         q: Search = None,
         include_archived: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 50,
     ) -> Page[InterSchoolRead]:
-        rows, total = await inter_school.list(BodyFilter(q, include_archived, kind), Paging(page, page_size))
+        rows, total = await inter_school.list(BodyFilter(q, include_archived, kind), paging)
         counts = await inter_school.member_counts([r.id for r in rows])
-        return Page(
-            [await to_inter_school(inter_school, bodies, r, counts[r.id]) for r in rows], total, page, page_size
-        )
+        return Page.of([await to_inter_school(inter_school, bodies, r, counts[r.id]) for r in rows], total, paging)
 
     @get(
         "/district",
@@ -146,19 +148,17 @@ class InterSchoolController(Controller):
         name="inter-school:members",
         operation_id="ListInterSchoolMembers",
         opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(100)},
     )
     async def members(
         self,
+        paging: NamedDependency[Paging],
         inter_school: NamedDependency[InterSchoolService],
         association_id: FromPath[UUID],
         include_past: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 100,
     ) -> Page[InterSchoolMemberRead]:
-        rows, total = await inter_school.members(
-            association_id, include_past=include_past, paging=Paging(page, page_size)
-        )
-        return Page([to_inter_school_member(r) for r in rows], total, page, page_size)
+        rows, total = await inter_school.members(association_id, include_past=include_past, paging=paging)
+        return Page.of([to_inter_school_member(r) for r in rows], total, paging)
 
     @post(
         "/{association_id:uuid}/members",

@@ -23,8 +23,7 @@ from api.domain.bodies.services import (
 )
 from api.domain.bodies.unions import UnionService
 from api.domain.structure.controllers import BASE, READ, SHAPE, Search
-from api.domain.structure.schemas import Page
-from api.paging import PageNo, PageSize, Paging
+from api.paging import Page, Paging, paging_by
 from api.responses import response_of
 
 # --- sector methodological unions (the republic cabinet) ---------------------------------------
@@ -45,17 +44,22 @@ class UnionController(Controller):
     path = f"{BASE}/unions"
     tags = ["bodies"]
 
-    @get("/", name="unions:list", operation_id="ListUnions", opt=access(Scope.TENANT, READ))
+    @get(
+        "/",
+        name="unions:list",
+        operation_id="ListUnions",
+        opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(50)},
+    )
     async def list_all(
         self,
+        paging: NamedDependency[Paging],
         unions: NamedDependency[UnionService],
         q: Search = None,
         include_archived: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 50,
     ) -> Page[UnionRead]:
-        rows, total = await unions.list(BodyFilter(q, include_archived), Paging(page, page_size))
-        return Page([await to_union(unions, r) for r in rows], total, page, page_size)
+        rows, total = await unions.list(BodyFilter(q, include_archived), paging)
+        return Page.of([await to_union(unions, r) for r in rows], total, paging)
 
     @post("/", name="unions:create", operation_id="CreateUnion", opt=access(Scope.TENANT, SHAPE))
     async def create(self, unions: NamedDependency[UnionService], data: JSONBody[UnionCreate]) -> UnionRead:
@@ -89,17 +93,17 @@ class UnionController(Controller):
         name="unions:members",
         operation_id="ListUnionMembers",
         opt=access(Scope.TENANT, READ),
+        dependencies={"paging": paging_by(100)},
     )
     async def members(
         self,
+        paging: NamedDependency[Paging],
         unions: NamedDependency[UnionService],
         union_id: FromPath[UUID],
         include_past: FromQuery[bool] = False,
-        page: PageNo = 1,
-        page_size: PageSize = 100,
     ) -> Page[UnionMemberRead]:
-        rows, total = await unions.members(union_id, include_past=include_past, paging=Paging(page, page_size))
-        return Page([to_union_member(r) for r in rows], total, page, page_size)
+        rows, total = await unions.members(union_id, include_past=include_past, paging=paging)
+        return Page.of([to_union_member(r) for r in rows], total, paging)
 
     @post(
         "/{union_id:uuid}/members",
