@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from api.clock import today
+from api.crud import PlainFilter
 from api.domain.bodies.associations import AssociationService
 from api.domain.bodies.councils import CouncilService
 from api.domain.bodies.inter_school import InterSchoolService
@@ -40,7 +41,6 @@ from api.domain.structure.schemas import CalendarCreate, StaffCreate, StaffUpdat
 from api.domain.structure.services import (
     CalendarService,
     StaffService,
-    SubjectFilter,
     SubjectService,
     UnitService,
     current_term,
@@ -125,18 +125,18 @@ async def test_school_catalogue_is_seeded_once_and_colleges_start_empty(db: Any,
     school2 = region.school2
     async with db.tenant_context(school2.schema) as session:
         subjects = SubjectService(context_of(school2, session, admin_of(school2)))
-        seeded, total = await subjects.list(SubjectFilter(), Paging(1, 200))
+        seeded, total = await subjects.list(PlainFilter(), Paging(1, 200))
         assert total >= 25 and "mathematics" in {s.code for s in seeded}
         maths = next(s for s in seeded if s.code == "mathematics")
         await subjects.archive(maths.id)
     async with db.tenant_context(school2.schema) as session:
         again, _ = await SubjectService(context_of(school2, session, admin_of(school2))).list(
-            SubjectFilter(), Paging(1, 200)
+            PlainFilter(), Paging(1, 200)
         )
         assert "mathematics" not in {s.code for s in again}  # not seeded a second time
     async with db.tenant_context(college.schema) as session:
         _, college_total = await SubjectService(context_of(college, session, admin_of(college))).list(
-            SubjectFilter(), Paging(1, 200)
+            PlainFilter(), Paging(1, 200)
         )
     assert college_total == 0
 

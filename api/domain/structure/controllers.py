@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.access import Scope, access
 from api.clock import today
+from api.crud import PlainKind, plain_controller
 from api.domain.structure.rules import Position, TermKind, UnitKind
 from api.domain.structure.schemas import (
     CalendarCreate,
@@ -35,7 +36,6 @@ from api.domain.structure.services import (
     CalendarService,
     StaffFilter,
     StaffService,
-    SubjectFilter,
     SubjectService,
     UnitFilter,
     UnitService,
@@ -54,10 +54,6 @@ BASE = "/api/organisations/{organisation_id:uuid}"
 
 def to_unit(row: object) -> UnitRead:
     return response_of(UnitRead, row)
-
-
-def to_subject(row: object) -> SubjectRead:
-    return response_of(SubjectRead, row)
 
 
 def to_term(row: object) -> TermRead:
@@ -126,54 +122,24 @@ class UnitController(Controller):
         return to_unit(await units.archive(unit_id))
 
 
-class SubjectController(Controller):
-    path = f"{BASE}/subjects"
-    tags = ["structure"]
-
-    @get(
-        "/",
-        name="subjects:list",
-        operation_id="ListSubjects",
-        opt=access(Scope.TENANT, READ),
-        dependencies={"paging": paging_by(100)},
+SubjectController = plain_controller(
+    PlainKind(
+        SubjectService,
+        SubjectRead,
+        SubjectCreate,
+        SubjectUpdate,
+        path=f"{BASE}/subjects",
+        tag="structure",
+        singular="Subject",
+        plural="Subjects",
+        read_role=READ,
+        change_role=SHAPE,
+        page_size=100,
+        list_description=(
+            "The organisation's subjects; a school's catalogue starts with the general-education subjects."
+        ),
     )
-    async def list_subjects(
-        self,
-        subjects: NamedDependency[SubjectService],
-        paging: NamedDependency[Paging],
-        q: Search = None,
-        include_archived: FromQuery[bool] = False,
-    ) -> Page[SubjectRead]:
-        """The organisation's subjects; a school's catalogue starts with the general-education subjects."""
-        rows, total = await subjects.list(SubjectFilter(q, include_archived), paging)
-        return Page.of([to_subject(r) for r in rows], total, paging)
-
-    @post("/", name="subjects:create", operation_id="CreateSubject", opt=access(Scope.TENANT, SHAPE))
-    async def create(self, subjects: NamedDependency[SubjectService], data: JSONBody[SubjectCreate]) -> SubjectRead:
-        return to_subject(await subjects.create(data))
-
-    @get("/{subject_id:uuid}", name="subjects:detail", operation_id="GetSubject", opt=access(Scope.TENANT, READ))
-    async def detail(self, subjects: NamedDependency[SubjectService], subject_id: FromPath[UUID]) -> SubjectRead:
-        return to_subject(await subjects.get(subject_id))
-
-    @patch("/{subject_id:uuid}", name="subjects:update", operation_id="UpdateSubject", opt=access(Scope.TENANT, SHAPE))
-    async def update(
-        self,
-        subjects: NamedDependency[SubjectService],
-        subject_id: FromPath[UUID],
-        data: JSONBody[SubjectUpdate],
-    ) -> SubjectRead:
-        return to_subject(await subjects.update(subject_id, data))
-
-    @post(
-        "/{subject_id:uuid}/archive",
-        name="subjects:archive",
-        operation_id="ArchiveSubject",
-        status_code=200,
-        opt=access(Scope.TENANT, SHAPE),
-    )
-    async def archive(self, subjects: NamedDependency[SubjectService], subject_id: FromPath[UUID]) -> SubjectRead:
-        return to_subject(await subjects.archive(subject_id))
+)
 
 
 class StaffController(Controller):

@@ -6,15 +6,11 @@ from __future__ import annotations
 from litestar.di import NamedDependency, Provide
 
 from api.context import TenantContext
-from api.domain.structure.services import CalendarService, StaffService, SubjectService, UnitService
+from api.domain.structure.services import CalendarService, StaffService, UnitService
 
 
 def provide_units(context: NamedDependency[TenantContext]) -> UnitService:
     return UnitService(context)
-
-
-def provide_subjects(context: NamedDependency[TenantContext]) -> SubjectService:
-    return SubjectService(context)
 
 
 def provide_staff(context: NamedDependency[TenantContext]) -> StaffService:
@@ -27,7 +23,6 @@ def provide_calendar(context: NamedDependency[TenantContext]) -> CalendarService
 
 structure_dependencies = {
     "units": Provide(provide_units, sync_to_thread=False),
-    "subjects": Provide(provide_subjects, sync_to_thread=False),
     "staff_service": Provide(provide_staff, sync_to_thread=False),
     "calendar": Provide(provide_calendar, sync_to_thread=False),
 }

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Uuid, any_, bindparam, delete, or_, select
+from sqlalchemy import Uuid, any_, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.clock import today
 from api.context import TenantContext, staff_of_user
+from api.crud import PlainFilter, PlainService
 from api.db import escape_like
 from api.domain.organisations.rules import OrgKind
 from api.domain.structure.models import AcademicTerm, Staff, StaffSubject, Subject, Unit
@@ -34,7 +35,6 @@ from api.domain.structure.schemas import (
     StaffRead,
     StaffUpdate,
     SubjectCreate,
-    SubjectUpdate,
     TermInput,
     TermUpdate,
     UnitCreate,
@@ -183,59 +183,30 @@ async def ensure_subjects_seeded(session: AsyncSession, org_kind: OrgKind) -> in
     return len(added)
 
 
-@dataclass(frozen=True)
-class SubjectFilter:
-    q: str | None = None
-    include_archived: bool = False
+class SubjectService(PlainService[Subject]):
+    """The organisation's subjects, a plain kind (api.crud): a school's catalogue starts with the
+    general-education subjects, seeded on first use; a code names one live subject."""
 
+    model = Subject
+    entity = "subject"
+    order_by = (Subject.name_ru,)
+    search = (Subject.name_kk, Subject.name_ru, Subject.name_en, Subject.code)
 
-class SubjectService:
-    def __init__(self, context: TenantContext) -> None:
-        self.session = context.session
-        self.org_kind = context.tenant.kind
-        self.caller = context.caller
-        self.subjects = Records(context, Subject, "subject")
+    async def list(self, f: PlainFilter, paging: Paging) -> tuple[list[Subject], int]:
+        await ensure_subjects_seeded(self.session, self.context.tenant.kind)
+        return await super().list(f, paging)
 
-    async def list(self, f: SubjectFilter, paging: Paging) -> tuple[list[Subject], int]:
-        await ensure_subjects_seeded(self.session, self.org_kind)
-        query = select(Subject).order_by(Subject.name_ru, Subject.id)
-        if not f.include_archived:
-            query = query.where(Subject.archived_at.is_(None))
-        if f.q:
-            like = f"%{escape_like(f.q)}%"
-            query = query.where(
-                or_(
-                    Subject.name_kk.ilike(like),
-                    Subject.name_ru.ilike(like),
-                    Subject.name_en.ilike(like),
-                    Subject.code.ilike(like),
-                )
-            )
-        return await paged(self.session, query, paging)
-
-    async def get(self, subject_id: UUID) -> Subject:
-        return await self.subjects.get(subject_id)
-
-    async def create(self, data: SubjectCreate) -> Subject:
-        self.caller.require_shaper()
-        await ensure_subjects_seeded(self.session, self.org_kind)
-        taken = await self.session.scalar(
-            select(Subject.id).where(Subject.code == data.code, Subject.archived_at.is_(None))
-        )
+    async def check(self, row: Subject | None, values: dict[str, Any]) -> None:
+        if row is not None:
+            return
+        await ensure_subjects_seeded(self.session, self.context.tenant.kind)
+        code = values["code"]
+        taken = await self.session.scalar(select(Subject.id).where(Subject.code == code, Subject.archived_at.is_(None)))
         if taken is not None:
-            raise Conflict(f"The catalogue already has a subject with code {data.code}.", field="code")
-        subject = Subject(
-            code=data.code, name_kk=data.name_kk.strip(), name_ru=data.name_ru.strip(), name_en=data.name_en
-        )
-        return await self.subjects.create(subject)
+            raise Conflict(f"The catalogue already has a subject with code {code}.", field="code")
 
-    async def update(self, subject_id: UUID, data: SubjectUpdate) -> Subject:
-        self.caller.require_shaper()
-        return await self.subjects.change(await self.subjects.live(subject_id), changes(data))
-
-    async def archive(self, subject_id: UUID) -> Subject:
-        self.caller.require_shaper()
-        return await self.subjects.archive(await self.get(subject_id))
+    async def new(self, data: SubjectCreate) -> Subject:  # type: ignore[override]
+        return Subject(code=data.code, name_kk=data.name_kk.strip(), name_ru=data.name_ru.strip(), name_en=data.name_en)
 
 
 # --- staff -------------------------------------------------------------------------------------
