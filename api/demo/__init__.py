@@ -89,7 +89,7 @@ async def _link_staff(db: Database, org: Organisation, demo: DemoUser, user_id: 
     from api.access import Grant
     from api.context import Caller, TenantContext
     from api.domain.structure.schemas import StaffUpdate
-    from api.domain.structure.services import StaffService
+    from api.domain.structure.staff import StaffService
 
     staff = await _staff_of(db, org.schema_name, demo.email)
     if staff is None:

@@ -33,16 +33,12 @@ from api.domain.bodies.schemas import (
 )
 from api.domain.bodies.services import BodiesService
 from api.domain.organisations.rules import OrgKind
+from api.domain.structure.calendar import CalendarService
 from api.domain.structure.models import Subject
 from api.domain.structure.rules import Position, UnitKind
 from api.domain.structure.schemas import CalendarCreate, StaffCreate, SubjectCreate, UnitCreate
-from api.domain.structure.services import (
-    CalendarService,
-    StaffService,
-    SubjectService,
-    UnitService,
-    ensure_subjects_seeded,
-)
+from api.domain.structure.services import SubjectService, UnitService, ensure_subjects_seeded
+from api.domain.structure.staff import StaffService
 from api.roles import Role
 from api.tenancy import Tenant
 

@@ -35,16 +35,12 @@ from api.domain.bodies.schemas import (
 from api.domain.bodies.services import BodiesService, BodyFilter
 from api.domain.bodies.unions import UnionService
 from api.domain.organisations.rules import OrgKind
+from api.domain.structure.calendar import CalendarService, current_term
 from api.domain.structure.models import AcademicTerm, Subject, Unit
 from api.domain.structure.rules import Position, UnitKind
 from api.domain.structure.schemas import CalendarCreate, StaffCreate, StaffUpdate, SubjectCreate, TermInput, UnitCreate
-from api.domain.structure.services import (
-    CalendarService,
-    StaffService,
-    SubjectService,
-    UnitService,
-    current_term,
-)
+from api.domain.structure.services import SubjectService, UnitService
+from api.domain.structure.staff import StaffService
 from api.errors import Conflict, DomainError, Forbidden
 from api.paging import Paging
 from tests.structure.conftest import Region, admin_of, context_of, district_methodist, make_org, teacher_of

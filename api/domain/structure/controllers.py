@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from api.access import Scope, access
 from api.clock import today
 from api.crud import PlainKind, plain_controller
+from api.domain.structure.calendar import CalendarService
 from api.domain.structure.rules import Position, TermKind, UnitKind
 from api.domain.structure.schemas import (
     CalendarCreate,
@@ -32,14 +33,8 @@ from api.domain.structure.schemas import (
     UnitRead,
     UnitUpdate,
 )
-from api.domain.structure.services import (
-    CalendarService,
-    StaffFilter,
-    StaffService,
-    SubjectService,
-    UnitFilter,
-    UnitService,
-)
+from api.domain.structure.services import SubjectService, UnitFilter, UnitService
+from api.domain.structure.staff import StaffFilter, StaffService
 from api.paging import Page, Paging, paging_by
 from api.responses import response_of
 from api.roles import ANY_SIGNED_IN, Role

@@ -6,7 +6,9 @@ from __future__ import annotations
 from litestar.di import NamedDependency, Provide
 
 from api.context import TenantContext
-from api.domain.structure.services import CalendarService, StaffService, UnitService
+from api.domain.structure.calendar import CalendarService
+from api.domain.structure.services import UnitService
+from api.domain.structure.staff import StaffService
 
 
 def provide_units(context: NamedDependency[TenantContext]) -> UnitService:

@@ -1,42 +1,28 @@
-"""The rules of the organisation's structure: units (cl. 10, 11), staff (cl. 14, 31), the
-subjects catalogue and the academic calendar. No HTTP here; every change is audited."""
+"""The rules of the organisation's structure: units (cl. 10, 11) and the subjects catalogue; staff
+are in `staff.py`, the academic calendar in `calendar.py`. No HTTP here; every change is audited."""
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Uuid, any_, bindparam, delete, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.clock import today
-from api.context import TenantContext, staff_of_user
+from api.context import TenantContext
 from api.crud import PlainFilter, PlainService
 from api.db import escape_like
 from api.domain.organisations.rules import OrgKind
-from api.domain.structure.models import AcademicTerm, Staff, StaffSubject, Subject, Unit
+from api.domain.structure.models import Subject, Unit
 from api.domain.structure.rules import (
     PARENT_KINDS,
     SCHOOL_SUBJECTS,
-    TERMS_PER_YEAR,
     UNIT_KINDS,
-    Position,
-    TermKind,
     UnitKind,
-    default_terms,
-    term_kind_for,
 )
 from api.domain.structure.schemas import (
-    CalendarCreate,
-    StaffCreate,
-    StaffRead,
-    StaffUpdate,
     SubjectCreate,
-    TermInput,
-    TermUpdate,
     UnitCreate,
     UnitKindRead,
     UnitNode,
@@ -45,7 +31,6 @@ from api.domain.structure.schemas import (
 from api.errors import Conflict, DomainError
 from api.paging import Paging, paged
 from api.records import Records, changes
-from tenants.audit import snapshot
 from tenants.models import Setting
 
 # --- units -------------------------------------------------------------------------------------
@@ -207,300 +192,3 @@ class SubjectService(PlainService[Subject]):
 
     async def new(self, data: SubjectCreate) -> Subject:  # type: ignore[override]
         return Subject(code=data.code, name_kk=data.name_kk.strip(), name_ru=data.name_ru.strip(), name_en=data.name_en)
-
-
-# --- staff -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StaffFilter:
-    unit_id: UUID | None = None
-    subject_id: UUID | None = None
-    position: Position | None = None
-    user_id: UUID | None = None
-    q: str | None = None
-    include_archived: bool = False
-    descending: bool = False  # by full name, Я to А
-
-
-_STAFF = Staff.__table__.c
-_STAFF_LIST = select(Staff.__table__).order_by(_STAFF.full_name, _STAFF.id)
-_STAFF_LIST_DESCENDING = select(Staff.__table__).order_by(_STAFF.full_name.desc(), _STAFF.id.desc())
-_SUBJECTS_OF = select(StaffSubject.__table__.c.staff_id, StaffSubject.__table__.c.subject_id).where(
-    StaffSubject.__table__.c.staff_id == any_(bindparam("ids", type_=ARRAY(Uuid)))
-)
-
-
-async def subject_ids_of(session: AsyncSession, staff_ids: list[UUID]) -> dict[UUID, list[UUID]]:
-    out: dict[UUID, list[UUID]] = {s: [] for s in staff_ids}
-    if staff_ids:
-        # `= ANY(array)`: one statement whatever the page's length (an IN list is one per length).
-        rows = await session.execute(_SUBJECTS_OF, {"ids": staff_ids})
-        for staff_id, subject_id in rows.all():
-            out[staff_id].append(subject_id)
-    return out
-
-
-def staff_read(person: Any, subject_ids: list[UUID]) -> StaffRead:
-    """`person`: a `Staff` or a row of its table."""
-    return StaffRead(
-        id=person.id,
-        full_name=person.full_name,
-        user_id=person.user_id,
-        email=person.email,
-        positions=[Position(p) for p in person.positions],
-        unit_id=person.unit_id,
-        heads_unit_id=person.heads_unit_id,
-        qualification_category=person.qualification_category,
-        subject_ids=sorted(subject_ids, key=str),
-        supervised_subject_ids=list(person.supervised_subject_ids or []),
-        note=person.note,
-        archived_at=person.archived_at,
-    )
-
-
-class StaffService:
-    def __init__(self, context: TenantContext) -> None:
-        self.context = context
-        self.session = context.session
-        self.caller = context.caller
-        self.staff = Records(context, Staff, "staff", "staff member")
-        self.units = Records(context, Unit, "unit")
-        self.subjects = Records(context, Subject, "subject")
-
-    async def list(self, f: StaffFilter, paging: Paging) -> tuple[list[StaffRead], int]:
-        # The table's columns, not the mapped class: rows without the ORM's loading, since a list
-        # is read far more often than it is changed.
-        query = _STAFF_LIST_DESCENDING if f.descending else _STAFF_LIST
-        if not f.include_archived:
-            query = query.where(_STAFF.archived_at.is_(None))
-        if f.unit_id:
-            query = query.where(_STAFF.unit_id == f.unit_id)
-        if f.subject_id:
-            query = query.where(
-                _STAFF.id.in_(
-                    select(StaffSubject.__table__.c.staff_id).where(StaffSubject.__table__.c.subject_id == f.subject_id)
-                )
-            )
-        if f.position:
-            query = query.where(_STAFF.positions.any(f.position.value))
-        if f.user_id:
-            query = query.where(_STAFF.user_id == f.user_id)
-        if f.q:
-            query = query.where(_STAFF.full_name.ilike(f"%{escape_like(f.q)}%"))
-        rows, total = await paged(self.session, query, paging, rows=True)
-        subjects = await subject_ids_of(self.session, [r.id for r in rows])
-        return [staff_read(r, subjects[r.id]) for r in rows], total
-
-    async def get(self, staff_id: UUID) -> StaffRead:
-        person = await self.staff.get(staff_id)
-        return staff_read(person, (await subject_ids_of(self.session, [person.id]))[person.id])
-
-    async def _check(self, values: dict[str, object], person: Staff | None) -> None:
-        positions = set(values.get("positions", person.positions if person else []))  # type: ignore[arg-type]
-        supervised = values.get("supervised_subject_ids", person.supervised_subject_ids if person else [])
-        heads = values.get("heads_unit_id", person.heads_unit_id if person else None)
-        if supervised and Position.DEPUTY_HEAD not in positions:
-            raise DomainError(
-                "Only a deputy head for academic work supervises subjects (cl. 14, 31): add the position deputy_head.",
-                field="supervised_subject_ids",
-                clause="31",
-            )
-        if heads and Position.UNIT_HEAD not in positions:
-            raise DomainError("Only a unit head heads a unit: add the position unit_head.", field="heads_unit_id")
-        if values.get("unit_id"):
-            await self.units.live(values["unit_id"], field="unit_id")  # type: ignore[arg-type]
-        if values.get("heads_unit_id"):
-            await self.units.live(values["heads_unit_id"], field="heads_unit_id")  # type: ignore[arg-type]
-        for field in ("subject_ids", "supervised_subject_ids"):
-            ids = values.get(field) or []
-            if len(set(ids)) != len(ids):  # type: ignore[arg-type]
-                raise DomainError("A subject is listed twice.", field=field)
-            for subject_id in ids:  # type: ignore[union-attr]
-                await self.subjects.live(subject_id, field=field)
-        user_id = values.get("user_id")
-        if user_id:
-            other = await staff_of_user(self.session, user_id)  # type: ignore[arg-type]
-            if other is not None and (person is None or other[0] != person.id):
-                raise Conflict("This user account is already linked to another staff member.", field="user_id")
-
-    async def _set_subjects(self, person: Staff, subject_ids: list[UUID]) -> None:
-        await self.session.execute(delete(StaffSubject).where(StaffSubject.staff_id == person.id))
-        self.session.add_all(StaffSubject(staff_id=person.id, subject_id=s) for s in subject_ids)
-        await self.session.flush()
-
-    async def create(self, data: StaffCreate) -> StaffRead:
-        self.caller.require_shaper("manage staff")
-        values = {f: getattr(data, f) for f in data.__struct_fields__}
-        await self._check(values, None)
-        person = Staff(
-            full_name=data.full_name.strip(),
-            user_id=data.user_id,
-            email=data.email,
-            positions=sorted({p.value for p in data.positions}),
-            unit_id=data.unit_id,
-            heads_unit_id=data.heads_unit_id,
-            qualification_category=data.qualification_category,
-            supervised_subject_ids=list(data.supervised_subject_ids),
-            note=data.note,
-        )
-        self.session.add(person)
-        await self.session.flush()
-        await self._set_subjects(person, list(data.subject_ids))
-        after = {**snapshot(person), "subject_ids": sorted(str(s) for s in data.subject_ids)}
-        await self.context.audit.record("staff.create", "staff", person.id, None, after)
-        return staff_read(person, list(data.subject_ids))
-
-    async def update(self, staff_id: UUID, data: StaffUpdate) -> StaffRead:
-        self.caller.require_shaper("manage staff")
-        person = await self.staff.live(staff_id)
-        values = changes(data)
-        await self._check(values, person)
-        old_subjects = (await subject_ids_of(self.session, [person.id]))[person.id]
-        before = {**snapshot(person), "subject_ids": sorted(str(s) for s in old_subjects)}
-        for key, value in values.items():
-            if key == "subject_ids":
-                continue
-            if key == "positions":
-                value = sorted({p.value for p in value})
-            setattr(person, key, value)
-        subjects = old_subjects
-        if "subject_ids" in values:
-            subjects = list(values["subject_ids"])
-            await self._set_subjects(person, subjects)
-        await self.session.flush()
-        after = {**snapshot(person), "subject_ids": sorted(str(s) for s in subjects)}
-        if after != before:
-            await self.context.audit.record("staff.update", "staff", person.id, before, after)
-        return staff_read(person, subjects)
-
-    async def archive(self, staff_id: UUID) -> StaffRead:
-        self.caller.require_shaper("manage staff")
-        person = await self.staff.get(staff_id)
-        await self.staff.archive(person)
-        return staff_read(person, (await subject_ids_of(self.session, [person.id]))[person.id])
-
-
-# --- academic calendar -------------------------------------------------------------------------
-
-
-async def current_term(session: AsyncSession, on: datetime.date | None = None) -> AcademicTerm | None:
-    """ "This quarter" (or semester): the live term that contains `on` (default today)."""
-    on = on or today()
-    return await session.scalar(
-        select(AcademicTerm)
-        .where(AcademicTerm.archived_at.is_(None), AcademicTerm.starts_on <= on, AcademicTerm.ends_on >= on)
-        .limit(1)
-    )
-
-
-async def next_term(session: AsyncSession, on: datetime.date) -> AcademicTerm | None:
-    return await session.scalar(
-        select(AcademicTerm)
-        .where(AcademicTerm.archived_at.is_(None), AcademicTerm.starts_on > on)
-        .order_by(AcademicTerm.starts_on)
-        .limit(1)
-    )
-
-
-def _year_bounds(school_year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(school_year, 8, 1), datetime.date(school_year + 1, 7, 31)
-
-
-def check_terms(kind: TermKind, school_year: int, terms: list[TermInput]) -> None:
-    count = TERMS_PER_YEAR[kind]
-    numbers = sorted(t.number for t in terms)
-    if numbers != list(range(1, count + 1)):
-        raise DomainError(f"A school year has {count} {kind.value}s numbered 1-{count}.", field="terms")
-    first, last = _year_bounds(school_year)
-    ordered = sorted(terms, key=lambda t: t.number)
-    for i, term in enumerate(ordered):
-        field = f"terms[{i}]"
-        if term.ends_on < term.starts_on:
-            raise DomainError(f"{kind.value.capitalize()} {term.number} ends before it starts.", field=field)
-        if term.starts_on < first or term.ends_on > last:
-            raise DomainError(
-                f"{kind.value.capitalize()} {term.number} must lie within {first.isoformat()} - {last.isoformat()}.",
-                field=field,
-            )
-        if i and term.starts_on <= ordered[i - 1].ends_on:
-            raise DomainError(f"{kind.value.capitalize()} {term.number} overlaps the one before it.", field=field)
-
-
-class CalendarService:
-    def __init__(self, context: TenantContext) -> None:
-        self.session = context.session
-        self.kind = term_kind_for(context.tenant.kind)
-        self.caller = context.caller
-        self.terms = Records(context, AcademicTerm, "academic_term", "term")
-
-    async def year(self, school_year: int, *, include_archived: bool = False) -> list[AcademicTerm]:
-        query = (
-            select(AcademicTerm)
-            .where(AcademicTerm.school_year == school_year)
-            .order_by(AcademicTerm.number, AcademicTerm.created_at)
-        )
-        if not include_archived:
-            query = query.where(AcademicTerm.archived_at.is_(None))
-        return list((await self.session.scalars(query)).all())
-
-    async def years(self) -> list[int]:
-        rows = await self.session.scalars(
-            select(AcademicTerm.school_year)
-            .where(AcademicTerm.archived_at.is_(None))
-            .distinct()
-            .order_by(AcademicTerm.school_year)
-        )
-        return list(rows.all())
-
-    async def current_and_next(self, on: datetime.date) -> tuple[AcademicTerm | None, AcademicTerm | None]:
-        """The term containing `on`, and the one after it."""
-        return await current_term(self.session, on), await next_term(self.session, on)
-
-    async def create(self, data: CalendarCreate) -> list[AcademicTerm]:
-        self.caller.require_shaper("set the academic calendar")
-        if await self.year(data.school_year):
-            raise Conflict(
-                f"The calendar of {data.school_year}/{data.school_year + 1} exists; edit its terms.",
-                field="school_year",
-            )
-        terms = data.terms
-        if terms is None:
-            terms = [TermInput(n, s, e) for n, s, e in default_terms(self.kind, data.school_year)]
-        check_terms(self.kind, data.school_year, terms)
-        out = []
-        for t in sorted(terms, key=lambda t: t.number):
-            row = AcademicTerm(
-                school_year=data.school_year, kind=self.kind, number=t.number, starts_on=t.starts_on, ends_on=t.ends_on
-            )
-            out.append(await self.terms.create(row))
-        return out
-
-    async def get(self, term_id: UUID) -> AcademicTerm:
-        return await self.terms.get(term_id)
-
-    async def update(self, term_id: UUID, data: TermUpdate) -> AcademicTerm:
-        self.caller.require_shaper("set the academic calendar")
-        term = await self.terms.live(term_id)
-        values = changes(data)
-        siblings = [t for t in await self.year(term.school_year) if t.id != term.id]
-        proposed = TermInput(term.number, values.get("starts_on", term.starts_on), values.get("ends_on", term.ends_on))
-        try:
-            check_terms(
-                TermKind(term.kind),
-                term.school_year,
-                [*(TermInput(t.number, t.starts_on, t.ends_on) for t in siblings), proposed],
-            )
-        except DomainError as exc:
-            # Name the date the caller changed, not a position in a list they did not send.
-            exc.field = "ends_on" if "ends_on" in values else "starts_on"
-            raise
-        return await self.terms.change(term, values)
-
-    async def archive(self, term_id: UUID) -> AcademicTerm:
-        """Archiving a term archives its whole school year: a year with a missing quarter is no calendar."""
-        self.caller.require_shaper("set the academic calendar")
-        term = await self.get(term_id)
-        for sibling in await self.year(term.school_year):
-            await self.terms.archive(sibling)
-        return term
