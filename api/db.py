@@ -202,9 +202,10 @@ class RequestConnection:
             self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         return self._conn
 
-    def reading_session(self, conn: AsyncConnection) -> AsyncSession:
-        """A session for the reads before the handler (grants, the organisation), in autocommit."""
-        return AsyncSession(bind=conn, expire_on_commit=False)
+    async def reading_session(self) -> AsyncSession:
+        """A session on the request's connection for the reads before the handler (a session's
+        user and grants), in autocommit."""
+        return AsyncSession(bind=await self.connection(), expire_on_commit=False)
 
     async def unit_of_work(self, schema: str | None = None) -> AsyncSession:
         """The handler's session: on the control plane, or bound to `schema` for tenant tables."""

@@ -24,6 +24,7 @@ from api.access import ANONYMOUS, IN_TRANSACTION, PRINCIPAL_KEY, Principal
 from api.access import Scope as AccessScope
 from api.db import REQUEST_CONNECTION_KEY, RequestConnection, request_connection
 from api.identity.csrf import CROSS_SITE_MESSAGE, same_site_request
+from api.identity.guards import SAFE_METHODS
 from api.identity.ratelimit import POLICIES, client_address, limits_counter, send_error, send_too_many
 from api.identity.tokens import authenticate_token
 from api.redis_state import SESSIONS_UNAVAILABLE, RedisUnavailable
@@ -72,9 +73,6 @@ async def resolve_principal(scope: Scope, receive: Receive) -> Principal:
     except RedisUnavailable:
         return Principal(reason=SESSIONS_UNAVAILABLE)
     return found if isinstance(found, Principal) else ANONYMOUS
-
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class RequestConnectionMiddleware(ASGIMiddleware):

@@ -292,7 +292,7 @@ async def principal_from_session(request: Any) -> Principal | None:
         return Principal(reason=SESSION_ENDED)
     manager = SessionManager.of(request.app)
     held = request.scope.get(REQUEST_CONNECTION_KEY)  # the request's own connection, in autocommit
-    async with held.reading_session(await held.connection()) if held else request.app.state.db.session() as db:
+    async with await held.reading_session() if held else request.app.state.db.session() as db:
         user = await db.get(User, current.user_id)
         if user is None or not user.is_active:
             await manager.end_by_key(db, current.key, "deactivated")

@@ -44,6 +44,9 @@ class StaffFilter:
 _STAFF = Staff.__table__.c
 _STAFF_LIST = select(Staff.__table__).order_by(_STAFF.full_name, _STAFF.id)
 _STAFF_LIST_DESCENDING = select(Staff.__table__).order_by(_STAFF.full_name.desc(), _STAFF.id.desc())
+_TAUGHT = StaffSubject.__table__.c
+# Staff who teach a subject (bound as `subject_id`), for the list's subject filter.
+_TEACHING = select(_TAUGHT.staff_id).where(_TAUGHT.subject_id == bindparam("subject_id"))
 _SUBJECTS_OF = select(StaffSubject.__table__.c.staff_id, StaffSubject.__table__.c.subject_id).where(
     StaffSubject.__table__.c.staff_id == any_(bindparam("ids", type_=ARRAY(Uuid)))
 )
@@ -95,11 +98,7 @@ class StaffService:
         if f.unit_id:
             query = query.where(_STAFF.unit_id == f.unit_id)
         if f.subject_id:
-            query = query.where(
-                _STAFF.id.in_(
-                    select(StaffSubject.__table__.c.staff_id).where(StaffSubject.__table__.c.subject_id == f.subject_id)
-                )
-            )
+            query = query.where(_STAFF.id.in_(_TEACHING.params(subject_id=f.subject_id)))
         if f.position:
             query = query.where(_STAFF.positions.any(f.position.value))
         if f.user_id:
