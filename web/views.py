@@ -28,6 +28,7 @@ from web.client import (
     caller_headers,
     together,
 )
+from web.confirm import ask_first
 from web.forms import once
 from web.identity.viewer import header, viewer
 from web.templating import VARY, go_to, localized_name, page, parse_uuid, url_with
@@ -405,10 +406,20 @@ class Pages(Controller):
         action: FromPath[str],
     ) -> Template | Redirect:
         chosen = _action(action)
-        if (await request.form()).get("confirmed") != "yes":
-            # Without JavaScript nothing asked yet (HTMX's hx-confirm did, and says so): a page asks.
-            org = await api.organisation(organisation_id)
-            return page(request, "pages/confirm_action.html", None, {"org": org, "action": _action_view(chosen)})
+        view = _action_view(chosen)
+        org = await api.organisation(organisation_id)
+        back = f"/organisations/{organisation_id}"
+        if asking := await ask_first(
+            request,
+            action=view["label"],
+            subject=localized_name(org),
+            question=view["confirm"],
+            back=back,
+            danger=chosen == "archive",
+            crumbs=[("/organisations", _("Organisations")), (back, localized_name(org))],
+            section="organisations",
+        ):
+            return asking
         notice = error = None
         status_code = 200
         try:

@@ -14,9 +14,11 @@ from litestar import Request
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
+from api.i18n import gettext as _
 from web.client import ApiClient, ApiError
+from web.confirm import ask_first
 from web.structure.pages import Work
-from web.templating import go_to, localized_name, page, refusal
+from web.templating import go_to, localized_name, refusal
 
 
 def field_of(api_field: str | None, fields: Iterable[str]) -> str:
@@ -42,18 +44,6 @@ def refusable(error: ApiError, fields: Iterable[str] = ()) -> bool:
     return error.status < 500 and (error.status != 404 or field_of(error.field, fields) != "")
 
 
-async def ask_first(
-    request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, question: str, button: str, back: str
-) -> Template | None:
-    """None when a destructive action was confirmed (`confirmed=yes`: HTMX's hx-confirm asked, or
-    this page did); else the page that asks, for a browser without JavaScript."""
-    if (await request.form()).get("confirmed") == "yes":
-        return None
-    org = await api.organisation(organisation_id)
-    context = {"org": org, "question": question, "button": button, "action": request.url.path, "back": back}
-    return page(request, "bodies/confirm.html", None, context)
-
-
 async def confirmed_post(
     request: Request[Any, Any, Any],
     api: ApiClient,
@@ -67,8 +57,16 @@ async def confirmed_post(
 ) -> Template | Redirect | ClientRedirect:
     """A destructive action: asked first (`ask_first`), then posted to `path`, then on to `done`.
     A refusal the page can show (`refusable`) is `refused`'s page; without `refused` it is the error page's."""
-    asking = await ask_first(request, api, organisation_id, question, button, back)
-    if asking is not None:
+    org = await api.organisation(organisation_id)
+    structure = f"/organisations/{organisation_id}/structure"
+    if asking := await ask_first(
+        request,
+        action=button,
+        question=question,
+        back=back,
+        crumbs=[(f"/organisations/{organisation_id}", localized_name(org)), (structure, _("Structure"))],
+        section="organisations",
+    ):
         return asking
     try:
         await Work(api, organisation_id).post(path)

@@ -22,10 +22,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from api.i18n import gettext as _
-from web.client import ApiClient, ApiError
+from web.client import ApiClient, ApiError, together
+from web.confirm import ask_first
 from web.forms import once
 from web.structure.pages import StructurePages, Work
-from web.templating import page
+from web.templating import localized_name, page
 from web.views import PUBLIC
 
 ITEM_FIELDS = ("title", "direction", "starts_on", "ends_on", "responsible_ids")
@@ -255,21 +256,24 @@ class PlanItemPages(Controller):
         item_id: FromPath[UUID],
     ) -> Template | Redirect:
         work = Work(api, organisation_id)
-        if (await request.form()).get("confirmed") != "yes":
-            # Without JavaScript nothing asked yet (HTMX's hx-confirm did, and says so): a page asks.
-            plan = await work.get(f"/plans/{plan_id}")
-            item = next((i for i in plan["items"] if i["id"] == str(item_id)), None)
-            if item is None:
-                raise ApiError(404, _("The item is not in this plan."), "item_id")
-            org = await api.organisation(organisation_id)
-            context = {
-                "org": org,
-                "plan": plan,
-                "item": item,
-                "association_id": association_id,
-                "back": f"/organisations/{organisation_id}/associations/{association_id}#plan",
-            }
-            return page(request, "plans/confirm_remove.html", None, context)
+        plan, org = await together(work.get(f"/plans/{plan_id}"), api.organisation(organisation_id))
+        item = next((i for i in plan["items"] if i["id"] == str(item_id)), None)
+        if item is None:
+            raise ApiError(404, _("The item is not in this plan."), "item_id")
+        back = f"/organisations/{organisation_id}/associations/{association_id}#plan"
+        if asking := await ask_first(
+            request,
+            action=_("Remove the item"),
+            subject=f"{item['position']}. {item['title']}",
+            question=_("Remove this item from the draft of the work plan? The other items are numbered again."),
+            back=back,
+            crumbs=[
+                (f"/organisations/{organisation_id}", localized_name(org)),
+                (back, plan.get("association_name") or _("Work plan")),
+            ],
+            section="organisations",
+        ):
+            return asking
         try:
             await work.post(f"/plans/{plan_id}/items/{item_id}/remove")
         except ApiError as error:
