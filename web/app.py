@@ -46,7 +46,7 @@ from web.plans.items import PlanItemPages
 from web.reviews.pages import ReviewPages
 from web.security_headers import add_security_headers
 from web.setup.pages import SETUP_PAGES
-from web.structure.pages import StructurePages
+from web.structure.pages import STRUCTURE_PAGES
 from web.templating import ENVIRONMENT, STATIC_DIR, VARY, is_fragment, template_engine
 from web.views import PUBLIC, Pages, provide_api
 
@@ -125,7 +125,7 @@ def create_web_app(settings: Settings, client_factory: Callable[[], ApiClient]) 
     return Litestar(
         route_handlers=[
             Pages,
-            StructurePages,
+            *STRUCTURE_PAGES,
             CollegialPages,
             AssociationFormPages,
             InterSchoolPages,

@@ -18,7 +18,7 @@ from api.i18n import gettext as _
 from web.bodies.forms import errors_of, refusable
 from web.client import ApiClient, ApiError
 from web.confirm import ask_first
-from web.structure.pages import Work
+from web.structure.common import Work
 from web.templating import go_to, localized_name, page
 
 Answer = Template | Redirect | ClientRedirect

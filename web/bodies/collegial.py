@@ -27,7 +27,7 @@ from web.bodies.kinds import COMMISSION_KINDS, KINDS, LEADER_METHODS, QUORUM_RUL
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
 from web.forms import once
-from web.structure.pages import UNIT_KINDS, Work
+from web.structure.common import UNIT_KINDS, Work
 from web.templating import go_to, page
 from web.views import PUBLIC
 

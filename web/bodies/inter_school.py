@@ -27,7 +27,7 @@ from web.bodies.kinds import QUORUM_RULES
 from web.bodies.powers import Powers, powers
 from web.client import ApiClient, ApiError, together
 from web.forms import once
-from web.structure.pages import ASSOCIATION_KINDS, Work
+from web.structure.common import ASSOCIATION_KINDS, Work
 from web.templating import go_to, localized_name, page
 from web.views import PUBLIC
 

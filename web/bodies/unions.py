@@ -25,7 +25,7 @@ from web.bodies.kinds import QUORUM_RULES
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, OrganisationQuery, together
 from web.forms import once
-from web.structure.pages import Work
+from web.structure.common import Work
 from web.templating import go_to, page
 from web.views import PUBLIC
 

@@ -5,7 +5,7 @@ administrator: the API's `may_keep`) change its items: "Edit" turns the row into
 (HTMX; without JavaScript the link opens the page with that row as a form), "Remove" asks first
 (hx-confirm; without JavaScript a page asks). So an item added without its responsible people —
 which keeps the plan from being submitted — can be put right. Everything else the page shows is
-the association's (web/structure/pages.py); the API decides and its refusals are shown next to the
+the association's (web/structure/associations.py); the API decides and its refusals are shown next to the
 field they name, all of the form's own checks at once.
 """
 
@@ -25,7 +25,8 @@ from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
 from web.confirm import ask_first
 from web.forms import once
-from web.structure.pages import StructurePages, Work
+from web.structure.associations import association_context
+from web.structure.common import Work
 from web.templating import localized_name, page
 from web.views import PUBLIC
 
@@ -101,9 +102,7 @@ class PlanItemPages(Controller):
         **extra: Any,
     ) -> Template:
         # The association page's context: the plan panel is a block of its page.
-        context = await StructurePages._association_context(  # type: ignore[arg-type]
-            self, api, organisation_id, association_id, panel="plan_panel", **extra
-        )
+        context = await association_context(api, organisation_id, association_id, panel="plan_panel", **extra)
         return page(request, TEMPLATE, "plan_panel", context, status_code=status_code)
 
     def _back(self, organisation_id: UUID, association_id: UUID) -> Redirect:
@@ -191,8 +190,7 @@ class PlanItemPages(Controller):
         values = {k: item[k] or "" for k in ("title", "direction", "starts_on", "ends_on")} | {
             "responsible_ids": [str(r) for r in item["responsible_ids"]]
         }
-        context = await StructurePages._association_context(  # type: ignore[arg-type]
-            self,
+        context = await association_context(
             api,
             organisation_id,
             association_id,

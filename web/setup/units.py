@@ -24,7 +24,7 @@ from web.confirm import ask_first
 from web.forms import once
 from web.setup.common import REQUIRED, Setup, done_notice, flatten, may_shape, must_show, refusal_at, text, unit_bodies
 from web.setup.labels import labels
-from web.structure.pages import BODY_LABELS
+from web.structure.common import BODY_LABELS
 from web.templating import go_to, localized_name, page, parse_uuid, url_with
 from web.views import PUBLIC
 
