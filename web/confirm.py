@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 from litestar import Request
 from litestar.response import Template
 
-from web.templating import page
+from web.client import Organisation
+from web.templating import localized_name, page
 
 CONFIRMED = "confirmed"
 # Never reposted by the confirmation page: it renders its own token.
@@ -36,6 +37,11 @@ def _back(request: Request[Any, Any, Any], fallback: str) -> str:
         there = parts.path + (f"?{parts.query}" if parts.query else "")
         return fallback if there == fallback.split("#", 1)[0] else there
     return fallback
+
+
+def organisation_crumb(org: Organisation) -> tuple[str, str]:
+    """The link to an organisation's page, in the reader's language, for `ask_first`'s `crumbs`."""
+    return f"/organisations/{org.id}", localized_name(org)
 
 
 async def ask_first(

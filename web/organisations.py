@@ -20,7 +20,7 @@ from api import i18n
 from api.i18n import N_
 from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, Organisation, OrganisationAction, OrganisationQuery, together
-from web.confirm import ask_first
+from web.confirm import ask_first, organisation_crumb
 from web.forms import once
 from web.identity.viewer import header
 from web.templating import VARY, go_to, localized_name, page, parse_uuid, url_with
@@ -292,7 +292,7 @@ class OrganisationPages(Controller):
             question=view["confirm"],
             back=back,
             danger=chosen == "archive",
-            crumbs=[("/organisations", _("Organisations")), (back, localized_name(org))],
+            crumbs=[("/organisations", _("Organisations")), organisation_crumb(org)],
             section="organisations",
         ):
             return asking

@@ -17,9 +17,9 @@ from litestar.response import Redirect, Template
 from api.i18n import gettext as _
 from web.bodies.forms import errors_of, refusable
 from web.client import ApiClient, ApiError
-from web.confirm import ask_first
+from web.confirm import ask_first, organisation_crumb
 from web.structure.common import Work
-from web.templating import go_to, localized_name, page
+from web.templating import go_to, page
 
 Answer = Template | Redirect | ClientRedirect
 
@@ -81,7 +81,7 @@ class BodyPage:
             action=button,
             question=question,
             back=self.path,
-            crumbs=[(f"/organisations/{self.organisation_id}", localized_name(org)), (structure, _("Structure"))],
+            crumbs=[organisation_crumb(org), (structure, _("Structure"))],
             section="organisations",
         ):
             return asking

@@ -27,7 +27,7 @@ from web.bodies.kinds import COMMISSION_KINDS, KINDS, LEADER_METHODS, QUORUM_RUL
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
 from web.forms import once
-from web.structure.common import UNIT_KINDS, Work
+from web.structure.common import UNIT_KINDS, Work, now_local
 from web.templating import go_to, page
 from web.views import PUBLIC
 
@@ -69,10 +69,6 @@ def _labels() -> dict[str, Any]:
         "kind_titles": {k: _(v.title) for k, v in KINDS.items()},
         "leader_methods": {k: _(v) for k, v in LEADER_METHODS.items()},
     }
-
-
-def _now_local() -> str:
-    return datetime.datetime.now(KZ_TIME).strftime("%Y-%m-%dT%H:%M")
 
 
 class CollegialPages(Controller):
@@ -224,7 +220,7 @@ class CollegialPages(Controller):
             "member_errors": {},
             "error": None,
             "notice": None,
-            "now_local": _now_local(),
+            "now_local": now_local(),
             **_labels(),
             **extra,
         }

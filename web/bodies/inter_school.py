@@ -7,7 +7,6 @@ the cabinet's own district is offered the appointment; everyone else sees the le
 from __future__ import annotations
 
 import asyncio
-import datetime
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -18,7 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from api.clock import KZ_TIME, today
+from api.clock import today
 from api.i18n import N_
 from api.i18n import gettext as _
 from web.bodies.changes import Answer, BodyPage
@@ -27,7 +26,7 @@ from web.bodies.kinds import QUORUM_RULES
 from web.bodies.powers import Powers, powers
 from web.client import ApiClient, ApiError, together
 from web.forms import once
-from web.structure.common import ASSOCIATION_KINDS, Work
+from web.structure.common import ASSOCIATION_KINDS, Work, now_local
 from web.templating import go_to, localized_name, page
 from web.views import PUBLIC
 
@@ -46,10 +45,11 @@ DONE = {
 }
 
 
-def _pair(value: str) -> tuple[str, str]:
-    """A choice of a teacher of a school, `organisation_id:staff_id`; empty parts when malformed."""
+def _teacher(value: str) -> dict[str, str]:
+    """A choice of a teacher of a school, `organisation_id:staff_id`, as the API names them; empty
+    parts when malformed."""
     school, _sep, staff = value.partition(":")
-    return school, staff
+    return {"organisation_id": school, "staff_id": staff}
 
 
 class InterSchoolPages(Controller):
@@ -200,7 +200,7 @@ class InterSchoolPages(Controller):
             "leader_errors": {},
             "error": None,
             "notice": None,
-            "now_local": datetime.datetime.now(KZ_TIME).strftime("%Y-%m-%dT%H:%M"),
+            "now_local": now_local(),
             **extra,
         }
 
@@ -234,8 +234,7 @@ class InterSchoolPages(Controller):
     ) -> Answer:
         form = await request.form()
         values = {name: text(form, name) for name in MEMBER_FIELDS}
-        school, staff = _pair(values["member"])
-        payload = {"organisation_id": school, "staff_id": staff, "starts_on": values["starts_on"] or None}
+        payload = {**_teacher(values["member"]), "starts_on": values["starts_on"] or None}
         body = self._page(request, api, organisation_id, association_id)
         return await body.saved(
             Work(once(api, form), organisation_id).post(
@@ -284,13 +283,7 @@ class InterSchoolPages(Controller):
     ) -> Answer:
         form = await request.form()
         values = {name: text(form, name) for name in LEADER_FIELDS}
-        school, staff = _pair(values["member"])
-        payload = {
-            "organisation_id": school,
-            "staff_id": staff,
-            "starts_on": values["starts_on"],
-            "ends_on": values["ends_on"],
-        }
+        payload = {**_teacher(values["member"]), "starts_on": values["starts_on"], "ends_on": values["ends_on"]}
         body = self._page(request, api, organisation_id, association_id)
         return await body.saved(
             Work(once(api, form), organisation_id).post(

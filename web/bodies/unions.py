@@ -4,7 +4,6 @@ account. A member from an education organisation is named by its BIN."""
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -16,7 +15,6 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from api.clock import KZ_TIME
 from api.i18n import N_
 from api.i18n import gettext as _
 from web.bodies.changes import Answer, BodyPage
@@ -25,7 +23,7 @@ from web.bodies.kinds import QUORUM_RULES
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, OrganisationQuery, together
 from web.forms import once
-from web.structure.common import Work
+from web.structure.common import Work, now_local
 from web.templating import go_to, page
 from web.views import PUBLIC
 
@@ -144,7 +142,7 @@ class UnionPages(Controller):
             "meetings": [work.with_times(m) for m in meetings["items"]],
             "error": None,
             "notice": None,
-            "now_local": datetime.datetime.now(KZ_TIME).strftime("%Y-%m-%dT%H:%M"),
+            "now_local": now_local(),
             **_labels(),
             **extra,
         }

@@ -23,11 +23,11 @@ from litestar.response import Redirect, Template
 
 from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
-from web.confirm import ask_first
+from web.confirm import ask_first, organisation_crumb
 from web.forms import once
 from web.structure.associations import association_context
 from web.structure.common import Work
-from web.templating import localized_name, page
+from web.templating import page
 from web.views import PUBLIC
 
 ITEM_FIELDS = ("title", "direction", "starts_on", "ends_on", "responsible_ids")
@@ -266,7 +266,7 @@ class PlanItemPages(Controller):
             question=_("Remove this item from the draft of the work plan? The other items are numbered again."),
             back=back,
             crumbs=[
-                (f"/organisations/{organisation_id}", localized_name(org)),
+                organisation_crumb(org),
                 (back, plan.get("association_name") or _("Work plan")),
             ],
             section="organisations",

@@ -17,11 +17,11 @@ from litestar.response import Redirect, Template
 from api.clock import school_year_of, today
 from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
-from web.confirm import ask_first
+from web.confirm import ask_first, organisation_crumb
 from web.forms import once
 from web.setup.common import REQUIRED, Setup, date_value, done_notice, may_shape, must_show, refusal_at, text
 from web.setup.labels import labels
-from web.templating import go_to, localized_name, page, url_with
+from web.templating import go_to, page, url_with
 from web.views import PUBLIC
 
 TERMS_PER_YEAR = {"quarter": 4, "semester": 2}
@@ -228,7 +228,7 @@ class TermPages(Controller):
             back=back,
             button=_("Archive"),
             crumbs=[
-                (f"/organisations/{organisation_id}", localized_name(org)),
+                organisation_crumb(org),
                 (back, year_label(found["school_year"])),
             ],
             section="organisations",

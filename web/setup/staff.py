@@ -19,11 +19,11 @@ from litestar.response import Redirect, Template
 from api.i18n import N_
 from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
-from web.confirm import ask_first
+from web.confirm import ask_first, organisation_crumb
 from web.forms import once
 from web.setup.common import REQUIRED, Setup, done_notice, flatten, many, may_shape, must_show, refusal_at, text
 from web.setup.labels import POSITIONS, QUALIFICATIONS, labels, subject_name
-from web.templating import go_to, localized_name, page, parse_uuid, url_with
+from web.templating import go_to, page, parse_uuid, url_with
 from web.views import PUBLIC, Pager
 
 PAGE_SIZE = 20
@@ -335,7 +335,7 @@ class StaffPages(Controller):
             ),
             back=back,
             button=_("Archive"),
-            crumbs=[(f"/organisations/{organisation_id}", localized_name(org)), (back, person["full_name"])],
+            crumbs=[organisation_crumb(org), (back, person["full_name"])],
             section="organisations",
         ):
             return asking

@@ -19,11 +19,11 @@ from litestar.response import Redirect, Template
 
 from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
-from web.confirm import ask_first
+from web.confirm import ask_first, organisation_crumb
 from web.forms import once, once_key
 from web.setup.common import REQUIRED, Setup, done_notice, may_shape, must_show, refusal_at, text
 from web.setup.labels import subject_name
-from web.templating import go_to, localized_name, page, url_with
+from web.templating import go_to, page, url_with
 from web.views import PUBLIC, Pager
 
 PAGE_SIZE = 50
@@ -216,7 +216,7 @@ class SubjectPages(Controller):
             ),
             back=back,
             button=_("Archive"),
-            crumbs=[(f"/organisations/{organisation_id}", localized_name(org)), (back, subject_name(found))],
+            crumbs=[organisation_crumb(org), (back, subject_name(found))],
             section="organisations",
         ):
             return asking

@@ -20,12 +20,12 @@ from litestar.response import Redirect, Template
 
 from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
-from web.confirm import ask_first
+from web.confirm import ask_first, organisation_crumb
 from web.forms import once
 from web.setup.common import REQUIRED, Setup, done_notice, flatten, may_shape, must_show, refusal_at, text, unit_bodies
 from web.setup.labels import labels
 from web.structure.common import BODY_LABELS
-from web.templating import go_to, localized_name, page, parse_uuid, url_with
+from web.templating import go_to, page, parse_uuid, url_with
 from web.views import PUBLIC
 
 FIELDS: Mapping[str, str] = {"name": "name", "kind": "kind", "parent_id": "parent_id"}
@@ -241,7 +241,7 @@ class UnitPages(Controller):
             question=_("Archive this unit? It leaves the structure; its sub-units must be archived or moved first."),
             back=back,
             button=_("Archive"),
-            crumbs=[(f"/organisations/{organisation_id}", localized_name(org)), (back, found["name"])],
+            crumbs=[organisation_crumb(org), (back, found["name"])],
             section="organisations",
         ):
             return asking
