@@ -42,13 +42,15 @@ from web.identity.viewer import sign_in_redirect, viewer_middleware
 from web.identity.welcome import WelcomePages
 from web.locale import choose_locale, locale_middleware
 from web.onboarding.pages import OnboardingPages
+from web.organisations import OrganisationPages
+from web.overview import OverviewPages
 from web.plans.items import PlanItemPages
 from web.reviews.pages import ReviewPages
 from web.security_headers import add_security_headers
 from web.setup.pages import SETUP_PAGES
-from web.structure.pages import StructurePages
+from web.structure.pages import STRUCTURE_PAGES
 from web.templating import ENVIRONMENT, STATIC_DIR, VARY, is_fragment, template_engine
-from web.views import PUBLIC, Pages, provide_api
+from web.views import PUBLIC, provide_api
 
 log = structlog.get_logger()
 
@@ -124,8 +126,9 @@ def create_web_app(settings: Settings, client_factory: Callable[[], ApiClient]) 
     )
     return Litestar(
         route_handlers=[
-            Pages,
-            StructurePages,
+            OverviewPages,
+            OrganisationPages,
+            *STRUCTURE_PAGES,
             CollegialPages,
             AssociationFormPages,
             InterSchoolPages,

@@ -23,7 +23,7 @@ from web.bodies.forms import errors_of, localized, refusable, text
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
 from web.forms import once
-from web.structure.pages import ASSOCIATION_KINDS, Work
+from web.structure.common import ASSOCIATION_KINDS, Work
 from web.templating import go_to, page
 from web.views import PUBLIC
 

@@ -7,7 +7,7 @@ Archiving a body and ending a membership are confirmed first: with JavaScript by
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -20,12 +20,13 @@ from litestar.response import Redirect, Template
 from api.clock import now, today
 from api.i18n import N_
 from api.i18n import gettext as _
-from web.bodies.forms import confirmed_post, errors_of, one_year_term, refusable, text
+from web.bodies.changes import Answer, BodyPage
+from web.bodies.forms import errors_of, one_year_term, refusable, text
 from web.bodies.kinds import COMMISSION_KINDS, KINDS, LEADER_METHODS, QUORUM_RULES, CollegialKind
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
 from web.forms import once
-from web.structure.pages import UNIT_KINDS, Work
+from web.structure.common import UNIT_KINDS, Work
 from web.templating import go_to, local_now, page
 from web.views import PUBLIC
 
@@ -47,6 +48,14 @@ DONE = {
 def _kind(body_kind: str) -> CollegialKind:
     spec = KINDS.get(body_kind)
     if spec is None:
+        raise ApiError(404, _("There is no such page."))
+    return spec
+
+
+def _with_leaders(body_kind: str) -> CollegialKind:
+    """A kind whose leader is elected or appointed (an association's, cl. 30); no such page for the others."""
+    spec = _kind(body_kind)
+    if not spec.leaders:
         raise ApiError(404, _("There is no such page."))
     return spec
 
@@ -230,57 +239,12 @@ class CollegialPages(Controller):
         context = await self._detail_context(request, api, organisation_id, spec, body_id, notice=notice)
         return page(request, "bodies/detail.html", None, context)
 
-    async def _saved(
-        self,
-        request: Request[Any, Any, Any],
-        api: ApiClient,
-        organisation_id: UUID,
-        spec: CollegialKind,
-        body_id: UUID,
-        sending: Awaitable[Any],
-        values: dict[str, str],
-        fields: tuple[str, ...],
-        prefix: str,
-        block: str,
-        done: str,
-    ) -> Template | Redirect | ClientRedirect:
-        """A form of the body's page sent: on to `done`, or its panel `block` again with what was typed
-        (`{prefix}values`) and the refusal beside the field it names (`{prefix}errors`)."""
-        try:
-            await sending
-        except ApiError as error:
-            if not refusable(error, fields):
-                raise
-            context = await self._detail_context(
-                request,
-                api,
-                organisation_id,
-                spec,
-                body_id,
-                **{f"{prefix}values": values, f"{prefix}errors": errors_of(error, fields)},
-            )
-            return page(request, "bodies/detail.html", block, context, status_code=422)
-        return go_to(request, done)
-
-    def _refused(
-        self,
-        request: Request[Any, Any, Any],
-        api: ApiClient,
-        organisation_id: UUID,
-        spec: CollegialKind,
-        body_id: UUID,
-        block: str,
-    ) -> Callable[[ApiError], Awaitable[Template]]:
-        """The panel `block` again, with the API's refusal above it."""
-
-        async def refused(error: ApiError) -> Template:
-            context = await self._detail_context(request, api, organisation_id, spec, body_id, error=error)
-            return page(request, "bodies/detail.html", block, context, status_code=error.status)
-
-        return refused
-
-    def _back(self, organisation_id: UUID, spec: CollegialKind, body_id: UUID, done: str) -> str:
-        return f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}?done={done}"
+    def _page(
+        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, spec: CollegialKind, body_id: UUID
+    ) -> BodyPage:
+        path = f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}"
+        context = partial(self._detail_context, request, api, organisation_id, spec, body_id)
+        return BodyPage(request, api, organisation_id, path, "bodies/detail.html", context)
 
     @post("/{body_kind:str}/{body_id:uuid}/edit", name="bodies:edit-page", opt=PUBLIC, status_code=303)
     async def edit(
@@ -290,22 +254,18 @@ class CollegialPages(Controller):
         organisation_id: FromPath[UUID],
         body_kind: FromPath[str],
         body_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
+    ) -> Answer:
         spec = _kind(body_kind)
         form = await request.form()
         values = {name: text(form, name) for name in EDIT_FIELDS}
-        return await self._saved(
-            request,
-            api,
-            organisation_id,
-            spec,
-            body_id,
+        body = self._page(request, api, organisation_id, spec, body_id)
+        return await body.saved(
             Work(api, organisation_id).patch(f"{spec.api}/{body_id}", spec.edit_payload(values)),
-            values,
-            EDIT_FIELDS,
-            "",
-            "settings_panel",
-            self._back(organisation_id, spec, body_id, "saved"),
+            values=values,
+            fields=EDIT_FIELDS,
+            prefix="",
+            block="settings_panel",
+            done=body.back("saved"),
         )
 
     @post("/{body_kind:str}/{body_id:uuid}/members", name="bodies:member-add-page", opt=PUBLIC, status_code=303)
@@ -316,7 +276,7 @@ class CollegialPages(Controller):
         organisation_id: FromPath[UUID],
         body_kind: FromPath[str],
         body_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
+    ) -> Answer:
         spec = _kind(body_kind)
         form = await request.form()
         values = {name: text(form, name) for name in MEMBER_FIELDS}
@@ -325,18 +285,14 @@ class CollegialPages(Controller):
             "starts_on": values["starts_on"] or None,
             "ends_on": values["ends_on"] or None,
         }
-        return await self._saved(
-            request,
-            api,
-            organisation_id,
-            spec,
-            body_id,
+        body = self._page(request, api, organisation_id, spec, body_id)
+        return await body.saved(
             Work(once(api, form), organisation_id).post(f"/bodies/{spec.body_kind}/{body_id}/members", payload),
-            values,
-            MEMBER_FIELDS,
-            "member_",
-            "members_panel",
-            self._back(organisation_id, spec, body_id, "member"),
+            values=values,
+            fields=MEMBER_FIELDS,
+            prefix="member_",
+            block="members_panel",
+            done=body.back("member"),
         )
 
     @post(
@@ -353,18 +309,15 @@ class CollegialPages(Controller):
         body_kind: FromPath[str],
         body_id: FromPath[UUID],
         membership_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
+    ) -> Answer:
         spec = _kind(body_kind)
-        return await confirmed_post(
-            request,
-            api,
-            organisation_id,
-            _("End this membership? The person leaves the body today; the record stays in its history."),
-            _("End the membership"),
-            f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
+        body = self._page(request, api, organisation_id, spec, body_id)
+        return await body.confirmed(
             f"/bodies/{spec.body_kind}/{body_id}/members/{membership_id}/end",
-            self._back(organisation_id, spec, body_id, "ended"),
-            self._refused(request, api, organisation_id, spec, body_id, "members_panel"),
+            question=_("End this membership? The person leaves the body today; the record stays in its history."),
+            button=_("End the membership"),
+            done=body.back("ended"),
+            block="members_panel",
         )
 
     @post("/{body_kind:str}/{body_id:uuid}/leaders", name="bodies:leader-page", opt=PUBLIC, status_code=303)
@@ -375,31 +328,19 @@ class CollegialPages(Controller):
         organisation_id: FromPath[UUID],
         body_kind: FromPath[str],
         body_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
+    ) -> Answer:
         """An association's leader, elected (appointed) from its teachers for at most one year (cl. 30)."""
-        spec = _kind(body_kind)
-        if not spec.leaders:
-            raise ApiError(404, _("There is no such page."))
+        spec = _with_leaders(body_kind)
         form = await request.form()
         values = {name: text(form, name) for name in LEADER_FIELDS}
-        payload = {
-            "staff_id": values["staff_id"],
-            "method": values["method"],
-            "starts_on": values["starts_on"],
-            "ends_on": values["ends_on"],
-        }
-        return await self._saved(
-            request,
-            api,
-            organisation_id,
-            spec,
-            body_id,
-            Work(once(api, form), organisation_id).post(f"{spec.api}/{body_id}/leaders", payload),
-            values,
-            LEADER_FIELDS,
-            "leader_",
-            "settings_panel",
-            self._back(organisation_id, spec, body_id, "leader"),
+        body = self._page(request, api, organisation_id, spec, body_id)
+        return await body.saved(
+            Work(once(api, form), organisation_id).post(f"{spec.api}/{body_id}/leaders", values),
+            values=values,
+            fields=LEADER_FIELDS,
+            prefix="leader_",
+            block="settings_panel",
+            done=body.back("leader"),
         )
 
     @post(
@@ -416,20 +357,15 @@ class CollegialPages(Controller):
         body_kind: FromPath[str],
         body_id: FromPath[UUID],
         term_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
-        spec = _kind(body_kind)
-        if not spec.leaders:
-            raise ApiError(404, _("There is no such page."))
-        return await confirmed_post(
-            request,
-            api,
-            organisation_id,
-            _("End the leader's term today? Elect or appoint the next leader for at most one year (cl. 30)."),
-            _("End the term"),
-            f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
+    ) -> Answer:
+        spec = _with_leaders(body_kind)
+        body = self._page(request, api, organisation_id, spec, body_id)
+        return await body.confirmed(
             f"{spec.api}/{body_id}/leaders/{term_id}/end",
-            self._back(organisation_id, spec, body_id, "leader_ended"),
-            self._refused(request, api, organisation_id, spec, body_id, "settings_panel"),
+            question=_("End the leader's term today? Elect or appoint the next leader for at most one year (cl. 30)."),
+            button=_("End the term"),
+            done=body.back("leader_ended"),
+            block="settings_panel",
         )
 
     @post("/{body_kind:str}/{body_id:uuid}/archive", name="bodies:archive-page", opt=PUBLIC, status_code=303)
@@ -440,18 +376,16 @@ class CollegialPages(Controller):
         organisation_id: FromPath[UUID],
         body_kind: FromPath[str],
         body_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
+    ) -> Answer:
         spec = _kind(body_kind)
-        return await confirmed_post(
-            request,
-            api,
-            organisation_id,
-            _("Archive this body? It holds no more meetings; its members, meetings and decisions stay readable."),
-            _("Archive"),
-            f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
+        return await self._page(request, api, organisation_id, spec, body_id).confirmed(
             f"{spec.api}/{body_id}/archive",
-            f"/organisations/{organisation_id}/bodies/{spec.body_kind}?done=archived",
-            self._refused(request, api, organisation_id, spec, body_id, "settings_panel"),
+            question=_(
+                "Archive this body? It holds no more meetings; its members, meetings and decisions stay readable."
+            ),
+            button=_("Archive"),
+            done=f"/organisations/{organisation_id}/bodies/{spec.body_kind}?done=archived",
+            block="settings_panel",
         )
 
 

@@ -1,22 +1,16 @@
 """What the bodies' pages share: an API refusal placed next to the field it names, values read
-from a form without losing what was typed, the confirmation of a destructive action, a name in
-the reader's language, and the last day of a one-year term (cl. 30)."""
+from a form without losing what was typed, a name in the reader's language, and the last day of a
+one-year term (cl. 30)."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from types import SimpleNamespace
 from typing import Any
-from uuid import UUID
 
-from litestar import Request
-from litestar.plugins.htmx import ClientRedirect
-from litestar.response import Redirect, Template
-
-from web.client import ApiClient, ApiError
-from web.structure.pages import Work
-from web.templating import go_to, localized_name, page, refusal
+from web.client import ApiError
+from web.templating import localized_name, refusal
 
 
 def field_of(api_field: str | None, fields: Iterable[str]) -> str:
@@ -40,43 +34,6 @@ def refusable(error: ApiError, fields: Iterable[str] = ()) -> bool:
     """A refusal the page shows beside the form: not a failure, and not a missing record unless it
     is one the form named (a staff member who left meanwhile); those are the error page's."""
     return error.status < 500 and (error.status != 404 or field_of(error.field, fields) != "")
-
-
-async def ask_first(
-    request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, question: str, button: str, back: str
-) -> Template | None:
-    """None when a destructive action was confirmed (`confirmed=yes`: HTMX's hx-confirm asked, or
-    this page did); else the page that asks, for a browser without JavaScript."""
-    if (await request.form()).get("confirmed") == "yes":
-        return None
-    org = await api.organisation(organisation_id)
-    context = {"org": org, "question": question, "button": button, "action": request.url.path, "back": back}
-    return page(request, "bodies/confirm.html", None, context)
-
-
-async def confirmed_post(
-    request: Request[Any, Any, Any],
-    api: ApiClient,
-    organisation_id: UUID,
-    question: str,
-    button: str,
-    back: str,
-    path: str,
-    done: str,
-    refused: Callable[[ApiError], Awaitable[Template]] | None = None,
-) -> Template | Redirect | ClientRedirect:
-    """A destructive action: asked first (`ask_first`), then posted to `path`, then on to `done`.
-    A refusal the page can show (`refusable`) is `refused`'s page; without `refused` it is the error page's."""
-    asking = await ask_first(request, api, organisation_id, question, button, back)
-    if asking is not None:
-        return asking
-    try:
-        await Work(api, organisation_id).post(path)
-    except ApiError as error:
-        if refused is None or not refusable(error):
-            raise
-        return await refused(error)
-    return go_to(request, done)
 
 
 def one_year_term(start: datetime.date) -> datetime.date:

@@ -7,7 +7,7 @@ the cabinet's own district is offered the appointment; everyone else sees the le
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -20,18 +20,21 @@ from litestar.response import Redirect, Template
 from api.clock import today
 from api.i18n import N_
 from api.i18n import gettext as _
-from web.bodies.forms import confirmed_post, errors_of, localized, one_year_term, refusable, text
+from web.bodies.changes import Answer, BodyPage
+from web.bodies.forms import errors_of, localized, one_year_term, refusable, text
 from web.bodies.kinds import QUORUM_RULES
 from web.bodies.powers import Powers, powers
 from web.client import ApiClient, ApiError, together
 from web.forms import once
-from web.structure.pages import ASSOCIATION_KINDS, Work
+from web.structure.common import ASSOCIATION_KINDS, Work
 from web.templating import go_to, local_now, localized_name, page
 from web.views import PUBLIC
 
 CREATE_FIELDS = ("name", "kind", "subject_code", "quorum_rule")
 MEMBER_FIELDS = ("member", "starts_on")
 LEADER_FIELDS = ("member", "starts_on", "ends_on")
+# The API names a teacher by their school and staff record; the form by one choice of both.
+TEACHER = {"organisation_id": "member", "staff_id": "member"}
 DONE = {
     "created": N_("The inter-school association has been formed. Add its teachers from the district's schools."),
     "member": N_("The member has been added."),
@@ -42,10 +45,11 @@ DONE = {
 }
 
 
-def _pair(value: str) -> tuple[str, str]:
-    """A choice of a teacher of a school, `organisation_id:staff_id`; empty parts when malformed."""
+def _teacher(value: str) -> dict[str, str]:
+    """A choice of a teacher of a school, `organisation_id:staff_id`, as the API names them; empty
+    parts when malformed."""
     school, _sep, staff = value.partition(":")
-    return school, staff
+    return {"organisation_id": school, "staff_id": staff}
 
 
 class InterSchoolPages(Controller):
@@ -213,20 +217,12 @@ class InterSchoolPages(Controller):
         context = await self._detail_context(request, api, organisation_id, association_id, notice=notice)
         return page(request, "bodies/inter_school.html", None, context)
 
-    def _refused(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, association_id: UUID, block: str
-    ) -> Callable[[ApiError], Awaitable[Template]]:
-        """The panel `block` again, with the API's refusal above it."""
-
-        async def refused(error: ApiError) -> Template:
-            context = await self._detail_context(request, api, organisation_id, association_id, error=error)
-            return page(request, "bodies/inter_school.html", block, context, status_code=error.status)
-
-        return refused
-
-    def _back(self, organisation_id: UUID, association_id: UUID, done: str | None = None) -> str:
+    def _page(
+        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, association_id: UUID
+    ) -> BodyPage:
         path = f"/organisations/{organisation_id}/inter-school-associations/{association_id}"
-        return f"{path}?done={done}" if done else path
+        context = partial(self._detail_context, request, api, organisation_id, association_id)
+        return BodyPage(request, api, organisation_id, path, "bodies/inter_school.html", context)
 
     @post("/{association_id:uuid}/members", name="inter-school:member-add-page", opt=PUBLIC, status_code=303)
     async def add_member(
@@ -235,25 +231,22 @@ class InterSchoolPages(Controller):
         api: NamedDependency[ApiClient],
         organisation_id: FromPath[UUID],
         association_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
+    ) -> Answer:
         form = await request.form()
         values = {name: text(form, name) for name in MEMBER_FIELDS}
-        school, staff = _pair(values["member"])
-        payload = {"organisation_id": school, "staff_id": staff, "starts_on": values["starts_on"] or None}
-        try:
-            await Work(once(api, form), organisation_id).post(
+        payload = {**_teacher(values["member"]), "starts_on": values["starts_on"] or None}
+        body = self._page(request, api, organisation_id, association_id)
+        return await body.saved(
+            Work(once(api, form), organisation_id).post(
                 f"/inter-school-associations/{association_id}/members", payload
-            )
-        except ApiError as error:
-            if not refusable(error, (*MEMBER_FIELDS, "organisation_id", "staff_id")):
-                raise
-            errors = errors_of(error, (*MEMBER_FIELDS, "organisation_id", "staff_id"))
-            errors = {("member" if k in ("organisation_id", "staff_id") else k): v for k, v in errors.items()}
-            context = await self._detail_context(
-                request, api, organisation_id, association_id, member_values=values, member_errors=errors
-            )
-            return page(request, "bodies/inter_school.html", "members_panel", context, status_code=422)
-        return go_to(request, self._back(organisation_id, association_id, "member"))
+            ),
+            values=values,
+            fields=(*MEMBER_FIELDS, *TEACHER),
+            renamed=TEACHER,
+            prefix="member_",
+            block="members_panel",
+            done=body.back("member"),
+        )
 
     @post(
         "/{association_id:uuid}/members/{member_id:uuid}/end",
@@ -268,17 +261,16 @@ class InterSchoolPages(Controller):
         organisation_id: FromPath[UUID],
         association_id: FromPath[UUID],
         member_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
-        return await confirmed_post(
-            request,
-            api,
-            organisation_id,
-            _("End this membership? The teacher leaves the association today; the record stays in its history."),
-            _("End the membership"),
-            self._back(organisation_id, association_id),
+    ) -> Answer:
+        body = self._page(request, api, organisation_id, association_id)
+        return await body.confirmed(
             f"/inter-school-associations/{association_id}/members/{member_id}/end",
-            self._back(organisation_id, association_id, "ended"),
-            self._refused(request, api, organisation_id, association_id, "members_panel"),
+            question=_(
+                "End this membership? The teacher leaves the association today; the record stays in its history."
+            ),
+            button=_("End the membership"),
+            done=body.back("ended"),
+            block="members_panel",
         )
 
     @post("/{association_id:uuid}/leaders", name="inter-school:leader-page", opt=PUBLIC, status_code=303)
@@ -288,36 +280,23 @@ class InterSchoolPages(Controller):
         api: NamedDependency[ApiClient],
         organisation_id: FromPath[UUID],
         association_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
+    ) -> Answer:
         form = await request.form()
         values = {name: text(form, name) for name in LEADER_FIELDS}
-        school, staff = _pair(values["member"])
-        payload = {
-            "organisation_id": school,
-            "staff_id": staff,
-            "starts_on": values["starts_on"],
-            "ends_on": values["ends_on"],
-        }
-        fields = (*LEADER_FIELDS, "organisation_id", "staff_id")
-        try:
-            await Work(once(api, form), organisation_id).post(
+        payload = {**_teacher(values["member"]), "starts_on": values["starts_on"], "ends_on": values["ends_on"]}
+        body = self._page(request, api, organisation_id, association_id)
+        return await body.saved(
+            Work(once(api, form), organisation_id).post(
                 f"/inter-school-associations/{association_id}/leaders", payload
-            )
-        except ApiError as error:
-            if not refusable(error, fields):
-                raise
-            if error.status == 403:  # not the district's to appoint (cl. 30): said above the panel, not beside a field
-                context = await self._detail_context(request, api, organisation_id, association_id, error=error)
-                return page(request, "bodies/inter_school.html", "leader_panel", context, status_code=403)
-            errors = {
-                ("member" if k in ("organisation_id", "staff_id") else k): v
-                for k, v in errors_of(error, fields).items()
-            }
-            context = await self._detail_context(
-                request, api, organisation_id, association_id, leader_values=values, leader_errors=errors
-            )
-            return page(request, "bodies/inter_school.html", "leader_panel", context, status_code=422)
-        return go_to(request, self._back(organisation_id, association_id, "leader"))
+            ),
+            values=values,
+            fields=(*LEADER_FIELDS, *TEACHER),
+            renamed=TEACHER,
+            prefix="leader_",
+            block="leader_panel",
+            done=body.back("leader"),
+            above=(403,),  # not the district's to appoint (cl. 30): said above the panel, not beside a field
+        )
 
     @post(
         "/{association_id:uuid}/leaders/{term_id:uuid}/end",
@@ -332,17 +311,14 @@ class InterSchoolPages(Controller):
         organisation_id: FromPath[UUID],
         association_id: FromPath[UUID],
         term_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
-        return await confirmed_post(
-            request,
-            api,
-            organisation_id,
-            _("End the leader's term today? Appoint the next leader for at most one year (cl. 30)."),
-            _("End the term"),
-            self._back(organisation_id, association_id),
+    ) -> Answer:
+        body = self._page(request, api, organisation_id, association_id)
+        return await body.confirmed(
             f"/inter-school-associations/{association_id}/leaders/{term_id}/end",
-            self._back(organisation_id, association_id, "leader_ended"),
-            self._refused(request, api, organisation_id, association_id, "leader_panel"),
+            question=_("End the leader's term today? Appoint the next leader for at most one year (cl. 30)."),
+            button=_("End the term"),
+            done=body.back("leader_ended"),
+            block="leader_panel",
         )
 
     @post("/{association_id:uuid}/archive", name="inter-school:archive-page", opt=PUBLIC, status_code=303)
@@ -352,17 +328,13 @@ class InterSchoolPages(Controller):
         api: NamedDependency[ApiClient],
         organisation_id: FromPath[UUID],
         association_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
-        return await confirmed_post(
-            request,
-            api,
-            organisation_id,
-            _(
+    ) -> Answer:
+        return await self._page(request, api, organisation_id, association_id).confirmed(
+            f"/inter-school-associations/{association_id}/archive",
+            question=_(
                 "Archive this association? It holds no more meetings; its members, meetings and decisions stay "
                 "readable."
             ),
-            _("Archive"),
-            self._back(organisation_id, association_id),
-            f"/inter-school-associations/{association_id}/archive",
-            f"/organisations/{organisation_id}/inter-school-associations?done=archived",
+            button=_("Archive"),
+            done=f"/organisations/{organisation_id}/inter-school-associations?done=archived",
         )

@@ -4,7 +4,8 @@ account. A member from an education organisation is named by its BIN."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -16,12 +17,13 @@ from litestar.response import Redirect, Template
 
 from api.i18n import N_
 from api.i18n import gettext as _
-from web.bodies.forms import confirmed_post, errors_of, refusable, text
+from web.bodies.changes import Answer, BodyPage
+from web.bodies.forms import errors_of, refusable, text
 from web.bodies.kinds import QUORUM_RULES
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, OrganisationQuery, together
 from web.forms import once
-from web.structure.pages import Work
+from web.structure.common import Work
 from web.templating import go_to, local_now, page
 from web.views import PUBLIC
 
@@ -162,20 +164,10 @@ class UnionPages(Controller):
             await self._detail_context(request, api, organisation_id, union_id, notice=notice),
         )
 
-    def _refused(
-        self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, union_id: UUID, block: str
-    ) -> Callable[[ApiError], Awaitable[Template]]:
-        """The panel `block` again, with the API's refusal above it."""
-
-        async def refused(error: ApiError) -> Template:
-            context = await self._detail_context(request, api, organisation_id, union_id, error=error)
-            return page(request, "bodies/union.html", block, context, status_code=error.status)
-
-        return refused
-
-    def _back(self, organisation_id: UUID, union_id: UUID, done: str | None = None) -> str:
+    def _page(self, request: Request[Any, Any, Any], api: ApiClient, organisation_id: UUID, union_id: UUID) -> BodyPage:
         path = f"/organisations/{organisation_id}/unions/{union_id}"
-        return f"{path}?done={done}" if done else path
+        context = partial(self._detail_context, request, api, organisation_id, union_id)
+        return BodyPage(request, api, organisation_id, path, "bodies/union.html", context)
 
     async def _organisation_by_bin(self, api: ApiClient, bin_: str) -> str:
         """The id of the education organisation with this BIN, as far as the viewer can see it."""
@@ -193,7 +185,7 @@ class UnionPages(Controller):
         api: NamedDependency[ApiClient],
         organisation_id: FromPath[UUID],
         union_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
+    ) -> Answer:
         form = await request.form()
         values = {name: text(form, name) for name in MEMBER_FIELDS}
         payload: dict[str, Any] = {
@@ -202,20 +194,22 @@ class UnionPages(Controller):
             "represents": values["represents"] or None,
             "email": values["email"] or None,
         }
-        fields = (*MEMBER_FIELDS, "organisation_id")
-        try:
+
+        async def sending() -> None:
             if values["member_kind"] == "education_organisation":
                 payload["organisation_id"] = await self._organisation_by_bin(api, values["bin"])
             await Work(once(api, form), organisation_id).post(f"/unions/{union_id}/members", payload)
-        except ApiError as error:
-            if not refusable(error, fields):
-                raise
-            errors = {("bin" if k == "organisation_id" else k): v for k, v in errors_of(error, fields).items()}
-            context = await self._detail_context(
-                request, api, organisation_id, union_id, member_values=values, member_errors=errors
-            )
-            return page(request, "bodies/union.html", "members_panel", context, status_code=422)
-        return go_to(request, self._back(organisation_id, union_id, "member"))
+
+        body = self._page(request, api, organisation_id, union_id)
+        return await body.saved(
+            sending(),
+            values=values,
+            fields=(*MEMBER_FIELDS, "organisation_id"),
+            renamed={"organisation_id": "bin"},
+            prefix="member_",
+            block="members_panel",
+            done=body.back("member"),
+        )
 
     @post("/{union_id:uuid}/officers", name="unions:officers-page", opt=PUBLIC, status_code=303)
     async def officers(
@@ -224,24 +218,18 @@ class UnionPages(Controller):
         api: NamedDependency[ApiClient],
         organisation_id: FromPath[UUID],
         union_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
+    ) -> Answer:
         form = await request.form()
         values = {name: text(form, name) for name in OFFICER_FIELDS}
-        try:
-            await Work(api, organisation_id).patch(f"/unions/{union_id}", {k: v or None for k, v in values.items()})
-        except ApiError as error:
-            if not refusable(error, OFFICER_FIELDS):
-                raise
-            context = await self._detail_context(
-                request,
-                api,
-                organisation_id,
-                union_id,
-                officer_values=values,
-                officer_errors=errors_of(error, OFFICER_FIELDS),
-            )
-            return page(request, "bodies/union.html", "officers_panel", context, status_code=422)
-        return go_to(request, self._back(organisation_id, union_id, "saved"))
+        body = self._page(request, api, organisation_id, union_id)
+        return await body.saved(
+            Work(api, organisation_id).patch(f"/unions/{union_id}", {k: v or None for k, v in values.items()}),
+            values=values,
+            fields=OFFICER_FIELDS,
+            prefix="officer_",
+            block="officers_panel",
+            done=body.back("saved"),
+        )
 
     @post("/{union_id:uuid}/members/{member_id:uuid}/end", name="unions:member-end-page", opt=PUBLIC, status_code=303)
     async def end_member(
@@ -251,17 +239,14 @@ class UnionPages(Controller):
         organisation_id: FromPath[UUID],
         union_id: FromPath[UUID],
         member_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
-        return await confirmed_post(
-            request,
-            api,
-            organisation_id,
-            _("End this membership? The member leaves the union today; the record stays in its history."),
-            _("End the membership"),
-            self._back(organisation_id, union_id),
+    ) -> Answer:
+        body = self._page(request, api, organisation_id, union_id)
+        return await body.confirmed(
             f"/unions/{union_id}/members/{member_id}/end",
-            self._back(organisation_id, union_id, "ended"),
-            self._refused(request, api, organisation_id, union_id, "members_panel"),
+            question=_("End this membership? The member leaves the union today; the record stays in its history."),
+            button=_("End the membership"),
+            done=body.back("ended"),
+            block="members_panel",
         )
 
     @post("/{union_id:uuid}/archive", name="unions:archive-page", opt=PUBLIC, status_code=303)
@@ -271,14 +256,12 @@ class UnionPages(Controller):
         api: NamedDependency[ApiClient],
         organisation_id: FromPath[UUID],
         union_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
-        return await confirmed_post(
-            request,
-            api,
-            organisation_id,
-            _("Archive this union? It holds no more meetings; its members, meetings and decisions stay readable."),
-            _("Archive"),
-            self._back(organisation_id, union_id),
+    ) -> Answer:
+        return await self._page(request, api, organisation_id, union_id).confirmed(
             f"/unions/{union_id}/archive",
-            f"/organisations/{organisation_id}/unions?done=archived",
+            question=_(
+                "Archive this union? It holds no more meetings; its members, meetings and decisions stay readable."
+            ),
+            button=_("Archive"),
+            done=f"/organisations/{organisation_id}/unions?done=archived",
         )

@@ -28,7 +28,8 @@ from web.compliance.board import (
 from web.compliance.chart import trend_chart
 from web.downloads import download
 from web.templating import page, url_with
-from web.views import PUBLIC, Pager, territory_index
+from web.territories import territory_index
+from web.views import PUBLIC, Pager
 
 ORGANISATIONS_PANEL = "organisations-panel"
 

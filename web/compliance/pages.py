@@ -18,7 +18,8 @@ from api.i18n import gettext as _
 from web.client import ApiClient, together
 from web.identity.viewer import header, viewer_via
 from web.templating import page, url_with
-from web.views import PUBLIC, territory_index
+from web.territories import territory_index
+from web.views import PUBLIC
 
 SUBJECT_KINDS: Mapping[str, str] = {
     "organisation": N_("The organisation"),

@@ -204,8 +204,8 @@ class AdminPages(Controller):
     ) -> Redirect | ClientRedirect | Template:
         if asking := await ask_first(
             request,
-            action=N_("Revoke"),
-            question=N_("Revoke this role? The person loses what it allows at once."),
+            action=i18n.gettext("Revoke"),
+            question=i18n.gettext("Revoke this role? The person loses what it allows at once."),
             back=f"/organisations/{organisation_id}/people",
         ):
             return asking
@@ -222,8 +222,8 @@ class AdminPages(Controller):
     ) -> Redirect | ClientRedirect | Template:
         if asking := await ask_first(
             request,
-            action=N_("End all sessions"),
-            question=N_("End all sessions of this person? They must sign in again on every device."),
+            action=i18n.gettext("End all sessions"),
+            question=i18n.gettext("End all sessions of this person? They must sign in again on every device."),
             back=f"/organisations/{organisation_id}/people",
         ):
             return asking
@@ -327,8 +327,8 @@ class AdminPages(Controller):
     ) -> Redirect | ClientRedirect | Template:
         if asking := await ask_first(
             request,
-            action=N_("Revoke"),
-            question=N_("Revoke this token? The system that uses it is refused from now on."),
+            action=i18n.gettext("Revoke"),
+            question=i18n.gettext("Revoke this token? The system that uses it is refused from now on."),
             back=f"/organisations/{organisation_id}/api-tokens",
         ):
             return asking

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from api.i18n import N_
+from api import i18n
 from web.client import ApiClient, ApiError
 from web.confirm import ask_first
 from web.forms import once
@@ -132,8 +132,8 @@ class DomainPages(Controller):
     ) -> Template:
         if asking := await ask_first(
             request,
-            action=N_("Remove"),
-            question=N_("Remove this domain? Its addresses stop being trusted for sign-in."),
+            action=i18n.gettext("Remove"),
+            question=i18n.gettext("Remove this domain? Its addresses stop being trusted for sign-in."),
             back=f"/organisations/{organisation_id}/domains",
         ):
             return asking

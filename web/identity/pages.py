@@ -181,8 +181,8 @@ class IdentityPages(Controller):
     ) -> Redirect | Template:
         if asking := await ask_first(
             request,
-            action=N_("End session"),
-            question=N_("End this session? That browser must sign in again."),
+            action=i18n.gettext("End session"),
+            question=i18n.gettext("End this session? That browser must sign in again."),
             back="/account/sessions",
         ):
             return asking
@@ -255,8 +255,8 @@ class IdentityPages(Controller):
     ) -> Redirect | Template:
         if asking := await ask_first(
             request,
-            action=N_("Switch off"),
-            question=N_("Switch off this sign-in service? People can no longer sign in through it."),
+            action=i18n.gettext("Switch off"),
+            question=i18n.gettext("Switch off this sign-in service? People can no longer sign in through it."),
             back=f"/organisations/{organisation_id}/identity-providers",
         ):
             return asking
@@ -331,8 +331,8 @@ class IdentityPages(Controller):
     ) -> Redirect | Template:
         if asking := await ask_first(
             request,
-            action=N_("Revoke"),
-            question=N_("Revoke this invitation? Its link stops working."),
+            action=i18n.gettext("Revoke"),
+            question=i18n.gettext("Revoke this invitation? Its link stops working."),
             back=f"/organisations/{organisation_id}/invitations",
         ):
             return asking

@@ -156,8 +156,8 @@ class WelcomePages(Controller):
     ) -> Redirect | Template:
         if asking := await ask_first(
             request,
-            action=N_("Withdraw"),
-            question=N_("Withdraw this request? The administrators no longer see it."),
+            action=i18n.gettext("Withdraw"),
+            question=i18n.gettext("Withdraw this request? The administrators no longer see it."),
             back="/welcome",
         ):
             return asking

@@ -5,7 +5,7 @@ administrator: the API's `may_keep`) change its items: "Edit" turns the row into
 (HTMX; without JavaScript the link opens the page with that row as a form), "Remove" asks first
 (hx-confirm; without JavaScript a page asks). So an item added without its responsible people —
 which keeps the plan from being submitted — can be put right. Everything else the page shows is
-the association's (web/structure/pages.py); the API decides and its refusals are shown next to the
+the association's (web/structure/associations.py); the API decides and its refusals are shown next to the
 field they name, all of the form's own checks at once.
 """
 
@@ -22,9 +22,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from api.i18n import gettext as _
-from web.client import ApiClient, ApiError
+from web.client import ApiClient, ApiError, together
+from web.confirm import ask_first, organisation_crumb
 from web.forms import once
-from web.structure.pages import StructurePages, Work
+from web.structure.associations import association_context
+from web.structure.common import Work
 from web.templating import page
 from web.views import PUBLIC
 
@@ -100,9 +102,7 @@ class PlanItemPages(Controller):
         **extra: Any,
     ) -> Template:
         # The association page's context: the plan panel is a block of its page.
-        context = await StructurePages._association_context(  # type: ignore[arg-type]
-            self, api, organisation_id, association_id, panel="plan_panel", **extra
-        )
+        context = await association_context(api, organisation_id, association_id, panel="plan_panel", **extra)
         return page(request, TEMPLATE, "plan_panel", context, status_code=status_code)
 
     def _back(self, organisation_id: UUID, association_id: UUID) -> Redirect:
@@ -190,8 +190,7 @@ class PlanItemPages(Controller):
         values = {k: item[k] or "" for k in ("title", "direction", "starts_on", "ends_on")} | {
             "responsible_ids": [str(r) for r in item["responsible_ids"]]
         }
-        context = await StructurePages._association_context(  # type: ignore[arg-type]
-            self,
+        context = await association_context(
             api,
             organisation_id,
             association_id,
@@ -255,21 +254,24 @@ class PlanItemPages(Controller):
         item_id: FromPath[UUID],
     ) -> Template | Redirect:
         work = Work(api, organisation_id)
-        if (await request.form()).get("confirmed") != "yes":
-            # Without JavaScript nothing asked yet (HTMX's hx-confirm did, and says so): a page asks.
-            plan = await work.get(f"/plans/{plan_id}")
-            item = next((i for i in plan["items"] if i["id"] == str(item_id)), None)
-            if item is None:
-                raise ApiError(404, _("The item is not in this plan."), "item_id")
-            org = await api.organisation(organisation_id)
-            context = {
-                "org": org,
-                "plan": plan,
-                "item": item,
-                "association_id": association_id,
-                "back": f"/organisations/{organisation_id}/associations/{association_id}#plan",
-            }
-            return page(request, "plans/confirm_remove.html", None, context)
+        plan, org = await together(work.get(f"/plans/{plan_id}"), api.organisation(organisation_id))
+        item = next((i for i in plan["items"] if i["id"] == str(item_id)), None)
+        if item is None:
+            raise ApiError(404, _("The item is not in this plan."), "item_id")
+        back = f"/organisations/{organisation_id}/associations/{association_id}#plan"
+        if asking := await ask_first(
+            request,
+            action=_("Remove the item"),
+            subject=f"{item['position']}. {item['title']}",
+            question=_("Remove this item from the draft of the work plan? The other items are numbered again."),
+            back=back,
+            crumbs=[
+                organisation_crumb(org),
+                (back, plan.get("association_name") or _("Work plan")),
+            ],
+            section="organisations",
+        ):
+            return asking
         try:
             await work.post(f"/plans/{plan_id}/items/{item_id}/remove")
         except ApiError as error:

@@ -17,9 +17,9 @@ from litestar.response import Redirect, Template
 from api.clock import school_year_of, today
 from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
+from web.confirm import ask_first, organisation_crumb
 from web.forms import once
 from web.setup.common import REQUIRED, Setup, date_value, done_notice, may_shape, must_show, refusal_at, text
-from web.setup.confirm import confirm_page
 from web.setup.labels import labels
 from web.templating import go_to, page, url_with
 from web.views import PUBLIC
@@ -217,19 +217,23 @@ class TermPages(Controller):
         term_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         setup = Setup(api, organisation_id)
-        found = await setup.get(f"/calendar/terms/{term_id}")
+        found, org = await together(setup.get(f"/calendar/terms/{term_id}"), api.organisation(organisation_id))
         base = f"/organisations/{organisation_id}/academic-calendar"
-        if (await request.form()).get("confirmed") != "yes":
-            return await confirm_page(
-                request,
-                api,
-                organisation_id,
-                title=_("Archive a school year"),
-                subject=year_label(found["school_year"]),
-                question=archive_question(found["school_year"]),
-                action=f"{base}/terms/{term_id}/archive",
-                back=f"{base}/terms/{term_id}",
-            )
+        back = f"{base}/terms/{term_id}"
+        if asking := await ask_first(
+            request,
+            action=_("Archive a school year"),
+            subject=year_label(found["school_year"]),
+            question=archive_question(found["school_year"]),
+            back=back,
+            button=_("Archive"),
+            crumbs=[
+                organisation_crumb(org),
+                (back, year_label(found["school_year"])),
+            ],
+            section="organisations",
+        ):
+            return asking
         try:
             await setup.post(f"/calendar/terms/{term_id}/archive")
         except ApiError as error:

@@ -8,7 +8,7 @@ from typing import Any
 from api import i18n
 from api.i18n import N_
 from api.i18n import gettext as _
-from web.structure.pages import UNIT_KINDS
+from web.structure.common import UNIT_KINDS
 
 POSITIONS: Mapping[str, str] = {
     "teacher": N_("Teacher"),

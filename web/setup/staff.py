@@ -19,9 +19,9 @@ from litestar.response import Redirect, Template
 from api.i18n import N_
 from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
+from web.confirm import ask_first, organisation_crumb
 from web.forms import once
 from web.setup.common import REQUIRED, Setup, done_notice, flatten, many, may_shape, must_show, refusal_at, text
-from web.setup.confirm import confirm_page
 from web.setup.labels import POSITIONS, QUALIFICATIONS, labels, subject_name
 from web.templating import go_to, page, parse_uuid, url_with
 from web.views import PUBLIC, Pager
@@ -322,22 +322,23 @@ class StaffPages(Controller):
         staff_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         setup = Setup(api, organisation_id)
-        person = await setup.get(f"/staff/{staff_id}")
+        person, org = await together(setup.get(f"/staff/{staff_id}"), api.organisation(organisation_id))
         base = f"/organisations/{organisation_id}/staff"
-        if (await request.form()).get("confirmed") != "yes":
-            return await confirm_page(
-                request,
-                api,
-                organisation_id,
-                title=_("Archive a staff member"),
-                subject=person["full_name"],
-                question=_(
-                    "Archive this staff member? They leave the lists of staff and of bodies' candidates; their "
-                    "past records stay."
-                ),
-                action=f"{base}/{staff_id}/archive",
-                back=f"{base}/{staff_id}",
-            )
+        back = f"{base}/{staff_id}"
+        if asking := await ask_first(
+            request,
+            action=_("Archive a staff member"),
+            subject=person["full_name"],
+            question=_(
+                "Archive this staff member? They leave the lists of staff and of bodies' candidates; their "
+                "past records stay."
+            ),
+            back=back,
+            button=_("Archive"),
+            crumbs=[organisation_crumb(org), (back, person["full_name"])],
+            section="organisations",
+        ):
+            return asking
         try:
             await setup.post(f"/staff/{staff_id}/archive")
         except ApiError as error:

@@ -19,9 +19,9 @@ from litestar.response import Redirect, Template
 
 from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
+from web.confirm import ask_first, organisation_crumb
 from web.forms import once, once_key
 from web.setup.common import REQUIRED, Setup, done_notice, may_shape, must_show, refusal_at, text
-from web.setup.confirm import confirm_page
 from web.setup.labels import subject_name
 from web.templating import go_to, page, url_with
 from web.views import PUBLIC, Pager
@@ -203,22 +203,23 @@ class SubjectPages(Controller):
         subject_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         setup = Setup(api, organisation_id)
-        found = await setup.get(f"/subjects/{subject_id}")
+        found, org = await together(setup.get(f"/subjects/{subject_id}"), api.organisation(organisation_id))
         base = f"/organisations/{organisation_id}/subjects"
-        if (await request.form()).get("confirmed") != "yes":
-            return await confirm_page(
-                request,
-                api,
-                organisation_id,
-                title=_("Archive a subject"),
-                subject=subject_name(found),
-                question=_(
-                    "Archive this subject? It is no longer offered for staff and associations; who taught it stays "
-                    "recorded."
-                ),
-                action=f"{base}/{subject_id}/archive",
-                back=f"{base}/{subject_id}",
-            )
+        back = f"{base}/{subject_id}"
+        if asking := await ask_first(
+            request,
+            action=_("Archive a subject"),
+            subject=subject_name(found),
+            question=_(
+                "Archive this subject? It is no longer offered for staff and associations; who taught it stays "
+                "recorded."
+            ),
+            back=back,
+            button=_("Archive"),
+            crumbs=[organisation_crumb(org), (back, subject_name(found))],
+            section="organisations",
+        ):
+            return asking
         try:
             await setup.post(f"/subjects/{subject_id}/archive")
         except ApiError as error:

@@ -20,11 +20,11 @@ from litestar.response import Redirect, Template
 
 from api.i18n import gettext as _
 from web.client import ApiClient, ApiError, together
+from web.confirm import ask_first, organisation_crumb
 from web.forms import once
 from web.setup.common import REQUIRED, Setup, done_notice, flatten, may_shape, must_show, refusal_at, text, unit_bodies
-from web.setup.confirm import confirm_page
 from web.setup.labels import labels
-from web.structure.pages import BODY_LABELS
+from web.structure.common import BODY_LABELS
 from web.templating import go_to, page, parse_uuid, url_with
 from web.views import PUBLIC
 
@@ -231,21 +231,20 @@ class UnitPages(Controller):
         unit_id: FromPath[UUID],
     ) -> Template | Redirect | ClientRedirect:
         setup = Setup(api, organisation_id)
-        found = await setup.get(f"/units/{unit_id}")
+        found, org = await together(setup.get(f"/units/{unit_id}"), api.organisation(organisation_id))
         base = f"/organisations/{organisation_id}/units"
-        if (await request.form()).get("confirmed") != "yes":
-            return await confirm_page(
-                request,
-                api,
-                organisation_id,
-                title=_("Archive a unit"),
-                subject=found["name"],
-                question=_(
-                    "Archive this unit? It leaves the structure; its sub-units must be archived or moved first."
-                ),
-                action=f"{base}/{unit_id}/archive",
-                back=f"{base}/{unit_id}",
-            )
+        back = f"{base}/{unit_id}"
+        if asking := await ask_first(
+            request,
+            action=_("Archive a unit"),
+            subject=found["name"],
+            question=_("Archive this unit? It leaves the structure; its sub-units must be archived or moved first."),
+            back=back,
+            button=_("Archive"),
+            crumbs=[organisation_crumb(org), (back, found["name"])],
+            section="organisations",
+        ):
+            return asking
         try:
             await setup.post(f"/units/{unit_id}/archive")
         except ApiError as error:
