@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access, principal
+from api.context import TenantContext
 from api.domain.compliance.dashboard import READ_DASHBOARD, DashboardService, StandingSort
 from api.domain.compliance.export import ExportFormat, ExportView, export
 from api.domain.compliance.rules import CLAUSE_PATTERN
@@ -24,7 +25,6 @@ from api.identity.reach import reach_of
 from api.paging import Page, Paging, paging_by
 from api.roles import Role
 from api.spreadsheets import CSV, XLSX
-from api.tenancy import Tenant
 
 # Who reads findings: the organisation's administrator, head and deputy head for academic work,
 # and the methodists whose reach covers it (national and regional admins satisfy the admin role).
@@ -54,15 +54,15 @@ class ComplianceController(Controller):
     )
     async def organisation_findings(
         self,
-        session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
+        context: NamedDependency[TenantContext],
         organisation_id: FromPath[UUID],
         paging: NamedDependency[Paging],
         clause: ClauseParam = None,
     ) -> OrganisationFindings:
         """The organisation's current findings against the rule set in force, recomputed in the
         background after each change and every night; `checked` says when and against what."""
-        return await ComplianceService(session).of_organisation(tenant.organisation_id, clause, paging)
+        # The findings are kept on the control plane; the context's session reaches them too.
+        return await ComplianceService(context.session).of_organisation(context.organisation_id, clause, paging)
 
     @get(
         "/api/compliance/findings",
