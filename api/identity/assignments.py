@@ -22,12 +22,11 @@ from api.identity.assignment_schemas import OrganisationPerson, RoleAssignmentRe
 from api.identity.grants import check_may_grant, check_not_self, parse_role, resolve_node
 from api.identity.reach import Reach, reach_of
 from api.paging import Page, Paging, paged
+from api.responses import response_of
 
 
 def to_read(a: RoleAssignment) -> RoleAssignmentRead:
-    return RoleAssignmentRead(
-        a.id, a.user_id, a.role, a.territory_id, a.organisation_id, a.unit_id, a.granted_by, a.created_at
-    )
+    return response_of(RoleAssignmentRead, a)
 
 
 class RoleAssignmentService:

@@ -19,6 +19,7 @@ from api.identity.authz import current_principal, require_organisation_admin
 from api.identity.domains import MAILBOXES, DomainService, txt_name, txt_value
 from api.identity.models import OrganisationDomain
 from api.identity.reach import require_organisation
+from api.responses import response_of
 from api.roles import Role
 
 _NO_TOKENS = N_("API tokens cannot manage sign-in domains; an administrator signs in to do it.")
@@ -65,17 +66,11 @@ class MailboxSent(msgspec.Struct):
 
 
 def to_read(row: OrganisationDomain) -> DomainRead:
-    return DomainRead(
-        id=row.id,
-        organisation_id=row.organisation_id,
-        domain=row.domain,
-        status=row.status,
-        method=row.method,
-        verified_at=row.verified_at,
+    return response_of(
+        DomainRead,
+        row,
         dns_record=DnsRecord("TXT", txt_name(row.domain), txt_value(row)),
         mailboxes=[f"{m}@{row.domain}" for m in MAILBOXES],
-        mailbox=row.mailbox,
-        mailbox_expires_at=row.mailbox_expires_at,
     )
 
 

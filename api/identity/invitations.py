@@ -26,6 +26,7 @@ from api.identity import audit
 from api.identity.crypto import new_token, token_hash
 from api.identity.models import Invitation
 from api.identity.schemas import InvitationCreate, InvitationRead, WaitingInvitation
+from api.responses import response_of
 from api.roles import ROLE_LEVELS, NodeLevel, Role
 from api.settings import Settings
 
@@ -49,22 +50,7 @@ def status_of(row: Invitation, now: datetime.datetime | None = None) -> Status:
 
 
 def to_read(row: Invitation) -> InvitationRead:
-    return InvitationRead(
-        id=row.id,
-        email=row.email,
-        role=row.role,
-        organisation_id=row.organisation_id,
-        territory_id=row.territory_id,
-        unit_id=row.unit_id,
-        status=status_of(row),
-        expires_at=row.expires_at,
-        created_at=row.created_at,
-        invited_by=row.invited_by,
-        accepted_at=row.accepted_at,
-        revoked_at=row.revoked_at,
-        mail_sent_at=row.mail_sent_at,
-        mail_error=row.mail_error,
-    )
+    return response_of(InvitationRead, row, status=status_of(row))
 
 
 def invitation_link(settings: Settings, token: str) -> str:

@@ -31,6 +31,7 @@ from api.identity.schemas import (
     ProviderLookup,
     ProviderOption,
 )
+from api.responses import response_of
 from api.settings import Settings
 
 PLATFORM_ID = "national"
@@ -201,20 +202,12 @@ class ProviderService:
     # for administrators ---------------------------------------------------------------------
 
     def to_read(self, row: IdentityProvider) -> IdentityProviderRead:
-        return IdentityProviderRead(
-            id=row.id,
-            organisation_id=row.organisation_id,
-            name=row.name,
-            issuer=row.issuer,
-            client_id=row.client_id,
-            scopes=row.scopes,
-            use_userinfo=row.use_userinfo,
+        return response_of(
+            IdentityProviderRead,
+            row,
             allowed_domains=list(row.allowed_domains),
-            is_active=row.is_active,
             redirect_uri=redirect_uri(self.settings, row.id),
             post_logout_redirect_uri=post_logout_redirect_uri(self.settings),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
         )
 
     async def list_for(self, organisation_id: UUID) -> list[IdentityProvider]:

@@ -20,6 +20,7 @@ from api.identity.grants import ADMIN_ROLES, check_may_grant, parse_role, resolv
 from api.identity.reach import reach_of
 from api.identity.token_schemas import TokenCreate, TokenRead
 from api.identity.tokens import MAX_LIFETIME, ApiToken, issue_token, now
+from api.responses import response_of
 
 
 def status_of(token: ApiToken, moment: datetime.datetime | None = None) -> str:
@@ -29,21 +30,7 @@ def status_of(token: ApiToken, moment: datetime.datetime | None = None) -> str:
 
 
 def to_read(token: ApiToken) -> TokenRead:
-    return TokenRead(
-        id=token.id,
-        name=token.name,
-        display_prefix=token.display_prefix,
-        role=token.role,
-        territory_id=token.territory_id,
-        organisation_id=token.organisation_id,
-        unit_id=token.unit_id,
-        expires_at=token.expires_at,
-        created_at=token.created_at,
-        created_by=token.created_by,
-        revoked_at=token.revoked_at,
-        last_used_at=token.last_used_at,
-        status=status_of(token),
-    )
+    return response_of(TokenRead, token, status=status_of(token))
 
 
 def _audited(token: ApiToken) -> dict[str, object]:

@@ -22,7 +22,6 @@ from api.domain.bodies.models import (
 from api.domain.bodies.registry import BodyInfo, BodyRef, bodies_of_staff, get_body, leader_in_office, list_bodies
 from api.domain.bodies.rules import (
     BodyKind,
-    LeaderMethod,
     last_day_of_one_year_term,
 )
 from api.domain.bodies.schemas import (
@@ -38,6 +37,7 @@ from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.i18n import N_
 from api.paging import Paging, paged
 from api.records import Records
+from api.responses import response_of
 from tenants.audit import snapshot
 
 LOCAL_KINDS = frozenset(
@@ -55,22 +55,8 @@ LEADER_BEFORE_MEMBERSHIP = N_(
 def leader_read(term: LeaderTerm, on: datetime.date | None = None) -> LeaderRead:
     on = on or today()
     in_office = term.starts_on <= on <= term.ends_on and (term.ended_on is None or term.ended_on > on)
-    return LeaderRead(
-        id=term.id,
-        body_kind=BodyKind(term.body_kind),
-        body_id=term.body_id,
-        staff_id=term.staff_id,
-        member_organisation_id=term.member_organisation_id,
-        member_staff_id=term.member_staff_id,
-        full_name=term.full_name,
-        method=LeaderMethod(term.method),
-        starts_on=term.starts_on,
-        ends_on=term.ends_on,
-        ended_on=term.ended_on,
-        appointed_by=term.appointed_by,
-        in_office=in_office,
-        days_left=(term.ends_on - on).days if in_office else None,
-    )
+    days_left = (term.ends_on - on).days if in_office else None
+    return response_of(LeaderRead, term, in_office=in_office, days_left=days_left)
 
 
 def check_leader_term(starts_on: datetime.date, ends_on: datetime.date) -> None:

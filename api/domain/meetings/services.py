@@ -22,12 +22,9 @@ from api.domain.meetings.quorum import quorum_read
 from api.domain.meetings.quorum import refusal as quorum_refusal
 from api.domain.meetings.schemas import (
     AgendaItemCreate,
-    AgendaItemRead,
     AgendaItemUpdate,
     AttendanceEntry,
-    AttendanceRead,
     DecisionCreate,
-    DecisionRead,
     DecisionUpdate,
     MeetingCreate,
     MeetingRead,
@@ -39,6 +36,7 @@ from api.domain.meetings.terms import quarter_of
 from api.errors import Conflict, DomainError, NotFound
 from api.paging import Page, Paging, paged
 from api.records import changes
+from api.responses import response_of
 from tenants.audit import snapshot
 
 ASSOCIATION = BodyKind.ASSOCIATION.value
@@ -93,31 +91,13 @@ class MeetingService:
         if body_name is None:
             body = await find_body(self.session, meeting.body_kind, meeting.body_id)
             body_name = body.name if body is not None else None
-        return MeetingRead(
-            id=meeting.id,
-            body_kind=meeting.body_kind,
-            body_id=meeting.body_id,
+        return response_of(
+            MeetingRead,
+            meeting,
             body_name=body_name,
-            title=meeting.title,
-            starts_at=meeting.starts_at,
-            ends_at=meeting.ends_at,
-            place=meeting.place,
-            minutes=meeting.minutes,
-            agenda=[
-                AgendaItemRead(a.id, a.position, a.title, a.notes, a.document_id)
-                for a in sorted(meeting.agenda, key=lambda a: a.position)
-            ],
-            attendance=[
-                AttendanceRead(a.staff_id, a.present, a.absence_reason, a.member_id, a.organisation_id)
-                for a in sorted(meeting.attendance, key=lambda a: (not a.present, str(a.staff_id or a.member_id)))
-            ],
-            decisions=[
-                DecisionRead(d.id, d.number, d.text, d.agenda_item_id)
-                for d in sorted(meeting.decisions, key=lambda d: d.number)
-            ],
-            archived_at=meeting.archived_at,
-            created_at=meeting.created_at,
-            updated_at=meeting.updated_at,
+            agenda=sorted(meeting.agenda, key=lambda a: a.position),
+            attendance=sorted(meeting.attendance, key=lambda a: (not a.present, str(a.staff_id or a.member_id))),
+            decisions=sorted(meeting.decisions, key=lambda d: d.number),
         )
 
     async def get(self, meeting_id: UUID, *, for_change: bool = False) -> tuple[Meeting, Any]:
