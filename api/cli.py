@@ -224,11 +224,11 @@ def tenants_create(
     """Register an organisation and provision its schema now (the same path as the API's job)."""
     import msgspec
 
+    from api.domain.organisations.provisioning import provision_organisation
     from api.domain.organisations.schemas import OrganisationCreate
     from api.domain.organisations.services import OrganisationService
     from api.domain.territories.services import TerritoryService
     from api.errors import DomainError
-    from tenants.provisioning import provision_organisation
 
     async def work(db: Any) -> str:
         async with db.session() as session, session.begin():
@@ -329,8 +329,8 @@ def tenants_drop(schema: str, yes: bool) -> None:
     from sqlalchemy import select
 
     from api.domain.organisations.models import Organisation
+    from api.domain.organisations.provisioning import archive_organisation
     from tenants.naming import validate_schema_name
-    from tenants.provisioning import archive_organisation
 
     settings = get_settings()
     validate_schema_name(schema)
@@ -375,8 +375,8 @@ def audit_verify(organisation: str) -> None:
         return
     from sqlalchemy import or_, select
 
+    from api.audit import verify
     from api.domain.organisations.models import Organisation
-    from tenants.audit import verify
     from tenants.naming import InvalidSchemaName, validate_schema_name
 
     async def work(db: Any) -> Any:

@@ -26,6 +26,7 @@ from saq.queue.redis import RedisQueue
 from sqlalchemy import make_url, select
 
 from api.db import Database, database_unavailable, libpq_dsn
+from api.domain.organisations.provisioning import archive_organisation, provision_organisation
 from api.errors import log_unhandled
 from api.logs import current_request_id
 from api.metrics import JOB_DURATION
@@ -38,7 +39,6 @@ from api.redis_state import (
     make_client,
 )
 from api.settings import Settings
-from tenants.provisioning import archive_organisation, provision_organisation
 from tenants.spares import replenish
 
 log = structlog.get_logger()

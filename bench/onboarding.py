@@ -145,8 +145,8 @@ async def baseline(db: Any, count: int) -> float:
     from common import territory_id
 
     from api.domain.onboarding.services import PROVISION_CONCURRENCY
+    from api.domain.organisations.provisioning import provision_organisation
     from api.domain.organisations.services import OrganisationService
-    from tenants.provisioning import provision_organisation
 
     place = await territory_id(db)
     gate = asyncio.Semaphore(PROVISION_CONCURRENCY)

@@ -8,11 +8,11 @@ from uuid import UUID
 
 from sqlalchemy import func, select
 
+from api.audit import AuditEntry
 from api.domain.structure.actors import Actor
 from api.domain.structure.rules import Position
 from api.domain.structure.schemas import StaffCreate, SubjectCreate
 from api.domain.structure.services import StaffService, SubjectService
-from tenants.models import AuditEntry
 from tests.structure.conftest import Place
 
 

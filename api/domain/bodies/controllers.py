@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import IN_TRANSACTION, Scope, access
+from api.audit import AuditEntry, ChainReport, verify
 from api.domain.bodies.registry import BodyInfo, BodyMember, list_bodies
 from api.domain.bodies.rules import AssociationKind, BodyKind, CommissionKind
 from api.domain.bodies.schemas import (
@@ -65,8 +66,6 @@ from api.domain.structure.schemas import Page
 from api.errors import NotFound
 from api.paging import PageNo, PageSize, Paging, paged
 from api.roles import Role
-from tenants.audit import ChainReport, verify
-from tenants.models import AuditEntry
 
 # Association leaders and council chairs and secretaries keep their own bodies' membership; the
 # service checks that the caller keeps *this* body.

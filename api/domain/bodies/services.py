@@ -12,6 +12,7 @@ from uuid import UUID
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.audit import snapshot
 from api.clock import today
 from api.db import escape_like
 from api.domain.bodies.models import (
@@ -73,7 +74,6 @@ from api.i18n import N_
 from api.paging import Paging, paged
 from api.roles import Role
 from api.tenancy import Tenant
-from tenants.audit import snapshot
 from tenants.naming import validate_schema_name
 
 # A district or a city has tens of schools; a page of them is enough to choose from.

@@ -11,6 +11,7 @@ import msgspec
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import audit
 from api.domain.bodies.models import Association
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind, FileFormat, recognise
@@ -28,7 +29,6 @@ from api.domain.reviews.participants import Participant
 from api.domain.structure.models import Staff, Subject, Unit
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.i18n import N_
-from tenants import audit
 
 
 def utcnow() -> datetime.datetime:

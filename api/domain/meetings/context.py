@@ -17,6 +17,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import audit
 from api.clock import school_year_of
 from api.domain.bodies import registry
 from api.domain.bodies.registry import BodyInfo, BodyKind, BodyMember, BodyRef, QuorumRule
@@ -26,7 +27,6 @@ from api.domain.structure.rules import default_terms, term_kind_for
 from api.errors import DomainError, Forbidden, NotFound
 from api.identity.reach import IMPLIED_ROLES
 from api.roles import Role
-from tenants import audit
 
 # Roles that keep every body's meetings and plans in the organisation.
 ORGANISATION_KEEPERS = frozenset({Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD})

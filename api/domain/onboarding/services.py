@@ -36,6 +36,7 @@ from api.domain.onboarding.checks import identifier, issue, render
 from api.domain.onboarding.models import ImportJob, ImportRow
 from api.domain.onboarding.reading import Column, FileProblem, Table, map_columns, read_table
 from api.domain.organisations.models import Organisation
+from api.domain.organisations.provisioning import provision_organisation
 from api.domain.organisations.rules import OrgStatus
 from api.errors import Conflict, NotFound, log_unhandled
 from api.i18n import N_, gettext, use_locale
@@ -51,7 +52,6 @@ from api.settings import Settings
 from api.spreadsheets import safe_cell
 from tenants.ddl import tenant_head
 from tenants.naming import schema_for_bin
-from tenants.provisioning import provision_organisation
 
 STAFF_ROLES = (Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD)
 ORGANISATION_BATCH = 250
@@ -425,7 +425,7 @@ async def _run_organisations(db: Database, settings: Settings, job_id: UUID, on_
             if status == OrgStatus.ACTIVE and version == head:
                 return row_id, "done", None
             async with gate:
-                # Runs of one organisation take turns (tenants.provisioning), so a run queued twice
+                # Runs of one organisation take turns (api.domain.organisations.provisioning), so a run queued twice
                 # after a restart finds the schema the other built instead of failing on it.
                 outcome = await provision_organisation(db, organisation_id)
             if outcome in (OrgStatus.ACTIVE, OrgStatus.SUSPENDED):

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
+from api import audit
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind, DocumentStatus
 from api.domain.meetings.models import AgendaItem, Meeting
@@ -52,7 +53,6 @@ from api.domain.reviews.rules import (
 from api.domain.reviews.schemas import DecisionRequest
 from api.domain.reviews.structure import check_named_body, keepers_of, missing_label, resolve, unit_chain
 from api.errors import Conflict, DomainError, Forbidden, NotFound
-from tenants import audit
 
 
 def utcnow() -> datetime.datetime:

@@ -9,8 +9,8 @@ from uuid import UUID
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.audit import record, snapshot
 from api.errors import Conflict, NotFound
-from tenants.audit import record, snapshot
 
 M = TypeVar("M")
 

@@ -12,6 +12,7 @@ from sqlalchemy import Uuid, any_, bindparam, delete, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.audit import snapshot
 from api.clock import today
 from api.db import escape_like
 from api.domain.organisations.rules import OrgKind
@@ -45,8 +46,7 @@ from api.domain.structure.schemas import (
 )
 from api.errors import Conflict, DomainError
 from api.paging import Paging, paged
-from tenants.audit import snapshot
-from tenants.models import Setting
+from api.tenant_settings import Setting
 
 __all__ = ["current_term", "staff_for_user"]
 
@@ -377,7 +377,7 @@ class StaffService:
         await self.session.flush()
         await self._set_subjects(person, list(data.subject_ids))
         after = {**snapshot(person), "subject_ids": sorted(str(s) for s in data.subject_ids)}
-        from tenants.audit import record
+        from api.audit import record
 
         await record(
             self.session,
@@ -410,7 +410,7 @@ class StaffService:
         await self.session.flush()
         after = {**snapshot(person), "subject_ids": sorted(str(s) for s in subjects)}
         if after != before:
-            from tenants.audit import record
+            from api.audit import record
 
             await record(
                 self.session,
