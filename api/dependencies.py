@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import idempotency
 from api.db import request_connection
+from api.domain.bodies.dependencies import bodies_dependencies
 from api.domain.events.services import EventService
 from api.domain.meetings.context import WorkContext
 from api.domain.meetings.services import MeetingService
@@ -86,5 +87,6 @@ dependencies = {
     "plans": Provide(provide_plan_service, sync_to_thread=False),
     "events": Provide(provide_event_service, sync_to_thread=False),
     **structure_dependencies,
+    **bodies_dependencies,
     **review_dependencies,
 }

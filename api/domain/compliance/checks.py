@@ -328,7 +328,7 @@ async def review_route_complete(ctx: CheckContext) -> list[Found]:
     },
 )
 async def quarterly_meetings(ctx: CheckContext) -> list[Found]:
-    from api.domain.compliance.meetings import term_rows
+    from api.domain.meetings.terms import term_rows
 
     terms = await calendar_terms(ctx.session, ctx.on, ctx.org_kind)
     out: list[Found] = []

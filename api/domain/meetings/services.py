@@ -472,8 +472,8 @@ class MeetingService:
 
     async def quarter_compliance(self, on: datetime.date) -> QuarterComplianceReport:
         """Cl. 25: which associations met at least once in the term of `on` — the compliance engine's
-        own computation (`api.domain.compliance.meetings`), over the organisation's calendar or,
+        own computation (`api.domain.meetings.terms`), over the organisation's calendar or,
         for a school year it has not entered, the default one."""
-        from api.domain.compliance.meetings import term_report
+        from api.domain.meetings.terms import term_report
 
         return await term_report(self.session, await self.ctx.quarter(on))

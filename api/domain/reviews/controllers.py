@@ -14,13 +14,13 @@ from sqlalchemy import select, update
 from api.access import Scope, access, principal
 from api.domain.documents.controllers import attachment
 from api.domain.documents.models import Document, DocumentVersion
+from api.domain.documents.roles import ADMIN, CATALOGUE_READERS, STAFF
 from api.domain.documents.rules import DocumentKind, FileFormat
 from api.domain.documents.services import DocumentService, utcnow
 from api.domain.meetings.services import MeetingService
 from api.domain.reviews import notifications as notes
 from api.domain.reviews import queries
 from api.domain.reviews.models import Notification
-from api.domain.reviews.roles import ADMIN, CATALOGUE_READERS, STAFF
 from api.domain.reviews.rules import RouteDescription
 from api.domain.reviews.schemas import (
     AgendaBuild,
