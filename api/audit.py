@@ -42,6 +42,7 @@ from uuid_utils.compat import uuid7
 
 from api import audit_anchor
 from api.db import advisory_key
+from api.paging import Paging, paged
 from api.planes import TenantBase
 from tenants.naming import validate_schema_name
 
@@ -250,6 +251,25 @@ async def record_many(
     await append(session, AuditEntry, _lock_key(schema), schema, rows, _hashed_fields)
     session.info[CHANGED_KEY] = True  # the facts of compliance may have changed (api.tenancy enqueues a recompute)
     return rows
+
+
+async def entries(
+    session: AsyncSession,
+    paging: Paging,
+    *,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    actor_id: UUID | None = None,
+) -> tuple[list[AuditEntry], int]:
+    """A page of the tenant's log, newest first, and how many entries match."""
+    query = select(AuditEntry).order_by(AuditEntry.seq.desc())
+    if entity:
+        query = query.where(AuditEntry.entity == entity)
+    if entity_id:
+        query = query.where(AuditEntry.entity_id == entity_id)
+    if actor_id:
+        query = query.where(AuditEntry.actor_id == actor_id)
+    return await paged(session, query, paging)
 
 
 @dataclass(frozen=True)

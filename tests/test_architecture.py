@@ -125,3 +125,23 @@ def test_domain_packages_import_only_downward() -> None:
     )
     gone = sorted(f"{module} → {name}" for module, name in KNOWN_UPWARD.keys() - upward)
     assert not gone, "No longer imported: remove from KNOWN_UPWARD:\n  " + "\n  ".join(gone)
+
+
+# Statements are built and run by services and queries; a controller turns HTTP into a call.
+SQL_BUILDERS = frozenset({"select", "text", "update", "delete", "insert", "union", "exists"})
+SQL_RUNNERS = frozenset({"execute", "scalar", "scalars", "stream", "stream_scalars"})
+
+
+def _controllers() -> Iterator[tuple[str, Path]]:
+    return ((module, path) for module, path in _modules("api") if "controllers" in path.name)
+
+
+def test_controllers_build_and_run_no_sql() -> None:
+    offenders = []
+    for module, path in _controllers():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sqlalchemy":
+                offenders += [f"{module} imports {alias.name}" for alias in node.names if alias.name in SQL_BUILDERS]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_RUNNERS:
+                offenders.append(f"{module}:{node.lineno} calls .{node.func.attr}(…)")
+    assert not offenders, "SQL in a controller; move it into the package's service:\n  " + "\n  ".join(offenders)

@@ -11,11 +11,10 @@ import msgspec
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import IN_TRANSACTION, Scope, access
-from api.audit import AuditEntry, ChainReport, verify
+from api.audit import ChainReport, entries, verify
 from api.domain.bodies.registry import BodyInfo, BodyMember, list_bodies
 from api.domain.bodies.rules import AssociationKind, BodyKind, CommissionKind
 from api.domain.bodies.schemas import (
@@ -64,7 +63,7 @@ from api.domain.structure.actors import Actor
 from api.domain.structure.controllers import BASE, READ, SHAPE, Search
 from api.domain.structure.schemas import Page
 from api.errors import NotFound
-from api.paging import PageNo, PageSize, Paging, paged
+from api.paging import PageNo, PageSize, Paging
 from api.roles import Role
 
 # Association leaders and council chairs and secretaries keep their own bodies' membership; the
@@ -944,14 +943,9 @@ class AuditController(Controller):
     ) -> Page[AuditEntryRead]:
         """The organisation's audit log, newest first."""
 
-        query = select(AuditEntry).order_by(AuditEntry.seq.desc())
-        if entity:
-            query = query.where(AuditEntry.entity == entity)
-        if entity_id:
-            query = query.where(AuditEntry.entity_id == entity_id)
-        if actor_id:
-            query = query.where(AuditEntry.actor_id == actor_id)
-        rows, total = await paged(tenant_session, query, Paging(page, page_size))
+        rows, total = await entries(
+            tenant_session, Paging(page, page_size), entity=entity, entity_id=entity_id, actor_id=actor_id
+        )
         return Page([msgspec.convert(r, AuditEntryRead, from_attributes=True) for r in rows], total, page, page_size)
 
     # The walk streams the chain through a server-side cursor, which lives in a transaction.

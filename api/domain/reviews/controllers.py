@@ -9,7 +9,6 @@ from uuid import UUID
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
-from sqlalchemy import select, update
 
 from api.access import Scope, access, principal
 from api.domain.documents.controllers import attachment
@@ -20,7 +19,6 @@ from api.domain.documents.services import DocumentService, utcnow
 from api.domain.meetings.services import MeetingService
 from api.domain.reviews import notifications as notes
 from api.domain.reviews import queries
-from api.domain.reviews.models import Notification
 from api.domain.reviews.rules import RouteDescription
 from api.domain.reviews.schemas import (
     AgendaBuild,
@@ -197,9 +195,7 @@ class ReviewController(Controller):
             )
         document = await documents.get(document_id)
         row, replayed = await reviews.decide(document, data, idempotency_key)
-        number = await documents.session.scalar(
-            select(DocumentVersion.number).where(DocumentVersion.id == row.version_id)
-        )
+        number = await queries.version_number(documents.session, row.version_id)
         body = queries.decision_read(row, {row.version_id: number} if number else None)
         return Response(
             body, status_code=200 if replayed else 201, headers={"Idempotent-Replayed": str(replayed).lower()}
@@ -240,7 +236,7 @@ class ReviewController(Controller):
         """Puts every document pending before the meeting's body on its agenda (once each); the
         meetings domain decides who may change that meeting's agenda."""
         from api.domain.meetings.context import WorkContext
-        from api.domain.meetings.models import AgendaItem, Meeting
+        from api.domain.meetings.models import Meeting
         from api.domain.meetings.schemas import AgendaItemCreate
         from api.domain.structure.actors import Actor
 
@@ -252,13 +248,7 @@ class ReviewController(Controller):
         meeting = await documents.session.get(Meeting, data.meeting_id)
         if meeting is None:
             raise NotFound("Meeting not found.", field="meeting_id")
-        present = set(
-            await documents.session.scalars(
-                select(AgendaItem.document_id).where(
-                    AgendaItem.meeting_id == meeting.id, AgendaItem.document_id.is_not(None)
-                )
-            )
-        )
+        present = await queries.agenda_documents(documents.session, meeting.id)
         added, skipped = [], []
         for entry in await queries.pending_before(documents.session, meeting.body_kind, meeting.body_id):
             if entry.document_id in present:
@@ -292,14 +282,7 @@ class ReviewController(Controller):
         who = documents.who
         if who.user_id is None:
             return []
-        stmt = select(Notification).where(Notification.recipient_user_id == who.user_id)
-        if unread:
-            stmt = stmt.where(Notification.read_at.is_(None))
-        rows = await documents.session.scalars(stmt.order_by(Notification.created_at.desc()).limit(limit))
-        return [
-            NotificationRead(r.id, r.event, r.document_id, r.stage_id, r.subject, r.body, r.created_at, r.read_at)
-            for r in rows
-        ]
+        return await notes.in_app(documents.session, who.user_id, unread=unread, limit=limit)
 
     @post(
         "/notifications/{notification_id:uuid}/read",
@@ -311,17 +294,7 @@ class ReviewController(Controller):
     async def mark_read(
         self, documents: NamedDependency[DocumentService], notification_id: FromPath[UUID]
     ) -> dict[str, bool]:
-        result = await documents.session.execute(
-            update(Notification)
-            .where(
-                Notification.id == notification_id,
-                Notification.recipient_user_id == documents.who.user_id,
-                Notification.read_at.is_(None),
-            )
-            .values(read_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        return {"marked": bool(result.rowcount)}  # type: ignore[attr-defined]
+        return {"marked": await notes.mark_read(documents.session, notification_id, documents.who.user_id, utcnow())}
 
     @get(
         "/notifications/preference",

@@ -14,6 +14,7 @@ from api.domain.bodies import registry
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind
 from api.domain.documents.schemas import DocumentPage, DocumentSummary
+from api.domain.meetings.models import AgendaItem
 from api.domain.reviews import aggregate as agg
 from api.domain.reviews.models import ReviewDecision, ReviewMissingStage, ReviewRound, ReviewStage, ReviewStageMember
 from api.domain.reviews.participants import Participant
@@ -58,6 +59,18 @@ async def is_reviewer_of(session: AsyncSession, who: Participant, document_id: U
     mine_ids = {body_id for _, body_id in mine}
     heads = set(await session.scalars(select(Staff.heads_unit_id).where(Staff.id == who.staff_id)))
     return any(body_id is not None and (body_id in mine_ids or body_id in heads) for _, _, _, body_id in rows)
+
+
+async def version_number(session: AsyncSession, version_id: UUID) -> int | None:
+    return await session.scalar(select(DocumentVersion.number).where(DocumentVersion.id == version_id))
+
+
+async def agenda_documents(session: AsyncSession, meeting_id: UUID) -> set[UUID]:
+    """The documents already on a meeting's agenda."""
+    rows = await session.scalars(
+        select(AgendaItem.document_id).where(AgendaItem.meeting_id == meeting_id, AgendaItem.document_id.is_not(None))
+    )
+    return {document_id for document_id in rows if document_id is not None}
 
 
 def missing_read(row: ReviewMissingStage) -> MissingStageRead:
