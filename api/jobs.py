@@ -104,8 +104,8 @@ async def replenish_spares_job(ctx: dict[str, Any]) -> str:
 
 
 async def import_job(ctx: dict[str, Any], *, job_id: str) -> str:
-    """Runs or resumes an onboarding import (api.domain.onboarding.services.run_job)."""
-    from api.domain.onboarding.services import run_job
+    """Runs or resumes an onboarding import (api.domain.onboarding.runs.run_job)."""
+    from api.domain.onboarding.runs import run_job
 
     return await run_job(ctx["db"], ctx["settings"], UUID(job_id))
 
@@ -300,7 +300,7 @@ class Jobs:
 
     async def resume_interrupted_imports(self) -> None:
         """Imports a stopped process left queued or running are queued again: they resume from their rows."""
-        from api.domain.onboarding.services import interrupted
+        from api.domain.onboarding.runs import interrupted
 
         async with self.db.session() as session:
             waiting = await interrupted(session)
