@@ -79,7 +79,8 @@ def serve(host: str | None, port: int | None, no_demo: bool, no_worker: bool) ->
 def worker() -> None:
     """Run background jobs only (provisioning, archiving), for deployments that scale them apart."""
     from api.db import Database, create_engine
-    from api.jobs import Jobs, build_queue
+    from api.job_queue import build_queue
+    from api.jobs import Jobs
     from api.logs import configure_logging
 
     settings = safe_settings()
