@@ -17,8 +17,9 @@ from api.domain.documents.roles import ADMIN, CATALOGUE_READERS, STAFF
 from api.domain.documents.rules import DocumentKind, FileFormat
 from api.domain.documents.services import DocumentService, utcnow
 from api.domain.meetings.services import MeetingService
+from api.domain.reviews import agenda, queries
 from api.domain.reviews import notifications as notes
-from api.domain.reviews import queries
+from api.domain.reviews.catalogue import catalogue_page
 from api.domain.reviews.rules import RouteDescription
 from api.domain.reviews.schemas import (
     AgendaBuild,
@@ -223,7 +224,7 @@ class ReviewController(Controller):
         self, documents: NamedDependency[DocumentService], body_kind: FromQuery[str], body_id: FromQuery[UUID]
     ) -> list[AgendaEntry]:
         """Documents waiting for this body's conclusion: the agenda of its next meeting."""
-        return await queries.pending_before(documents.session, body_kind, body_id)
+        return await agenda.pending_before(documents.session, body_kind, body_id)
 
     @post("/reviews/agenda", name="reviews:agenda-build", operation_id="BuildAgenda", opt=access(Scope.TENANT, STAFF))
     async def build_agenda(
@@ -248,9 +249,9 @@ class ReviewController(Controller):
         meeting = await documents.session.get(Meeting, data.meeting_id)
         if meeting is None:
             raise NotFound("Meeting not found.", field="meeting_id")
-        present = await queries.agenda_documents(documents.session, meeting.id)
+        present = await agenda.agenda_documents(documents.session, meeting.id)
         added, skipped = [], []
-        for entry in await queries.pending_before(documents.session, meeting.body_kind, meeting.body_id):
+        for entry in await agenda.pending_before(documents.session, meeting.body_kind, meeting.body_id):
             if entry.document_id in present:
                 skipped.append(entry.document_id)
                 continue
@@ -341,9 +342,7 @@ class ReviewController(Controller):
     ) -> CataloguePage:
         """Approved methodological products of the organisation, readable by the district, region
         and republic above it."""
-        return await queries.catalogue(
-            documents.session, tenant.organisation_id, page=page, page_size=page_size, search=q
-        )
+        return await catalogue_page(documents.session, tenant.organisation_id, page=page, page_size=page_size, search=q)
 
     @get(
         "/catalogue/{document_id:uuid}/file",

@@ -1,5 +1,5 @@
-"""Reading review work: the reviewer's inbox, the author's view and timeline, a body's agenda,
-and the catalogue of approved methodological products (cl. 13.4)."""
+"""Reading review work: the reviewer's inbox, the author's view and timeline. A body's agenda is
+agenda.py; the catalogue of approved methodological products (cl. 13.4) is catalogue.py."""
 
 from __future__ import annotations
 
@@ -14,14 +14,10 @@ from api.domain.bodies import registry
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind
 from api.domain.documents.schemas import DocumentPage, DocumentSummary
-from api.domain.meetings.models import AgendaItem
 from api.domain.reviews import aggregate as agg
 from api.domain.reviews.models import ReviewDecision, ReviewMissingStage, ReviewRound, ReviewStage, ReviewStageMember
 from api.domain.reviews.participants import Participant
 from api.domain.reviews.schemas import (
-    AgendaEntry,
-    CatalogueEntry,
-    CataloguePage,
     DecisionRead,
     InboxItem,
     MemberRead,
@@ -65,14 +61,6 @@ async def version_number(session: AsyncSession, version_id: UUID) -> int | None:
     return await session.scalar(select(DocumentVersion.number).where(DocumentVersion.id == version_id))
 
 
-async def agenda_documents(session: AsyncSession, meeting_id: UUID) -> set[UUID]:
-    """The documents already on a meeting's agenda."""
-    rows = await session.scalars(
-        select(AgendaItem.document_id).where(AgendaItem.meeting_id == meeting_id, AgendaItem.document_id.is_not(None))
-    )
-    return {document_id for document_id in rows if document_id is not None}
-
-
 def missing_read(row: ReviewMissingStage) -> MissingStageRead:
     return MissingStageRead(row.selector, row.clause, row.label, row.body_kind, row.body_id)
 
@@ -90,7 +78,7 @@ async def missing_stages(session: AsyncSession, round_ids: list[UUID]) -> dict[U
     return found
 
 
-async def _versions(session: AsyncSession, ids: set[UUID]) -> dict[UUID, int]:
+async def version_numbers(session: AsyncSession, ids: set[UUID]) -> dict[UUID, int]:
     if not ids:
         return {}
     return dict(
@@ -127,7 +115,7 @@ async def inbox(session: AsyncSession, who: Participant, now: datetime.datetime 
         (d.stage_id, d.submission, d.body_id)
         for d in await session.scalars(select(ReviewDecision).where(ReviewDecision.stage_id.in_(stage_ids)))
     )
-    versions = await _versions(session, {r.version_id for _, r, _ in rows})
+    versions = await version_numbers(session, {r.version_id for _, r, _ in rows})
     gaps = await missing_stages(session, list({r.id for _, r, _ in rows}))
     keeper_cache: dict[UUID, frozenset[UUID]] = {}
     items = []
@@ -278,7 +266,7 @@ async def timeline(session: AsyncSession, document: Document, now: datetime.date
             select(ReviewDecision).where(ReviewDecision.round_id.in_(round_ids)).order_by(ReviewDecision.decided_at)
         ):
             decisions[d.stage_id].append(d)
-    versions = await _versions(
+    versions = await version_numbers(
         session, {r.version_id for r in rounds} | {d.version_id for ds in decisions.values() for d in ds}
     )
     gaps = await missing_stages(session, round_ids)
@@ -353,98 +341,3 @@ def decision_read(d: ReviewDecision, versions: dict[UUID, int] | None = None) ->
 
 
 # --- agendas ------------------------------------------------------------------------------------
-
-
-async def pending_before(
-    session: AsyncSession, body_kind: str, body_id: UUID, now: datetime.datetime | None = None
-) -> list[AgendaEntry]:
-    """Documents waiting for this body's conclusion, oldest first: the agenda of its next meeting."""
-    now = now or utcnow()
-    rows = (
-        await session.execute(
-            select(ReviewStage, ReviewRound, Document)
-            .join(ReviewStageMember, ReviewStageMember.stage_id == ReviewStage.id)
-            .join(ReviewRound, ReviewRound.id == ReviewStage.round_id)
-            .join(Document, Document.id == ReviewRound.document_id)
-            .where(
-                ReviewStage.status == "active",
-                ReviewRound.status == "in_review",
-                ReviewStageMember.body_kind == body_kind,
-                ReviewStageMember.body_id == body_id,
-            )
-            .order_by(ReviewStage.activated_at, ReviewStage.id)
-        )
-    ).all()
-    versions = await _versions(session, {r.version_id for _, r, _ in rows})
-    out = []
-    for stage, round_, document in rows:
-        done = await session.scalar(
-            select(func.count())
-            .select_from(ReviewDecision)
-            .where(
-                ReviewDecision.stage_id == stage.id,
-                ReviewDecision.submission == round_.submission,
-                ReviewDecision.body_id == body_id,
-            )
-        )
-        if done:
-            continue
-        out.append(
-            AgendaEntry(
-                document_id=document.id,
-                document_title=document.title,
-                document_kind=DocumentKind(document.kind),
-                clause=stage.clause,
-                stage_id=stage.id,
-                stage_label=stage.label,
-                version_id=round_.version_id,
-                version_number=versions.get(round_.version_id, 0),
-                waiting_since=stage.activated_at or stage.created_at,
-                due_at=stage.due_at,
-                overdue=stage.due_at is not None and stage.due_at < now,
-            )
-        )
-    return out
-
-
-# --- the catalogue (cl. 13.4) -------------------------------------------------------------------
-
-
-async def catalogue(
-    session: AsyncSession, organisation_id: UUID, *, page: int, page_size: int, search: str | None = None
-) -> CataloguePage:
-    stmt = (
-        select(Document, DocumentVersion)
-        .join(DocumentVersion, DocumentVersion.id == Document.approved_version_id)
-        .where(Document.kind == DocumentKind.METHODOLOGICAL_PRODUCT.value, Document.approved_version_id.is_not(None))
-    )
-    if search:
-        stmt = stmt.where(Document.title.ilike(f"%{search.replace('%', '').replace('_', '')}%"))
-    rows, total = await paged(
-        session, stmt.order_by(Document.approved_at.desc(), Document.id), Paging(page, page_size), rows=True
-    )
-    staff_ids = {a for d, _ in rows for a in d.author_staff_ids or []}
-    names = (
-        dict((await session.execute(select(Staff.id, Staff.full_name).where(Staff.id.in_(list(staff_ids))))).all())
-        if staff_ids
-        else {}
-    )
-    items = [
-        CatalogueEntry(
-            document_id=d.id,
-            title=d.title,
-            authors=[names.get(a, "") for a in d.author_staff_ids or []],
-            subject_id=d.subject_id,
-            school_year=d.school_year,
-            follows_model=d.follows_model,
-            approved_at=d.approved_at,
-            version_id=v.id,
-            version_number=v.number,
-            filename=v.filename,
-            format=v.format,
-            size=v.size,
-            sha256=v.sha256,
-        )
-        for d, v in rows
-    ]
-    return CataloguePage(organisation_id, items, total, page, page_size)
