@@ -145,3 +145,51 @@ def test_controllers_build_and_run_no_sql() -> None:
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_RUNNERS:
                 offenders.append(f"{module}:{node.lineno} calls .{node.func.attr}(…)")
     assert not offenders, "SQL in a controller; move it into the package's service:\n  " + "\n  ".join(offenders)
+
+
+LONG = 400
+# Long modules without their reason yet, each with why it is still so. The test fails when one is
+# no longer long or has its reason written, so the list only shrinks.
+KNOWN_LONG = {
+    **dict.fromkeys(
+        (
+            "api/domain/bodies/services.py",
+            "api/domain/bodies/controllers.py",
+            "api/domain/structure/services.py",
+            "api/domain/meetings/services.py",
+            "api/domain/plans/services.py",
+            "api/domain/reviews/services.py",
+        ),
+        "its services' constructors are being rewritten (how tenant services receive the caller) on "
+        "another branch; split once that has landed",
+    ),
+    "web/structure/pages.py": "not split yet: units, subjects, staff and the calendar are one module of pages",
+    "web/views.py": "not split yet: the organisations' and territories' pages are one module",
+    "web/bodies/collegial.py": "not split yet: the collegial bodies' list, page and changes are one module",
+}
+
+
+def _long_modules() -> Iterator[tuple[str, int, str]]:
+    """(path, lines, the module's docstring) of every module over LONG lines."""
+    for folder in ("api", "tenants", "web"):
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            lines = text.count("\n")
+            if lines > LONG:
+                yield str(path.relative_to(PROJECT_ROOT)), lines, ast.get_docstring(ast.parse(text)) or ""
+
+
+def _says_why(docstring: str) -> bool:
+    return any(line.startswith("Long because") for line in docstring.splitlines())
+
+
+def test_long_modules_say_why() -> None:
+    found = list(_long_modules())
+    unexplained = sorted(f"{path} ({lines} lines)" for path, lines, doc in found if not _says_why(doc))
+    missing = [path for path in unexplained if path.split(" ")[0] not in KNOWN_LONG]
+    assert not missing, (
+        f"Modules over {LONG} lines: split them by what they hold, or start the module's docstring's "
+        'reason with a line "Long because …":\n  ' + "\n  ".join(missing)
+    )
+    settled = sorted(set(KNOWN_LONG) - {path.split(" ")[0] for path in unexplained})
+    assert not settled, "Short now or explained: remove from KNOWN_LONG:\n  " + "\n  ".join(settled)
