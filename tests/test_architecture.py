@@ -164,7 +164,6 @@ KNOWN_LONG = {
         "another branch; split once that has landed",
     ),
     "web/structure/pages.py": "not split yet: units, subjects, staff and the calendar are one module of pages",
-    "web/views.py": "not split yet: the organisations' and territories' pages are one module",
     "web/bodies/collegial.py": "not split yet: the collegial bodies' list, page and changes are one module",
 }
 

@@ -27,8 +27,9 @@ from web.compliance.board import (
 )
 from web.compliance.chart import trend_chart
 from web.downloads import download
+from web.listing import Pager, territory_index
 from web.templating import page, url_with
-from web.views import PUBLIC, Pager, territory_index
+from web.views import PUBLIC
 
 ORGANISATIONS_PANEL = "organisations-panel"
 

@@ -17,8 +17,9 @@ from api.i18n import N_
 from api.i18n import gettext as _
 from web.client import ApiClient, together
 from web.identity.viewer import header, viewer_via
+from web.listing import territory_index
 from web.templating import page, url_with
-from web.views import PUBLIC, territory_index
+from web.views import PUBLIC
 
 SUBJECT_KINDS: Mapping[str, str] = {
     "organisation": N_("The organisation"),

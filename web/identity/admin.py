@@ -27,8 +27,9 @@ from web.client import ApiClient, ApiError
 from web.confirm import ask_first
 from web.forms import HEADER, once
 from web.identity.pages import _dates, _name, role_label
+from web.listing import Pager
 from web.templating import go_to, page
-from web.views import PUBLIC, Pager
+from web.views import PUBLIC
 
 PEOPLE_PAGE_SIZE = 20
 # The roles held inside an organisation: at the organisation itself or at one of its units.
