@@ -46,7 +46,9 @@ from web.plans.items import PlanItemPages
 from web.reviews.pages import ReviewPages
 from web.security_headers import add_security_headers
 from web.setup.pages import SETUP_PAGES
+from web.structure.meetings import MeetingPages
 from web.structure.pages import StructurePages
+from web.structure.work_calendar import WorkCalendarPages
 from web.templating import ENVIRONMENT, STATIC_DIR, VARY, is_fragment, template_engine
 from web.views import PUBLIC, Pages, provide_api
 
@@ -126,6 +128,8 @@ def create_web_app(settings: Settings, client_factory: Callable[[], ApiClient]) 
         route_handlers=[
             Pages,
             StructurePages,
+            MeetingPages,
+            WorkCalendarPages,
             CollegialPages,
             AssociationFormPages,
             InterSchoolPages,
