@@ -163,7 +163,6 @@ KNOWN_LONG = {
         "its services' constructors are being rewritten (how tenant services receive the caller) on "
         "another branch; split once that has landed",
     ),
-    "web/bodies/collegial.py": "not split yet: the collegial bodies' list, page and changes are one module",
 }
 
 

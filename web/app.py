@@ -30,6 +30,7 @@ from api.metrics import prometheus_config
 from api.settings import Settings
 from web.bodies.associations import AssociationFormPages
 from web.bodies.collegial import CollegialPages
+from web.bodies.collegial_body import CollegialBodyPages
 from web.bodies.inter_school import InterSchoolPages
 from web.bodies.unions import UnionPages
 from web.client import ApiClient, ApiError
@@ -131,6 +132,7 @@ def create_web_app(settings: Settings, client_factory: Callable[[], ApiClient]) 
             MeetingPages,
             WorkCalendarPages,
             CollegialPages,
+            CollegialBodyPages,
             AssociationFormPages,
             InterSchoolPages,
             UnionPages,

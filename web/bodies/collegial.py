@@ -1,14 +1,13 @@
 """One set of pages for the collegial bodies (web.bodies.kinds): the list of a kind with the form
-that creates one, a body's page with its members, chair, secretary and meetings, and the changes
-— edit, archive, add a member, end a membership — each refused next to the field the API names.
+that creates one (here), and a body's page with its members, chair, secretary and meetings and its
+changes — edit, archive, add a member, end a membership — each refused next to the field the API
+names (collegial_body.py).
 
 Archiving a body and ending a membership are confirmed first: with JavaScript by `hx-confirm`
 (the form then carries `confirmed=yes`), without it by a page that asks."""
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -18,10 +17,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from api.clock import KZ_TIME, today
 from api.i18n import N_
 from api.i18n import gettext as _
-from web.bodies.forms import confirmed_post, errors_of, one_year_term, refusable, text
+from web.bodies.forms import errors_of, refusable, text
 from web.bodies.kinds import COMMISSION_KINDS, KINDS, LEADER_METHODS, QUORUM_RULES, CollegialKind
 from web.bodies.powers import powers
 from web.client import ApiClient, ApiError, together
@@ -31,9 +29,6 @@ from web.templating import go_to, page
 from web.views import PUBLIC
 
 CREATE_FIELDS = ("name", "kind", "unit_id", "quorum_rule")
-LEADER_FIELDS = ("staff_id", "method", "starts_on", "ends_on")
-EDIT_FIELDS = ("name", "quorum_rule", "chair_staff_id", "secretary_staff_id")
-MEMBER_FIELDS = ("staff_id", "starts_on", "ends_on")
 DONE = {
     "created": N_("The body has been formed. Add its members, then name its chair and secretary."),
     "saved": N_("The changes have been saved."),
@@ -45,14 +40,14 @@ DONE = {
 }
 
 
-def _kind(body_kind: str) -> CollegialKind:
+def collegial_kind(body_kind: str) -> CollegialKind:
     spec = KINDS.get(body_kind)
     if spec is None:
         raise ApiError(404, _("There is no such page."))
     return spec
 
 
-def _labels() -> dict[str, Any]:
+def page_labels() -> dict[str, Any]:
     return {
         "quorum_rules": {k: _(v) for k, v in QUORUM_RULES.items()},
         "commission_kinds": {k: _(v) for k, v in COMMISSION_KINDS.items()},
@@ -60,10 +55,6 @@ def _labels() -> dict[str, Any]:
         "kind_titles": {k: _(v.title) for k, v in KINDS.items()},
         "leader_methods": {k: _(v) for k, v in LEADER_METHODS.items()},
     }
-
-
-def _now_local() -> str:
-    return datetime.datetime.now(KZ_TIME).strftime("%Y-%m-%dT%H:%M")
 
 
 class CollegialPages(Controller):
@@ -92,7 +83,7 @@ class CollegialPages(Controller):
         org, rows, units = await together(
             api.organisation(organisation_id),
             self._rows(work, spec, include_archived),
-            work.get("/units", page_size=200) if spec.unit_kinds is not None else _nothing(),
+            work.get("/units", page_size=200) if spec.unit_kinds is not None else nothing(),
         )
         unit_items = units["items"] if units else []
         offered_units = [u for u in unit_items if not spec.unit_kinds or u["kind"] in spec.unit_kinds]
@@ -110,7 +101,7 @@ class CollegialPages(Controller):
             "include_archived": include_archived,
             "notice": None,
             "kinds": KINDS,
-            **_labels(),
+            **page_labels(),
             **extra,
         }
 
@@ -123,7 +114,7 @@ class CollegialPages(Controller):
         body_kind: FromPath[str],
         done: FromQuery[str | None] = None,
     ) -> Template:
-        spec = _kind(body_kind)
+        spec = collegial_kind(body_kind)
         notice = _(DONE[done]) if done in DONE else None
         context = await self._list_context(request, api, organisation_id, spec, notice=notice)
         return page(request, "bodies/list.html", None, context)
@@ -136,7 +127,7 @@ class CollegialPages(Controller):
         organisation_id: FromPath[UUID],
         body_kind: FromPath[str],
     ) -> Template | Redirect | ClientRedirect:
-        spec = _kind(body_kind)
+        spec = collegial_kind(body_kind)
         form = await request.form()
         values = {name: text(form, name) for name in CREATE_FIELDS}
         try:
@@ -150,315 +141,6 @@ class CollegialPages(Controller):
             return page(request, "bodies/list.html", "create_panel", context, status_code=422)
         return go_to(request, f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{created['id']}?done=created")
 
-    # --- one body ---------------------------------------------------------------------------------
 
-    async def _detail_context(
-        self,
-        request: Request[Any, Any, Any],
-        api: ApiClient,
-        organisation_id: UUID,
-        spec: CollegialKind,
-        body_id: UUID,
-        **extra: Any,
-    ) -> dict[str, Any]:
-        work = Work(api, organisation_id)
-        org, row, body, memberships, staff, units, meetings = await together(
-            api.organisation(organisation_id),
-            work.get(f"{spec.api}/{body_id}"),
-            work.get(f"/bodies/{spec.body_kind}/{body_id}"),
-            work.get(f"/bodies/{spec.body_kind}/{body_id}/members", include_past="true", page_size=200),
-            work.get("/staff", page_size=200),
-            work.get("/units", page_size=200) if spec.unit_kinds is not None else _nothing(),
-            work.get("/meetings", body_id=body_id, page_size=50),
-        )
-        if not spec.owns(row):
-            raise ApiError(404, _("There is no such page."))
-        current = [m for m in memberships["items"] if m["left_on"] is None]
-        past = [m for m in memberships["items"] if m["left_on"] is not None]
-        member_ids = {m["staff_id"] for m in current}
-        values = {
-            "name": row["name"],
-            "quorum_rule": row["quorum_rule"],
-            "chair_staff_id": row.get("chair_staff_id") or "",
-            "secretary_staff_id": row.get("secretary_staff_id") or "",
-        } | extra.pop("values", {})
-        member_values = {"staff_id": "", "starts_on": "", "ends_on": ""} | extra.pop("member_values", {})
-        start = today()
-        leader_values = {
-            "staff_id": "",
-            "method": "elected",
-            "starts_on": start.isoformat(),
-            "ends_on": one_year_term(start).isoformat(),
-        } | extra.pop("leader_values", {})
-        unit_names = {u["id"]: u["name"] for u in (units["items"] if units else [])}
-        held = [work.with_times(m) for m in meetings["items"]]
-        now = datetime.datetime.now(KZ_TIME)
-        upcoming = sorted((m for m in held if m["starts_at"] >= now), key=lambda m: m["starts_at"])
-        return {
-            "org": org,
-            "spec": spec,
-            "row": row,
-            "body": body,
-            "current": current,
-            "past": past,
-            "candidates": [s for s in staff["items"] if s["id"] not in member_ids],
-            "unit_name": unit_names.get(row.get("unit_id")),
-            "meetings": held,
-            "next_meeting": upcoming[0] if upcoming else (held[0] if held else None),
-            "powers": await powers(request, api, org, {**body, "leader": row.get("leader")}),
-            "values": values,
-            "member_values": member_values,
-            "leader": row.get("leader"),
-            "leader_values": leader_values,
-            "leader_errors": {},
-            "errors": {},
-            "member_errors": {},
-            "error": None,
-            "notice": None,
-            "now_local": _now_local(),
-            **_labels(),
-            **extra,
-        }
-
-    @get("/{body_kind:str}/{body_id:uuid}", name="bodies:detail-page", opt=PUBLIC)
-    async def detail(
-        self,
-        request: Request[Any, Any, Any],
-        api: NamedDependency[ApiClient],
-        organisation_id: FromPath[UUID],
-        body_kind: FromPath[str],
-        body_id: FromPath[UUID],
-        done: FromQuery[str | None] = None,
-    ) -> Template:
-        spec = _kind(body_kind)
-        notice = _(DONE[done]) if done in DONE else None
-        context = await self._detail_context(request, api, organisation_id, spec, body_id, notice=notice)
-        return page(request, "bodies/detail.html", None, context)
-
-    async def _saved(
-        self,
-        request: Request[Any, Any, Any],
-        api: ApiClient,
-        organisation_id: UUID,
-        spec: CollegialKind,
-        body_id: UUID,
-        sending: Awaitable[Any],
-        values: dict[str, str],
-        fields: tuple[str, ...],
-        prefix: str,
-        block: str,
-        done: str,
-    ) -> Template | Redirect | ClientRedirect:
-        """A form of the body's page sent: on to `done`, or its panel `block` again with what was typed
-        (`{prefix}values`) and the refusal beside the field it names (`{prefix}errors`)."""
-        try:
-            await sending
-        except ApiError as error:
-            if not refusable(error, fields):
-                raise
-            context = await self._detail_context(
-                request,
-                api,
-                organisation_id,
-                spec,
-                body_id,
-                **{f"{prefix}values": values, f"{prefix}errors": errors_of(error, fields)},
-            )
-            return page(request, "bodies/detail.html", block, context, status_code=422)
-        return go_to(request, done)
-
-    def _refused(
-        self,
-        request: Request[Any, Any, Any],
-        api: ApiClient,
-        organisation_id: UUID,
-        spec: CollegialKind,
-        body_id: UUID,
-        block: str,
-    ) -> Callable[[ApiError], Awaitable[Template]]:
-        """The panel `block` again, with the API's refusal above it."""
-
-        async def refused(error: ApiError) -> Template:
-            context = await self._detail_context(request, api, organisation_id, spec, body_id, error=error)
-            return page(request, "bodies/detail.html", block, context, status_code=error.status)
-
-        return refused
-
-    def _back(self, organisation_id: UUID, spec: CollegialKind, body_id: UUID, done: str) -> str:
-        return f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}?done={done}"
-
-    @post("/{body_kind:str}/{body_id:uuid}/edit", name="bodies:edit-page", opt=PUBLIC, status_code=303)
-    async def edit(
-        self,
-        request: Request[Any, Any, Any],
-        api: NamedDependency[ApiClient],
-        organisation_id: FromPath[UUID],
-        body_kind: FromPath[str],
-        body_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
-        spec = _kind(body_kind)
-        form = await request.form()
-        values = {name: text(form, name) for name in EDIT_FIELDS}
-        return await self._saved(
-            request,
-            api,
-            organisation_id,
-            spec,
-            body_id,
-            Work(api, organisation_id).patch(f"{spec.api}/{body_id}", spec.edit_payload(values)),
-            values,
-            EDIT_FIELDS,
-            "",
-            "settings_panel",
-            self._back(organisation_id, spec, body_id, "saved"),
-        )
-
-    @post("/{body_kind:str}/{body_id:uuid}/members", name="bodies:member-add-page", opt=PUBLIC, status_code=303)
-    async def add_member(
-        self,
-        request: Request[Any, Any, Any],
-        api: NamedDependency[ApiClient],
-        organisation_id: FromPath[UUID],
-        body_kind: FromPath[str],
-        body_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
-        spec = _kind(body_kind)
-        form = await request.form()
-        values = {name: text(form, name) for name in MEMBER_FIELDS}
-        payload = {
-            "staff_id": values["staff_id"],
-            "starts_on": values["starts_on"] or None,
-            "ends_on": values["ends_on"] or None,
-        }
-        return await self._saved(
-            request,
-            api,
-            organisation_id,
-            spec,
-            body_id,
-            Work(once(api, form), organisation_id).post(f"/bodies/{spec.body_kind}/{body_id}/members", payload),
-            values,
-            MEMBER_FIELDS,
-            "member_",
-            "members_panel",
-            self._back(organisation_id, spec, body_id, "member"),
-        )
-
-    @post(
-        "/{body_kind:str}/{body_id:uuid}/members/{membership_id:uuid}/end",
-        name="bodies:member-end-page",
-        opt=PUBLIC,
-        status_code=303,
-    )
-    async def end_member(
-        self,
-        request: Request[Any, Any, Any],
-        api: NamedDependency[ApiClient],
-        organisation_id: FromPath[UUID],
-        body_kind: FromPath[str],
-        body_id: FromPath[UUID],
-        membership_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
-        spec = _kind(body_kind)
-        return await confirmed_post(
-            request,
-            api,
-            organisation_id,
-            _("End this membership? The person leaves the body today; the record stays in its history."),
-            _("End the membership"),
-            f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
-            f"/bodies/{spec.body_kind}/{body_id}/members/{membership_id}/end",
-            self._back(organisation_id, spec, body_id, "ended"),
-            self._refused(request, api, organisation_id, spec, body_id, "members_panel"),
-        )
-
-    @post("/{body_kind:str}/{body_id:uuid}/leaders", name="bodies:leader-page", opt=PUBLIC, status_code=303)
-    async def add_leader(
-        self,
-        request: Request[Any, Any, Any],
-        api: NamedDependency[ApiClient],
-        organisation_id: FromPath[UUID],
-        body_kind: FromPath[str],
-        body_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
-        """An association's leader, elected (appointed) from its teachers for at most one year (cl. 30)."""
-        spec = _kind(body_kind)
-        if not spec.leaders:
-            raise ApiError(404, _("There is no such page."))
-        form = await request.form()
-        values = {name: text(form, name) for name in LEADER_FIELDS}
-        payload = {
-            "staff_id": values["staff_id"],
-            "method": values["method"],
-            "starts_on": values["starts_on"],
-            "ends_on": values["ends_on"],
-        }
-        return await self._saved(
-            request,
-            api,
-            organisation_id,
-            spec,
-            body_id,
-            Work(once(api, form), organisation_id).post(f"{spec.api}/{body_id}/leaders", payload),
-            values,
-            LEADER_FIELDS,
-            "leader_",
-            "settings_panel",
-            self._back(organisation_id, spec, body_id, "leader"),
-        )
-
-    @post(
-        "/{body_kind:str}/{body_id:uuid}/leaders/{term_id:uuid}/end",
-        name="bodies:leader-end-page",
-        opt=PUBLIC,
-        status_code=303,
-    )
-    async def end_leader(
-        self,
-        request: Request[Any, Any, Any],
-        api: NamedDependency[ApiClient],
-        organisation_id: FromPath[UUID],
-        body_kind: FromPath[str],
-        body_id: FromPath[UUID],
-        term_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
-        spec = _kind(body_kind)
-        if not spec.leaders:
-            raise ApiError(404, _("There is no such page."))
-        return await confirmed_post(
-            request,
-            api,
-            organisation_id,
-            _("End the leader's term today? Elect or appoint the next leader for at most one year (cl. 30)."),
-            _("End the term"),
-            f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
-            f"{spec.api}/{body_id}/leaders/{term_id}/end",
-            self._back(organisation_id, spec, body_id, "leader_ended"),
-            self._refused(request, api, organisation_id, spec, body_id, "settings_panel"),
-        )
-
-    @post("/{body_kind:str}/{body_id:uuid}/archive", name="bodies:archive-page", opt=PUBLIC, status_code=303)
-    async def archive(
-        self,
-        request: Request[Any, Any, Any],
-        api: NamedDependency[ApiClient],
-        organisation_id: FromPath[UUID],
-        body_kind: FromPath[str],
-        body_id: FromPath[UUID],
-    ) -> Template | Redirect | ClientRedirect:
-        spec = _kind(body_kind)
-        return await confirmed_post(
-            request,
-            api,
-            organisation_id,
-            _("Archive this body? It holds no more meetings; its members, meetings and decisions stay readable."),
-            _("Archive"),
-            f"/organisations/{organisation_id}/bodies/{spec.body_kind}/{body_id}",
-            f"{spec.api}/{body_id}/archive",
-            f"/organisations/{organisation_id}/bodies/{spec.body_kind}?done=archived",
-            self._refused(request, api, organisation_id, spec, body_id, "settings_panel"),
-        )
-
-
-async def _nothing() -> None:
+async def nothing() -> None:
     return None
