@@ -25,7 +25,8 @@ from api.identity.guards import access_guard
 from api.identity.middleware import AuthenticationMiddleware, RequestConnectionMiddleware
 from api.identity.ratelimit import RateLimitMiddleware
 from api.identity.stores import build_stores
-from api.jobs import Jobs, build_queue
+from api.job_queue import build_queue
+from api.jobs import Jobs
 from api.metrics import metrics, prometheus_config
 from api.openapi_declared import complete_openapi
 from api.request_checks import check_request

@@ -30,12 +30,12 @@ from litestar.di import NamedDependency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import audit
 from api.access import HERE_KEY, Grant, Here, principal
 from api.errors import Forbidden
 from api.identity.reach import IMPLIED_ROLES
 from api.roles import Role
 from api.tenancy import Tenant
-from tenants import audit
 
 # Roles that shape an organisation's structure: units, subjects, staff, bodies, the calendar.
 SHAPERS = frozenset({Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD})

@@ -15,8 +15,10 @@ from api.context import provide_context
 from api.db import request_connection
 from api.domain.audit.dependencies import audit_dependencies
 from api.domain.bodies.dependencies import bodies_dependencies
-from api.domain.meetings.dependencies import work_dependencies
+from api.domain.events.dependencies import events_dependencies
+from api.domain.meetings.dependencies import meetings_dependencies
 from api.domain.organisations.services import OrganisationService
+from api.domain.plans.dependencies import plans_dependencies
 from api.domain.reviews.dependencies import review_dependencies
 from api.domain.structure.dependencies import structure_dependencies
 from api.domain.territories.services import TerritoryService
@@ -66,5 +68,7 @@ dependencies = {
     **bodies_dependencies,
     **audit_dependencies,
     **review_dependencies,
-    **work_dependencies,
+    **meetings_dependencies,
+    **plans_dependencies,
+    **events_dependencies,
 }

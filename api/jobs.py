@@ -12,7 +12,6 @@ left `provisioning` (provisioning is idempotent), and the process starts even wh
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,24 +20,27 @@ from uuid import UUID
 
 import structlog
 from saq import CronJob, Queue, Worker
-from saq.job import Job
 from saq.queue.redis import RedisQueue
-from sqlalchemy import make_url, select
+from sqlalchemy import select
 
-from api.db import Database, database_unavailable, libpq_dsn
+from api.db import Database
+from api.domain.organisations.provisioning import archive_organisation, provision_organisation
 from api.errors import log_unhandled
+from api.job_queue import (
+    DEQUEUE_WAIT_S,
+    InProcessWorker,
+    WorkerRedisQueue,
+    background,
+    queue_unreachable,
+    worker_queue_for,
+)
 from api.logs import current_request_id
 from api.metrics import JOB_DURATION
 from api.redis_state import (
-    RETRY_AFTER_S,
-    UNREACHABLE,
-    DropUnreachableRecords,
     RedisHealth,
     RedisUnavailable,
-    make_client,
 )
 from api.settings import Settings
-from tenants.provisioning import archive_organisation, provision_organisation
 from tenants.spares import replenish
 
 log = structlog.get_logger()
@@ -104,8 +106,8 @@ async def replenish_spares_job(ctx: dict[str, Any]) -> str:
 
 
 async def import_job(ctx: dict[str, Any], *, job_id: str) -> str:
-    """Runs or resumes an onboarding import (api.domain.onboarding.services.run_job)."""
-    from api.domain.onboarding.services import run_job
+    """Runs or resumes an onboarding import (api.domain.onboarding.runs.run_job)."""
+    from api.domain.onboarding.runs import run_job
 
     return await run_job(ctx["db"], ctx["settings"], UUID(job_id))
 
@@ -119,93 +121,6 @@ async def archive_job(ctx: dict[str, Any], *, organisation_id: str) -> str | Non
 
     await recompute(ctx["db"], UUID(organisation_id))
     return str(path) if path else None
-
-
-class _InProcessWorker(Worker):
-    # The web server owns the process's signals; the worker is stopped by the app's lifespan.
-    SIGNALS: list[Any] = []
-
-
-# The worker's polls wait at most this long for a job (a blocking Redis read), so its client's
-# command timeout can stay short too.
-_DEQUEUE_WAIT_S = 1.0
-
-logging.getLogger("saq").addFilter(DropUnreachableRecords())
-
-
-class _WorkerRedisQueue(RedisQueue):
-    """The worker's side of the Redis queue: a failed poll (Redis down) waits and reports through
-    `health` instead of failing at once, which made SAQ's workers spin; `on_back` runs once Redis
-    answers again."""
-
-    health: RedisHealth
-    on_back: Callable[[], Awaitable[None]] | None = None
-    _missed = False  # a poll failed since `on_back` last ran
-
-    async def dequeue(self, timeout: float = 0.0, poll_interval: float = 0.0) -> Job | None:
-        if self.health.skip():
-            await asyncio.sleep(RETRY_AFTER_S / 2)
-            return None
-        try:
-            job = await super().dequeue(timeout=timeout, poll_interval=poll_interval)
-        except UNREACHABLE as exc:
-            self.health.failed(exc)
-            self._missed = True
-            await asyncio.sleep(RETRY_AFTER_S / 2)
-            return None
-        self.health.succeeded()
-        if self._missed:  # once per outage, whichever of the concurrent polls gets through first
-            self._missed = False
-            if self.on_back is not None:
-                _background(self.on_back())
-        return job
-
-
-_background_tasks: set[asyncio.Task[Any]] = set()
-
-
-def _background(work: Awaitable[Any]) -> None:
-    task = asyncio.ensure_future(work)
-    _background_tasks.add(task)
-    task.add_done_callback(_background_tasks.discard)
-
-
-def _queue_unreachable(exc: BaseException) -> bool:
-    return isinstance(exc, RedisUnavailable) or database_unavailable(exc)
-
-
-def _queue_name(database_url: str) -> str:
-    # Named after the database, so deployments (and test runs) sharing one Redis never take
-    # each other's jobs.
-    return f"metodist-{make_url(database_url).database or 'default'}"
-
-
-def build_queue(settings: Settings, database_url: str) -> Queue:
-    """The queue jobs are put on (a worker gets its own client: `Jobs.start`)."""
-    name = _queue_name(database_url)
-    if settings.redis_url:
-        return RedisQueue(make_client(settings.redis_url), name=name)
-    return Queue.from_url(libpq_dsn(database_url), name=name, min_size=1, max_size=pg_queue_pool_size(settings))
-
-
-def pg_queue_pool_size(settings: Settings) -> int:
-    """PostgreSQL's queue has one pool for the web's enqueues and the worker. Its listener holds a
-    connection for good, and each running job marks itself done and queues its follow-ups through
-    the pool: a connection per job besides the listener's, and one for the web and the upkeep
-    (it was four in all, for what is now eight jobs at once)."""
-    return settings.worker_concurrency + 2
-
-
-def _worker_queue(settings: Settings, database_url: str, queue: Queue) -> Queue:
-    if not settings.redis_url:
-        return queue  # PostgreSQL's queue: one pool for both
-    # Its command timeout outlasts the blocking poll (`_DEQUEUE_WAIT_S`) with room for a busy
-    # event loop: nobody waits on the worker's polls, and a false alarm would pause it.
-    worker_queue = _WorkerRedisQueue(
-        make_client(settings.redis_url, command_timeout_s=_DEQUEUE_WAIT_S + 9), name=_queue_name(database_url)
-    )
-    worker_queue.health = RedisHealth("job queue", consequence="jobs wait until it is back")
-    return worker_queue
 
 
 @dataclass
@@ -265,12 +180,12 @@ class Jobs:
         try:
             await self.enqueue_provisioning(organisation_id)
         except Exception as exc:
-            if not _queue_unreachable(exc):
+            if not queue_unreachable(exc):
                 raise
             log.warning(
                 "provisioning not queued yet: queue unreachable; retrying", organisation_id=str(organisation_id)
             )
-            _background(self._enqueue_until_queued(organisation_id))
+            background(self._enqueue_until_queued(organisation_id))
 
     async def _enqueue_until_queued(self, organisation_id: UUID, give_up_after_s: float = 600) -> None:
         delay, deadline = 1.0, time.monotonic() + give_up_after_s
@@ -279,7 +194,7 @@ class Jobs:
             try:
                 await self.enqueue_provisioning(organisation_id)
             except Exception as exc:
-                if not _queue_unreachable(exc):
+                if not queue_unreachable(exc):
                     log_unhandled("provisioning could not be queued", exc, organisation_id=str(organisation_id))
                     return
                 delay = min(delay * 2, 30)
@@ -300,7 +215,7 @@ class Jobs:
 
     async def resume_interrupted_imports(self) -> None:
         """Imports a stopped process left queued or running are queued again: they resume from their rows."""
-        from api.domain.onboarding.services import interrupted
+        from api.domain.onboarding.runs import interrupted
 
         async with self.db.session() as session:
             waiting = await interrupted(session)
@@ -363,12 +278,12 @@ class Jobs:
         async def startup(ctx: dict[str, Any]) -> None:
             ctx.update(db=self.db, settings=self.settings, database_url=self.database_url)
 
-        worker_queue = _worker_queue(self.settings, self.database_url, self.queue)
-        if isinstance(worker_queue, _WorkerRedisQueue):
+        worker_queue = worker_queue_for(self.settings, self.database_url, self.queue)
+        if isinstance(worker_queue, WorkerRedisQueue):
             worker_queue.on_back = self.resume_interrupted_provisioning
             await worker_queue.connect()
             self._worker_queue = worker_queue
-        self._worker = _InProcessWorker(
+        self._worker = InProcessWorker(
             worker_queue,
             functions=[
                 provision_job,
@@ -391,7 +306,7 @@ class Jobs:
                 else []
             ),
             concurrency=self.settings.worker_concurrency,
-            dequeue_timeout=_DEQUEUE_WAIT_S,
+            dequeue_timeout=DEQUEUE_WAIT_S,
             startup=startup,
             before_process=_before_job,
             after_process=_after_job,

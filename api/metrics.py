@@ -8,7 +8,7 @@ What is measured, and where:
 - `metodist_job_duration_seconds{function,outcome}`: every background job (`api/jobs.py` hooks).
 - `metodist_jobs{state}`: jobs queued, active, and not yet complete, read at each scrape.
 - `metodist_provisioning_total{outcome,action}`: schemas provisioned (`claimed` a spare, `created`,
-  `migrated`, `finished`) and failures (`tenants/provisioning.py`).
+  `migrated`, `finished`) and failures (`api/domain/organisations/provisioning.py`).
 - `metodist_spare_schemas{state}`: spares left at the tenant head, and stale ones, read at each scrape.
 - `metodist_organisations{status}`: organisations by status (a `provisioning` or `failed` count
   that stays up is the alert).
@@ -46,6 +46,10 @@ from api.access import Scope, access
 from api.errors import Forbidden
 from api.i18n import N_
 
+# The tenant migrations' counters are declared where the runs happen (tenants/ imports nothing of
+# api but the database layer); imported here so /metrics has them from the start.
+from tenants import metrics as _tenant_metrics  # noqa: F401
+
 _LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
 
@@ -68,15 +72,6 @@ PROVISIONING = Counter(
 )
 SPARES = Gauge("metodist_spare_schemas", "Spare tenant schemas by state (at_head, stale), read at scrape", ["state"])
 ORGANISATIONS = Gauge("metodist_organisations", "Organisations by status, read at scrape", ["status"])
-MIGRATIONS = Counter(
-    "metodist_tenant_migrations",
-    "Tenant schemas migrated by outcome (ok, failed) and path (replayed, alembic)",
-    ["outcome", "method"],
-)
-MIGRATION_RUNS = Counter("metodist_tenant_migration_runs", "Runs of the all-tenant migration by outcome", ["outcome"])
-MIGRATION_LAST_RUN = Gauge(
-    "metodist_tenant_migration_last_run_timestamp_seconds", "When the last all-tenant migration run ended"
-)
 COMPLIANCE_UNCHECKED = Gauge(
     "metodist_compliance_unchecked_organisations", "Active organisations whose compliance findings were never computed"
 )
@@ -89,14 +84,6 @@ POOL = Gauge(
 )
 CITUS_NODES = Gauge("metodist_citus_nodes", "Citus worker nodes by state (active, inactive)", ["state"])
 CITUS_SCHEMAS = Gauge("metodist_citus_schemas", "Distributed tenant schemas by the worker that holds them", ["node"])
-
-
-def record_migration_run(results: list[Any], *, failed: int) -> None:
-    """Called by `tenants.migrate.migrate_all` when a run ends."""
-    for result in results:
-        MIGRATIONS.labels("ok" if result.ok else "failed", result.method).inc()
-    MIGRATION_RUNS.labels("failed" if failed else "ok").inc()
-    MIGRATION_LAST_RUN.set_to_current_time()
 
 
 _ORGANISATIONS_SQL = text("SELECT status, count(*) FROM public.organisation GROUP BY status")

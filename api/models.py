@@ -4,6 +4,7 @@ Alembic, provisioning and the architecture tests import this module; a new domai
 its models here.
 """
 
+from api.audit import AuditEntry
 from api.audit_anchor import AuditAnchor
 from api.domain.accounts.models import RoleAssignment, User
 from api.domain.bodies.models import (
@@ -47,7 +48,7 @@ from api.identity.models import (
 )
 from api.identity.tokens import ApiToken
 from api.planes import ControlBase, TenantBase, control_metadata, tenant_metadata
-from tenants.models import AuditEntry, Setting
+from api.tenant_settings import Setting
 
 __all__ = [
     "ComplianceCheckRun",

@@ -21,9 +21,9 @@ from uuid import UUID
 
 import msgspec
 
+from api.audit import snapshot
 from api.context import TenantContext
 from api.errors import Conflict, NotFound
-from tenants.audit import snapshot
 
 M = TypeVar("M")
 

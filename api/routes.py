@@ -6,7 +6,7 @@ from api.domain.audit.controllers import AuditController
 from api.domain.bodies.controllers import bodies_controllers
 from api.domain.compliance.controllers import ComplianceController
 from api.domain.documents.controllers import DocumentController
-from api.domain.events.controllers import EventController
+from api.domain.events.controllers import EventController, WorkCalendarController
 from api.domain.meetings.controllers import MeetingController
 from api.domain.onboarding.controllers import onboarding_controllers
 from api.domain.organisations.controllers import OrganisationController
@@ -27,6 +27,7 @@ route_handlers: list[object] = [
     TerritoryController,
     OrganisationController,
     MeetingController,
+    WorkCalendarController,
     PlanController,
     EventController,
     TokenController,

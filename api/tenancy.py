@@ -20,14 +20,13 @@ from litestar.params import FromPath
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import idempotency
+from api import audit, idempotency
 from api.access import HERE_KEY, Here, principal
 from api.db import request_connection, sqlstate
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
 from api.errors import Conflict, Forbidden, NotFound
 from api.identity.reach import organisation_placement
-from tenants import audit
 
 
 @dataclass(frozen=True)

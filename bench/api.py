@@ -65,13 +65,13 @@ async def make_schools(db: Any, count: int, hot_staff: int, staff: int) -> list[
     from common import next_bin
     from sqlalchemy import select
 
+    from api.domain.organisations.provisioning import provision_organisation
     from api.domain.organisations.rules import EducationLevel, OrgKind
     from api.domain.organisations.schemas import OrganisationCreate
     from api.domain.organisations.services import OrganisationService
     from api.domain.structure.models import Staff, StaffSubject, Subject
     from api.domain.territories.models import Territory, TerritoryKind
     from api.domain.territories.services import TerritoryService
-    from tenants.provisioning import provision_organisation
 
     async with db.session() as session, session.begin():
         region = await session.scalar(select(Territory).where(Territory.slug == "karaganda"))

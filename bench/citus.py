@@ -65,8 +65,8 @@ def cluster_database() -> Iterator[str]:
 
 
 async def provision(db: Any, tenants: int) -> tuple[float, list[UUID]]:
+    from api.domain.organisations.provisioning import provision_organisation
     from api.domain.organisations.services import OrganisationService
-    from tenants.provisioning import provision_organisation
 
     place = await territory_id(db)
     ids: list[UUID] = []

@@ -206,10 +206,10 @@ async def timed(samples: int, call: Any) -> list[float]:
 
 
 async def real_schools(db: Any, district: Any, count: int) -> list[Any]:
+    from api.domain.organisations.provisioning import provision_organisation
     from api.domain.organisations.rules import EducationLevel, OrgKind
     from api.domain.organisations.schemas import OrganisationCreate
     from api.domain.organisations.services import OrganisationService
-    from tenants.provisioning import provision_organisation
 
     gate = asyncio.Semaphore(4)
 

@@ -122,7 +122,7 @@ async def check_and_run(
     db: Any, settings: Any, content: bytes, name: str, *, organisation: Any = None
 ) -> tuple[float, float, Any]:
     """(check seconds, run seconds, final progress)."""
-    from api.domain.onboarding import services
+    from api.domain.onboarding import runs, services
 
     started = time.perf_counter()
     async with db.session() as session, session.begin():
@@ -133,7 +133,7 @@ async def check_and_run(
         await services.start(session, job)
     checked = time.perf_counter() - started
     started = time.perf_counter()
-    status = await services.run_job(db, settings, job.id)
+    status = await runs.run_job(db, settings, job.id)
     ran = time.perf_counter() - started
     async with db.session() as session:
         progress = await services.progress(session, job.id)
@@ -144,9 +144,9 @@ async def check_and_run(
 async def baseline(db: Any, count: int) -> float:
     from common import territory_id
 
-    from api.domain.onboarding.services import PROVISION_CONCURRENCY
+    from api.domain.onboarding.runs import PROVISION_CONCURRENCY
+    from api.domain.organisations.provisioning import provision_organisation
     from api.domain.organisations.services import OrganisationService
-    from tenants.provisioning import provision_organisation
 
     place = await territory_id(db)
     gate = asyncio.Semaphore(PROVISION_CONCURRENCY)

@@ -62,7 +62,7 @@ async def provision_by_replay(db: Any, organisation_id: UUID) -> str:
     from sqlalchemy import text
 
     from api.domain.organisations.models import Organisation
-    from tenants.provisioning import provision_organisation
+    from api.domain.organisations.provisioning import provision_organisation
 
     async with db.session() as session:
         org = await session.get(Organisation, organisation_id)
@@ -141,8 +141,8 @@ async def main(tenants: int, concurrency: int, baseline: int, spares: int) -> No
     import structlog
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    from api.domain.organisations.provisioning import provision_organisation
     from tenants.ddl import tenant_ddl
-    from tenants.provisioning import provision_organisation
     from tenants.spares import count_spares, replenish
 
     with throwaway_database() as url:
@@ -408,7 +408,7 @@ async def main_real(
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     from api.access import Grant
-    from tenants.provisioning import provision_organisation
+    from api.domain.organisations.provisioning import provision_organisation
     from tests.identity.access.principals import republic_id, token_secret
 
     wave = tenants // rounds

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, create_engine, pool, text
 from api.db import sync_url
 from migrations.runner import TENANT_DIR
 from tenants.citus import HAS_CITUS
+from tenants.metrics import record_migration_run
 from tenants.upgrades import RECORD_VERSION_SQL, MigrationResult, head_of, migrate_chunk, prepare_connection
 
 # Reads tenants' versions inside the server (a session-temporary PL/pgSQL function; the embedded
@@ -257,9 +258,7 @@ def migrate_all(
 
 
 def _count(run: RunReport) -> None:
-    """The run in this process's metrics (api/metrics.py), for /metrics when the server ran it."""
-    from api.metrics import record_migration_run
-
+    """The run in this process's metrics (tenants/metrics.py), for /metrics when the server ran it."""
     record_migration_run(run.results, failed=len(run.failures))
 
 

@@ -24,6 +24,7 @@ from api.demo.users import DEMO_USERS, STAFF_ROLES, DemoUser, posts_of
 from api.demo.work import Work, inter_school
 from api.domain.accounts.models import RoleAssignment, User
 from api.domain.organisations.models import Organisation
+from api.domain.organisations.provisioning import provision_organisation
 from api.domain.organisations.rules import OrgKind, make_bin
 from api.domain.organisations.schemas import OrganisationCreate
 from api.domain.organisations.services import OrganisationService
@@ -32,7 +33,6 @@ from api.domain.territories.services import TerritoryService
 from api.identity.dev import DEV_ISSUER
 from api.roles import Role
 from api.tenancy import Tenant
-from tenants.provisioning import provision_organisation
 
 __all__ = ["DEMO_ORGS", "DEMO_USERS", "DemoOrg", "DemoUser", "Gap", "demo_bin", "load_demo", "load_demo_users"]
 

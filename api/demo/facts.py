@@ -3,6 +3,9 @@ made through the structure and bodies services as an administrator would make th
 
 The work done in those bodies (meetings, plans, documents under review) is `api.demo.work`. The
 organisation's `Gap`s decide what is left out, so compliance has something to find.
+
+Long because each kind of organisation (school, college, university, cabinet) is furnished by one
+function here, side by side, so what sets the kinds apart in the demo reads in one place.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ own log: one place answers "who gave this person this role, and when", whatever 
 Each entry names the person who acted, or for an API token the token and the person who issued
 it, as the tenants' log does; the command line is `actor_kind="command"`.
 
-Entries are chained and anchored by the same code as a tenant's log (`tenants.audit.append`: each
+Entries are chained and anchored by the same code as a tenant's log (`api.audit.append`: each
 stores the previous entry's hash and its own over a canonical JSON form; appends are serialised by
 an advisory lock)
 and the database refuses UPDATE, DELETE and TRUNCATE (`api.identity.models`).
@@ -26,9 +26,9 @@ from uuid_utils.compat import uuid7
 
 from api import audit_anchor
 from api.access import Principal
+from api.audit import ChainReport, append, snapshot, to_json, verify_chain
 from api.db import advisory_key
 from api.identity.models import IdentityAuditEntry
-from tenants.audit import ChainReport, append, snapshot, to_json, verify_chain
 
 # "sign_in": a role an organisation's sign-in set-up gave a person on their first sign-in.
 # "mailbox": a domain proved by the link mailed to its administrative mailbox (api.identity.domains).

@@ -1,4 +1,7 @@
-"""HTTP of sign-in, sign-out, sessions, identity providers and invitations. Thin: services decide."""
+"""HTTP of signing in and out and of one's own sessions (`/api/auth`). Thin: services decide.
+
+People's sessions as administrators see them, sign-in services and invitations have modules of
+their own (session_controllers.py, provider_controllers.py, invitation_controllers.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +10,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import structlog
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import Body, FromPath, FromQuery, Parameter
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,56 +23,30 @@ from api.domain.accounts.models import User
 from api.domain.organisations.models import Organisation
 from api.domain.territories.models import Territory
 from api.errors import NotFound
-from api.i18n import N_
-from api.idempotency import SHOWN_ONCE
-from api.identity import audit
-from api.identity.authz import (
-    IDENTITY_ADMINS,
-    current_principal,
-    require_organisation_admin,
-    require_signed_in,
-    require_user_admin,
-)
+from api.identity.authz import current_principal, require_signed_in
 from api.identity.crypto import new_token, token_hash
 from api.identity.dev import DEV_PROVIDER, dev_sign_in_available, dev_user, dev_users, require_dev_sign_in
-from api.identity.invitations import (
-    InvitationService,
-    invitation_link,
-    mask_email,
-    status_of,
-    to_read,
-    waiting_invitations,
-)
+from api.identity.invitation_controllers import InvitationController
+from api.identity.invitations import InvitationService, mask_email, status_of, waiting_invitations
 from api.identity.login import LOGIN_STATE_TTL_S, LoginFlow, safe_return_to
 from api.identity.models import UserSession
 from api.identity.oidc import LoginError, OidcClient
 from api.identity.pages import LOGIN_ERROR_PAGES, login_error_page
-from api.identity.providers import (
-    PLATFORM_ID,
-    ProviderService,
-    login_url,
-    post_logout_redirect_uri,
-    redirect_uri,
-)
+from api.identity.provider_controllers import IdentityProviderController
+from api.identity.providers import PLATFORM_ID, ProviderService, login_url, post_logout_redirect_uri, redirect_uri
 from api.identity.schemas import (
     DevSignIn,
     DevUser,
     GrantRead,
-    IdentityProviderCreate,
-    IdentityProviderRead,
-    IdentityProviderUpdate,
-    InvitationCreate,
-    InvitationCreated,
     InvitationPreview,
-    InvitationRead,
     LogoutResult,
     Me,
     ProviderLookup,
     ProviderOption,
-    RevokedCount,
     SessionRead,
     SignInAddresses,
 )
+from api.identity.session_controllers import UserSessionController, session_read
 from api.identity.sessions import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -79,7 +56,7 @@ from api.identity.sessions import (
     grants_of,
     session_cookie,
 )
-from api.roles import SELF, Role
+from api.roles import SELF
 
 log = structlog.get_logger()
 
@@ -105,19 +82,6 @@ def _client(request: Request[Any, Any, Any]) -> tuple[str | None, str | None]:
     return request.headers.get("user-agent"), request.client.host if request.client else None
 
 
-def _session_read(row: UserSession, current_index: UUID | None) -> SessionRead:
-    return SessionRead(
-        id=row.id,
-        provider=row.provider,
-        created_at=row.created_at,
-        last_seen_at=row.last_seen_at,
-        expires_at=row.expires_at,
-        user_agent=row.user_agent,
-        ip_address=row.ip_address,
-        current=row.id == current_index,
-    )
-
-
 def _grant_reads(grants: Any) -> list[GrantRead]:
     return [GrantRead(g.role, g.territory_id, g.organisation_id, g.unit_id) for g in grants]
 
@@ -141,23 +105,6 @@ async def _start_session(
     await session.commit()
     await manager.activate(token, payload)
     return token
-
-
-ORG_ADMIN = access(Scope.TENANT, Role.ORGANISATION_ADMIN)
-# Which management routes API tokens may use (docs/operations.md, "API tokens"): invitations yes —
-# a regional system inviting its schools' staff is the case they exist for, and an invitation binds
-# only when the invitee signs in —; sign-in services and people's sessions no: they decide who can
-# sign in at all, which stays with a person who signs in.
-PROVIDER_ADMIN = access(
-    Scope.TENANT,
-    Role.ORGANISATION_ADMIN,
-    person_only=N_("API tokens cannot manage sign-in services; an administrator signs in to do it."),
-)
-SESSION_ADMIN = access(
-    Scope.SHARED,
-    IDENTITY_ADMINS,
-    person_only=N_("API tokens cannot see or end people's sessions; an administrator signs in to do it."),
-)
 
 
 class AuthController(Controller):
@@ -331,7 +278,7 @@ class AuthController(Controller):
         user_id = require_signed_in(await current_principal(request))
         current = await current_session(request)
         rows = await session_manager.live_sessions(session, user_id)
-        return [_session_read(row, current.index_id if current else None) for row in rows]
+        return [session_read(row, current.index_id if current else None) for row in rows]
 
     @delete(
         "/sessions/{session_id:uuid}",
@@ -424,215 +371,6 @@ class AuthController(Controller):
         return Redirect(
             safe_return_to(data.return_to), status_code=303, cookies=[session_cookie(state.settings, token)]
         )
-
-
-class UserSessionController(Controller):
-    """An administrator's view of one user's sessions."""
-
-    path = "/api/users/{user_id:uuid}/sessions"
-    tags = ["identity"]
-
-    @get("/", name="users:sessions", operation_id="ListUserSessions", opt=SESSION_ADMIN)
-    async def list_sessions(
-        self,
-        request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
-        session_manager: NamedDependency[SessionManager],
-        user_id: FromPath[UUID],
-    ) -> list[SessionRead]:
-        await require_user_admin(session, await current_principal(request), user_id)
-        return [_session_read(row, None) for row in await session_manager.live_sessions(session, user_id)]
-
-    @delete("/", name="users:revoke-sessions", operation_id="RevokeUserSessions", opt=SESSION_ADMIN, status_code=200)
-    async def revoke_sessions(
-        self,
-        request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
-        session_manager: NamedDependency[SessionManager],
-        user_id: FromPath[UUID],
-    ) -> RevokedCount:
-        await require_user_admin(session, await current_principal(request), user_id)
-        return RevokedCount(await session_manager.revoke_all(session, user_id, "revoked_by_admin"))
-
-
-class IdentityProviderController(Controller):
-    """An organisation's own sign-in services (its SSO)."""
-
-    path = "/api/organisations/{organisation_id:uuid}/identity-providers"
-    tags = ["identity"]
-
-    @get("/", name="identity-providers:list", operation_id="ListIdentityProviders", opt=PROVIDER_ADMIN)
-    async def list_providers(
-        self,
-        request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
-        identity_providers: NamedDependency[ProviderService],
-        organisation_id: FromPath[UUID],
-    ) -> list[IdentityProviderRead]:
-        await require_organisation_admin(session, await current_principal(request), organisation_id)
-        return [identity_providers.to_read(row) for row in await identity_providers.list_for(organisation_id)]
-
-    @post(
-        "/",
-        name="identity-providers:create",
-        operation_id="CreateIdentityProvider",
-        opt=PROVIDER_ADMIN,
-        status_code=201,
-    )
-    async def create_provider(
-        self,
-        request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
-        identity_providers: NamedDependency[ProviderService],
-        organisation_id: FromPath[UUID],
-        data: JSONBody[IdentityProviderCreate],
-    ) -> IdentityProviderRead:
-        """Reads the issuer's discovery document first; the client secret is stored encrypted and
-        never returned. Register the answer's `redirect_uri` at the provider."""
-        principal = await current_principal(request)
-        org = await require_organisation_admin(session, principal, organisation_id)
-        row = await identity_providers.create(org.id, data, principal.user_id)
-        return identity_providers.to_read(row)
-
-    @get(
-        "/{provider_id:uuid}", name="identity-providers:detail", operation_id="GetIdentityProvider", opt=PROVIDER_ADMIN
-    )
-    async def detail(
-        self,
-        request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
-        identity_providers: NamedDependency[ProviderService],
-        organisation_id: FromPath[UUID],
-        provider_id: FromPath[UUID],
-    ) -> IdentityProviderRead:
-        await require_organisation_admin(session, await current_principal(request), organisation_id)
-        return identity_providers.to_read(await identity_providers.get_for(organisation_id, provider_id))
-
-    @patch(
-        "/{provider_id:uuid}",
-        name="identity-providers:update",
-        operation_id="UpdateIdentityProvider",
-        opt=PROVIDER_ADMIN,
-    )
-    async def update(
-        self,
-        request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
-        identity_providers: NamedDependency[ProviderService],
-        organisation_id: FromPath[UUID],
-        provider_id: FromPath[UUID],
-        data: JSONBody[IdentityProviderUpdate],
-    ) -> IdentityProviderRead:
-        await require_organisation_admin(session, await current_principal(request), organisation_id)
-        row = await identity_providers.get_for(organisation_id, provider_id)
-        return identity_providers.to_read(await identity_providers.update(row, data))
-
-    @delete(
-        "/{provider_id:uuid}",
-        name="identity-providers:deactivate",
-        operation_id="DeactivateIdentityProvider",
-        opt=PROVIDER_ADMIN,
-        status_code=200,
-    )
-    async def deactivate(
-        self,
-        request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
-        identity_providers: NamedDependency[ProviderService],
-        organisation_id: FromPath[UUID],
-        provider_id: FromPath[UUID],
-    ) -> IdentityProviderRead:
-        """Switches the provider off (kept for the record; its users' accounts stay)."""
-        await require_organisation_admin(session, await current_principal(request), organisation_id)
-        row = await identity_providers.get_for(organisation_id, provider_id)
-        return identity_providers.to_read(await identity_providers.update(row, IdentityProviderUpdate(is_active=False)))
-
-
-class InvitationController(Controller):
-    path = "/api/organisations/{organisation_id:uuid}/invitations"
-    tags = ["identity"]
-
-    @get("/", name="invitations:list", operation_id="ListInvitations", opt=ORG_ADMIN)
-    async def list_invitations(
-        self,
-        request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
-        invitations: NamedDependency[InvitationService],
-        organisation_id: FromPath[UUID],
-    ) -> list[InvitationRead]:
-        await require_organisation_admin(session, await current_principal(request), organisation_id)
-        return [to_read(row) for row in await invitations.list_for(organisation_id)]
-
-    # The link is in the first answer only: a repeat is refused, never replayed (api.idempotency).
-    @post(
-        "/",
-        name="invitations:create",
-        operation_id="CreateInvitation",
-        opt={**ORG_ADMIN, SHOWN_ONCE: True},
-        status_code=201,
-    )
-    async def create_invitation(
-        self,
-        request: Request[Any, Any, Any],
-        state: State,
-        session: NamedDependency[AsyncSession],
-        invitations: NamedDependency[InvitationService],
-        organisation_id: FromPath[UUID],
-        data: JSONBody[InvitationCreate],
-    ) -> InvitationCreated:
-        """Creates the invitation and e-mails its link; the answer shows the link once as well."""
-        principal = await current_principal(request)
-        org = await require_organisation_admin(session, principal, organisation_id)
-        row, token = await invitations.create(org, data, principal.user_id)
-        await audit.record(
-            session,
-            principal,
-            action="invitation.create",
-            entity="invitation",
-            entity_id=row.id,
-            after={
-                "email": row.email,
-                "role": row.role,
-                "organisation_id": row.organisation_id,
-                "unit_id": row.unit_id,
-            },
-        )
-        await session.commit()
-        link = invitation_link(state.settings, token)
-        await invitations.deliver(row, org, link)
-        return InvitationCreated(invitation=to_read(row), link=link)
-
-    @delete(
-        "/{invitation_id:uuid}",
-        name="invitations:revoke",
-        operation_id="RevokeInvitation",
-        opt=ORG_ADMIN,
-        status_code=200,
-    )
-    async def revoke(
-        self,
-        request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
-        invitations: NamedDependency[InvitationService],
-        organisation_id: FromPath[UUID],
-        invitation_id: FromPath[UUID],
-    ) -> InvitationRead:
-        principal = await current_principal(request)
-        await require_organisation_admin(session, principal, organisation_id)
-        row = await invitations.get_for(organisation_id, invitation_id)
-        was = status_of(row)
-        revoked = await invitations.revoke(row)
-        if was == "pending":
-            await audit.record(
-                session,
-                principal,
-                action="invitation.revoke",
-                entity="invitation",
-                entity_id=row.id,
-                before={"status": was},
-                after={"status": status_of(revoked)},
-            )
-        return to_read(revoked)
 
 
 identity_controllers = [AuthController, UserSessionController, IdentityProviderController, InvitationController]

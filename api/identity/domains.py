@@ -17,7 +17,7 @@ is worth something only once proved, and only to the one organisation that prove
 Until proved, the domain routes no sign-in to the provider, its addresses are not trusted (no
 invitation binds by them, `email_verified` stays false) and it makes no one a member.
 
-The TXT lookup goes through a `TxtResolver`; the default asks the servers in
+The TXT lookup goes through a `TxtResolver` (api/identity/dns.py); the default asks the servers in
 METODIST_DNS_NAMESERVERS (host or host:port, comma-separated) or the system's resolver.
 Every change is written to the identity audit log.
 """
@@ -28,16 +28,10 @@ import datetime
 import fnmatch
 import re
 import secrets
-from dataclasses import dataclass
 from email.message import EmailMessage
 from functools import lru_cache
-from typing import Protocol
 from uuid import UUID
 
-import dns.asyncresolver
-import dns.exception
-import dns.nameserver
-import dns.resolver
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,6 +41,7 @@ from api.errors import Conflict, DomainError, NotFound
 from api.i18n import N_
 from api.identity import audit
 from api.identity.crypto import token_hash
+from api.identity.dns import DomainLookupError, TxtResolver, resolver_for
 from api.identity.models import OrganisationDomain
 from api.settings import PROJECT_ROOT, Settings
 
@@ -75,48 +70,6 @@ NO_MAIL = N_(
     "No mail server is configured, so no confirmation can be sent; ask a regional administrator to approve the domain."
 )
 BAD_CODE = N_("This confirmation link is not valid, has expired or has been used already.")
-
-
-class DomainLookupError(Exception):
-    pass
-
-
-class TxtResolver(Protocol):
-    async def txt(self, name: str) -> list[str]:
-        """The TXT strings at `name` ([] when there are none); DomainLookupError when DNS fails."""
-        ...
-
-
-@dataclass
-class DnsResolver:
-    """TXT lookups with dnspython: the configured servers (METODIST_DNS_NAMESERVERS) or the system's."""
-
-    nameservers: tuple[str, ...] = ()
-    timeout_s: float = 5.0
-
-    def _resolver(self) -> dns.asyncresolver.Resolver:
-        if not self.nameservers:
-            return dns.asyncresolver.Resolver()
-        resolver = dns.asyncresolver.Resolver(configure=False)
-        servers = []
-        for entry in self.nameservers:
-            host, _, port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "53")
-            servers.append(dns.nameserver.Do53Nameserver(host or entry, int(port or 53)))
-        resolver.nameservers = servers
-        return resolver
-
-    async def txt(self, name: str) -> list[str]:
-        try:
-            answer = await self._resolver().resolve(name, "TXT", lifetime=self.timeout_s)
-        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
-            return []
-        except (dns.exception.DNSException, OSError) as exc:  # timeouts, no servers, a refused socket
-            raise DomainLookupError(type(exc).__name__) from exc
-        return [b"".join(record.strings).decode("utf-8", "replace") for record in answer]
-
-
-def resolver_for(settings: Settings) -> TxtResolver:
-    return DnsResolver(settings.dns_nameservers, settings.dns_timeout_s)
 
 
 @lru_cache(maxsize=1)

@@ -128,7 +128,7 @@ class IdentityAuditEntry(ControlBase):
     what — role grants and revocations (by an admin, an invitation, the command line's first
     administrator, an answered access request), invitations, API tokens issued and revoked.
     Grants may sit at a territory with no tenant schema, so they are recorded here, not in an
-    organisation's own log. Append-only and hash-chained like the tenants' log (tenants.audit):
+    organisation's own log. Append-only and hash-chained like the tenants' log (api.audit):
     see api.identity.audit."""
 
     __tablename__ = "identity_audit_log"

@@ -62,7 +62,7 @@ class District:
 
 
 async def district_with_schools(db: Any, label: str) -> District:
-    from tenants.provisioning import provision_organisation
+    from api.domain.organisations.provisioning import provision_organisation
 
     territory = await work_district(db)
     async with db.session() as session, session.begin():

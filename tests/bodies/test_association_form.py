@@ -119,9 +119,9 @@ async def test_a_teacher_is_not_offered_the_form(app: Any, db: Any, place: Bodie
 
 async def provisioned(db: Any, kind: Any, level: Any, name: str) -> Any:
     from api.domain.organisations.models import Organisation
+    from api.domain.organisations.provisioning import provision_organisation
     from api.domain.organisations.schemas import OrganisationCreate
     from api.domain.organisations.services import OrganisationService
-    from tenants.provisioning import provision_organisation
     from tests.support import fresh_bin
     from tests.work.helpers import work_district
 

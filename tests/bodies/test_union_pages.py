@@ -26,7 +26,7 @@ HX = {"HX-Request": "true"}
 
 @pytest.fixture(scope="module")
 async def republic_cabinet(app: Any, db: Any) -> Organisation:
-    from tenants.provisioning import provision_organisation
+    from api.domain.organisations.provisioning import provision_organisation
 
     async with db.session() as session, session.begin():
         republic = await TerritoryService(session).by_slug("kz")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tenants.provisioning import provision_organisation
+from api.domain.organisations.provisioning import provision_organisation
 from tests.citus.conftest import cluster
 from tests.citus.test_tenancy import _fill, local_tables, placement
 from tests.structure.conftest import Place

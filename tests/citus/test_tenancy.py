@@ -12,9 +12,9 @@ import psycopg
 import pytest
 from sqlalchemy import make_url
 
+from api.audit import GENESIS
 from api.domain.organisations.rules import OrgKind
 from migrations.throwaway import add_revision, throwaway_track
-from tenants.audit import GENESIS
 from tenants.ddl import run_script, tenant_ddl
 from tenants.migrate import migrate_all
 from tenants.spares import count_spares, replenish
@@ -101,7 +101,7 @@ async def test_an_organisation_gets_a_distributed_schema_and_the_control_plane_s
 async def test_spares_are_distributed_as_built_and_keep_their_worker_when_claimed(
     db: Any, database_url: str, app: Any
 ) -> None:
-    from tenants.provisioning import provision_organisation
+    from api.domain.organisations.provisioning import provision_organisation
 
     done = await replenish(db, 2, yield_to_provisioning=False)
     assert done.built >= 2
@@ -125,7 +125,7 @@ async def test_spares_are_distributed_as_built_and_keep_their_worker_when_claime
 async def test_a_schema_built_before_the_cluster_is_distributed_when_provisioned(
     db: Any, database_url: str, app: Any
 ) -> None:
-    from tenants.provisioning import provision_organisation
+    from api.domain.organisations.provisioning import provision_organisation
 
     org = await register_organisation(db)
     # As a single server built it: the DDL without distribution (a database that became a cluster).
@@ -215,7 +215,7 @@ async def test_all_tenant_migration_runs_through_the_coordinator(
     schemas = []
     for _ in range(3):
         org = await register_organisation(db)
-        from tenants.provisioning import provision_organisation
+        from api.domain.organisations.provisioning import provision_organisation
 
         assert await provision_organisation(db, org.id) == "active"
         schemas.append(org.schema_name)
@@ -276,7 +276,7 @@ async def test_all_tenant_migration_runs_through_the_coordinator(
 async def test_archiving_dumps_a_distributed_schema_through_the_coordinator_and_drops_it(
     db: Any, app: Any, database_url: str, settings: Any
 ) -> None:
-    from tenants.provisioning import archive_organisation, provision_organisation
+    from api.domain.organisations.provisioning import archive_organisation, provision_organisation
 
     org = await register_organisation(db)
     assert await provision_organisation(db, org.id) == "active"

@@ -40,7 +40,7 @@ async def other_district(db: Any) -> UUID:
 
 
 async def school_in(db: Any, district: UUID, name: str) -> Organisation:
-    from tenants.provisioning import provision_organisation
+    from api.domain.organisations.provisioning import provision_organisation
 
     async with db.session() as session, session.begin():
         org = await OrganisationService(session).create(

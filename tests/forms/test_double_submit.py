@@ -424,11 +424,11 @@ async def test_a_council_and_its_member_sent_twice_at_once_make_one(
 @pytest.fixture(scope="module")
 async def republic_cabinet(app: Any, db: Any) -> Any:
     from api.domain.organisations.models import Organisation
+    from api.domain.organisations.provisioning import provision_organisation
     from api.domain.organisations.rules import OrgKind
     from api.domain.organisations.schemas import OrganisationCreate
     from api.domain.organisations.services import OrganisationService
     from api.domain.territories.services import TerritoryService
-    from tenants.provisioning import provision_organisation
     from tests.support import fresh_bin
 
     async with db.session() as session, session.begin():

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import func, select, update
 
 from api.access import Grant
-from api.domain.onboarding import services
+from api.domain.onboarding import runs, services
 from api.domain.onboarding.models import ImportRow
 from api.domain.organisations.models import Organisation
 from api.identity.models import IdentityAuditEntry, Invitation
@@ -86,7 +86,7 @@ async def test_administrators_named_in_the_file_are_invited_once(
         async with db.session() as session, session.begin():
             job = await services.check_organisations(session, mailing, None, content, "invite.csv")
             await services.start(session, job)
-        assert await services.run_job(db, mailing, job.id) == "done"
+        assert await runs.run_job(db, mailing, job.id) == "done"
         async with db.session() as session:
             progress = await services.progress(session, job.id)
         assert progress.invited == 2 and progress.done == 2
@@ -135,7 +135,7 @@ async def test_rows_its_uploader_no_longer_reaches_are_not_imported(db: Any, set
         await session.execute(
             update(ApiToken).where(ApiToken.id == uploader.credential_id).values(revoked_at=func.now())
         )
-    assert await services.run_job(db, settings, job.id) == "done"
+    assert await runs.run_job(db, settings, job.id) == "done"
     async with db.session() as session:
         progress = await services.progress(session, job.id)
         failed = list((await session.scalars(select(ImportRow).where(ImportRow.job_id == job.id))).all())

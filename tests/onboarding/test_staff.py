@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from api.audit import AuditEntry
 from api.domain.accounts.models import User
 from api.domain.organisations.models import Organisation
 from api.domain.structure.models import Staff, StaffSubject, Subject
-from tenants.models import AuditEntry
 from tests.onboarding.files import (
     ORG_HEADER_RU,
     STAFF_HEADER_RU,
@@ -109,7 +109,7 @@ async def test_roster_import_and_reimport(client: httpx.AsyncClient, db: Any, pl
         subjects = await tenant.scalar(select(func.count()).select_from(Subject).where(Subject.name_ru == "Астрономия"))
     assert counts == {iin: 1 for iin in iins} and renamed == "Иванов-Петров Пётр" and subjects == 1
     # Every change is in the organisation's audit log, its chain intact.
-    from tenants.audit import verify
+    from api.audit import verify
 
     async with db.tenant_context(org.schema_name) as tenant:
         chain = await verify(tenant)

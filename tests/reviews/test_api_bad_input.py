@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from api.audit import AuditEntry
 from api.domain.documents.models import DocumentVersion
 from api.domain.reviews.models import ReviewDecision, ReviewRound
-from tenants.models import AuditEntry
 from tests.reviews import world as w
 from tests.reviews.api_support import Api
 

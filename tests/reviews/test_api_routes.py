@@ -170,9 +170,9 @@ async def test_a_route_never_drops_a_stage_silently(app: Any, db: Any, district_
 
     from sqlalchemy import select
 
+    from api.audit import AuditEntry
     from api.domain.bodies.models import Council
     from api.domain.reviews.models import ReviewMissingStage
-    from tenants.models import AuditEntry
 
     world = await w.school(db, district_id)
     async with db.tenant_context(world.schema) as session:

@@ -23,10 +23,10 @@ import httpx
 import pytest
 from botocore.config import Config
 
+from api.audit import AuditEntry
 from api.domain.documents.models import DocumentVersion
 from api.domain.documents.storage import S3FileStore, build_file_store
 from api.settings import Settings
-from tenants.models import AuditEntry
 from tests.reviews import world as w
 from tests.reviews.api_support import Api
 from tests.support import AsgiLifespan

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from api.audit import AuditEntry
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import DocumentKind
 from api.domain.documents.schemas import DocumentCreate
 from api.domain.reviews.models import ReviewDecision
 from api.errors import Conflict, DomainError, Forbidden
-from tenants.models import AuditEntry
 from tests.reviews import world as w
 from tests.reviews.conftest import Desk
 

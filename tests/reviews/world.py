@@ -142,7 +142,7 @@ async def district(db: Any) -> UUID:
 
 
 async def make_organisation(db: Any, kind: OrgKind, territory_id: UUID) -> tuple[UUID, str]:
-    from tenants.provisioning import provision_organisation
+    from api.domain.organisations.provisioning import provision_organisation
 
     async with db.session() as session, session.begin():
         org = await OrganisationService(session).create(

@@ -82,7 +82,7 @@ async def _district(db: Any, slug: str, n: int) -> UUID:
 
 
 async def make_org(db: Any, kind: OrgKind, territory_id: UUID, name: str) -> Place:
-    from tenants.provisioning import provision_organisation
+    from api.domain.organisations.provisioning import provision_organisation
 
     async with db.session() as session, session.begin():
         org = await OrganisationService(session).create(

@@ -8,12 +8,12 @@ from uuid import UUID
 
 from sqlalchemy import func, select
 
+from api.audit import AuditEntry
 from api.context import Caller
 from api.domain.structure.rules import Position
 from api.domain.structure.schemas import StaffCreate, SubjectCreate
 from api.domain.structure.services import SubjectService
 from api.domain.structure.staff import StaffService
-from tenants.models import AuditEntry
 from tests.structure.conftest import Place, context_of
 
 

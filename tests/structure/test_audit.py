@@ -12,11 +12,11 @@ from typing import Any
 import psycopg
 import pytest
 
+from api.audit import GENESIS, record, verify
 from api.domain.organisations.rules import OrgKind
 from api.domain.structure.rules import UnitKind
 from api.domain.structure.schemas import UnitCreate
 from api.domain.structure.services import UnitService
-from tenants.audit import GENESIS, record, verify
 from tests.structure.conftest import Place, Region, admin_of, context_of, make_org
 from tests.tenancy.helpers import metodist, psql
 

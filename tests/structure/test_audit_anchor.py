@@ -14,10 +14,9 @@ from typing import Any
 
 from sqlalchemy import select, text
 
+from api.audit import AuditEntry, _hashed_fields, entry_hash, verify
 from api.audit_anchor import AuditAnchor
 from api.domain.organisations.rules import OrgKind
-from tenants.audit import _hashed_fields, entry_hash, verify
-from tenants.models import AuditEntry
 from tests.structure.conftest import Region, make_org
 from tests.structure.test_audit import _fill
 from tests.tenancy.helpers import metodist, psql

@@ -177,7 +177,7 @@ async def test_staff_update_changes_subjects_and_is_audited(db: Any, region: Reg
             person, StaffUpdate(subject_ids=[b], qualification_category="expert")
         )
     assert updated.subject_ids == [b] and updated.qualification_category == "expert"
-    from tenants.models import AuditEntry
+    from api.audit import AuditEntry
 
     async with db.tenant_context(school.schema) as session:
         entry = await session.scalar(

@@ -64,7 +64,7 @@ async def organisation(db: Any, organisation_id: UUID) -> Organisation:
 
 
 async def provisioned_organisation(db: Any) -> Organisation:
-    from tenants.provisioning import provision_organisation
+    from api.domain.organisations.provisioning import provision_organisation
 
     org = await register_organisation(db)
     assert await provision_organisation(db, org.id) == "active"

@@ -17,8 +17,8 @@ import pytest
 from saq import Job
 
 from api.settings import Settings
+from api.tenant_settings import Setting
 from migrations.runner import TENANT_DIR, head_revision
-from tenants.models import Setting
 from tests.support import AsgiLifespan, fresh_bin, school_payload, territory_id, wait_for_status
 from tests.tenancy.helpers import catalog, psql, schema_exists
 

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.usefixtures("territories")
 
 
 async def test_auto_on_a_single_server_builds_a_plain_schema(db: Any, database_url: str) -> None:
+    from api.domain.organisations.provisioning import provision_organisation
     from tenants.citus import is_citus
-    from tenants.provisioning import provision_organisation
 
     assert db.citus == "auto" and await is_citus(db) is False
     org = await register_organisation(db)
@@ -28,7 +28,7 @@ async def test_on_without_the_extension_fails_provisioning_with_the_reason(
     settings: Settings, database_url: str
 ) -> None:
     from api.db import Database, create_engine
-    from tenants.provisioning import provision_organisation
+    from api.domain.organisations.provisioning import provision_organisation
 
     required = Database(create_engine(settings, database_url), citus="on")
     try:

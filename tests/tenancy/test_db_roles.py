@@ -164,7 +164,7 @@ async def test_the_app_works_on_its_own_role_and_cannot_rewrite_the_chain(separa
 
     # And the chain verifies against its anchors.
     async with s.db.tenant_context(schema) as session:
-        from tenants.audit import verify
+        from api.audit import verify
 
         report = await verify(session)
     assert report.ok and report.entries == entries and report.anchored_seq is not None

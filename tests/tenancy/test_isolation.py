@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import ProgrammingError
 
+from api import audit
+from api.audit import AuditEntry
 from api.db import Database, create_engine
 from api.settings import Settings
-from tenants import audit
-from tenants.models import AuditEntry, Setting
+from api.tenant_settings import Setting
 from tests.tenancy.helpers import provisioned_organisation, psql
 
 pytestmark = pytest.mark.usefixtures("territories")

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import select, text
 
 from api.domain.organisations.models import Organisation
+from api.domain.organisations.provisioning import provision_organisation
 from api.domain.organisations.rules import OrgStatus
 from api.models import tenant_metadata
+from api.tenant_settings import Setting
 from migrations.runner import TENANT_DIR, head_revision
-from tenants.models import Setting
-from tenants.provisioning import create_schema, ensure_schema, provision_organisation
+from tenants.provisioning import create_schema, ensure_schema
 from tests.tenancy.helpers import (
     catalog,
     metadata_diff,

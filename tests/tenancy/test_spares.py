@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
+from api.domain.organisations.provisioning import provision_organisation
 from api.settings import Settings
 from migrations.runner import TENANT_DIR, head_revision
-from tenants.provisioning import create_schema, ensure_schema, provision_organisation
+from tenants.provisioning import create_schema, ensure_schema
 from tenants.spares import SPARE_PREFIX, SpareCount, build_spare, count_spares, replenish
 from tests.support import school_payload, territory_id, wait_for_status
 from tests.tenancy.helpers import catalog, organisation, psql, register_organisation, schema_exists
@@ -47,7 +48,7 @@ async def test_a_new_organisation_takes_a_spare_that_looks_as_if_built_for_it(sc
     assert catalog(scratch.url, org.schema_name) == catalog(scratch.url, reference)
     assert catalog(scratch.url, org.schema_name).version == [(head_revision(TENANT_DIR),)]
     # And it works as the tenant's schema: written and read through tenant routing.
-    from tenants.models import Setting
+    from api.tenant_settings import Setting
 
     async with scratch.db.tenant_session(org.schema_name) as session, session.begin():
         session.add(Setting(key="claimed", value={"ok": True}))

@@ -12,7 +12,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from api.jobs import Jobs, build_queue, pg_queue_pool_size
+from api.job_queue import build_queue, pg_queue_pool_size
+from api.jobs import Jobs
 from api.settings import Settings
 
 

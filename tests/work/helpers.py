@@ -51,7 +51,7 @@ async def work_district(db: Any) -> UUID:
 
 
 async def provisioned_school(db: Any, name: str = "Work School") -> Organisation:
-    from tenants.provisioning import provision_organisation
+    from api.domain.organisations.provisioning import provision_organisation
 
     district = await work_district(db)
     async with db.session() as session, session.begin():

@@ -58,7 +58,7 @@ class District:
 async def district(app: Any, db: Any) -> District:
     """A district cabinet with an association of four physics teachers: two of school A and two of
     school B; the third teacher of each school is not a member."""
-    from tenants.provisioning import provision_organisation
+    from api.domain.organisations.provisioning import provision_organisation
 
     territory = await work_district(db)
     async with db.session() as session, session.begin():

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
+from api.audit import AuditEntry
 from api.domain.bodies.models import Council
 from api.domain.meetings.models import Decision, Meeting
 from api.domain.meetings.schemas import (
@@ -22,7 +23,6 @@ from api.domain.meetings.services import MeetingFilter, MeetingService
 from api.errors import Conflict, DomainError, Forbidden
 from api.paging import Paging
 from api.roles import Role
-from tenants.models import AuditEntry
 from tests.work.helpers import KZ, School, actor, context, quarters, school_year_of
 
 NOW = datetime.datetime.now(KZ)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from api.audit import AuditEntry
 from api.domain.plans.models import WorkPlan
 from api.domain.plans.rules import Direction, PlanStatus
 from api.domain.plans.schemas import PlanCreate, PlanItemUpdate, PlanItemWrite, PlanReturn, PlanUpdate
@@ -16,7 +17,6 @@ from api.domain.plans.services import PlanFilter, PlanService
 from api.errors import Conflict, DomainError, Forbidden
 from api.paging import Paging
 from api.roles import Role
-from tenants.models import AuditEntry
 from tests.work.helpers import School, actor, context, furnished_school
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from api import audit
+from api.audit import AuditEntry, ChainReport
 from api.context import TenantContext
-from api.paging import Paging, paged
-from tenants.audit import ChainReport, verify
-from tenants.models import AuditEntry
+from api.paging import Paging
 
 
 class AuditLogService:
@@ -19,15 +19,8 @@ class AuditLogService:
         self, paging: Paging, *, entity: str | None = None, entity_id: str | None = None, actor_id: UUID | None = None
     ) -> tuple[list[AuditEntry], int]:
         """Newest first."""
-        query = AuditEntry.__table__.select().order_by(AuditEntry.seq.desc())
-        if entity:
-            query = query.where(AuditEntry.entity == entity)
-        if entity_id:
-            query = query.where(AuditEntry.entity_id == entity_id)
-        if actor_id:
-            query = query.where(AuditEntry.actor_id == actor_id)
-        return await paged(self.session, query, paging, rows=True)
+        return await audit.entries(self.session, paging, entity=entity, entity_id=entity_id, actor_id=actor_id)
 
     async def verify(self) -> ChainReport:
         """Walks the hash chain (through a server-side cursor: the route declares a transaction)."""
-        return await verify(self.session)
+        return await audit.verify(self.session)

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from sqlalchemy import func, select
 
+from api.audit import snapshot
 from api.context import TenantContext
 from api.db import escape_like
 from api.domain.bodies.models import (
@@ -31,7 +32,6 @@ from api.errors import Conflict, DomainError
 from api.i18n import N_
 from api.paging import Paging, paged
 from api.records import Records, changes
-from tenants.audit import snapshot
 
 ASSOCIATION_ORGS = frozenset({OrgKind.SCHOOL, OrgKind.COLLEGE})
 # Cl. 25 names the associations of schools. A college forms associations of teachers of one

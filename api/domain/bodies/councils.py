@@ -8,6 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 
+from api.audit import snapshot
 from api.context import TenantContext
 from api.db import escape_like
 from api.domain.bodies.models import (
@@ -34,7 +35,6 @@ from api.domain.structure.rules import UnitKind
 from api.errors import Conflict, DomainError, NotFound
 from api.paging import Paging, paged
 from api.records import Records, changes
-from tenants.audit import snapshot
 
 _COMMISSION_UNIT = {
     CommissionKind.SUBJECT_COMMISSION: UnitKind.SUBJECT_COMMISSION,

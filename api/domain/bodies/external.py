@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.audit import snapshot
 from api.clock import today
 from api.domain.bodies.schemas import (
     MembershipEnd,
@@ -16,7 +17,6 @@ from api.domain.bodies.schemas import (
 from api.errors import Conflict, DomainError
 from api.paging import Paging, paged
 from api.records import Records
-from tenants.audit import snapshot
 
 # --- members named by their own rows (inter-school associations, unions) ------------------------
 

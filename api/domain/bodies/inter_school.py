@@ -7,6 +7,7 @@ from uuid import UUID
 
 from sqlalchemy import select, text
 
+from api.audit import snapshot
 from api.clock import today
 from api.context import TenantContext
 from api.db import escape_like
@@ -41,7 +42,6 @@ from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.paging import Paging, paged
 from api.records import Records, changes
 from api.roles import Role
-from tenants.audit import snapshot
 from tenants.naming import validate_schema_name
 
 # A district or a city has tens of schools; a page of them is enough to choose from.

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from sqlalchemy import func, or_, select
 
+from api.audit import snapshot
 from api.clock import today
 from api.context import TenantContext
 from api.domain.bodies.models import (
@@ -38,7 +39,6 @@ from api.i18n import N_
 from api.paging import Paging, paged
 from api.records import Records
 from api.responses import response_of
-from tenants.audit import snapshot
 
 LOCAL_KINDS = frozenset(
     {BodyKind.ASSOCIATION, BodyKind.COUNCIL, BodyKind.PEDAGOGICAL_COUNCIL, BodyKind.COMMISSION, BodyKind.DEPARTMENT}

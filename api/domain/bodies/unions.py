@@ -7,6 +7,7 @@ from uuid import UUID
 
 from sqlalchemy import or_, select
 
+from api.audit import snapshot
 from api.clock import today
 from api.context import TenantContext
 from api.db import escape_like
@@ -30,7 +31,6 @@ from api.domain.organisations.rules import OrgKind
 from api.errors import Conflict, DomainError, NotFound
 from api.paging import Paging, paged
 from api.records import Records, changes
-from tenants.audit import snapshot
 
 # --- sector methodological unions (the republic cabinet's schema) -------------------------------
 

@@ -5,6 +5,10 @@ enforces (`rulesets/*.toml`).
 A check answers `Found` items: the subject (which association, plan, document, council …, with
 its id and links to its record in the web app and the API), since when, evidence, and the values
 that fill the check's problem and "what to do" texts, which it carries in kk/ru/en.
+
+Long because it is the table of checks: one short `@check` per clause, each beside its texts, read
+and reviewed against the order clause by clause; split across modules, the table would no longer
+read as one list beside the rule sets that name its entries.
 """
 
 from __future__ import annotations
@@ -324,7 +328,7 @@ async def review_route_complete(ctx: CheckContext) -> list[Found]:
     },
 )
 async def quarterly_meetings(ctx: CheckContext) -> list[Found]:
-    from api.domain.compliance.meetings import term_rows
+    from api.domain.meetings.term_report import term_rows
 
     terms = await calendar_terms(ctx.session, ctx.on, ctx.org_kind)
     out: list[Found] = []

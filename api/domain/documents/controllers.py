@@ -14,6 +14,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, Parameter
 
 from api.access import Scope, access
+from api.domain.documents.roles import STAFF
 from api.domain.documents.rules import DocumentKind, DocumentStatus, FileFormat
 from api.domain.documents.schemas import (
     DocumentCreate,
@@ -25,7 +26,6 @@ from api.domain.documents.schemas import (
     VersionRead,
 )
 from api.domain.documents.services import DocumentService, version_read
-from api.domain.reviews.roles import STAFF
 from api.errors import DomainError
 from api.paging import Page, Paging, paging_by
 

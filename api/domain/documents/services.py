@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 from sqlalchemy import func, or_, select
 
+from api import audit
 from api.context import TenantContext
 from api.domain.bodies.models import Association
 from api.domain.documents.models import Document, DocumentVersion
@@ -29,7 +30,6 @@ from api.domain.structure.models import Staff, Subject, Unit
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.i18n import N_
 from api.paging import Page, Paging
-from tenants import audit
 
 
 def utcnow() -> datetime.datetime:

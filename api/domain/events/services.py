@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.audit import snapshot
 from api.context import TenantContext
 from api.domain.events.models import EventMaterial, EventParticipant, MethodologicalEvent
 from api.domain.events.rules import EventKind
@@ -27,7 +28,6 @@ from api.domain.meetings.services import changes_of, clean_text
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.paging import Page, Paging, paged
 from api.responses import response_of
-from tenants.audit import snapshot
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.access import Scope, access
 from api.clock import today
-from api.context import TenantContext
-from api.domain.meetings.calendar import CalendarEntry, work_calendar
 from api.domain.meetings.roles import KEEP, READ
 from api.domain.meetings.schemas import (
     AgendaItemCreate,
@@ -209,15 +207,3 @@ class MeetingController(Controller):
     ) -> QuarterComplianceReport:
         """Cl. 25: each association meets at least once a quarter of the academic calendar."""
         return await meetings.quarter_compliance(on or today())
-
-    @get("/work-calendar", name="meetings:calendar", operation_id="GetWorkCalendar", opt=access(Scope.TENANT, READ))
-    async def calendar(
-        self,
-        context: NamedDependency[TenantContext],
-        starts_from: Annotated[datetime.datetime, Parameter(query="from")],
-        starts_before: Annotated[datetime.datetime, Parameter(query="to")],
-        staff_id: Annotated[
-            UUID | None, Parameter(description="One person's calendar; the organisation's when left out")
-        ] = None,
-    ) -> list[CalendarEntry]:
-        return await work_calendar(context, starts_from, starts_before, staff_id)

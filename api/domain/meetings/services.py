@@ -1,4 +1,9 @@
-"""The rules of meetings: agenda, attendance, quorum, minutes, numbered decisions, cl. 25."""
+"""The rules of meetings: agenda, attendance, quorum, minutes, numbered decisions, cl. 25.
+
+Long because a meeting is one record kept in one service: its agenda, attendance and decisions are
+changed only through the meeting (a decision needs the meeting's quorum, an agenda item may
+point at a document under review), and splitting them would spread one record's rules apart.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import msgspec
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.audit import snapshot
 from api.clock import date_of
 from api.context import TenantContext
 from api.domain.bodies.registry import BodyInfo, BodyKind
@@ -37,7 +43,6 @@ from api.errors import Conflict, DomainError, NotFound
 from api.paging import Page, Paging, paged
 from api.records import changes
 from api.responses import response_of
-from tenants.audit import snapshot
 
 ASSOCIATION = BodyKind.ASSOCIATION.value
 # Messages with values; the same templates are in api.i18n.MESSAGE_TEMPLATES, so they are translated.
@@ -453,8 +458,8 @@ class MeetingService:
 
     async def quarter_compliance(self, on: datetime.date) -> QuarterComplianceReport:
         """Cl. 25: which associations met at least once in the term of `on` — the compliance engine's
-        own computation (`api.domain.compliance.meetings`), over the organisation's calendar or,
+        own computation (`api.domain.meetings.terms`), over the organisation's calendar or,
         for a school year it has not entered, the default one."""
-        from api.domain.compliance.meetings import term_report
+        from api.domain.meetings.term_report import term_report
 
         return await term_report(self.session, await quarter_of(self.session, on, self.context.tenant.kind))

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access, principal
 from api.domain.documents.controllers import attachment
-from api.domain.onboarding import services
+from api.domain.onboarding import reports, services
 from api.domain.onboarding.checks import render
 from api.domain.onboarding.models import ImportJob, ImportRow
 from api.domain.onboarding.organisations import ADMIN_ROLES
@@ -147,7 +147,7 @@ class ImportController(Controller):
     ) -> Page[ImportRowRead]:
         """The rows with their findings, in the caller's language (Accept-Language)."""
         await services.require_job(session, principal(request), job_id)
-        found, total = await services.rows_of(
+        found, total = await reports.rows_of(
             session,
             job_id,
             paging,
@@ -191,7 +191,7 @@ class ImportController(Controller):
     ) -> Response[bytes]:
         """Every row with its outcome or findings, as an XLSX workbook in the caller's language."""
         job = await services.require_job(session, principal(request), job_id)
-        content = await services.report_xlsx(session, job, _locale(request))
+        content = await reports.report_xlsx(session, job, _locale(request))
         return attachment(f"import-{job.id}.xlsx", content, XLSX)
 
     @get(
@@ -208,7 +208,7 @@ class ImportController(Controller):
     ) -> Response[bytes]:
         """An empty workbook with the expected columns in kk/ru/en (identifier column formatted as text) and an "
         "example row."""
-        return attachment(f"{kind}-{lang}.xlsx", services.template(kind, lang, "xlsx"), XLSX)
+        return attachment(f"{kind}-{lang}.xlsx", reports.template(kind, lang, "xlsx"), XLSX)
 
     @get(
         "/templates/{kind:str}/csv",
@@ -223,7 +223,7 @@ class ImportController(Controller):
         lang: Annotated[Literal["kk", "ru", "en"], Parameter(description="Language of the column headers")] = "ru",
     ) -> Response[bytes]:
         """The same as CSV: UTF-8 with a BOM, `;`-separated, as a Russian-locale spreadsheet writes it."""
-        return attachment(f"{kind}-{lang}.csv", services.template(kind, lang, "csv"), CSV)
+        return attachment(f"{kind}-{lang}.csv", reports.template(kind, lang, "csv"), CSV)
 
 
 class StaffImportController(Controller):

@@ -17,6 +17,7 @@ from uuid import UUID
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.audit import snapshot
 from api.context import AuditRecorder
 from api.domain.accounts.models import User
 from api.domain.onboarding.checks import email_of, identifier, iin_birth_date_valid, issue, name_of, split_list, text_of
@@ -27,7 +28,6 @@ from api.domain.structure.models import Staff, StaffSubject, Subject, Unit
 from api.domain.structure.rules import Position
 from api.domain.structure.services import ensure_subjects_seeded
 from api.i18n import N_
-from tenants.audit import snapshot
 
 COLUMNS: tuple[Column, ...] = (
     Column("iin", {"kk": "ЖСН", "ru": "ИИН", "en": "IIN"}, required=True),

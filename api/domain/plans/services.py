@@ -1,5 +1,7 @@
 """The rules of associations' annual work plans (cl. 29, directions of cl. 7).
 
+Long because a plan and its items are one record with one lifecycle, kept in one service.
+
 draft → submitted → approved (by the head). An approved plan is read-only: a change is a new
 version, a draft copying the approved items; approving it supersedes the version before, which
 stays as history. One plan per association and school year: another is refused unless it is a
@@ -16,6 +18,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.audit import snapshot
 from api.context import TenantContext
 from api.domain.bodies.registry import BodyInfo, BodyKind
 from api.domain.meetings.keeping import can_keep, kept_units, require_keeper, require_reader
@@ -37,7 +40,6 @@ from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.paging import Page, Paging, paged
 from api.responses import response_of
 from api.roles import Role
-from tenants.audit import snapshot
 
 CLAUSE = "29"
 # Messages with values; the same templates are in api.i18n.MESSAGE_TEMPLATES, so they are translated.

@@ -12,6 +12,10 @@ a conclusion on version 1 says nothing of version 2); approval ends the round.
 One round covers one approval: versions submitted after a return continue the round (each is a
 new *submission*, whose decisions are told apart by their submission number, so earlier ones stay
 in the history); a version submitted after approval starts a new round.
+
+Long because it is one aggregate: the round, its stages, members and decisions and the events its
+methods record are one consistency boundary, and its rules (`decide` above all) are read and
+changed together with `check_invariants`; apart, a rule would be changed without the others.
 """
 
 from __future__ import annotations

@@ -13,13 +13,14 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from api.access import Scope, access
 from api.context import TenantContext
 from api.domain.documents.controllers import attachment
+from api.domain.documents.roles import ADMIN, CATALOGUE_READERS, STAFF
 from api.domain.documents.rules import DocumentKind, FileFormat
 from api.domain.documents.services import DocumentService, utcnow
 from api.domain.meetings.schemas import AgendaItemCreate
 from api.domain.meetings.services import MeetingService
+from api.domain.reviews import agenda, queries
 from api.domain.reviews import notifications as notes
-from api.domain.reviews import queries
-from api.domain.reviews.roles import ADMIN, CATALOGUE_READERS, STAFF
+from api.domain.reviews.catalogue import catalogue_page
 from api.domain.reviews.rules import RouteDescription
 from api.domain.reviews.schemas import (
     AgendaBuild,
@@ -229,7 +230,7 @@ class ReviewController(Controller):
         self, context: NamedDependency[TenantContext], body_kind: FromQuery[str], body_id: FromQuery[UUID]
     ) -> list[AgendaEntry]:
         """Documents waiting for this body's conclusion: the agenda of its next meeting."""
-        return await queries.pending_before(context.session, body_kind, body_id)
+        return await agenda.pending_before(context.session, body_kind, body_id)
 
     @post("/reviews/agenda", name="reviews:agenda-build", operation_id="BuildAgenda", opt=access(Scope.TENANT, STAFF))
     async def build_agenda(
@@ -240,7 +241,7 @@ class ReviewController(Controller):
     ) -> AgendaBuilt:
         """Puts every document pending before the meeting's body on its agenda (once each); the
         meetings domain decides who may change that meeting's agenda."""
-        meeting, to_add, skipped = await queries.agenda_to_build(context.session, data.meeting_id)
+        meeting, to_add, skipped = await agenda.agenda_to_build(context.session, data.meeting_id)
         added = []
         for entry in to_add:
             item = await meetings.add_agenda_item(
@@ -271,11 +272,7 @@ class ReviewController(Controller):
         user_id = context.caller.user_id
         if user_id is None:
             return []
-        rows = await notes.notifications_of(context.session, user_id, unread=unread, limit=limit)
-        return [
-            NotificationRead(r.id, r.event, r.document_id, r.stage_id, r.subject, r.body, r.created_at, r.read_at)
-            for r in rows
-        ]
+        return await notes.in_app(context.session, user_id, unread=unread, limit=limit)
 
     @post(
         "/notifications/{notification_id:uuid}/read",
@@ -334,7 +331,7 @@ class ReviewController(Controller):
     ) -> CataloguePage:
         """Approved methodological products of the organisation, readable by the district, region
         and republic above it."""
-        return await queries.catalogue(context.session, context.organisation_id, paging, search=q)
+        return await catalogue_page(context.session, context.organisation_id, paging, search=q)
 
     @get(
         "/catalogue/{document_id:uuid}/file",

@@ -23,6 +23,7 @@ from api.domain.accounts.models import RoleAssignment, User
 from api.domain.documents.models import Document
 from api.domain.reviews import aggregate as agg
 from api.domain.reviews.models import Notification, NotificationPreference, ReviewRound, ReviewStage, ReviewStageMember
+from api.domain.reviews.schemas import NotificationRead
 from api.domain.reviews.structure import keepers_of
 from api.domain.structure.models import Staff
 from api.i18n import N_
@@ -251,19 +252,23 @@ async def _decided_bodies(session: AsyncSession, round_id: UUID, stage_id: UUID,
     return set(rows)
 
 
-# --- a person's notifications in the app -------------------------------------------------------
+# --- preferences and delivery ------------------------------------------------------------------
 
 
-async def notifications_of(session: AsyncSession, user_id: UUID, *, unread: bool, limit: int) -> list[Notification]:
-    """The newest first."""
+async def in_app(session: AsyncSession, user_id: UUID, *, unread: bool, limit: int) -> list[NotificationRead]:
+    """A person's notifications in the app, newest first."""
     stmt = select(Notification).where(Notification.recipient_user_id == user_id)
     if unread:
         stmt = stmt.where(Notification.read_at.is_(None))
-    return list(await session.scalars(stmt.order_by(Notification.created_at.desc()).limit(limit)))
+    rows = await session.scalars(stmt.order_by(Notification.created_at.desc()).limit(limit))
+    return [
+        NotificationRead(r.id, r.event, r.document_id, r.stage_id, r.subject, r.body, r.created_at, r.read_at)
+        for r in rows
+    ]
 
 
 async def mark_read(session: AsyncSession, notification_id: UUID, user_id: UUID | None, now: datetime.datetime) -> bool:
-    """Marks the recipient's unread notification read; False when there is no such one."""
+    """Marks one of the person's unread notifications read; False when there was none to mark."""
     result = await session.execute(
         update(Notification)
         .where(
@@ -275,9 +280,6 @@ async def mark_read(session: AsyncSession, notification_id: UUID, user_id: UUID 
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-# --- preferences and delivery ------------------------------------------------------------------
 
 
 async def preference(session: AsyncSession, user_id: UUID) -> str:

@@ -15,13 +15,9 @@ from api.domain.bodies import registry
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind
 from api.domain.documents.schemas import DocumentSummary
-from api.domain.meetings.models import AgendaItem, Meeting
 from api.domain.reviews import aggregate as agg
 from api.domain.reviews.models import ReviewDecision, ReviewMissingStage, ReviewRound, ReviewStage, ReviewStageMember
 from api.domain.reviews.schemas import (
-    AgendaEntry,
-    CatalogueEntry,
-    CataloguePage,
     DecisionRead,
     InboxItem,
     MemberRead,
@@ -32,7 +28,6 @@ from api.domain.reviews.schemas import (
 )
 from api.domain.reviews.structure import keepers_of
 from api.domain.structure.models import Staff
-from api.errors import NotFound
 from api.paging import Page, Paging, paged
 
 
@@ -79,7 +74,7 @@ async def missing_stages(session: AsyncSession, round_ids: list[UUID]) -> dict[U
     return found
 
 
-async def _versions(session: AsyncSession, ids: set[UUID]) -> dict[UUID, int]:
+async def version_numbers(session: AsyncSession, ids: set[UUID]) -> dict[UUID, int]:
     if not ids:
         return {}
     return dict(
@@ -116,7 +111,7 @@ async def inbox(session: AsyncSession, who: Caller, now: datetime.datetime | Non
         (d.stage_id, d.submission, d.body_id)
         for d in await session.scalars(select(ReviewDecision).where(ReviewDecision.stage_id.in_(stage_ids)))
     )
-    versions = await _versions(session, {r.version_id for _, r, _ in rows})
+    versions = await version_numbers(session, {r.version_id for _, r, _ in rows})
     gaps = await missing_stages(session, list({r.id for _, r, _ in rows}))
     keeper_cache: dict[UUID, frozenset[UUID]] = {}
     items = []
@@ -266,7 +261,7 @@ async def timeline(session: AsyncSession, document: Document, now: datetime.date
             select(ReviewDecision).where(ReviewDecision.round_id.in_(round_ids)).order_by(ReviewDecision.decided_at)
         ):
             decisions[d.stage_id].append(d)
-    versions = await _versions(
+    versions = await version_numbers(
         session, {r.version_id for r in rounds} | {d.version_id for ds in decisions.values() for d in ds}
     )
     gaps = await missing_stages(session, round_ids)
@@ -343,124 +338,4 @@ def decision_read(d: ReviewDecision, versions: dict[UUID, int] | None = None) ->
         decided_at=d.decided_at,
         meeting_id=d.meeting_id,
         agenda_item_id=d.agenda_item_id,
-    )
-
-
-# --- agendas ------------------------------------------------------------------------------------
-
-
-async def pending_before(
-    session: AsyncSession, body_kind: str, body_id: UUID, now: datetime.datetime | None = None
-) -> list[AgendaEntry]:
-    """Documents waiting for this body's conclusion, oldest first: the agenda of its next meeting."""
-    now = now or utcnow()
-    rows = (
-        await session.execute(
-            select(ReviewStage, ReviewRound, Document)
-            .join(ReviewStageMember, ReviewStageMember.stage_id == ReviewStage.id)
-            .join(ReviewRound, ReviewRound.id == ReviewStage.round_id)
-            .join(Document, Document.id == ReviewRound.document_id)
-            .where(
-                ReviewStage.status == "active",
-                ReviewRound.status == "in_review",
-                ReviewStageMember.body_kind == body_kind,
-                ReviewStageMember.body_id == body_id,
-            )
-            .order_by(ReviewStage.activated_at, ReviewStage.id)
-        )
-    ).all()
-    versions = await _versions(session, {r.version_id for _, r, _ in rows})
-    out = []
-    for stage, round_, document in rows:
-        done = await session.scalar(
-            select(func.count())
-            .select_from(ReviewDecision)
-            .where(
-                ReviewDecision.stage_id == stage.id,
-                ReviewDecision.submission == round_.submission,
-                ReviewDecision.body_id == body_id,
-            )
-        )
-        if done:
-            continue
-        out.append(
-            AgendaEntry(
-                document_id=document.id,
-                document_title=document.title,
-                document_kind=DocumentKind(document.kind),
-                clause=stage.clause,
-                stage_id=stage.id,
-                stage_label=stage.label,
-                version_id=round_.version_id,
-                version_number=versions.get(round_.version_id, 0),
-                waiting_since=stage.activated_at or stage.created_at,
-                due_at=stage.due_at,
-                overdue=stage.due_at is not None and stage.due_at < now,
-            )
-        )
-    return out
-
-
-async def agenda_to_build(session: AsyncSession, meeting_id: UUID) -> tuple[Meeting, list[AgendaEntry], list[UUID]]:
-    """The meeting, the documents pending before its body that are not on its agenda yet, and
-    those that already are (each document goes on an agenda once)."""
-    meeting = await session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound("Meeting not found.", field="meeting_id")
-    present = set(
-        await session.scalars(
-            select(AgendaItem.document_id).where(
-                AgendaItem.meeting_id == meeting.id, AgendaItem.document_id.is_not(None)
-            )
-        )
-    )
-    to_add, skipped = [], []
-    for entry in await pending_before(session, meeting.body_kind, meeting.body_id):
-        if entry.document_id in present:
-            skipped.append(entry.document_id)
-        else:
-            to_add.append(entry)
-    return meeting, to_add, skipped
-
-
-# --- the catalogue (cl. 13.4) -------------------------------------------------------------------
-
-
-async def catalogue(
-    session: AsyncSession, organisation_id: UUID, paging: Paging, *, search: str | None = None
-) -> CataloguePage:
-    stmt = (
-        select(Document, DocumentVersion)
-        .join(DocumentVersion, DocumentVersion.id == Document.approved_version_id)
-        .where(Document.kind == DocumentKind.METHODOLOGICAL_PRODUCT.value, Document.approved_version_id.is_not(None))
-    )
-    if search:
-        stmt = stmt.where(Document.title.ilike(f"%{search.replace('%', '').replace('_', '')}%"))
-    rows, total = await paged(session, stmt.order_by(Document.approved_at.desc(), Document.id), paging, rows=True)
-    staff_ids = {a for d, _ in rows for a in d.author_staff_ids or []}
-    names = (
-        dict((await session.execute(select(Staff.id, Staff.full_name).where(Staff.id.in_(list(staff_ids))))).all())
-        if staff_ids
-        else {}
-    )
-    items = [
-        CatalogueEntry(
-            document_id=d.id,
-            title=d.title,
-            authors=[names.get(a, "") for a in d.author_staff_ids or []],
-            subject_id=d.subject_id,
-            school_year=d.school_year,
-            follows_model=d.follows_model,
-            approved_at=d.approved_at,
-            version_id=v.id,
-            version_number=v.number,
-            filename=v.filename,
-            format=v.format,
-            size=v.size,
-            sha256=v.sha256,
-        )
-        for d, v in rows
-    ]
-    return CataloguePage(
-        items=items, total=total, page=paging.page, page_size=paging.page_size, organisation_id=organisation_id
     )

@@ -1,6 +1,9 @@
-"""The review service: routes, submitting, deciding, resubmitting. Loads the aggregate, calls it,
-persists what changed, writes the audit log and the notifications — all in the caller's
-transaction.
+"""The review service: routes, submitting, deciding, resubmitting.
+
+Long because it is the one application service of the review aggregate (api.domain.reviews.aggregate):
+every transition loads, locks, calls and persists the round the same way, side by side. Each
+loads the aggregate, calls it, persists what changed, writes the audit log and the
+notifications — all in the caller's transaction.
 
 Concurrency: every transition takes the round's row lock (SELECT … FOR UPDATE) before it reads
 the round's state, and writes the round back only if its `lock_version` is still the one it
@@ -21,6 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from uuid_utils.compat import uuid7
 
+from api import audit
 from api.context import Caller, TenantContext
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind, DocumentStatus
@@ -50,7 +54,6 @@ from api.domain.reviews.rules import (
 from api.domain.reviews.schemas import DecisionRequest
 from api.domain.reviews.structure import check_named_body, keepers_of, missing_label, resolve, unit_chain
 from api.errors import Conflict, DomainError, Forbidden, NotFound
-from tenants import audit
 
 
 def utcnow() -> datetime.datetime:

@@ -31,7 +31,7 @@ from api.domain.structure.schemas import (
 from api.errors import Conflict, DomainError
 from api.paging import Paging, paged
 from api.records import Records, changes
-from tenants.models import Setting
+from api.tenant_settings import Setting
 
 # --- units -------------------------------------------------------------------------------------
 

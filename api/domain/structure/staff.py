@@ -11,6 +11,7 @@ from sqlalchemy import Uuid, any_, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.audit import snapshot
 from api.context import TenantContext, staff_of_user
 from api.db import escape_like
 from api.domain.structure.models import Staff, StaffSubject, Subject, Unit
@@ -25,7 +26,6 @@ from api.domain.structure.schemas import (
 from api.errors import Conflict, DomainError
 from api.paging import Paging, paged
 from api.records import Records, changes
-from tenants.audit import snapshot
 
 # --- staff -------------------------------------------------------------------------------------
 

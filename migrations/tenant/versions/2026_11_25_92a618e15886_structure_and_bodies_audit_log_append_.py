@@ -362,7 +362,7 @@ def upgrade() -> None:
     op.create_unique_constraint(op.f("uq_audit_log_hash"), "audit_log", ["hash"])
     op.create_unique_constraint(op.f("uq_audit_log_prev_hash"), "audit_log", ["prev_hash"])
     # ### end Alembic commands ###
-    # The same statements as tenants.models.AUDIT_APPEND_ONLY_DDL; the search path is the
+    # The same statements as api.audit.AUDIT_APPEND_ONLY_DDL; the search path is the
     # tenant's schema here, so unqualified names land in it.
     op.execute(
         "CREATE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
@@ -382,7 +382,7 @@ def upgrade() -> None:
 
 def _chain_existing_entries() -> None:
     """Entries written before the chain existed are chained in seq order, as record() would."""
-    from tenants.audit import GENESIS, entry_hash
+    from api.audit import GENESIS, entry_hash
 
     bind = op.get_bind()
     rows = (

@@ -11,11 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from api.access import Grant
+from api.audit import AuditEntry, verify
 from api.identity.models import IdentityAuditEntry
 from api.identity.tokens import ApiToken, hash_secret, issue_token
 from api.roles import Role
-from tenants.audit import verify
-from tenants.models import AuditEntry
 from tests.identity.access.conftest import World, client_at
 from tests.identity.access.principals import bearer, new_user
 

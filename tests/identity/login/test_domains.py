@@ -24,7 +24,8 @@ import dns.rrset
 import pytest
 from sqlalchemy import select
 
-from api.identity.domains import DnsResolver, is_public, normalise
+from api.identity.dns import DnsResolver
+from api.identity.domains import is_public, normalise
 from api.identity.models import IdentityAuditEntry, OrganisationDomain
 from tests.identity.login.conftest import LoginServer, Mailbox
 from tests.identity.login.flows import grant_role, idp_sign_in, make_organisation, node_sign_in, roles_of, user_by

@@ -1,4 +1,6 @@
-"""Who may call the document and review routes (the route level; services decide on the object)."""
+"""Who may call the document and review routes (the route level; services decide on the object).
+
+Here, in the lower of the two packages, so both read it without documents importing reviews."""
 
 from __future__ import annotations
 

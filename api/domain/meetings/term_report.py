@@ -1,7 +1,9 @@
 """Cl. 25 over the meetings of a tenant: which associations met in a term.
 
-One computation, used by the engine's check (`checks.quarterly_meetings`, every closed term of the
-school year) and by the per-term report of `GET …/compliance/association-meetings`.
+One computation, used by the engine's check (`api.domain.compliance.checks.quarterly_meetings`,
+every closed term of the school year) and by the per-term report of
+`GET …/compliance/association-meetings`. It reads only meetings and associations, so it lives here,
+below the compliance package, which imports it.
 """
 
 from __future__ import annotations

@@ -9,11 +9,16 @@ token (`RequestActor` in `session.info`, put there by `api.tenancy`), and the en
 Each entry stores `prev_hash` (the previous entry's hash, `GENESIS` for the first) and
 `hash = sha256(prev_hash + canonical JSON of the entry)`. Appends are serialised per schema
 with a transaction-level advisory lock, and `prev_hash` is unique, so the chain cannot fork.
-The database refuses UPDATE, DELETE and TRUNCATE (see `tenants.models`); an edit made by
+The database refuses UPDATE, DELETE and TRUNCATE (the triggers below); an edit made by
 someone who switched the trigger off, or a deleted row, breaks the chain at that entry, which
 `verify` (and `metodist audit verify`) reports. Each entry is also anchored outside the schema,
 signed with a key the database never holds (`api.audit_anchor`), so rewriting the whole chain
 from an edited entry on, or deleting its last entries, is reported too.
+
+Why here, beside `api.audit_anchor`, and not in `tenants/`: the log is what domain services write
+and what the identity log (`api.identity.audit`) chains the same way; `tenants/` creates, migrates
+and archives schemas and knows no domain. The log's table and the code that writes and checks it
+live together, as the anchor's do.
 """
 
 from __future__ import annotations
@@ -29,14 +34,61 @@ from typing import Any
 from uuid import UUID
 
 import uuid_utils
-from sqlalchemy import func, inspect, select
+from sqlalchemy import DDL, BigInteger, Identity, String, event, func, inspect, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 from uuid_utils.compat import uuid7
 
 from api import audit_anchor
 from api.db import advisory_key
-from tenants.models import AuditEntry
+from api.paging import Paging, paged
+from api.planes import TenantBase
 from tenants.naming import validate_schema_name
+
+
+class AuditEntry(TenantBase):
+    """Who did what, when, with the state before and after. Append-only and hash-chained.
+
+    Rows are written only by `record` below; a trigger refuses UPDATE, DELETE and
+    TRUNCATE. `prev_hash` is the previous entry's `hash` (64 zeros for the first), and it is
+    unique, so two appends can never fork the chain.
+    """
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), unique=True)
+    actor_id: Mapped[UUID | None] = mapped_column()  # a shared user, by id only
+    # The API token the change was made with, by id only; `actor_id` is then the person who issued
+    # it, so every entry names a person, or a token and the person answerable for it.
+    token_id: Mapped[UUID | None] = mapped_column()
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    entity: Mapped[str] = mapped_column(String(80))
+    entity_id: Mapped[str | None] = mapped_column(String(80))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# The same statements are in the tenant migration that added them (audit log append-only);
+# `%(schema)s` renders as the tenant's schema in provisioning DDL and as the search path's
+# schema in create_all, so the function always lands next to its table.
+AUDIT_APPEND_ONLY_DDL = (
+    "CREATE FUNCTION %(schema)s.audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN RAISE EXCEPTION USING MESSAGE = 'audit_log is append-only: ' || TG_OP || ' refused', "
+    "ERRCODE = 'insufficient_privilege'; END $$",
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON %(fullname)s "
+    "FOR EACH ROW EXECUTE FUNCTION %(schema)s.audit_log_refuse_change()",
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON %(fullname)s "
+    "FOR EACH STATEMENT EXECUTE FUNCTION %(schema)s.audit_log_refuse_change()",
+    # Owners and superusers bypass privileges, so the trigger is the guard; this closes the door
+    # for any other role that is ever granted access to the schema.
+    "REVOKE UPDATE, DELETE, TRUNCATE ON %(fullname)s FROM PUBLIC",
+)
+for _statement in AUDIT_APPEND_ONLY_DDL:
+    event.listen(AuditEntry.__table__, "after_create", DDL(_statement))
+
 
 GENESIS = "0" * 64
 
@@ -199,6 +251,25 @@ async def record_many(
     await append(session, AuditEntry, _lock_key(schema), schema, rows, _hashed_fields)
     session.info[CHANGED_KEY] = True  # the facts of compliance may have changed (api.tenancy enqueues a recompute)
     return rows
+
+
+async def entries(
+    session: AsyncSession,
+    paging: Paging,
+    *,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    actor_id: UUID | None = None,
+) -> tuple[list[AuditEntry], int]:
+    """A page of the tenant's log, newest first, and how many entries match."""
+    query = select(AuditEntry).order_by(AuditEntry.seq.desc())
+    if entity:
+        query = query.where(AuditEntry.entity == entity)
+    if entity_id:
+        query = query.where(AuditEntry.entity_id == entity_id)
+    if actor_id:
+        query = query.where(AuditEntry.actor_id == actor_id)
+    return await paged(session, query, paging)
 
 
 @dataclass(frozen=True)
