@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import idempotency
@@ -15,13 +15,14 @@ from api.context import provide_context
 from api.db import request_connection
 from api.domain.audit.dependencies import audit_dependencies
 from api.domain.bodies.dependencies import bodies_dependencies
+from api.domain.compliance.dependencies import compliance_dependencies
 from api.domain.events.dependencies import events_dependencies
 from api.domain.meetings.dependencies import meetings_dependencies
-from api.domain.organisations.services import OrganisationService
+from api.domain.organisations.dependencies import organisations_dependencies
 from api.domain.plans.dependencies import plans_dependencies
 from api.domain.reviews.dependencies import review_dependencies
 from api.domain.structure.dependencies import structure_dependencies
-from api.domain.territories.services import TerritoryService
+from api.domain.territories.dependencies import territories_dependencies
 from api.identity.dependencies import identity_dependencies
 from api.jobs import Jobs
 from api.tenancy import tenant_dependencies
@@ -48,19 +49,11 @@ def provide_jobs(state: State) -> Jobs:
     return state.jobs
 
 
-def provide_organisation_service(session: NamedDependency[AsyncSession]) -> OrganisationService:
-    return OrganisationService(session)
-
-
-def provide_territory_service(session: NamedDependency[AsyncSession]) -> TerritoryService:
-    return TerritoryService(session)
-
-
 dependencies = {
     "session": Provide(provide_session),
     "jobs": Provide(provide_jobs, sync_to_thread=False),
-    "organisations": Provide(provide_organisation_service, sync_to_thread=False),
-    "territories": Provide(provide_territory_service, sync_to_thread=False),
+    **organisations_dependencies,
+    **territories_dependencies,
     **tenant_dependencies,
     "context": Provide(provide_context),
     **identity_dependencies,
@@ -71,4 +64,5 @@ dependencies = {
     **meetings_dependencies,
     **plans_dependencies,
     **events_dependencies,
+    **compliance_dependencies,
 }

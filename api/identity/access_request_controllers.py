@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import Scope, access, principal
+from api.access import Scope, access
 from api.domain.territories.schemas import TerritoryNode
 from api.domain.territories.services import TerritoryService
 from api.i18n import N_
@@ -33,13 +32,11 @@ class AccessRequestController(Controller):
     @post("/", name="access-requests:create", operation_id="RequestAccess", opt=ASKING, status_code=201)
     async def create(
         self,
-        request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
+        access_requests: NamedDependency[AccessRequestService],
         data: JSONBody[AccessRequestCreate],
     ) -> AccessRequestRead:
         """Asks the administrators of an organisation (by id or BIN) or of a territory for access."""
-        service = AccessRequestService(session, principal(request))
-        return (await service.to_read([await service.create(data)]))[0]
+        return (await access_requests.to_read([await access_requests.create(data)]))[0]
 
     @get("/places", name="access-requests:places", operation_id="AccessRequestPlaces", opt=ASKING)
     async def places(self, territories: NamedDependency[TerritoryService]) -> list[TerritoryNode]:
@@ -49,10 +46,10 @@ class AccessRequestController(Controller):
 
     @get("/mine", name="access-requests:mine", operation_id="ListMyAccessRequests", opt=ASKING)
     async def mine(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession]
+        self,
+        access_requests: NamedDependency[AccessRequestService],
     ) -> list[AccessRequestRead]:
-        service = AccessRequestService(session, principal(request))
-        return await service.to_read(await service.mine())
+        return await access_requests.to_read(await access_requests.mine())
 
     @post(
         "/{request_id:uuid}/withdraw",
@@ -62,23 +59,22 @@ class AccessRequestController(Controller):
         status_code=200,
     )
     async def withdraw(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], request_id: FromPath[UUID]
+        self,
+        access_requests: NamedDependency[AccessRequestService],
+        request_id: FromPath[UUID],
     ) -> AccessRequestRead:
-        service = AccessRequestService(session, principal(request))
-        return (await service.to_read([await service.withdraw(request_id)]))[0]
+        return (await access_requests.to_read([await access_requests.withdraw(request_id)]))[0]
 
     @get("/", name="access-requests:list", operation_id="ListAccessRequests", opt=ANSWERING)
     async def list_requests(
         self,
-        request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
+        access_requests: NamedDependency[AccessRequestService],
         status: Annotated[
             Literal["pending", "approved", "declined", "withdrawn"], Parameter(query="status")
         ] = "pending",
     ) -> list[AccessRequestRead]:
         """The requests at the places the caller administers, oldest first."""
-        service = AccessRequestService(session, principal(request))
-        return await service.to_read(await service.for_admins(status))
+        return await access_requests.to_read(await access_requests.for_admins(status))
 
     @post(
         "/{request_id:uuid}/answer",
@@ -89,11 +85,9 @@ class AccessRequestController(Controller):
     )
     async def answer(
         self,
-        request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
+        access_requests: NamedDependency[AccessRequestService],
         request_id: FromPath[UUID],
         data: JSONBody[AccessRequestAnswer],
     ) -> AccessRequestRead:
         """Approves with a role (granted under the usual rules) or declines, with a note for the person."""
-        service = AccessRequestService(session, principal(request))
-        return (await service.to_read([await service.answer(request_id, data)]))[0]
+        return (await access_requests.to_read([await access_requests.answer(request_id, data)]))[0]

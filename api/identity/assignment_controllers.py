@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import Scope, access, principal
+from api.access import Scope, access
 from api.i18n import N_
 from api.identity.assignment_schemas import OrganisationPerson, RoleAssignmentRead, RoleGrant
 from api.identity.assignments import RoleAssignmentService, to_read
-from api.identity.authz import current_principal, require_organisation_admin
 from api.paging import Page, Paging, paging_by
 from api.roles import ANY_SIGNED_IN, Role
 
@@ -38,10 +36,10 @@ class RoleAssignmentController(Controller):
         opt=GRANTING,
     )
     async def grant(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], data: JSONBody[RoleGrant]
+        self, role_assignments: NamedDependency[RoleAssignmentService], data: JSONBody[RoleGrant]
     ) -> RoleAssignmentRead:
         """Grants a role at a node: a territory, an organisation, or a unit of an organisation."""
-        return to_read(await RoleAssignmentService(session, principal(request)).grant(data))
+        return to_read(await role_assignments.grant(data))
 
     @delete(
         "/api/role-assignments/{assignment_id:uuid}",
@@ -51,9 +49,9 @@ class RoleAssignmentController(Controller):
         opt=GRANTING,
     )
     async def revoke(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], assignment_id: FromPath[UUID]
+        self, role_assignments: NamedDependency[RoleAssignmentService], assignment_id: FromPath[UUID]
     ) -> None:
-        await RoleAssignmentService(session, principal(request)).revoke(assignment_id)
+        await role_assignments.revoke(assignment_id)
 
     @get(
         "/api/users/{user_id:uuid}/roles",
@@ -62,10 +60,10 @@ class RoleAssignmentController(Controller):
         opt=access(Scope.SHARED, ANY_SIGNED_IN),
     )
     async def of_user(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], user_id: FromPath[UUID]
+        self, role_assignments: NamedDependency[RoleAssignmentService], user_id: FromPath[UUID]
     ) -> list[RoleAssignmentRead]:
         """The user's roles at the nodes within the caller's reach (all of them for oneself)."""
-        return [to_read(a) for a in await RoleAssignmentService(session, principal(request)).of_user(user_id)]
+        return [to_read(a) for a in await role_assignments.of_user(user_id)]
 
     @get(
         "/api/organisations/{organisation_id:uuid}/role-assignments",
@@ -74,11 +72,10 @@ class RoleAssignmentController(Controller):
         opt=access(Scope.SHARED, ANY_SIGNED_IN),
     )
     async def at_organisation(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], organisation_id: FromPath[UUID]
+        self, role_assignments: NamedDependency[RoleAssignmentService], organisation_id: FromPath[UUID]
     ) -> list[RoleAssignmentRead]:
         """Who holds which role at the organisation and its units."""
-        service = RoleAssignmentService(session, principal(request))
-        return [to_read(a) for a in await service.at_organisation(organisation_id)]
+        return [to_read(a) for a in await role_assignments.at_organisation(organisation_id)]
 
     @get(
         "/api/organisations/{organisation_id:uuid}/people",
@@ -89,8 +86,7 @@ class RoleAssignmentController(Controller):
     )
     async def people(
         self,
-        request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
+        role_assignments: NamedDependency[RoleAssignmentService],
         organisation_id: FromPath[UUID],
         paging: NamedDependency[Paging],
         q: FromQuery[
@@ -100,7 +96,4 @@ class RoleAssignmentController(Controller):
     ) -> Page[OrganisationPerson]:
         """The organisation's people (everyone holding a role at it or its units) with those roles,
         for its administrators: e-mail addresses are not for every colleague's eyes."""
-        principal = await current_principal(request)
-        await require_organisation_admin(session, principal, organisation_id)
-        service = RoleAssignmentService(session, principal)
-        return await service.people_at_organisation(organisation_id, paging, q=q, email=email)
+        return await role_assignments.people_at_organisation(organisation_id, paging, q=q, email=email)

@@ -19,6 +19,7 @@ from api.domain.organisations.models import Organisation
 from api.errors import Conflict, NotFound
 from api.identity import audit
 from api.identity.assignment_schemas import OrganisationPerson, RoleAssignmentRead, RoleGrant
+from api.identity.authz import require_organisation_admin
 from api.identity.grants import check_may_grant, check_not_self, parse_role, resolve_node
 from api.identity.reach import Reach, reach_of
 from api.paging import Page, Paging, paged
@@ -167,8 +168,9 @@ class RoleAssignmentService:
         email: str | None = None,
     ) -> Page[OrganisationPerson]:
         """The people holding a role at the organisation or its units, a page at a time, each with
-        those roles; `q` looks in names and e-mails, `email` finds one address exactly (the caller
-        was checked as the organisation's administrator)."""
+        those roles; `q` looks in names and e-mails, `email` finds one address exactly. For the
+        organisation's administrators only: e-mail addresses are not for every colleague's eyes."""
+        await require_organisation_admin(self.session, self.principal, organisation_id)
         holders = select(RoleAssignment.user_id).where(RoleAssignment.organisation_id == organisation_id)
         people = select(User).where(User.id.in_(holders))
         if email:

@@ -6,9 +6,8 @@ from uuid import UUID
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import Scope, access, principal
+from api.access import Scope, access
 from api.i18n import N_
 from api.idempotency import SHOWN_ONCE
 from api.identity.ratelimit import rate_limit
@@ -37,25 +36,22 @@ class TokenController(Controller):
         # The secret is in the first answer only: a repeat is refused, never replayed (api.idempotency).
         opt={**TOKEN_ADMIN, **rate_limit("token"), SHOWN_ONCE: True},
     )
-    async def create(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], data: JSONBody[TokenCreate]
-    ) -> TokenIssued:
+    async def create(self, tokens: NamedDependency[TokenService], data: JSONBody[TokenCreate]) -> TokenIssued:
         """Issues a token for a machine client. The secret is in this answer only: store it now."""
-        token, secret = await TokenService(session, principal(request)).issue(data)
+        token, secret = await tokens.issue(data)
         return TokenIssued(to_read(token), secret)
 
     @get("/", name="tokens:list", operation_id="ListApiTokens", opt=TOKEN_ADMIN)
     async def list_tokens(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession]
+        self,
+        tokens: NamedDependency[TokenService],
     ) -> list[TokenRead]:
         """The tokens at nodes within the caller's reach; never their secrets."""
-        return [to_read(t) for t in await TokenService(session, principal(request)).list()]
+        return [to_read(t) for t in await tokens.list()]
 
     @get("/{token_id:uuid}", name="tokens:detail", operation_id="GetApiToken", opt=TOKEN_ADMIN)
-    async def detail(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], token_id: FromPath[UUID]
-    ) -> TokenRead:
-        return to_read(await TokenService(session, principal(request)).get(token_id))
+    async def detail(self, tokens: NamedDependency[TokenService], token_id: FromPath[UUID]) -> TokenRead:
+        return to_read(await tokens.get(token_id))
 
     @post(
         "/{token_id:uuid}/revoke",
@@ -65,7 +61,7 @@ class TokenController(Controller):
         opt={**TOKEN_ADMIN, **rate_limit("token")},
     )
     async def revoke(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], token_id: FromPath[UUID]
+        self, tokens: NamedDependency[TokenService], request: Request[Any, Any, Any], token_id: FromPath[UUID]
     ) -> TokenRead:
         """Revokes the token at once: its next request is refused."""
-        return to_read(await TokenService(session, principal(request)).revoke(token_id))
+        return to_read(await tokens.revoke(token_id))

@@ -9,7 +9,6 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access, principal
 from api.context import TenantContext
@@ -17,25 +16,13 @@ from api.domain.compliance.dashboard import READ_DASHBOARD, DashboardService, St
 from api.domain.compliance.export import ExportFormat, ExportView, export
 from api.domain.compliance.rules import CLAUSE_PATTERN
 from api.domain.compliance.schemas import Dashboard, FindingListItem, OrganisationFindings, OrganisationStanding
-from api.domain.compliance.services import ComplianceService
+from api.domain.compliance.services import READ_FINDINGS, ComplianceService
 from api.domain.documents.controllers import attachment
 from api.domain.organisations.rules import OrgKind
 from api.i18n import negotiate
-from api.identity.reach import reach_of
 from api.paging import Page, Paging, paging_by
-from api.roles import Role
 from api.spreadsheets import CSV, XLSX
 
-# Who reads findings: the organisation's administrator, head and deputy head for academic work,
-# and the methodists whose reach covers it (national and regional admins satisfy the admin role).
-READ_FINDINGS = (
-    Role.ORGANISATION_ADMIN,
-    Role.HEAD,
-    Role.DEPUTY_HEAD,
-    Role.DISTRICT_METHODIST,
-    Role.REGIONAL_METHODIST,
-    Role.NATIONAL_METHODIST,
-)
 ClauseParam = Annotated[str | None, Parameter(pattern=CLAUSE_PATTERN, max_length=7, description="One clause, e.g. 25")]
 TerritoryParam = Annotated[
     UUID | None, Parameter(description="The territory (and everything under it); by default the caller's own highest")
@@ -54,6 +41,7 @@ class ComplianceController(Controller):
     )
     async def organisation_findings(
         self,
+        organisation_findings: NamedDependency[ComplianceService],
         context: NamedDependency[TenantContext],
         organisation_id: FromPath[UUID],
         paging: NamedDependency[Paging],
@@ -61,8 +49,7 @@ class ComplianceController(Controller):
     ) -> OrganisationFindings:
         """The organisation's current findings against the rule set in force, recomputed in the
         background after each change and every night; `checked` says when and against what."""
-        # The findings are kept on the control plane; the context's session reaches them too.
-        return await ComplianceService(context.session).of_organisation(context.organisation_id, clause, paging)
+        return await organisation_findings.of_organisation(context.organisation_id, clause, paging)
 
     @get(
         "/api/compliance/findings",
@@ -74,7 +61,7 @@ class ComplianceController(Controller):
     async def list_findings(
         self,
         request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
+        findings: NamedDependency[ComplianceService],
         paging: NamedDependency[Paging],
         clause: ClauseParam = None,
         territory_id: FromQuery[UUID | None] = None,
@@ -82,13 +69,10 @@ class ComplianceController(Controller):
     ) -> Page[FindingListItem]:
         """Findings of the organisations in the caller's reach, by organisation and clause; filters
         by clause, territory (and everything under it) and kind of organisation."""
-        reach = await reach_of(session, principal(request), must_know=[territory_id])
-        within = reach.organisation_clause(READ_FINDINGS)
-        territories = reach.tree.descendants(territory_id) if territory_id is not None else None
-        return await ComplianceService(session).across(
-            within,
+        return await findings.in_reach(
+            principal(request),
             clause=clause,
-            territory_ids=territories,
+            territory_id=territory_id,
             kind=kind.value if kind else None,
             paging=paging,
         )
@@ -102,7 +86,7 @@ class ComplianceController(Controller):
     async def dashboard(
         self,
         request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
+        dashboards: NamedDependency[DashboardService],
         territory_id: TerritoryParam = None,
         clause: ClauseParam = None,
         kind: FromQuery[OrgKind | None] = None,
@@ -110,7 +94,7 @@ class ComplianceController(Controller):
         """A territory's compliance from the rollups: totals, the territories one level down (each a
         drill-down), the organisations placed at it directly, by clause, by kind of organisation,
         and the daily trend. For the methodists and administrators of the territory or above it."""
-        return await DashboardService(session).dashboard(
+        return await dashboards.dashboard(
             principal(request), territory_id, clause=clause, kind=kind.value if kind else None
         )
 
@@ -124,7 +108,7 @@ class ComplianceController(Controller):
     async def organisations(
         self,
         request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
+        dashboards: NamedDependency[DashboardService],
         paging: NamedDependency[Paging],
         territory_id: TerritoryParam = None,
         clause: ClauseParam = None,
@@ -133,7 +117,7 @@ class ComplianceController(Controller):
     ) -> Page[OrganisationStanding]:
         """The active organisations under the territory with their findings (under the clause, when
         one is chosen), most findings first or by name; one not checked yet says so."""
-        return await DashboardService(session).standings(
+        return await dashboards.standings(
             principal(request),
             territory_id,
             clause=clause,
@@ -152,7 +136,7 @@ class ComplianceController(Controller):
     async def export_xlsx(
         self,
         request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
+        dashboards: NamedDependency[DashboardService],
         view: FromQuery[ExportView] = ExportView.TERRITORIES,
         territory_id: TerritoryParam = None,
         clause: ClauseParam = None,
@@ -160,7 +144,7 @@ class ComplianceController(Controller):
     ) -> Response[bytes]:
         """The dashboard's current view as an XLSX workbook in the caller's language
         (Accept-Language): its territories, its organisations or their findings."""
-        return await _export(request, session, ExportFormat.XLSX, view, territory_id, clause, kind)
+        return await _export(request, dashboards, ExportFormat.XLSX, view, territory_id, clause, kind)
 
     @get(
         "/api/compliance/export/csv",
@@ -172,19 +156,19 @@ class ComplianceController(Controller):
     async def export_csv(
         self,
         request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
+        dashboards: NamedDependency[DashboardService],
         view: FromQuery[ExportView] = ExportView.TERRITORIES,
         territory_id: TerritoryParam = None,
         clause: ClauseParam = None,
         kind: FromQuery[OrgKind | None] = None,
     ) -> Response[bytes]:
         """The same as CSV: UTF-8 with a BOM, `;`-separated, as a Russian-locale spreadsheet reads it."""
-        return await _export(request, session, ExportFormat.CSV, view, territory_id, clause, kind)
+        return await _export(request, dashboards, ExportFormat.CSV, view, territory_id, clause, kind)
 
 
 async def _export(
     request: Request[Any, Any, Any],
-    session: AsyncSession,
+    dashboards: DashboardService,
     file_format: ExportFormat,
     view: ExportView,
     territory_id: UUID | None,
@@ -192,7 +176,7 @@ async def _export(
     kind: OrgKind | None,
 ) -> Response[bytes]:
     name, content = await export(
-        DashboardService(session),
+        dashboards,
         principal(request),
         territory_id,
         view=view,

@@ -8,6 +8,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.access import Principal
 from api.domain.compliance.models import ComplianceCheckRun, ComplianceFinding
 from api.domain.compliance.schemas import (
     CheckRunRead,
@@ -17,8 +18,21 @@ from api.domain.compliance.schemas import (
 )
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
+from api.identity.reach import reach_of
 from api.paging import Page, Paging, paged
 from api.responses import response_of
+from api.roles import Role
+
+# Who reads findings: the organisation's administrator, head and deputy head for academic work,
+# and the methodists whose reach covers it (national and regional admins satisfy the admin role).
+READ_FINDINGS = (
+    Role.ORGANISATION_ADMIN,
+    Role.HEAD,
+    Role.DEPUTY_HEAD,
+    Role.DISTRICT_METHODIST,
+    Role.REGIONAL_METHODIST,
+    Role.NATIONAL_METHODIST,
+)
 
 
 def finding_read(f: ComplianceFinding) -> FindingRead:
@@ -61,6 +75,23 @@ class ComplianceService:
             page_size=paging.page_size,
             organisation_id=organisation_id,
             checked=checked,
+        )
+
+    async def in_reach(
+        self,
+        caller: Principal,
+        *,
+        clause: str | None,
+        territory_id: UUID | None,
+        kind: str | None,
+        paging: Paging,
+    ) -> Page[FindingListItem]:
+        """Findings of the organisations the caller may read them at, under `territory_id` (and
+        everything below it) when given."""
+        reach = await reach_of(self.session, caller, must_know=[territory_id])
+        territories = reach.tree.descendants(territory_id) if territory_id is not None else None
+        return await self.across(
+            reach.organisation_clause(READ_FINDINGS), clause=clause, territory_ids=territories, kind=kind, paging=paging
         )
 
     async def across(
