@@ -228,17 +228,7 @@ class BodiesService:
             and (row.left_on is None or row.left_on > on)
             and (row.ends_on is None or row.ends_on >= on)
         )
-        return MembershipRead(
-            id=row.id,
-            body_kind=BodyKind(row.body_kind),
-            body_id=row.body_id,
-            staff_id=row.staff_id,
-            full_name=person.full_name if person else "",
-            starts_on=row.starts_on,
-            ends_on=row.ends_on,
-            left_on=row.left_on,
-            current=current,
-        )
+        return response_of(MembershipRead, row, full_name=person.full_name if person else "", current=current)
 
     async def member_counts(self, kind: BodyKind, ids: list[UUID]) -> dict[UUID, int]:
         if not ids:

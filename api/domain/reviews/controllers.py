@@ -43,6 +43,7 @@ from api.domain.reviews.schemas import (
 from api.domain.reviews.services import ReviewService
 from api.errors import DomainError
 from api.paging import Paging, paging_by
+from api.responses import response_of
 
 Org = "/api/organisations/{organisation_id:uuid}"
 
@@ -70,7 +71,7 @@ def planned_stages(planned: list[tuple[Any, tuple[Any, ...]]]) -> list[StageRead
 
 
 def route_read(d: RouteDescription) -> RouteRead:
-    return RouteRead(d.kind, d.clause, d.customised, d.approvers_allowed, d.stages)
+    return response_of(RouteRead, d, document_kind=d.kind)
 
 
 class ReviewController(Controller):

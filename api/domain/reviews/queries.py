@@ -29,6 +29,7 @@ from api.domain.reviews.schemas import (
 from api.domain.reviews.structure import keepers_of
 from api.domain.structure.models import Staff
 from api.paging import Page, Paging, paged
+from api.responses import response_of
 
 
 def utcnow() -> datetime.datetime:
@@ -58,7 +59,7 @@ async def is_reviewer_of(session: AsyncSession, who: Caller, document_id: UUID) 
 
 
 def missing_read(row: ReviewMissingStage) -> MissingStageRead:
-    return MissingStageRead(row.selector, row.clause, row.label, row.body_kind, row.body_id)
+    return response_of(MissingStageRead, row)
 
 
 async def missing_stages(session: AsyncSession, round_ids: list[UUID]) -> dict[UUID, list[MissingStageRead]]:
@@ -321,21 +322,4 @@ async def decision_of(session: AsyncSession, row: ReviewDecision) -> DecisionRea
 
 
 def decision_read(d: ReviewDecision, versions: dict[UUID, int] | None = None) -> DecisionRead:
-    return DecisionRead(
-        id=d.id,
-        round_id=d.round_id,
-        stage_id=d.stage_id,
-        submission=d.submission,
-        version_id=d.version_id,
-        version_number=(versions or {}).get(d.version_id),
-        outcome=agg.Outcome(d.outcome),
-        remarks=d.remarks,
-        body_kind=d.body_kind,
-        body_id=d.body_id,
-        decided_by=d.decided_by,
-        decided_by_staff_id=d.decided_by_staff_id,
-        decided_by_name=d.decided_by_name,
-        decided_at=d.decided_at,
-        meeting_id=d.meeting_id,
-        agenda_item_id=d.agenda_item_id,
-    )
+    return response_of(DecisionRead, d, version_number=(versions or {}).get(d.version_id))

@@ -26,6 +26,7 @@ from api.domain.structure.schemas import (
 from api.errors import Conflict, DomainError
 from api.paging import Paging, paged
 from api.records import Records, changes
+from api.responses import response_of
 
 # --- staff -------------------------------------------------------------------------------------
 
@@ -64,19 +65,11 @@ async def subject_ids_of(session: AsyncSession, staff_ids: list[UUID]) -> dict[U
 
 def staff_read(person: Any, subject_ids: list[UUID]) -> StaffRead:
     """`person`: a `Staff` or a row of its table."""
-    return StaffRead(
-        id=person.id,
-        full_name=person.full_name,
-        user_id=person.user_id,
-        email=person.email,
-        positions=[Position(p) for p in person.positions],
-        unit_id=person.unit_id,
-        heads_unit_id=person.heads_unit_id,
-        qualification_category=person.qualification_category,
+    return response_of(
+        StaffRead,
+        person,
         subject_ids=sorted(subject_ids, key=str),
         supervised_subject_ids=list(person.supervised_subject_ids or []),
-        note=person.note,
-        archived_at=person.archived_at,
     )
 
 
