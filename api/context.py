@@ -92,11 +92,6 @@ class Caller:
             object.__setattr__(self, "name", name)
 
     @property
-    def from_above(self) -> bool:
-        """Reaches the organisation through a grant at a territory above it."""
-        return any(g.territory_id is not None for g in self.grants)
-
-    @property
     def shapes_structure(self) -> bool:
         return bool(self.roles & SHAPERS)
 

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import snapshot
-from api.context import AuditRecorder
+from api.context import AuditRecorder, staff_of_user
 from api.domain.accounts.models import User
 from api.domain.onboarding.checks import email_of, identifier, iin_birth_date_valid, issue, name_of, split_list, text_of
 from api.domain.onboarding.reading import Column
@@ -338,7 +338,7 @@ async def upsert(
 
 async def link_accounts(tenant: AsyncSession, user_id: UUID, email: str) -> int:
     """Links the staff records bearing this e-mail to the account that signed in with it."""
-    if await tenant.scalar(select(Staff.id).where(Staff.user_id == user_id, Staff.archived_at.is_(None))) is not None:
+    if await staff_of_user(tenant, user_id) is not None:
         return 0
     person = await tenant.scalar(
         select(Staff)

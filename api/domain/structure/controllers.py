@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.access import Scope, access
 from api.clock import today
-from api.crud import PlainKind, plain_controller
+from api.crud import PlainKind, Search, plain_controller
 from api.domain.structure.calendar import CalendarService
 from api.domain.structure.rules import Position, TermKind, UnitKind
 from api.domain.structure.schemas import (
@@ -43,7 +43,6 @@ from api.roles import ANY_SIGNED_IN, Role
 SHAPE = (Role.ORGANISATION_ADMIN, Role.DEPUTY_HEAD)
 READ = ANY_SIGNED_IN
 
-Search = Annotated[str | None, Parameter(max_length=200, description="Search in names")]
 BASE = "/api/organisations/{organisation_id:uuid}"
 
 

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.access import Scope, access
+from api.crud import Search
 from api.domain.bodies.associations import AssociationService, association_kinds
 from api.domain.bodies.routes.common import to_association
 from api.domain.bodies.rules import AssociationKind, BodyKind
@@ -25,7 +26,7 @@ from api.domain.bodies.services import (
     BodyFilter,
     leader_read,
 )
-from api.domain.structure.controllers import BASE, READ, SHAPE, Search
+from api.domain.structure.controllers import BASE, READ, SHAPE
 from api.paging import Page, Paging, paging_by
 
 # --- associations ------------------------------------------------------------------------------

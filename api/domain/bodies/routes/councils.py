@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.access import Scope, access
+from api.crud import Search
 from api.domain.bodies.councils import CouncilService
 from api.domain.bodies.routes.common import to_commission, to_council
 from api.domain.bodies.rules import BodyKind, CommissionKind
@@ -26,7 +27,7 @@ from api.domain.bodies.services import (
     BodiesService,
     BodyFilter,
 )
-from api.domain.structure.controllers import BASE, READ, SHAPE, Search
+from api.domain.structure.controllers import BASE, READ, SHAPE
 from api.errors import NotFound
 from api.paging import Page, Paging, paging_by
 

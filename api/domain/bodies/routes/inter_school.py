@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.access import Scope, access
+from api.crud import Search
 from api.domain.bodies.inter_school import InterSchoolService
 from api.domain.bodies.routes.common import CABINET
 from api.domain.bodies.rules import AssociationKind, BodyKind
@@ -30,7 +31,7 @@ from api.domain.bodies.services import (
     BodyFilter,
     leader_read,
 )
-from api.domain.structure.controllers import BASE, READ, Search
+from api.domain.structure.controllers import BASE, READ
 from api.paging import Page, Paging, paging_by
 from api.responses import response_of
 from api.roles import Role

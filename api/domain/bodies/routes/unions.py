@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.access import Scope, access
+from api.crud import Search
 from api.domain.bodies.schemas import (
     MembershipEnd,
     UnionCreate,
@@ -22,7 +23,7 @@ from api.domain.bodies.services import (
     BodyFilter,
 )
 from api.domain.bodies.unions import UnionService
-from api.domain.structure.controllers import BASE, READ, SHAPE, Search
+from api.domain.structure.controllers import BASE, READ, SHAPE
 from api.paging import Page, Paging, paging_by
 from api.responses import response_of
 
