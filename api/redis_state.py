@@ -47,6 +47,7 @@ WARN_EVERY_S = 60.0
 
 # The errors that mean "Redis cannot be reached", as opposed to a bug in a command.
 UNREACHABLE: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError, OSError, asyncio.TimeoutError)
+TIMED_OUT: tuple[type[BaseException], ...] = (RedisTimeoutError, asyncio.TimeoutError)
 
 # A session cookie could not be read: the guard answers 503 with this where a caller is needed;
 # public routes go on as for an anonymous caller (api.identity.middleware).
@@ -123,13 +124,23 @@ class RedisHealth:
         if self.skip():
             raise RedisUnavailable()
         try:
-            # The client's own timeouts bound each command; this bounds a whole call (retry included).
-            result = await asyncio.wait_for(work(), timeout=CONNECT_TIMEOUT_S * 2 + COMMAND_TIMEOUT_S)
+            try:
+                result = await self._bounded(work)
+            except TIMED_OUT:
+                # One timeout may be a moment's stall (another client's slow command, a busy machine):
+                # a sign-in then answered 503 with Redis fine. One more try tells it from a hung
+                # Redis, which costs this one call twice the timeout before it counts as down.
+                result = await self._bounded(work)
         except UNREACHABLE as exc:
             self.failed(exc)
             raise RedisUnavailable() from exc
         self.succeeded()
         return result
+
+    @staticmethod
+    async def _bounded(work: Callable[[], Awaitable[T]]) -> T:
+        # The client's own timeouts bound each command; this bounds a whole call (retry included).
+        return await asyncio.wait_for(work(), timeout=CONNECT_TIMEOUT_S * 2 + COMMAND_TIMEOUT_S)
 
 
 async def ping(url_or_client: Any, timeout_s: float = 0.8) -> str:
