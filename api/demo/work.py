@@ -33,6 +33,7 @@ from api.domain.organisations.rules import OrgKind
 from api.domain.plans.rules import Direction
 from api.domain.plans.schemas import PlanCreate, PlanItemWrite
 from api.domain.plans.services import PlanService
+from api.domain.reviews import queries
 from api.domain.reviews.models import ReviewStage, ReviewStageMember
 from api.domain.reviews.rules import Outcome, Selector, StageTemplate
 from api.domain.reviews.schemas import DecisionRequest
@@ -203,7 +204,7 @@ class Work:
 
     def reviews(self, who: Caller) -> tuple[DocumentService, ReviewService]:
         context = TenantContext.of(self.place.tenant, self.session, who)
-        return DocumentService(context, self.store, max_bytes=MAX_BYTES), ReviewService(context)
+        return DocumentService(context, self.store, max_bytes=MAX_BYTES, reviews=queries), ReviewService(context)
 
     async def documents(self) -> None:
         f, place = self.f, self.place

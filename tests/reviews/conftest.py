@@ -9,6 +9,7 @@ import pytest
 from api.domain.documents.schemas import DocumentCreate
 from api.domain.documents.services import DocumentService
 from api.domain.documents.storage import LocalFileStore
+from api.domain.reviews import queries
 from api.domain.reviews.schemas import DecisionRequest
 from api.domain.reviews.services import ReviewService
 from api.settings import Settings
@@ -49,7 +50,7 @@ class Desk:
     async def run(self, who: str, action: Callable[[DocumentService, ReviewService], Awaitable[T]]) -> T:
         async with self.db.tenant_context(self.world.schema) as session:
             context = await self.world.context(session, who)
-            documents = DocumentService(context, self.store, max_bytes=self.max_bytes)
+            documents = DocumentService(context, self.store, max_bytes=self.max_bytes, reviews=queries)
             reviews = ReviewService(context)
             return await action(documents, reviews)
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import msgspec
 from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
-from api.context import TenantContext
+from api.context import Caller, TenantContext
 from api.domain.bodies.models import Association
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind, DocumentStatus, FileFormat, recognise
@@ -58,13 +59,26 @@ def version_read(version: DocumentVersion, approved_version_id: UUID | None) -> 
 NAME_THE_AUTHORS = N_("Name the authors: teachers of the organisation or a unit.")
 
 
+class ReviewReads(Protocol):
+    """The two things documents ask of their reviews. The reviews package sits above this one (it
+    reads documents), so it answers them (`api.domain.reviews.queries` is passed in by its providers)
+    rather than being imported from here."""
+
+    async def is_reviewer_of(self, session: AsyncSession, who: Caller, document_id: UUID) -> bool: ...
+
+    async def list_documents(
+        self, session: AsyncSession, clause: Any, *, kind: DocumentKind | None, status: str | None, paging: Paging
+    ) -> Page[DocumentSummary]: ...
+
+
 class DocumentService:
-    def __init__(self, context: TenantContext, store: FileStore, *, max_bytes: int) -> None:
+    def __init__(self, context: TenantContext, store: FileStore, *, max_bytes: int, reviews: ReviewReads) -> None:
         self.context = context
         self.session = context.session
         self.caller = context.caller
         self.store = store
         self.max_bytes = max_bytes
+        self.reviews = reviews
 
     # --- who may do what ------------------------------------------------------------------------
 
@@ -83,9 +97,7 @@ class DocumentService:
     async def may_read(self, document: Document) -> bool:
         if self.caller.reads_all_documents or self.is_author(document):
             return True
-        from api.domain.reviews.queries import is_reviewer_of
-
-        return await is_reviewer_of(self.session, self.caller, document.id)
+        return await self.reviews.is_reviewer_of(self.session, self.caller, document.id)
 
     async def get(self, document_id: UUID, *, for_update: bool = False) -> Document:
         stmt = select(Document).where(Document.id == document_id)
@@ -228,14 +240,12 @@ class DocumentService:
         self, *, mine: bool, kind: DocumentKind | None, status: DocumentStatus | None, paging: Paging
     ) -> Page[DocumentSummary]:
         """Every document for its readers; only their own for authors (and for anyone asking `mine`)."""
-        from api.domain.reviews.queries import list_documents
-
         own = mine or not self.caller.reads_all_documents
         clause = self.mine_clause() if own else None
         if own and clause is None:
             return Page.of([], 0, paging)
         status_value = status.value if status else None
-        return await list_documents(self.session, clause, kind=kind, status=status_value, paging=paging)
+        return await self.reviews.list_documents(self.session, clause, kind=kind, status=status_value, paging=paging)
 
     def mine_clause(self) -> Any:
         who = self.caller

@@ -8,6 +8,7 @@ from litestar.di import NamedDependency, Provide
 from api.context import TenantContext
 from api.domain.documents.services import DocumentService
 from api.domain.documents.storage import FileStore, build_file_store
+from api.domain.reviews import queries
 from api.domain.reviews.services import ReviewService
 
 
@@ -22,7 +23,7 @@ def provide_file_store(state: State) -> FileStore:
 def provide_document_service(
     state: State, context: NamedDependency[TenantContext], file_store: NamedDependency[FileStore]
 ) -> DocumentService:
-    return DocumentService(context, file_store, max_bytes=state.settings.document_max_bytes)
+    return DocumentService(context, file_store, max_bytes=state.settings.document_max_bytes, reviews=queries)
 
 
 def provide_review_service(context: NamedDependency[TenantContext]) -> ReviewService:
