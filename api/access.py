@@ -18,8 +18,8 @@ from uuid import UUID
 from api.i18n import N_
 
 PRINCIPAL_KEY = "metodist.principal"
-# What the guard found about the organisation the path names (`Here`), so that the request's
-# dependencies read neither the organisation nor the caller's grants again.
+# What the guard found about the organisation the path names (`Here`), taken by the `here`
+# dependency only (api.tenancy.provide_here): nothing reads the organisation or the grants again.
 HERE_KEY = "metodist.here"
 
 

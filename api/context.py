@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
-from api.access import HERE_KEY, Grant, Here, principal
+from api.access import Grant, Here, principal
 from api.errors import Forbidden
 from api.identity.reach import IMPLIED_ROLES
 from api.roles import Role
@@ -185,12 +185,10 @@ async def caller_of(session: AsyncSession, user_id: UUID | None, grants: Iterabl
 
 
 async def provide_context(
-    request: Request[Any, Any, Any], tenant: NamedDependency[Tenant], tenant_session: NamedDependency[AsyncSession]
+    request: Request[Any, Any, Any],
+    here: NamedDependency[Here],
+    tenant: NamedDependency[Tenant],
+    tenant_session: NamedDependency[AsyncSession],
 ) -> TenantContext:
-    here = request.scope.get(HERE_KEY)
-    # The access guard has worked out the caller's grants that reach this organisation; every
-    # tenant route passes through it (tests/identity/access checks that each declares its access).
-    if not isinstance(here, Here) or here.organisation_id != tenant.organisation_id:
-        raise RuntimeError("a tenant route was reached without the access guard's placement")
     caller = await caller_of(tenant_session, principal(request).user_id, here.grants)
     return TenantContext.of(tenant, tenant_session, caller)

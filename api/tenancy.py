@@ -26,7 +26,6 @@ from api.db import request_connection, sqlstate
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgKind, OrgStatus
 from api.errors import Conflict, Forbidden, NotFound
-from api.identity.reach import organisation_placement
 
 
 @dataclass(frozen=True)
@@ -37,13 +36,19 @@ class Tenant:
     territory_id: UUID
 
 
-async def provide_tenant(request: Request[Any, Any, Any], organisation_id: FromPath[UUID]) -> Tenant:
+async def provide_here(request: Request[Any, Any, Any], organisation_id: FromPath[UUID]) -> Here:
+    """The organisation the path names and the caller's grants there, as the access guard found
+    them. The guard checks before the request's parameters are read, so that a stranger learns
+    nothing from a 400 (the isolation matrix holds every tenant route to that); a guard returns
+    nothing, so it leaves what it read in the request's scope, and this is the one place that takes it."""
     here = request.scope.get(HERE_KEY)
-    if isinstance(here, Here) and here.organisation_id == organisation_id:
-        org = here.organisation  # the guard read it, on the request's connection
-    else:
-        held = request_connection(request.scope)
-        org = await organisation_placement(await held.connection(), organisation_id)
+    if not isinstance(here, Here) or here.organisation_id != organisation_id:
+        raise RuntimeError("a tenant route was reached without the access guard's check")
+    return here
+
+
+async def provide_tenant(here: NamedDependency[Here]) -> Tenant:
+    org = here.organisation  # read once, by the guard, on the request's connection
     if org is None or org.status == OrgStatus.ARCHIVED:
         raise NotFound("Organisation not found.", field="organisation_id")
     if org.status == OrgStatus.SUSPENDED:
@@ -93,6 +98,7 @@ async def _archived(state: State, organisation_id: UUID) -> bool:
 
 
 tenant_dependencies = {
+    "here": Provide(provide_here),
     "tenant": Provide(provide_tenant),
     "tenant_session": Provide(provide_tenant_session),
 }
