@@ -35,6 +35,7 @@ from api.identity.grants import ADMIN_ROLES, Node, check_level, check_may_grant,
 from api.identity.invitations import now_utc, status_of
 from api.identity.models import AccessRequest, Invitation
 from api.identity.reach import TERRITORY_LEVELS, Reach, reach_of, satisfies
+from api.responses import response_of
 from api.roles import NodeLevel
 
 MAX_PENDING = 5
@@ -228,28 +229,18 @@ class AccessRequestService:
             place: Organisation | Territory = orgs[r.organisation_id] if r.organisation_id else places[r.territory_id]  # type: ignore[index]
             matches = await self._matching_invitations(user, r) if r.status == "pending" else []
             out.append(
-                AccessRequestRead(
-                    id=r.id,
-                    user_id=r.user_id,
+                response_of(
+                    AccessRequestRead,
+                    r,
                     full_name=user.full_name,
                     email=user.email,
                     email_verified=user.email_verified,
-                    organisation_id=r.organisation_id,
-                    territory_id=r.territory_id,
                     place_level=NodeLevel.ORGANISATION.value
                     if r.organisation_id
                     else TERRITORY_LEVELS[place.kind].value,  # type: ignore[union-attr]
                     place_name_kk=place.name_kk,
                     place_name_ru=place.name_ru,
                     place_name_en=place.name_en,
-                    role=r.role,
-                    message=r.message,
-                    status=r.status,  # type: ignore[arg-type]
-                    created_at=r.created_at,
-                    answered_at=r.answered_at,
-                    answered_by=r.answered_by,
-                    granted_role=r.granted_role,
-                    answer_note=r.answer_note,
                     matching_invitations=matches,
                 )
             )

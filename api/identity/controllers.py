@@ -56,6 +56,7 @@ from api.identity.sessions import (
     grants_of,
     session_cookie,
 )
+from api.responses import response_of
 from api.roles import SELF
 
 log = structlog.get_logger()
@@ -83,7 +84,7 @@ def _client(request: Request[Any, Any, Any]) -> tuple[str | None, str | None]:
 
 
 def _grant_reads(grants: Any) -> list[GrantRead]:
-    return [GrantRead(g.role, g.territory_id, g.organisation_id, g.unit_id) for g in grants]
+    return [response_of(GrantRead, g) for g in grants]
 
 
 async def _start_session(

@@ -16,19 +16,11 @@ from api.identity.authz import IDENTITY_ADMINS, current_principal, require_user_
 from api.identity.models import UserSession
 from api.identity.schemas import RevokedCount, SessionRead
 from api.identity.sessions import SessionManager
+from api.responses import response_of
 
 
 def session_read(row: UserSession, current_index: UUID | None) -> SessionRead:
-    return SessionRead(
-        id=row.id,
-        provider=row.provider,
-        created_at=row.created_at,
-        last_seen_at=row.last_seen_at,
-        expires_at=row.expires_at,
-        user_agent=row.user_agent,
-        ip_address=row.ip_address,
-        current=row.id == current_index,
-    )
+    return response_of(SessionRead, row, current=row.id == current_index)
 
 
 # API tokens cannot see or end people's sessions: sessions decide who is signed in, which stays

@@ -14,6 +14,7 @@ from api.access import IN_TRANSACTION, Scope, access
 from api.domain.audit.services import AuditLogService
 from api.domain.structure.controllers import BASE
 from api.paging import Page, Paging, paging_by
+from api.responses import response_of
 from api.roles import Role
 
 # Who reads an organisation's audit log.
@@ -63,7 +64,7 @@ class AuditController(Controller):
     ) -> Page[AuditEntryRead]:
         """The organisation's audit log, newest first."""
         rows, total = await audit_log.entries(paging, entity=entity, entity_id=entity_id, actor_id=actor_id)
-        return Page.of([msgspec.convert(r, AuditEntryRead, from_attributes=True) for r in rows], total, paging)
+        return Page.of([response_of(AuditEntryRead, r) for r in rows], total, paging)
 
     # The walk streams the chain through a server-side cursor, which lives in a transaction.
     @get(
@@ -75,4 +76,4 @@ class AuditController(Controller):
     async def verify_chain(self, audit_log: NamedDependency[AuditLogService]) -> ChainRead:
         """Walks the hash chain: `ok` false names the first broken entry."""
         report = await audit_log.verify()
-        return ChainRead(report.ok, report.entries, report.broken_seq, report.reason)
+        return response_of(ChainRead, report)

@@ -41,6 +41,7 @@ from api.domain.structure.models import Staff
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.paging import Paging, paged
 from api.records import Records, changes
+from api.responses import response_of
 from api.roles import Role
 from tenants.naming import validate_schema_name
 
@@ -195,8 +196,8 @@ class InterSchoolService:
                     "LIMIT 1000"
                 )
             )
-            teachers = [DistrictTeacherRead(staff_id=r.id, full_name=str(r.full_name)) for r in rows]
-            found.append(DistrictSchoolRead(org.id, org.name_kk, org.name_ru, org.name_en, teachers))
+            teachers = [response_of(DistrictTeacherRead, r, staff_id=r.id) for r in rows]
+            found.append(response_of(DistrictSchoolRead, org, organisation_id=org.id, teachers=teachers))
             taught = await self.session.execute(
                 text(
                     f"SELECT code, name_kk, name_ru, name_en FROM {schema}.subject WHERE archived_at IS NULL ORDER "
@@ -204,8 +205,9 @@ class InterSchoolService:
                 )
             )
             for r in taught:
-                subjects.setdefault(r.code, DistrictSubjectRead(r.code, r.name_kk, r.name_ru, r.name_en))
-        return DistrictRead(found, sorted(subjects.values(), key=lambda s: s.name_ru))
+                subjects.setdefault(r.code, response_of(DistrictSubjectRead, r))
+        # Gathered from every school's schema, not one row: built here.
+        return DistrictRead(schools=found, subjects=sorted(subjects.values(), key=lambda s: s.name_ru))
 
     async def add_member(self, association_id: UUID, data: InterSchoolMemberCreate) -> InterSchoolMember:
         self._require_cabinet_staff()

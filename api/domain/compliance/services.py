@@ -61,13 +61,7 @@ class ComplianceService:
         run = await self.session.scalar(
             select(ComplianceCheckRun).where(ComplianceCheckRun.organisation_id == organisation_id)
         )
-        checked = (
-            CheckRunRead(
-                run.rule_set, run.checked_on, run.checked_at, run.findings, list(run.clauses_checked), run.note
-            )
-            if run is not None
-            else None
-        )
+        checked = response_of(CheckRunRead, run) if run is not None else None
         return OrganisationFindings(
             items=[finding_read(r) for r in rows],
             total=total,

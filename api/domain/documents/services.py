@@ -31,6 +31,7 @@ from api.domain.structure.models import Staff, Subject, Unit
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.i18n import N_
 from api.paging import Page, Paging
+from api.responses import response_of
 
 
 def utcnow() -> datetime.datetime:
@@ -38,20 +39,12 @@ def utcnow() -> datetime.datetime:
 
 
 def version_read(version: DocumentVersion, approved_version_id: UUID | None) -> VersionRead:
-    return VersionRead(
-        id=version.id,
-        document_id=version.document_id,
-        number=version.number,
-        filename=version.filename,
-        format=version.format,
+    return response_of(
+        VersionRead,
+        version,
         media_type=FileFormat(version.format).media_type,
-        size=version.size,
-        sha256=version.sha256,
-        change_note=version.change_note,
-        uploaded_by=version.uploaded_by,
         uploaded_at=version.created_at,
         locked=version.locked_at is not None,
-        locked_at=version.locked_at,
         approved=version.id == approved_version_id,
     )
 
@@ -215,24 +208,11 @@ class DocumentService:
             ).all()
         )
         versions = await self.versions(document.id)
-        return DocumentRead(
-            id=document.id,
-            kind=DocumentKind(document.kind),
+        return response_of(
+            DocumentRead,
+            document,
             clause=CLAUSE_OF_KIND[DocumentKind(document.kind)],
-            title=document.title,
-            author_staff_ids=list(document.author_staff_ids or []),
-            authors=[names.get(a, "") for a in document.author_staff_ids or []],
-            unit_id=document.unit_id,
-            association_id=document.association_id,
-            subject_id=document.subject_id,
-            school_year=document.school_year,
-            follows_model=document.follows_model,
-            description=document.description,
-            status=document.status,
-            approved_version_id=document.approved_version_id,
-            approved_at=document.approved_at,
-            created_by=document.created_by,
-            created_at=document.created_at,
+            authors=[names.get(a, "") for a in document.author_staff_ids],
             versions=[version_read(v, document.approved_version_id) for v in versions],
         )
 

@@ -27,6 +27,7 @@ from api.domain.meetings.schemas import (
 )
 from api.domain.meetings.services import MeetingFilter, MeetingService
 from api.paging import Page, Paging, paging_by
+from api.responses import response_of
 
 
 class MeetingController(Controller):
@@ -97,7 +98,7 @@ class MeetingController(Controller):
         self, meetings: NamedDependency[MeetingService], meeting_id: FromPath[UUID], data: JSONBody[AgendaItemCreate]
     ) -> AgendaItemRead:
         item = await meetings.add_agenda_item(meeting_id, data)
-        return AgendaItemRead(item.id, item.position, item.title, item.notes, item.document_id)
+        return response_of(AgendaItemRead, item)
 
     @patch(
         "/meetings/{meeting_id:uuid}/agenda/{item_id:uuid}",
@@ -113,7 +114,7 @@ class MeetingController(Controller):
         data: JSONBody[AgendaItemUpdate],
     ) -> AgendaItemRead:
         item = await meetings.update_agenda_item(meeting_id, item_id, data)
-        return AgendaItemRead(item.id, item.position, item.title, item.notes, item.document_id)
+        return response_of(AgendaItemRead, item)
 
     @post(
         "/meetings/{meeting_id:uuid}/agenda/{item_id:uuid}/remove",
@@ -163,7 +164,7 @@ class MeetingController(Controller):
     ) -> DecisionRead:
         """Numbered in order; refused while the meeting has no quorum."""
         d = await meetings.add_decision(meeting_id, data)
-        return DecisionRead(d.id, d.number, d.text, d.agenda_item_id)
+        return response_of(DecisionRead, d)
 
     @patch(
         "/meetings/{meeting_id:uuid}/decisions/{decision_id:uuid}",
@@ -179,7 +180,7 @@ class MeetingController(Controller):
         data: JSONBody[DecisionUpdate],
     ) -> DecisionRead:
         d = await meetings.update_decision(meeting_id, decision_id, data)
-        return DecisionRead(d.id, d.number, d.text, d.agenda_item_id)
+        return response_of(DecisionRead, d)
 
     @post(
         "/meetings/{meeting_id:uuid}/decisions/{decision_id:uuid}/remove",

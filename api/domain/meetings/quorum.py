@@ -39,8 +39,9 @@ def required_present(rule: QuorumRule, members: int) -> int:
 
 def quorum_read(meeting: Meeting, body: BodyInfo | None) -> QuorumRead:
     """`body` as it stood on the day of the meeting (members come and go)."""
+    # Counted here from the attendance and the body, not read from a row: so built field by field.
     if body is None:
-        return QuorumRead(QuorumRule.MORE_THAN_HALF.value, 0, 0, 1, False)
+        return QuorumRead(rule=QuorumRule.MORE_THAN_HALF.value, members=0, present_members=0, required=1, met=False)
     members = body_member_keys(body)
     present = sum(
         1
@@ -51,7 +52,11 @@ def quorum_read(meeting: Meeting, body: BodyInfo | None) -> QuorumRead:
     )
     count = len(body.members)
     return QuorumRead(
-        body.quorum_rule.value, count, present, required_present(body.quorum_rule, count), body.quorum_met(present)
+        rule=body.quorum_rule.value,
+        members=count,
+        present_members=present,
+        required=required_present(body.quorum_rule, count),
+        met=body.quorum_met(present),
     )
 
 

@@ -25,6 +25,7 @@ from api.errors import DomainError, NotFound
 from api.i18n import negotiate
 from api.jobs import Jobs
 from api.paging import Page, Paging, paging_by
+from api.responses import response_of
 from api.roles import ANY_SIGNED_IN
 from api.spreadsheets import CSV, XLSX
 
@@ -48,47 +49,20 @@ async def _content(state: State, data: ImportUpload) -> tuple[bytes, str]:
 
 
 async def _read(session: AsyncSession, job: ImportJob, locale: str) -> ImportRead:
-    p = await services.progress(session, job.id)
-    return ImportRead(
-        id=p.id,
-        kind=p.kind,
-        status=p.status,
-        organisation_id=p.organisation_id,
-        filename=p.filename,  # type: ignore[arg-type]
-        total=p.total,
-        valid=p.valid,
-        invalid=p.invalid,
-        pending=p.pending,
-        registered=p.registered,
-        done=p.done,
-        failed=p.failed,
-        created=p.created,
-        updated=p.updated,
-        unchanged=p.unchanged,
-        invited=p.invited,
-        percent=p.percent,
-        notes=[render(n, locale) for n in job.notes],
-        error=p.error,
-        created_at=p.created_at,
-        started_at=p.started_at,
-        finished_at=p.finished_at,
-    )
+    # The counts come from the job's rows (`services.progress`), the notes from the job, in the caller's language.
+    progress = await services.progress(session, job.id)
+    return response_of(ImportRead, progress, notes=[render(n, locale) for n in job.notes])
 
 
 def _row(row: ImportRow, locale: str) -> ImportRowRead:
     values = row.values
     name = values.get("name_ru") or values.get("name_kk") or values.get("full_name")
-    return ImportRowRead(
-        line=row.line,
-        key=row.key,
+    return response_of(
+        ImportRowRead,
+        row,
         name=name,
-        state=row.state,
         plan=values.get("plan"),
-        outcome=row.outcome,  # type: ignore[arg-type]
-        organisation_id=row.organisation_id,
-        invited=row.invited,
         issues=[IssueRead(f.get("column"), f["level"], render(f, locale)) for f in row.issues],
-        message=row.message,
     )
 
 

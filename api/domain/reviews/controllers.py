@@ -50,21 +50,16 @@ Org = "/api/organisations/{organisation_id:uuid}"
 
 def planned_stages(planned: list[tuple[Any, tuple[Any, ...]]]) -> list[StageRead]:
     return [
-        StageRead(
-            id=s.id,
-            position=s.position,
-            kind=s.kind,
-            selector=s.selector,
-            clause=s.clause,
-            label=s.label,
+        # A stage of the plan is not stored: it has not started, so it has no dates and no decisions.
+        response_of(
+            StageRead,
+            s,
             status="planned",
-            approver_roles=list(s.approver_roles),
-            due_days=s.due_days,
             activated_at=None,
             due_at=None,
             overdue=False,
             decisions=[],
-            members=[queries.MemberRead(m.body_kind, m.body_id, m.name, m.collegial) for m in members],
+            members=[response_of(queries.MemberRead, m) for m in members],
         )
         for s, members in planned
     ]

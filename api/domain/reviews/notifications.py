@@ -27,6 +27,7 @@ from api.domain.reviews.schemas import NotificationRead
 from api.domain.reviews.structure import keepers_of
 from api.domain.structure.models import Staff
 from api.i18n import N_
+from api.responses import response_of
 from api.settings import Settings
 
 DELIVERIES = ("event", "digest", "none")
@@ -261,10 +262,7 @@ async def in_app(session: AsyncSession, user_id: UUID, *, unread: bool, limit: i
     if unread:
         stmt = stmt.where(Notification.read_at.is_(None))
     rows = await session.scalars(stmt.order_by(Notification.created_at.desc()).limit(limit))
-    return [
-        NotificationRead(r.id, r.event, r.document_id, r.stage_id, r.subject, r.body, r.created_at, r.read_at)
-        for r in rows
-    ]
+    return [response_of(NotificationRead, r) for r in rows]
 
 
 async def mark_read(session: AsyncSession, notification_id: UUID, user_id: UUID | None, now: datetime.datetime) -> bool:

@@ -132,7 +132,7 @@ async def inbox(session: AsyncSession, who: Caller, now: datetime.datetime | Non
                 entitled = who.staff_id is not None and who.staff_id in keeper_cache[m.body_id]
                 entitled = entitled or (m.body_kind == "unit" and ("unit_head", m.body_id) in who.unit_roles)
                 if entitled:
-                    mine.append(MemberRead(m.body_kind, m.body_id, m.name, m.collegial))
+                    mine.append(response_of(MemberRead, m))
             if not mine:
                 continue
         items.append(
@@ -272,22 +272,10 @@ async def timeline(session: AsyncSession, document: Document, now: datetime.date
         for s in (s for s in stages if s.round_id == r.id):
             current_decided = {d.body_id for d in decisions[s.id] if d.submission == r.submission}
             out_stages.append(
-                StageRead(
-                    id=s.id,
-                    position=s.position,
-                    kind=s.kind,
-                    selector=s.selector,
-                    clause=s.clause,
-                    label=s.label,
-                    status=s.status,
-                    approver_roles=list(s.approver_roles or []),
-                    members=[
-                        MemberRead(m.body_kind, m.body_id, m.name, m.collegial, m.body_id in current_decided)
-                        for m in members[s.id]
-                    ],
-                    due_days=s.due_days,
-                    activated_at=s.activated_at,
-                    due_at=s.due_at,
+                response_of(
+                    StageRead,
+                    s,
+                    members=[response_of(MemberRead, m, decided=m.body_id in current_decided) for m in members[s.id]],
                     overdue=s.status == "active"
                     and r.status == "in_review"
                     and s.due_at is not None
@@ -296,18 +284,11 @@ async def timeline(session: AsyncSession, document: Document, now: datetime.date
                 )
             )
         out_rounds.append(
-            RoundRead(
-                id=r.id,
-                document_id=r.document_id,
-                number=r.number,
-                status=r.status,
-                version_id=r.version_id,
+            response_of(
+                RoundRead,
+                r,
                 version_number=versions.get(r.version_id),
-                submission=r.submission,
-                current_position=r.current_position,
-                lock_version=r.lock_version,
                 started_at=r.created_at,
-                finished_at=r.finished_at,
                 stages=out_stages,
                 missing_stages=gaps.get(r.id, []),
             )

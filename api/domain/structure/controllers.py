@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Literal
 from uuid import UUID
 
@@ -52,6 +53,11 @@ def to_unit(row: object) -> UnitRead:
 
 def to_term(row: object) -> TermRead:
     return response_of(TermRead, row)
+
+
+def to_calendar(school_year: int, kind: TermKind, terms: Iterable[object]) -> CalendarRead:
+    # A calendar is a school year's terms, not a row of its own: its year and kind are given here.
+    return CalendarRead(school_year=school_year, kind=kind, terms=[to_term(t) for t in terms])
 
 
 class UnitController(Controller):
@@ -202,13 +208,13 @@ class CalendarController(Controller):
         """Every school year with a calendar, with its quarters (schools) or semesters (colleges, universities)."""
         out = []
         for year in await calendar.years():
-            out.append(CalendarRead(year, calendar.kind, [to_term(t) for t in await calendar.year(year)]))
+            out.append(to_calendar(year, calendar.kind, await calendar.year(year)))
         return out
 
     @post("/", name="calendar:create", operation_id="CreateCalendarYear", opt=access(Scope.TENANT, SHAPE))
     async def create(self, calendar: NamedDependency[CalendarService], data: JSONBody[CalendarCreate]) -> CalendarRead:
         terms = await calendar.create(data)
-        return CalendarRead(data.school_year, calendar.kind, [to_term(t) for t in terms])
+        return to_calendar(data.school_year, calendar.kind, terms)
 
     @get("/current", name="calendar:current", operation_id="GetCurrentTerm", opt=access(Scope.TENANT, READ))
     async def current(
@@ -227,9 +233,7 @@ class CalendarController(Controller):
         include_archived: FromQuery[bool] = False,
     ) -> CalendarRead:
         terms = await calendar.year(school_year, include_archived=include_archived)
-        return CalendarRead(
-            school_year, TermKind(terms[0].kind) if terms else calendar.kind, [to_term(t) for t in terms]
-        )
+        return to_calendar(school_year, TermKind(terms[0].kind) if terms else calendar.kind, terms)
 
     @get("/terms/{term_id:uuid}", name="calendar:term", operation_id="GetTerm", opt=access(Scope.TENANT, READ))
     async def term(self, calendar: NamedDependency[CalendarService], term_id: FromPath[UUID]) -> TermRead:
@@ -257,7 +261,7 @@ class CalendarController(Controller):
         """Archives the term's whole school year (a year with a missing term is no calendar)."""
         term = await calendar.archive(term_id)
         terms = await calendar.year(term.school_year, include_archived=True)
-        return CalendarRead(term.school_year, TermKind(term.kind), [to_term(t) for t in terms])
+        return to_calendar(term.school_year, TermKind(term.kind), terms)
 
 
 structure_controllers = [UnitController, SubjectController, StaffController, CalendarController]

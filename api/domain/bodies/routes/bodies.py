@@ -23,6 +23,7 @@ from api.domain.bodies.services import (
 )
 from api.domain.structure.controllers import BASE, READ
 from api.paging import Page, Paging, paging_by
+from api.responses import response_of
 
 # --- any local body: the registry view and membership ------------------------------------------
 
@@ -38,7 +39,7 @@ class BodyController(Controller):
         kind: FromQuery[BodyKind | None] = None,
     ) -> list[BodyRefRead]:
         """Every live body of the organisation; a teacher gets the bodies they belong to or keep."""
-        return [BodyRefRead(r.kind, r.id, r.name) for r in await bodies.list_visible(kind)]
+        return [response_of(BodyRefRead, r) for r in await bodies.list_visible(kind)]
 
     @get(
         "/{body_kind:str}/{body_id:uuid}", name="bodies:detail", operation_id="GetBody", opt=access(Scope.TENANT, READ)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.domain.bodies.registry import BodyInfo, BodyMember
+from api.domain.bodies.registry import BodyInfo
 from api.domain.bodies.rules import BodyKind
 from api.domain.bodies.schemas import (
     AssociationRead,
-    BodyMemberRead,
     BodyRead,
     CommissionRead,
     CouncilRead,
@@ -46,21 +45,6 @@ async def to_commission(bodies: BodiesService, row: Any) -> CommissionRead:
     return response_of(CommissionRead, row, body_kind=kind, member_count=count)
 
 
-def _member(m: BodyMember | None) -> BodyMemberRead | None:
-    return BodyMemberRead(m.full_name, m.staff_id, m.organisation_id, m.member_id, m.term_ends_on) if m else None
-
-
 def to_body(info: BodyInfo) -> BodyRead:
-    return BodyRead(
-        kind=info.kind,
-        id=info.id,
-        name=info.name,
-        subkind=info.subkind,
-        unit_id=info.unit_id,
-        archived=info.archived,
-        quorum_rule=info.quorum_rule,
-        chair=_member(info.chair),
-        secretary=_member(info.secretary),
-        leader_term_ends_on=info.leader_term_ends_on,
-        members=[_member(m) for m in info.members],  # type: ignore[misc]
-    )
+    # The chair, the secretary and the members are read from their own attributes as `BodyMemberRead`.
+    return response_of(BodyRead, info)
