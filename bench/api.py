@@ -9,8 +9,14 @@ bare three times, first on one hot tenant, then on a random tenant per request. 
 run of sequential requests gives round trips to PostgreSQL and pool checkouts per request (after
 one warm-up pass over the same tenants).
 
+Then, on the same product server, three pages of the web app against the API calls each makes
+(bench/api_pages.py): the organisation's page, the review inbox and the compliance dashboard, each
+page and each of its calls under wrk with a signed-in person's session cookie for `--page-seconds`.
+`--pages-only` skips the comparison with the bare server and the counted run.
+
 Last line: `ratio_hot=… ratio_random=… p99_ratio=… round_trips=… checkouts=…` (req/s product /
-bare, the median of the three pairs; p99 product / bare on random tenants).
+bare, the median of the three pairs; p99 product / bare on random tenants), then
+`page_ratios=org:…,inbox:…,compliance:…` (a page's req/s over that of the slowest API call it makes).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
 sys.path.insert(0, str(_HERE.parent))
 
+from api_pages import PagesWorld, measure_pages, seed_pages  # noqa: E402
 from common import (  # noqa: E402
     ROOT,
     bench_settings,
@@ -52,6 +59,10 @@ from common import (  # noqa: E402
 )
 
 SERVERS = Path(__file__).resolve().parent / "api_servers.py"
+
+
+def pages_line(ratios: dict[str, float]) -> str:
+    return "page_ratios=" + ",".join(f"{name}:{ratio:.2f}" for name, ratio in ratios.items())
 
 
 def free_port() -> int:
@@ -195,27 +206,58 @@ class Server:
 
 WRK_SCRIPT = """
 paths = {%s}
-token = "%s"
+headers = {%s}
 request = function()
-  return wrk.format("GET", paths[math.random(#paths)], {["Authorization"] = "Bearer " .. token})
+  return wrk.format("GET", paths[math.random(#paths)], headers)
 end
 """
 
 
-def load(server: Server, paths: list[str], token: str, seconds: int, connections: int) -> tuple[float, float, float]:
+def settle(server: Server, quiet: float = 0.05, longest: float = 120) -> None:
+    """Waits until the server works no more: requests wrk left in flight when it stopped are still
+    answered (a slow page's for seconds), and would take the CPU from the next run."""
+    deadline = time.monotonic() + longest
+    while time.monotonic() < deadline:
+        before = server.cpu_seconds()
+        time.sleep(0.5)
+        if server.cpu_seconds() - before < quiet:
+            return
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def load(
+    server: Server, paths: list[str], headers: dict[str, str], seconds: int, connections: int
+) -> tuple[float, float, float]:
     """wrk against the server: requests per second, the 99th percentile latency in ms and the
     server's CPU time per request in ms."""
+    settle(server)
     cpu_before = server.cpu_seconds()
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % (", ".join(f'"{p}"' for p in paths), token))
+        lua_headers = ", ".join(f'["{k}"] = "{v}"' for k, v in headers.items())
+        script.write(WRK_SCRIPT % (", ".join(f'"{p}"' for p in paths), lua_headers))
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, server.base],
+        # A slow page takes seconds under 32 connections: wrk's own 2 s timeout would drop its answers.
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "60s",
+            "--latency",
+            "-s",
+            script.name,
+            server.base,
+        ],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
     os.unlink(script.name)
-    if "Non-2xx" in out:
+    if "Non-2xx" in out or "Socket errors" in out:
         raise SystemExit(f"{server.kind} answered errors under load:\n{out}")
     cpu = server.cpu_seconds() - cpu_before
     served = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
@@ -228,7 +270,7 @@ def load(server: Server, paths: list[str], token: str, seconds: int, connections
 
 def counted(server: Server, paths: list[str], token: str) -> dict[str, float]:
     """Round trips and checkouts per request, after a warm-up pass over the same paths."""
-    auth = {"Authorization": f"Bearer {token}"}
+    auth = bearer(token)
     for path in paths:
         server.get(path, auth)
     for path in paths:
@@ -244,6 +286,15 @@ def main() -> None:
     parser.add_argument("--hot-staff", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--page-seconds", type=int, default=10, help="each page and each API call it makes")
+    parser.add_argument(
+        "--page-connections",
+        type=int,
+        default=8,
+        help="for the pages and their calls: fewer than for the staff list, so that a slow page's answers in "
+        "flight when wrk stops (not counted) are a small share of those counted",
+    )
+    parser.add_argument("--pages-only", action="store_true", help="only the pages against their API calls")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench/api.py needs wrk (apt-get install wrk)")
@@ -253,24 +304,27 @@ def main() -> None:
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     say(machine())
-    with throwaway_database() as url:
+    with throwaway_database() as url, tempfile.TemporaryDirectory(prefix="bench-api-") as data_dir:
         say(f"{server_version(url)}, revision {git_revision()}")
 
-        async def prepare() -> tuple[list[UUID], str]:
+        async def prepare() -> tuple[list[UUID], str, PagesWorld]:
             db = await open_database(url, bench_settings(url))
             try:
                 ids = await make_schools(db, args.tenants, args.hot_staff, args.staff)
-                return ids, await regional_token(db, ids[0])
+                world = await seed_pages(db, ids, Path(data_dir) / "files")
+                return ids, await regional_token(db, ids[0]), world
             finally:
                 await db.dispose()
 
-        ids, token = asyncio.run(prepare())
+        ids, token, world = asyncio.run(prepare())
         env = {
             **os.environ,
             "DATABASE_URL": url,
             "METODIST_ENV": "bench",
             "METODIST_DEMO_DATA": "0",
             "METODIST_PERIODIC_JOBS": "0",
+            # The sessions' store (files, without Redis) and the documents' files of this run only.
+            "METODIST_DATA_DIR": data_dir,
             "PYTHONPATH": str(ROOT),
         }
         env.pop("REDIS_URL", None)  # the product as `make run` runs it: no Redis
@@ -279,9 +333,18 @@ def main() -> None:
         rng = random.Random(583)
         sample = rng.sample(everyone, min(100, len(everyone)))
 
+        if args.pages_only:
+            product = Server("product", url, env)
+            try:
+                page_ratios = measure_pages(product, world, load, args.page_seconds, args.page_connections)
+            finally:
+                product.stop()
+            say(pages_line(page_ratios))
+            return
+
         product, bare = Server("product", url, env), Server("bare", url, env)
         try:
-            auth = {"Authorization": f"Bearer {token}"}
+            auth = bearer(token)
             for path in (hot[0], *sample[:20]):
                 if product.get(path, auth) != bare.get(path, auth):
                     raise SystemExit(f"the two servers answer {path} differently")
@@ -295,9 +358,11 @@ def main() -> None:
             for paths, label in ((hot, "hot"), (everyone, "random")):
                 for _ in range(3):
                     for server in (product, bare):
-                        rps, p99, cpu = load(server, paths, token, args.seconds, args.connections)
+                        rps, p99, cpu = load(server, paths, auth, args.seconds, args.connections)
                         figures[f"{server.kind} {label}"].append((rps, p99, cpu))
                         say(f"{server.kind:8} {label:7} {rps:8.1f} req/s  p99 {p99:7.1f} ms  CPU {cpu:5.2f} ms/request")
+            bare.stop()  # the pages are timed with the product server alone running
+            page_ratios = measure_pages(product, world, load, args.page_seconds, args.page_connections)
         finally:
             product.stop()
             bare.stop()
@@ -319,7 +384,8 @@ def main() -> None:
     say(f"CPU per request, product / bare: hot {ratio('hot', 2):.2f}, random {ratio('random', 2):.2f}")
     say(
         f"ratio_hot={ratio('hot', 0):.2f} ratio_random={ratio('random', 0):.2f} p99_ratio={ratio('random', 1):.2f} "
-        f"round_trips={per_request['product']['round_trips']:.1f} checkouts={per_request['product']['checkouts']:.1f}"
+        f"round_trips={per_request['product']['round_trips']:.1f} checkouts={per_request['product']['checkouts']:.1f} "
+        + pages_line(page_ratios)
     )
 
 

@@ -12,6 +12,11 @@ With `BENCH_COUNT=1` each counts, for the requests that carry `X-Bench-Count: 1`
 to PostgreSQL (every asyncpg call that sends a query and waits for its answer) and the pool
 checkouts, and answers the totals at `GET /__bench/counts`. Counting costs time, so the benchmark
 counts in a separate, short run.
+
+The product server also makes browser sessions for the pages' measurement (bench/api_pages.py):
+`GET /__bench/session?user_id=…` starts one as a sign-in leaves it and answers the cookie. And a
+request with `X-Bench-Trace: 1` has the API calls the web app's client makes for it listed
+(method and path with query), answered, and cleared, at `GET /__bench/calls`.
 """
 
 from __future__ import annotations
@@ -31,8 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
 COUNT_HEADER = b"x-bench-count"
+TRACE_HEADER = b"x-bench-trace"
 _counting: contextvars.ContextVar[bool] = contextvars.ContextVar("bench_counting", default=False)
+_tracing: contextvars.ContextVar[list[dict[str, str]] | None] = contextvars.ContextVar("bench_tracing", default=None)
 COUNTS = {"requests": 0, "round_trips": 0, "checkouts": 0}
+TRACED: list[dict[str, str]] = []
 
 
 def _count_round_trips() -> None:
@@ -62,21 +70,75 @@ def _count_round_trips() -> None:
         wrap(asyncpg.prepared_stmt.PreparedStatement, name)
 
 
+def _trace_api_calls() -> None:
+    """Wraps the web app's one API client (web.client.ApiClient.send), which every page's call
+    goes through, to note each call of a traced request."""
+    import httpx
+
+    from web.client import ApiClient
+
+    original = ApiClient.send
+
+    async def send(self: Any, method: str, path: str, **kwargs: Any) -> Any:
+        calls = _tracing.get()
+        if calls is not None:
+            url = httpx.URL(path, params=kwargs.get("params"))
+            calls.append({"method": method, "path": url.raw_path.decode()})
+        return await original(self, method, path, **kwargs)
+
+    ApiClient.send = send  # type: ignore[method-assign]
+
+
+async def _session_cookie(api: Any, user_id: UUID) -> str:
+    """A browser session of the user, as sign-in leaves it (index row + store entry), as the
+    access tests make theirs (tests/identity/access/principals.py)."""
+    from api.identity.sessions import SESSION_COOKIE, SessionManager
+
+    manager = SessionManager.of(api)
+    async with api.state.db.session() as session:
+        token, payload = await manager.start(
+            session, user_id=user_id, provider="bench", id_token=None, user_agent="bench", ip_address=None
+        )
+        await session.commit()
+    await manager.activate(token, payload)
+    return f"{SESSION_COOKIE}={token}"
+
+
+async def _answer(send: Any, body: bytes, media_type: bytes = b"application/json") -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", media_type)]})
+    await send({"type": "http.response.body", "body": body})
+
+
 class Counting:
-    """ASGI wrapper: marks counted requests and serves the totals."""
+    """ASGI wrapper: marks counted and traced requests, serves the totals and the traced calls,
+    and makes sessions (the product only)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == "/__bench/counts":
-            import json
+        import json
 
-            body = json.dumps(COUNTS).encode()
-            await send(
-                {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
-            )
-            await send({"type": "http.response.body", "body": body})
+        if scope["type"] == "http" and scope["path"] == "/__bench/counts":
+            await _answer(send, json.dumps(COUNTS).encode())
+            return
+        if scope["type"] == "http" and scope["path"] == "/__bench/calls":
+            body = json.dumps(TRACED).encode()
+            TRACED.clear()
+            await _answer(send, body)
+            return
+        if scope["type"] == "http" and scope["path"] == "/__bench/session":
+            from urllib.parse import parse_qs
+
+            user_id = UUID(parse_qs(scope["query_string"].decode())["user_id"][0])
+            await _answer(send, (await _session_cookie(self.app.api, user_id)).encode(), b"text/plain")
+            return
+        if scope["type"] == "http" and any(k == TRACE_HEADER for k, _ in scope.get("headers", [])):
+            token = _tracing.set(TRACED)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                _tracing.reset(token)
             return
         if scope["type"] == "http" and any(k == COUNT_HEADER for k, _ in scope.get("headers", [])):
             COUNTS["requests"] += 1
@@ -105,6 +167,7 @@ def product_app(url: str) -> Any:
             if _counting.get():
                 COUNTS["checkouts"] += 1
 
+    _trace_api_calls()
     settings = Settings.from_env()
     configure_logging(json=settings.log_json)
     return create_app(settings, url, run_worker=False)
