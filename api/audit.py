@@ -41,6 +41,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from uuid_utils.compat import uuid7
 
 from api import audit_anchor
+from api.clock import utc_now
 from api.db import advisory_key
 from api.paging import Paging, paged
 from api.planes import TenantBase
@@ -243,7 +244,7 @@ async def record_many(
             entity_id=None if entity_id is None else str(entity_id),
             before=to_json(before),
             after=to_json(after),
-            created_at=datetime.datetime.now(datetime.UTC),
+            created_at=utc_now(),
         )
         for action, entity, entity_id, before, after in entries
     ]

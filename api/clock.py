@@ -17,6 +17,11 @@ def now() -> datetime.datetime:
     return datetime.datetime.now(KZ_TIME)
 
 
+def utc_now() -> datetime.datetime:
+    """The moment to store: timestamps are kept in UTC (timestamptz) and shown in Kazakhstan time."""
+    return datetime.datetime.now(datetime.UTC)
+
+
 def today() -> datetime.date:
     return now().date()
 

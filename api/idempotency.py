@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.access import principal
+from api.clock import utc_now
 from api.errors import Conflict, DomainError
 from api.i18n import N_
 from api.planes import ControlBase
@@ -159,7 +160,7 @@ async def claim(request: Request[Any, Any, Any], session: AsyncSession) -> None:
         return
     fingerprint = await _fingerprint(request)
     table = IdempotencyRecord.__table__
-    now = datetime.datetime.now(datetime.UTC)
+    now = utc_now()
     await session.execute(
         delete(IdempotencyRecord).where(
             IdempotencyRecord.caller == caller, IdempotencyRecord.created_at < now - KEEP_FOR

@@ -14,7 +14,6 @@ audit entry, which needs the snapshot before the change anyway.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -22,6 +21,7 @@ from uuid import UUID
 import msgspec
 
 from api.audit import snapshot
+from api.clock import utc_now
 from api.context import TenantContext
 from api.errors import Conflict, NotFound
 
@@ -31,10 +31,6 @@ M = TypeVar("M")
 def changes(data: msgspec.Struct) -> dict[str, Any]:
     """The fields a partial update sets (UNSET ones are left out)."""
     return {f: v for f in data.__struct_fields__ if (v := getattr(data, f)) is not msgspec.UNSET}
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 class Records(Generic[M]):
@@ -88,5 +84,5 @@ class Records(Generic[M]):
         if row.archived_at is not None:  # type: ignore[attr-defined]
             return row
         before = snapshot(row)
-        row.archived_at = now()  # type: ignore[attr-defined]
+        row.archived_at = utc_now()  # type: ignore[attr-defined]
         return await self.changed(row, before, action="archive")

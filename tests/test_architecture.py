@@ -167,3 +167,25 @@ def test_long_modules_say_why() -> None:
     )
     settled = sorted(set(KNOWN_LONG) - {path.split(" ")[0] for path in unexplained})
     assert not settled, "Short now or explained: remove from KNOWN_LONG:\n  " + "\n  ".join(settled)
+
+
+def test_one_clock() -> None:
+    """Moments come from `api.clock` only: `utc_now()` to store, `now()`/`today()` for Kazakhstan's
+    dates. Four clocks and twenty inline `datetime.now(UTC)` had grown before. (`tenants/` imports
+    only the database layer, and stamps an archive's file name by its own.)"""
+    offenders = []
+    for folder in ("api", "web"):
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
+            if path == PROJECT_ROOT / "api" / "clock.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in {"now", "utcnow", "today"}
+                    and isinstance(node.func.value, (ast.Name, ast.Attribute))
+                    and (getattr(node.func.value, "id", None) or getattr(node.func.value, "attr", None))
+                    in {"datetime", "date"}
+                ):
+                    offenders.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}")
+    assert not offenders, "A clock outside api.clock; use api.clock.utc_now / now / today:\n  " + "\n  ".join(offenders)

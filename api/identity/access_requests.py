@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Principal
+from api.clock import utc_now
 from api.domain.accounts.models import RoleAssignment, User
 from api.domain.organisations.models import Organisation
 from api.domain.territories.models import Territory
@@ -32,7 +33,7 @@ from api.identity.access_request_schemas import (
     InvitationMatch,
 )
 from api.identity.grants import ADMIN_ROLES, Node, check_level, check_may_grant, check_not_self, parse_role
-from api.identity.invitations import now_utc, status_of
+from api.identity.invitations import status_of
 from api.identity.models import AccessRequest, Invitation
 from api.identity.reach import TERRITORY_LEVELS, Reach, reach_of, satisfies
 from api.responses import response_of
@@ -203,7 +204,7 @@ class AccessRequestService:
             )
         else:
             row.status = "declined"
-        row.answered_by, row.answered_at, row.answer_note = self.principal.user_id, now_utc(), note
+        row.answered_by, row.answered_at, row.answer_note = self.principal.user_id, utc_now(), note
         await self.session.flush()
         await audit.record(
             self.session,
@@ -257,7 +258,7 @@ class AccessRequestService:
                 Invitation.territory_id.is_not_distinct_from(row.territory_id),
                 Invitation.accepted_at.is_(None),
                 Invitation.revoked_at.is_(None),
-                Invitation.expires_at > now_utc(),
+                Invitation.expires_at > utc_now(),
             )
             .order_by(Invitation.created_at)
         )
@@ -353,7 +354,7 @@ class AccessRequestService:
         confirmed = []
         for invitation in rows.all():
             if status_of(invitation) == "pending":
-                invitation.accepted_at, invitation.accepted_by = now_utc(), user_id
+                invitation.accepted_at, invitation.accepted_by = utc_now(), user_id
                 confirmed.append(str(invitation.id))
         await self.session.flush()
         return confirmed

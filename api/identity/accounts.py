@@ -8,7 +8,6 @@ address outside its domains is refused, and so is an invitation of another organ
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -16,6 +15,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.clock import utc_now
 from api.domain.accounts.models import RoleAssignment, User
 from api.identity import audit
 from api.identity.invitations import InvitationService, status_of
@@ -97,7 +97,7 @@ class AccountService:
         user.email = identity.email or user.email
         user.email_verified = trusted_email is not None
         user.full_name = identity.full_name or user.full_name
-        user.last_sign_in_at = datetime.datetime.now(datetime.UTC)
+        user.last_sign_in_at = utc_now()
         await self.session.flush()
 
         if invitation is not None:

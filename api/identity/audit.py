@@ -27,6 +27,7 @@ from uuid_utils.compat import uuid7
 from api import audit_anchor
 from api.access import Principal
 from api.audit import ChainReport, append, snapshot, to_json, verify_chain
+from api.clock import utc_now
 from api.db import advisory_key
 from api.identity.models import IdentityAuditEntry
 
@@ -89,7 +90,7 @@ async def record(
         entity_id=None if entity_id is None else str(entity_id),
         before=to_json(before),
         after=to_json(after),
-        created_at=datetime.datetime.now(datetime.UTC),
+        created_at=utc_now(),
     )
     await append(session, IdentityAuditEntry, _LOCK_KEY, audit_anchor.IDENTITY_CHAIN, [row], _hashed_fields)
     return row

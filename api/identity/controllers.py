@@ -5,7 +5,6 @@ their own (session_controllers.py, provider_controllers.py, invitation_controlle
 
 from __future__ import annotations
 
-import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -19,6 +18,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Scope, access
+from api.clock import utc_now
 from api.domain.accounts.models import User
 from api.domain.organisations.models import Organisation
 from api.domain.territories.models import Territory
@@ -367,7 +367,7 @@ class AuthController(Controller):
         """Development only: signs in as a demo user (a form post from the sign-in page)."""
         await require_dev_sign_in(state.settings, identity_providers)
         user = await dev_user(session, data.user_id)
-        user.last_sign_in_at = datetime.datetime.now(datetime.UTC)
+        user.last_sign_in_at = utc_now()
         token = await _start_session(request, session, session_manager, user.id, DEV_PROVIDER, None)
         return Redirect(
             safe_return_to(data.return_to), status_code=303, cookies=[session_cookie(state.settings, token)]

@@ -36,6 +36,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Principal
+from api.clock import utc_now
 from api.domain.organisations.models import Organisation
 from api.errors import Conflict, DomainError, NotFound
 from api.i18n import N_
@@ -231,7 +232,7 @@ class DomainService:
         before = _state(row)
         row.status = "verified"
         row.method = method
-        row.verified_at = datetime.datetime.now(datetime.UTC)
+        row.verified_at = utc_now()
         row.verified_by = principal.user_id if principal is not None and principal.via != "token" else None
         row.mailbox_code_hash = None
         # The first proof wins: other organisations' pending claims of the domain are withdrawn.
@@ -304,7 +305,7 @@ class DomainService:
         before = _state(row)
         row.mailbox = address
         row.mailbox_code_hash = token_hash(code)
-        row.mailbox_expires_at = datetime.datetime.now(datetime.UTC) + MAILBOX_TTL
+        row.mailbox_expires_at = utc_now() + MAILBOX_TTL
         await self.session.flush()
         link = f"{self.settings.public_url.rstrip('/')}{CONFIRM_PAGE}?code={code}"
         message = EmailMessage()
@@ -336,7 +337,7 @@ class DomainService:
             .where(OrganisationDomain.mailbox_code_hash == token_hash(code.strip()))
             .with_for_update()
         )
-        now = datetime.datetime.now(datetime.UTC)
+        now = utc_now()
         if row is None or row.mailbox_expires_at is None or row.mailbox_expires_at < now or row.status != "pending":
             raise DomainError(BAD_CODE, field="code", status=404)
         signed_in = principal is not None and not principal.is_anonymous

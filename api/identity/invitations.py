@@ -18,6 +18,7 @@ import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.clock import utc_now
 from api.domain.accounts.models import RoleAssignment, User
 from api.domain.organisations.models import Organisation
 from api.domain.territories.models import Territory
@@ -35,16 +36,12 @@ log = structlog.get_logger()
 Status = Literal["pending", "accepted", "revoked", "expired"]
 
 
-def now_utc() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
-
-
 def status_of(row: Invitation, now: datetime.datetime | None = None) -> Status:
     if row.accepted_at is not None:
         return "accepted"
     if row.revoked_at is not None:
         return "revoked"
-    if row.expires_at <= (now or now_utc()):
+    if row.expires_at <= (now or utc_now()):
         return "expired"
     return "pending"
 
@@ -101,7 +98,7 @@ class InvitationService:
                 Invitation.role == role.value,
                 Invitation.accepted_at.is_(None),
                 Invitation.revoked_at.is_(None),
-                Invitation.expires_at > now_utc(),
+                Invitation.expires_at > utc_now(),
             )
         )
         if pending is not None:
@@ -114,7 +111,7 @@ class InvitationService:
             territory_id=territory_id,
             unit_id=unit_id,
             token_hash=token_hash(token),
-            expires_at=now_utc() + datetime.timedelta(days=self.settings.invitation_ttl_days),
+            expires_at=utc_now() + datetime.timedelta(days=self.settings.invitation_ttl_days),
             invited_by=invited_by,
         )
         self.session.add(row)
@@ -140,7 +137,7 @@ class InvitationService:
         if status == "accepted":
             raise Conflict("The invitation has been accepted already; remove the role instead.", field="invitation_id")
         if status == "pending":
-            row.revoked_at = now_utc()
+            row.revoked_at = utc_now()
             await self.session.flush()
         return row
 
@@ -153,7 +150,7 @@ class InvitationService:
                 func.lower(Invitation.email) == email.lower(),
                 Invitation.accepted_at.is_(None),
                 Invitation.revoked_at.is_(None),
-                Invitation.expires_at > now_utc(),
+                Invitation.expires_at > utc_now(),
             )
         )
         return list(rows.all())
@@ -191,7 +188,7 @@ class InvitationService:
                 actor_id=row.invited_by,
                 after={**audit.snapshot(granted), "invitation_id": row.id},
             )
-        row.accepted_at = now_utc()
+        row.accepted_at = utc_now()
         row.accepted_by = user_id
         await self.session.flush()
 
@@ -203,7 +200,7 @@ class InvitationService:
 
     async def record_delivery(self, row: Invitation, error: str | None) -> None:
         if error is None:
-            row.mail_sent_at, row.mail_error = now_utc(), None
+            row.mail_sent_at, row.mail_error = utc_now(), None
         else:
             row.mail_error = error[:1000]
         await self.session.flush()
@@ -223,7 +220,7 @@ async def waiting_invitations(session: AsyncSession, user: User) -> list[Waiting
                     func.lower(Invitation.email) == user.email.lower(),
                     Invitation.accepted_at.is_(None),
                     Invitation.revoked_at.is_(None),
-                    Invitation.expires_at > now_utc(),
+                    Invitation.expires_at > utc_now(),
                 )
                 .order_by(Invitation.created_at)
             )

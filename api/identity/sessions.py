@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
 from api.access import Grant, Principal
+from api.clock import utc_now
 from api.db import REQUEST_CONNECTION_KEY, Database
 from api.domain.accounts.models import RoleAssignment, User
 from api.i18n import N_
@@ -182,7 +183,7 @@ class SessionManager:
     async def _from_index(self, db: AsyncSession, key: str) -> CurrentSession | None:
         """The same rules as the store's: not ended, within its absolute end, and not idle longer
         than `session_idle_s` (the index's last-seen time lags use by at most TOUCH_EVERY_S)."""
-        now = datetime.datetime.now(datetime.UTC)
+        now = utc_now()
         index = await db.scalar(
             select(UserSession).where(
                 UserSession.key_hash == key,
@@ -220,7 +221,7 @@ class SessionManager:
     async def end(self, db: AsyncSession, index: UserSession, reason: str) -> None:
         await self.store.delete(index.key_hash)
         if index.ended_at is None:
-            index.ended_at = datetime.datetime.now(datetime.UTC)
+            index.ended_at = utc_now()
             index.end_reason = reason
 
     async def end_by_key(self, db: AsyncSession, key: str, reason: str) -> None:
@@ -232,7 +233,7 @@ class SessionManager:
 
     async def live_sessions(self, db: AsyncSession, user_id: UUID) -> list[UserSession]:
         """The user's sessions that still work; ones found idle-expired are marked ended."""
-        now = datetime.datetime.now(datetime.UTC)
+        now = utc_now()
         rows = (
             await db.scalars(
                 select(UserSession)

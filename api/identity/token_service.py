@@ -13,20 +13,21 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Principal
+from api.clock import utc_now
 from api.domain.organisations.models import Organisation
 from api.errors import Conflict, DomainError, NotFound
 from api.identity import audit
 from api.identity.grants import ADMIN_ROLES, check_may_grant, parse_role, resolve_node
 from api.identity.reach import reach_of
 from api.identity.token_schemas import TokenCreate, TokenRead
-from api.identity.tokens import MAX_LIFETIME, ApiToken, issue_token, now
+from api.identity.tokens import MAX_LIFETIME, ApiToken, issue_token
 from api.responses import response_of
 
 
 def status_of(token: ApiToken, moment: datetime.datetime | None = None) -> str:
     if token.revoked_at is not None:
         return "revoked"
-    return "expired" if token.expires_at <= (moment or now()) else "active"
+    return "expired" if token.expires_at <= (moment or utc_now()) else "active"
 
 
 def to_read(token: ApiToken) -> TokenRead:
@@ -51,7 +52,7 @@ class TokenService:
         expires_at = data.expires_at
         if expires_at.tzinfo is None:
             raise DomainError("Give expires_at with a time zone, e.g. 2027-01-31T00:00:00Z.", field="expires_at")
-        moment = now()
+        moment = utc_now()
         if expires_at <= moment:
             raise DomainError("The expiry must be in the future.", field="expires_at")
         if expires_at - moment > MAX_LIFETIME:
@@ -123,7 +124,7 @@ class TokenService:
         if token.revoked_at is not None:
             raise Conflict("The API token is already revoked.", field="token_id")
         before = _audited(token)
-        token.revoked_at = now()
+        token.revoked_at = utc_now()
         token.revoked_by = self.principal.user_id
         await self.session.flush()
         await audit.record(

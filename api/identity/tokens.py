@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.access import Grant, Principal
+from api.clock import utc_now
 from api.planes import ControlBase
 
 TOKEN_PREFIX = "mtd_"
@@ -59,10 +60,6 @@ class ApiToken(ControlBase):
     @property
     def grant(self) -> Grant:
         return Grant(self.role, self.territory_id, self.organisation_id, self.unit_id)
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 def new_secret() -> str:
@@ -131,7 +128,7 @@ async def authenticate_token(
     token = (await session.execute(_AUTHENTICATING, {"secret_hash": hash_secret(secret)})).first()
     if token is None:
         return Principal(reason="The API token is not valid.")
-    moment = now()
+    moment = utc_now()
     if token.revoked_at is not None:
         return Principal(reason="The API token was revoked.", credential_id=token.id)
     if token.expires_at <= moment:

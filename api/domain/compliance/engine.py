@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
-from api.clock import today
+from api.clock import today, utc_now
 from api.db import Database, advisory_key
 from api.domain.compliance import rollups
 from api.domain.compliance.checks import CHECKS, CheckContext, render
@@ -200,7 +200,7 @@ async def recompute(db: Database, organisation_id: UUID, on: datetime.date | Non
                             "api_path": found.api_path,
                         }
                     )
-    now = datetime.datetime.now(datetime.UTC)
+    now = utc_now()
     async with db.session() as session, session.begin():
         # One writer per organisation at a time (a change's job and the nightly pass may meet): the
         # second waits, then replaces what the first wrote instead of adding to it.

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
+from api.clock import utc_now
 from api.domain.compliance.models import ComplianceCheckRun, ComplianceRollup, ComplianceSnapshot
 
 ALL_CLAUSES = ""  # the clause of the row that counts organisations checked and compliant
@@ -68,7 +69,7 @@ async def apply(session: AsyncSession, change: dict[Key, tuple[int, int, int]]) 
     territory recomputed at once wait for each other instead of deadlocking."""
     if not change:
         return
-    now = datetime.datetime.now(datetime.UTC)
+    now = utc_now()
     values = [
         {
             "id": uuid7(),

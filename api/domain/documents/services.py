@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -32,10 +31,6 @@ from api.errors import Conflict, DomainError, Forbidden, NotFound
 from api.i18n import N_
 from api.paging import Page, Paging
 from api.responses import response_of
-
-
-def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 def version_read(version: DocumentVersion, approved_version_id: UUID | None) -> VersionRead:

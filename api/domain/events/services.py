@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import snapshot
+from api.clock import utc_now
 from api.context import TenantContext
 from api.domain.events.models import EventMaterial, EventParticipant, MethodologicalEvent
 from api.domain.events.rules import EventKind
@@ -219,7 +220,7 @@ class EventService:
         self._check_times(starts_at, ends_at)
         if "outcome" in changes:
             outcome = clean_text(changes["outcome"], "outcome", required=False)
-            if outcome is not None and ends_at > datetime.datetime.now(datetime.UTC):
+            if outcome is not None and ends_at > utc_now():
                 raise DomainError("The outcome is recorded after the event has taken place.", field="outcome")
             event.outcome = outcome
         if "kind" in changes:
@@ -241,7 +242,7 @@ class EventService:
     async def archive(self, event_id: UUID) -> MethodologicalEvent:
         event = await self._for_change(event_id)
         before = snapshot(event)
-        event.archived_at = datetime.datetime.now(datetime.UTC)
+        event.archived_at = utc_now()
         await self.session.flush()
         await self.context.audit.record("event.archive", "methodological_event", event.id, before, snapshot(event))
         return event

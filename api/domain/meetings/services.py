@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import snapshot
-from api.clock import date_of
+from api.clock import date_of, utc_now
 from api.context import TenantContext
 from api.domain.bodies.registry import BodyInfo, BodyKind
 from api.domain.meetings.keeping import kept_units, require_keeper, require_reader
@@ -204,7 +204,7 @@ class MeetingService:
     async def archive(self, meeting_id: UUID) -> Meeting:
         meeting, _ = await self.get(meeting_id, for_change=True)
         before = snapshot(meeting)
-        meeting.archived_at = datetime.datetime.now(datetime.UTC)
+        meeting.archived_at = utc_now()
         await self.session.flush()
         await self.context.audit.record("meeting.archive", "meeting", meeting.id, before, snapshot(meeting))
         return meeting

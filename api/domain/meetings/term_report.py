@@ -13,7 +13,7 @@ import datetime
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.clock import KZ_TIME, date_of
+from api.clock import KZ_TIME, date_of, utc_now
 from api.domain.bodies.models import Association
 from api.domain.meetings.models import Attendance, Meeting
 from api.domain.meetings.schemas import QuarterCompliance, QuarterComplianceReport
@@ -33,7 +33,7 @@ async def term_rows(
     (docs/rules.md, cl. 25)."""
     start = datetime.datetime.combine(term.starts_on, datetime.time.min, tzinfo=KZ_TIME)
     end = datetime.datetime.combine(term.ends_on + datetime.timedelta(days=1), datetime.time.min, tzinfo=KZ_TIME)
-    now = now or datetime.datetime.now(datetime.UTC)
+    now = now or utc_now()
     associations = (
         await session.scalars(select(Association).where(Association.archived_at.is_(None)).order_by(Association.name))
     ).all()

@@ -4,7 +4,6 @@ provisioned, staff upserted; a run resumes from where a stopped one left its row
 from __future__ import annotations
 
 import asyncio
-import datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from uuid import UUID
@@ -13,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Principal
+from api.clock import utc_now
 from api.db import Database, advisory_key, advisory_lock
 from api.domain.accounts.models import User
 from api.domain.onboarding import organisations as orgs
@@ -58,7 +58,7 @@ async def run_job(db: Database, settings: Settings, job_id: UUID, *, on_progress
             if job.status == "done":
                 return "done"
             job.status = "running"
-            job.started_at = job.started_at or datetime.datetime.now(datetime.UTC)
+            job.started_at = job.started_at or utc_now()
             kind = job.kind
         try:
             if kind == "organisations":
@@ -78,9 +78,7 @@ async def run_job(db: Database, settings: Settings, job_id: UUID, *, on_progress
 async def _finish(db: Database, job_id: UUID, status: str, error: str | None) -> None:
     async with db.session() as session, session.begin():
         await session.execute(
-            update(ImportJob)
-            .where(ImportJob.id == job_id)
-            .values(status=status, error=error, finished_at=datetime.datetime.now(datetime.UTC))
+            update(ImportJob).where(ImportJob.id == job_id).values(status=status, error=error, finished_at=utc_now())
         )
 
 
@@ -171,9 +169,7 @@ async def uploader_reach(session: AsyncSession, job: ImportJob, *, must_know: li
     dry run stops the rows it no longer covers. None for the command line, which reaches everything."""
     if job.token_id is not None:
         token = await session.get(ApiToken, job.token_id)
-        usable = (
-            token is not None and token.revoked_at is None and token.expires_at > datetime.datetime.now(datetime.UTC)
-        )
+        usable = token is not None and token.revoked_at is None and token.expires_at > utc_now()
         principal = Principal(
             grants=(token.grant,) if usable and token else (),
             via="token",

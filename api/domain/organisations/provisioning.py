@@ -7,12 +7,12 @@ on the organisation's row (and counts the outcome for /metrics).
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from uuid import UUID
 
 import structlog
 
+from api.clock import utc_now
 from api.db import Database, advisory_key, advisory_lock, database_unavailable
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
@@ -69,7 +69,7 @@ async def _set_status(
         org.status_reason = reason
         if version is not None:
             org.schema_version = version
-            org.provisioned_at = org.provisioned_at or datetime.datetime.now(datetime.UTC)
+            org.provisioned_at = org.provisioned_at or utc_now()
 
 
 async def archive_organisation(
@@ -90,7 +90,7 @@ async def archive_organisation(
         org = await session.get(Organisation, organisation_id, with_for_update=True)
         assert org is not None
         org.status = OrgStatus.ARCHIVED
-        org.archived_at = datetime.datetime.now(datetime.UTC)
+        org.archived_at = utc_now()
         org.archive_path = str(path) if path else org.archive_path
         if has_schema:
             await drop_schema(session, schema)

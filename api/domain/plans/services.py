@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import snapshot
+from api.clock import utc_now
 from api.context import TenantContext
 from api.domain.bodies.registry import BodyInfo, BodyKind
 from api.domain.meetings.keeping import can_keep, kept_units, require_keeper, require_reader
@@ -350,7 +351,7 @@ class PlanService:
             )
         before = snapshot(plan)
         plan.status = PlanStatus.SUBMITTED.value
-        plan.submitted_at = datetime.datetime.now(datetime.UTC)
+        plan.submitted_at = utc_now()
         plan.submitted_by = self.caller.user_id
         plan.return_comment = None
         await self.session.flush()
@@ -385,7 +386,7 @@ class PlanService:
             await self.session.flush()
             await self.context.audit.record("work_plan.supersede", "work_plan", old.id, old_before, snapshot(old))
         plan.status = PlanStatus.APPROVED.value
-        plan.approved_at = datetime.datetime.now(datetime.UTC)
+        plan.approved_at = utc_now()
         plan.approved_by = self.caller.user_id
         await self.session.flush()
         await self.context.audit.record("work_plan.approve", "work_plan", plan.id, before, snapshot(plan))
@@ -473,7 +474,7 @@ class PlanService:
                 clause=CLAUSE,
             )
         before = snapshot(plan)
-        plan.archived_at = datetime.datetime.now(datetime.UTC)
+        plan.archived_at = utc_now()
         await self.session.flush()
         await self.context.audit.record("work_plan.archive", "work_plan", plan.id, before, snapshot(plan))
         return plan

@@ -8,11 +8,12 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.clock import utc_now
 from api.domain.documents.models import Document
 from api.domain.documents.rules import DocumentKind
 from api.domain.meetings.models import AgendaItem, Meeting
 from api.domain.reviews.models import ReviewDecision, ReviewRound, ReviewStage, ReviewStageMember
-from api.domain.reviews.queries import utcnow, version_numbers
+from api.domain.reviews.queries import version_numbers
 from api.domain.reviews.schemas import (
     AgendaEntry,
 )
@@ -23,7 +24,7 @@ async def pending_before(
     session: AsyncSession, body_kind: str, body_id: UUID, now: datetime.datetime | None = None
 ) -> list[AgendaEntry]:
     """Documents waiting for this body's conclusion, oldest first: the agenda of its next meeting."""
-    now = now or utcnow()
+    now = now or utc_now()
     rows = (
         await session.execute(
             select(ReviewStage, ReviewRound, Document)

@@ -11,11 +11,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.access import Scope, access
+from api.clock import utc_now
 from api.context import TenantContext
 from api.domain.documents.controllers import attachment
 from api.domain.documents.roles import ADMIN, CATALOGUE_READERS, STAFF
 from api.domain.documents.rules import DocumentKind, FileFormat
-from api.domain.documents.services import DocumentService, utcnow
+from api.domain.documents.services import DocumentService
 from api.domain.meetings.schemas import AgendaItemCreate
 from api.domain.meetings.services import MeetingService
 from api.domain.reviews import agenda, queries
@@ -280,7 +281,7 @@ class ReviewController(Controller):
     async def mark_read(
         self, context: NamedDependency[TenantContext], notification_id: FromPath[UUID]
     ) -> dict[str, bool]:
-        marked = await notes.mark_read(context.session, notification_id, context.caller.user_id, utcnow())
+        marked = await notes.mark_read(context.session, notification_id, context.caller.user_id, utc_now())
         return {"marked": marked}
 
     @get(

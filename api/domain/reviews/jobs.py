@@ -15,6 +15,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 
+from api.clock import utc_now
 from api.db import Database
 from api.domain.organisations.models import Organisation
 from api.domain.organisations.rules import OrgStatus
@@ -26,7 +27,7 @@ from api.settings import Settings
 async def run_review_notifications(
     db: Database, settings: Settings, now: datetime.datetime | None = None
 ) -> dict[str, int]:
-    now = now or datetime.datetime.now(datetime.UTC)
+    now = now or utc_now()
     totals = {"organisations": 0, "reminders": 0, "sent": 0, "failed": 0, "skipped": 0, "digests": 0}
     async with db.session() as session:
         rows = (

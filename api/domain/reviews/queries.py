@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.clock import utc_now
 from api.context import Caller
 from api.domain.bodies import registry
 from api.domain.documents.models import Document, DocumentVersion
@@ -30,10 +31,6 @@ from api.domain.reviews.structure import keepers_of
 from api.domain.structure.models import Staff
 from api.paging import Page, Paging, paged
 from api.responses import response_of
-
-
-def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 async def is_reviewer_of(session: AsyncSession, who: Caller, document_id: UUID) -> bool:
@@ -92,7 +89,7 @@ async def version_numbers(session: AsyncSession, ids: set[UUID]) -> dict[UUID, i
 
 async def inbox(session: AsyncSession, who: Caller, now: datetime.datetime | None = None) -> list[InboxItem]:
     """What waits for the caller's bodies and roles, oldest first."""
-    now = now or utcnow()
+    now = now or utc_now()
     rows = (
         await session.execute(
             select(ReviewStage, ReviewRound, Document)
@@ -229,11 +226,11 @@ async def list_documents(
     if status is not None:
         stmt = stmt.where(Document.status == status)
     rows, total = await paged(session, stmt.order_by(Document.created_at.desc(), Document.id), paging)
-    return Page.of(await summaries(session, rows, utcnow()), total, paging)
+    return Page.of(await summaries(session, rows, utc_now()), total, paging)
 
 
 async def timeline(session: AsyncSession, document: Document, now: datetime.datetime | None = None) -> Timeline:
-    now = now or utcnow()
+    now = now or utc_now()
     rounds = (
         await session.scalars(
             select(ReviewRound).where(ReviewRound.document_id == document.id).order_by(ReviewRound.number)

@@ -13,7 +13,6 @@ and gets 409 naming who decided. The unique indexes on decisions are the last li
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 from typing import Any
@@ -25,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from uuid_utils.compat import uuid7
 
 from api import audit
+from api.clock import utc_now
 from api.context import Caller, TenantContext
 from api.domain.documents.models import Document, DocumentVersion
 from api.domain.documents.rules import CLAUSE_OF_KIND, DocumentKind, DocumentStatus
@@ -56,10 +56,6 @@ from api.domain.reviews.structure import check_named_body, keepers_of, missing_l
 from api.errors import Conflict, DomainError, Forbidden, NotFound
 
 
-def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
-
-
 def fingerprint(document_id: UUID, data: DecisionRequest) -> str:
     """What a decision request asks for, so a repeated Idempotency-Key can be told apart."""
     payload = {"document_id": str(document_id), **json.loads(msgspec.json.encode(data))}
@@ -77,7 +73,7 @@ class IdempotencyMismatch(DomainError):
 
 
 class ReviewService:
-    def __init__(self, context: TenantContext, *, clock: Any = utcnow) -> None:
+    def __init__(self, context: TenantContext, *, clock: Any = utc_now) -> None:
         self.context = context
         self.session = context.session
         self.organisation_id = context.organisation_id

@@ -219,8 +219,8 @@ async def test_provider_of_organisation_a_cannot_sign_a_user_into_organisation_b
     async with db.session() as session, session.begin():
         import datetime
 
+        from api.clock import utc_now
         from api.identity.crypto import token_hash
-        from api.identity.invitations import now_utc
 
         token = uuid.uuid4().hex
         invitation = Invitation(
@@ -228,7 +228,7 @@ async def test_provider_of_organisation_a_cannot_sign_a_user_into_organisation_b
             role="head",
             organisation_id=org_b.id,
             token_hash=token_hash(token),
-            expires_at=now_utc() + datetime.timedelta(days=1),
+            expires_at=utc_now() + datetime.timedelta(days=1),
         )
         session.add(invitation)
     users, sessions = await count_users(db), await count_sessions(db)
