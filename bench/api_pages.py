@@ -45,9 +45,8 @@ async def seed_pages(db: Any, school_ids: list[UUID], files: Path) -> PagesWorld
     from sqlalchemy import select
 
     from api.clock import today
-    from api.demo import DEMO_ORGS, demo_bin, load_demo_users
+    from api.demo import DEMO_ORGS, create_demo_organisation, demo_places, load_demo_users
     from api.demo.facts import Place, furnish
-    from api.demo.region import DISTRICTS, REGION
     from api.demo.users import posts_of
     from api.demo.work import Work
     from api.domain.accounts.models import User
@@ -55,34 +54,12 @@ async def seed_pages(db: Any, school_ids: list[UUID], files: Path) -> PagesWorld
     from api.domain.documents.rules import DocumentKind
     from api.domain.documents.storage import LocalFileStore
     from api.domain.organisations.provisioning import provision_organisation
-    from api.domain.organisations.schemas import OrganisationCreate
-    from api.domain.organisations.services import OrganisationService
-    from api.domain.territories.services import TerritoryService
     from api.identity.dev import DEV_ISSUER
-    from api.tenancy import Tenant
 
     started = time.perf_counter()
     demo = next(o for o in DEMO_ORGS if o.serial == BOTAKARA)
     async with db.session() as session, session.begin():
-        territories = TerritoryService(session)
-        region = await territories.by_slug(REGION)
-        for t in DISTRICTS:
-            await territories.upsert(
-                slug=t.slug, kind=t.kind, parent_id=region.id, name_kk=t.name_kk, name_ru=t.name_ru, name_en=t.name_en
-            )
-        district = await territories.by_slug(demo.territory)
-        org = await OrganisationService(session).create(
-            OrganisationCreate(
-                kind=demo.kind,
-                territory_id=district.id,
-                bin=demo_bin(demo.serial),
-                name_kk=demo.name_kk,
-                name_ru=demo.name_ru,
-                name_en=demo.name_en,
-                levels=list(demo.levels),
-            )
-        )
-        tenant = Tenant(org.id, org.schema_name, demo.kind, org.territory_id)
+        tenant = await create_demo_organisation(session, demo, await demo_places(session))
     if await provision_organisation(db, tenant.organisation_id) != "active":
         raise SystemExit("the demo school did not provision")
     async with db.tenant_context(tenant.schema) as session:

@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.clock import today
 from api.db import Database
@@ -34,7 +35,18 @@ from api.identity.dev import DEV_ISSUER
 from api.roles import Role
 from api.tenancy import Tenant
 
-__all__ = ["DEMO_ORGS", "DEMO_USERS", "DemoOrg", "DemoUser", "Gap", "demo_bin", "load_demo", "load_demo_users"]
+__all__ = [
+    "DEMO_ORGS",
+    "DEMO_USERS",
+    "DemoOrg",
+    "DemoUser",
+    "Gap",
+    "create_demo_organisation",
+    "demo_bin",
+    "demo_places",
+    "load_demo",
+    "load_demo_users",
+]
 
 # The named organisations first: their BINs are what other code and the tests know them by.
 DEMO_ORGS = NAMED_ORGS + generated_orgs()
@@ -150,31 +162,36 @@ async def load_demo_users(db: Database) -> int:
     return added
 
 
+async def demo_places(session: AsyncSession) -> dict[str, UUID]:
+    """The demo's region and its districts (added when missing), by slug."""
+    territories = TerritoryService(session)
+    region = await territories.by_slug(REGION)
+    for t in DISTRICTS:
+        await territories.upsert(
+            slug=t.slug, kind=t.kind, parent_id=region.id, name_kk=t.name_kk, name_ru=t.name_ru, name_en=t.name_en
+        )
+    return {t.slug: (await territories.by_slug(t.slug)).id for t in DISTRICTS} | {REGION: region.id}
+
+
+async def create_demo_organisation(session: AsyncSession, demo: DemoOrg, places: dict[str, UUID]) -> Tenant:
+    org = await OrganisationService(session).create(
+        OrganisationCreate(
+            kind=demo.kind,
+            territory_id=places[demo.territory],
+            bin=demo_bin(demo.serial),
+            name_kk=demo.name_kk,
+            name_ru=demo.name_ru,
+            name_en=demo.name_en,
+            levels=list(demo.levels),
+        )
+    )
+    return Tenant(org.id, org.schema_name, demo.kind, org.territory_id)
+
+
 async def _create_organisations(db: Database) -> list[tuple[DemoOrg, Tenant]]:
     async with db.session() as session, session.begin():
-        territories = TerritoryService(session)
-        region = await territories.by_slug(REGION)
-        for t in DISTRICTS:
-            await territories.upsert(
-                slug=t.slug, kind=t.kind, parent_id=region.id, name_kk=t.name_kk, name_ru=t.name_ru, name_en=t.name_en
-            )
-        places = {t.slug: (await territories.by_slug(t.slug)).id for t in DISTRICTS} | {REGION: region.id}
-        service = OrganisationService(session)
-        created = []
-        for demo in DEMO_ORGS:
-            org = await service.create(
-                OrganisationCreate(
-                    kind=demo.kind,
-                    territory_id=places[demo.territory],
-                    bin=demo_bin(demo.serial),
-                    name_kk=demo.name_kk,
-                    name_ru=demo.name_ru,
-                    name_en=demo.name_en,
-                    levels=list(demo.levels),
-                )
-            )
-            created.append((demo, Tenant(org.id, org.schema_name, demo.kind, org.territory_id)))
-    return created
+        places = await demo_places(session)
+        return [(demo, await create_demo_organisation(session, demo, places)) for demo in DEMO_ORGS]
 
 
 async def load_demo(db: Database, *, settings: Any = None, progress: Progress | None = None) -> int:
