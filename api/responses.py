@@ -26,7 +26,8 @@ def response_of(schema: type[S], row: Any, **computed: Any) -> S:
     if columns is not None:
         values = {name: columns[name] for name in fields if name in columns}
     else:
-        values = {name: getattr(row, name) for name in fields if hasattr(row, name)}
+        # Not a computed field's namesake on the row: it may be a relationship that would load.
+        values = {name: getattr(row, name) for name in fields if name not in computed and hasattr(row, name)}
     if computed:
         values.update(computed)
     return msgspec.convert(values, schema, from_attributes=True)
