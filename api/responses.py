@@ -19,14 +19,14 @@ S = TypeVar("S")
 def response_of(schema: type[S], row: Any, **computed: Any) -> S:
     # The fields gathered into a dict first: msgspec converts a dict in C, where reading them off
     # the row through a Python proxy cost lists a third of their time (docs/performance.md).
-    fields: tuple[str, ...] = schema.__struct_fields__  # type: ignore[attr-defined]
-    columns = getattr(row, "_mapping", None)
-    if columns is None and isinstance(row, dict):
-        columns = row
-    if columns is not None:
-        values = {name: columns[name] for name in fields if name in columns}
+    columns = getattr(row, "_fields", None)
+    if columns is not None:  # a Core row: its columns by name, read in C (keys the schema lacks are ignored)
+        values = dict(zip(columns, row, strict=True))
+    elif isinstance(row, dict):
+        values = dict(row)
     else:
         # Not a computed field's namesake on the row: it may be a relationship that would load.
+        fields: tuple[str, ...] = schema.__struct_fields__  # type: ignore[attr-defined]
         values = {name: getattr(row, name) for name in fields if name not in computed and hasattr(row, name)}
     if computed:
         values.update(computed)
