@@ -27,7 +27,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy import Select, or_, select
 
@@ -35,6 +35,7 @@ from api.access import Scope, access
 from api.context import TenantContext
 from api.db import escape_like
 from api.paging import Page, Paging, paged, paging_by
+from api.providers import on_context
 from api.records import Records, changes
 from api.responses import response_of
 
@@ -144,13 +145,6 @@ def _handler(fn: Callable[..., Any], parameters: dict[str, Any], returns: Any) -
     return fn
 
 
-def _provider(service_type: type[PlainService[Any]]) -> Callable[..., Any]:
-    def provide(context: NamedDependency[TenantContext]) -> service_type:  # type: ignore[valid-type]
-        return service_type(context)
-
-    return provide
-
-
 def plain_controller(kind: PlainKind) -> type[Controller]:
     service_type, read, id_name = kind.service, kind.read, kind.id_name
     prefix = kind.plural.lower()
@@ -215,7 +209,7 @@ def plain_controller(kind: PlainKind) -> type[Controller]:
         {
             "path": kind.path,
             "tags": [kind.tag],
-            "dependencies": {"service": Provide(_provider(service_type), sync_to_thread=False)},
+            "dependencies": {"service": on_context(service_type)},
             **handlers,
         },
     )

@@ -4,15 +4,11 @@ and rollups kept on the control plane."""
 from __future__ import annotations
 
 from litestar.di import NamedDependency, Provide
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.context import TenantContext
 from api.domain.compliance.dashboard import DashboardService
 from api.domain.compliance.services import ComplianceService
-
-
-def provide_findings(session: NamedDependency[AsyncSession]) -> ComplianceService:
-    return ComplianceService(session)
+from api.providers import on_session
 
 
 def provide_organisation_findings(context: NamedDependency[TenantContext]) -> ComplianceService:
@@ -20,12 +16,8 @@ def provide_organisation_findings(context: NamedDependency[TenantContext]) -> Co
     return ComplianceService(context.session)
 
 
-def provide_dashboards(session: NamedDependency[AsyncSession]) -> DashboardService:
-    return DashboardService(session)
-
-
 compliance_dependencies = {
-    "findings": Provide(provide_findings, sync_to_thread=False),
+    "findings": on_session(ComplianceService),
     "organisation_findings": Provide(provide_organisation_findings, sync_to_thread=False),
-    "dashboards": Provide(provide_dashboards, sync_to_thread=False),
+    "dashboards": on_session(DashboardService),
 }

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from litestar.di import NamedDependency, Provide
-
-from api.context import TenantContext
 from api.domain.events.services import EventService
+from api.providers import on_context
 
-
-def provide_events(context: NamedDependency[TenantContext]) -> EventService:
-    return EventService(context)
-
-
-events_dependencies = {"events": Provide(provide_events, sync_to_thread=False)}
+events_dependencies = {"events": on_context(EventService)}

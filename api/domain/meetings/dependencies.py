@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from litestar.di import NamedDependency, Provide
-
-from api.context import TenantContext
 from api.domain.meetings.services import MeetingService
+from api.providers import on_context
 
-
-def provide_meetings(context: NamedDependency[TenantContext]) -> MeetingService:
-    return MeetingService(context)
-
-
-meetings_dependencies = {"meetings": Provide(provide_meetings, sync_to_thread=False)}
+meetings_dependencies = {"meetings": on_context(MeetingService)}

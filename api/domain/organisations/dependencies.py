@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from litestar.di import NamedDependency, Provide
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api.domain.organisations.services import OrganisationService
+from api.providers import on_session
 
-
-def provide_organisation_service(session: NamedDependency[AsyncSession]) -> OrganisationService:
-    return OrganisationService(session)
-
-
-organisations_dependencies = {"organisations": Provide(provide_organisation_service, sync_to_thread=False)}
+organisations_dependencies = {"organisations": on_session(OrganisationService)}

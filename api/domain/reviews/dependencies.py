@@ -10,6 +10,7 @@ from api.domain.documents.services import DocumentService
 from api.domain.documents.storage import FileStore, build_file_store
 from api.domain.reviews import queries
 from api.domain.reviews.services import ReviewService
+from api.providers import on_context
 
 
 def provide_file_store(state: State) -> FileStore:
@@ -26,12 +27,8 @@ def provide_document_service(
     return DocumentService(context, file_store, max_bytes=state.settings.document_max_bytes, reviews=queries)
 
 
-def provide_review_service(context: NamedDependency[TenantContext]) -> ReviewService:
-    return ReviewService(context)
-
-
 review_dependencies = {
     "file_store": Provide(provide_file_store, sync_to_thread=False),
     "documents": Provide(provide_document_service, sync_to_thread=False),
-    "reviews": Provide(provide_review_service, sync_to_thread=False),
+    "reviews": on_context(ReviewService),
 }

@@ -3,28 +3,13 @@
 
 from __future__ import annotations
 
-from litestar.di import NamedDependency, Provide
-
-from api.context import TenantContext
 from api.domain.structure.calendar import CalendarService
 from api.domain.structure.services import UnitService
 from api.domain.structure.staff import StaffService
-
-
-def provide_units(context: NamedDependency[TenantContext]) -> UnitService:
-    return UnitService(context)
-
-
-def provide_staff(context: NamedDependency[TenantContext]) -> StaffService:
-    return StaffService(context)
-
-
-def provide_calendar(context: NamedDependency[TenantContext]) -> CalendarService:
-    return CalendarService(context)
-
+from api.providers import on_context
 
 structure_dependencies = {
-    "units": Provide(provide_units, sync_to_thread=False),
-    "staff_service": Provide(provide_staff, sync_to_thread=False),
-    "calendar": Provide(provide_calendar, sync_to_thread=False),
+    "units": on_context(UnitService),
+    "staff_service": on_context(StaffService),
+    "calendar": on_context(CalendarService),
 }
